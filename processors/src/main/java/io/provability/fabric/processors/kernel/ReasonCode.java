@@ -1,0 +1,36 @@
+package io.provability.fabric.processors.kernel;
+
+/**
+ * Why a request was not allowed. Declaration order is the order in which codes are listed in a
+ * decision, so that the same failures always read the same way.
+ */
+public enum ReasonCode {
+  /** The request could not be evaluated: a required field is blank or inconsistent. */
+  MALFORMED_REQUEST,
+  /** No capability token was presented. */
+  TOKEN_MISSING,
+  /** The token's signature does not verify under a trusted key (or its key id is unknown). */
+  TOKEN_INVALID_SIGNATURE,
+  /** The evaluation time is at or past the token's expiry. */
+  TOKEN_EXPIRED,
+  /** The evaluation time is before the token's not-before time. */
+  TOKEN_NOT_YET_VALID,
+  /** The token was revoked on the policy-state topic. */
+  TOKEN_REVOKED,
+  /** The token, or a resource, belongs to another tenant than the plan. */
+  INVALID_TENANT,
+  /** The token was issued to another subject than the plan's. */
+  SUBJECT_MISMATCH,
+  /** The evaluation time is at or past the plan's expiry. */
+  PLAN_EXPIRED,
+  /** The plan has no steps. */
+  PLAN_EMPTY,
+  /** A step requires a capability the token does not grant (or names none). */
+  CAP_MISS,
+  /** A step's effect kind is undeclared or differs from its capability's. */
+  EFFECT_MISMATCH,
+  /** A step's resource is not covered by the granting capability's patterns, or is not canonical. */
+  RESOURCE_OUT_OF_SCOPE,
+  /** No decider for this kind of request is deployed in this version. */
+  UNSUPPORTED_KIND
+}

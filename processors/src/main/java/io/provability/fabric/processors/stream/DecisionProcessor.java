@@ -1,0 +1,118 @@
+package io.provability.fabric.processors.stream;
+
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.DeadLetter;
+import io.provability.fabric.events.DeadLetterReason;
+import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.kernel.PolicyView;
+import io.provability.fabric.schemas.serde.EventCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides each accepted request exactly once per request id.
+ *
+ * <p>A request id seen within the deduplication window is answered with the decision already
+ * made (re-emitted unchanged, so a client retrying a request-reply still gets its answer) and adds
+ * no evidence; a new one is decided and passed on, with its request, to the evidence bundler.
+ */
+public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
+
+  private final RequestDecider decider;
+  private final Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory;
+  private final Duration dedupWindow;
+  private final String decisionsChild;
+  private final String evidenceChild;
+  private final String deadLetterChild;
+  private final EventCodec codec;
+  private ProcessorContext<Object, Object> context;
+  private WindowStore<String, Decision> decided;
+  private PolicyView policy;
+
+  /**
+   * @param policyViewFactory builds the policy view once the context (and its global store) exists
+   * @param dedupWindow how long a request id is remembered
+   */
+  public DecisionProcessor(RequestDecider decider,
+                           Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory,
+                           Duration dedupWindow, EventCodec codec,
+                           String decisionsChild, String evidenceChild, String deadLetterChild) {
+    this.decider = decider;
+    this.policyViewFactory = policyViewFactory;
+    this.dedupWindow = dedupWindow;
+    this.codec = codec;
+    this.decisionsChild = decisionsChild;
+    this.evidenceChild = evidenceChild;
+    this.deadLetterChild = deadLetterChild;
+  }
+
+  /** A policy view over the global policy-state store. */
+  public static PolicyView globalPolicyView(ProcessorContext<Object, Object> context, EventCodec codec) {
+    KeyValueStore<String, byte[]> store = context.getStateStore(StoreNames.POLICY_STATE);
+    return new PolicyStateView(store, codec);
+  }
+
+  @Override
+  public void init(ProcessorContext<Object, Object> context) {
+    this.context = context;
+    this.decided = context.getStateStore(StoreNames.DECIDED_REQUESTS);
+    this.policy = policyViewFactory.apply(context);
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    String requestId = requestIdOf(record.value());
+    long ts = record.timestamp();
+    Decision earlier = findEarlier(requestId, ts);
+    if (earlier != null) {
+      context.forward(new Record<Object, Object>(record.key(), earlier, record.timestamp()), decisionsChild);
+      return;
+    }
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Decision decision;
+    try {
+      decision = decider.decide(record.value(), policy, now);
+    } catch (RuntimeException e) {
+      // a bug or an input the validators missed: dead-letter it instead of stopping the stream
+      LOG.error("deciding request {} failed; dead-lettered", requestId, e);
+      DeadLetter letter = DeadLetters.of(context.recordMetadata().orElse(null), null,
+          codec.encode(record.value()), DeadLetterReason.PROCESSING_ERROR, String.valueOf(e), "decide", now);
+      context.forward(new Record<Object, Object>(record.key().getBytes(StandardCharsets.UTF_8), letter,
+          record.timestamp()), deadLetterChild);
+      return;
+    }
+    decided.put(requestId, decision, ts);
+    context.forward(new Record<Object, Object>(record.key(), decision, record.timestamp()), decisionsChild);
+    context.forward(new Record<Object, Object>(record.key(), new Evidence(record.value(), decision),
+        record.timestamp()), evidenceChild);
+  }
+
+  private Decision findEarlier(String requestId, long ts) {
+    long window = dedupWindow.toMillis();
+    try (WindowStoreIterator<Decision> it = decided.fetch(requestId,
+        Instant.ofEpochMilli(Math.max(0L, ts - window)), Instant.ofEpochMilli(saturatedAdd(ts, window)))) {
+      return it.hasNext() ? it.next().value : null;
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  private static String requestIdOf(SpecificRecord request) {
+    return RequestIntakeProcessor.RequestFields.of(request).requestId();
+  }
+}

@@ -1,0 +1,17 @@
+package io.provability.fabric.processors.stream;
+
+/** Names of the state stores the processors use; the topology factory registers them. */
+public final class StoreNames {
+  /** Window store: request id to the decision already made for it (deduplication). */
+  public static final String DECIDED_REQUESTS = "decided-requests";
+  /** Key-value store: session key + sequence to one evidence leaf of an open bundle. */
+  public static final String EVIDENCE_LEAVES = "evidence-leaves";
+  /** Key-value store: session key to the header of its open bundle. */
+  public static final String OPEN_BUNDLES = "evidence-open-bundles";
+  /** Key-value store: close deadline + session key, so due bundles are found by one ordered scan. */
+  public static final String BUNDLE_DEADLINES = "evidence-bundle-deadlines";
+  /** Global store: the policy-state topic (grants, revocations, policy version). */
+  public static final String POLICY_STATE = "policy-state";
+
+  private StoreNames() {}
+}

@@ -1,0 +1,46 @@
+package io.provability.fabric.processors.stream;
+
+import io.provability.fabric.events.EvidenceLeaf;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** Serdes for values kept in the processors' own state stores. */
+public final class StoreSerdes {
+  private StoreSerdes() {}
+
+  /** Evidence leaves, in Avro single-object encoding. */
+  public static Serde<EvidenceLeaf> evidenceLeaf() {
+    return Serdes.serdeFrom(
+        (topic, leaf) -> {
+          if (leaf == null) {
+            return null;
+          }
+          try {
+            ByteBuffer buf = leaf.toByteBuffer();
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        (topic, bytes) -> {
+          if (bytes == null) {
+            return null;
+          }
+          try {
+            return EvidenceLeaf.fromByteBuffer(ByteBuffer.wrap(bytes));
+          } catch (IOException e) {
+            throw new UncheckedIOException("evidence-leaves store holds an undecodable value", e);
+          }
+        });
+  }
+
+  /** Open-bundle headers. */
+  public static Serde<BundleHeader> bundleHeader() {
+    return BundleHeader.serde();
+  }
+}

@@ -1,0 +1,209 @@
+package io.provability.fabric.schemas.hash;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.ConcurrentModificationException;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.AvroTypeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.Encoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.Utf8;
+
+/**
+ * Canonical encoding: Avro single-object encoding ({@code C3 01}, the 8-byte little-endian
+ * CRC-64-AVRO fingerprint of the record's schema, then Avro binary) in which every map is written
+ * with its keys in ascending unsigned UTF-8 byte order, so equal records always give equal bytes
+ * whatever their map iteration order.
+ *
+ * <p>Two more rules keep "equal records, equal bytes" true: every NaN is written as the one
+ * canonical NaN (Avro's record equality does not tell NaN payloads apart), and a string holding an
+ * unpaired UTF-16 surrogate is rejected instead of being silently written as {@code '?'} (which
+ * would give two different records the same bytes and the same hash).
+ *
+ * <p>This is the encoding that request hashes, token signatures and evidence leaves are computed
+ * over, and the one {@code EventCodec} writes on the wire. Thread-safe.
+ */
+public final class CanonicalEncoding {
+
+  private static final byte MAGIC_0 = (byte) 0xC3;
+  private static final byte MAGIC_1 = (byte) 0x01;
+  private static final int HEADER_LENGTH = 10;
+
+  private static final ClassValue<RecordWriter> WRITERS =
+      new ClassValue<>() {
+        @Override
+        protected RecordWriter computeValue(Class<?> type) {
+          return new RecordWriter(type);
+        }
+      };
+
+  private CanonicalEncoding() {}
+
+  /**
+   * Returns the canonical single-object encoding of {@code event}.
+   *
+   * @param event a generated Avro record (any record of the contract, not only top-level events)
+   * @return header and Avro binary body
+   * @throws IllegalArgumentException if the record does not fit its schema (a null in a non-null
+   *     field, an unpaired surrogate, two map keys that are the same string)
+   */
+  public static byte[] encode(SpecificRecord event) {
+    Objects.requireNonNull(event, "event");
+    return WRITERS.get(event.getClass()).write(event);
+  }
+
+  /**
+   * Returns SHA-256 of {@link #encode(SpecificRecord) the canonical encoding} of {@code event}.
+   *
+   * @param event a generated Avro record
+   * @return the 32-byte digest
+   * @throws IllegalArgumentException if the record does not fit its schema
+   */
+  public static byte[] sha256(SpecificRecord event) {
+    return Sha256.digest(encode(event));
+  }
+
+  /** Writer for one generated class; immutable once built, so one instance serves every thread. */
+  private static final class RecordWriter {
+    private final Class<?> type;
+    private final byte[] header;
+    private final CanonicalDatumWriter writer;
+
+    RecordWriter(Class<?> type) {
+      this.type = type;
+      SpecificData model = SpecificData.getForClass(type);
+      Schema schema;
+      try {
+        schema = model.getSchema(type);
+      } catch (AvroRuntimeException e) {
+        throw new IllegalArgumentException(type.getName() + " is not a generated Avro record", e);
+      }
+      long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+      this.header = new byte[HEADER_LENGTH];
+      header[0] = MAGIC_0;
+      header[1] = MAGIC_1;
+      for (int i = 0; i < Long.BYTES; i++) {
+        header[2 + i] = (byte) (fingerprint >>> (8 * i));
+      }
+      this.writer = new CanonicalDatumWriter(schema, model);
+    }
+
+    byte[] write(SpecificRecord event) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      out.write(header, 0, header.length);
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      try {
+        writer.write(event, encoder);
+        encoder.flush();
+      } catch (IOException e) {
+        // ByteArrayOutputStream never throws; reaching this is a bug, not bad input.
+        throw new UncheckedIOException(e);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  /** Avro's specific writer with sorted map keys, one NaN and well-formed strings. */
+  private static final class CanonicalDatumWriter extends SpecificDatumWriter<SpecificRecord> {
+
+    CanonicalDatumWriter(Schema schema, SpecificData model) {
+      super(schema, model);
+    }
+
+    @Override
+    protected void writeWithoutConversion(Schema schema, Object datum, Encoder out)
+        throws IOException {
+      if (schema.getType() == Schema.Type.DOUBLE && datum instanceof Double d && d.isNaN()) {
+        out.writeDouble(Double.NaN);
+      } else if (schema.getType() == Schema.Type.FLOAT && datum instanceof Float f && f.isNaN()) {
+        out.writeFloat(Float.NaN);
+      } else {
+        super.writeWithoutConversion(schema, datum, out);
+      }
+    }
+
+    @Override
+    protected void writeString(Object datum, Encoder out) throws IOException {
+      if (datum instanceof Utf8 utf8) {
+        out.writeString(utf8);
+      } else {
+        out.writeString(new Utf8(utf8Bytes(datum)));
+      }
+    }
+
+    @Override
+    protected void writeMap(Schema schema, Object datum, Encoder out) throws IOException {
+      Schema valueSchema = schema.getValueType();
+      int size = getMapSize(datum);
+      Entry[] entries = new Entry[size];
+      int count = 0;
+      for (Map.Entry<Object, Object> entry : getMapEntries(datum)) {
+        if (count == size) {
+          throw new ConcurrentModificationException("map grew while it was being written");
+        }
+        Object key = entry.getKey();
+        if (key == null) {
+          throw new AvroTypeException("null map key");
+        }
+        byte[] keyBytes =
+            key instanceof Utf8 utf8
+                ? Arrays.copyOf(utf8.getBytes(), utf8.getByteLength())
+                : utf8Bytes(key);
+        entries[count++] = new Entry(keyBytes, entry.getValue());
+      }
+      if (count != size) {
+        throw new ConcurrentModificationException("map shrank while it was being written");
+      }
+      Arrays.sort(entries, (a, b) -> Arrays.compareUnsigned(a.key, b.key));
+      for (int i = 1; i < size; i++) {
+        if (Arrays.equals(entries[i - 1].key, entries[i].key)) {
+          // A Map<CharSequence, ?> can hold a String and a Utf8 spelling the same key.
+          throw new AvroTypeException(
+              "duplicate map key \"" + new String(entries[i].key, StandardCharsets.UTF_8) + "\"");
+        }
+      }
+      out.writeMapStart();
+      out.setItemCount(size);
+      for (Entry entry : entries) {
+        out.startItem();
+        out.writeString(new Utf8(entry.key));
+        try {
+          write(valueSchema, entry.value, out);
+        } catch (NullPointerException e) {
+          throw npe(e, " in map value");
+        }
+      }
+      out.writeMapEnd();
+    }
+
+    private static byte[] utf8Bytes(Object text) {
+      String s = text.toString();
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c) && i + 1 < s.length()
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          throw new AvroTypeException("string has an unpaired surrogate at index " + i);
+        }
+      }
+      return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private record Entry(byte[] key, Object value) {}
+  }
+}

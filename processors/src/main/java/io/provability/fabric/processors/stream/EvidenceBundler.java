@@ -5,6 +5,7 @@ import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.events.EvidenceLeaf;
 import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.schemas.evidence.BundleStatement;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.merkle.MerkleTree;
 import java.nio.ByteBuffer;
@@ -150,7 +151,7 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     }
     byte[] root = MerkleTree.fromLeaves(bodies).root();
     long now = context.currentSystemTimeMs();
-    EvidenceBundle bundle = EvidenceBundle.newBuilder()
+    EvidenceBundle unsigned = EvidenceBundle.newBuilder()
         .setSessionId(session)
         .setTenant(header.tenant())
         .setWindowStart(Instant.ofEpochMilli(header.windowStart()))
@@ -158,8 +159,12 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
         .setLeaves(bundleLeaves)
         .setRoot(ByteBuffer.wrap(root))
         .setCreatedAt(Instant.ofEpochMilli(now))
-        .setKeyId(signingKey == null ? null : signingKey.keyId())
-        .setSignature(signingKey == null ? null : ByteBuffer.wrap(signingKey.sign(root)))
+        .setKeyId(null)
+        .setSignature(null)
+        .build();
+    EvidenceBundle bundle = signingKey == null ? unsigned : EvidenceBundle.newBuilder(unsigned)
+        .setKeyId(signingKey.keyId())
+        .setSignature(ByteBuffer.wrap(signingKey.sign(BundleStatement.of(unsigned))))
         .build();
     context.forward(new Record<>(session, bundle, now));
   }

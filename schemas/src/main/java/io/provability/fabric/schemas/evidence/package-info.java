@@ -1,0 +1,2 @@
+/** What evidence-bundle signatures cover, shared by the bundler that signs and the auditors that verify. */
+package io.provability.fabric.schemas.evidence;

@@ -1,0 +1,200 @@
+package io.provability.fabric.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.provability.fabric.events.CapabilityRevocation;
+import io.provability.fabric.events.DeadLetter;
+import io.provability.fabric.events.DeadLetterReason;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.events.EvidenceLeaf;
+import io.provability.fabric.events.LeafKind;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.stream.EvidenceBundler;
+import io.provability.fabric.processors.stream.PolicyStateKeys;
+import io.provability.fabric.schemas.evidence.BundleStatement;
+import io.provability.fabric.schemas.hash.CanonicalEncoding;
+import io.provability.fabric.schemas.merkle.MerkleTree;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventSerde;
+import io.provability.fabric.topology.demo.SyntheticTraffic;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Unit test of the topology wiring on TopologyTestDriver (the end-to-end tests use a real broker). */
+class FabricTopologyTest {
+  private static final Instant START = Instant.parse("2026-11-27T12:00:00Z");
+  private static final FabricTopology.Topics TOPICS =
+      new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy");
+
+  private final Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
+  private final Ed25519.SigningKey evidenceKey = Ed25519.SigningKey.fromSeed("evidence-1", new byte[] {
+      9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> requests;
+  private TestInputTopic<String, byte[]> policy;
+  private TestOutputTopic<String, Decision> decisions;
+  private TestOutputTopic<String, EvidenceBundle> evidence;
+  private TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+  @BeforeEach
+  void start() {
+    FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
+        new EvidenceBundler.Settings(Duration.ofSeconds(10), 6, 1 << 20, Duration.ofSeconds(1)));
+    FabricTopology.Keys keys = new FabricTopology.Keys(
+        KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())), evidenceKey);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(FabricTopology.build(settings, keys), props, START);
+    requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
+    policy = driver.createInputTopic("policy", new StringSerializer(), new ByteArraySerializer());
+    decisions = driver.createOutputTopic("decisions", new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
+    evidence = driver.createOutputTopic("evidence", new StringDeserializer(), EventSerde.of(EvidenceBundle.class).deserializer());
+    deadLetters = driver.createOutputTopic("dlq", (t, b) -> b, EventSerde.of(DeadLetter.class).deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private void send(PlanRequest plan) {
+    requests.pipeInput(plan.getSessionId().getBytes(StandardCharsets.UTF_8), EventCodec.standard().encode(plan), START);
+  }
+
+  @Test
+  void decidesEachRequestAsTheKernelDoesAndKeepsBadRecordsOnTheDeadLetterTopic() {
+    SyntheticTraffic traffic = new SyntheticTraffic(issuer, 3, 20, START, 42L);
+    List<SyntheticTraffic.Generated> generated = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      generated.add(traffic.next());
+    }
+    traffic.revocations().forEach((id, rev) -> policy.pipeInput(PolicyStateKeys.revocation(id), EventCodec.standard().encode(rev)));
+
+    for (int i = 0; i < generated.size(); i++) {
+      if (i == 50) {
+        requests.pipeInput("s".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
+      }
+      if (i == 100) {
+        byte[] unknown = EventCodec.standard().encode(generated.get(0).request());
+        unknown[5] ^= 0x55;
+        requests.pipeInput("s".getBytes(StandardCharsets.UTF_8), unknown);
+      }
+      if (i == 150) {
+        PlanRequest noTenant = PlanRequest.newBuilder(generated.get(0).request()).setTenant("").build();
+        send(noTenant);
+      }
+      send(generated.get(i).request());
+    }
+
+    List<Decision> out = decisions.readValuesToList();
+    assertThat(out).hasSize(200);
+    for (int i = 0; i < out.size(); i++) {
+      SyntheticTraffic.Generated g = generated.get(i);
+      Decision d = out.get(i);
+      assertThat(d.getRequestId()).isEqualTo(g.request().getRequestId());
+      assertThat(d.getVerdict()).as("request %d (%s)", i, d.getReasons()).isEqualTo(g.expectedVerdict());
+      if (g.expectedCode() != null) {
+        assertThat(d.getReasons()).extracting(r -> r.getCode()).contains(g.expectedCode().name());
+      }
+    }
+    assertThat(out).extracting(Decision::getVerdict).contains(Verdict.ALLOW, Verdict.DENY);
+
+    List<DeadLetter> dlq = deadLetters.readValuesToList();
+    assertThat(dlq).extracting(DeadLetter::getReason).containsExactly(
+        DeadLetterReason.MALFORMED, DeadLetterReason.UNKNOWN_SCHEMA, DeadLetterReason.MISSING_FIELD);
+    assertThat(dlq.get(2).getDetail()).contains("tenant");
+    assertThat(dlq.get(0).getSourceTopic()).isEqualTo("requests");
+  }
+
+  @Test
+  void aRepeatedRequestGetsTheSameDecisionAndNoNewEvidence() {
+    SyntheticTraffic traffic = new SyntheticTraffic(issuer, 1, 1, START, 7L);
+    PlanRequest plan = traffic.next().request();
+    send(plan);
+    send(plan);
+    List<Decision> out = decisions.readValuesToList();
+    assertThat(out).hasSize(2);
+    assertThat(out.get(1)).isEqualTo(out.get(0));
+
+    driver.advanceWallClockTime(Duration.ofSeconds(11));
+    List<EvidenceBundle> bundles = evidence.readValuesToList();
+    assertThat(bundles).hasSize(1);
+    assertThat(bundles.get(0).getLeaves()).extracting(EvidenceLeaf::getKind).containsExactly(LeafKind.REQUEST, LeafKind.DECISION);
+  }
+
+  @Test
+  void bundlesCloseOnTheirWindowOrSizeAndTheirRootsVerify() {
+    SyntheticTraffic traffic = new SyntheticTraffic(issuer, 1, 1, START, 9L);
+    List<PlanRequest> sent = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      PlanRequest p = traffic.next().request();
+      sent.add(p);
+      send(p);
+    }
+    // max 6 leaves = 3 decisions: the first bundle closed by size, the fourth waits for its window
+    List<EvidenceBundle> bySize = evidence.readValuesToList();
+    assertThat(bySize).hasSize(1);
+    assertThat(bySize.get(0).getLeaves()).hasSize(6);
+
+    driver.advanceWallClockTime(Duration.ofSeconds(5));
+    assertThat(evidence.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    List<EvidenceBundle> byWindow = evidence.readValuesToList();
+    assertThat(byWindow).hasSize(1);
+
+    for (EvidenceBundle b : List.of(bySize.get(0), byWindow.get(0))) {
+      List<byte[]> bodies = b.getLeaves().stream().map(l -> bytes(l.getBody())).toList();
+      byte[] root = MerkleTree.fromLeaves(bodies).root();
+      assertThat(bytes(b.getRoot())).isEqualTo(root);
+      assertThat(Ed25519.verify(evidenceKey.publicKey(), BundleStatement.of(b), bytes(b.getSignature()))).isTrue();
+      assertThat(Ed25519.verify(evidenceKey.publicKey(), root, bytes(b.getSignature()))).as("a bare root is not what is signed").isFalse();
+    }
+    assertThat(bytes(byWindow.get(0).getLeaves().get(0).getBody())).isEqualTo(CanonicalEncoding.encode(sent.get(3)));
+  }
+
+  @Test
+  void aRevocationOnThePolicyTopicDeniesTheNextRequest() {
+    SyntheticTraffic traffic = new SyntheticTraffic(issuer, 1, 1, START, 11L);
+    SyntheticTraffic.Generated allowed;
+    do {
+      allowed = traffic.next();
+    } while (allowed.expectedVerdict() != Verdict.ALLOW);
+    send(allowed.request());
+    String tokenId = allowed.request().getSubject().getToken().getTokenId();
+    policy.pipeInput(PolicyStateKeys.revocation(tokenId), EventCodec.standard().encode(CapabilityRevocation.newBuilder()
+        .setTokenId(tokenId).setTenant(allowed.request().getTenant()).setRevokedAt(START).setReason("test").build()));
+    PlanRequest again = PlanRequest.newBuilder(allowed.request()).setRequestId("req-after-revocation").build();
+    send(again);
+    List<Decision> out = decisions.readValuesToList();
+    assertThat(out).extracting(Decision::getVerdict).containsExactly(Verdict.ALLOW, Verdict.DENY);
+    assertThat(out.get(1).getReasons()).extracting(r -> r.getCode()).containsExactly("TOKEN_REVOKED");
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer v = b.duplicate();
+    byte[] out = new byte[v.remaining()];
+    v.get(out);
+    return out;
+  }
+}

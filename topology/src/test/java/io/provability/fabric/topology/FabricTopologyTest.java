@@ -56,6 +56,9 @@ class FabricTopologyTest {
   private TestOutputTopic<String, EvidenceBundle> evidence;
   private TestOutputTopic<byte[], DeadLetter> deadLetters;
 
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path stateDir;
+
   @BeforeEach
   void start() {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
@@ -65,6 +68,8 @@ class FabricTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put("processing.exception.handler.global.enabled", true);
     driver = new TopologyTestDriver(FabricTopology.build(settings, keys), props, START);
     requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
     policy = driver.createInputTopic("policy", new StringSerializer(), new ByteArraySerializer());

@@ -220,12 +220,9 @@ class EmbeddedStackTest {
   @Order(7)
   void closeStopsAllFourFreesTheirPortsAndLeavesNoThreadBehind() {
     List<Integer> ports = ports();
-    long begin = System.nanoTime();
     stack.close();
-    long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
 
     assertThat(ports).allSatisfy(port -> assertThat(Loopback.isListening(port)).as("port %d", port).isFalse());
-    assertThat(stopMillis).as("stop time in ms").isLessThan(15_000);
     stack.close(); // idempotent
 
     awaitCondition("the stack's non-daemon threads to end", () -> extraNonDaemonThreads().isEmpty(),

@@ -1,0 +1,319 @@
+package io.provability.fabric.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.provability.fabric.events.DeadLetter;
+import io.provability.fabric.events.DeadLetterReason;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventSerde;
+import io.provability.fabric.sinks.evidence.BundleVerification;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.demo.SinkAudit;
+import io.provability.fabric.topology.demo.SyntheticTraffic;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.TopicSetup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole pipeline against real servers (embedded, or external with -Dfabric.mode=external):
+ * requests on Kafka → topology → decisions topic → decision log in PostgreSQL, evidence bundles in
+ * S3 with their roots recorded beside the rows. Every id of this run carries a fresh namespace so
+ * the test can share servers with earlier runs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineEndToEndIT {
+  private static final int REQUESTS = 10_000;
+  private static final Duration PATIENCE = Duration.ofMinutes(4);
+
+  private static String ns;
+  private static StackEndpoints ep;
+  private static FabricConfig cfg;
+  private static FabricRuntime runtime;
+  private static SinkAudit audit;
+  private static KafkaProducer<byte[], byte[]> producer;
+  private static List<SyntheticTraffic.Generated> generated;
+  private static Path work;
+
+  @BeforeAll
+  static void startPipeline() throws Exception {
+    ns = "it" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ep = TestEnvironment.endpoints();
+    work = Files.createTempDirectory("fabric-it-");
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("it-issuer", new SecureRandom());
+    Path trusted = work.resolve("trusted.keys");
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    String topicPrefix = ns + "fabric.";
+    cfg = FabricConfig.defaults(Map.ofEntries(
+        Map.entry(FabricConfig.WORK_DIR_CONFIG, work.toString()),
+        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
+        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, topicPrefix + "requests"),
+        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, topicPrefix + "decisions"),
+        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, topicPrefix + "evidence"),
+        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, topicPrefix + "dead-letter"),
+        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, topicPrefix + "policy-state"),
+        Map.entry(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence"),
+        Map.entry(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks"),
+        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
+        Map.entry(FabricConfig.EVIDENCE_WINDOW_CONFIG, "1500"),
+        Map.entry(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "200")));
+
+    SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 8, 1_000, Instant.now(), 4242L);
+    generated = new ArrayList<>(REQUESTS);
+    for (int i = 0; i < REQUESTS; i++) {
+      generated.add(traffic.next());
+    }
+    try (Admin admin = admin()) {
+      TopicSetup.ensure(admin, cfg);
+    }
+    KafkaTraffic.publishRevocations(ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
+    runtime = FabricRuntime.start(cfg, ep, true);
+    audit = new SinkAudit(ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG));
+    producer = KafkaTraffic.producer(ep.bootstrapServers());
+  }
+
+  @AfterAll
+  static void stopPipeline() {
+    if (producer != null) {
+      producer.close();
+    }
+    if (audit != null) {
+      audit.close();
+    }
+    if (runtime != null) {
+      runtime.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void tenThousandRequestsBecomeTenThousandDecisionsRowsAndVerifiedBundles() throws Exception {
+    List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
+    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
+
+    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+        reader.poll(Duration.ofMillis(200));
+        return reader.decisions().size() >= REQUESTS;
+      });
+      reader.poll(Duration.ofSeconds(1));
+      assertThat(reader.decisions()).hasSize(REQUESTS);
+      assertThat(reader.records()).as("decision records on the topic").isEqualTo(REQUESTS);
+      for (SyntheticTraffic.Generated g : generated) {
+        Decision d = reader.decisions().get(g.request().getRequestId());
+        assertThat(d.getVerdict()).as("%s: %s", g.request().getRequestId(), d.getReasons()).isEqualTo(g.expectedVerdict());
+        if (g.expectedCode() != null) {
+          assertThat(d.getReasons()).extracting(r -> r.getCode()).contains(g.expectedCode().name());
+        }
+      }
+    }
+
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250))
+        .until(() -> rowCount() == REQUESTS && linkedCount() == REQUESTS);
+    assertThat(rowsOutsideTheirDayPartition()).isZero();
+
+    Set<String> sessions = new HashSet<>();
+    generated.forEach(g -> sessions.add(g.request().getSessionId()));
+    Map<String, String> bundleKeysByRoot = bundlesOfThisRun();
+    Set<String> sessionsWithBundles = new HashSet<>();
+    for (Map.Entry<String, String> bundle : bundleKeysByRoot.entrySet()) {
+      BundleVerification v = audit.evidenceStore().verify(bundle.getValue());
+      assertThat(v.problems()).as(bundle.getValue()).isEmpty();
+      assertThat(Hex.encode(v.bundle().orElseThrow().root())).isEqualTo(bundle.getKey());
+      sessionsWithBundles.add(v.bundle().orElseThrow().sessionId());
+    }
+    assertThat(sessionsWithBundles).isEqualTo(sessions);
+  }
+
+  @Test
+  @Order(2)
+  void replayingTheSameInputAddsNoRowAndNoObject() throws Exception {
+    long objectsBefore = audit.evidenceStore().list().size();
+    Map<String, String> bundlesBefore = bundlesOfThisRun();
+    List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
+    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
+
+    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+        reader.poll(Duration.ofMillis(200));
+        return reader.records() >= 2L * REQUESTS;
+      });
+      assertThat(reader.decisions()).hasSize(REQUESTS);
+    }
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).until(() ->
+        sinksCaughtUp(cfg.topicDecisions()) && sinksCaughtUp(cfg.topicEvidence()));
+
+    assertThat(rowCount()).isEqualTo(REQUESTS);
+    assertThat(linkedCount()).isEqualTo(REQUESTS);
+    assertThat(bundlesOfThisRun()).isEqualTo(bundlesBefore);
+    assertThat(audit.evidenceStore().list()).hasSize((int) objectsBefore);
+  }
+
+  @Test
+  @Order(3)
+  void badRecordsGoToTheDeadLetterTopicAndTheValidOnesAroundThemAreDecided() throws Exception {
+    EventCodec codec = EventCodec.standard();
+    List<PlanRequest> valid = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      valid.add(PlanRequest.newBuilder(generated.get(i).request()).setRequestId(ns + "bad-input-valid-" + i).build());
+    }
+    byte[] unknownFingerprint = codec.encode(valid.get(0));
+    unknownFingerprint[4] ^= 0x7f;
+    PlanRequest missing = PlanRequest.newBuilder(valid.get(0)).setRequestId(ns + "bad-input-missing").setTenant("").build();
+
+    send(valid.get(0).getSessionId(), codec.encode(valid.get(0)));
+    send("malformed", new byte[] {(byte) 0xC3, 0x01, 0x00, 0x01});
+    send(valid.get(1).getSessionId(), codec.encode(valid.get(1)));
+    send("unknown", unknownFingerprint);
+    send(valid.get(2).getSessionId(), codec.encode(valid.get(2)));
+    send(missing.getSessionId(), codec.encode(missing));
+    send(valid.get(3).getSessionId(), codec.encode(valid.get(3)));
+    producer.flush();
+
+    List<DeadLetter> letters = new ArrayList<>();
+    try (KafkaConsumer<byte[], DeadLetter> dlq = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, ns + "dlq-reader",
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new ByteArrayDeserializer(), EventSerde.of(DeadLetter.class).deserializer())) {
+      dlq.subscribe(List.of(cfg.topicDeadLetter()));
+      await().atMost(Duration.ofMinutes(1)).until(() -> {
+        dlq.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
+        return letters.size() >= 3;
+      });
+    }
+    assertThat(letters).extracting(DeadLetter::getReason).containsExactlyInAnyOrder(
+        DeadLetterReason.MALFORMED, DeadLetterReason.UNKNOWN_SCHEMA, DeadLetterReason.MISSING_FIELD);
+    assertThat(letters).allSatisfy(l -> {
+      assertThat(l.getSourceTopic()).isEqualTo(cfg.topicRequests());
+      assertThat(l.getDetail()).isNotBlank();
+      assertThat(l.getValue()).isNotNull();
+    });
+
+    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await().atMost(Duration.ofMinutes(1)).until(() -> {
+        reader.poll(Duration.ofMillis(200));
+        return valid.stream().allMatch(v -> reader.decisions().containsKey(v.getRequestId()));
+      });
+      assertThat(reader.decisions()).doesNotContainKey(missing.getRequestId());
+    }
+    assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
+  }
+
+  private static void send(String key, byte[] value) {
+    producer.send(new ProducerRecord<>(cfg.topicRequests(), key.getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  private static Admin admin() {
+    return Admin.create(Map.of("bootstrap.servers", ep.bootstrapServers()));
+  }
+
+  /** True when every consumer group that has committed offsets on {@code topic} has reached its end. */
+  private static boolean sinksCaughtUp(String topic) throws ExecutionException, InterruptedException {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+      boolean anyGroup = false;
+      for (ConsumerGroupListing group : admin.listConsumerGroups().all().get()) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group.groupId()).partitionsToOffsetAndMetadata().get();
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+          if (!committed.containsKey(end.getKey())) {
+            continue;
+          }
+          anyGroup = true;
+          if (committed.get(end.getKey()).offset() < end.getValue()) {
+            return false;
+          }
+        }
+      }
+      return anyGroup;
+    }
+  }
+
+  private static Connection db() throws SQLException {
+    return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, ns + "%");
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static long rowCount() throws SQLException {
+    return count("select count(*) from decision_log where session_id like ?");
+  }
+
+  private static long linkedCount() throws SQLException {
+    return count("select count(*) from decision_evidence e join decision_log d using (decision_id) where d.session_id like ?");
+  }
+
+  private static long rowsOutsideTheirDayPartition() throws SQLException {
+    return count("select count(*) from decision_log where session_id like ? "
+        + "and tableoid::regclass::text <> 'decision_log_p' || to_char(decided_on, 'YYYYMMDD')");
+  }
+
+  /** Root hex to object key of every bundle recorded for this run. */
+  private static Map<String, String> bundlesOfThisRun() throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    try (Connection c = db();
+         PreparedStatement s = c.prepareStatement("select root, object_key from evidence_bundle where session_id like ?")) {
+      s.setString(1, ns + "%");
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.put(Hex.encode(rs.getBytes(1)), rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,107 @@
+package io.provability.fabric.topology;
+
+import io.provability.fabric.events.DeadLetter;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.kernel.KernelEngine;
+import io.provability.fabric.processors.stream.DecisionProcessor;
+import io.provability.fabric.processors.stream.EvidenceBundler;
+import io.provability.fabric.processors.stream.PolicyStateUpdater;
+import io.provability.fabric.processors.stream.RequestIntakeProcessor;
+import io.provability.fabric.processors.stream.StoreNames;
+import io.provability.fabric.processors.stream.StoreSerdes;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventSerde;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds the decision topology. A pure factory: it opens no connection and starts nothing, so
+ * the same topology runs under {@code TopologyTestDriver}, in the demo and in production.
+ *
+ * <pre>
+ * requests ─► intake ─┬─► decide ─┬─► decisions
+ *                     │           └─► bundle ─► evidence
+ *                     └─► dead-letter ◄─ (decide failures)
+ * policy-state ─► global store (read by decide)
+ * </pre>
+ */
+public final class FabricTopology {
+  static final String SOURCE_REQUESTS = "requests";
+  static final String INTAKE = "intake";
+  static final String DECIDE = "decide";
+  static final String BUNDLE = "bundle";
+  static final String SINK_DECISIONS = "decisions-sink";
+  static final String SINK_EVIDENCE = "evidence-sink";
+  static final String SINK_DEAD_LETTER = "dead-letter-sink";
+  static final String SOURCE_POLICY = "policy-state-source";
+  static final String POLICY_UPDATER = "policy-state-updater";
+
+  private FabricTopology() {}
+
+  /** Names of the topics the topology reads and writes. */
+  public record Topics(String requests, String decisions, String evidence, String deadLetter, String policyState) {}
+
+  /** Everything the topology needs besides topic names. */
+  public record Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence) {}
+
+  /** The keys the topology trusts and signs with. */
+  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner) {}
+
+  /** Builds the topology. */
+  public static Topology build(Settings settings, Keys keys) {
+    EventCodec codec = EventCodec.standard();
+    Topics t = settings.topics();
+    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers()));
+    Topology topology = new Topology();
+
+    topology.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_STATE),
+            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+        SOURCE_POLICY, new StringDeserializer(), new ByteArrayDeserializer(), t.policyState(),
+        POLICY_UPDATER, PolicyStateUpdater::new);
+
+    topology.addSource(SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
+    topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, SINK_DEAD_LETTER), SOURCE_REQUESTS);
+    topology.addProcessor(DECIDE, () -> new DecisionProcessor(decider,
+            ctx -> DecisionProcessor.globalPolicyView(ctx, codec), settings.dedupWindow(), codec,
+            SINK_DECISIONS, BUNDLE, SINK_DEAD_LETTER),
+        INTAKE);
+    topology.addProcessor(BUNDLE, () -> new EvidenceBundler(settings.evidence(), keys.evidenceSigner()), DECIDE);
+
+    topology.addStateStore(Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(StoreNames.DECIDED_REQUESTS, settings.dedupWindow(),
+            settings.dedupWindow(), false),
+        Serdes.String(), EventSerde.of(Decision.class)), DECIDE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EVIDENCE_LEAVES),
+        Serdes.String(), StoreSerdes.evidenceLeaf()), BUNDLE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.OPEN_BUNDLES),
+        Serdes.String(), StoreSerdes.bundleHeader()), BUNDLE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BUNDLE_DEADLINES),
+        Serdes.String(), Serdes.String()), BUNDLE);
+
+    Serializer<Object> stringKey = cast(new StringSerializer());
+    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(EventSerde.of(Decision.class).serializer()), DECIDE);
+    topology.addSink(SINK_EVIDENCE, t.evidence(), new StringSerializer(),
+        EventSerde.of(EvidenceBundle.class).serializer(), BUNDLE);
+    topology.addSink(SINK_DEAD_LETTER, t.deadLetter(), cast(new ByteArraySerializer()),
+        cast(EventSerde.of(DeadLetter.class).serializer()), INTAKE, DECIDE);
+    return topology;
+  }
+
+  /** Our processors forward Object-typed records to named children; each sink gets one type. */
+  @SuppressWarnings("unchecked")
+  private static <T> Serializer<Object> cast(Serializer<T> serializer) {
+    return (Serializer<Object>) serializer;
+  }
+}

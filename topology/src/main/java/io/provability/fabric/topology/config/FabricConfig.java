@@ -1,0 +1,230 @@
+package io.provability.fabric.topology.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * The application's configuration: every key declared once with its documentation, default and
+ * validator; parsed and validated once at start-up; immutable afterwards. Passwords are
+ * {@link Password}s and never appear in logs.
+ *
+ * <p>Sources, later ones winning: built-in defaults, a properties file, environment variables
+ * ({@code FABRIC_} + the key in upper case with dots as underscores, e.g.
+ * {@code FABRIC_KAFKA_BOOTSTRAP_SERVERS}), then explicit overrides (command-line options).
+ */
+public final class FabricConfig extends AbstractConfig {
+  public static final String MODE_CONFIG = "fabric.mode";
+  private static final String MODE_DOC = "embedded: start a KRaft broker, PostgreSQL, Redis and an S3 server in this "
+      + "JVM on loopback; external: use the endpoints below.";
+  public static final String WORK_DIR_CONFIG = "fabric.work.dir";
+  private static final String WORK_DIR_DOC = "Directory for state stores, keys and embedded service data.";
+
+  public static final String BOOTSTRAP_CONFIG = "kafka.bootstrap.servers";
+  public static final String JDBC_URL_CONFIG = "postgres.jdbc.url";
+  public static final String JDBC_USER_CONFIG = "postgres.user";
+  public static final String JDBC_PASSWORD_CONFIG = "postgres.password";
+  public static final String REDIS_URI_CONFIG = "redis.uri";
+  public static final String S3_ENDPOINT_CONFIG = "s3.endpoint";
+  public static final String S3_REGION_CONFIG = "s3.region";
+  public static final String S3_ACCESS_KEY_CONFIG = "s3.access.key";
+  public static final String S3_SECRET_KEY_CONFIG = "s3.secret.key";
+  public static final String S3_BUCKET_CONFIG = "s3.bucket";
+
+  public static final String APPLICATION_ID_CONFIG = "streams.application.id";
+  public static final String STREAM_THREADS_CONFIG = "streams.threads";
+  public static final String PROCESSING_GUARANTEE_CONFIG = "streams.processing.guarantee";
+  public static final String COMMIT_INTERVAL_CONFIG = "streams.commit.interval.ms";
+
+  public static final String TOPIC_REQUESTS_CONFIG = "topic.requests";
+  public static final String TOPIC_DECISIONS_CONFIG = "topic.decisions";
+  public static final String TOPIC_EVIDENCE_CONFIG = "topic.evidence";
+  public static final String TOPIC_DEAD_LETTER_CONFIG = "topic.dead.letter";
+  public static final String TOPIC_POLICY_STATE_CONFIG = "topic.policy.state";
+  public static final String TOPIC_PARTITIONS_CONFIG = "topics.partitions";
+  public static final String TOPIC_REPLICATION_CONFIG = "topics.replication.factor";
+
+  public static final String DEDUP_WINDOW_CONFIG = "decisions.dedup.window.ms";
+  public static final String EVIDENCE_WINDOW_CONFIG = "evidence.window.ms";
+  public static final String EVIDENCE_MAX_LEAVES_CONFIG = "evidence.max.leaves";
+  public static final String EVIDENCE_MAX_BYTES_CONFIG = "evidence.max.bytes";
+  public static final String EVIDENCE_PUNCTUATE_CONFIG = "evidence.punctuate.ms";
+
+  public static final String TRUSTED_KEYS_CONFIG = "kernel.trusted.keys.file";
+  public static final String EVIDENCE_KEY_CONFIG = "evidence.signing.key.file";
+
+  public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
+  public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
+
+  /** The two ways to find the four services. */
+  public enum Mode { EMBEDDED, EXTERNAL }
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(MODE_CONFIG, Type.STRING, "embedded", ValidString.in("embedded", "external"), Importance.HIGH, MODE_DOC)
+      .define(WORK_DIR_CONFIG, Type.STRING, ".fabric", Importance.MEDIUM, WORK_DIR_DOC)
+      .define(BOOTSTRAP_CONFIG, Type.STRING, "", Importance.HIGH, "Kafka bootstrap servers (external mode).")
+      .define(JDBC_URL_CONFIG, Type.STRING, "", Importance.HIGH, "JDBC URL of the decision-log database (external mode).")
+      .define(JDBC_USER_CONFIG, Type.STRING, "", Importance.HIGH, "Decision-log database user (external mode).")
+      .define(JDBC_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, "Decision-log database password (external mode).")
+      .define(REDIS_URI_CONFIG, Type.STRING, "", Importance.MEDIUM, "Redis URI of the hot tier (external mode).")
+      .define(S3_ENDPOINT_CONFIG, Type.STRING, "", Importance.HIGH, "S3 endpoint URL of the evidence store (external mode).")
+      .define(S3_REGION_CONFIG, Type.STRING, "us-east-1", Importance.LOW, "S3 region.")
+      .define(S3_ACCESS_KEY_CONFIG, Type.STRING, "", Importance.HIGH, "S3 access key (external mode).")
+      .define(S3_SECRET_KEY_CONFIG, Type.PASSWORD, "", Importance.HIGH, "S3 secret key (external mode).")
+      .define(S3_BUCKET_CONFIG, Type.STRING, "fabric-evidence", Importance.HIGH, "Bucket of the evidence bundles.")
+      .define(APPLICATION_ID_CONFIG, Type.STRING, "fabric-runtime", Importance.HIGH,
+          "Kafka Streams application id: instances with the same id share the work.")
+      .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Stream threads per instance.")
+      .define(PROCESSING_GUARANTEE_CONFIG, Type.STRING, "exactly_once_v2", ValidString.in("exactly_once_v2", "at_least_once"),
+          Importance.HIGH, "Kafka Streams processing guarantee.")
+      .define(COMMIT_INTERVAL_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
+          "Kafka Streams commit interval; under exactly-once it bounds how long a decision waits to become visible.")
+      .define(TOPIC_REQUESTS_CONFIG, Type.STRING, "fabric.requests", Importance.HIGH, "Topic of incoming requests (key: session id).")
+      .define(TOPIC_DECISIONS_CONFIG, Type.STRING, "fabric.decisions", Importance.HIGH, "Topic of decisions (key: session id).")
+      .define(TOPIC_EVIDENCE_CONFIG, Type.STRING, "fabric.evidence", Importance.HIGH, "Topic of evidence bundles (key: session id).")
+      .define(TOPIC_DEAD_LETTER_CONFIG, Type.STRING, "fabric.dead-letter", Importance.HIGH, "Topic of records that could not be decided.")
+      .define(TOPIC_POLICY_STATE_CONFIG, Type.STRING, "fabric.policy-state", Importance.HIGH,
+          "Compacted topic of capability grants, revocations and the policy version.")
+      .define(TOPIC_PARTITIONS_CONFIG, Type.INT, 6, Range.between(1, 10_000), Importance.MEDIUM,
+          "Partitions of the request, decision and evidence topics when this application creates them.")
+      .define(TOPIC_REPLICATION_CONFIG, Type.SHORT, (short) 1, Range.between(1, 16), Importance.MEDIUM,
+          "Replication factor of the topics this application creates.")
+      .define(DEDUP_WINDOW_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.MEDIUM,
+          "How long a request id is remembered: a repeat within it gets the first decision back and adds no evidence.")
+      .define(EVIDENCE_WINDOW_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
+          "How long a session's evidence bundle stays open after its first leaf.")
+      .define(EVIDENCE_MAX_LEAVES_CONFIG, Type.INT, 256, Range.between(2, 100_000), Importance.MEDIUM,
+          "Leaves at which a bundle closes before its window ends.")
+      .define(EVIDENCE_MAX_BYTES_CONFIG, Type.LONG, 512L * 1024, Range.atLeast(1024), Importance.MEDIUM,
+          "Leaf bytes at which a bundle closes before its window ends (keep below the broker's message size).")
+      .define(EVIDENCE_PUNCTUATE_CONFIG, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
+          "How often (wall clock) due bundles are closed.")
+      .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
+          "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
+      .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
+          "File with the evidence signing key (key-id=base64 seed). Empty: <work dir>/keys/evidence.key, generated if missing.")
+      .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
+      .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
+
+  private FabricConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+    if (mode() == Mode.EXTERNAL) {
+      for (String key : new String[] {BOOTSTRAP_CONFIG, JDBC_URL_CONFIG, S3_ENDPOINT_CONFIG, S3_ACCESS_KEY_CONFIG}) {
+        if (getString(key).isBlank()) {
+          throw new ConfigException(key, "", "is required in external mode");
+        }
+      }
+    }
+  }
+
+  /** The declared keys, for documentation ({@code fabric config --describe}). */
+  public static ConfigDef definition() {
+    return DEF;
+  }
+
+  /**
+   * Loads the configuration.
+   *
+   * @param file a properties file, or null
+   * @param env the environment (usually {@code System.getenv()})
+   * @param overrides explicit values that win over everything else
+   */
+  public static FabricConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, Object> values = new HashMap<>();
+    if (file != null) {
+      Properties props = new Properties();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        props.load(r);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+      }
+      props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).strip()));
+    }
+    for (String key : DEF.names()) {
+      String envName = "FABRIC_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+      String v = env.get(envName);
+      if (v != null) {
+        values.put(key, v);
+      }
+    }
+    values.putAll(overrides);
+    for (String key : values.keySet()) {
+      if (!DEF.names().contains(key)) {
+        throw new ConfigException(key, values.get(key), "is not a known configuration key");
+      }
+    }
+    return new FabricConfig(values);
+  }
+
+  /** Defaults only (embedded mode), with explicit overrides. */
+  public static FabricConfig defaults(Map<String, String> overrides) {
+    return load(null, Map.of(), overrides);
+  }
+
+  public Mode mode() {
+    return Mode.valueOf(getString(MODE_CONFIG).toUpperCase(Locale.ROOT));
+  }
+
+  public Path workDir() {
+    return Path.of(getString(WORK_DIR_CONFIG));
+  }
+
+  public String topicRequests() {
+    return getString(TOPIC_REQUESTS_CONFIG);
+  }
+
+  public String topicDecisions() {
+    return getString(TOPIC_DECISIONS_CONFIG);
+  }
+
+  public String topicEvidence() {
+    return getString(TOPIC_EVIDENCE_CONFIG);
+  }
+
+  public String topicDeadLetter() {
+    return getString(TOPIC_DEAD_LETTER_CONFIG);
+  }
+
+  public String topicPolicyState() {
+    return getString(TOPIC_POLICY_STATE_CONFIG);
+  }
+
+  public Duration dedupWindow() {
+    return Duration.ofMillis(getLong(DEDUP_WINDOW_CONFIG));
+  }
+
+  public Path trustedKeysFile() {
+    String f = getString(TRUSTED_KEYS_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("trusted-issuers.keys") : Path.of(f);
+  }
+
+  public Path evidenceKeyFile() {
+    String f = getString(EVIDENCE_KEY_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("evidence.key") : Path.of(f);
+  }
+
+  /** Every key with its value; passwords masked. For start-up logs. */
+  public Map<String, String> describe() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String key : DEF.names()) {
+      Object v = get(key);
+      out.put(key, v instanceof Password ? Password.HIDDEN : String.valueOf(v));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,175 @@
+package io.provability.fabric.topology.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PostgreSQL 15 from the zonky binaries, as a child of this JVM, on 127.0.0.1 only, with a
+ * database {@value #DATABASE} and a password that is checked.
+ *
+ * <p>zonky initialises the cluster with {@code trust} authentication; this class then sets a
+ * generated password and switches TCP connections to {@code scram-sha-256}, so that the
+ * application's credentials are exercised as they are against an external server.
+ */
+final class PostgresService implements EmbeddedService {
+
+  static final String NAME = "PostgreSQL";
+  static final String DATABASE = "fabric";
+  static final String USER = "postgres";
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresService.class);
+  /** SQLSTATE invalid_password: the server checked a password and refused it. */
+  private static final String INVALID_PASSWORD = "28P01";
+
+  private final EmbeddedPostgres postgres;
+  private final Path dataDir;
+  private final String password;
+
+  private PostgresService(EmbeddedPostgres postgres, Path dataDir, String password) {
+    this.postgres = postgres;
+    this.dataDir = dataDir;
+    this.password = password;
+  }
+
+  /**
+   * Initialises a cluster under {@code dir}, starts it, creates the database and returns once the
+   * password is enforced.
+   */
+  static PostgresService start(Path dir, Duration timeout) throws IOException, SQLException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      int port = Loopback.freePort();
+      Path dataDir = dir.resolve("data-" + attempt);
+      EmbeddedPostgres postgres;
+      try {
+        postgres = EmbeddedPostgres.builder()
+            .setPort(port)
+            .setDataDirectory(dataDir)
+            .setCleanDataDirectory(true)
+            .setPGStartupWait(timeout)
+            // stopped by EmbeddedStack.close(), in the owner's order: a hook of zonky's own would
+            // stop it at exit while the application may still be flushing to it
+            .setRegisterShutdownHook(false)
+            .setServerConfig("listen_addresses", Loopback.HOST)
+            // a disposable database: surviving an operating-system crash buys nothing here
+            .setServerConfig("fsync", "off")
+            .setServerConfig("full_page_writes", "off")
+            .start();
+      } catch (IOException | RuntimeException e) {
+        if (attempt < Loopback.BIND_ATTEMPTS && Loopback.lostPortRace(e, port)) {
+          LOG.info("{}: port {} was taken meanwhile; trying another", NAME, port);
+          continue;
+        }
+        throw e;
+      }
+      try {
+        String password = RandomTokens.alphanumeric(24);
+        createDatabaseAndRequirePassword(port, dataDir, password);
+        awaitPasswordEnforced(port, deadline);
+        return new PostgresService(postgres, dataDir, password);
+      } catch (IOException | SQLException | RuntimeException e) {
+        try {
+          postgres.close();
+        } catch (IOException closeFailure) {
+          e.addSuppressed(closeFailure);
+        }
+        throw e;
+      }
+    }
+  }
+
+  String jdbcUrl() {
+    return url(postgres.getPort(), DATABASE);
+  }
+
+  String password() {
+    return password;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** The postmaster and its backends: pg_ctl starts it detached, so it is no descendant of this JVM. */
+  @Override
+  public Stream<ProcessHandle> processes() {
+    return postmasterPid()
+        .flatMap(ProcessHandle::of)
+        .map(postmaster -> Stream.concat(Stream.of(postmaster), postmaster.descendants()))
+        .orElseGet(Stream::empty);
+  }
+
+  @Override
+  public void close() {
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(NAME + " did not stop", e);
+    }
+  }
+
+  private static String url(int port, String database) {
+    return "jdbc:postgresql://" + Loopback.HOST + ":" + port + "/" + database;
+  }
+
+  private static void createDatabaseAndRequirePassword(int port, Path dataDir, String password)
+      throws SQLException, IOException {
+    // still trust authentication here, so no password is needed yet
+    try (Connection connection = DriverManager.getConnection(url(port, "postgres"), USER, "");
+         Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + DATABASE);
+      // the password is letters and digits only, so it needs no escaping inside the literal
+      statement.execute("ALTER ROLE " + USER + " PASSWORD '" + password + "'");
+      Files.write(dataDir.resolve("pg_hba.conf"), List.of(
+          "# written by the embedded stack: TCP on loopback only, with a password",
+          "local all all trust",
+          "host all all 127.0.0.1/32 scram-sha-256"), StandardCharsets.UTF_8);
+      statement.execute("SELECT pg_reload_conf()");
+    }
+  }
+
+  /** pg_reload_conf() only signals the postmaster; wait until a wrong password is really refused. */
+  private static void awaitPasswordEnforced(int port, long deadlineNanos) throws SQLException {
+    String wrong = "not-" + RandomTokens.alphanumeric(8);
+    while (true) {
+      try {
+        DriverManager.getConnection(url(port, DATABASE), USER, wrong).close();
+      } catch (SQLException e) {
+        if (INVALID_PASSWORD.equals(e.getSQLState())) {
+          return;
+        }
+        throw e;
+      }
+      if (System.nanoTime() - deadlineNanos > 0) {
+        throw new IllegalStateException(NAME + " on port " + port + " still accepts any password");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  private Optional<Long> postmasterPid() {
+    try (Stream<String> lines = Files.lines(dataDir.resolve("postmaster.pid"), StandardCharsets.US_ASCII)) {
+      return lines.findFirst().map(String::strip).map(Long::valueOf);
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.provability.fabric.topology.runtime;
+
+import io.provability.fabric.connectors.runtime.EmbeddedConnect;
+import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.stream.EvidenceBundler;
+import io.provability.fabric.topology.FabricTopology;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running instance of the fabric: the decision topology on Kafka Streams plus the two sinks
+ * (decision log, evidence store) on an in-process Kafka Connect worker. Endpoints come from the
+ * embedded stack or from configuration; the code path is the same.
+ */
+public final class FabricRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FabricRuntime.class);
+
+  private final KafkaStreams streams;
+  private final EmbeddedConnect sinks;
+
+  private FabricRuntime(KafkaStreams streams, EmbeddedConnect sinks) {
+    this.streams = streams;
+    this.sinks = sinks;
+  }
+
+  /** The endpoints named by an external-mode configuration. */
+  public static StackEndpoints externalEndpoints(FabricConfig cfg) {
+    return new StackEndpoints(
+        cfg.getString(FabricConfig.BOOTSTRAP_CONFIG),
+        cfg.getString(FabricConfig.JDBC_URL_CONFIG),
+        cfg.getString(FabricConfig.JDBC_USER_CONFIG),
+        cfg.getPassword(FabricConfig.JDBC_PASSWORD_CONFIG).value(),
+        cfg.getString(FabricConfig.REDIS_URI_CONFIG),
+        cfg.getString(FabricConfig.S3_ENDPOINT_CONFIG),
+        cfg.getString(FabricConfig.S3_REGION_CONFIG),
+        cfg.getString(FabricConfig.S3_ACCESS_KEY_CONFIG),
+        cfg.getPassword(FabricConfig.S3_SECRET_KEY_CONFIG).value());
+  }
+
+  /**
+   * Creates missing topics, starts the topology and the sinks, and waits until the topology is
+   * RUNNING.
+   *
+   * @param withSinks false runs the topology alone (an instance that only decides)
+   */
+  public static FabricRuntime start(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks)
+      throws IOException, InterruptedException, TimeoutException {
+    Files.createDirectories(cfg.workDir());
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+      var created = TopicSetup.ensure(admin, cfg);
+      if (!created.isEmpty()) {
+        LOG.info("created topics {}", created);
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("cannot create topics on " + endpoints.bootstrapServers() + ": " + e.getCause(), e);
+    }
+
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg));
+    KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    EmbeddedConnect sinks = null;
+    try {
+      streams.start();
+      if (withSinks) {
+        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
+      }
+      awaitRunning(streams, Duration.ofSeconds(120));
+    } catch (InterruptedException | TimeoutException | RuntimeException e) {
+      streams.close(Duration.ofSeconds(10));
+      if (sinks != null) {
+        sinks.close();
+      }
+      throw e;
+    }
+    return new FabricRuntime(streams, sinks);
+  }
+
+  /** The topology settings a configuration describes. */
+  public static FabricTopology.Settings topologySettings(FabricConfig cfg) {
+    return new FabricTopology.Settings(
+        new FabricTopology.Topics(cfg.topicRequests(), cfg.topicDecisions(), cfg.topicEvidence(),
+            cfg.topicDeadLetter(), cfg.topicPolicyState()),
+        cfg.dedupWindow(),
+        new EvidenceBundler.Settings(
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)),
+            cfg.getInt(FabricConfig.EVIDENCE_MAX_LEAVES_CONFIG),
+            cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))));
+  }
+
+  /** Loads the trusted issuer keys (required) and the evidence signing key (created if missing). */
+  public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
+    Path trusted = cfg.trustedKeysFile();
+    if (!Files.exists(trusted)) {
+      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
+          + " does not exist; without trusted issuer keys every plan would be denied");
+    }
+    KeyRing ring = KeyRing.read(trusted);
+    Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
+    return new FabricTopology.Keys(ring, evidenceKey);
+  }
+
+  /** Kafka Streams properties for this configuration. */
+  public static Properties streamsProperties(FabricConfig cfg, StackEndpoints endpoints) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.getString(FabricConfig.APPLICATION_ID_CONFIG));
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.getString(FabricConfig.PROCESSING_GUARANTEE_CONFIG));
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG));
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) cfg.getShort(FabricConfig.TOPIC_REPLICATION_CONFIG));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.workDir().resolve("state").toAbsolutePath().toString());
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // opt in now to what becomes the default in Kafka 5.0
+    p.put("processing.exception.handler.global.enabled", true);
+    return p;
+  }
+
+  /** Settings of the sink connectors for this configuration. */
+  public static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep) {
+    return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
+        cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
+        ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
+        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"));
+  }
+
+  private static void awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+        throw new IllegalStateException("the topology stopped while starting: " + streams.state());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("the topology did not reach RUNNING within " + timeout + " (state " + streams.state() + ")");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Stops the sinks and the topology. Idempotent. */
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    if (sinks != null) {
+      sinks.close();
+    }
+  }
+}

@@ -48,6 +48,7 @@ final class DemoCommand implements Callable<Integer> {
   Duration timeout;
 
   private final PrintStream out = System.out;
+  private volatile FabricRuntime running;
 
   @Override
   public Integer call() throws Exception {
@@ -65,7 +66,17 @@ final class DemoCommand implements Callable<Integer> {
         FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "250"));
 
     status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
-    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("stack"))) {
+    EmbeddedStack stack = EmbeddedStack.start(work.resolve("stack"));
+    try {
+      // Ctrl-C skips try-with-resources: stop PostgreSQL and the rest from a hook, or they outlive the JVM
+      Thread stopOnExit = new Thread(() -> {
+        FabricRuntime r = running;
+        if (r != null) {
+          r.close();
+        }
+        stack.close();
+      }, "fabric-demo-shutdown");
+      Runtime.getRuntime().addShutdownHook(stopOnExit);
       StackEndpoints ep = stack.endpoints();
       status(String.format("stack up in %.1f s", seconds(t0)));
 
@@ -111,6 +122,10 @@ final class DemoCommand implements Callable<Integer> {
         return summary(generated, decisions.decisions(), audit, produceSeconds, decideSeconds, sunkSeconds, seconds(t0));
       }
     } finally {
+      if (running != null) {
+        running.close();
+      }
+      stack.close();
       deleteQuietly(work);
     }
   }
@@ -121,7 +136,8 @@ final class DemoCommand implements Callable<Integer> {
       io.provability.fabric.topology.runtime.TopicSetup.ensure(admin, cfg);
     }
     KafkaTraffic.publishRevocations(ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
-    return FabricRuntime.start(cfg, ep, true);
+    running = FabricRuntime.start(cfg, ep, true);
+    return running;
   }
 
   private int summary(List<SyntheticTraffic.Generated> generated, Map<String, Decision> decided, SinkAudit audit,
@@ -154,7 +170,14 @@ final class DemoCommand implements Callable<Integer> {
         decided.size() / Math.max(decideSeconds, 1e-9), decideSeconds);
     out.printf("  verdicts as expected       %,10d   (mismatches: %d)%n", decided.size() - mismatches, mismatches);
     out.printf("  rows in PostgreSQL         %,10d%n", rows);
-    audit.decisionLog().rowsPerPartition().forEach((p, n) -> out.printf("      %-28s %,8d%n", p, n));
+    var partitions = audit.decisionLog().rowsPerPartition();
+    out.printf("      day partitions: %d (%s … %s), created ahead and kept for the retention%n", partitions.size(),
+        partitions.isEmpty() ? "-" : partitions.firstKey(), partitions.isEmpty() ? "-" : partitions.lastKey());
+    partitions.forEach((p, n) -> {
+      if (n > 0) {
+        out.printf("      %-28s %,8d rows%n", p, n);
+      }
+    });
     out.printf("  decisions linked to a root %,10d%n", linked);
     out.printf("  bundles in S3              %,10d   (rows in evidence_bundle: %,d)%n", bundles.objects(),
         audit.decisionLog().bundleCount());

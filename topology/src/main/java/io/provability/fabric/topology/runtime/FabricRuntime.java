@@ -35,6 +35,7 @@ public final class FabricRuntime implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final EmbeddedConnect sinks;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(KafkaStreams streams, EmbeddedConnect sinks) {
     this.streams = streams;
@@ -167,6 +168,9 @@ public final class FabricRuntime implements AutoCloseable {
   /** Stops the sinks and the topology. Idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     streams.close(Duration.ofSeconds(30));
     if (sinks != null) {
       sinks.close();

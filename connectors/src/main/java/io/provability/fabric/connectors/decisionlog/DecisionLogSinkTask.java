@@ -1,0 +1,136 @@
+package io.provability.fabric.connectors.decisionlog;
+
+import io.provability.fabric.connectors.BadRecords;
+import io.provability.fabric.connectors.ConnectorVersion;
+import io.provability.fabric.connectors.RecordValues;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventDecodeException;
+import io.provability.fabric.sinks.decisionlog.DecisionLog;
+import io.provability.fabric.sinks.decisionlog.DecisionLogException;
+import io.provability.fabric.sinks.decisionlog.DecisionLogWriter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes decisions to the decision log inside {@link #put}: when {@code put} returns, every decision
+ * it was given is committed in PostgreSQL, so the offsets Connect commits afterwards never run ahead
+ * of the data (at-least-once), and the {@code ON CONFLICT DO NOTHING} on the decision id turns the
+ * redelivery after a crash into a no-op (no duplicates).
+ *
+ * <p>A record whose value is not a decodable {@code Decision} goes to {@link BadRecords}. A transient
+ * database failure becomes a {@link RetriableException}: Connect redelivers the same records after
+ * {@code retry.backoff.ms}. Any other failure fails the task.
+ */
+public class DecisionLogSinkTask extends SinkTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecisionLogSinkTask.class);
+
+    private final Clock clock;
+    private final AtomicLong inserted = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private DecisionLog log;
+    private EventCodec codec;
+    private BadRecords badRecords;
+    private long retryBackoffMs;
+
+    /** Used by Connect. */
+    public DecisionLogSinkTask() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock source of "today" for partition maintenance */
+    DecisionLogSinkTask(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public String version() {
+        return ConnectorVersion.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        DecisionLogSinkConfig config = new DecisionLogSinkConfig(props);
+        retryBackoffMs = config.retryBackoffMs();
+        codec = EventCodec.standard();
+        badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
+        try {
+            log = DecisionLog.open(config.decisionLog(), clock);
+        } catch (DecisionLogException e) {
+            // Connect restarts failed tasks only on request; a clear message is what the operator sees
+            throw new ConnectException("decision-log sink cannot open the database: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        List<DecisionLogWriter.EncodedDecision> batch = new ArrayList<>(records.size());
+        for (SinkRecord record : records) {
+            try {
+                byte[] bytes = RecordValues.bytes(record);
+                batch.add(new DecisionLogWriter.EncodedDecision(codec.decode(bytes, Decision.class), bytes));
+            } catch (EventDecodeException e) {
+                badRecords.report(record, new DataException("not a decodable Decision (" + e.reason() + "): "
+                        + e.getMessage(), e));
+            } catch (DataException e) {
+                badRecords.report(record, e);
+            }
+        }
+        try {
+            DecisionLogWriter.WriteResult result = log.writer().writeEncoded(batch);
+            inserted.addAndGet(result.inserted());
+            duplicates.addAndGet(result.duplicates());
+            if (result.duplicates() > 0) {
+                LOG.debug("{} of {} decisions were already in the log (redelivery)", result.duplicates(),
+                        result.attempted());
+            }
+        } catch (DecisionLogException e) {
+            if (e.retriable()) {
+                context.timeout(retryBackoffMs);
+                throw new RetriableException("writing " + batch.size() + " decisions failed; Connect will redeliver "
+                        + "them in " + retryBackoffMs + " ms", e);
+            }
+            throw new ConnectException("writing " + batch.size() + " decisions failed", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (log != null) {
+            log.close();
+            log = null;
+        }
+        LOG.info("decision-log sink task stopped: {} rows inserted, {} duplicates skipped, {} bad records",
+                inserted.get(), duplicates.get(), badRecords == null ? 0 : badRecords.count());
+    }
+
+    /** @return rows this task inserted */
+    public long inserted() {
+        return inserted.get();
+    }
+
+    /** @return records already present in the log */
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    /** @return records routed as bad */
+    public long badRecords() {
+        return badRecords.count();
+    }
+}

@@ -1,0 +1,59 @@
+package io.provability.fabric.connectors.evidence;
+
+import io.provability.fabric.connectors.ConnectorVersion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.sink.SinkConnector;
+
+/**
+ * Kafka Connect sink that stores each evidence bundle of the evidence topic in S3 (content-addressed,
+ * LZ4 above the threshold) and then records its root beside the decision rows in PostgreSQL
+ * ({@code evidence_bundle}, {@code decision_evidence}); see {@link EvidenceSinkTask}.
+ *
+ * <p>Record values must be the Avro single-object bytes of {@code EvidenceBundle}: configure
+ * {@code value.converter=org.apache.kafka.connect.converters.ByteArrayConverter}.
+ */
+public final class EvidenceSinkConnector extends SinkConnector {
+
+    private Map<String, String> props;
+
+    @Override
+    public void start(Map<String, String> props) {
+        EvidenceSinkConfig config = new EvidenceSinkConfig(props);
+        config.evidenceStore();
+        config.evidenceIndex();
+        this.props = Map.copyOf(props);
+    }
+
+    @Override
+    public Class<? extends Task> taskClass() {
+        return EvidenceSinkTask.class;
+    }
+
+    @Override
+    public List<Map<String, String>> taskConfigs(int maxTasks) {
+        List<Map<String, String>> configs = new ArrayList<>(maxTasks);
+        for (int i = 0; i < maxTasks; i++) {
+            configs.add(props);
+        }
+        return configs;
+    }
+
+    @Override
+    public void stop() {
+        // nothing to release: the tasks own the S3 clients and connection pools
+    }
+
+    @Override
+    public ConfigDef config() {
+        return EvidenceSinkConfig.CONFIG_DEF;
+    }
+
+    @Override
+    public String version() {
+        return ConnectorVersion.get();
+    }
+}

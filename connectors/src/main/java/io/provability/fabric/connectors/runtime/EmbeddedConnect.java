@@ -1,0 +1,353 @@
+package io.provability.fabric.connectors.runtime;
+
+import io.provability.fabric.connectors.JdbcSettings;
+import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConnector;
+import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
+import io.provability.fabric.connectors.evidence.EvidenceSinkConnector;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.apache.kafka.connect.converters.ByteArrayConverter;
+import org.apache.kafka.connect.runtime.ConnectorConfig;
+import org.apache.kafka.connect.runtime.Connect;
+import org.apache.kafka.connect.runtime.Herder;
+import org.apache.kafka.connect.runtime.SinkConnectorConfig;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorInfo;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
+import org.apache.kafka.connect.util.FutureCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Kafka Connect worker in this JVM running both sink connectors: the single-machine mode of the
+ * sink pipeline, on the same code path operators run on a Connect cluster.
+ *
+ * <p>{@link #start(SinkPipelineSettings)} starts a <em>distributed-mode</em> worker (a group of one):
+ * its config, offset and status topics ({@code <group>-configs}, {@code -offsets}, {@code -status},
+ * replication factor 1) are created on the broker first, the REST server listens on 127.0.0.1 and a
+ * free port, and plugins are found by {@code plugin.discovery=service_load} (no classpath scan). It
+ * then creates (or updates) the connectors {@code <group>-decision-log-sink} and
+ * {@code <group>-evidence-sink} and returns once every task is RUNNING. Record-level failures go to
+ * the dead-letter topics {@code <topic>.sink-dlq}. {@link #close()} stops the worker; committed offsets
+ * stay in the broker, so the next start with the same group resumes where this one stopped.
+ *
+ * <p>Hazards a caller must know: Kafka Connect ends the JVM ({@code Exit.exit}) when its herder thread
+ * dies of an unexpected error, e.g. when the internal topics become unusable; the pre-flight topic
+ * creation makes that unlikely at start but cannot rule it out later. Applications that must never
+ * exit this way can install {@code org.apache.kafka.common.utils.internals.Exit.setExitProcedure}.
+ * Connect also registers a JVM shutdown hook per started worker, which stays registered (and does
+ * nothing) after {@link #close()}.
+ */
+public final class EmbeddedConnect implements AutoCloseable {
+
+    /** Default budget for {@link #start(SinkPipelineSettings)}. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
+    /** Partitions of the worker's offset topic (offsets of two connectors need few). */
+    static final int OFFSET_TOPIC_PARTITIONS = 5;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedConnect.class);
+
+    private final SinkPipelineSettings settings;
+    private final Connect<DistributedHerder> connect;
+    private final String decisionConnector;
+    private final String evidenceConnector;
+
+    private EmbeddedConnect(SinkPipelineSettings settings, Connect<DistributedHerder> connect) {
+        this.settings = settings;
+        this.connect = connect;
+        this.decisionConnector = decisionConnectorName(settings);
+        this.evidenceConnector = evidenceConnectorName(settings);
+    }
+
+    /**
+     * Starts the worker and both connectors, within {@link #DEFAULT_START_TIMEOUT}.
+     *
+     * @param settings the pipeline settings
+     * @return a running worker whose tasks are all RUNNING
+     * @throws IllegalStateException when the broker is unreachable, a connector is rejected or a task
+     *                               fails to start (the message carries Connect's error)
+     */
+    public static EmbeddedConnect start(SinkPipelineSettings settings) {
+        return start(settings, DEFAULT_START_TIMEOUT);
+    }
+
+    /**
+     * Starts the worker and both connectors.
+     *
+     * @param settings the pipeline settings
+     * @param timeout  how long to wait for the broker, the worker and the tasks together
+     * @return a running worker whose tasks are all RUNNING
+     * @throws IllegalStateException when anything does not come up in time; nothing is left running
+     */
+    public static EmbeddedConnect start(SinkPipelineSettings settings, Duration timeout) {
+        Objects.requireNonNull(settings, "settings");
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        createInternalTopics(settings, timeout);
+
+        Connect<DistributedHerder> connect;
+        Thread current = Thread.currentThread();
+        ClassLoader caller = current.getContextClassLoader();
+        try {
+            connect = new ConnectDistributed().startConnect(workerProps(settings));
+        } finally {
+            // startConnect leaves Connect's delegating class loader installed on the calling thread
+            current.setContextClassLoader(caller);
+        }
+        EmbeddedConnect worker = new EmbeddedConnect(settings, connect);
+        try {
+            worker.putConnector(worker.decisionConnector, decisionConnectorConfig(settings), deadline);
+            worker.putConnector(worker.evidenceConnector, evidenceConnectorConfig(settings), deadline);
+            worker.awaitRunning(worker.decisionConnector, deadline);
+            worker.awaitRunning(worker.evidenceConnector, deadline);
+        } catch (RuntimeException e) {
+            worker.close();
+            throw e;
+        }
+        LOG.info("Connect worker {} running {} and {} ({} task(s) each) in {} ms; REST at {}", settings.connectGroupId(),
+                worker.decisionConnector, worker.evidenceConnector, settings.tasksMax(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), worker.restUrl());
+        return worker;
+    }
+
+    /** @return the worker's REST endpoint (status, restarts) */
+    public URI restUrl() {
+        return connect.rest().advertisedUrl();
+    }
+
+    /** @return the name of the decision-log connector */
+    public String decisionLogConnector() {
+        return decisionConnector;
+    }
+
+    /** @return the name of the evidence connector */
+    public String evidenceConnector() {
+        return evidenceConnector;
+    }
+
+    /** @return the settings this worker runs with */
+    public SinkPipelineSettings settings() {
+        return settings;
+    }
+
+    /**
+     * @param connector a connector name
+     * @return its current status as the herder sees it (connector and task states, with traces of failures)
+     */
+    public ConnectorStateInfo status(String connector) {
+        return connect.herder().connectorStatus(connector);
+    }
+
+    /** @return the herder, for operations this class does not wrap (restarts, offsets) */
+    public Herder herder() {
+        return connect.herder();
+    }
+
+    /** Stops the tasks (each commits its offsets), the herder and the REST server. */
+    @Override
+    public void close() {
+        long t0 = System.nanoTime();
+        connect.stop();
+        LOG.info("Connect worker {} stopped in {} ms", settings.connectGroupId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    static String decisionConnectorName(SinkPipelineSettings s) {
+        return s.connectGroupId() + "-decision-log-sink";
+    }
+
+    static String evidenceConnectorName(SinkPipelineSettings s) {
+        return s.connectGroupId() + "-evidence-sink";
+    }
+
+    static Map<String, String> workerProps(SinkPipelineSettings s) {
+        Map<String, String> p = new HashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
+        p.put(DistributedConfig.GROUP_ID_CONFIG, s.connectGroupId());
+        p.put(DistributedConfig.CONFIG_TOPIC_CONFIG, configTopic(s));
+        p.put(DistributedConfig.OFFSET_STORAGE_TOPIC_CONFIG, offsetTopic(s));
+        p.put(DistributedConfig.STATUS_STORAGE_TOPIC_CONFIG, statusTopic(s));
+        p.put(DistributedConfig.CONFIG_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(DistributedConfig.OFFSET_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(DistributedConfig.STATUS_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(DistributedConfig.OFFSET_STORAGE_PARTITIONS_CONFIG, Integer.toString(OFFSET_TOPIC_PARTITIONS));
+        p.put(DistributedConfig.STATUS_STORAGE_PARTITIONS_CONFIG, "1");
+        p.put(WorkerConfig.KEY_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
+        p.put(WorkerConfig.VALUE_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
+        p.put("listeners", "http://127.0.0.1:0");
+        p.put("rest.advertised.host.name", "127.0.0.1");
+        // find plugins through META-INF/services instead of scanning the classpath (seconds and memory)
+        p.put(WorkerConfig.PLUGIN_DISCOVERY_CONFIG, "service_load");
+        // the seed's flush period; data is durable when put() returns, this only bounds redelivery
+        p.put(WorkerConfig.OFFSET_COMMIT_INTERVAL_MS_CONFIG, "10000");
+        // a group of one: there is no other worker whose tasks are worth waiting for after a restart
+        p.put(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG, "0");
+        p.put(WorkerConfig.TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS_CONFIG, "10000");
+        return p;
+    }
+
+    static Map<String, String> decisionConnectorConfig(SinkPipelineSettings s) {
+        Map<String, String> c = commonConnectorConfig(s, DecisionLogSinkConnector.class.getName(), s.decisionsTopic());
+        jdbc(c, s);
+        return c;
+    }
+
+    static Map<String, String> evidenceConnectorConfig(SinkPipelineSettings s) {
+        Map<String, String> c = commonConnectorConfig(s, EvidenceSinkConnector.class.getName(), s.evidenceTopic());
+        jdbc(c, s);
+        c.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s.s3Endpoint());
+        c.put(EvidenceSinkConfig.S3_REGION_CONFIG, s.s3Region());
+        c.put(EvidenceSinkConfig.S3_BUCKET_CONFIG, s.s3Bucket());
+        c.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, s.s3AccessKey());
+        c.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s.s3SecretKey());
+        c.put(EvidenceSinkConfig.S3_PATH_STYLE_CONFIG, "true");
+        return c;
+    }
+
+    /** The dead-letter topic of a sink's input topic. */
+    public static String deadLetterTopic(String topic) {
+        return topic + ".sink-dlq";
+    }
+
+    private static Map<String, String> commonConnectorConfig(SinkPipelineSettings s, String connectorClass,
+            String topic) {
+        Map<String, String> c = new HashMap<>();
+        c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, connectorClass);
+        c.put(ConnectorConfig.TASKS_MAX_CONFIG, Integer.toString(s.tasksMax()));
+        c.put(SinkConnectorConfig.TOPICS_CONFIG, topic);
+        c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
+        c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
+        c.put(ConnectorConfig.ERRORS_TOLERANCE_CONFIG, "all");
+        c.put(ConnectorConfig.ERRORS_LOG_ENABLE_CONFIG, "true");
+        c.put(SinkConnectorConfig.DLQ_TOPIC_NAME_CONFIG, deadLetterTopic(topic));
+        c.put(SinkConnectorConfig.DLQ_TOPIC_REPLICATION_FACTOR_CONFIG, "1");
+        c.put(SinkConnectorConfig.DLQ_CONTEXT_HEADERS_ENABLE_CONFIG, "true");
+        return c;
+    }
+
+    private static void jdbc(Map<String, String> c, SinkPipelineSettings s) {
+        c.put(JdbcSettings.JDBC_URL_CONFIG, s.jdbcUrl());
+        c.put(JdbcSettings.JDBC_USER_CONFIG, s.jdbcUser());
+        c.put(JdbcSettings.JDBC_PASSWORD_CONFIG, s.jdbcPassword());
+    }
+
+    private static String configTopic(SinkPipelineSettings s) {
+        return s.connectGroupId() + "-configs";
+    }
+
+    private static String offsetTopic(SinkPipelineSettings s) {
+        return s.connectGroupId() + "-offsets";
+    }
+
+    private static String statusTopic(SinkPipelineSettings s) {
+        return s.connectGroupId() + "-status";
+    }
+
+    /**
+     * Creates the worker's internal topics (compacted, replication factor 1) unless they exist. Doing it
+     * here, with a deadline, turns an unreachable broker into an exception for the caller instead of a
+     * failure inside Connect's herder thread, which would end the JVM.
+     */
+    private static void createInternalTopics(SinkPipelineSettings s, Duration timeout) {
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, timeout.toMillis()));
+        Map<String, Object> props = Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers(),
+                CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
+                // the Admin client refuses a request timeout above the API timeout
+                CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Math.min(15_000, timeoutMs));
+        Map<String, String> compact = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        List<NewTopic> topics = List.of(
+                new NewTopic(configTopic(s), 1, (short) 1).configs(compact),
+                new NewTopic(offsetTopic(s), OFFSET_TOPIC_PARTITIONS, (short) 1).configs(compact),
+                new NewTopic(statusTopic(s), 1, (short) 1).configs(compact));
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("cannot prepare the Connect worker's topics on " + s.bootstrapServers()
+                    + ": " + cause, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the Connect worker's topics", e);
+        }
+    }
+
+    private void putConnector(String name, Map<String, String> config, long deadline) {
+        Map<String, String> withName = new HashMap<>(config);
+        withName.put(ConnectorConfig.NAME_CONFIG, name);
+        FutureCallback<Herder.Created<ConnectorInfo>> done = new FutureCallback<>();
+        connect.herder().putConnectorConfig(name, withName, true, done);
+        try {
+            done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Connect rejected connector " + name + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("connector " + name + " was not created in time (is the worker's group "
+                    + settings.connectGroupId() + " able to join on " + settings.bootstrapServers() + "?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating connector " + name, e);
+        }
+    }
+
+    private void awaitRunning(String name, long deadline) {
+        String last = "no status yet";
+        while (System.nanoTime() < deadline) {
+            try {
+                ConnectorStateInfo info = connect.herder().connectorStatus(name);
+                List<ConnectorStateInfo.TaskState> tasks = info.tasks();
+                if ("FAILED".equals(info.connector().state())) {
+                    throw new IllegalStateException("connector " + name + " failed: " + info.connector().trace());
+                }
+                for (ConnectorStateInfo.TaskState t : tasks) {
+                    if ("FAILED".equals(t.state())) {
+                        throw new IllegalStateException("task " + name + "-" + t.id() + " failed: " + t.trace());
+                    }
+                }
+                if ("RUNNING".equals(info.connector().state()) && tasks.size() == settings.tasksMax()
+                        && tasks.stream().allMatch(t -> "RUNNING".equals(t.state()))) {
+                    return;
+                }
+                last = "connector " + info.connector().state() + ", tasks "
+                        + tasks.stream().map(t -> t.id() + "=" + t.state()).toList();
+            } catch (org.apache.kafka.connect.errors.NotFoundException e) {
+                last = "not known to the herder yet";
+            }
+            // status is written asynchronously by the worker; poll it briefly
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        throw new IllegalStateException("connector " + name + " did not reach RUNNING in time; last status: " + last);
+    }
+}

@@ -1,0 +1,93 @@
+package io.provability.fabric.connectors.runtime;
+
+import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything the single-machine sink pipeline needs: the broker and topics to read, the Connect group,
+ * the PostgreSQL decision log and the S3 evidence store. {@link #toString()} masks both secrets.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param decisionsTopic   topic of Decision events
+ * @param evidenceTopic    topic of EvidenceBundle events
+ * @param connectGroupId   Connect worker group; also prefixes the worker's internal topics
+ * @param jdbcUrl          PostgreSQL JDBC URL
+ * @param jdbcUser         database user
+ * @param jdbcPassword     database password
+ * @param s3Endpoint       S3 endpoint URL (empty for AWS)
+ * @param s3Region         S3 signing region
+ * @param s3Bucket         evidence bucket
+ * @param s3AccessKey      S3 access key
+ * @param s3SecretKey      S3 secret key
+ * @param tasksMax         tasks per connector
+ * @param workDir          a directory for local state; the distributed-mode worker keeps all its state in
+ *                         Kafka topics, so it currently writes nothing there
+ */
+public record SinkPipelineSettings(
+        String bootstrapServers,
+        String decisionsTopic,
+        String evidenceTopic,
+        String connectGroupId,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        String s3Endpoint,
+        String s3Region,
+        String s3Bucket,
+        String s3AccessKey,
+        String s3SecretKey,
+        int tasksMax,
+        Path workDir) {
+
+    /** Checks the values every mode needs; messages name the component. */
+    public SinkPipelineSettings {
+        require(bootstrapServers, "bootstrapServers");
+        require(decisionsTopic, "decisionsTopic");
+        require(evidenceTopic, "evidenceTopic");
+        require(connectGroupId, "connectGroupId");
+        require(jdbcUrl, "jdbcUrl");
+        require(s3Region, "s3Region");
+        require(s3Bucket, "s3Bucket");
+        jdbcUser = jdbcUser == null ? "" : jdbcUser;
+        jdbcPassword = jdbcPassword == null ? "" : jdbcPassword;
+        s3Endpoint = s3Endpoint == null ? "" : s3Endpoint;
+        s3AccessKey = s3AccessKey == null ? "" : s3AccessKey;
+        s3SecretKey = s3SecretKey == null ? "" : s3SecretKey;
+        if (tasksMax < 1) {
+            throw new IllegalArgumentException("SinkPipelineSettings.tasksMax must be at least 1, was " + tasksMax);
+        }
+        Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
+    }
+
+    /** @return a copy with another Connect group (a second pipeline on the same broker) */
+    public SinkPipelineSettings withConnectGroupId(String groupId) {
+        return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, groupId, jdbcUrl, jdbcUser,
+                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir);
+    }
+
+    /** @return a copy with another task count */
+    public SinkPipelineSettings withTasksMax(int tasks) {
+        return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl,
+                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir);
+    }
+
+    @Override
+    public String toString() {
+        return "SinkPipelineSettings[bootstrapServers=" + bootstrapServers + ", decisionsTopic=" + decisionsTopic
+                + ", evidenceTopic=" + evidenceTopic + ", connectGroupId=" + connectGroupId + ", jdbcUrl=" + DecisionLogConfig.redactUrl(jdbcUrl)
+                + ", jdbcUser=" + jdbcUser + ", jdbcPassword=" + mask(jdbcPassword) + ", s3Endpoint=" + s3Endpoint
+                + ", s3Region=" + s3Region + ", s3Bucket=" + s3Bucket + ", s3AccessKey=" + s3AccessKey
+                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + "]";
+    }
+
+    private static String mask(String secret) {
+        return secret.isEmpty() ? "" : "********";
+    }
+
+    private static void require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("SinkPipelineSettings." + name + " must be set");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.provability.fabric.connectors.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.provability.fabric.connectors.testing.KafkaBroker;
+import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.sinks.decisionlog.DecisionLog;
+import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
+import io.provability.fabric.sinks.evidence.BundleObject;
+import io.provability.fabric.sinks.evidence.EvidenceStore;
+import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
+import io.provability.fabric.sinks.testing.PostgresFixture;
+import io.provability.fabric.sinks.testing.S3ProxyFixture;
+import io.provability.fabric.sinks.testing.TestEvents;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The in-process Connect worker end to end: a real KRaft broker, PostgreSQL and S3Proxy in this JVM,
+ * records produced to the topics, rows and objects checked where auditors would look for them.
+ */
+class EmbeddedConnectTest {
+
+    private static final EventCodec CODEC = EventCodec.standard();
+    private static final String DECISIONS = "decisions";
+    private static final String EVIDENCE = "evidence";
+    private static KafkaBroker broker;
+    private static PostgresFixture postgres;
+    private static S3ProxyFixture s3proxy;
+
+    @BeforeAll
+    static void start() {
+        broker = KafkaBroker.start();
+        postgres = PostgresFixture.start();
+        s3proxy = S3ProxyFixture.start();
+        broker.createTopics(Map.of(DECISIONS, 3, EVIDENCE, 2));
+    }
+
+    @AfterAll
+    static void stop() {
+        s3proxy.close();
+        postgres.close();
+        broker.close();
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+                return out.size() >= expected;
+            });
+        }
+        return out;
+    }
+
+    @Test
+    void anUnreachableBrokerFailsTheStartWithAClearMessageInsteadOfEndingTheJvm(@TempDir Path workDir) {
+        SinkPipelineSettings settings = new SinkPipelineSettings("127.0.0.1:1", DECISIONS, EVIDENCE, "unreachable",
+                "jdbc:postgresql://127.0.0.1:1/x", "", "", "", "us-east-1", "bucket", "", "", 1, workDir);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EmbeddedConnect.start(settings, Duration.ofSeconds(3)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cannot prepare the Connect worker's topics on 127.0.0.1:1");
+    }
+
+    @Test
+    void decisionsAndEvidenceReachPostgresAndS3OnceEvenWhenReplayed(@TempDir Path workDir) {
+        String jdbcUrl = postgres.newDatabase();
+        SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), DECISIONS, EVIDENCE,
+                "fabric-sinks-it", jdbcUrl, postgres.user(), "", s3proxy.endpoint().toString(),
+                S3ProxyFixture.REGION, "evidence-it", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 2, workDir);
+        Instant now = Instant.now();
+        List<EvidenceBundle> bundles = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < 250; i++) {
+                byte[] value = TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)));
+                byte[] key = ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(DECISIONS, key, value));
+                if (i % 5 == 0) {
+                    producer.send(new ProducerRecord<>(DECISIONS, key, value)); // a producer retry's duplicate
+                }
+            }
+            producer.send(new ProducerRecord<>(DECISIONS, null, "garbage".getBytes(StandardCharsets.UTF_8)));
+            for (int s = 0; s < 5; s++) {
+                EvidenceBundle b = TestEvents.bundle("session-" + s, "tenant-" + (s % 2), now, s * 50, 50);
+                bundles.add(b);
+                producer.send(new ProducerRecord<>(EVIDENCE, b.getSessionId().getBytes(StandardCharsets.UTF_8),
+                        CODEC.encode(b)));
+            }
+            EvidenceBundle forged = TestEvents.bundle("session-x", "tenant-0", now, 900, 2);
+            forged.setRoot(ByteBuffer.wrap(new byte[32]));
+            producer.send(new ProducerRecord<>(EVIDENCE, null, CODEC.encode(forged)));
+            producer.flush();
+        }
+
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(jdbcUrl).user(postgres.user())
+                .poolMaxSize(1).maintenanceInterval(Duration.ZERO).build(), Clock.systemUTC());
+             EvidenceStore store = EvidenceStore.open(EvidenceStoreConfig.builder().endpoint(s3proxy.endpoint())
+                     .bucket("evidence-it").accessKey(S3ProxyFixture.ACCESS_KEY).secretKey(S3ProxyFixture.SECRET_KEY)
+                     .build())) {
+            long t0 = System.nanoTime();
+            try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
+                System.out.printf("EmbeddedConnect.start took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+                assertThat(connect.status(connect.decisionLogConnector()).tasks()).hasSize(2);
+
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertThat(log.reader().totalRows()).isEqualTo(250);
+                    assertThat(log.reader().bundleCount()).isEqualTo(5);
+                });
+                assertThat(log.reader().decisionEvidenceCount()).isEqualTo(250);
+                List<BundleObject> objects = store.list();
+                assertThat(objects).hasSize(5);
+                assertThat(objects).allSatisfy(o -> assertThat(store.verify(o.key()).ok()).isTrue());
+
+                List<ConsumerRecord<byte[], byte[]>> dlq = readAll(EmbeddedConnect.deadLetterTopic(DECISIONS), 1);
+                assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
+                assertThat(new String(dlq.get(0).headers().lastHeader("__connect.errors.exception.message").value(),
+                        StandardCharsets.UTF_8)).startsWith("not a decodable Decision (");
+                assertThat(readAll(EmbeddedConnect.deadLetterTopic(EVIDENCE), 1)).hasSize(1);
+            }
+
+            // a second run of the same group: offsets resume, and a full replay of the topics adds nothing
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                for (int i = 0; i < 300; i++) {
+                    producer.send(new ProducerRecord<>(DECISIONS, null,
+                            TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)))));
+                }
+                for (EvidenceBundle b : bundles) {
+                    producer.send(new ProducerRecord<>(EVIDENCE, null, CODEC.encode(b)));
+                }
+                producer.flush();
+            }
+            t0 = System.nanoTime();
+            try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
+                System.out.printf("EmbeddedConnect.start (second run) took %d ms%n",
+                        (System.nanoTime() - t0) / 1_000_000);
+                await().atMost(Duration.ofSeconds(60))
+                        .untilAsserted(() -> assertThat(log.reader().totalRows()).isEqualTo(300));
+                assertThat(log.reader().bundleCount()).isEqualTo(5);
+                assertThat(store.list()).hasSize(5);
+                assertThat(connect.restUrl().getHost()).isEqualTo("127.0.0.1");
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.provability.fabric.sinks.decisionlog;
+
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.serde.EventCodec;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Writes decisions into {@code decision_log}, idempotently on the decision id.
+ *
+ * <p>Rows go in batches of at most {@link DecisionLogConfig#batchSize()}, each batch one transaction
+ * and one statement ending in {@code ON CONFLICT DO NOTHING}: the primary key is
+ * {@code (decided_on, decision_id)} and a replayed decision carries the same id and {@code decided_at},
+ * so writing it again inserts nothing. When a call returns, every row of the call is committed; a
+ * caller that commits Kafka offsets only afterwards gets at-least-once delivery without duplicates.
+ *
+ * <p>Missing day partitions are created before each batch (see {@link PartitionManager}), so no
+ * decision is rejected for its date. Thread-safe: each batch borrows its own pooled connection.
+ */
+public final class DecisionLogWriter {
+
+    /** Columns in statement order; {@code logged_at} is left to its default. */
+    static final List<String> COLUMNS = List.of(
+            "decided_on", "decision_id", "request_id", "session_id", "tenant", "subject_id", "kind", "verdict",
+            "reason_codes", "reasons", "matched_capabilities", "token_id", "policy_version", "decided_at",
+            "eval_micros", "request_hash", "event");
+
+    private static final String COLUMN_LIST = String.join(", ", COLUMNS);
+    /** SQLState 23514 with this text: the row's day has no partition (dropped meanwhile by another process). */
+    private static final String NO_PARTITION = "no partition of relation";
+
+    private final DataSource dataSource;
+    private final PartitionManager partitions;
+    private final EventCodec codec;
+    private final int batchSize;
+    private final DecisionLogConfig.WriteMode mode;
+    private final String fullBatchInsert;
+
+    /**
+     * A decision together with the exact bytes it travelled as; the bytes are stored in the
+     * {@code event} column so the row can be checked against the evidence leaf holding the same bytes.
+     *
+     * @param decision the decoded decision
+     * @param event    its Avro single-object encoding
+     */
+    public record EncodedDecision(Decision decision, byte[] event) {
+        /** Both parts are required. */
+        public EncodedDecision {
+            Objects.requireNonNull(decision, "decision");
+            Objects.requireNonNull(event, "event");
+        }
+    }
+
+    /**
+     * Outcome of one write call.
+     *
+     * @param attempted rows handed in
+     * @param inserted  rows that were new; the rest were already in the log
+     * @param batches   statements executed
+     */
+    public record WriteResult(int attempted, int inserted, int batches) {
+        /** @return rows that were already present (replays, retries) */
+        public int duplicates() {
+            return attempted - inserted;
+        }
+    }
+
+    DecisionLogWriter(DataSource dataSource, PartitionManager partitions, EventCodec codec, int batchSize,
+            DecisionLogConfig.WriteMode mode) {
+        this.dataSource = dataSource;
+        this.partitions = partitions;
+        this.codec = codec;
+        this.batchSize = batchSize;
+        this.mode = mode;
+        this.fullBatchInsert = insertSql(batchSize);
+    }
+
+    /**
+     * Encodes each decision with the standard codec and writes it.
+     *
+     * @param decisions decisions in any order; duplicates are allowed
+     * @return how many rows were new
+     * @throws DecisionLogException when a batch cannot be written ({@link DecisionLogException#retriable()}
+     *                              says whether trying again may help); earlier batches stay committed
+     */
+    public WriteResult write(List<Decision> decisions) {
+        List<EncodedDecision> encoded = new ArrayList<>(decisions.size());
+        for (Decision d : decisions) {
+            encoded.add(new EncodedDecision(d, codec.encode(d)));
+        }
+        return writeEncoded(encoded);
+    }
+
+    /**
+     * Writes decisions whose encoded bytes the caller already holds (a sink reading them from Kafka).
+     *
+     * @param decisions decisions with their single-object bytes
+     * @return how many rows were new
+     * @throws DecisionLogException when a batch cannot be written; earlier batches stay committed
+     */
+    public WriteResult writeEncoded(List<EncodedDecision> decisions) {
+        int inserted = 0;
+        int batches = 0;
+        for (int from = 0; from < decisions.size(); from += batchSize) {
+            List<EncodedDecision> batch = decisions.subList(from, Math.min(decisions.size(), from + batchSize));
+            inserted += writeBatch(batch);
+            batches++;
+        }
+        return new WriteResult(decisions.size(), inserted, batches);
+    }
+
+    private int writeBatch(List<EncodedDecision> batch) {
+        Set<LocalDate> days = new TreeSet<>();
+        for (EncodedDecision d : batch) {
+            days.add(dayOf(d.decision()));
+        }
+        partitions.ensurePartitions(days);
+        try {
+            return insert(batch);
+        } catch (SQLException e) {
+            if (e.getMessage() != null && e.getMessage().contains(NO_PARTITION)) {
+                // another process's retention dropped a partition our cache still believed in
+                partitions.invalidate();
+                partitions.ensurePartitions(days);
+                try {
+                    return insert(batch);
+                } catch (SQLException again) {
+                    throw new DecisionLogException("writing " + batch.size() + " decisions failed", again);
+                }
+            }
+            throw new DecisionLogException("writing " + batch.size() + " decisions failed", e);
+        }
+    }
+
+    private int insert(List<EncodedDecision> batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                int n = mode == DecisionLogConfig.WriteMode.COPY ? copy(c, batch) : multiRowInsert(c, batch);
+                c.commit();
+                return n;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private int multiRowInsert(Connection c, List<EncodedDecision> batch) throws SQLException {
+        String sql = batch.size() == batchSize ? fullBatchInsert : insertSql(batch.size());
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            for (EncodedDecision e : batch) {
+                Decision d = e.decision();
+                ps.setObject(p++, dayOf(d));
+                ps.setString(p++, d.getDecisionId());
+                ps.setString(p++, d.getRequestId());
+                ps.setString(p++, d.getSessionId());
+                ps.setString(p++, d.getTenant());
+                ps.setString(p++, d.getSubjectId());
+                ps.setString(p++, d.getKind().name());
+                ps.setString(p++, d.getVerdict().name());
+                ps.setArray(p++, c.createArrayOf("text", DecisionRows.reasonCodes(d)));
+                ps.setString(p++, DecisionRows.reasonsJson(d));
+                ps.setArray(p++, c.createArrayOf("text", d.getMatchedCapabilities().toArray(new String[0])));
+                ps.setString(p++, d.getTokenId());
+                ps.setLong(p++, d.getPolicyVersion());
+                ps.setObject(p++, d.getDecidedAt().atOffset(ZoneOffset.UTC));
+                ps.setLong(p++, d.getEvalMicros());
+                ps.setBytes(p++, bytes(d.getRequestHash()));
+                ps.setBytes(p++, e.event());
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static int copy(Connection c, List<EncodedDecision> batch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "CREATE TEMP TABLE IF NOT EXISTS decision_log_stage (LIKE decision_log INCLUDING DEFAULTS) "
+                        + "ON COMMIT DELETE ROWS")) {
+            ps.execute();
+        }
+        StringBuilder csv = new StringBuilder(batch.size() * 768);
+        for (EncodedDecision e : batch) {
+            DecisionRows.appendCsv(csv, dayOf(e.decision()), e.decision(), e.event());
+        }
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        try {
+            copy.copyIn("COPY decision_log_stage (" + COLUMN_LIST + ") FROM STDIN WITH (FORMAT csv)",
+                    new java.io.StringReader(csv.toString()));
+        } catch (java.io.IOException io) {
+            throw new SQLException("COPY into decision_log_stage failed", "08000", io);
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO decision_log (" + COLUMN_LIST + ") SELECT "
+                + COLUMN_LIST + " FROM decision_log_stage ON CONFLICT DO NOTHING")) {
+            return ps.executeUpdate();
+        }
+    }
+
+    private static String insertSql(int rows) {
+        String row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?, ?)";
+        StringBuilder sb = new StringBuilder(64 + rows * (row.length() + 2));
+        sb.append("INSERT INTO decision_log (").append(COLUMN_LIST).append(") VALUES ");
+        for (int i = 0; i < rows; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(row);
+        }
+        return sb.append(" ON CONFLICT DO NOTHING").toString();
+    }
+
+    /** The partition day of a decision: the UTC date of {@code decided_at}. */
+    static LocalDate dayOf(Decision d) {
+        return LocalDate.ofInstant(d.getDecidedAt(), ZoneOffset.UTC);
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}

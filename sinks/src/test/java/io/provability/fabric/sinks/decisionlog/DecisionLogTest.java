@@ -1,0 +1,252 @@
+package io.provability.fabric.sinks.decisionlog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.sinks.testing.MutableClock;
+import io.provability.fabric.sinks.testing.PostgresFixture;
+import io.provability.fabric.sinks.testing.TestEvents;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The decision log against a real PostgreSQL. */
+class DecisionLogTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
+    private static PostgresFixture postgres;
+
+    @BeforeAll
+    static void startPostgres() {
+        postgres = PostgresFixture.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        postgres.close();
+    }
+
+    private static DecisionLog open(MutableClock clock, DecisionLogConfig.WriteMode mode) {
+        return DecisionLog.open(DecisionLogConfig.builder()
+                .jdbcUrl(postgres.newDatabase())
+                .user(postgres.user())
+                .poolMaxSize(4)
+                .writeMode(mode)
+                .maintenanceInterval(Duration.ZERO)
+                .build(), clock);
+    }
+
+    /** 250 decisions spread over today and the two days before. */
+    private static List<Decision> decisions() {
+        List<Decision> out = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            out.add(TestEvents.decision(i, NOW.minus(Duration.ofDays(i % 3)).minusSeconds(i)));
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void writingTheSameDecisionsTwiceKeepsOneRowPerDecision(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = open(new MutableClock(NOW), mode)) {
+            List<Decision> decisions = decisions();
+
+            DecisionLogWriter.WriteResult first = log.writer().write(decisions);
+            DecisionLogWriter.WriteResult second = log.writer().write(decisions);
+
+            assertThat(first.inserted()).isEqualTo(250);
+            assertThat(first.batches()).isEqualTo(3); // 100 + 100 + 50
+            assertThat(second.inserted()).isZero();
+            assertThat(second.duplicates()).isEqualTo(250);
+            assertThat(log.reader().totalRows()).isEqualTo(250);
+        }
+    }
+
+    @Test
+    void aPoolOfOneConnectionIsEnoughForMigrationWritesAndReads() {
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(postgres.newDatabase())
+                .user(postgres.user()).poolMaxSize(1).poolMinIdle(1).maintenanceInterval(Duration.ZERO).build(),
+                new MutableClock(NOW))) {
+            assertThat(log.writer().write(decisions()).inserted()).isEqualTo(250);
+            assertThat(log.reader().rowsPerPartition()).containsEntry("decision_log_p20261127", 84L);
+        }
+    }
+
+    @Test
+    void duplicatesInsideOneBatchAreWrittenOnce() {
+        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            Decision d = TestEvents.decision(7, NOW);
+            assertThat(log.writer().write(List.of(d, d, d)).inserted()).isEqualTo(1);
+            assertThat(log.reader().totalRows()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void rowsLandInTheirDayPartitionWithEveryAuditColumn(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = open(new MutableClock(NOW), mode)) {
+            log.writer().write(decisions());
+
+            Map<String, Long> perPartition = log.reader().rowsPerPartition();
+            // 250 = 84 (i % 3 == 0) + 83 + 83; decided_at minus up to 249 s stays on the same day at noon
+            assertThat(perPartition)
+                    .containsEntry("decision_log_p20261127", 84L)
+                    .containsEntry("decision_log_p20261126", 83L)
+                    .containsEntry("decision_log_p20261125", 83L)
+                    .containsEntry("decision_log_p20261130", 0L);
+
+            Decision original = TestEvents.decision(1, NOW.minus(Duration.ofDays(1)).minusSeconds(1));
+            DecisionLogReader.LoggedDecision row = log.reader().findDecision("dec-1").orElseThrow();
+            assertThat(row.partition()).isEqualTo("decision_log_p20261126");
+            assertThat(row.decidedOn()).isEqualTo(LocalDate.parse("2026-11-26"));
+            assertThat(row.decidedAt()).isEqualTo(original.getDecidedAt());
+            assertThat(row.verdict()).isEqualTo("DENY");
+            assertThat(row.kind()).isEqualTo("PLAN");
+            assertThat(row.reasonCodes()).containsExactly("CAP_MISS", "RESOURCE_OUT_OF_SCOPE");
+            assertThat(row.reasonsJson()).contains("\"code\": \"CAP_MISS\"").contains("no capability \\\"send\\\"");
+            assertThat(row.tokenId()).isEqualTo("tok-1");
+            assertThat(row.policyVersion()).isEqualTo(42);
+            assertThat(row.evalMicros()).isEqualTo(101);
+            assertThat(row.requestHash()).isEqualTo(DecisionLogWriter.bytes(original.getRequestHash()));
+            assertThat(row.event()).isEqualTo(TestEvents.encode(original));
+            assertThat(log.reader().decode(row)).isEqualTo(original);
+
+            DecisionLogReader.LoggedDecision noToken = log.reader().findDecision("dec-10").orElseThrow();
+            assertThat(noToken.tokenId()).isNull();
+            assertThat(noToken.reasonCodes()).isEmpty();
+            assertThat(noToken.matchedCapabilities()).containsExactly("read:docs");
+            assertThat(log.reader().findByRequestId("req-10")).hasSize(1);
+            assertThat(log.reader().countsByVerdict()).containsEntry("ALLOW", 125L).containsEntry("DENY", 125L);
+        }
+    }
+
+    @Test
+    void openCreatesPartitionsFromRetentionToDaysAhead() {
+        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            assertThat(log.partitions().partitionDays())
+                    .first().isEqualTo(LocalDate.parse("2026-11-20"));
+            assertThat(log.partitions().partitionDays())
+                    .hasSize(7 + 1 + 3)
+                    .last().isEqualTo(LocalDate.parse("2026-11-30"));
+        }
+    }
+
+    @Test
+    void maintenanceCreatesAheadAndDropsExpiredPartitionsAsTheClockMoves() {
+        MutableClock clock = new MutableClock(NOW);
+        try (DecisionLog log = open(clock, DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            log.writer().write(List.of(
+                    TestEvents.decision(1, Instant.parse("2026-11-20T08:00:00Z")),
+                    TestEvents.decision(2, Instant.parse("2026-11-21T08:00:00Z")),
+                    TestEvents.decision(3, Instant.parse("2026-11-22T08:00:00Z"))));
+            EvidenceBundle oldBundle = TestEvents.bundle("s-old", "t", Instant.parse("2026-11-20T08:00:00Z"), 100, 2);
+            log.evidenceIndex().record(List.of(BundleIndexEntry.of(oldBundle, "bundles/old.pfb")));
+
+            clock.advance(Duration.ofDays(2));
+            PartitionManager.MaintenanceResult result = log.partitions().maintain();
+
+            assertThat(result.created()).containsExactly("decision_log_p20261201", "decision_log_p20261202");
+            assertThat(result.dropped()).containsExactly("decision_log_p20261120", "decision_log_p20261121");
+            assertThat(result.evidenceBundlesExpired()).isEqualTo(1);
+            assertThat(log.partitions().partitionDays()).first().isEqualTo(LocalDate.parse("2026-11-22"));
+            assertThat(log.reader().totalRows()).isEqualTo(1);
+            assertThat(log.reader().findDecision("dec-3")).isPresent();
+            assertThat(log.reader().bundleCount()).isZero();
+            assertThat(log.reader().decisionEvidenceCount()).isZero();
+
+            assertThat(log.partitions().maintain().created()).isEmpty(); // idempotent
+        }
+    }
+
+    @Test
+    void aDecisionForADayWithoutPartitionIsNotLost() {
+        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            Decision replayed = TestEvents.decision(1, Instant.parse("2026-10-01T23:59:59.999Z"));
+            Decision skewed = TestEvents.decision(2, Instant.parse("2026-12-15T00:00:00Z"));
+
+            DecisionLogWriter.WriteResult result = log.writer().write(List.of(replayed, skewed));
+
+            assertThat(result.inserted()).isEqualTo(2);
+            assertThat(log.reader().findDecision("dec-1").orElseThrow().partition())
+                    .isEqualTo("decision_log_p20261001");
+            assertThat(log.reader().findDecision("dec-2").orElseThrow().partition())
+                    .isEqualTo("decision_log_p20261215");
+
+            // retention still applies to the replayed day at the next maintenance; the future day stays
+            assertThat(log.partitions().maintain().dropped()).containsExactly("decision_log_p20261001");
+            assertThat(log.reader().findDecision("dec-2")).isPresent();
+        }
+    }
+
+    @Test
+    void twoWritersCreatingTheSameMissingPartitionsConcurrentlyBothSucceed() throws Exception {
+        String url = postgres.newDatabase();
+        DecisionLogConfig config = DecisionLogConfig.builder().jdbcUrl(url).user(postgres.user()).poolMaxSize(2)
+                .maintenanceInterval(Duration.ZERO).build();
+        try (DecisionLog a = DecisionLog.open(config, new MutableClock(NOW));
+             DecisionLog b = DecisionLog.open(config, new MutableClock(NOW))) {
+            List<Decision> old = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                old.add(TestEvents.decision(i, Instant.parse("2026-09-01T00:00:00Z").plus(Duration.ofDays(i % 20))));
+            }
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var fa = pool.submit(() -> a.writer().write(old));
+                var fb = pool.submit(() -> b.writer().write(old));
+                assertThat(fa.get().inserted() + fb.get().inserted()).isEqualTo(200);
+            } finally {
+                pool.shutdown();
+            }
+            assertThat(a.reader().totalRows()).isEqualTo(200);
+            assertThat(a.reader().rowsPerPartition()).containsEntry("decision_log_p20260901", 10L)
+                    .containsEntry("decision_log_p20260920", 10L);
+        }
+    }
+
+    @Test
+    void aPartitionDroppedBehindTheWritersBackIsRecreated() {
+        MutableClock clock = new MutableClock(NOW);
+        try (DecisionLog log = open(clock, DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            log.writer().write(List.of(TestEvents.decision(1, NOW))); // caches "today has a partition"
+            try (var c = log.dataSource().getConnection(); var s = c.createStatement()) {
+                s.execute("DROP TABLE decision_log_p20261127");
+            } catch (java.sql.SQLException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(log.writer().write(List.of(TestEvents.decision(2, NOW))).inserted()).isEqualTo(1);
+            assertThat(log.reader().findDecision("dec-2")).isPresent();
+        }
+    }
+
+    @Test
+    void evidenceBundlesAreRecordedOnceBesideTheDecisions() {
+        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+            EvidenceBundle bundle = TestEvents.bundle("session-1", "tenant-a", NOW, 10, 4);
+            BundleIndexEntry entry = BundleIndexEntry.of(bundle, "bundles/dt=2026-11-27/tenant=tenant-a/x.pfb");
+
+            assertThat(log.evidenceIndex().record(List.of(entry))).isEqualTo(1);
+            assertThat(log.evidenceIndex().record(List.of(entry, entry))).isZero();
+
+            assertThat(log.reader().bundles()).singleElement().satisfies(b -> {
+                assertThat(b.root()).isEqualTo(entry.root());
+                assertThat(b.leafCount()).isEqualTo(4);
+                assertThat(b.sessionId()).isEqualTo("session-1");
+                assertThat(b.windowStart()).isEqualTo(NOW);
+            });
+            assertThat(log.reader().decisionEvidenceCount()).isEqualTo(4);
+            DecisionLogReader.DecisionEvidence ev = log.reader().evidenceOf("dec-12").orElseThrow();
+            assertThat(ev.leafIndex()).isEqualTo(2);
+            assertThat(ev.bundleRoot()).isEqualTo(entry.root());
+            assertThat(log.reader().bundle(entry.root())).isPresent();
+        }
+    }
+}

@@ -83,11 +83,13 @@ public final class FabricTopology {
         Stores.persistentWindowStore(StoreNames.DECIDED_REQUESTS, settings.dedupWindow(),
             settings.dedupWindow(), false),
         Serdes.String(), EventSerde.of(Decision.class)), DECIDE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.EVIDENCE_LEAVES),
+    // Open bundles live for one evidence window only, so they are small: in-memory stores (still
+    // changelogged, so restored after a restart) spare every commit a RocksDB memtable flush.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_LEAVES),
         Serdes.String(), StoreSerdes.evidenceLeaf()), BUNDLE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.OPEN_BUNDLES),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.OPEN_BUNDLES),
         Serdes.String(), StoreSerdes.bundleHeader()), BUNDLE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BUNDLE_DEADLINES),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BUNDLE_DEADLINES),
         Serdes.String(), Serdes.String()), BUNDLE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());

@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
 
     FabricConfig cfg = FabricConfig.defaults(Map.of(
         FabricConfig.WORK_DIR_CONFIG, work.toString(),
-        FabricConfig.EVIDENCE_WINDOW_CONFIG, "2000",
+        FabricConfig.EVIDENCE_WINDOW_CONFIG, "5000",
         FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "250"));
 
     status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);

@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.runtime;
 
+import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.topology.config.FabricConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,10 @@ public final class TopicSetup {
     out.add(new NewTopic(cfg.topicEvidence(), partitions, rf).configs(Map.of(
         TopicConfig.RETENTION_MS_CONFIG, week, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))));
     out.add(new NewTopic(cfg.topicDeadLetter(), partitions, rf).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, month)));
+    for (String sinkDlq : List.of(EmbeddedConnect.deadLetterTopic(cfg.topicDecisions()),
+        EmbeddedConnect.deadLetterTopic(cfg.topicEvidence()))) {
+      out.add(new NewTopic(sinkDlq, 1, rf).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, month)));
+    }
     out.add(new NewTopic(cfg.topicPolicyState(), 1, rf).configs(Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     return out;

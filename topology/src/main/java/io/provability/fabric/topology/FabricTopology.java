@@ -7,6 +7,8 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.KernelEngine;
+import io.provability.fabric.processors.kernel.KernelLimits;
+import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.processors.stream.DecisionProcessor;
 import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
@@ -52,17 +54,41 @@ public final class FabricTopology {
   /** Names of the topics the topology reads and writes. */
   public record Topics(String requests, String decisions, String evidence, String deadLetter, String policyState) {}
 
-  /** Everything the topology needs besides topic names. */
-  public record Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence) {}
+  /**
+   * Everything the topology needs besides topic names.
+   *
+   * @param kernelLimits maxima of a plan's numeric constraints
+   * @param tokenCacheSize verified tokens remembered per decider (0: verify every time)
+   */
+  public record Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence,
+                         KernelLimits kernelLimits, long tokenCacheSize) {
+    /** Default kernel limits and a 10,000-token cache. */
+    public Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence) {
+      this(topics, dedupWindow, evidence, KernelLimits.DEFAULTS, 10_000L);
+    }
+  }
 
-  /** The keys the topology trusts and signs with. */
-  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner) {}
+  /**
+   * The keys the topology trusts and signs with.
+   *
+   * @param trustedIssuers capability-token issuer keys
+   * @param evidenceSigner the key that signs evidence bundles
+   * @param trustedReceiptSigners access-receipt signer keys (the retrieval gateway's), kept apart from issuers
+   */
+  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner, KeyRing trustedReceiptSigners) {
+    /** No receipt signer trusted: every retrieval step is denied. */
+    public Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner) {
+      this(trustedIssuers, evidenceSigner, KeyRing.empty());
+    }
+  }
 
   /** Builds the topology. */
   public static Topology build(Settings settings, Keys keys) {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
-    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers()));
+    // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
+    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
+        settings.kernelLimits(), new VerifiedTokenCache(settings.tokenCacheSize())));
     Topology topology = new Topology();
 
     topology.addGlobalStore(

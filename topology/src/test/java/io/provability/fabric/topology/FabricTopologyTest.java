@@ -196,6 +196,33 @@ class FabricTopologyTest {
     assertThat(out.get(1).getReasons()).extracting(r -> r.getCode()).containsExactly("TOKEN_REVOKED");
   }
 
+  @Test
+  void aGrantOnThePolicyTopicNarrowsTheTokenUntilItIsRemoved() {
+    SyntheticTraffic traffic = new SyntheticTraffic(issuer, 1, 1, START, 11L);
+    SyntheticTraffic.Generated allowed;
+    do {
+      allowed = traffic.next();
+    } while (allowed.expectedVerdict() != Verdict.ALLOW);
+    PlanRequest plan = allowed.request();
+    String tenant = plan.getTenant();
+    String subject = plan.getSubject().getId();
+    String key = PolicyStateKeys.grant(tenant, subject);
+    // the current grant holds send_email but no longer read_docs, which every synthetic plan uses
+    policy.pipeInput(key, EventCodec.standard().encode(io.provability.fabric.events.CapabilityGrant.newBuilder()
+        .setGrantId("g-1").setTenant(tenant).setSubjectId(subject).setPolicyVersion(2).setGrantedAt(START)
+        .setCapabilities(List.of(io.provability.fabric.events.Capability.newBuilder().setName("send_email")
+            .setEffect(io.provability.fabric.events.EffectKind.SEND).setResources(List.of(tenant + "/mail/*")).build()))
+        .build()));
+    send(PlanRequest.newBuilder(plan).setRequestId("req-under-grant").build());
+    policy.pipeInput(key, (byte[]) null);
+    send(PlanRequest.newBuilder(plan).setRequestId("req-after-grant-removed").build());
+
+    List<Decision> out = decisions.readValuesToList();
+    assertThat(out).extracting(Decision::getVerdict).containsExactly(Verdict.DENY, Verdict.ALLOW);
+    assertThat(out.get(0).getReasons()).extracting(r -> r.getCode()).containsOnly("CAP_MISS");
+    assertThat(out.get(0).getReasons()).extracting(r -> r.getStep()).contains(0);
+  }
+
   private static byte[] bytes(ByteBuffer b) {
     ByteBuffer v = b.duplicate();
     byte[] out = new byte[v.remaining()];

@@ -31,6 +31,22 @@ public enum ReasonCode {
   EFFECT_MISMATCH,
   /** A step's resource is not covered by the granting capability's patterns, or is not canonical. */
   RESOURCE_OUT_OF_SCOPE,
+  /** A retrieval step carries no receipt, or retrieved content names a receipt no step carries. */
+  RECEIPT_MISSING,
+  /** A receipt's signature, signer, tenant, subject, hashes or time do not check out. */
+  RECEIPT_INVALID,
+  /** A step reads a label nothing before it produced, drops a label, or lets {@code secret} out. */
+  LABEL_FLOW,
+  /** The plan's budget is above the configured maximum, or not a finite number >= 0. */
+  BUDGET_EXCEEDED,
+  /** The plan's differential-privacy epsilon or delta is above its maximum, or malformed. */
+  EPSILON_EXCEEDED,
+  /** The plan's latency bound is above the configured maximum, or malformed. */
+  LATENCY_EXCEEDED,
+  /** User, retrieved or file content is not marked as quoted. */
+  UNTRUSTED_NOT_QUOTED,
+  /** The system channel's hash differs from the plan's system prompt hash, or either is malformed. */
+  SYSTEM_HASH_MISMATCH,
   /** No decider for this kind of request is deployed in this version. */
   UNSUPPORTED_KIND
 }

@@ -29,7 +29,11 @@ public final class TokenSigning {
 
   /** The token's signature as an array (the Avro buffer is left untouched). */
   public static byte[] signatureOf(CapabilityToken token) {
-    ByteBuffer sig = token.getSignature();
+    return bytesOf(token.getSignature());
+  }
+
+  /** A copy of the remaining bytes of {@code sig} (empty for null); the buffer is left untouched. */
+  static byte[] bytesOf(ByteBuffer sig) {
     if (sig == null) {
       return new byte[0];
     }

@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.config;
 
+import io.provability.fabric.processors.kernel.KernelLimits;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,12 @@ public final class FabricConfig extends AbstractConfig {
 
   public static final String TRUSTED_KEYS_CONFIG = "kernel.trusted.keys.file";
   public static final String EVIDENCE_KEY_CONFIG = "evidence.signing.key.file";
+  public static final String RECEIPT_KEYS_CONFIG = "kernel.receipt.keys.file";
+  public static final String KERNEL_MAX_BUDGET_CONFIG = "kernel.max.budget";
+  public static final String KERNEL_MAX_EPSILON_CONFIG = "kernel.max.dp.epsilon";
+  public static final String KERNEL_MAX_DELTA_CONFIG = "kernel.max.dp.delta";
+  public static final String KERNEL_MAX_LATENCY_CONFIG = "kernel.max.latency.seconds";
+  public static final String KERNEL_TOKEN_CACHE_SIZE_CONFIG = "kernel.token.cache.size";
 
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
@@ -118,6 +125,20 @@ public final class FabricConfig extends AbstractConfig {
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
       .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
           "File with the evidence signing key (key-id=base64 seed). Empty: <work dir>/keys/evidence.key, generated if missing.")
+      .define(RECEIPT_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
+          "Key ring file of trusted access-receipt signer keys (the retrieval gateway's; key-id=base64 per line), kept "
+              + "apart from the token issuers. Empty: <work dir>/keys/trusted-receipt-signers.keys; if that is missing "
+              + "no receipt verifies, so every retrieval step is denied.")
+      .define(KERNEL_MAX_BUDGET_CONFIG, Type.DOUBLE, 100.0, Range.atLeast(0), Importance.MEDIUM,
+          "Largest constraints.budget a plan may declare; above it the plan is denied with BUDGET_EXCEEDED.")
+      .define(KERNEL_MAX_EPSILON_CONFIG, Type.DOUBLE, 1.0, Range.atLeast(0), Importance.MEDIUM,
+          "Largest differential-privacy epsilon a plan may declare (EPSILON_EXCEEDED).")
+      .define(KERNEL_MAX_DELTA_CONFIG, Type.DOUBLE, 1e-5, Range.atLeast(0), Importance.MEDIUM,
+          "Largest differential-privacy delta a plan may declare (EPSILON_EXCEEDED).")
+      .define(KERNEL_MAX_LATENCY_CONFIG, Type.DOUBLE, 60.0, Range.atLeast(0), Importance.MEDIUM,
+          "Largest constraints.latency_max, in seconds, a plan may declare (LATENCY_EXCEEDED).")
+      .define(KERNEL_TOKEN_CACHE_SIZE_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+          "How many verified capability tokens each decider remembers, so a token's signature is verified once; 0 disables.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -216,6 +237,17 @@ public final class FabricConfig extends AbstractConfig {
   public Path evidenceKeyFile() {
     String f = getString(EVIDENCE_KEY_CONFIG);
     return f.isBlank() ? workDir().resolve("keys").resolve("evidence.key") : Path.of(f);
+  }
+
+  public Path receiptKeysFile() {
+    String f = getString(RECEIPT_KEYS_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("trusted-receipt-signers.keys") : Path.of(f);
+  }
+
+  /** The kernel's numeric maxima. */
+  public KernelLimits kernelLimits() {
+    return new KernelLimits(getDouble(KERNEL_MAX_BUDGET_CONFIG), getDouble(KERNEL_MAX_EPSILON_CONFIG),
+        getDouble(KERNEL_MAX_DELTA_CONFIG), getDouble(KERNEL_MAX_LATENCY_CONFIG));
   }
 
   /** Every key with its value; passwords masked. For start-up logs. */

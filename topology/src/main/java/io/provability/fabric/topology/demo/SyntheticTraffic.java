@@ -30,9 +30,10 @@ import java.util.SplittableRandom;
 
 /**
  * A deterministic stream of realistic plan requests over many tenants and sessions, each with the
- * verdict and reason code the kernel must give it. Roughly 70 % are allowed; the rest each break
+ * verdict and reason code the kernel must give it. Roughly 66 % are allowed; the rest each break
  * one rule (a missing capability, a resource out of scope or in another tenant, an expired,
- * revoked, forged or missing token, an expired plan).
+ * revoked, forged or missing token, an expired plan, unquoted user content, a system hash that
+ * differs from the prompt's, a budget above the default maximum, a secret label flowing out).
  *
  * <p>The same seed gives the same requests, so a run can be replayed and compared.
  */
@@ -42,7 +43,7 @@ public final class SyntheticTraffic {
 
   /** What each scenario breaks; ALLOWED breaks nothing. */
   public enum Scenario {
-    ALLOWED(700, null),
+    ALLOWED(660, null),
     CAP_MISS(60, ReasonCode.CAP_MISS),
     RESOURCE_OUT_OF_SCOPE(50, ReasonCode.RESOURCE_OUT_OF_SCOPE),
     CROSS_TENANT_RESOURCE(40, ReasonCode.INVALID_TENANT),
@@ -50,7 +51,11 @@ public final class SyntheticTraffic {
     TOKEN_REVOKED(30, ReasonCode.TOKEN_REVOKED),
     TOKEN_FORGED(30, ReasonCode.TOKEN_INVALID_SIGNATURE),
     PLAN_EXPIRED(30, ReasonCode.PLAN_EXPIRED),
-    TOKEN_MISSING(20, ReasonCode.TOKEN_MISSING);
+    TOKEN_MISSING(20, ReasonCode.TOKEN_MISSING),
+    UNTRUSTED_NOT_QUOTED(10, ReasonCode.UNTRUSTED_NOT_QUOTED),
+    SYSTEM_HASH_MISMATCH(10, ReasonCode.SYSTEM_HASH_MISMATCH),
+    BUDGET_EXCEEDED(10, ReasonCode.BUDGET_EXCEEDED),
+    LABEL_FLOW(10, ReasonCode.LABEL_FLOW);
 
     final int weightPerMille;
     final ReasonCode code;
@@ -62,6 +67,7 @@ public final class SyntheticTraffic {
   }
 
   private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String OTHER_HASH = Hex.encode(Sha256.digest("system prompt v2".getBytes(StandardCharsets.UTF_8)));
 
   private final String namespace;
   private final Ed25519.SigningKey issuer;
@@ -132,6 +138,8 @@ public final class SyntheticTraffic {
       case RESOURCE_OUT_OF_SCOPE -> steps.add(step("search_docs", "read_docs", EffectKind.READ, tenant + "/secrets/keys"));
       case CROSS_TENANT_RESOURCE -> steps.add(step("search_docs", "read_docs", EffectKind.READ,
           "tenant-" + ((tenantNo + 1) % Math.max(2, tenants)) + "/docs/board-minutes"));
+      case LABEL_FLOW -> steps.add(PlanStep.newBuilder(step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox"))
+          .setLabelsOut(List.of("public", "secret")).build());
       default -> { }
     }
     Instant expires = scenario == Scenario.PLAN_EXPIRED ? now.minus(Duration.ofSeconds(30)) : now.plus(Duration.ofMinutes(10));
@@ -145,12 +153,13 @@ public final class SyntheticTraffic {
         .setSubject(Subject.newBuilder().setId(subject).setToken(token).setCaps(List.of()).build())
         .setSteps(steps)
         .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+            .setSystem(SystemChannel.newBuilder().setHash(scenario == Scenario.SYSTEM_HASH_MISMATCH ? OTHER_HASH : HASH)
+                .setPolicyHash(HASH).build())
+            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(scenario != Scenario.UNTRUSTED_NOT_QUOTED).build())
             .setRetrieved(List.of())
             .setFile(List.of())
             .build())
-        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1)
+        .setConstraints(Constraints.newBuilder().setBudget(scenario == Scenario.BUDGET_EXCEEDED ? 1_000.0 : 1.0).setPii(false).setDpEpsilon(0.1)
             .setDpDelta(1e-6).setLatencyMax(30.0).build())
         .setSystemPromptHash(HASH)
         .setCreatedAt(now.minus(Duration.ofSeconds(1)))

@@ -107,10 +107,15 @@ public final class FabricRuntime implements AutoCloseable {
             Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)),
             cfg.getInt(FabricConfig.EVIDENCE_MAX_LEAVES_CONFIG),
             cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))));
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))),
+        cfg.kernelLimits(),
+        cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG));
   }
 
-  /** Loads the trusted issuer keys (required) and the evidence signing key (created if missing). */
+  /**
+   * Loads the trusted issuer keys (required), the evidence signing key (created if missing) and the
+   * trusted receipt signer keys (optional).
+   */
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
     Path trusted = cfg.trustedKeysFile();
     if (!Files.exists(trusted)) {
@@ -119,7 +124,17 @@ public final class FabricRuntime implements AutoCloseable {
     }
     KeyRing ring = KeyRing.read(trusted);
     Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
-    return new FabricTopology.Keys(ring, evidenceKey);
+    Path receiptKeys = cfg.receiptKeysFile();
+    KeyRing receiptSigners;
+    if (Files.exists(receiptKeys)) {
+      receiptSigners = KeyRing.read(receiptKeys);
+    } else {
+      // optional: plans without retrieval steps need no receipt key; retrieval steps are then denied
+      LOG.warn("{}: {} does not exist; no access receipt will verify, so every retrieval step is denied",
+          FabricConfig.RECEIPT_KEYS_CONFIG, receiptKeys);
+      receiptSigners = KeyRing.empty();
+    }
+    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners);
   }
 
   /** Kafka Streams properties for this configuration. */

@@ -1,0 +1,100 @@
+package io.provability.fabric.processors.kernel;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.schemas.hash.CanonicalEncoding;
+import io.provability.fabric.schemas.hash.Sha256;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * Remembers which tokens' signatures have verified, so a token presented again costs a hash
+ * instead of an Ed25519 verification (~60 µs here).
+ *
+ * <p>The key is SHA-256 of the token's full canonical encoding, signature included, plus its key
+ * id: a token that differs in any signed field or in its signature is a different entry, so a
+ * forged signature can never hit a verified one. Only successes are stored. An entry is never
+ * served at or after the token's expiry (checked against the caller's time, not the wall clock),
+ * and the cache belongs to one immutable key ring: a ring without the old key means a new engine
+ * and a new cache. Bounded in size; a wall-clock idle expiry only frees memory.
+ */
+public final class VerifiedTokenCache {
+  private final Cache<Key, Instant> verified;
+
+  /** @param maximumSize how many verified tokens to remember; 0 disables the cache */
+  public VerifiedTokenCache(long maximumSize) {
+    this.verified = maximumSize <= 0 ? null : Caffeine.newBuilder()
+        .maximumSize(maximumSize)
+        .expireAfterAccess(Duration.ofHours(1))
+        // maintenance on the caller's thread: no pool threads, nothing left running
+        .executor(Runnable::run)
+        .build();
+  }
+
+  /** A cache that remembers nothing: every token is verified every time. */
+  public static VerifiedTokenCache disabled() {
+    return new VerifiedTokenCache(0);
+  }
+
+  /** The lookup key of {@code token}. */
+  Key keyOf(CapabilityToken token) {
+    return new Key(Sha256.digest(CanonicalEncoding.encode(token)), token.getKeyId());
+  }
+
+  /** True if {@code key} verified before and its token has not expired at {@code now}. */
+  boolean isVerified(Key key, Instant now) {
+    if (verified == null) {
+      return false;
+    }
+    Instant expiresAt = verified.getIfPresent(key);
+    if (expiresAt == null) {
+      return false;
+    }
+    if (!now.isBefore(expiresAt)) {
+      verified.invalidate(key);
+      return false;
+    }
+    return true;
+  }
+
+  /** Records a successful verification; tokens already expired at {@code now} are not kept. */
+  void recordVerified(Key key, Instant tokenExpiresAt, Instant now) {
+    if (verified != null && now.isBefore(tokenExpiresAt)) {
+      verified.put(key, tokenExpiresAt);
+    }
+  }
+
+  /** Entries currently held (approximate); for tests and metrics. */
+  public long size() {
+    if (verified == null) {
+      return 0;
+    }
+    verified.cleanUp();
+    return verified.estimatedSize();
+  }
+
+  /** SHA-256 of the signed token bytes (signature included) and the key id. */
+  static final class Key {
+    private final byte[] digest;
+    private final String keyId;
+    private final int hash;
+
+    Key(byte[] digest, String keyId) {
+      this.digest = digest;
+      this.keyId = keyId == null ? "" : keyId;
+      this.hash = 31 * Arrays.hashCode(digest) + this.keyId.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Arrays.equals(digest, k.digest) && keyId.equals(k.keyId);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.provability.fabric.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.provability.fabric.events.Capability;
+import io.provability.fabric.events.CapabilityRevocation;
+import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.events.Constraints;
+import io.provability.fabric.events.ContentRef;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.events.InputChannels;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.events.PlanStep;
+import io.provability.fabric.events.Subject;
+import io.provability.fabric.events.SystemChannel;
+import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.processors.stream.PolicyStateKeys;
+import io.provability.fabric.processors.stream.StoreNames;
+import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.TopicSetup;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Revocation on a running, scaled-out pipeline: two instances of the same application share the
+ * request partitions while traffic using one token flows; the token is revoked on the policy-state
+ * topic. "Applied" means: the revocation record is readable in the global policy-state store of
+ * <em>both</em> instances (queried through {@link KafkaStreams#store}). Every decision for that
+ * token whose {@code decided_at} is after that moment must be DENY with TOKEN_REVOKED, and a
+ * control token that was not revoked must keep being allowed. The time from the broker's
+ * acknowledgement of the revocation to its visibility in both stores is measured and printed.
+ */
+class RevocationEndToEndIT {
+  private static final Duration PATIENCE = Duration.ofMinutes(3);
+  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+
+  @Test
+  void aRevocationDeniesEveryLaterRequestOnEveryInstance() throws Exception {
+    String ns = "rev" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    StackEndpoints ep = TestEnvironment.endpoints();
+    Path work = Files.createTempDirectory("fabric-revocation-it-");
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("rev-issuer", new SecureRandom());
+    Path trusted = work.resolve("trusted.keys");
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    FabricConfig cfgA = config(ns, work.resolve("a"), trusted);
+    FabricConfig cfgB = config(ns, work.resolve("b"), trusted);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      TopicSetup.ensure(admin, cfgA);
+    }
+
+    Instant now = Instant.now();
+    CapabilityToken revoked = token(issuer, ns + "tok-revoked", now);
+    CapabilityToken control = token(issuer, ns + "tok-control", now);
+    AtomicBoolean producing = new AtomicBoolean(true);
+    AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+    AtomicLong sent = new AtomicLong();
+    long[] ackedAndApplied = new long[2];
+
+    try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
+         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
+         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
+      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+          .until(() -> hasActiveTasks(a.streams()) && hasActiveTasks(b.streams()));
+
+      Thread traffic = new Thread(() -> {
+        EventCodec codec = EventCodec.standard();
+        try {
+          // each flush waits for the broker: the round trip paces the traffic, no sleeping
+          for (long i = 0; producing.get(); i++) {
+            CapabilityToken t = i % 4 == 3 ? control : revoked;
+            PlanRequest p = plan(ns, i, t, Instant.now());
+            producer.send(new ProducerRecord<>(cfgA.topicRequests(), null, p.getRequestedAt().toEpochMilli(),
+                p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+            sent.incrementAndGet();
+            if (i % 20 == 19) {
+              producer.flush();
+            }
+          }
+          producer.flush();
+        } catch (RuntimeException e) {
+          producerFailure.set(e);
+        }
+      }, "revocation-it-traffic");
+      traffic.start();
+
+      List<Decision> decisions = new ArrayList<>();
+      try {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+            .until(() -> count(readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
+
+        String key = PolicyStateKeys.revocation(revoked.getTokenId());
+        long[] sentAndAcked = new long[2];
+        RecordMetadata appended = revoke(ep, cfgA.topicPolicyState(), key, revoked, sentAndAcked);
+        long ackedAt = sentAndAcked[1];
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1))
+            .until(() -> policyStore(a.streams()).get(key) != null && policyStore(b.streams()).get(key) != null);
+        long appliedAt = System.currentTimeMillis();
+        ackedAndApplied[0] = ackedAt;
+        ackedAndApplied[1] = appliedAt;
+        System.out.printf("revocation propagation: send -> broker ack %d ms; broker ack -> visible in both instances' "
+                + "global stores %d ms; send -> visible %d ms (record timestamp %d, visible at %d)%n",
+            ackedAt - sentAndAcked[0], appliedAt - ackedAt, appliedAt - sentAndAcked[0], appended.timestamp(), appliedAt);
+
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+            .until(() -> count(readAll(reader, decisions), revoked.getTokenId(), null, appliedAt) >= 300
+                && count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt) >= 50);
+      } finally {
+        producing.set(false);
+        traffic.join(Duration.ofSeconds(30).toMillis());
+      }
+      assertThat(producerFailure.get()).isNull();
+
+      Instant visible = Instant.ofEpochMilli(ackedAndApplied[1]);
+      List<Decision> after = decisions.stream()
+          .filter(d -> d.getTokenId().equals(revoked.getTokenId()) && d.getDecidedAt().isAfter(visible)).toList();
+      assertThat(after).isNotEmpty();
+      assertThat(after).allSatisfy(d -> {
+        assertThat(d.getVerdict()).as(d.getRequestId()).isEqualTo(Verdict.DENY);
+        assertThat(d.getReasons()).extracting(r -> r.getCode()).containsExactly("TOKEN_REVOKED");
+      });
+      assertThat(decisions.stream().filter(d -> d.getTokenId().equals(control.getTokenId()))
+          .allMatch(d -> d.getVerdict() == Verdict.ALLOW)).as("the control token is never denied").isTrue();
+      long firstDeny = decisions.stream().filter(d -> d.getTokenId().equals(revoked.getTokenId())
+          && d.getVerdict() == Verdict.DENY).mapToLong(d -> d.getDecidedAt().toEpochMilli()).min().orElseThrow();
+      long lastAllow = decisions.stream().filter(d -> d.getTokenId().equals(revoked.getTokenId())
+          && d.getVerdict() == Verdict.ALLOW).mapToLong(d -> d.getDecidedAt().toEpochMilli()).max().orElseThrow();
+      System.out.printf("revocation IT: last ALLOW of the revoked token decided %+d ms, first DENY %+d ms after the broker ack%n",
+          lastAllow - ackedAndApplied[0], firstDeny - ackedAndApplied[0]);
+      assertThat(lastAllow).as("no ALLOW after the revocation applied").isLessThanOrEqualTo(ackedAndApplied[1]);
+      System.out.printf("revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
+          sent.get(), decisions.size(), after.size());
+    }
+  }
+
+  private static FabricConfig config(String ns, Path workDir, Path trusted) {
+    String prefix = ns + "fabric.";
+    return FabricConfig.defaults(Map.ofEntries(
+        Map.entry(FabricConfig.WORK_DIR_CONFIG, workDir.toString()),
+        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
+        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
+        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
+        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
+        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
+        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
+        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString())));
+  }
+
+  private static boolean hasActiveTasks(KafkaStreams streams) {
+    return streams.state() == KafkaStreams.State.RUNNING
+        && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
+  }
+
+  private static ReadOnlyKeyValueStore<String, byte[]> policyStore(KafkaStreams streams) {
+    return streams.store(StoreQueryParameters.fromNameAndType(StoreNames.POLICY_STATE,
+        QueryableStoreTypes.<String, byte[]>keyValueStore()));
+  }
+
+  /** Reads what has arrived; the same list grows across calls. */
+  private static List<Decision> readAll(KafkaTraffic.DecisionReader reader, List<Decision> into) {
+    int before = reader.decisions().size();
+    reader.poll(Duration.ofMillis(50));
+    if (reader.decisions().size() != before) {
+      into.clear();
+      into.addAll(reader.decisions().values());
+    }
+    return into;
+  }
+
+  /** Decisions of {@code tokenId} with the verdict (any if null) decided after {@code afterMillis}. */
+  private static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
+    return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
+        && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
+  }
+
+  /** Publishes the revocation; {@code sentAndAcked} receives the wall-clock send and acknowledgement times. */
+  private static RecordMetadata revoke(StackEndpoints ep, String topic, String key, CapabilityToken token,
+                                       long[] sentAndAcked) throws Exception {
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+        new StringSerializer(), new ByteArraySerializer())) {
+      CapabilityRevocation r = CapabilityRevocation.newBuilder().setTokenId(token.getTokenId()).setTenant(token.getTenant())
+          .setRevokedAt(Instant.now()).setReason("revocation IT").build();
+      byte[] value = EventCodec.standard().encode(r);
+      p.partitionsFor(topic); // fetch metadata first, so the measured send is the record's trip alone
+      sentAndAcked[0] = System.currentTimeMillis();
+      RecordMetadata m = p.send(new ProducerRecord<>(topic, null, sentAndAcked[0], key, value)).get();
+      sentAndAcked[1] = System.currentTimeMillis();
+      return m;
+    }
+  }
+
+  private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
+    return TokenSigning.sign(CapabilityToken.newBuilder()
+        .setTokenId(id).setTenant("tenant-r").setSubjectId("agent-r")
+        .setCapabilities(List.of(Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ)
+            .setResources(List.of("tenant-r/docs/**")).build()))
+        .setIssuedAt(now.minus(Duration.ofMinutes(1))).setNotBefore(now.minus(Duration.ofMinutes(1)))
+        .setExpiresAt(now.plus(Duration.ofHours(1))).setIssuer("revocation-it").setKeyId(issuer.keyId())
+        .setSignature(ByteBuffer.allocate(0)).build(), issuer);
+  }
+
+  private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at) {
+    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
+    return PlanRequest.newBuilder()
+        .setRequestId(ns + "req-" + i).setSessionId(ns + "session-" + (i % 64)).setRequestedAt(t).setPlanId("plan-" + i)
+        .setTenant("tenant-r")
+        .setSubject(Subject.newBuilder().setId("agent-r").setToken(token).setCaps(List.of()).build())
+        .setSteps(List.of(PlanStep.newBuilder().setTool("search_docs").setArgs(Map.of()).setCapsRequired(List.of("read_docs"))
+            .setResource("tenant-r/docs/handbook").setEffect(EffectKind.READ).setLabelsIn(List.of("public"))
+            .setLabelsOut(List.of("public")).setReceipts(List.of()).build()))
+        .setInputChannels(InputChannels.newBuilder()
+            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+            .setRetrieved(List.of()).setFile(List.of()).build())
+        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
+            .setLatencyMax(30.0).build())
+        .setSystemPromptHash(HASH).setCreatedAt(t).setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .build();
+  }
+}

@@ -1,0 +1,71 @@
+package io.provability.fabric.topology.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.topology.runtime.KeyFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TokenCommandTest {
+  @TempDir
+  Path dir;
+
+  private String run(String... args) {
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new FabricCli());
+    cli.setOut(new PrintWriter(out));
+    int code = cli.execute(args);
+    assertThat(code).as(String.join(" ", args)).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void issuesATokenThatVerifiesUnderTheGeneratedKeyRingAndNeverPrintsTheSeed() throws Exception {
+    Path key = dir.resolve("issuer.key");
+    Path ring = dir.resolve("trusted-issuers.keys");
+    run("keys", "generate", "--key-id", "issuer-9", "--out", key.toString(), "--trust-in", ring.toString());
+
+    Path bytes = dir.resolve("token.avro");
+    String printed = run("token", "issue", "--key", key.toString(), "--tenant", "acme", "--subject", "agent-7",
+        "--cap", "read_docs:READ:acme/docs/**,acme/wiki/*", "--cap", "send_email:send:acme/mail/*",
+        "--valid-for", "PT10M", "--token-id", "tok-cli", "--format", "both", "--out", bytes.toString());
+
+    String[] lines = printed.strip().split("\n");
+    CapabilityToken fromBase64 = CapabilityToken.fromByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(lines[1].strip())));
+    CapabilityToken fromFile = CapabilityToken.fromByteBuffer(ByteBuffer.wrap(Files.readAllBytes(bytes)));
+    assertThat(fromFile).isEqualTo(fromBase64);
+    assertThat(fromBase64.getTokenId()).isEqualTo("tok-cli");
+    assertThat(fromBase64.getCapabilities()).extracting(c -> c.getName(), c -> c.getEffect())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("read_docs", EffectKind.READ),
+            org.assertj.core.groups.Tuple.tuple("send_email", EffectKind.SEND));
+    assertThat(fromBase64.getCapabilities().get(0).getResources()).containsExactly("acme/docs/**", "acme/wiki/*");
+    assertThat(java.time.Duration.between(fromBase64.getNotBefore(), fromBase64.getExpiresAt())).hasMinutes(10);
+    assertThat(KeyRing.read(ring).verify(fromBase64.getKeyId(), TokenSigning.signedBytes(fromBase64),
+        TokenSigning.signatureOf(fromBase64))).isTrue();
+
+    String seed = Base64.getEncoder().encodeToString(KeyFiles.read(key).seed());
+    assertThat(printed).doesNotContain(seed);
+  }
+
+  @Test
+  void rejectsAMalformedCapability() {
+    CommandLine cli = new CommandLine(new FabricCli());
+    cli.setErr(new PrintWriter(new StringWriter()));
+    Path key = dir.resolve("k.key");
+    run("keys", "generate", "--key-id", "k", "--out", key.toString());
+    int code = cli.execute("token", "issue", "--key", key.toString(), "--tenant", "acme", "--subject", "a",
+        "--cap", "read_docs:FLY:acme/**");
+    assertThat(code).isNotZero();
+  }
+}

@@ -29,10 +29,17 @@ public final class JdbcSettings {
     private static final String JDBC_SCHEMA_DOC = "Schema holding the tables; created and migrated on start.";
     /** Pool size. */
     public static final String POOL_MAX_SIZE_CONFIG = "pool.max.size";
-    private static final String POOL_MAX_SIZE_DOC = "Most pooled database connections per task.";
+    private static final String POOL_MAX_SIZE_DOC = "Most pooled database connections per task (HikariCP "
+            + "maximumPoolSize). A task writes one batch at a time, so it borrows more than one connection only "
+            + "while partition maintenance runs beside a write; the ceiling matters when PostgreSQL is slow.";
+    /** Seed default: at most 100 connections. */
+    public static final int DEFAULT_POOL_MAX_SIZE = 100;
     /** Pool minimum idle. */
     public static final String POOL_MIN_IDLE_CONFIG = "pool.min.idle";
-    private static final String POOL_MIN_IDLE_DOC = "Idle connections each task keeps open (at most pool.max.size).";
+    private static final String POOL_MIN_IDLE_DOC = "Idle connections each task keeps open (HikariCP minimumIdle, at "
+            + "most pool.max.size). Mind PostgreSQL's max_connections (default 100): tasks x connectors x this.";
+    /** Seed default: 10 connections kept open. */
+    public static final int DEFAULT_POOL_MIN_IDLE = 10;
     /** Retention days. */
     public static final String RETENTION_DAYS_CONFIG = "retention.days";
     private static final String RETENTION_DAYS_DOC = "Days of decision_log partitions kept behind today (UTC); older "
@@ -62,9 +69,10 @@ public final class JdbcSettings {
                 .define(JDBC_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, JDBC_PASSWORD_DOC)
                 .define(JDBC_SCHEMA_CONFIG, Type.STRING, "public",
                         new ConfigDef.NonEmptyString(), Importance.LOW, JDBC_SCHEMA_DOC)
-                .define(POOL_MAX_SIZE_CONFIG, Type.INT, DecisionLogConfig.DEFAULT_POOL_MAX_SIZE,
+                .define(POOL_MAX_SIZE_CONFIG, Type.INT, DEFAULT_POOL_MAX_SIZE,
                         ConfigDef.Range.between(1, 500), Importance.MEDIUM, POOL_MAX_SIZE_DOC)
-                .define(POOL_MIN_IDLE_CONFIG, Type.INT, 1, ConfigDef.Range.between(0, 500), Importance.LOW,
+                .define(POOL_MIN_IDLE_CONFIG, Type.INT, DEFAULT_POOL_MIN_IDLE, ConfigDef.Range.between(0, 500),
+                        Importance.LOW,
                         POOL_MIN_IDLE_DOC)
                 .define(RETENTION_DAYS_CONFIG, Type.INT, DecisionLogConfig.DEFAULT_RETENTION_DAYS,
                         ConfigDef.Range.between(1, 3650), Importance.MEDIUM, RETENTION_DAYS_DOC)

@@ -54,6 +54,7 @@ class SinkTasksTest {
         p.put(JdbcSettings.JDBC_URL_CONFIG, url);
         p.put(JdbcSettings.JDBC_USER_CONFIG, postgres.user());
         p.put(JdbcSettings.POOL_MAX_SIZE_CONFIG, "2");
+        p.put(JdbcSettings.POOL_MIN_IDLE_CONFIG, "1");
         p.put(JdbcSettings.MAINTENANCE_INTERVAL_MS_CONFIG, "0");
         return p;
     }

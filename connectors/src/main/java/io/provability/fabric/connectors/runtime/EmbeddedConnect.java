@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -62,6 +63,17 @@ public final class EmbeddedConnect implements AutoCloseable {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
     /** Partitions of the worker's offset topic (offsets of two connectors need few). */
     static final int OFFSET_TOPIC_PARTITIONS = 5;
+    /** Worker {@code offset.flush.interval.ms}: the seed's "flush every 10 s". */
+    public static final long OFFSET_FLUSH_INTERVAL_MS = 10_000;
+    /**
+     * Worker {@code consumer.fetch.max.wait.ms}: the longest a fetch waits for more records before handing
+     * over what it has (Kafka's default, well inside the seed's "at most 5 s wait").
+     */
+    public static final long FETCH_MAX_WAIT_MS = 500;
+    /** {@code pool.min.idle} of each embedded task (the connector default is the seed's 10). */
+    public static final int EMBEDDED_POOL_MIN_IDLE = 1;
+    /** {@code pool.max.size} of each embedded task (the connector default is the seed's 100). */
+    public static final int EMBEDDED_POOL_MAX_SIZE = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedConnect.class);
 
@@ -196,8 +208,12 @@ public final class EmbeddedConnect implements AutoCloseable {
         p.put("rest.advertised.host.name", "127.0.0.1");
         // find plugins through META-INF/services instead of scanning the classpath (seconds and memory)
         p.put(WorkerConfig.PLUGIN_DISCOVERY_CONFIG, "service_load");
-        // the seed's flush period; data is durable when put() returns, this only bounds redelivery
-        p.put(WorkerConfig.OFFSET_COMMIT_INTERVAL_MS_CONFIG, "10000");
+        // the seed's "flush every 10 s": data is durable when put() returns, so this only bounds how much
+        // is redelivered (and skipped as duplicates) after a crash
+        p.put(WorkerConfig.OFFSET_COMMIT_INTERVAL_MS_CONFIG, Long.toString(OFFSET_FLUSH_INTERVAL_MS));
+        // the seed's "at most 5 s wait" bounds how long a decision may sit before it is written: the
+        // consumer returns what it has after at most this long, and put() writes it at once
+        p.put("consumer." + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(FETCH_MAX_WAIT_MS));
         // a group of one: there is no other worker whose tasks are worth waiting for after a restart
         p.put(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG, "0");
         p.put(WorkerConfig.TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS_CONFIG, "10000");
@@ -247,6 +263,10 @@ public final class EmbeddedConnect implements AutoCloseable {
         c.put(JdbcSettings.JDBC_URL_CONFIG, s.jdbcUrl());
         c.put(JdbcSettings.JDBC_USER_CONFIG, s.jdbcUser());
         c.put(JdbcSettings.JDBC_PASSWORD_CONFIG, s.jdbcPassword());
+        // one machine, one PostgreSQL shared with the application: the seed's 10 idle / 100 max per task
+        // would hold connections nobody uses (a task writes one batch at a time)
+        c.put(JdbcSettings.POOL_MIN_IDLE_CONFIG, Integer.toString(EMBEDDED_POOL_MIN_IDLE));
+        c.put(JdbcSettings.POOL_MAX_SIZE_CONFIG, Integer.toString(EMBEDDED_POOL_MAX_SIZE));
     }
 
     private static String configTopic(SinkPipelineSettings s) {

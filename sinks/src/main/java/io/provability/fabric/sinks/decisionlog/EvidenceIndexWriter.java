@@ -86,7 +86,7 @@ public final class EvidenceIndexWriter {
                 c.commit();
                 return added;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                Transactions.rollbackAfter(c, e);
                 throw e;
             }
         } catch (SQLException e) {

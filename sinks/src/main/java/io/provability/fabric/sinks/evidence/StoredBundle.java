@@ -3,6 +3,7 @@ package io.provability.fabric.sinks.evidence;
 import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.events.EvidenceLeaf;
 import io.provability.fabric.events.LeafKind;
+import io.provability.fabric.schemas.evidence.BundleStatement;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import java.util.Objects;
  * @param leaves      leaves in tree order
  * @param root        recorded RFC 6962 root (32 bytes)
  * @param keyId       signing key id, if the bundle was signed
- * @param signature   Ed25519 signature over the root, if signed
+ * @param signature   Ed25519 signature over {@link #signedStatement()}, if signed
  */
 public record StoredBundle(
         String sessionId,
@@ -65,6 +66,18 @@ public record StoredBundle(
         Objects.requireNonNull(createdAt, "createdAt");
         leaves = List.copyOf(leaves);
         Objects.requireNonNull(root, "root");
+    }
+
+    /**
+     * The bytes the bundler's signature covers ({@link BundleStatement}): the root bound to the tree
+     * size, session, tenant and window. An auditor verifies {@link #signature()} over these with the
+     * public key named by {@link #keyId()}.
+     *
+     * @return the signed statement of this bundle
+     */
+    public byte[] signedStatement() {
+        return BundleStatement.of(root.clone(), leaves.size(), sessionId, tenant, windowStart.toEpochMilli(),
+                windowEnd.toEpochMilli());
     }
 
     /** @return the bundle as the Avro event it was published as */

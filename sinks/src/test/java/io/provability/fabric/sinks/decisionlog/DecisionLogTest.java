@@ -1,6 +1,7 @@
 package io.provability.fabric.sinks.decisionlog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EvidenceBundle;
@@ -164,6 +165,24 @@ class DecisionLogTest {
             assertThat(log.reader().decisionEvidenceCount()).isZero();
 
             assertThat(log.partitions().maintain().created()).isEmpty(); // idempotent
+        }
+    }
+
+    @Test
+    void theScheduledJobMaintainsPartitionsWhenTheInjectedClockMovesOn() {
+        MutableClock clock = new MutableClock(NOW);
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder()
+                .jdbcUrl(postgres.newDatabase()).user(postgres.user()).poolMaxSize(2)
+                .maintenanceInterval(Duration.ofMillis(50)).build(), clock)) {
+            assertThat(log.partitions().partitionDays()).first().isEqualTo(LocalDate.parse("2026-11-20"));
+
+            // nobody calls maintain(): the job scheduled by open() sees the new day on its next run
+            clock.advance(Duration.ofDays(2));
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(log.partitions().partitionDays()).first().isEqualTo(LocalDate.parse("2026-11-22"));
+                assertThat(log.partitions().partitionDays()).last().isEqualTo(LocalDate.parse("2026-12-02"));
+            });
         }
     }
 

@@ -6,13 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.events.EvidenceLeaf;
 import io.provability.fabric.events.LeafKind;
+import io.provability.fabric.schemas.evidence.BundleStatement;
 import io.provability.fabric.schemas.merkle.MerkleTree;
 import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,6 +118,47 @@ class EvidenceStoreTest {
         assertThat(store.read(largePut.key()).toEvent()).isEqualTo(large);
         assertThat(store.verify(smallPut.key()).ok()).isTrue();
         assertThat(store.verify(largePut.key()).ok()).isTrue();
+    }
+
+    @Test
+    void aSignedBundleOfAllFourLeafKindsKeepsItsKeyIdAndSignatureWhichVerifiesOverTheStatement()
+            throws GeneralSecurityException {
+        KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Instant start = Instant.parse("2026-11-27T10:00:00.250Z");
+        List<byte[]> bodies = List.of(bytes("request"), bytes("decision"), bytes("receipt"), bytes("certificate"));
+        List<LeafKind> kinds = List.of(LeafKind.REQUEST, LeafKind.DECISION, LeafKind.RECEIPT, LeafKind.CERTIFICATE);
+        List<EvidenceLeaf> leaves = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            leaves.add(EvidenceLeaf.newBuilder().setKind(kinds.get(i)).setDecisionId("dec-1").setRequestId("req-1")
+                    .setBody(ByteBuffer.wrap(bodies.get(i))).build());
+        }
+        EvidenceBundle unsigned = EvidenceBundle.newBuilder()
+                .setSessionId("session-signed").setTenant("tenant-a")
+                .setWindowStart(start).setWindowEnd(start.plusSeconds(60)).setCreatedAt(start.plusSeconds(61))
+                .setLeaves(leaves).setRoot(ByteBuffer.wrap(MerkleTree.fromLeaves(bodies).root()))
+                .setKeyId(null).setSignature(null).build();
+        Signature signer = Signature.getInstance("Ed25519");
+        signer.initSign(keys.getPrivate());
+        signer.update(BundleStatement.of(unsigned));
+        EvidenceBundle signed = EvidenceBundle.newBuilder(unsigned).setKeyId("bundler-key-1")
+                .setSignature(ByteBuffer.wrap(signer.sign())).build();
+
+        StoredBundle stored = store.read(store.put(signed).key());
+
+        assertThat(stored.leaves()).extracting(StoredBundle.Leaf::kind).containsExactlyElementsOf(kinds);
+        assertThat(stored.keyId()).isEqualTo("bundler-key-1");
+        Signature verifier = Signature.getInstance("Ed25519");
+        verifier.initVerify(keys.getPublic());
+        verifier.update(stored.signedStatement());
+        assertThat(verifier.verify(stored.signature())).isTrue();
+        // the statement binds the session: the same signature does not cover another session's bundle
+        verifier.initVerify(keys.getPublic());
+        verifier.update(BundleStatement.of(EvidenceBundle.newBuilder(signed).setSessionId("other").build()));
+        assertThat(verifier.verify(stored.signature())).isFalse();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test

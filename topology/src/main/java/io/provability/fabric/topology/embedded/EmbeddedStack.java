@@ -117,6 +117,43 @@ public final class EmbeddedStack implements AutoCloseable {
     return shared;
   }
 
+  /**
+   * Stops PostgreSQL (fast shutdown; committed data stays) for fault injection: connections fail and
+   * new ones are refused until {@link #restartPostgres()}. Does nothing if it is already stopped.
+   */
+  public void stopPostgres() {
+    service(PostgresService.class).stop();
+  }
+
+  /**
+   * Starts PostgreSQL again on the same port, data and password, so that pooled clients reconnect
+   * without being told; returns once it accepts connections. Does nothing if it runs.
+   */
+  public void restartPostgres() {
+    service(PostgresService.class).restart();
+  }
+
+  /**
+   * Stops the S3 server for fault injection: its port closes until {@link #restartS3()}; the stored
+   * objects stay. Does nothing if it is already stopped.
+   */
+  public void stopS3() {
+    service(S3Service.class).stop();
+  }
+
+  /** Serves the same objects again on the same port with the same keys; returns once it accepts requests. */
+  public void restartS3() {
+    service(S3Service.class).restart();
+  }
+
+  private <T extends EmbeddedService> T service(Class<T> type) {
+    if (closed.get()) {
+      throw new IllegalStateException("the embedded stack is closed");
+    }
+    return services.stream().filter(type::isInstance).map(type::cast).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no " + type.getSimpleName() + " in this stack"));
+  }
+
   /** Where the four servers listen, with the credentials this start generated. */
   public StackEndpoints endpoints() {
     return endpoints;

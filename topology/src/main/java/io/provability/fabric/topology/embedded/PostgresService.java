@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +40,22 @@ final class PostgresService implements EmbeddedService {
   /** SQLSTATE invalid_password: the server checked a password and refused it. */
   private static final String INVALID_PASSWORD = "28P01";
 
+  /** Bound on one pg_ctl stop or start; a fast shutdown or a restart of this small cluster takes under 2 s. */
+  private static final Duration PG_CTL_TIMEOUT = Duration.ofSeconds(60);
+
   private final EmbeddedPostgres postgres;
   private final Path dataDir;
   private final String password;
+  /** zonky's pg_ctl, beside the postmaster binary it started; resolved once, while the server runs. */
+  private final Path pgCtl;
+  /** Guarded by this. */
+  private boolean running = true;
 
-  private PostgresService(EmbeddedPostgres postgres, Path dataDir, String password) {
+  private PostgresService(EmbeddedPostgres postgres, Path dataDir, String password, Path pgCtl) {
     this.postgres = postgres;
     this.dataDir = dataDir;
     this.password = password;
+    this.pgCtl = pgCtl;
   }
 
   /**
@@ -83,7 +93,7 @@ final class PostgresService implements EmbeddedService {
         String password = RandomTokens.alphanumeric(24);
         createDatabaseAndRequirePassword(port, dataDir, password);
         awaitPasswordEnforced(port, deadline);
-        return new PostgresService(postgres, dataDir, password);
+        return new PostgresService(postgres, dataDir, password, pgCtlBeside(dataDir));
       } catch (IOException | SQLException | RuntimeException e) {
         try {
           postgres.close();
@@ -117,13 +127,114 @@ final class PostgresService implements EmbeddedService {
         .orElseGet(Stream::empty);
   }
 
+  /**
+   * Stops the server (a fast shutdown: open sessions are ended, committed data stays) and returns once
+   * the postmaster has exited. Clients see their connections fail and new ones refused until
+   * {@link #restart()}. Does nothing if already stopped.
+   */
+  synchronized void stop() {
+    if (!running) {
+      return;
+    }
+    pgCtl("stop", "-m", "fast");
+    running = false;
+    LOG.info("{}: stopped on request (data kept in {})", NAME, dataDir);
+  }
+
+  /**
+   * Starts the server again on the same port and data directory, with the same settings and password,
+   * and returns once it accepts connections, so that pooled clients reconnect to it unchanged. Does
+   * nothing if it runs.
+   */
+  synchronized void restart() {
+    if (running) {
+      return;
+    }
+    // postmaster.opts holds the command line of the last start (port, listen address, settings);
+    // PostgreSQL leaves it in the data directory after a shutdown
+    String options = postmasterOptions();
+    pgCtl("start", "-l", dataDir.resolveSibling(dataDir.getFileName() + "-restart.log").toString(),
+        "-o", options);
+    running = true;
+    LOG.info("{}: started again on port {}", NAME, postgres.getPort());
+  }
+
+  /** @return whether the server is up (not stopped by {@link #stop()}) */
+  synchronized boolean running() {
+    return running;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (!running) {
+      // zonky's close runs pg_ctl stop, which fails on a stopped server; bring it back so that
+      // zonky's own cleanup (lock file, data directory) runs as usual
+      restart();
+    }
     try {
       postgres.close();
     } catch (IOException e) {
       throw new UncheckedIOException(NAME + " did not stop", e);
     }
+  }
+
+  private void pgCtl(String action, String... options) {
+    List<String> command = new ArrayList<>();
+    if (LinuxUtils.isUnshareAvailable()) {
+      // as zonky does for its own pg_ctl calls: in a user namespace root is an ordinary user, and
+      // PostgreSQL refuses to run as root
+      command.addAll(List.of("unshare", "-U"));
+    }
+    command.addAll(List.of(pgCtl.toString(), "-D", dataDir.toString(), "-w",
+        "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds())));
+    command.addAll(List.of(options));
+    command.add(action);
+    Path output = dataDir.resolveSibling(dataDir.getFileName() + "-pg_ctl.out");
+    try {
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+          .start();
+      if (!process.waitFor(PG_CTL_TIMEOUT.toSeconds() + 10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(NAME + ": pg_ctl " + action + " did not finish; see " + output);
+      }
+      if (process.exitValue() != 0) {
+        throw new IllegalStateException(NAME + ": pg_ctl " + action + " exited with " + process.exitValue()
+            + "; see " + output);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(NAME + ": cannot run " + pgCtl, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(NAME + ": interrupted during pg_ctl " + action, e);
+    }
+  }
+
+  /** The arguments of the last start, as PostgreSQL wrote them (each one double-quoted), without the binary. */
+  private String postmasterOptions() {
+    try {
+      String line = Files.readString(dataDir.resolve("postmaster.opts"), StandardCharsets.UTF_8).strip();
+      int firstQuote = line.indexOf('"');
+      if (firstQuote < 0) {
+        throw new IllegalStateException(NAME + ": unexpected postmaster.opts: " + line);
+      }
+      return line.substring(firstQuote);
+    } catch (IOException e) {
+      throw new UncheckedIOException(NAME + ": cannot read postmaster.opts in " + dataDir, e);
+    }
+  }
+
+  /** zonky unpacks initdb, postgres and pg_ctl into one bin directory; the running postmaster tells where. */
+  private static Path pgCtlBeside(Path dataDir) throws IOException {
+    String opts = Files.readString(dataDir.resolve("postmaster.opts"), StandardCharsets.UTF_8).strip();
+    int firstQuote = opts.indexOf('"');
+    String binary = (firstQuote < 0 ? opts : opts.substring(0, firstQuote)).strip();
+    Path pgCtl = Path.of(binary).resolveSibling("pg_ctl");
+    if (!Files.isExecutable(pgCtl)) {
+      throw new IOException(NAME + ": no pg_ctl beside " + binary);
+    }
+    return pgCtl;
   }
 
   private static String url(int port, String database) {

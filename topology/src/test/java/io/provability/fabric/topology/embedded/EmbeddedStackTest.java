@@ -51,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -203,6 +204,53 @@ class EmbeddedStackTest {
 
   @Test
   @Order(6)
+  void postgresStoppedAndRestartedKeepsItsPortDataAndPassword() throws SQLException {
+    try (Connection connection = DriverManager.getConnection(
+        endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
+         Statement statement = connection.createStatement()) {
+      statement.execute("create table outage_check (id bigint primary key)");
+      statement.execute("insert into outage_check values (7)");
+    }
+
+    stack.stopPostgres();
+    assertThatThrownBy(() -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(),
+        endpoints.jdbcPassword()))
+        // 08001: the client could not establish a connection (refused)
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08001"));
+
+    stack.restartPostgres();
+    try (Connection connection = DriverManager.getConnection(
+        endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
+         Statement statement = connection.createStatement();
+         ResultSet rows = statement.executeQuery("select id from outage_check")) {
+      assertThat(rows.next()).isTrue();
+      assertThat(rows.getLong(1)).isEqualTo(7);
+      assertThat(rows.next()).isFalse();
+    }
+    assertThatThrownBy(() -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), "wrong"))
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+  }
+
+  @Test
+  @Order(7)
+  void s3StoppedAndRestartedServesTheSameObjectsOnTheSamePort() {
+    String bucket = "evidence-outage";
+    byte[] body = ("kept " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+    try (S3Client s3 = s3Client(endpoints.s3SecretKey())) {
+      s3.createBucket(request -> request.bucket(bucket));
+      s3.putObject(request -> request.bucket(bucket).key("k"), RequestBody.fromBytes(body));
+
+      stack.stopS3();
+      assertThatThrownBy(() -> s3.getObjectAsBytes(request -> request.bucket(bucket).key("k")))
+          .isInstanceOf(SdkClientException.class);
+
+      stack.restartS3();
+      assertThat(s3.getObjectAsBytes(request -> request.bucket(bucket).key("k")).asByteArray()).isEqualTo(body);
+    }
+  }
+
+  @Test
+  @Order(8)
   void aWorkDirThatIsInUseOrForeignIsRefusedBeforeAnythingStarts() throws Exception {
     assertThatThrownBy(() -> EmbeddedStack.start(workDir))
         .isInstanceOf(IllegalStateException.class)
@@ -217,7 +265,7 @@ class EmbeddedStackTest {
   }
 
   @Test
-  @Order(7)
+  @Order(9)
   void closeStopsAllFourFreesTheirPortsAndLeavesNoThreadBehind() {
     List<Integer> ports = ports();
     stack.close();

@@ -76,6 +76,8 @@ public final class FabricRuntime implements AutoCloseable {
 
     Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg));
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
+    StartWatch started = new StartWatch();
+    streams.setStateListener(started);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -86,7 +88,7 @@ public final class FabricRuntime implements AutoCloseable {
       if (withSinks) {
         sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
       }
-      awaitRunning(streams, Duration.ofSeconds(120));
+      started.await(Duration.ofSeconds(120));
     } catch (InterruptedException | TimeoutException | RuntimeException e) {
       streams.close(Duration.ofSeconds(10));
       if (sinks != null) {
@@ -163,16 +165,28 @@ public final class FabricRuntime implements AutoCloseable {
         ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"));
   }
 
-  private static void awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException, TimeoutException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (streams.state() != KafkaStreams.State.RUNNING) {
-      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-        throw new IllegalStateException("the topology stopped while starting: " + streams.state());
+  /** Completes when the topology first reaches RUNNING, or fails if it stops on the way. */
+  private static final class StartWatch implements KafkaStreams.StateListener {
+    private final java.util.concurrent.CompletableFuture<Void> running = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public void onChange(KafkaStreams.State newState, KafkaStreams.State oldState) {
+      if (newState == KafkaStreams.State.RUNNING) {
+        running.complete(null);
+      } else if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.PENDING_SHUTDOWN
+          || newState == KafkaStreams.State.NOT_RUNNING) {
+        running.completeExceptionally(new IllegalStateException("the topology stopped while starting: " + newState));
       }
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException("the topology did not reach RUNNING within " + timeout + " (state " + streams.state() + ")");
+    }
+
+    void await(Duration timeout) throws InterruptedException, TimeoutException {
+      try {
+        running.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw (IllegalStateException) e.getCause();
+      } catch (TimeoutException e) {
+        throw new TimeoutException("the topology did not reach RUNNING within " + timeout);
       }
-      Thread.sleep(50);
     }
   }
 

@@ -6,9 +6,13 @@ import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.egress.EgressFirewall;
+import io.provability.fabric.processors.egress.EgressPolicies;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
+import io.provability.fabric.processors.retrieval.PrivacyBudget;
+import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.stream.DecisionProcessor;
 import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
@@ -37,6 +41,11 @@ import org.apache.kafka.streams.state.Stores;
  *                     └─► dead-letter ◄─ (decide failures)
  * policy-state ─► global store (read by decide)
  * </pre>
+ *
+ * <p>{@code decide} routes plans to the kernel, retrieval requests to the retrieval gateway and
+ * egress requests to the egress firewall; it
+ * owns the {@code decided-requests} (deduplication) and {@code privacy-budgets} (per-session
+ * differential-privacy spend) stores.
  */
 public final class FabricTopology {
   static final String SOURCE_REQUESTS = "requests";
@@ -59,12 +68,16 @@ public final class FabricTopology {
    *
    * @param kernelLimits maxima of a plan's numeric constraints
    * @param tokenCacheSize verified tokens remembered per decider (0: verify every time)
+   * @param sessionPrivacyBudget the differential-privacy budget each session's retrievals may spend
+   * @param egressPolicies the egress firewall's policies
    */
   public record Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence,
-                         KernelLimits kernelLimits, long tokenCacheSize) {
-    /** Default kernel limits and a 10,000-token cache. */
+                         KernelLimits kernelLimits, long tokenCacheSize, PrivacyBudget sessionPrivacyBudget,
+                         EgressPolicies egressPolicies) {
+    /** Default kernel limits, a 10,000-token cache, the default session privacy budget and egress policies. */
     public Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence) {
-      this(topics, dedupWindow, evidence, KernelLimits.DEFAULTS, 10_000L);
+      this(topics, dedupWindow, evidence, KernelLimits.DEFAULTS, 10_000L, PrivacyBudget.DEFAULTS,
+          EgressPolicies.defaults());
     }
   }
 
@@ -74,11 +87,20 @@ public final class FabricTopology {
    * @param trustedIssuers capability-token issuer keys
    * @param evidenceSigner the key that signs evidence bundles
    * @param trustedReceiptSigners access-receipt signer keys (the retrieval gateway's), kept apart from issuers
+   * @param receiptSigner the key this instance's retrieval gateway signs receipts with; null denies every
+   *     retrieval request ({@code UNSUPPORTED_KIND}). Its key id must be in {@code trustedReceiptSigners}
+   *     (of this and every other instance) for its receipts to be accepted by the kernel.
+   * @param certificateSigner the key the egress firewall signs certificates with; null denies every
+   *     egress request ({@code UNSUPPORTED_KIND})
    */
-  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner, KeyRing trustedReceiptSigners) {
-    /** No receipt signer trusted: every retrieval step is denied. */
+  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner, KeyRing trustedReceiptSigners,
+                     Ed25519.SigningKey receiptSigner, Ed25519.SigningKey certificateSigner) {
+    /**
+     * No receipt signer trusted, no gateway or certificate key: every retrieval request, retrieval
+     * step and egress request is denied.
+     */
     public Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner) {
-      this(trustedIssuers, evidenceSigner, KeyRing.empty());
+      this(trustedIssuers, evidenceSigner, KeyRing.empty(), null, null);
     }
   }
 
@@ -87,8 +109,11 @@ public final class FabricTopology {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
+    RetrievalGateway gateway = keys.receiptSigner() == null ? null
+        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget());
     RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), new VerifiedTokenCache(settings.tokenCacheSize())));
+        settings.kernelLimits(), new VerifiedTokenCache(settings.tokenCacheSize())), gateway,
+        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
     Topology topology = new Topology();
 
     topology.addGlobalStore(
@@ -109,6 +134,9 @@ public final class FabricTopology {
         Stores.persistentWindowStore(StoreNames.DECIDED_REQUESTS, settings.dedupWindow(),
             settings.dedupWindow(), false),
         Serdes.String(), EventSerde.of(Decision.class)), DECIDE);
+    // Budgets must outlive any window: persistent and changelogged, restored after a restart.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PRIVACY_BUDGETS),
+        Serdes.String(), StoreSerdes.privacySpend()), DECIDE);
     // Open bundles live for one evidence window only, so they are small: in-memory stores (still
     // changelogged, so restored after a restart) spare every commit a RocksDB memtable flush.
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_LEAVES),

@@ -7,36 +7,74 @@ import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.egress.EgressFirewall;
+import io.provability.fabric.processors.egress.EgressOutcome;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ReasonCode;
+import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.retrieval.RetrievalGateway;
+import io.provability.fabric.processors.retrieval.RetrievalOutcome;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Routes a request to its decider and turns the outcome into a {@link Decision} event.
  *
- * <p>Plans go to the kernel. Retrieval and egress requests are denied with
- * {@link ReasonCode#UNSUPPORTED_KIND} until their deciders are deployed: deny by default.
+ * <p>Plans go to the kernel, retrieval requests to the retrieval gateway (an allowed retrieval's
+ * decision carries the signed access receipt), egress requests to the egress firewall (every egress
+ * decision carries its signed certificate, a REDACT one the redacted text). A kind whose decider is
+ * not configured (no signing key for it) is denied with {@link ReasonCode#UNSUPPORTED_KIND}: deny by
+ * default.
  */
 public final class RequestDecider {
   private final KernelEngine kernel;
+  private final RetrievalGateway gateway;
+  private final EgressFirewall firewall;
 
+  /** A decider with the kernel only: retrieval and egress requests are denied. */
   public RequestDecider(KernelEngine kernel) {
-    this.kernel = kernel;
+    this(kernel, null, null);
   }
 
-  /** Decides {@code request} at {@code now}. Pure apart from measuring its own evaluation time. */
-  public Decision decide(SpecificRecord request, PolicyView policy, Instant now) {
+  /**
+   * @param kernel decides plans
+   * @param gateway decides retrieval requests; null denies them with {@code UNSUPPORTED_KIND}
+   * @param firewall decides egress requests; null denies them with {@code UNSUPPORTED_KIND}
+   */
+  public RequestDecider(KernelEngine kernel, RetrievalGateway gateway, EgressFirewall firewall) {
+    this.kernel = kernel;
+    this.gateway = gateway;
+    this.firewall = firewall;
+  }
+
+  /**
+   * A decision and the state it changes.
+   *
+   * @param decision the decision event
+   * @param sessionSpend the session's new privacy spend, to be stored with the decision; null when
+   *     the decision spends nothing
+   */
+  public record Decided(Decision decision, PrivacySpend sessionSpend) {}
+
+  /**
+   * Decides {@code request} at {@code now}. Pure apart from measuring its own evaluation time.
+   *
+   * @param sessionSpend the privacy spend of a session so far, by session id (read only for retrievals)
+   */
+  public Decided decide(SpecificRecord request, PolicyView policy, Function<String, PrivacySpend> sessionSpend,
+                        Instant now) {
     long started = System.nanoTime();
     Decision.Builder out = Decision.newBuilder()
         .setPolicyVersion(policy.policyVersion())
         .setDecidedAt(now)
         .setRequestHash(ByteBuffer.wrap(CanonicalEncoding.sha256(request)));
+    PrivacySpend newSpend = null;
     if (request instanceof PlanRequest plan) {
       KernelResult result = kernel.evaluate(plan, policy, now);
       out.setDecisionId(DecisionIds.forRequest(plan.getRequestId()))
@@ -49,19 +87,50 @@ public final class RequestDecider {
           .setReasons(result.reasons())
           .setMatchedCapabilities(result.matchedCapabilities())
           .setTokenId(result.tokenId());
+    } else if (request instanceof RetrievalRequest r && gateway != null) {
+      PrivacySpend spent = sessionSpend.apply(r.getSessionId());
+      RetrievalOutcome result = gateway.decide(r, policy, spent, now);
+      out.setDecisionId(DecisionIds.forRequest(r.getRequestId()))
+          .setRequestId(r.getRequestId())
+          .setSessionId(r.getSessionId())
+          .setTenant(r.getTenant())
+          .setSubjectId(r.getSubjectId())
+          .setKind(RequestKind.RETRIEVAL)
+          .setVerdict(result.verdict())
+          .setReasons(result.reasons())
+          .setMatchedCapabilities(result.matchedCapabilities())
+          .setTokenId(result.tokenId())
+          .setReceipt(result.receipt());
+      if (!result.sessionSpend().equals(spent)) {
+        newSpend = result.sessionSpend();
+      }
     } else if (request instanceof RetrievalRequest r) {
-      unsupported(out, r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId(), RequestKind.RETRIEVAL);
+      unsupported(out, r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId(), RequestKind.RETRIEVAL,
+          "no retrieval gateway signing key is configured; denied by default");
+    } else if (request instanceof EgressRequest e && firewall != null) {
+      EgressOutcome result = firewall.check(e, now);
+      out.setDecisionId(DecisionIds.forRequest(e.getRequestId()))
+          .setRequestId(e.getRequestId())
+          .setSessionId(e.getSessionId())
+          .setTenant(e.getTenant())
+          .setSubjectId(e.getSubjectId())
+          .setKind(RequestKind.EGRESS)
+          .setVerdict(result.verdict())
+          .setReasons(result.reasons())
+          .setRedactedText(result.redactedText())
+          .setCertificate(result.certificate());
     } else if (request instanceof EgressRequest e) {
-      unsupported(out, e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId(), RequestKind.EGRESS);
+      unsupported(out, e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId(), RequestKind.EGRESS,
+          "no egress certificate signing key is configured; denied by default");
     } else {
       throw new IllegalArgumentException("not a request event: " + request.getSchema().getFullName());
     }
     out.setEvalMicros((System.nanoTime() - started) / 1_000L);
-    return out.build();
+    return new Decided(out.build(), newSpend);
   }
 
   private static void unsupported(Decision.Builder out, String requestId, String sessionId, String tenant,
-                                  String subjectId, RequestKind kind) {
+                                  String subjectId, RequestKind kind, String detail) {
     out.setDecisionId(DecisionIds.forRequest(requestId))
         .setRequestId(requestId)
         .setSessionId(sessionId)
@@ -72,7 +141,7 @@ public final class RequestDecider {
         .setReasons(List.of(Reason.newBuilder()
             .setCode(ReasonCode.UNSUPPORTED_KIND.name())
             .setStep(null)
-            .setDetail(kind + " decider is not deployed in this version; denied by default")
+            .setDetail(detail)
             .build()));
   }
 }

@@ -48,5 +48,11 @@ public enum ReasonCode {
   /** The system channel's hash differs from the plan's system prompt hash, or either is malformed. */
   SYSTEM_HASH_MISMATCH,
   /** No decider for this kind of request is deployed in this version. */
-  UNSUPPORTED_KIND
+  UNSUPPORTED_KIND,
+  /** Retrieval: the token, or the index shard, belongs to another tenant than the request. */
+  CROSS_TENANT,
+  /** Retrieval: a requested label is unknown, always denied ({@code secret}), or lacks its capability. */
+  LABEL_DENIED,
+  /** Retrieval: the session's differential-privacy budget (epsilon or delta) would be overspent. */
+  BUDGET_EXHAUSTED
 }

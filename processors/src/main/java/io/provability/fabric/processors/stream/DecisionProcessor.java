@@ -5,6 +5,7 @@ import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
+import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>A request id seen within the deduplication window is answered with the decision already
  * made (re-emitted unchanged, so a client retrying a request-reply still gets its answer) and adds
  * no evidence; a new one is decided and passed on, with its request, to the evidence bundler.
+ *
+ * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
+ * store in the same task (so the same exactly-once transaction) as its decision and its
+ * deduplication entry: a repeated request id spends nothing, and a restart restores the budgets
+ * from the store's changelog.
  */
 public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
@@ -39,6 +45,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   private final EventCodec codec;
   private ProcessorContext<Object, Object> context;
   private WindowStore<String, Decision> decided;
+  private KeyValueStore<String, PrivacySpend> budgets;
   private PolicyView policy;
 
   /**
@@ -68,6 +75,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.decided = context.getStateStore(StoreNames.DECIDED_REQUESTS);
+    this.budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
     this.policy = policyViewFactory.apply(context);
   }
 
@@ -81,9 +89,9 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    Decision decision;
+    RequestDecider.Decided outcome;
     try {
-      decision = decider.decide(record.value(), policy, now);
+      outcome = decider.decide(record.value(), policy, this::spentBy, now);
     } catch (RuntimeException e) {
       // a bug or an input the validators missed: dead-letter it instead of stopping the stream
       LOG.error("deciding request {} failed; dead-lettered", requestId, e);
@@ -93,10 +101,19 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
           record.timestamp()), deadLetterChild);
       return;
     }
+    Decision decision = outcome.decision();
+    if (outcome.sessionSpend() != null) {
+      budgets.put(decision.getSessionId(), outcome.sessionSpend());
+    }
     decided.put(requestId, decision, ts);
     context.forward(new Record<Object, Object>(record.key(), decision, record.timestamp()), decisionsChild);
     context.forward(new Record<Object, Object>(record.key(), new Evidence(record.value(), decision),
         record.timestamp()), evidenceChild);
+  }
+
+  private PrivacySpend spentBy(String sessionId) {
+    PrivacySpend spent = budgets.get(sessionId);
+    return spent == null ? PrivacySpend.ZERO : spent;
   }
 
   private Decision findEarlier(String requestId, long ts) {

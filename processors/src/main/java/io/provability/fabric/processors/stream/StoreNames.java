@@ -10,6 +10,11 @@ public final class StoreNames {
   public static final String OPEN_BUNDLES = "evidence-open-bundles";
   /** Key-value store: close deadline + session key, so due bundles are found by one ordered scan. */
   public static final String BUNDLE_DEADLINES = "evidence-bundle-deadlines";
+  /**
+   * Key-value store: session id to the differential-privacy budget its retrievals have spent
+   * ({@code PrivacySpend}); changelogged and updated in the same transaction as the decision.
+   */
+  public static final String PRIVACY_BUDGETS = "privacy-budgets";
   /** Global store: the policy-state topic (grants, revocations, policy version). */
   public static final String POLICY_STATE = "policy-state";
 

@@ -1,6 +1,7 @@
 package io.provability.fabric.processors.stream;
 
 import io.provability.fabric.events.EvidenceLeaf;
+import io.provability.fabric.processors.retrieval.PrivacySpend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -42,5 +43,12 @@ public final class StoreSerdes {
   /** Open-bundle headers. */
   public static Serde<BundleHeader> bundleHeader() {
     return BundleHeader.serde();
+  }
+
+  /** Privacy spends of sessions, as 16 bytes (two big-endian doubles). */
+  public static Serde<PrivacySpend> privacySpend() {
+    return Serdes.serdeFrom(
+        (topic, spend) -> spend == null ? null : spend.toBytes(),
+        (topic, bytes) -> bytes == null ? null : PrivacySpend.fromBytes(bytes));
   }
 }

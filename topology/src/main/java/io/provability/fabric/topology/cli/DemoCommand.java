@@ -59,6 +59,10 @@ final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(trusted.getParent());
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
     KeyFiles.write(work.resolve("keys").resolve("demo-issuer.key"), issuer);
+    // the kernel trusts this instance's retrieval gateway, so its receipts verify in later plans
+    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("demo-retrieval-gateway-1", new SecureRandom());
+    KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
+    KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
 
     FabricConfig cfg = FabricConfig.defaults(Map.of(
         FabricConfig.WORK_DIR_CONFIG, work.toString(),

@@ -1,6 +1,7 @@
 package io.provability.fabric.topology.config;
 
 import io.provability.fabric.processors.kernel.KernelLimits;
+import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,11 @@ public final class FabricConfig extends AbstractConfig {
   public static final String KERNEL_MAX_DELTA_CONFIG = "kernel.max.dp.delta";
   public static final String KERNEL_MAX_LATENCY_CONFIG = "kernel.max.latency.seconds";
   public static final String KERNEL_TOKEN_CACHE_SIZE_CONFIG = "kernel.token.cache.size";
+  public static final String RETRIEVAL_RECEIPT_KEY_CONFIG = "retrieval.receipt.signing.key.file";
+  public static final String RETRIEVAL_MAX_EPSILON_CONFIG = "retrieval.session.max.dp.epsilon";
+  public static final String RETRIEVAL_MAX_DELTA_CONFIG = "retrieval.session.max.dp.delta";
+  public static final String EGRESS_CERTIFICATE_KEY_CONFIG = "egress.certificate.signing.key.file";
+  public static final String EGRESS_POLICIES_CONFIG = "egress.policies.file";
 
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
@@ -139,6 +145,19 @@ public final class FabricConfig extends AbstractConfig {
           "Largest constraints.latency_max, in seconds, a plan may declare (LATENCY_EXCEEDED).")
       .define(KERNEL_TOKEN_CACHE_SIZE_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
           "How many verified capability tokens each decider remembers, so a token's signature is verified once; 0 disables.")
+      .define(RETRIEVAL_RECEIPT_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
+          "File with the retrieval gateway's access-receipt signing key (key-id=base64 seed). Empty: "
+              + "<work dir>/keys/retrieval-gateway.key, generated if missing. Its public key must be in "
+              + RECEIPT_KEYS_CONFIG + " for the kernel to accept its receipts.")
+      .define(RETRIEVAL_MAX_EPSILON_CONFIG, Type.DOUBLE, 1.0, Range.atLeast(0), Importance.MEDIUM,
+          "Total differential-privacy epsilon the retrievals of one session may spend (BUDGET_EXHAUSTED beyond).")
+      .define(RETRIEVAL_MAX_DELTA_CONFIG, Type.DOUBLE, 1e-5, Range.atLeast(0), Importance.MEDIUM,
+          "Total differential-privacy delta the retrievals of one session may spend (BUDGET_EXHAUSTED beyond).")
+      .define(EGRESS_CERTIFICATE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
+          "File with the egress firewall's certificate signing key (key-id=base64 seed). Empty: "
+              + "<work dir>/keys/egress-certificate.key, generated if missing.")
+      .define(EGRESS_POLICIES_CONFIG, Type.STRING, "", Importance.MEDIUM,
+          "File of egress policies (format: EgressPolicies). Empty: the built-in default and strict templates.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -242,6 +261,27 @@ public final class FabricConfig extends AbstractConfig {
   public Path receiptKeysFile() {
     String f = getString(RECEIPT_KEYS_CONFIG);
     return f.isBlank() ? workDir().resolve("keys").resolve("trusted-receipt-signers.keys") : Path.of(f);
+  }
+
+  public Path retrievalReceiptKeyFile() {
+    String f = getString(RETRIEVAL_RECEIPT_KEY_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("retrieval-gateway.key") : Path.of(f);
+  }
+
+  public Path egressCertificateKeyFile() {
+    String f = getString(EGRESS_CERTIFICATE_KEY_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("egress-certificate.key") : Path.of(f);
+  }
+
+  /** The egress policies file, or null for the built-in ones. */
+  public Path egressPoliciesFile() {
+    String f = getString(EGRESS_POLICIES_CONFIG);
+    return f.isBlank() ? null : Path.of(f);
+  }
+
+  /** The per-session differential-privacy budget of retrievals. */
+  public PrivacyBudget sessionPrivacyBudget() {
+    return new PrivacyBudget(getDouble(RETRIEVAL_MAX_EPSILON_CONFIG), getDouble(RETRIEVAL_MAX_DELTA_CONFIG));
   }
 
   /** The kernel's numeric maxima. */

@@ -4,6 +4,7 @@ import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.egress.EgressPolicies;
 import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -111,12 +112,30 @@ public final class FabricRuntime implements AutoCloseable {
             cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
             Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))),
         cfg.kernelLimits(),
-        cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG));
+        cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG),
+        cfg.sessionPrivacyBudget(),
+        egressPolicies(cfg));
+  }
+
+  /** The egress policies a configuration names; a file that cannot be read or parsed fails naming its key. */
+  static EgressPolicies egressPolicies(FabricConfig cfg) {
+    Path file = cfg.egressPoliciesFile();
+    if (file == null) {
+      return EgressPolicies.defaults();
+    }
+    try {
+      return EgressPolicies.load(file);
+    } catch (IOException e) {
+      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.EGRESS_POLICIES_CONFIG, file.toString(),
+          e.getMessage());
+    }
   }
 
   /**
-   * Loads the trusted issuer keys (required), the evidence signing key (created if missing) and the
-   * trusted receipt signer keys (optional).
+   * Loads the trusted issuer keys (required), the evidence signing key (created if missing), the
+   * trusted receipt signer keys (optional) and the retrieval gateway's receipt signing key (created
+   * if missing; trusted by the kernel only if the receipt ring lists it) and the egress firewall's
+   * certificate signing key (created if missing).
    */
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
     Path trusted = cfg.trustedKeysFile();
@@ -136,7 +155,13 @@ public final class FabricRuntime implements AutoCloseable {
           FabricConfig.RECEIPT_KEYS_CONFIG, receiptKeys);
       receiptSigners = KeyRing.empty();
     }
-    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners);
+    Ed25519.SigningKey gatewayKey = KeyFiles.readOrCreate(cfg.retrievalReceiptKeyFile(), "retrieval-gateway-1");
+    if (receiptSigners.publicKey(gatewayKey.keyId()).isEmpty()) {
+      LOG.warn("{}: the retrieval gateway's key '{}' is not in {}; plans carrying its receipts are denied with RECEIPT_INVALID",
+          FabricConfig.RECEIPT_KEYS_CONFIG, gatewayKey.keyId(), receiptKeys);
+    }
+    Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
+    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners, gatewayKey, certificateKey);
   }
 
   /** Kafka Streams properties for this configuration. */

@@ -1,0 +1,103 @@
+package io.provability.fabric.processors.egress;
+
+import java.util.Map;
+
+/** Check-digit algorithms and tables the detectors use to reject look-alikes. */
+final class Checksums {
+  /** IBAN length per country (ISO 13616 registry, the countries most often seen). */
+  static final Map<String, Integer> IBAN_LENGTHS = Map.ofEntries(
+      Map.entry("AD", 24), Map.entry("AT", 20), Map.entry("BE", 16), Map.entry("BG", 22),
+      Map.entry("CH", 21), Map.entry("CY", 28), Map.entry("CZ", 24), Map.entry("DE", 22),
+      Map.entry("DK", 18), Map.entry("EE", 20), Map.entry("ES", 24), Map.entry("FI", 18),
+      Map.entry("FR", 27), Map.entry("GB", 22), Map.entry("GR", 27), Map.entry("HR", 21),
+      Map.entry("HU", 28), Map.entry("IE", 22), Map.entry("IS", 26), Map.entry("IT", 27),
+      Map.entry("LI", 21), Map.entry("LT", 20), Map.entry("LU", 20), Map.entry("LV", 21),
+      Map.entry("MC", 27), Map.entry("MT", 31), Map.entry("NL", 18), Map.entry("NO", 15),
+      Map.entry("PL", 28), Map.entry("PT", 25), Map.entry("RO", 24), Map.entry("SA", 24),
+      Map.entry("SE", 24), Map.entry("SI", 19), Map.entry("SK", 24), Map.entry("SM", 27),
+      Map.entry("TR", 26), Map.entry("AE", 23), Map.entry("IL", 23), Map.entry("BR", 29));
+
+  private Checksums() {}
+
+  /** Luhn check over ASCII digits. */
+  static boolean luhn(CharSequence digits) {
+    int sum = 0;
+    boolean dbl = false;
+    for (int i = digits.length() - 1; i >= 0; i--) {
+      int d = digits.charAt(i) - '0';
+      if (dbl) {
+        d *= 2;
+        if (d > 9) {
+          d -= 9;
+        }
+      }
+      sum += d;
+      dbl = !dbl;
+    }
+    return sum % 10 == 0;
+  }
+
+  /** ISO 7064 mod-97-10 over an IBAN without spaces (upper-case letters and digits). */
+  static boolean ibanMod97(CharSequence iban) {
+    int n = iban.length();
+    int rem = 0;
+    for (int k = 0; k < n; k++) {
+      char c = iban.charAt((k + 4) % n);
+      if (c >= '0' && c <= '9') {
+        rem = (rem * 10 + (c - '0')) % 97;
+      } else if (c >= 'A' && c <= 'Z') {
+        rem = (rem * 100 + (c - 'A' + 10)) % 97;
+      } else {
+        return false;
+      }
+    }
+    return rem == 1;
+  }
+
+  /** Whether a card number (digits only) starts with a prefix a card network issues. */
+  static boolean knownCardBrand(String d) {
+    int len = d.length();
+    int p2 = Integer.parseInt(d.substring(0, 2));
+    int p4 = Integer.parseInt(d.substring(0, 4));
+    int p3 = p4 / 10;
+    if (d.charAt(0) == '4') {
+      return len == 13 || len == 16 || len == 19; // Visa
+    }
+    if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) {
+      return len == 16; // Mastercard
+    }
+    if (p2 == 34 || p2 == 37) {
+      return len == 15; // American Express
+    }
+    if (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) {
+      return len >= 16 && len <= 19; // Discover
+    }
+    if (p4 >= 3528 && p4 <= 3589) {
+      return len >= 16 && len <= 19; // JCB
+    }
+    if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38) {
+      return len >= 14 && len <= 19; // Diners Club
+    }
+    if (p2 == 62) {
+      return len >= 16 && len <= 19; // UnionPay
+    }
+    return false;
+  }
+
+  /** Shannon entropy in bits per char of {@code s[from, to)}. */
+  static double shannon(CharSequence s, int from, int to) {
+    int[] counts = new int[128];
+    int n = to - from;
+    for (int i = from; i < to; i++) {
+      counts[s.charAt(i) & 0x7F]++;
+    }
+    double h = 0;
+    for (int c : counts) {
+      if (c > 0) {
+        double p = (double) c / n;
+        h -= p * (Math.log(p) / Math.log(2));
+      }
+    }
+    return h;
+  }
+}

@@ -1,0 +1,492 @@
+package io.provability.fabric.processors.egress;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The detectors. Every pattern here is bounded: each quantifier has an upper limit or is possessive,
+ * and each pattern begins with a look-behind that stops it from restarting inside the run it just
+ * rejected, so {@code find()} does a bounded amount of work per start position and the whole scan is
+ * linear in the text. The PEM and IBAN detectors are hand-written scanners. Candidates are checked
+ * further in code (Luhn, mod-97, JWT header, entropy) before they become findings.
+ */
+final class Detectors {
+  /** A detector's raw answer, before overlaps are resolved and code points counted. */
+  record Candidate(FindingType type, int start, int end, double confidence) {}
+
+  private static final Pattern EMAIL = Pattern.compile(
+      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@[A-Za-z0-9-]{1,63}+(?:\\.[A-Za-z0-9-]{1,63}+){1,8}+");
+  private static final Pattern PHONE_NANP = Pattern.compile(
+      "(?<![\\w+.-])(?:\\+1[ .-]?)?(?:\\(\\d{3}\\) ?|\\d{3}[.-])\\d{3}[.-]\\d{4}(?![\\w-]|\\.\\d)");
+  private static final Pattern PHONE_INTL = Pattern.compile(
+      "(?<![\\w+.-])\\+[1-9]\\d{0,2}+(?:[ .-]?+\\(?\\d{1,4}+\\)?){2,6}+(?![\\w-]|\\.\\d)");
+  private static final Pattern SSN = Pattern.compile(
+      "(?<![\\w-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\w-])");
+  private static final Pattern CARD = Pattern.compile(
+      "(?<![\\w+.-]|\\d[ -])\\d(?:[ -]?+\\d){12,18}+(?![\\w]|[ -]\\d)");
+  private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+  private static final Pattern IPV4 = Pattern.compile(
+      "(?<![\\w.])" + OCTET + "(?:\\." + OCTET + "){3}(?![\\w]|\\.\\w)");
+  private static final Pattern IPV6_CANDIDATE = Pattern.compile(
+      "(?<![\\w:.])[0-9A-Fa-f:.]{2,45}+(?![\\w:])");
+  private static final Pattern VERSION_CONTEXT = Pattern.compile(
+      "(?i)(?:\\bv|version\\s{0,3}+|release\\s{0,3}+|build\\s{0,3}+)$");
+  private static final Pattern AWS_KEY = Pattern.compile(
+      "(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Za-z0-9])");
+  private static final Pattern GCP_KEY = Pattern.compile(
+      "(?<![\\w-])AIza[0-9A-Za-z_-]{35}(?![\\w-])");
+  private static final Pattern GITHUB = Pattern.compile(
+      "(?<!\\w)(?:gh[pousr]_[A-Za-z0-9]{36,251}+|github_pat_[A-Za-z0-9_]{22,244}+)(?!\\w)");
+  private static final Pattern SLACK = Pattern.compile(
+      "(?<![\\w-])xox[abposr]-\\d{6,20}+-(?:[0-9A-Za-z]{1,64}+-){0,4}+[0-9A-Za-z]{8,64}+(?![\\w-])");
+  private static final Pattern STRIPE = Pattern.compile(
+      "(?<!\\w)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247}+(?!\\w)");
+  private static final Pattern JWT = Pattern.compile(
+      "(?<![\\w-])eyJ[A-Za-z0-9_-]{5,4096}+\\.[A-Za-z0-9_-]{2,8192}+\\.[A-Za-z0-9_-]{0,4096}+(?![\\w-]|\\.[\\w-])");
+
+  /** Token-like runs longer than this are encoded data (images, archives), not credentials. */
+  static final int MAX_SECRET_RUN = 1024;
+  /** Shortest run the entropy detector looks at. */
+  static final int MIN_SECRET_RUN = 20;
+  /** Minimum share of adjacent char pairs, in percent, that change class; see classSwitches. */
+  static final int MIN_SWITCH_PERCENT = 40;
+
+  private Detectors() {}
+
+  /** Runs every detector over {@code text}, appending raw candidates (overlaps included). */
+  static void scanAll(String text, List<Candidate> out) {
+    List<int[]> armoured = new ArrayList<>();
+    pem(text, out, armoured);
+    jwt(text, out);
+    simple(AWS_KEY, FindingType.CLOUD_KEY, 0.99, text, out);
+    simple(GCP_KEY, FindingType.CLOUD_KEY, 0.95, text, out);
+    simple(GITHUB, FindingType.GITHUB_TOKEN, 0.99, text, out);
+    simple(SLACK, FindingType.SLACK_TOKEN, 0.97, text, out);
+    simple(STRIPE, FindingType.STRIPE_KEY, 0.98, text, out);
+    iban(text, out);
+    card(text, out);
+    ssn(text, out);
+    email(text, out);
+    ipv4(text, out);
+    ipv6(text, out);
+    simple(PHONE_NANP, FindingType.PHONE, 0.85, text, out);
+    phoneIntl(text, out);
+    int before = out.size();
+    highEntropy(text, out);
+    if (!armoured.isEmpty()) {
+      List<Candidate> entropy = new ArrayList<>(out.subList(before, out.size()));
+      out.subList(before, out.size()).clear();
+      int a = 0;
+      for (Candidate c : entropy) {
+        while (a < armoured.size() && armoured.get(a)[1] <= c.start()) {
+          a++;
+        }
+        if (a == armoured.size() || armoured.get(a)[0] >= c.end()) {
+          out.add(c);
+        }
+      }
+    }
+  }
+
+  private static void simple(Pattern p, FindingType type, double confidence, String text, List<Candidate> out) {
+    Matcher m = p.matcher(text);
+    while (m.find()) {
+      out.add(new Candidate(type, m.start(), m.end(), confidence));
+    }
+  }
+
+  static void email(String text, List<Candidate> out) {
+    Matcher m = EMAIL.matcher(text);
+    while (m.find()) {
+      int at = text.indexOf('@', m.start());
+      int lastDot = text.lastIndexOf('.', m.end() - 1);
+      boolean tldOk = m.end() - lastDot - 1 >= 2;
+      for (int i = lastDot + 1; i < m.end() && tldOk; i++) {
+        tldOk = Character.isLetter(text.charAt(i));
+      }
+      char first = text.charAt(m.start());
+      char beforeAt = text.charAt(at - 1);
+      if (tldOk && first != '.' && beforeAt != '.') {
+        out.add(new Candidate(FindingType.EMAIL, m.start(), m.end(), 0.95));
+      }
+    }
+  }
+
+  static void phoneIntl(String text, List<Candidate> out) {
+    Matcher m = PHONE_INTL.matcher(text);
+    while (m.find()) {
+      int digits = 0;
+      for (int i = m.start(); i < m.end(); i++) {
+        if (Character.isDigit(text.charAt(i))) {
+          digits++;
+        }
+      }
+      int end = m.end();
+      while (end > m.start() && !Character.isDigit(text.charAt(end - 1)) && text.charAt(end - 1) != ')') {
+        end--;
+      }
+      if (digits >= 8 && digits <= 15) {
+        out.add(new Candidate(FindingType.PHONE, m.start(), end, 0.8));
+      }
+    }
+  }
+
+  static void ssn(String text, List<Candidate> out) {
+    Matcher m = SSN.matcher(text);
+    while (m.find()) {
+      int area = Integer.parseInt(m.group(1));
+      boolean valid = area != 0 && area != 666 && area < 900
+          && !m.group(2).equals("00") && !m.group(3).equals("0000");
+      if (valid) {
+        out.add(new Candidate(FindingType.SSN, m.start(), m.end(), 0.9));
+      }
+    }
+  }
+
+  static void card(String text, List<Candidate> out) {
+    Matcher m = CARD.matcher(text);
+    StringBuilder digits = new StringBuilder(19);
+    while (m.find()) {
+      digits.setLength(0);
+      boolean space = false;
+      boolean dash = false;
+      for (int i = m.start(); i < m.end(); i++) {
+        char c = text.charAt(i);
+        if (c >= '0' && c <= '9') {
+          digits.append(c);
+        } else if (c == ' ') {
+          space = true;
+        } else {
+          dash = true;
+        }
+      }
+      String d = digits.toString();
+      if (!(space && dash) && d.length() >= 13 && Checksums.knownCardBrand(d) && Checksums.luhn(d)) {
+        out.add(new Candidate(FindingType.PAYMENT_CARD, m.start(), m.end(), 0.95));
+      }
+    }
+  }
+
+  /**
+   * Hand-written: two letters and two check digits, then exactly the country's length of letters and
+   * digits, optionally in space-separated groups of four. Letters may be lower case (IBANs are
+   * case-insensitive when pasted); the mod-97 check runs on the upper-cased form.
+   */
+  static void iban(String text, List<Candidate> out) {
+    int n = text.length();
+    StringBuilder compact = new StringBuilder(34);
+    int i = 0;
+    while (i + 4 <= n) {
+      if (!(isLetter(text.charAt(i)) && isLetter(text.charAt(i + 1)) && isDigit(text.charAt(i + 2))
+          && isDigit(text.charAt(i + 3))) || (i > 0 && isAlnum(text.charAt(i - 1)))) {
+        i++;
+        continue;
+      }
+      Integer len = Checksums.IBAN_LENGTHS.get(text.substring(i, i + 2).toUpperCase(Locale.ROOT));
+      if (len == null) {
+        i++;
+        continue;
+      }
+      compact.setLength(0);
+      int j = i;
+      while (j < n && compact.length() < len) {
+        char c = text.charAt(j);
+        if (isAlnum(c)) {
+          compact.append(Character.toUpperCase(c));
+          j++;
+        } else if (c == ' ' && j + 1 < n && isAlnum(text.charAt(j + 1)) && compact.length() % 4 == 0) {
+          j++;
+        } else {
+          break;
+        }
+      }
+      if (compact.length() == len && (j == n || !isAlnum(text.charAt(j))) && Checksums.ibanMod97(compact)) {
+        out.add(new Candidate(FindingType.IBAN, i, j, 0.97));
+        i = j;
+      } else {
+        i++;
+      }
+    }
+  }
+
+  static void ipv4(String text, List<Candidate> out) {
+    Matcher m = IPV4.matcher(text);
+    while (m.find()) {
+      int from = Math.max(0, m.start() - 12);
+      if (!VERSION_CONTEXT.matcher(text.substring(from, m.start())).find()) {
+        out.add(new Candidate(FindingType.IP_ADDRESS, m.start(), m.end(), 0.9));
+      }
+    }
+  }
+
+  static void ipv6(String text, List<Candidate> out) {
+    Matcher m = IPV6_CANDIDATE.matcher(text);
+    while (m.find()) {
+      int end = m.end();
+      while (end > m.start() && text.charAt(end - 1) == '.') {
+        end--;
+      }
+      if (validIpv6(text.substring(m.start(), end))) {
+        out.add(new Candidate(FindingType.IP_ADDRESS, m.start(), end, 0.9));
+      }
+    }
+  }
+
+  /** RFC 4291 text form: eight groups, or fewer with one "::", optionally ending in IPv4. */
+  static boolean validIpv6(String s) {
+    if (s.indexOf(':') < 0 || s.indexOf(':') == s.lastIndexOf(':')) {
+      return false;
+    }
+    int dc = s.indexOf("::");
+    if (dc >= 0 && s.indexOf("::", dc + 1) >= 0) {
+      return false;
+    }
+    String[] parts = s.split(":", -1);
+    int groups = 0;
+    int empties = 0;
+    for (int k = 0; k < parts.length; k++) {
+      String p = parts[k];
+      if (p.isEmpty()) {
+        empties++;
+        continue;
+      }
+      if (k == parts.length - 1 && p.indexOf('.') >= 0) {
+        if (!IPV4.matcher(p).matches()) {
+          return false;
+        }
+        groups += 2;
+        continue;
+      }
+      if (p.length() > 4 || p.indexOf('.') >= 0) {
+        return false;
+      }
+      groups++;
+    }
+    if (dc < 0) {
+      return empties == 0 && groups == 8;
+    }
+    boolean edgesOk = (s.startsWith(":") == s.startsWith("::")) && (s.endsWith(":") == s.endsWith("::"));
+    // "cafe::beef" reads as code (a path or scope), so a compressed address must contain a digit
+    return edgesOk && groups < 8 && (groups >= 2 || s.equals("::1")) && s.chars().anyMatch(Detectors::isDigitInt);
+  }
+
+  static void jwt(String text, List<Candidate> out) {
+    Matcher m = JWT.matcher(text);
+    while (m.find()) {
+      int dot = text.indexOf('.', m.start());
+      if (jwtHeaderOk(text.substring(m.start(), dot))) {
+        out.add(new Candidate(FindingType.JWT, m.start(), m.end(), 0.97));
+      }
+    }
+  }
+
+  private static boolean jwtHeaderOk(String b64) {
+    try {
+      String json = new String(Base64.getUrlDecoder().decode(b64), StandardCharsets.UTF_8).strip();
+      return json.startsWith("{") && json.endsWith("}") && json.contains("\"alg\"");
+    } catch (IllegalArgumentException notBase64) {
+      return false;
+    }
+  }
+
+  /**
+   * Hand-written: "-----BEGIN ... PRIVATE KEY-----" up to the first "-----END " line after it (PEM
+   * blocks do not nest) when that line names the same label, or, without one, to the end of the
+   * base64 body that follows. Blocks with other labels (public keys, certificates) are returned in
+   * {@code armoured} so the entropy detector leaves their bodies alone. The next END marker is found
+   * with a pointer that only moves forward, so the scan is linear.
+   */
+  static void pem(String text, List<Candidate> out, List<int[]> armoured) {
+    final String begin = "-----BEGIN ";
+    final String endPrefix = "-----END ";
+    final String dashes = "-----";
+    int from = 0;
+    int nextEnd = -2;
+    while (true) {
+      int b = text.indexOf(begin, from);
+      if (b < 0) {
+        return;
+      }
+      int labelStart = b + begin.length();
+      int labelEnd = -1;
+      for (int k = labelStart; k < Math.min(text.length(), labelStart + 48); k++) {
+        char c = text.charAt(k);
+        if (c == '-') {
+          labelEnd = text.startsWith(dashes, k) ? k : -1;
+          break;
+        }
+        if (!(isUpper(c) || c == ' ')) {
+          break;
+        }
+      }
+      if (labelEnd < 0) {
+        from = labelStart;
+        continue;
+      }
+      String label = text.substring(labelStart, labelEnd);
+      int bodyStart = labelEnd + dashes.length();
+      if (nextEnd != -1 && nextEnd < bodyStart) {
+        nextEnd = text.indexOf(endPrefix, bodyStart);
+      }
+      String end = endPrefix + label + dashes;
+      boolean closed = nextEnd >= 0 && text.startsWith(end, nextEnd);
+      if (!label.endsWith("PRIVATE KEY")) {
+        if (closed) {
+          armoured.add(new int[] {b, nextEnd + end.length()});
+          from = nextEnd + end.length();
+        } else {
+          from = bodyStart;
+        }
+      } else if (closed) {
+        out.add(new Candidate(FindingType.PEM_PRIVATE_KEY, b, nextEnd + end.length(), 0.99));
+        from = nextEnd + end.length();
+      } else {
+        int k = pemBodyEnd(text, bodyStart);
+        out.add(new Candidate(FindingType.PEM_PRIVATE_KEY, b, Math.max(k, labelEnd + dashes.length()), 0.9));
+        from = Math.max(k, bodyStart);
+      }
+    }
+  }
+
+  /**
+   * Hand-written: maximal runs of base64/base64url characters, {@value #MIN_SECRET_RUN} to
+   * {@value #MAX_SECRET_RUN} long, that mix upper case, lower case and at least two digits and whose
+   * Shannon entropy reaches {@link #entropyThreshold(int)}. Pure hex runs (hashes, UUIDs, commit ids)
+   * cannot qualify (no upper-and-lower mix), which is the deliberate trade-off: hex-encoded secrets
+   * are left to the typed detectors.
+   */
+  static void highEntropy(String text, List<Candidate> out) {
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      if (!isTokenChar(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int end = i;
+      while (end < n && isTokenChar(text.charAt(end))) {
+        end++;
+      }
+      int j = end;
+      while (j < n && j - end < 3 && text.charAt(j) == '=') {
+        j++; // base64 padding belongs to the run; any other '=' is an assignment and ends it
+      }
+      int len = end - i;
+      if (len >= MIN_SECRET_RUN && len <= MAX_SECRET_RUN && mixed(text, i, end)
+          && classSwitches(text, i, end) * 100 >= MIN_SWITCH_PERCENT * (len - 1)
+          && Checksums.shannon(text, i, end) >= entropyThreshold(len)) {
+        out.add(new Candidate(FindingType.HIGH_ENTROPY, i, j, 0.75));
+      }
+      i = j;
+    }
+  }
+
+  /** Bits per char a run of {@code len} chars must reach: about 85% of the most it could have. */
+  static double entropyThreshold(int len) {
+    return Math.min(4.3, 0.85 * (Math.log(len) / Math.log(2)));
+  }
+
+  /**
+   * How often adjacent chars change class (upper, lower, digit, other). Random tokens over
+   * [A-Za-z0-9] switch on roughly 60% of pairs; identifiers and words ("base64EncodeUTF8String")
+   * switch on a third or less, which is what keeps code from reading as secrets.
+   */
+  static int classSwitches(String s, int from, int to) {
+    int switches = 0;
+    for (int k = from + 1; k < to; k++) {
+      if (charClass(s.charAt(k)) != charClass(s.charAt(k - 1))) {
+        switches++;
+      }
+    }
+    return switches;
+  }
+
+  private static int charClass(char c) {
+    return isUpper(c) ? 0 : isDigit(c) ? 1 : (c >= 'a' && c <= 'z') ? 2 : 3;
+  }
+
+  private static boolean mixed(String s, int from, int to) {
+    int upper = 0;
+    int lower = 0;
+    int digit = 0;
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (isUpper(c)) {
+        upper++;
+      } else if (c >= 'a' && c <= 'z') {
+        lower++;
+      } else if (isDigit(c)) {
+        digit++;
+      }
+    }
+    return upper >= 2 && lower >= 2 && digit >= 2;
+  }
+
+  private static boolean isTokenChar(char c) {
+    return isAlnum(c) || c == '+' || c == '/' || c == '_' || c == '-';
+  }
+
+  /**
+   * End of the PEM body starting at {@code from}: the lines after the header that consist only of
+   * base64 (or of RFC 1421 header fields such as {@code Proc-Type: 4,ENCRYPTED}), up to the first
+   * blank or other line. Returns {@code from} if there is none.
+   */
+  private static int pemBodyEnd(String text, int from) {
+    int n = text.length();
+    int end = from;
+    int k = from;
+    if (k < n && text.charAt(k) == '\r') {
+      k++;
+    }
+    if (k < n && text.charAt(k) == '\n') {
+      k++;
+    }
+    while (k < n) {
+      int lineEnd = k;
+      while (lineEnd < n && text.charAt(lineEnd) != '\n') {
+        lineEnd++;
+      }
+      int contentEnd = lineEnd > k && text.charAt(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd;
+      if (contentEnd == k || text.startsWith("-----", k)) {
+        break;
+      }
+      for (int c = k; c < contentEnd; c++) {
+        if (!isPemBodyChar(text.charAt(c))) {
+          return end;
+        }
+      }
+      end = contentEnd;
+      k = lineEnd + 1;
+    }
+    return end;
+  }
+
+  private static boolean isPemBodyChar(char c) {
+    return isAlnum(c) || c == '+' || c == '/' || c == '=' || c == ':' || c == ',' || c == '-' || c == ' ';
+  }
+
+  private static boolean isLetter(char c) {
+    return isUpper(c) || (c >= 'a' && c <= 'z');
+  }
+
+  private static boolean isUpper(char c) {
+    return c >= 'A' && c <= 'Z';
+  }
+
+  private static boolean isDigitInt(int c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isAlnum(char c) {
+    return isUpper(c) || isDigit(c) || (c >= 'a' && c <= 'z');
+  }
+}

@@ -1,0 +1,199 @@
+package io.provability.fabric.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.provability.fabric.events.AccessReceipt;
+import io.provability.fabric.events.Capability;
+import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.events.Constraints;
+import io.provability.fabric.events.ContentRef;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.events.InputChannels;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.events.PlanStep;
+import io.provability.fabric.events.RequestKind;
+import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.events.RetrievedContent;
+import io.provability.fabric.events.Subject;
+import io.provability.fabric.events.SystemChannel;
+import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.ReceiptSigning;
+import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.processors.retrieval.RetrievalGateway;
+import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.KeyFiles;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A retrieval receipt on the real pipeline: the retrieval gateway allows a retrieval and its
+ * decision carries a receipt signed with the gateway key; a later plan whose retrieval step carries
+ * that receipt is allowed by the kernel (which trusts the gateway key through
+ * {@code kernel.receipt.keys.file}); the same plan with a flipped signature bit, or with a receipt
+ * signed by a key the kernel does not trust, is denied with RECEIPT_INVALID.
+ */
+class RetrievalReceiptEndToEndIT {
+  private static final Duration PATIENCE = Duration.ofMinutes(3);
+  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String TENANT = "tenant-q";
+  private static final String SUBJECT = "agent-q";
+
+  @Test
+  void aReceiptFromTheGatewayIsAcceptedInALaterPlanAndAForgedOneIsDenied() throws Exception {
+    String ns = "rcpt" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    StackEndpoints ep = TestEnvironment.endpoints();
+    Path work = Files.createTempDirectory("fabric-receipt-it-");
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("receipt-it-issuer", new SecureRandom());
+    Path trusted = work.resolve("trusted-issuers.keys");
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("receipt-it-gateway", new SecureRandom());
+    Path gatewayKeyFile = work.resolve("retrieval-gateway.key");
+    KeyFiles.write(gatewayKeyFile, gateway);
+    Path receiptRing = work.resolve("trusted-receipt-signers.keys");
+    KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
+    FabricConfig cfg = config(ns, work.resolve("instance"), trusted, receiptRing, gatewayKeyFile);
+
+    Instant now = Instant.now();
+    CapabilityToken token = token(issuer, ns + "tok-1", now);
+    String session = ns + "session-1";
+
+    try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false);
+         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
+      RetrievalRequest retrieval = RetrievalRequest.newBuilder()
+          .setRequestId(ns + "retrieve-1").setSessionId(session).setRequestedAt(now.truncatedTo(ChronoUnit.MILLIS))
+          .setTenant(TENANT).setSubjectId(SUBJECT).setToken(token).setQuery("invoices over 10k in Q3")
+          .setRequestedLabels(List.of("financial", "public")).setIndexShard("ledger-1").setDpEpsilon(0.1).setDpDelta(1e-6)
+          .build();
+      send(producer, cfg, session, retrieval);
+      Decision allowed = awaitDecision(reader, retrieval.getRequestId());
+      assertThat(allowed.getKind()).isEqualTo(RequestKind.RETRIEVAL);
+      assertThat(allowed.getVerdict()).as(allowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
+      AccessReceipt receipt = allowed.getReceipt();
+      assertThat(receipt).isNotNull();
+      assertThat(receipt.getReceiptId()).isEqualTo(RetrievalGateway.receiptId(retrieval.getRequestId()));
+      assertThat(receipt.getKeyId()).isEqualTo(gateway.keyId());
+      assertThat(receipt.getQueryHash()).isEqualTo(RetrievalGateway.queryHash("invoices over 10k in Q3"));
+      assertThat(receipt.getLabels()).containsExactly("financial", "public");
+      assertThat(Ed25519.verify(gateway.publicKey(), ReceiptSigning.signedBytes(receipt), ReceiptSigning.signatureOf(receipt)))
+          .as("the receipt as read from the decisions topic verifies under the gateway key").isTrue();
+
+      PlanRequest withReceipt = plan(ns + "plan-ok", session, token, receipt);
+      send(producer, cfg, session, withReceipt);
+      Decision planAllowed = awaitDecision(reader, withReceipt.getRequestId());
+      assertThat(planAllowed.getVerdict()).as(planAllowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
+
+      byte[] sig = ReceiptSigning.signatureOf(receipt);
+      sig[17] ^= 0x04;
+      AccessReceipt flipped = AccessReceipt.newBuilder(receipt).setSignature(ByteBuffer.wrap(sig)).build();
+      PlanRequest withFlipped = plan(ns + "plan-flipped", session, token, flipped);
+      send(producer, cfg, session, withFlipped);
+      Decision flippedDenied = awaitDecision(reader, withFlipped.getRequestId());
+      assertThat(flippedDenied.getVerdict()).isEqualTo(Verdict.DENY);
+      assertThat(flippedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
+
+      Ed25519.SigningKey untrusted = Ed25519.SigningKey.generate(gateway.keyId(), new SecureRandom());
+      AccessReceipt forged = ReceiptSigning.sign(receipt, untrusted);
+      PlanRequest withForged = plan(ns + "plan-forged", session, token, forged);
+      send(producer, cfg, session, withForged);
+      Decision forgedDenied = awaitDecision(reader, withForged.getRequestId());
+      assertThat(forgedDenied.getVerdict()).isEqualTo(Verdict.DENY);
+      assertThat(forgedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
+      System.out.printf("receipt IT: retrieval decided in %d us; plans with the receipt: genuine %s, flipped bit %s, "
+              + "untrusted signer %s%n", allowed.getEvalMicros(), planAllowed.getVerdict(),
+          codes(flippedDenied), codes(forgedDenied));
+    }
+  }
+
+  private static List<String> codes(Decision d) {
+    return d.getReasons().stream().map(r -> r.getCode()).toList();
+  }
+
+  private static Decision awaitDecision(KafkaTraffic.DecisionReader reader, String requestId) {
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
+      reader.poll(Duration.ofMillis(50));
+      return reader.decisions().containsKey(requestId);
+    });
+    return reader.decisions().get(requestId);
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String session, SpecificRecord request) {
+    producer.send(new ProducerRecord<>(cfg.topicRequests(), session.getBytes(StandardCharsets.UTF_8),
+        EventCodec.standard().encode(request)));
+    producer.flush();
+  }
+
+  private static FabricConfig config(String ns, Path workDir, Path trusted, Path receiptRing, Path gatewayKey) {
+    String prefix = ns + "fabric.";
+    return FabricConfig.defaults(Map.ofEntries(
+        Map.entry(FabricConfig.WORK_DIR_CONFIG, workDir.toString()),
+        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
+        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
+        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
+        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
+        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
+        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
+        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
+        Map.entry(FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString()),
+        Map.entry(FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString())));
+  }
+
+  private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
+    return TokenSigning.sign(CapabilityToken.newBuilder()
+        .setTokenId(id).setTenant(TENANT).setSubjectId(SUBJECT)
+        .setCapabilities(List.of(
+            Capability.newBuilder().setName(RetrievalGateway.CAP_RETRIEVE).setEffect(EffectKind.READ)
+                .setResources(List.of(TENANT + "/ledger-*")).build(),
+            Capability.newBuilder().setName(RetrievalGateway.CAP_FINANCIAL).setEffect(EffectKind.READ)
+                .setResources(List.of(TENANT + "/ledger-*")).build()))
+        .setIssuedAt(now.minus(Duration.ofMinutes(1))).setNotBefore(now.minus(Duration.ofMinutes(1)))
+        .setExpiresAt(now.plus(Duration.ofHours(1))).setIssuer("receipt-it").setKeyId(issuer.keyId())
+        .setSignature(ByteBuffer.allocate(0)).build(), issuer);
+  }
+
+  /** A one-step plan whose retrieval step carries {@code receipt} and reads what it attests. */
+  private static PlanRequest plan(String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
+    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    return PlanRequest.newBuilder()
+        .setRequestId(requestId).setSessionId(session).setRequestedAt(t).setPlanId(requestId)
+        .setTenant(TENANT)
+        .setSubject(Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
+        .setSteps(List.of(PlanStep.newBuilder().setTool("retrieve").setArgs(Map.of())
+            .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE)).setResource(TENANT + "/ledger-1")
+            .setEffect(EffectKind.READ).setLabelsIn(List.of("public", "financial"))
+            .setLabelsOut(List.of("public", "financial")).setReceipts(List.of(receipt)).build()))
+        .setInputChannels(InputChannels.newBuilder()
+            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+            .setRetrieved(List.of(RetrievedContent.newBuilder().setReceiptId(receipt.getReceiptId())
+                .setContentHash(HASH).setQuoted(true).setLabels(receipt.getLabels()).build()))
+            .setFile(List.of()).build())
+        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
+            .setLatencyMax(30.0).build())
+        .setSystemPromptHash(HASH).setCreatedAt(t).setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .build();
+  }
+}

@@ -109,10 +109,11 @@ public final class FabricTopology {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
+    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
     RetrievalGateway gateway = keys.receiptSigner() == null ? null
-        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget());
+        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
     RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), new VerifiedTokenCache(settings.tokenCacheSize())), gateway,
+        settings.kernelLimits(), tokenCache), gateway,
         keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
     Topology topology = new Topology();
 

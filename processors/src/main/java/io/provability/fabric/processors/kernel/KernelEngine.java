@@ -168,15 +168,7 @@ public final class KernelEngine {
   }
 
   private boolean signatureVerifies(CapabilityToken token, Instant now) {
-    VerifiedTokenCache.Key key = tokenCache.keyOf(token);
-    if (tokenCache.isVerified(key, now)) {
-      return true;
-    }
-    boolean ok = trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token));
-    if (ok) {
-      tokenCache.recordVerified(key, token.getExpiresAt(), now);
-    }
-    return ok;
+    return tokenCache.signatureVerifies(token, trustedIssuers, now);
   }
 
   private static void checkStep(int index, PlanStep step, String tenant, CapabilityToken trustedToken,

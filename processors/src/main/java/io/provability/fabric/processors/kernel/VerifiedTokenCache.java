@@ -3,6 +3,7 @@ package io.provability.fabric.processors.kernel;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import java.time.Duration;
@@ -64,6 +65,23 @@ public final class VerifiedTokenCache {
     if (verified != null && now.isBefore(tokenExpiresAt)) {
       verified.put(key, tokenExpiresAt);
     }
+  }
+
+  /**
+   * True if {@code token}'s signature verifies under {@code trustedIssuers}: from the cache when it
+   * verified before and has not expired at {@code now}, otherwise by verifying it (and remembering
+   * a success). The ring must be the one this cache belongs to.
+   */
+  public boolean signatureVerifies(CapabilityToken token, KeyRing trustedIssuers, Instant now) {
+    Key key = keyOf(token);
+    if (isVerified(key, now)) {
+      return true;
+    }
+    boolean ok = trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token));
+    if (ok) {
+      recordVerified(key, token.getExpiresAt(), now);
+    }
+    return ok;
   }
 
   /** Entries currently held (approximate); for tests and metrics. */

@@ -15,7 +15,7 @@ import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ReasonCode;
 import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.kernel.ResourcePattern;
-import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
 import java.io.ByteArrayOutputStream;
@@ -94,6 +94,7 @@ public final class RetrievalGateway {
   private final KeyRing trustedIssuers;
   private final Ed25519.SigningKey receiptKey;
   private final PrivacyBudget budget;
+  private final VerifiedTokenCache tokenCache;
 
   /**
    * @param trustedIssuers the capability-token issuer keys (the kernel's ring)
@@ -101,9 +102,19 @@ public final class RetrievalGateway {
    * @param budget the per-session privacy maxima
    */
   public RetrievalGateway(KeyRing trustedIssuers, Ed25519.SigningKey receiptKey, PrivacyBudget budget) {
+    this(trustedIssuers, receiptKey, budget, VerifiedTokenCache.disabled());
+  }
+
+  /**
+   * As above, sharing a verified-token cache (the kernel's, for the same issuer ring), so a token is
+   * verified once for plans and retrievals alike.
+   */
+  public RetrievalGateway(KeyRing trustedIssuers, Ed25519.SigningKey receiptKey, PrivacyBudget budget,
+                          VerifiedTokenCache tokenCache) {
     this.trustedIssuers = trustedIssuers;
     this.receiptKey = receiptKey;
     this.budget = budget;
+    this.tokenCache = tokenCache;
   }
 
   /** The key id receipts are signed under. */
@@ -222,7 +233,7 @@ public final class RetrievalGateway {
       reasons.add(reason(ReasonCode.TOKEN_MISSING, "no capability token presented"));
       return null;
     }
-    if (!trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token))) {
+    if (!tokenCache.signatureVerifies(token, trustedIssuers, now)) {
       reasons.add(reason(ReasonCode.TOKEN_INVALID_SIGNATURE,
           "signature does not verify under a trusted key (key id '" + token.getKeyId() + "')"));
       return null;

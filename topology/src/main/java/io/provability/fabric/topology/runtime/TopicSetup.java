@@ -42,7 +42,35 @@ public final class TopicSetup {
     List<NewTopic> missing = topics(cfg).stream().filter(t -> !existing.contains(t.name())).toList();
     if (!missing.isEmpty()) {
       admin.createTopics(missing).all().get();
+      awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
     }
     return missing.stream().map(NewTopic::name).toList();
+  }
+
+  /**
+   * Waits (at most 30 s) until every partition of {@code names} has a leader: createTopics returns
+   * before that, and a producer writing at once can be stuck on stale metadata.
+   */
+  private static void awaitLeaders(Admin admin, List<String> names) throws ExecutionException, InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (true) {
+      boolean ready;
+      try {
+        ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        ready = false;
+      }
+      if (ready) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ExecutionException(new IllegalStateException("topics " + names + " have no leader after 30 s"));
+      }
+      Thread.sleep(100);
+    }
   }
 }

@@ -25,12 +25,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Produces requests and policy records, and reads decisions back: what an event producer does. */
 public final class KafkaTraffic {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaTraffic.class);
+  private static final int PUBLISH_ATTEMPTS = 3;
+
   private KafkaTraffic() {}
 
   /** A producer with the settings an event producer should use: idempotent, acks=all. */
@@ -44,11 +50,36 @@ public final class KafkaTraffic {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  /** Publishes revocations to the policy-state topic and waits until the broker has them. */
+  /**
+   * Publishes revocations to the policy-state topic and waits until the broker has them. A
+   * revocation is a keyed record on a compacted topic, so sending it twice is harmless: a publish
+   * that times out is retried (at most {@value #PUBLISH_ATTEMPTS} attempts) with a new producer,
+   * which starts from fresh metadata and a fresh producer id. One CI run saw a producer created
+   * right after the topic expire every batch unsent for its whole delivery timeout.
+   */
   public static void publishRevocations(String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
       throws InterruptedException, ExecutionException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        publishOnce(bootstrap, topic, revocations);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || attempt >= PUBLISH_ATTEMPTS) {
+          throw e;
+        }
+        LOG.warn("publishing {} revocations to {} failed on attempt {} of {} ({}); retrying with a new producer",
+            revocations.size(), topic, attempt, PUBLISH_ATTEMPTS, e.getCause().toString());
+      }
+    }
+  }
+
+  private static void publishOnce(String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
+      throws InterruptedException, ExecutionException {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000),
         new StringSerializer(), new ByteArraySerializer())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (CapabilityRevocation r : revocations.values()) {

@@ -49,6 +49,24 @@ final class Detectors {
   private static final Pattern JWT = Pattern.compile(
       "(?<![\\w-])eyJ[A-Za-z0-9_-]{5,4096}+\\.[A-Za-z0-9_-]{2,8192}+\\.[A-Za-z0-9_-]{0,4096}+(?![\\w-]|\\.[\\w-])");
 
+  /** Names that say their value is a credential; they must not run on into a letter. */
+  private static final String SECRET_NAMES =
+      "(?:password|passwd|pwd|secret(?:[_-]?(?:access[_-]?)?key)?|api[_-]?key|access[_-]?key"
+          + "|private[_-]?key|client[_-]?secret|(?:auth|access|refresh|bearer|api)[_-]?token|token)(?![A-Za-z])";
+  /**
+   * A credential name, then an assignment: {@code password=}, {@code "client_secret": }, {@code
+   * AWS_SECRET_ACCESS_KEY=}, {@code api-key: }. ({@code passwordPolicy}, {@code max_tokens} and {@code
+   * tokenizer} are not credential names.) Bounded quantifiers only: linear on any input.
+   */
+  private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
+      "(?i)" + SECRET_NAMES + "[\"']?[ \t]{0,4}+(?::=|=>|[:=])[ \t]{0,4}+");
+  /** A credential name as an XML element, as in Maven's settings.xml: {@code <password>…</password>}. */
+  private static final Pattern SECRET_ELEMENT = Pattern.compile("(?i)<" + SECRET_NAMES + ">");
+  /** Longest value the keyed-secret detector reads after a credential name. */
+  static final int MAX_KEYED_VALUE = 256;
+  /** Shortest value it reports: shorter ones are too weak to tell from ordinary words. */
+  static final int MIN_KEYED_VALUE = 8;
+
   /** Token-like runs longer than this are encoded data (images, archives), not credentials. */
   static final int MAX_SECRET_RUN = 1024;
   /** Shortest run the entropy detector looks at. */
@@ -76,6 +94,7 @@ final class Detectors {
     ipv6(text, out);
     simple(PHONE_NANP, FindingType.PHONE, 0.85, text, out);
     phoneIntl(text, out);
+    keyedSecret(text, out);
     int before = out.size();
     highEntropy(text, out);
     if (!armoured.isEmpty()) {
@@ -384,6 +403,92 @@ final class Detectors {
       }
       i = j;
     }
+  }
+
+  /**
+   * Hand-written: the literal value assigned to a credential name ({@link #SECRET_ASSIGNMENT}), or
+   * held by an element of that name ({@link #SECRET_ELEMENT}), quoted or bare, {@value #MIN_KEYED_VALUE} to {@value #MAX_KEYED_VALUE} chars with no whitespace. The name
+   * is the evidence the bare entropy detector lacks, so the value may be hex or contain punctuation;
+   * it must still look random rather than like a word, a placeholder or an expression: letters and
+   * digits, and either three character classes or 16+ chars of 3+ bits/char. References ({@code
+   * ${DB_PASSWORD}}, {@code <your-key>}, {@code os.environ["X"]}, {@code ****}) never qualify.
+   */
+  static void keyedSecret(String text, List<Candidate> out) {
+    keyedSecret(SECRET_ASSIGNMENT, text, out);
+    keyedSecret(SECRET_ELEMENT, text, out);
+  }
+
+  private static void keyedSecret(Pattern name, String text, List<Candidate> out) {
+    Matcher m = name.matcher(text);
+    int from = 0;
+    while (from < text.length() && m.find(from)) {
+      int start = m.end();
+      int end;
+      int resume;
+      char q = start < text.length() ? text.charAt(start) : ' ';
+      if (q == '"' || q == '\'') {
+        start++;
+        end = start;
+        while (end < text.length() && end - start <= MAX_KEYED_VALUE && text.charAt(end) != q && text.charAt(end) != '\n') {
+          end++;
+        }
+        boolean closed = end < text.length() && text.charAt(end) == q;
+        resume = closed ? end + 1 : end;
+        if (!closed) {
+          end = start; // an unterminated quote is not a literal we can delimit
+        }
+      } else {
+        end = start;
+        while (end < text.length() && end - start <= MAX_KEYED_VALUE && !endsBareValue(text.charAt(end))) {
+          end++;
+        }
+        resume = end;
+      }
+      if (looksLikeSecretValue(text, start, end)) {
+        out.add(new Candidate(FindingType.HIGH_ENTROPY, start, end, 0.8));
+      }
+      from = Math.max(resume, m.start() + 1);
+    }
+  }
+
+  private static boolean endsBareValue(char c) {
+    return Character.isWhitespace(c) || c == ',' || c == ';' || c == '"' || c == '\'' || c == ')' || c == '}'
+        || c == ']' || c == '<' || c == '>';
+  }
+
+  private static boolean looksLikeSecretValue(String s, int from, int to) {
+    int len = to - from;
+    if (len < MIN_KEYED_VALUE || len > MAX_KEYED_VALUE) {
+      return false;
+    }
+    char first = s.charAt(from);
+    if (first == '$' || first == '%' || first == '{' || first == '<' || first == '*') {
+      return false; // ${VAR}, %(name)s, {{ template }}, <your-key>, ****
+    }
+    boolean upper = false;
+    boolean lower = false;
+    boolean digit = false;
+    boolean other = false;
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (Character.isWhitespace(c) || c == '(' || c == '[') {
+        return false; // prose or an expression: getenv("X"), environ["X"]
+      }
+      if (isUpper(c)) {
+        upper = true;
+      } else if (c >= 'a' && c <= 'z') {
+        lower = true;
+      } else if (isDigit(c)) {
+        digit = true;
+      } else {
+        other = true;
+      }
+    }
+    int classes = (upper ? 1 : 0) + (lower ? 1 : 0) + (digit ? 1 : 0) + (other ? 1 : 0);
+    if (!(digit && (upper || lower))) {
+      return false; // YOUR_API_KEY_HERE, settings.SECRET, changeme
+    }
+    return classes >= 3 || (len >= 16 && Checksums.shannon(s, from, to) >= 3.0);
   }
 
   /** Bits per char a run of {@code len} chars must reach: about 85% of the most it could have. */

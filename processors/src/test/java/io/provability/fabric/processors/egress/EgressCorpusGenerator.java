@@ -222,6 +222,7 @@ public final class EgressCorpusGenerator {
       add("EMAIL,IBAN", "Billing: finance" + i + "@example.org, IBAN " + group4(iban("DE")) + ".");
     }
     hardCases();
+    keyedSecretCases();
     nearMisses(cards);
     negatives();
   }
@@ -259,6 +260,40 @@ public final class EgressCorpusGenerator {
     add("-", "The hash is d41d8cd98f00b204e9800998ecf8427e (MD5 of empty).");
     add("-", "Base64 of 'hello' is aGVsbG8=");
     add("-", "Paste the token from ~/.config/gh/hosts.yml here.");
+  }
+
+  /**
+   * Hand-written on 2026-12-01, before the keyed-secret detector was run on them: credentials
+   * assigned to a name in configs, shells, JSON and XML, and the look-alikes beside them (references,
+   * placeholders, expressions, settings whose names merely contain a credential word). The two hard
+   * cases above that the entropy detector missed are what prompted the keyed detector, so these are
+   * the cases that test it.
+   */
+  private void keyedSecretCases() {
+    add("HIGH_ENTROPY", "\"password\": \"S3cure!Passw0rd#2024\"");
+    add("HIGH_ENTROPY", "DATABASE_PASSWORD='p@ss-W0rd_93kd'");
+    add("HIGH_ENTROPY", "api_key: 7d3f8e2a9b1c4d6e8f0a2b3c4d5e6f7a");
+    add("HIGH_ENTROPY", "auth_token => \"a81f9c2e7b4d\"");
+    add("HIGH_ENTROPY", "spring.datasource.password=Qw3rty!2024$Prod");
+    add("HIGH_ENTROPY", "<password>h7K$2mPq9!xZ</password>");
+    add("HIGH_ENTROPY", "PGPASSWORD=9fj3K2mx8Qp1 psql -h db.internal -U app");
+    add("HIGH_ENTROPY", "{\"clientSecret\":\"Zq8~vR3.mK7_pL2-xN9\"}");
+    add("HIGH_ENTROPY", "mysql -u root --password=Tr0ub4dor&3x");
+    add("HIGH_ENTROPY", "redis: { host: cache, pwd: 'x9!Lm2#Qv7' }");
+    add("-", "password: ${DB_PASSWORD}");
+    add("-", "password = os.environ[\"DB_PASSWORD\"]");
+    add("-", "max_tokens: 4096");
+    add("-", "\"password\": \"\"");
+    add("-", "password: ********");
+    add("-", "Enter your password: ");
+    add("-", "token = request.headers.get(\"Authorization\")");
+    add("-", "secret: <your-secret-here>");
+    add("-", "passwordMinLength=12");
+    add("-", "api_key: YOUR_API_KEY_HERE");
+    add("-", "token_type: Bearer");
+    add("-", "password_hash = bcrypt.hashpw(pw, salt)");
+    add("-", "The secret = keeping the tests small and honest.");
+    add("-", "client_secret: {{ vault.client_secret }}");
   }
 
   private void nearMisses(List<String> cards) {

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** The labelled corpus: it is what the generator makes, and the detectors meet the goal on it. */
 class EgressCorpusTest {
-  /** Detectors below the 0.95 goal on this corpus, with the floor they do reach (docs/egress.md). */
-  private static final Map<FindingType, Double> BELOW_GOAL_RECALL = Map.of(FindingType.HIGH_ENTROPY, 0.90);
+  /** Detectors below the 0.95 goal on this corpus, with the floor they do reach (docs/egress.md): none. */
+  private static final Map<FindingType, Double> BELOW_GOAL_RECALL = Map.of();
 
   @Test
   void checkedInCorpusIsTheGeneratorsOutput() throws Exception {

@@ -53,6 +53,33 @@ class EgressDetectorTest {
     assertSingle(text, type, expected);
   }
 
+  /** A credential name makes the value a secret even when it is hex or full of punctuation; the span is the value. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+    "password: \"Xk9#mP2$vL5@qR8!wT3&\"|Xk9#mP2$vL5@qR8!wT3&",
+    "SECRET_KEY=4f9c2a7e1b8d6f3a0c5e9b2d7f4a1c8e|4f9c2a7e1b8d6f3a0c5e9b2d7f4a1c8e",
+    "export AWS_SECRET_ACCESS_KEY='n0t+A/real-Key9'|n0t+A/real-Key9",
+    "<server><password>h7K$2mPq9!xZ</password></server>|h7K$2mPq9!xZ",
+    "Пароль: password := Zz9!уникальный; ok|Zz9!уникальный",
+  })
+  void keyedSecretValue(String text, String expected) {
+    assertSingle(text, FindingType.HIGH_ENTROPY, expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+    "password: ${DB_PASSWORD}",
+    "password = os.getenv(\"PW1\")",
+    "max_tokens: 4096",
+    "passwordMinLength=12",
+    "api_key: YOUR_API_KEY_HERE",
+    "token: '12345678",
+    "password: short1!",
+  })
+  void keyedSecretLookAlikes(String text) {
+    assertNone(text);
+  }
+
   @Test
   void jwtNeedsAHeaderWithAlg() {
     String jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."

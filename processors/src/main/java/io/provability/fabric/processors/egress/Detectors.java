@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,6 +68,26 @@ final class Detectors {
   static final int MAX_KEYED_VALUE = 256;
   /** Shortest value it reports: shorter ones are too weak to tell from ordinary words. */
   static final int MIN_KEYED_VALUE = 8;
+  /** Longest credential name ({@code secret_access_key}) plus a quote, 4 blanks and a 2-char operator, with room. */
+  private static final int NAME_REACH = 32;
+
+  // What each pattern's matches are made of (see findInRuns).
+  private static final Scope EMAIL_SCOPE = new Scope(chars("._%+-@", true, true), holds("@"));
+  private static final Scope PHONE_SCOPE = new Scope(chars("+(). -", false, true), atLeastDigits(10));
+  private static final Scope PHONE_INTL_SCOPE = new Scope(chars("+(). -", false, true),
+      (t, from, to) -> holds("+").test(t, from, to) && atLeastDigits(3).test(t, from, to));
+  private static final Scope SSN_SCOPE = new Scope(chars("-", false, true), atLeastDigits(9));
+  private static final Scope CARD_SCOPE = new Scope(chars(" -", false, true), atLeastDigits(13));
+  private static final Scope IPV4_SCOPE = new Scope(chars(".", false, true),
+      (t, from, to) -> atLeastDigits(4).test(t, from, to) && holds(".").test(t, from, to));
+  private static final Scope IPV6_SCOPE = new Scope(chars(":.abcdefABCDEF", false, true), holds(":"));
+  private static final Scope JWT_SCOPE = new Scope(chars("_.-", true, true), holds("eyJ"));
+  private static final Scope AWS_SCOPE = new Scope(chars("", true, true), (t, from, to) -> to - from >= 20);
+  private static final Scope GCP_SCOPE = new Scope(chars("_-", true, true), holds("AIza"));
+  private static final Scope GITHUB_SCOPE = new Scope(chars("_", true, true),
+      (t, from, to) -> holds("gh").test(t, from, to) || holds("github_pat_").test(t, from, to));
+  private static final Scope SLACK_SCOPE = new Scope(chars("-", true, true), holds("xox"));
+  private static final Scope STRIPE_SCOPE = new Scope(chars("_", true, true), holds("k_"));
 
   /** Token-like runs longer than this are encoded data (images, archives), not credentials. */
   static final int MAX_SECRET_RUN = 1024;
@@ -81,18 +103,18 @@ final class Detectors {
     List<int[]> armoured = new ArrayList<>();
     pem(text, out, armoured);
     jwt(text, out);
-    simple(AWS_KEY, FindingType.CLOUD_KEY, 0.99, text, out);
-    simple(GCP_KEY, FindingType.CLOUD_KEY, 0.95, text, out);
-    simple(GITHUB, FindingType.GITHUB_TOKEN, 0.99, text, out);
-    simple(SLACK, FindingType.SLACK_TOKEN, 0.97, text, out);
-    simple(STRIPE, FindingType.STRIPE_KEY, 0.98, text, out);
+    simple(AWS_KEY, AWS_SCOPE, FindingType.CLOUD_KEY, 0.99, text, out);
+    simple(GCP_KEY, GCP_SCOPE, FindingType.CLOUD_KEY, 0.95, text, out);
+    simple(GITHUB, GITHUB_SCOPE, FindingType.GITHUB_TOKEN, 0.99, text, out);
+    simple(SLACK, SLACK_SCOPE, FindingType.SLACK_TOKEN, 0.97, text, out);
+    simple(STRIPE, STRIPE_SCOPE, FindingType.STRIPE_KEY, 0.98, text, out);
     iban(text, out);
     card(text, out);
     ssn(text, out);
     email(text, out);
     ipv4(text, out);
     ipv6(text, out);
-    simple(PHONE_NANP, FindingType.PHONE, 0.85, text, out);
+    simple(PHONE_NANP, PHONE_SCOPE, FindingType.PHONE, 0.85, text, out);
     phoneIntl(text, out);
     keyedSecret(text, out);
     int before = out.size();
@@ -112,16 +134,83 @@ final class Detectors {
     }
   }
 
-  private static void simple(Pattern p, FindingType type, double confidence, String text, List<Candidate> out) {
-    Matcher m = p.matcher(text);
-    while (m.find()) {
-      out.add(new Candidate(type, m.start(), m.end(), confidence));
+  private static void simple(Pattern p, Scope scope, FindingType type, double confidence, String text,
+                             List<Candidate> out) {
+    findInRuns(p, scope, text, m -> out.add(new Candidate(type, m.start(), m.end(), confidence)));
+  }
+
+  /** A run filter: can the run {@code text[from, to)} hold a match at all? */
+  @FunctionalInterface
+  interface RunTest {
+    boolean test(String text, int from, int to);
+  }
+
+  /**
+   * What a pattern's matches are made of: every char of a match is in {@code alphabet}, and a maximal
+   * run of such chars can hold a match only if it passes {@code worth} (enough digits, a marker).
+   */
+  record Scope(IntPredicate alphabet, RunTest worth) {}
+
+  /**
+   * Reports {@code p}'s matches, running the regex only inside maximal runs of {@code scope}'s alphabet
+   * that pass its test. The result is what {@code find()} over the whole text gives — no match can
+   * hold a char outside the alphabet, and transparent bounds let look-arounds see past the run — at a
+   * fraction of the cost: java.util.regex pays tens of nanoseconds for every start position it tries,
+   * and most of a text is not in any detector's alphabet.
+   */
+  static void findInRuns(Pattern p, Scope scope, String text, Consumer<Matcher> onMatch) {
+    Matcher m = p.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      if (!scope.alphabet().test(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int j = i + 1;
+      while (j < n && scope.alphabet().test(text.charAt(j))) {
+        j++;
+      }
+      if (scope.worth().test(text, i, j)) {
+        m.region(i, j);
+        while (m.find()) {
+          onMatch.accept(m);
+        }
+      }
+      i = j;
     }
   }
 
+  private static RunTest atLeastDigits(int min) {
+    return (t, from, to) -> {
+      int d = 0;
+      for (int k = from; k < to && d < min; k++) {
+        if (isDigit(t.charAt(k))) {
+          d++;
+        }
+      }
+      return d >= min;
+    };
+  }
+
+  private static RunTest holds(String needle) {
+    return (t, from, to) -> {
+      for (int k = from; k + needle.length() <= to; k++) {
+        if (t.startsWith(needle, k)) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+
+  private static IntPredicate chars(String extra, boolean letters, boolean digits) {
+    return c -> (digits && c >= '0' && c <= '9') || (letters && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+        || extra.indexOf(c) >= 0;
+  }
+
   static void email(String text, List<Candidate> out) {
-    Matcher m = EMAIL.matcher(text);
-    while (m.find()) {
+    findInRuns(EMAIL, EMAIL_SCOPE, text, m -> {
       int at = text.indexOf('@', m.start());
       int lastDot = text.lastIndexOf('.', m.end() - 1);
       boolean tldOk = m.end() - lastDot - 1 >= 2;
@@ -133,12 +222,11 @@ final class Detectors {
       if (tldOk && first != '.' && beforeAt != '.') {
         out.add(new Candidate(FindingType.EMAIL, m.start(), m.end(), 0.95));
       }
-    }
+    });
   }
 
   static void phoneIntl(String text, List<Candidate> out) {
-    Matcher m = PHONE_INTL.matcher(text);
-    while (m.find()) {
+    findInRuns(PHONE_INTL, PHONE_INTL_SCOPE, text, m -> {
       int digits = 0;
       for (int i = m.start(); i < m.end(); i++) {
         if (Character.isDigit(text.charAt(i))) {
@@ -152,25 +240,23 @@ final class Detectors {
       if (digits >= 8 && digits <= 15) {
         out.add(new Candidate(FindingType.PHONE, m.start(), end, 0.8));
       }
-    }
+    });
   }
 
   static void ssn(String text, List<Candidate> out) {
-    Matcher m = SSN.matcher(text);
-    while (m.find()) {
+    findInRuns(SSN, SSN_SCOPE, text, m -> {
       int area = Integer.parseInt(m.group(1));
       boolean valid = area != 0 && area != 666 && area < 900
           && !m.group(2).equals("00") && !m.group(3).equals("0000");
       if (valid) {
         out.add(new Candidate(FindingType.SSN, m.start(), m.end(), 0.9));
       }
-    }
+    });
   }
 
   static void card(String text, List<Candidate> out) {
-    Matcher m = CARD.matcher(text);
     StringBuilder digits = new StringBuilder(19);
-    while (m.find()) {
+    findInRuns(CARD, CARD_SCOPE, text, m -> {
       digits.setLength(0);
       boolean space = false;
       boolean dash = false;
@@ -188,7 +274,7 @@ final class Detectors {
       if (!(space && dash) && d.length() >= 13 && Checksums.knownCardBrand(d) && Checksums.luhn(d)) {
         out.add(new Candidate(FindingType.PAYMENT_CARD, m.start(), m.end(), 0.95));
       }
-    }
+    });
   }
 
   /**
@@ -234,18 +320,16 @@ final class Detectors {
   }
 
   static void ipv4(String text, List<Candidate> out) {
-    Matcher m = IPV4.matcher(text);
-    while (m.find()) {
+    findInRuns(IPV4, IPV4_SCOPE, text, m -> {
       int from = Math.max(0, m.start() - 12);
       if (!VERSION_CONTEXT.matcher(text.substring(from, m.start())).find()) {
         out.add(new Candidate(FindingType.IP_ADDRESS, m.start(), m.end(), 0.9));
       }
-    }
+    });
   }
 
   static void ipv6(String text, List<Candidate> out) {
-    Matcher m = IPV6_CANDIDATE.matcher(text);
-    while (m.find()) {
+    findInRuns(IPV6_CANDIDATE, IPV6_SCOPE, text, m -> {
       int end = m.end();
       while (end > m.start() && text.charAt(end - 1) == '.') {
         end--;
@@ -253,7 +337,7 @@ final class Detectors {
       if (validIpv6(text.substring(m.start(), end))) {
         out.add(new Candidate(FindingType.IP_ADDRESS, m.start(), end, 0.9));
       }
-    }
+    });
   }
 
   /** RFC 4291 text form: eight groups, or fewer with one "::", optionally ending in IPv4. */
@@ -295,13 +379,12 @@ final class Detectors {
   }
 
   static void jwt(String text, List<Candidate> out) {
-    Matcher m = JWT.matcher(text);
-    while (m.find()) {
+    findInRuns(JWT, JWT_SCOPE, text, m -> {
       int dot = text.indexOf('.', m.start());
       if (jwtHeaderOk(text.substring(m.start(), dot))) {
         out.add(new Candidate(FindingType.JWT, m.start(), m.end(), 0.97));
       }
-    }
+    });
   }
 
   private static boolean jwtHeaderOk(String b64) {
@@ -414,41 +497,83 @@ final class Detectors {
    * ${DB_PASSWORD}}, {@code <your-key>}, {@code os.environ["X"]}, {@code ****}) never qualify.
    */
   static void keyedSecret(String text, List<Candidate> out) {
-    keyedSecret(SECRET_ASSIGNMENT, text, out);
-    keyedSecret(SECRET_ELEMENT, text, out);
+    int n = text.length();
+    // Assignments: look for the operator first (':' and '=' are rare in prose), then match the name
+    // in the few chars before it; a name, an optional quote and up to 4 blanks fit in NAME_REACH.
+    Matcher assignment = SECRET_ASSIGNMENT.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+    int resume = 0;
+    for (int op = 0; op < n; op++) {
+      char c = text.charAt(op);
+      if ((c != ':' && c != '=') || op < resume || !credentialNameMayEndBefore(text, op)) {
+        continue;
+      }
+      assignment.region(Math.max(resume, op - NAME_REACH), Math.min(n, op + NAME_REACH));
+      while (assignment.find() && assignment.start() <= op) {
+        if (assignment.end() > op) { // this match's operator is the one at op
+          resume = Math.max(op + 1, readKeyedValue(text, assignment.end(), out));
+          break;
+        }
+      }
+    }
+    Matcher element = SECRET_ELEMENT.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+    resume = 0;
+    for (int lt = text.indexOf('<'); lt >= 0; lt = text.indexOf('<', lt + 1)) {
+      if (lt >= resume && element.region(lt, Math.min(n, lt + NAME_REACH)).lookingAt()) {
+        resume = readKeyedValue(text, element.end(), out);
+      }
+    }
   }
 
-  private static void keyedSecret(Pattern name, String text, List<Candidate> out) {
-    Matcher m = name.matcher(text);
-    int from = 0;
-    while (from < text.length() && m.find(from)) {
-      int start = m.end();
-      int end;
-      int resume;
-      char q = start < text.length() ? text.charAt(start) : ' ';
-      if (q == '"' || q == '\'') {
-        start++;
-        end = start;
-        while (end < text.length() && end - start <= MAX_KEYED_VALUE && text.charAt(end) != q && text.charAt(end) != '\n') {
-          end++;
-        }
-        boolean closed = end < text.length() && text.charAt(end) == q;
-        resume = closed ? end + 1 : end;
-        if (!closed) {
-          end = start; // an unterminated quote is not a literal we can delimit
-        }
-      } else {
-        end = start;
-        while (end < text.length() && end - start <= MAX_KEYED_VALUE && !endsBareValue(text.charAt(end))) {
-          end++;
-        }
-        resume = end;
-      }
-      if (looksLikeSecretValue(text, start, end)) {
-        out.add(new Candidate(FindingType.HIGH_ENTROPY, start, end, 0.8));
-      }
-      from = Math.max(resume, m.start() + 1);
+  /**
+   * Cheap test before the regex: every credential name ends in d, t, y or n ({@code password},
+   * {@code secret}, {@code key}, {@code token}), followed by an optional quote and up to 4 blanks.
+   */
+  private static boolean credentialNameMayEndBefore(String text, int op) {
+    int k = op - 1;
+    while (k >= 0 && op - k <= 4 && (text.charAt(k) == ' ' || text.charAt(k) == '\t')) {
+      k--;
     }
+    if (k >= 0 && (text.charAt(k) == '"' || text.charAt(k) == '\'')) {
+      k--;
+    }
+    if (k < 0) {
+      return false;
+    }
+    char last = (char) (text.charAt(k) | 0x20);
+    return last == 'd' || last == 't' || last == 'y' || last == 'n';
+  }
+
+  /**
+   * Reads the value starting at {@code start} (quoted, or bare up to a delimiter), reports it if it
+   * looks like a secret, and returns where scanning may resume.
+   */
+  private static int readKeyedValue(String text, int start, List<Candidate> out) {
+    int n = text.length();
+    int end;
+    int resume;
+    char q = start < n ? text.charAt(start) : ' ';
+    if (q == '"' || q == '\'') {
+      start++;
+      end = start;
+      while (end < n && end - start <= MAX_KEYED_VALUE && text.charAt(end) != q && text.charAt(end) != '\n') {
+        end++;
+      }
+      boolean closed = end < n && text.charAt(end) == q;
+      resume = closed ? end + 1 : end;
+      if (!closed) {
+        end = start; // an unterminated quote is not a literal we can delimit
+      }
+    } else {
+      end = start;
+      while (end < n && end - start <= MAX_KEYED_VALUE && !endsBareValue(text.charAt(end))) {
+        end++;
+      }
+      resume = end;
+    }
+    if (looksLikeSecretValue(text, start, end)) {
+      out.add(new Candidate(FindingType.HIGH_ENTROPY, start, end, 0.8));
+    }
+    return resume;
   }
 
   private static boolean endsBareValue(char c) {

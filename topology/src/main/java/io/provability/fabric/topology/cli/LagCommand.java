@@ -60,14 +60,19 @@ final class LagCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, ConsumerLag sample) {
-    out.printf("%-36s %-32s %5s %12s %12s %10s %10s %12s %12s%n", "GROUP", "TOPIC", "PART", "COMMITTED", "END", "LAG",
-        "LAG_S", "CONSUME/S", "PRODUCE/S");
+    int g = Math.max(5, sample.partitions().stream().mapToInt(r -> r.group().length()).max().orElse(0));
+    int t = Math.max(5, sample.partitions().stream().mapToInt(r -> r.topic().length()).max().orElse(0));
+    String header = "%-" + g + "s  %-" + t + "s %5s %12s %12s %10s %10s %12s %12s%n";
+    String row = "%-" + g + "s  %-" + t + "s %5d %12d %12d %10d %10s %12s %12s%n";
+    out.printf(header, "GROUP", "TOPIC", "PART", "COMMITTED", "END", "LAG", "LAG_S", "CONSUME/S", "PRODUCE/S");
     for (ConsumerLag.Row r : sample.partitions()) {
-      out.printf("%-36s %-32s %5d %12d %12d %10d %10s %12s %12s%n", r.group(), r.topic(), r.partition(), r.committed(),
-          r.end(), r.lag(), fmt(r.lagSeconds()), fmt(r.consumeRate()), fmt(r.produceRate()));
+      out.printf(row, r.group(), r.topic(), r.partition(), r.committed(), r.end(), r.lag(), fmt(r.lagSeconds()),
+          fmt(r.consumeRate()), fmt(r.produceRate()));
     }
-    for (String g : sample.groups()) {
-      out.printf("%-36s total lag %d records%n", g, sample.totalLag(g));
+    for (String group : sample.groups()) {
+      double oldest = sample.partitions().stream().filter(r -> r.group().equals(group))
+          .mapToDouble(ConsumerLag.Row::lagSeconds).filter(Double::isFinite).max().orElse(0);
+      out.printf("total lag of %s: %d records, %s s%n", group, sample.totalLag(group), fmt(oldest));
     }
     if (sample.partitions().isEmpty()) {
       out.println("(no consumer group has committed offsets on the fabric's topics)");

@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -62,8 +63,15 @@ public final class ConnectSinkMetrics {
         if (connector == null || !connectors.contains(connector) || !bound.add(b.meter() + "|" + name)) {
           continue;
         }
-        Gauge.builder(b.meter(), () -> read(name, b.attribute())).description(b.description())
-            .tags(Tags.of("connector", connector, "task", String.valueOf(task))).register(registry);
+        Tags tags = Tags.of("connector", connector, "task", String.valueOf(task));
+        if (b.meter().endsWith(".total")) {
+          // a cumulative count: a counter, so Prometheus keeps its _total name and rate() applies
+          FunctionCounter.builder(b.meter().substring(0, b.meter().length() - ".total".length()), name,
+              n -> read(n, b.attribute())).description(b.description()).tags(tags).register(registry);
+        } else {
+          Gauge.builder(b.meter(), () -> read(name, b.attribute())).description(b.description()).tags(tags)
+              .register(registry);
+        }
       }
     }
     return (int) bound.stream().filter(k -> k.startsWith("fabric.sink.put.batch.avg.ms|")).count();

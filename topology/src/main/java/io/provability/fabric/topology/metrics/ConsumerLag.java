@@ -16,8 +16,8 @@ public record ConsumerLag(Instant at, List<Row> partitions) {
    * @param committed the group's committed offset (the next record it will read)
    * @param end the partition's log-end offset
    * @param lag {@code end - committed}, never negative
-   * @param lagSeconds age of the record at the committed offset (0 when caught up; NaN when it could
-   *     not be read in time)
+   * @param lagSeconds age of the record at the committed offset (0 when caught up, or when only
+   *     transaction markers lie ahead; NaN when it could not be read in time)
    * @param consumeRate records per second the group committed since the previous sample (NaN on the first)
    * @param produceRate records per second appended to the partition since the previous sample (NaN on the first)
    */

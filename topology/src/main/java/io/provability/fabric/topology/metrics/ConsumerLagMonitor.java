@@ -54,6 +54,8 @@ public final class ConsumerLagMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLagMonitor.class);
   /** How long one sample may spend reading the timestamps of lagging records. */
   private static final Duration PROBE_BUDGET = Duration.ofMillis(1500);
+  /** Timestamp placeholder: only transaction markers lie between the committed offset and the end. */
+  private static final long CONTROL_RECORDS_ONLY = Long.MIN_VALUE;
 
   private final Admin admin;
   private final KafkaConsumer<byte[], byte[]> probe;
@@ -197,7 +199,7 @@ public final class ConsumerLagMonitor implements AutoCloseable {
           age = 0;
         } else {
           Long ts = timestamps.getOrDefault(tp, Map.of()).get(offset);
-          age = ts == null ? Double.NaN : Math.max(0, now.toEpochMilli() - ts) / 1000.0;
+          age = ts == null ? Double.NaN : ts == CONTROL_RECORDS_ONLY ? 0 : Math.max(0, now.toEpochMilli() - ts) / 1000.0;
         }
         ConsumerLag.Row prev = before.get(group + "\u0000" + tp.topic() + "\u0000" + tp.partition());
         double consume = prev == null || dt <= 0 ? Double.NaN : Math.max(0, offset - prev.committed()) / dt;
@@ -247,6 +249,17 @@ public final class ConsumerLagMonitor implements AutoCloseable {
             // the first record at or after the offset: a transaction marker has no record of its own
             out.computeIfAbsent(tp, k -> new HashMap<>()).put(seekTo.get(tp), rec.timestamp());
             probe.pause(List.of(tp));
+          }
+        }
+        // Under exactly-once the last offsets of a partition can be transaction markers only: a group
+        // that read every record still "lags" by them. Reaching the end without a record means no
+        // data is waiting, so the lag in time is 0.
+        for (java.util.Iterator<TopicPartition> it = pending.iterator(); it.hasNext(); ) {
+          TopicPartition tp = it.next();
+          if (probe.position(tp) >= ends.getOrDefault(tp, Long.MAX_VALUE)) {
+            out.computeIfAbsent(tp, k -> new HashMap<>()).put(seekTo.get(tp), CONTROL_RECORDS_ONLY);
+            probe.pause(List.of(tp));
+            it.remove();
           }
         }
       }

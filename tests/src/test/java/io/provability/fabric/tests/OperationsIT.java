@@ -328,6 +328,20 @@ class OperationsIT {
         .containsPattern("kafka_stream_thread_process_total\\{[^}]*\\}")
         .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"");
     assertThat(metrics).containsPattern("fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
+
+    // every series the alert rules and the Grafana dashboard in infra/ query is one this instance exposes
+    // (the hot-tier cache meters come from the cache layer, which this topology does not build yet)
+    for (Path file : List.of(Path.of("..", "infra", "prometheus", "fabric-alerts.yml"),
+        Path.of("..", "infra", "grafana", "fabric-dashboard.json"))) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fabric|kafka|jvm)_[a-z_]+)").matcher(Files.readString(file));
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      while (m.find()) {
+        names.add(m.group(1));
+      }
+      names.removeIf(n -> n.startsWith("fabric_cache_"));
+      assertThat(names).as(file.toString()).isNotEmpty()
+          .allSatisfy(n -> assertThat(metrics).as("%s queries %s", file, n).containsPattern("(?m)^" + n + "(_bucket|_count|_sum)?[{ ]"));
+    }
   }
 
   @Test

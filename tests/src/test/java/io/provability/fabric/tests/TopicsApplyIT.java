@@ -1,6 +1,7 @@
 package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -11,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,10 @@ class TopicsApplyIT {
       admin.incrementalAlterConfigs(Map.of(decisions, List.of(new AlterConfigOp(
           new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET)))).all().get();
       admin.createPartitions(Map.of(cfg.topicEvidence(), NewPartitions.increaseTo(8))).all().get();
+      // both calls return once the controller committed; the broker applies the metadata a moment later
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          admin.describeTopics(List.of(cfg.topicEvidence())).allTopicNames().get().get(cfg.topicEvidence()).partitions().size() == 8
+              && "3600000".equals(admin.describeConfigs(List.of(decisions)).all().get().get(decisions).get("retention.ms").value()));
 
       Run second = apply(ep, names, true);
       System.out.println(second.out);

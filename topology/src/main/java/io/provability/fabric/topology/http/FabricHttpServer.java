@@ -203,6 +203,8 @@ public final class FabricHttpServer implements AutoCloseable {
       }
       Timer.builder("fabric.http.requests").description("Front-door requests by endpoint and status")
           .tag("endpoint", endpoint).tag("status", String.valueOf(status))
+          .publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(2))
+          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
           .register(metrics.registry()).record(Duration.ofNanos(done - t0));
       return null;
     }));

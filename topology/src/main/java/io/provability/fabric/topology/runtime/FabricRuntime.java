@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -291,13 +292,18 @@ public final class FabricRuntime implements AutoCloseable {
     return cfg;
   }
 
-  /** Stops the sinks and the topology. Idempotent. */
+  /**
+   * Stops the topology, then the sinks. Idempotent. The instance leaves the consumer group as it
+   * stops (members are dynamic: without leaving, its partitions would wait for the session timeout
+   * before another instance took them over).
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    streams.close(Duration.ofSeconds(30));
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
     streamsMetrics.close();
     if (sinks != null) {
       sinks.close();

@@ -175,7 +175,7 @@ class OperationsIT {
     assertThat(body.get("kind").stringValue()).isEqualTo("PLAN");
     assertThat(r.headers().firstValue("X-Request-Id")).hasValue(allowed.request().getRequestId());
     assertThat(r.headers().firstValue("Server-Timing")).hasValueSatisfying(t -> assertThat(t)
-        .containsPattern("parse;dur=[0-9.]+, produce;dur=[0-9.]+, decide;dur=[0-9.]+, eval;dur=[0-9.]+, total;dur=[0-9.]+"));
+        .containsPattern("parse;dur=[0-9.]+, produce;dur=[0-9.]+, decide;dur=[0-9.]+, eval;dur=[0-9.]+, commit;dur=[0-9]+, total;dur=[0-9.]+"));
     System.out.println("front door plan: Server-Timing " + r.headers().firstValue("Server-Timing").orElseThrow());
 
     // the original project's example as it is: accepted, and denied (no token, long expired)
@@ -280,6 +280,53 @@ class OperationsIT {
 
   @Test
   @Order(6)
+  void concurrentRequestsShareOneReplyConsumerAndEachGetsItsOwnDecision() throws Exception {
+    int n = 200;
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      ObjectNode egress = JSON.createObjectNode();
+      egress.put("request_id", ns + "concurrent-" + i);
+      egress.put("session_id", ns + "concurrent-session-" + (i % 16));
+      egress.put("tenant", TENANT);
+      egress.put("subject_id", SUBJECT);
+      egress.put("text", i % 2 == 0 ? "write to bob" + i + "@example.com" : "status report " + i);
+      answers.add(HTTP.sendAsync(HttpRequest.newBuilder(uri("/v1/egress")).timeout(Duration.ofSeconds(60))
+          // the machine is shared: a generous deadline keeps this about correctness, not speed
+          .header("Content-Type", "application/json").header("X-Fabric-Timeout-Ms", "30000")
+          .POST(HttpRequest.BodyPublishers.ofString(egress.toString())).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    java.util.concurrent.CompletableFuture.allOf(answers.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .get(2, TimeUnit.MINUTES);
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    List<Double> totals = new ArrayList<>();
+    Map<String, List<Double>> stages = new java.util.TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      HttpResponse<String> r = answers.get(i).get();
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode body = JSON.readTree(r.body());
+      assertThat(body.get("request_id").stringValue()).isEqualTo(ns + "concurrent-" + i);
+      assertThat(body.get("verdict").stringValue()).isEqualTo(i % 2 == 0 ? "REDACT" : "ALLOW");
+      String timing = r.headers().firstValue("Server-Timing").orElseThrow();
+      totals.add(Double.parseDouble(timing.replaceAll(".*total;dur=([0-9.]+).*", "$1")));
+      for (String stage : timing.split(", ")) {
+        String[] kv = stage.split(";dur=");
+        stages.computeIfAbsent(kv[0], k -> new ArrayList<>()).add(Double.parseDouble(kv[1]));
+      }
+    }
+    assertThat(ops.frontDoor().inFlight()).isZero();
+    totals.sort(Double::compare);
+    System.out.printf("front door, %d concurrent egress requests: all answered in %d ms; server-side total p50 %.1f ms, "
+        + "p95 %.1f ms, max %.1f ms%n", n, elapsedMs, totals.get(n / 2), totals.get(n * 95 / 100), totals.get(n - 1));
+    stages.forEach((stage, values) -> {
+      values.sort(Double::compare);
+      System.out.printf("  stage %-8s p50 %8.1f ms  p95 %8.1f ms%n", stage, values.get(n / 2), values.get(n * 95 / 100));
+    });
+  }
+
+  @Test
+  @Order(7)
   void badRequestsGetClear4xxAnswers() throws Exception {
     String plan = new String(Files.readAllBytes(referencePlan()), StandardCharsets.UTF_8);
     assertError(post("/v1/plans", "{\"plan_id\": ", Map.of()), 400, "malformed JSON", null);
@@ -299,7 +346,7 @@ class OperationsIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void prometheusEndpointHasTheNamedSeries() throws Exception {
     // a record no decoder accepts: it must be counted as a dead letter
     try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
@@ -345,7 +392,7 @@ class OperationsIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void lagIsMeasuredForEveryGroupInRecordsAndInTime() throws Exception {
     // a downstream reader of the decisions topic that has read nothing yet: lag = every decision so far
     laggingReader = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
@@ -387,7 +434,7 @@ class OperationsIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void theDashboardRendersTheLiveGroupsInHeadlessChromium() throws Exception {
     Path chromium = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser").stream().map(Path::of)
         .filter(Files::isExecutable).findFirst().orElse(null);
@@ -411,7 +458,7 @@ class OperationsIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aStoppedInstanceIsNeitherReadyNorLive() throws Exception {
     runtime.close();
     HttpResponse<String> ready = get("/health/ready");

@@ -33,7 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       or missing field, {@code 413} body too large, {@code 415} not JSON, {@code 503} not ready.
  *       Every answer carries {@code X-Request-Id} and a {@code Server-Timing} header with the stages
  *       {@code parse}, {@code produce} (until the broker acknowledged), {@code decide} (until the
- *       decision was read back), {@code eval} (the decider's own time) and {@code total}.
+ *       decision was read back), {@code eval} (the decider's own time), {@code commit} (from the
+ *       decision's {@code decided_at} to reading it back: the exactly-once commit and the fetch) and
+ *       {@code total}.
  *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state
  *       ({@link StreamsHealth}).
  *   <li>{@code GET /metrics}: Prometheus text format.
@@ -187,8 +189,7 @@ public final class FabricHttpServer implements AutoCloseable {
       int status;
       if (cause == null) {
         status = 200;
-        ctx.header("Server-Timing", timing(t0, parsed, reply.ackedNanos(), reply.decidedNanos(),
-            reply.decision().getEvalMicros(), done));
+        ctx.header("Server-Timing", timing(t0, parsed, reply, done));
         ctx.header("X-Fabric-Verdict", reply.decision().getVerdict().name());
         ctx.status(200).contentType("application/json").result(DecisionJson.of(reply.decision()).toString());
       } else if (cause instanceof TimeoutException) {
@@ -227,10 +228,14 @@ public final class FabricHttpServer implements AutoCloseable {
     return Duration.ofMillis(ms);
   }
 
-  private static String timing(long t0, long parsed, long acked, long decided, long evalMicros, long done) {
-    return String.format(Locale.ROOT, "parse;dur=%.3f, produce;dur=%.3f, decide;dur=%.3f, eval;dur=%.3f, total;dur=%.3f",
-        ms(parsed - t0), ms(Math.max(0, acked - parsed)), ms(Math.max(0, decided - acked)), evalMicros / 1000.0,
-        ms(done - t0));
+  private static String timing(long t0, long parsed, FrontDoor.Reply reply, long done) {
+    // commit: from the decider's decided_at to the reply consumer reading it (the exactly-once commit,
+    // then the fetch); wall clocks of two hosts in general, so approximate
+    long commitMs = Math.max(0, reply.readWallMs() - reply.decision().getDecidedAt().toEpochMilli());
+    return String.format(Locale.ROOT,
+        "parse;dur=%.3f, produce;dur=%.3f, decide;dur=%.3f, eval;dur=%.3f, commit;dur=%d, total;dur=%.3f",
+        ms(parsed - t0), ms(Math.max(0, reply.ackedNanos() - parsed)), ms(Math.max(0, reply.decidedNanos() - reply.ackedNanos())),
+        reply.decision().getEvalMicros() / 1000.0, commitMs, ms(done - t0));
   }
 
   private static double ms(long nanos) {

@@ -48,8 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class FrontDoor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FrontDoor.class);
 
-  /** Timings of one request, in nanoseconds of {@link System#nanoTime()}. */
-  public record Reply(Decision decision, long sentNanos, long ackedNanos, long decidedNanos) {}
+  /**
+   * A decision with the timings of its request: nanoseconds of {@link System#nanoTime()}, and the
+   * wall-clock milliseconds at which the reply consumer read it (to compare with the decision's
+   * {@code decided_at}, stamped by whichever instance decided).
+   */
+  public record Reply(Decision decision, long sentNanos, long ackedNanos, long decidedNanos, long readWallMs) {}
 
   private static final class Pending {
     final CompletableFuture<Reply> future = new CompletableFuture<>();
@@ -119,15 +123,21 @@ public final class FrontDoor implements AutoCloseable {
     }
     // a caller retrying the same request id while the first is in flight shares its answer
     Pending p = pending.computeIfAbsent(mapped.requestId(), id -> new Pending());
-    producer.send(new ProducerRecord<>(requestsTopic, null, timestampMs,
-        mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event())), (meta, error) -> {
-          if (error != null) {
-            pending.remove(mapped.requestId(), p);
-            p.future.completeExceptionally(error);
-          } else {
-            p.ackedNanos = System.nanoTime();
-          }
-        });
+    try {
+      producer.send(new ProducerRecord<>(requestsTopic, null, timestampMs,
+          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event())), (meta, error) -> {
+            if (error != null) {
+              pending.remove(mapped.requestId(), p);
+              p.future.completeExceptionally(error);
+            } else {
+              p.ackedNanos = System.nanoTime();
+            }
+          });
+    } catch (RuntimeException e) {
+      // e.g. the buffer stayed full for max.block.ms, or the producer is closing
+      pending.remove(mapped.requestId(), p);
+      p.future.completeExceptionally(e);
+    }
     // a copy: one caller's deadline must not fail another caller waiting for the same request id
     return p.future.copy().orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
       if (e != null) {
@@ -162,7 +172,8 @@ public final class FrontDoor implements AutoCloseable {
           }
           Pending p = d == null ? null : pending.remove(d.getRequestId());
           if (p != null) {
-            p.future.complete(new Reply(d, p.sentNanos, p.ackedNanos == 0 ? System.nanoTime() : p.ackedNanos, System.nanoTime()));
+            p.future.complete(new Reply(d, p.sentNanos, p.ackedNanos == 0 ? System.nanoTime() : p.ackedNanos, System.nanoTime(),
+                System.currentTimeMillis()));
           }
         }
       }

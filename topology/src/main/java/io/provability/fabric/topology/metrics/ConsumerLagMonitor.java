@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -150,10 +152,16 @@ public final class ConsumerLagMonitor implements AutoCloseable {
     synchronized (sampleLock) {
       Instant now = clock.instant();
       Map<String, Map<TopicPartition, Long>> committed = new java.util.TreeMap<>();
+      // one batched offsets request for every group (per group coordinator), not one request per group
+      Map<String, ListConsumerGroupOffsetsSpec> groups = new HashMap<>();
       for (GroupListing g : admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get()) {
+        groups.put(g.groupId(), new ListConsumerGroupOffsetsSpec());
+      }
+      ListConsumerGroupOffsetsResult result = groups.isEmpty() ? null : admin.listConsumerGroupOffsets(groups);
+      for (String group : groups.keySet()) {
         Map<TopicPartition, OffsetAndMetadata> offsets;
         try {
-          offsets = admin.listConsumerGroupOffsets(g.groupId()).partitionsToOffsetAndMetadata().get();
+          offsets = result.partitionsToOffsetAndMetadata(group).get();
         } catch (ExecutionException e) {
           continue; // the group went away between the two calls
         }
@@ -165,7 +173,7 @@ public final class ConsumerLagMonitor implements AutoCloseable {
           }
         });
         if (!ours.isEmpty()) {
-          committed.put(g.groupId(), ours);
+          committed.put(group, ours);
         }
       }
       Set<TopicPartition> all = new HashSet<>();

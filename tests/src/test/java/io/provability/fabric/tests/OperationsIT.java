@@ -354,6 +354,9 @@ class OperationsIT {
           "not avro".getBytes(StandardCharsets.UTF_8))).get();
     }
     await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_dead_letters_total{"));
+    // the same record seen as growth of the dead-letter topic, by the lag monitor's offset sampling
+    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^fabric_topic_end_offset\\{topic=\""
+        + java.util.regex.Pattern.quote(cfg.topicDeadLetter()) + "\"\\} [1-9]").matcher(get("/metrics").body()).find());
     await().atMost(PATIENCE).until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
     await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_consumer_lag_records{group=\"" + ns + "runtime\""));
     String metrics = get("/metrics").body();

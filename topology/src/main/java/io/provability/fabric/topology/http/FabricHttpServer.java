@@ -138,6 +138,8 @@ public final class FabricHttpServer implements AutoCloseable {
       return o;
     }
     o.put("at", sample.at().toString());
+    ObjectNode topics = o.putObject("topic_end_offsets");
+    sample.topicEnds().forEach(topics::put);
     for (ConsumerLag.Row r : sample.partitions()) {
       ObjectNode row = rows.addObject();
       row.put("group", r.group());

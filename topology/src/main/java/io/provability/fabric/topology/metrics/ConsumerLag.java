@@ -8,8 +8,9 @@ import java.util.List;
  *
  * @param at when the offsets were read
  * @param partitions one row per group, topic and partition
+ * @param topicEnds per product topic, the sum of its partitions' log-end offsets (records ever appended)
  */
-public record ConsumerLag(Instant at, List<Row> partitions) {
+public record ConsumerLag(Instant at, List<Row> partitions, java.util.Map<String, Long> topicEnds) {
   /**
    * Lag of one group on one partition.
    *

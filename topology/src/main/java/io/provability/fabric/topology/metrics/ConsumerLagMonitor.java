@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>Meters (Prometheus form): {@code fabric_consumer_lag_records{group,topic,partition}},
  * {@code fabric_consumer_lag_seconds{group,topic,partition}},
  * {@code fabric_consumer_consume_rate{group,topic,partition}} (records/s),
- * {@code fabric_topic_produce_rate{topic,partition}} (records/s).
+ * {@code fabric_topic_produce_rate{topic,partition}} (records/s),
+ * {@code fabric_topic_end_offset{topic}} (records ever appended to each product topic).
  */
 public final class ConsumerLagMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLagMonitor.class);
@@ -70,6 +71,7 @@ public final class ConsumerLagMonitor implements AutoCloseable {
   private MultiGauge lagSeconds;
   private MultiGauge consumeRate;
   private MultiGauge produceRate;
+  private MultiGauge topicEndOffsets;
 
   /**
    * @param bootstrap the cluster
@@ -98,6 +100,9 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         .description("Age of the oldest record a group has not consumed yet").baseUnit("seconds").register(registry);
     consumeRate = MultiGauge.builder("fabric.consumer.consume.rate")
         .description("Records per second a group committed over the last sample interval").register(registry);
+    topicEndOffsets = MultiGauge.builder("fabric.topic.end.offset")
+        .description("Sum of the log-end offsets of a topic's partitions: records ever appended (its growth "
+            + "is the append rate; on a dead-letter topic, the records that could not be handled)").register(registry);
     produceRate = MultiGauge.builder("fabric.topic.produce.rate")
         .description("Records per second appended to a partition over the last sample interval").register(registry);
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -145,6 +150,9 @@ public final class ConsumerLagMonitor implements AutoCloseable {
     lagSeconds.register(seconds, true);
     consumeRate.register(consume, true);
     produceRate.register(produced, true);
+    List<MultiGauge.Row<?>> endOffsets = new ArrayList<>();
+    lag.topicEnds().forEach((topic, end) -> endOffsets.add(MultiGauge.Row.of(Tags.of("topic", topic), end)));
+    topicEndOffsets.register(endOffsets, true);
   }
 
   /** Takes one sample now (and remembers it as {@link #latest()}, the base of the next sample's rates). */
@@ -176,8 +184,15 @@ public final class ConsumerLagMonitor implements AutoCloseable {
           committed.put(group, ours);
         }
       }
+      // every partition of every product topic, read or not (the dead-letter topics usually are not)
       Set<TopicPartition> all = new HashSet<>();
       committed.values().forEach(m -> all.addAll(m.keySet()));
+      Set<String> existing = admin.listTopics().names().get();
+      List<String> present = topics.stream().filter(existing::contains).toList();
+      if (!present.isEmpty()) {
+        admin.describeTopics(present).allTopicNames().get().forEach((name, d) ->
+            d.partitions().forEach(p -> all.add(new TopicPartition(name, p.partition()))));
+      }
       Map<TopicPartition, Long> ends = new HashMap<>();
       if (!all.isEmpty()) {
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
@@ -185,12 +200,12 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get()
             .forEach((tp, info) -> ends.put(tp, info.offset()));
       }
-      Map<TopicPartition, Long> lagging = new HashMap<>();
-      committed.forEach((group, offsets) -> offsets.forEach((tp, offset) -> {
-        if (ends.getOrDefault(tp, offset) > offset) {
-          lagging.merge(tp, offset, Math::min);
+      Map<String, Long> topicEnds = new java.util.TreeMap<>();
+      ends.forEach((tp, end) -> {
+        if (topics.contains(tp.topic())) {
+          topicEnds.merge(tp.topic(), end, Long::sum);
         }
-      }));
+      });
       Map<TopicPartition, Map<Long, Long>> timestamps = timestamps(committed, ends);
       ConsumerLag previous = latest.get();
       double dt = previous == null ? 0 : Duration.between(previous.at(), now).toMillis() / 1000.0;
@@ -214,7 +229,7 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         double produce = prev == null || dt <= 0 ? Double.NaN : Math.max(0, end - prev.end()) / dt;
         rows.add(new ConsumerLag.Row(group, tp.topic(), tp.partition(), offset, end, lag, age, consume, produce));
       }));
-      ConsumerLag sample = new ConsumerLag(now, List.copyOf(rows));
+      ConsumerLag sample = new ConsumerLag(now, List.copyOf(rows), Map.copyOf(topicEnds));
       latest.set(sample);
       return sample;
     }

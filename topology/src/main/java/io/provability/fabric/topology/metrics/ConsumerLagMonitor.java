@@ -101,8 +101,8 @@ public final class ConsumerLagMonitor implements AutoCloseable {
     consumeRate = MultiGauge.builder("fabric.consumer.consume.rate")
         .description("Records per second a group committed over the last sample interval").register(registry);
     topicEndOffsets = MultiGauge.builder("fabric.topic.end.offset")
-        .description("Sum of the log-end offsets of a topic's partitions: records ever appended (its growth "
-            + "is the append rate; on a dead-letter topic, the records that could not be handled)").register(registry);
+        .description("Sum of the log-end offsets of a topic's partitions: offsets ever appended, records and "
+            + "transaction markers (one per partition per committed transaction) alike").register(registry);
     produceRate = MultiGauge.builder("fabric.topic.produce.rate")
         .description("Records per second appended to a partition over the last sample interval").register(registry);
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -48,8 +48,8 @@ public final class FabricRuntime implements AutoCloseable {
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
-  private EmbeddedConnect sinks;
-  private ConnectSinkMetrics sinkMetrics;
+  private volatile EmbeddedConnect sinks;
+  private volatile ConnectSinkMetrics sinkMetrics;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,

@@ -55,6 +55,8 @@ public final class FabricTopology {
   static final String SINK_DECISIONS = "decisions-sink";
   static final String SINK_EVIDENCE = "evidence-sink";
   static final String SINK_DEAD_LETTER = "dead-letter-sink";
+  static final String OBSERVE_DECISIONS = "observe-decisions";
+  static final String OBSERVE_DEAD_LETTERS = "observe-dead-letters";
   static final String SOURCE_POLICY = "policy-state-source";
   static final String POLICY_UPDATER = "policy-state-updater";
 
@@ -104,8 +106,13 @@ public final class FabricTopology {
     }
   }
 
-  /** Builds the topology. */
+  /** Builds the topology, observed by nobody. */
   public static Topology build(Settings settings, Keys keys) {
+    return build(settings, keys, DecisionObserver.NONE);
+  }
+
+  /** Builds the topology; {@code observer} sees each decision and dead letter before it is written. */
+  public static Topology build(Settings settings, Keys keys, DecisionObserver observer) {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
@@ -124,11 +131,13 @@ public final class FabricTopology {
         POLICY_UPDATER, PolicyStateUpdater::new);
 
     topology.addSource(SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
-    topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, SINK_DEAD_LETTER), SOURCE_REQUESTS);
+    topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, OBSERVE_DEAD_LETTERS), SOURCE_REQUESTS);
     topology.addProcessor(DECIDE, () -> new DecisionProcessor(decider,
             ctx -> DecisionProcessor.globalPolicyView(ctx, codec), settings.dedupWindow(), codec,
-            SINK_DECISIONS, BUNDLE, SINK_DEAD_LETTER),
+            OBSERVE_DECISIONS, BUNDLE, OBSERVE_DEAD_LETTERS),
         INTAKE);
+    topology.addProcessor(OBSERVE_DECISIONS, () -> new ObservingProcessor(observer), DECIDE);
+    topology.addProcessor(OBSERVE_DEAD_LETTERS, () -> new ObservingProcessor(observer), INTAKE, DECIDE);
     topology.addProcessor(BUNDLE, () -> new EvidenceBundler(settings.evidence(), keys.evidenceSigner()), DECIDE);
 
     topology.addStateStore(Stores.windowStoreBuilder(
@@ -148,11 +157,12 @@ public final class FabricTopology {
         Serdes.String(), Serdes.String()), BUNDLE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());
-    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(EventSerde.of(Decision.class).serializer()), DECIDE);
+    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(EventSerde.of(Decision.class).serializer()),
+        OBSERVE_DECISIONS);
     topology.addSink(SINK_EVIDENCE, t.evidence(), new StringSerializer(),
         EventSerde.of(EvidenceBundle.class).serializer(), BUNDLE);
     topology.addSink(SINK_DEAD_LETTER, t.deadLetter(), cast(new ByteArraySerializer()),
-        cast(EventSerde.of(DeadLetter.class).serializer()), INTAKE, DECIDE);
+        cast(EventSerde.of(DeadLetter.class).serializer()), OBSERVE_DEAD_LETTERS);
     return topology;
   }
 

@@ -3,7 +3,10 @@ package io.provability.fabric.topology.cli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.FabricRuntime;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,8 +16,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code fabric run}: runs one instance until SIGTERM / Ctrl-C. */
-@Command(name = "run", description = "Run one instance of the fabric (topology and sinks) until stopped.")
+/**
+ * {@code fabric run}: the production entry point. Runs one instance (topology, sinks, HTTP server)
+ * until SIGTERM / Ctrl-C, then stops gracefully: the HTTP server first (no new requests), then Kafka
+ * Streams (commits its transaction and leaves the group, so the other instances take over at once),
+ * then the sinks.
+ */
+@Command(name = "run", description = "Run one instance of the fabric (topology, sinks, HTTP front door, health, "
+    + "metrics, lag dashboard) until SIGTERM.")
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -23,6 +32,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--no-sinks", description = "Run the decision topology only (sinks run elsewhere, e.g. on a Connect cluster).")
   boolean noSinks;
+
+  @Option(names = "--no-http", description = "Do not start the HTTP server (front door, health, metrics, dashboard).")
+  boolean noHttp;
 
   @Override
   public Integer call() throws Exception {
@@ -37,17 +49,24 @@ final class RunCommand implements Callable<Integer> {
       endpoints = FabricRuntime.externalEndpoints(cfg);
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    FabricRuntime runtime = FabricRuntime.start(cfg, endpoints, !noSinks);
+    FabricRuntime runtime = FabricRuntime.create(cfg, endpoints, !noSinks);
+    // the HTTP server comes up first: probes see "not ready" while the topology restores and joins
+    OperationsServer ops = noHttp ? null : OperationsServer.start(runtime, Clock.systemUTC());
     EmbeddedStack ownedStack = stack;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
+      if (ops != null) {
+        ops.close();
+      }
       runtime.close();
       if (ownedStack != null) {
         ownedStack.close();
       }
+      LOG.info("stopped");
       stopped.countDown();
     }, "fabric-shutdown"));
-    LOG.info("running: {} ", endpoints);
+    runtime.startAndAwait(Duration.ofMinutes(10));
+    LOG.info("running: {}{}", endpoints, ops == null ? "" : "; HTTP on port " + ops.port());
     stopped.await();
     return 0;
   }

@@ -81,6 +81,15 @@ public final class FabricConfig extends AbstractConfig {
   public static final String EGRESS_CERTIFICATE_KEY_CONFIG = "egress.certificate.signing.key.file";
   public static final String EGRESS_POLICIES_CONFIG = "egress.policies.file";
 
+  public static final String STANDBY_REPLICAS_CONFIG = "streams.num.standby.replicas";
+  public static final String TOPICS_FILE_CONFIG = "topics.file";
+  public static final String HTTP_PORT_CONFIG = "http.port";
+  public static final String HTTP_HOST_CONFIG = "http.host";
+  public static final String HTTP_TIMEOUT_CONFIG = "http.request.timeout.ms";
+  public static final String HTTP_MAX_TIMEOUT_CONFIG = "http.request.max.timeout.ms";
+  public static final String HTTP_MAX_BODY_CONFIG = "http.max.body.bytes";
+  public static final String LAG_INTERVAL_CONFIG = "metrics.lag.interval.ms";
+
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
 
@@ -114,9 +123,9 @@ public final class FabricConfig extends AbstractConfig {
       .define(TOPIC_POLICY_STATE_CONFIG, Type.STRING, "fabric.policy-state", Importance.HIGH,
           "Compacted topic of capability grants, revocations and the policy version.")
       .define(TOPIC_PARTITIONS_CONFIG, Type.INT, 6, Range.between(1, 10_000), Importance.MEDIUM,
-          "Partitions of the request, decision and evidence topics when this application creates them.")
+          "Partitions of a declared topic whose declaration (" + TOPICS_FILE_CONFIG + ") does not state them.")
       .define(TOPIC_REPLICATION_CONFIG, Type.SHORT, (short) 1, Range.between(1, 16), Importance.MEDIUM,
-          "Replication factor of the topics this application creates.")
+          "Replication factor of Kafka Streams' internal topics, and of a declared topic whose declaration does not state it.")
       .define(DEDUP_WINDOW_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.MEDIUM,
           "How long a request id is remembered: a repeat within it gets the first decision back and adds no evidence.")
       .define(EVIDENCE_WINDOW_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
@@ -158,6 +167,23 @@ public final class FabricConfig extends AbstractConfig {
               + "<work dir>/keys/egress-certificate.key, generated if missing.")
       .define(EGRESS_POLICIES_CONFIG, Type.STRING, "", Importance.MEDIUM,
           "File of egress policies (format: EgressPolicies). Empty: the built-in default and strict templates.")
+      .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 8), Importance.MEDIUM,
+          "Kafka Streams num.standby.replicas: warm copies of each state store on other instances, so a failover "
+              + "does not restore from the changelog.")
+      .define(TOPICS_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM,
+          "Topic declarations file (format: infra/topics.properties). Empty: the copy of infra/topics.properties "
+              + "bundled in the application jar.")
+      .define(HTTP_PORT_CONFIG, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+          "Port of the HTTP server of 'fabric run' (front door, health, metrics, lag dashboard); 0 picks a free one.")
+      .define(HTTP_HOST_CONFIG, Type.STRING, "0.0.0.0", Importance.LOW, "Address the HTTP server binds to.")
+      .define(HTTP_TIMEOUT_CONFIG, Type.LONG, 5_000L, Range.between(1, 600_000), Importance.MEDIUM,
+          "How long the front door waits for a decision before answering 504 (the decision still lands).")
+      .define(HTTP_MAX_TIMEOUT_CONFIG, Type.LONG, 30_000L, Range.between(1, 600_000), Importance.LOW,
+          "Largest deadline a caller may ask for with the X-Fabric-Timeout-Ms header.")
+      .define(HTTP_MAX_BODY_CONFIG, Type.INT, 1024 * 1024, Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
+          "Largest request body the front door reads; a larger one is answered 413.")
+      .define(LAG_INTERVAL_CONFIG, Type.LONG, 5_000L, Range.between(100, 3_600_000), Importance.LOW,
+          "How often consumer lag (offsets and the age of the oldest unconsumed record) is sampled.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -276,6 +302,12 @@ public final class FabricConfig extends AbstractConfig {
   /** The egress policies file, or null for the built-in ones. */
   public Path egressPoliciesFile() {
     String f = getString(EGRESS_POLICIES_CONFIG);
+    return f.isBlank() ? null : Path.of(f);
+  }
+
+  /** The topic declarations file, or null for the bundled copy of infra/topics.properties. */
+  public Path topicsFile() {
+    String f = getString(TOPICS_FILE_CONFIG);
     return f.isBlank() ? null : Path.of(f);
   }
 

@@ -9,6 +9,11 @@ import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.ops.StreamsHealth;
+import io.provability.fabric.topology.metrics.ConnectSinkMetrics;
+import io.provability.fabric.topology.metrics.FabricMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -34,13 +40,36 @@ import org.slf4j.LoggerFactory;
 public final class FabricRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FabricRuntime.class);
 
+  private final FabricConfig cfg;
+  private final StackEndpoints endpoints;
+  private final boolean withSinks;
   private final KafkaStreams streams;
-  private final EmbeddedConnect sinks;
+  private final FabricMetrics metrics;
+  private final StreamsHealth health = new StreamsHealth();
+  private final StartWatch started = new StartWatch();
+  private final KafkaStreamsMetrics streamsMetrics;
+  private volatile EmbeddedConnect sinks;
+  private volatile ConnectSinkMetrics sinkMetrics;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private FabricRuntime(KafkaStreams streams, EmbeddedConnect sinks) {
+  private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
+                        FabricMetrics metrics) {
+    this.cfg = cfg;
+    this.endpoints = endpoints;
+    this.withSinks = withSinks;
     this.streams = streams;
-    this.sinks = sinks;
+    this.metrics = metrics;
+    // one listener only per KafkaStreams: it feeds both the start-up wait and the health endpoints
+    streams.setStateListener((newState, oldState) -> {
+      health.onChange(newState, oldState);
+      started.onChange(newState, oldState);
+    });
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(metrics.registry());
   }
 
   /** The endpoints named by an external-mode configuration. */
@@ -65,6 +94,17 @@ public final class FabricRuntime implements AutoCloseable {
    */
   public static FabricRuntime start(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks)
       throws IOException, InterruptedException, TimeoutException {
+    FabricRuntime runtime = create(cfg, endpoints, withSinks);
+    runtime.startAndAwait(Duration.ofSeconds(120));
+    return runtime;
+  }
+
+  /**
+   * Creates missing topics and builds the topology, its metrics and health, without starting it:
+   * {@link #health()} answers not ready until {@link #startAndAwait} has brought it to RUNNING, so
+   * an HTTP server can be up before.
+   */
+  public static FabricRuntime create(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks) throws IOException {
     Files.createDirectories(cfg.workDir());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
       var created = TopicSetup.ensure(admin, cfg);
@@ -73,31 +113,30 @@ public final class FabricRuntime implements AutoCloseable {
       }
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IOException("cannot create topics on " + endpoints.bootstrapServers() + ": " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while creating topics", e);
     }
-
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg));
+    FabricMetrics metrics = FabricMetrics.create();
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    StartWatch started = new StartWatch();
-    streams.setStateListener(started);
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("stream thread failed; replacing it", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
-    EmbeddedConnect sinks = null;
+    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics);
+  }
+
+  /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
+  public void startAndAwait(Duration timeout) throws InterruptedException, TimeoutException {
     try {
       streams.start();
       if (withSinks) {
         sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
+        sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
+            sinks.evidenceConnector()));
       }
-      started.await(Duration.ofSeconds(120));
+      started.await(timeout);
     } catch (InterruptedException | TimeoutException | RuntimeException e) {
-      streams.close(Duration.ofSeconds(10));
-      if (sinks != null) {
-        sinks.close();
-      }
+      close();
       throw e;
     }
-    return new FabricRuntime(streams, sinks);
   }
 
   /** The topology settings a configuration describes. */
@@ -172,6 +211,7 @@ public final class FabricRuntime implements AutoCloseable {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.getString(FabricConfig.PROCESSING_GUARANTEE_CONFIG));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG));
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, cfg.getInt(FabricConfig.STANDBY_REPLICAS_CONFIG));
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) cfg.getShort(FabricConfig.TOPIC_REPLICATION_CONFIG));
     p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.workDir().resolve("state").toAbsolutePath().toString());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
@@ -219,13 +259,52 @@ public final class FabricRuntime implements AutoCloseable {
     return streams;
   }
 
-  /** Stops the sinks and the topology. Idempotent. */
+  /**
+   * The meter registry of this instance (Prometheus): every component of the instance registers its
+   * meters here, and {@code /metrics} exposes them.
+   */
+  public MeterRegistry meterRegistry() {
+    return metrics.registry();
+  }
+
+  /** This instance's application meters and their Prometheus exposition. */
+  public FabricMetrics metrics() {
+    return metrics;
+  }
+
+  /** Liveness and readiness from the Kafka Streams state. */
+  public StreamsHealth health() {
+    return health;
+  }
+
+  /** The sink connectors' meters, once the sinks run (null otherwise): refresh to bind new tasks. */
+  public ConnectSinkMetrics sinkMetrics() {
+    return sinkMetrics;
+  }
+
+  /** The endpoints of the services this instance uses. */
+  public StackEndpoints endpoints() {
+    return endpoints;
+  }
+
+  /** The configuration this instance runs with. */
+  public FabricConfig config() {
+    return cfg;
+  }
+
+  /**
+   * Stops the topology, then the sinks. Idempotent. The instance leaves the consumer group as it
+   * stops (members are dynamic: without leaving, its partitions would wait for the session timeout
+   * before another instance took them over).
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    streams.close(Duration.ofSeconds(30));
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
+    streamsMetrics.close();
     if (sinks != null) {
       sinks.close();
     }

@@ -1,0 +1,30 @@
+package io.provability.fabric.topology;
+
+import io.provability.fabric.events.DeadLetter;
+import io.provability.fabric.events.Decision;
+
+/**
+ * Sees every decision and dead letter the topology emits, on the stream thread, just before they
+ * are written. Used for metrics; it must be cheap and must not throw.
+ *
+ * <p>Under exactly-once a task whose transaction aborts re-processes its records, so an observer
+ * can see a record more than once; the topics themselves hold it once.
+ */
+public interface DecisionObserver {
+  /** Observes nothing. */
+  DecisionObserver NONE = new DecisionObserver() {
+    @Override
+    public void onDecision(Decision decision, long requestTimestamp, long nowMs) {}
+
+    @Override
+    public void onDeadLetter(DeadLetter letter) {}
+  };
+
+  /**
+   * @param requestTimestamp the request record's timestamp (its {@code requested_at} as produced)
+   * @param nowMs the stream time source's wall clock when the decision left the decider
+   */
+  void onDecision(Decision decision, long requestTimestamp, long nowMs);
+
+  void onDeadLetter(DeadLetter letter);
+}

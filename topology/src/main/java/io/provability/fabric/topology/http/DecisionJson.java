@@ -1,0 +1,88 @@
+package io.provability.fabric.topology.http;
+
+import io.provability.fabric.events.AccessReceipt;
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EgressCertificate;
+import io.provability.fabric.events.Reason;
+import io.provability.fabric.schemas.hash.Hex;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The front door's JSON form of a {@link Decision}. */
+final class DecisionJson {
+  static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private DecisionJson() {}
+
+  static ObjectNode of(Decision d) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("request_id", d.getRequestId());
+    o.put("decision_id", d.getDecisionId());
+    o.put("session_id", d.getSessionId());
+    o.put("kind", d.getKind().name());
+    o.put("verdict", d.getVerdict().name());
+    ArrayNode reasons = o.putArray("reasons");
+    for (Reason r : d.getReasons()) {
+      ObjectNode ro = reasons.addObject();
+      ro.put("code", r.getCode());
+      if (r.getStep() != null) {
+        ro.put("step", r.getStep());
+      }
+      ro.put("detail", r.getDetail());
+    }
+    ArrayNode caps = o.putArray("matched_capabilities");
+    d.getMatchedCapabilities().forEach(caps::add);
+    if (d.getTokenId() != null) {
+      o.put("token_id", d.getTokenId());
+    }
+    o.put("policy_version", d.getPolicyVersion());
+    o.put("decided_at", d.getDecidedAt().toString());
+    o.put("eval_micros", d.getEvalMicros());
+    o.put("request_hash", Hex.encode(bytes(d.getRequestHash())));
+    AccessReceipt receipt = d.getReceipt();
+    if (receipt != null) {
+      // the receipt travels back into plans as it is: base64 of its Avro single-object encoding
+      o.put("receipt", base64(receiptBytes(receipt)));
+      o.put("receipt_id", receipt.getReceiptId());
+    }
+    EgressCertificate cert = d.getCertificate();
+    if (cert != null) {
+      ObjectNode c = o.putObject("certificate");
+      c.put("certificate_id", cert.getCertificateId());
+      c.put("action", cert.getAction());
+      c.put("text_hash", cert.getTextHash());
+      c.put("redaction_count", cert.getRedactionCount());
+      ObjectNode counts = c.putObject("detector_counts");
+      cert.getDetectorCounts().forEach(counts::put);
+      c.put("policy_hash", cert.getPolicyHash());
+      c.put("key_id", cert.getKeyId());
+      c.put("signature", base64(bytes(cert.getSignature())));
+    }
+    if (d.getRedactedText() != null) {
+      o.put("redacted_text", d.getRedactedText());
+    }
+    return o;
+  }
+
+  private static byte[] receiptBytes(AccessReceipt r) {
+    try {
+      return bytes(r.toByteBuffer());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String base64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+}

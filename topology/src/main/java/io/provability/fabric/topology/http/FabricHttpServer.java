@@ -1,0 +1,265 @@
+package io.provability.fabric.topology.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Timer;
+import io.provability.fabric.topology.metrics.ConsumerLag;
+import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
+import io.provability.fabric.topology.metrics.FabricMetrics;
+import io.provability.fabric.topology.ops.StreamsHealth;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The instance's HTTP server (Javalin on Jetty):
+ *
+ * <ul>
+ *   <li>{@code POST /v1/plans}, {@code /v1/retrievals}, {@code /v1/egress}: the front door. JSON in
+ *       ({@link RequestMapper}), the decision as JSON out ({@code 200} whatever the verdict);
+ *       {@code 504} with the request id at the deadline (default {@code http.request.timeout.ms},
+ *       per request {@code X-Fabric-Timeout-Ms}); {@code 400} malformed JSON / unknown or wrong-typed
+ *       or missing field, {@code 413} body too large, {@code 415} not JSON, {@code 503} not ready.
+ *       Every answer carries {@code X-Request-Id} and a {@code Server-Timing} header with the stages
+ *       {@code parse}, {@code produce} (until the broker acknowledged), {@code decide} (until the
+ *       decision was read back), {@code eval} (the decider's own time), {@code commit} (from the
+ *       decision's {@code decided_at} to reading it back: the exactly-once commit and the fetch) and
+ *       {@code total}.
+ *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state
+ *       ({@link StreamsHealth}).
+ *   <li>{@code GET /metrics}: Prometheus text format.
+ *   <li>{@code GET /lag}: the consumer-lag dashboard page; {@code GET /api/lag}: its data as JSON.
+ * </ul>
+ */
+public final class FabricHttpServer implements AutoCloseable {
+  /** Settings of the server. */
+  public record Settings(String host, int port, Duration requestTimeout, Duration maxRequestTimeout, int maxBodyBytes) {}
+
+  static final String TIMEOUT_HEADER = "X-Fabric-Timeout-Ms";
+
+  private final Settings settings;
+  private final FabricMetrics metrics;
+  private final StreamsHealth health;
+  private final FrontDoor frontDoor;
+  private final ConsumerLagMonitor lag;
+  private final Clock clock;
+  private final Javalin app;
+
+  /**
+   * Starts the server.
+   *
+   * @param frontDoor null: the decision endpoints answer 503
+   * @param lag null: the lag page shows no groups
+   */
+  public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
+                                       FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock) {
+    return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock);
+  }
+
+  private FabricHttpServer(Settings settings, FabricMetrics metrics, StreamsHealth health, FrontDoor frontDoor,
+                           ConsumerLagMonitor lag, Clock clock) {
+    this.settings = settings;
+    this.metrics = Objects.requireNonNull(metrics);
+    this.health = Objects.requireNonNull(health);
+    this.frontDoor = frontDoor;
+    this.lag = lag;
+    this.clock = clock;
+    this.app = Javalin.create(cfg -> {
+      cfg.http.maxRequestSize = settings.maxBodyBytes();
+      cfg.startup.showJavalinBanner = false;
+      cfg.routes.get("/health/live", this::live);
+      cfg.routes.get("/health/ready", this::ready);
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      cfg.routes.get("/lag", this::lagPage);
+      cfg.routes.get("/api/lag", this::lagJson);
+      cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
+      cfg.routes.post("/v1/retrievals", ctx -> decide(ctx, "retrieval", RequestMapper::retrieval));
+      cfg.routes.post("/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
+      cfg.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.path(), null));
+      cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+          e.getStatus() == 413 ? "body larger than " + settings.maxBodyBytes() + " bytes" : e.getMessage(), null, null));
+    }).start(settings.host(), settings.port());
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return app.port();
+  }
+
+  private void live(Context ctx) {
+    healthBody(ctx, health.live());
+  }
+
+  private void ready(Context ctx) {
+    healthBody(ctx, health.ready());
+  }
+
+  private void healthBody(Context ctx, boolean up) {
+    ObjectNode o = DecisionJson.JSON.createObjectNode();
+    o.put("status", up ? "UP" : "DOWN");
+    o.put("streams_state", health.stateName());
+    if (frontDoor != null) {
+      o.put("front_door", frontDoor.ready() ? "ready" : "not ready");
+    }
+    ctx.status(up ? 200 : 503).contentType("application/json").result(o.toString());
+  }
+
+  private void lagPage(Context ctx) throws IOException {
+    try (InputStream in = FabricHttpServer.class.getResourceAsStream("/fabric/lag.html")) {
+      if (in == null) {
+        throw new IllegalStateException("/fabric/lag.html is missing from the application jar");
+      }
+      ctx.contentType("text/html; charset=utf-8").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  private void lagJson(Context ctx) {
+    ConsumerLag sample = lag == null ? null : lag.latest();
+    ctx.contentType("application/json").result(lagJson(sample).toString());
+  }
+
+  /** The JSON form of a lag sample (what the dashboard reads). */
+  static ObjectNode lagJson(ConsumerLag sample) {
+    ObjectNode o = DecisionJson.JSON.createObjectNode();
+    ArrayNode rows = o.putArray("partitions");
+    if (sample == null) {
+      o.putNull("at");
+      return o;
+    }
+    o.put("at", sample.at().toString());
+    ObjectNode topics = o.putObject("topic_end_offsets");
+    sample.topicEnds().forEach(topics::put);
+    for (ConsumerLag.Row r : sample.partitions()) {
+      ObjectNode row = rows.addObject();
+      row.put("group", r.group());
+      row.put("topic", r.topic());
+      row.put("partition", r.partition());
+      row.put("committed", r.committed());
+      row.put("end", r.end());
+      row.put("lag", r.lag());
+      putNumber(row, "lag_seconds", r.lagSeconds());
+      putNumber(row, "consume_rate", r.consumeRate());
+      putNumber(row, "produce_rate", r.produceRate());
+    }
+    return o;
+  }
+
+  private static void putNumber(ObjectNode o, String field, double v) {
+    if (Double.isFinite(v)) {
+      o.put(field, v);
+    } else {
+      o.putNull(field); // JSON has no NaN: unknown is null
+    }
+  }
+
+  private void decide(Context ctx, String endpoint, BiFunction<byte[], Instant, RequestMapper.Mapped> mapper) {
+    long t0 = System.nanoTime();
+    if (frontDoor == null || !frontDoor.ready()) {
+      error(ctx, 503, "the front door is not ready (streams: " + health.stateName() + ")", null, null);
+      return;
+    }
+    String type = ctx.contentType();
+    if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      throw new BadRequest(415, null, "Content-Type must be application/json, was " + type);
+    }
+    if (ctx.contentLength() > settings.maxBodyBytes()) {
+      throw new BadRequest(413, null, "body of " + ctx.contentLength() + " bytes is larger than " + settings.maxBodyBytes());
+    }
+    byte[] body = ctx.bodyAsBytes();
+    if (body.length > settings.maxBodyBytes()) {
+      throw new BadRequest(413, null, "body larger than " + settings.maxBodyBytes() + " bytes");
+    }
+    Duration deadline = deadline(ctx);
+    Instant now = clock.instant();
+    RequestMapper.Mapped mapped = mapper.apply(body, now);
+    long parsed = System.nanoTime();
+    ctx.header("X-Request-Id", mapped.requestId());
+    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline).handle((reply, failure) -> {
+      long done = System.nanoTime();
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      int status;
+      if (cause == null) {
+        status = 200;
+        ctx.header("Server-Timing", timing(t0, parsed, reply, done));
+        ctx.header("X-Fabric-Verdict", reply.decision().getVerdict().name());
+        ctx.status(200).contentType("application/json").result(DecisionJson.of(reply.decision()).toString());
+      } else if (cause instanceof TimeoutException) {
+        status = 504;
+        ctx.header("Server-Timing", String.format(Locale.ROOT, "parse;dur=%.3f, total;dur=%.3f",
+            ms(parsed - t0), ms(done - t0)));
+        error(ctx, 504, "no decision within " + deadline.toMillis() + " ms; the request was accepted and its decision "
+            + "will still be published", null, mapped.requestId());
+      } else {
+        status = 503;
+        error(ctx, 503, "the request could not be handed to Kafka: " + cause.getMessage(), null, mapped.requestId());
+      }
+      Timer.builder("fabric.http.requests").description("Front-door requests by endpoint and status")
+          .tag("endpoint", endpoint).tag("status", String.valueOf(status))
+          .publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(2))
+          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+          .register(metrics.registry()).record(Duration.ofNanos(done - t0));
+      return null;
+    }));
+  }
+
+  private Duration deadline(Context ctx) {
+    String asked = ctx.header(TIMEOUT_HEADER);
+    if (asked == null) {
+      return settings.requestTimeout();
+    }
+    long ms;
+    try {
+      ms = Long.parseLong(asked.strip());
+    } catch (NumberFormatException e) {
+      throw new BadRequest(400, null, TIMEOUT_HEADER + " must be a whole number of milliseconds, was '" + asked + "'");
+    }
+    if (ms < 1 || ms > settings.maxRequestTimeout().toMillis()) {
+      throw new BadRequest(400, null, TIMEOUT_HEADER + " must be between 1 and " + settings.maxRequestTimeout().toMillis());
+    }
+    return Duration.ofMillis(ms);
+  }
+
+  private static String timing(long t0, long parsed, FrontDoor.Reply reply, long done) {
+    // commit: from the decider's decided_at to the reply consumer reading it (the exactly-once commit,
+    // then the fetch); wall clocks of two hosts in general, so approximate
+    long commitMs = Math.max(0, reply.readWallMs() - reply.decision().getDecidedAt().toEpochMilli());
+    return String.format(Locale.ROOT,
+        "parse;dur=%.3f, produce;dur=%.3f, decide;dur=%.3f, eval;dur=%.3f, commit;dur=%d, total;dur=%.3f",
+        ms(parsed - t0), ms(Math.max(0, reply.ackedNanos() - parsed)), ms(Math.max(0, reply.decidedNanos() - reply.ackedNanos())),
+        reply.decision().getEvalMicros() / 1000.0, commitMs, ms(done - t0));
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static void error(Context ctx, int status, String message, String path, String requestId) {
+    ObjectNode o = DecisionJson.JSON.createObjectNode();
+    o.put("status", status);
+    o.put("error", message);
+    if (path != null) {
+      o.put("path", path);
+    }
+    if (requestId != null) {
+      o.put("request_id", requestId);
+      ctx.header("X-Request-Id", requestId);
+    }
+    ctx.status(status).contentType("application/json").result(o.toString());
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

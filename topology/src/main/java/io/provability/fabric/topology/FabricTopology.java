@@ -104,17 +104,25 @@ public final class FabricTopology {
     }
   }
 
+  /**
+   * The deciders the topology uses, wired from its settings and keys; audit replay builds them here too,
+   * so a replay decides exactly as the live topology does.
+   */
+  public static RequestDecider decider(Settings settings, Keys keys) {
+    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
+    RetrievalGateway gateway = keys.receiptSigner() == null ? null
+        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
+    return new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
+        settings.kernelLimits(), tokenCache), gateway,
+        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+  }
+
   /** Builds the topology. */
   public static Topology build(Settings settings, Keys keys) {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
-    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
-    RetrievalGateway gateway = keys.receiptSigner() == null ? null
-        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
-    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), tokenCache), gateway,
-        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+    RequestDecider decider = decider(settings, keys);
     Topology topology = new Topology();
 
     topology.addGlobalStore(

@@ -81,6 +81,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String EGRESS_CERTIFICATE_KEY_CONFIG = "egress.certificate.signing.key.file";
   public static final String EGRESS_POLICIES_CONFIG = "egress.policies.file";
 
+  public static final String AUDIT_EVIDENCE_KEYS_CONFIG = "audit.evidence.keys.file";
+
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
 
@@ -158,6 +160,9 @@ public final class FabricConfig extends AbstractConfig {
               + "<work dir>/keys/egress-certificate.key, generated if missing.")
       .define(EGRESS_POLICIES_CONFIG, Type.STRING, "", Importance.MEDIUM,
           "File of egress policies (format: EgressPolicies). Empty: the built-in default and strict templates.")
+      .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
+          "Key ring file of trusted evidence signer public keys (key-id=base64 per line) that 'fabric audit' and "
+              + "'fabric replay' check bundle signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -271,6 +276,12 @@ public final class FabricConfig extends AbstractConfig {
   public Path egressCertificateKeyFile() {
     String f = getString(EGRESS_CERTIFICATE_KEY_CONFIG);
     return f.isBlank() ? workDir().resolve("keys").resolve("egress-certificate.key") : Path.of(f);
+  }
+
+  /** The key ring of trusted evidence signers that audits check bundle signatures against. */
+  public Path auditEvidenceKeysFile() {
+    String f = getString(AUDIT_EVIDENCE_KEYS_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("trusted-evidence-signers.keys") : Path.of(f);
   }
 
   /** The egress policies file, or null for the built-in ones. */

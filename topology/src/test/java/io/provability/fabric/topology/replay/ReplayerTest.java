@@ -1,0 +1,147 @@
+package io.provability.fabric.topology.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.stream.EvidenceBundler;
+import io.provability.fabric.processors.stream.PolicyStateKeys;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.topology.FabricTopology;
+import io.provability.fabric.topology.demo.SyntheticTraffic;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Replay without servers: decisions recorded by one decider are re-decided by a fresh one (as
+ * {@code fabric replay} builds it) under the same or a changed policy state.
+ */
+class ReplayerTest {
+  private static final Instant NOW = Instant.parse("2026-12-01T09:00:00Z");
+
+  private final Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer", new byte[32]);
+  private final FabricTopology.Settings settings = new FabricTopology.Settings(
+      new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1),
+      new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 512 * 1024, Duration.ofSeconds(1)));
+  private final FabricTopology.Keys keys = new FabricTopology.Keys(
+      KeyRing.empty().with(issuer.keyId(), issuer.publicKey()), Ed25519.SigningKey.generate("ev", new SecureRandom()));
+
+  private final Map<String, PlanRequest> requests = new HashMap<>();
+  private final List<Decision> recorded = new ArrayList<>();
+  private PolicySnapshot policy;
+
+  @BeforeEach
+  void record() {
+    SyntheticTraffic traffic = new SyntheticTraffic("r-", issuer, 3, 30, NOW, 5L);
+    List<PlanRequest> plans = new ArrayList<>();
+    for (int i = 0; i < 1_500; i++) {
+      plans.add(traffic.next().request());
+    }
+    Map<String, byte[]> state = new HashMap<>();
+    traffic.revocations().forEach((id, r) -> state.put(PolicyStateKeys.revocation(id), EventCodec.standard().encode(r)));
+    policy = new PolicySnapshot(state, "test");
+    RequestDecider live = FabricTopology.decider(settings, keys);
+    for (int i = 0; i < plans.size(); i++) {
+      PlanRequest p = plans.get(i);
+      requests.put(p.getRequestId(), p);
+      // decision times spread over 20 minutes: some plans and tokens expire on the way
+      recorded.add(live.decide(p, policy.view(), s -> PrivacySpend.ZERO, NOW.plusSeconds(i)).decision());
+    }
+  }
+
+  private ReplayReport replay(PolicySnapshot under, List<ReplayedDecision> out) {
+    return new Replayer(FabricTopology.decider(settings, keys)).replay(NOW, NOW.plusSeconds(3600), recorded,
+        id -> requests.containsKey(id) ? new Replayer.Found(requests.get(id), "kafka") : null, under.view(),
+        under.description(), out::add);
+  }
+
+  @Test
+  void theSamePolicyStateGivesTheSameDecisions() {
+    List<ReplayedDecision> out = new ArrayList<>();
+    ReplayReport r = replay(policy, out);
+    assertThat(r.replayed()).isEqualTo(1_500);
+    assertThat(r.different()).isZero();
+    assertThat(r.byReason()).isEmpty();
+    assertThat(out).allMatch(ReplayedDecision::same);
+    assertThat(recorded).extracting(Decision::getVerdict).contains(Verdict.ALLOW, Verdict.DENY);
+  }
+
+  @Test
+  void oneRevokedTokenChangesExactlyTheDecisionsMadeWithIt(@TempDir Path dir) throws IOException {
+    String token = recorded.stream().filter(d -> d.getVerdict() == Verdict.ALLOW).findFirst().orElseThrow().getTokenId();
+    Set<String> expected = new TreeSet<>();
+    recorded.stream().filter(d -> token.equals(d.getTokenId())).forEach(d -> expected.add(d.getDecisionId()));
+    Path file = dir.resolve("policy.json");
+    Files.writeString(file, "{\"revocations\": [{\"token_id\": \"" + token + "\", \"tenant\": \"t\"}]}");
+    List<ReplayedDecision> out = new ArrayList<>();
+    ReplayReport r = replay(PolicySnapshot.fromFile(file, policy), out);
+    Set<String> differing = new TreeSet<>();
+    out.stream().filter(d -> !d.same()).forEach(d -> differing.add(d.recorded().getDecisionId()));
+    assertThat(differing).isEqualTo(expected);
+    assertThat(r.byReason()).containsEntry("+TOKEN_REVOKED", (long) expected.size());
+  }
+
+  @Test
+  void aNarrowerGrantDeniesTheStepsItNoLongerCovers(@TempDir Path dir) throws IOException {
+    Decision allowed = recorded.stream().filter(d -> d.getVerdict() == Verdict.ALLOW
+        && d.getMatchedCapabilities().contains("send_email")).findFirst().orElseThrow();
+    Path file = dir.resolve("grant.json");
+    Files.writeString(file, "{\"grants\": [{\"tenant\": \"" + allowed.getTenant() + "\", \"subject_id\": \""
+        + allowed.getSubjectId() + "\", \"capabilities\": [{\"name\": \"read_docs\", \"effect\": \"READ\", "
+        + "\"resources\": [\"" + allowed.getTenant() + "/docs/**\"]}]}]}");
+    List<ReplayedDecision> out = new ArrayList<>();
+    ReplayReport r = replay(PolicySnapshot.fromFile(file, policy), out);
+    assertThat(r.different()).isPositive();
+    assertThat(r.byReason()).containsKey("+CAP_MISS");
+    Set<String> differing = new TreeSet<>();
+    out.stream().filter(d -> !d.same()).forEach(d -> {
+      assertThat(d.recorded().getSubjectId()).isEqualTo(allowed.getSubjectId());
+      assertThat(d.recorded().getTenant()).isEqualTo(allowed.getTenant());
+      differing.add(d.recorded().getDecisionId());
+    });
+    recorded.stream().filter(d -> d.getSubjectId().equals(allowed.getSubjectId())
+            && d.getTenant().equals(allowed.getTenant()) && d.getMatchedCapabilities().contains("send_email"))
+        .forEach(d -> assertThat(differing).contains(d.getDecisionId()));
+  }
+
+  @Test
+  void aRequestThatDoesNotHashToTheRecordIsNotReplayed() {
+    Decision first = recorded.get(0);
+    PlanRequest changed = PlanRequest.newBuilder(requests.get(first.getRequestId())).setPlanId("other").build();
+    requests.put(first.getRequestId(), changed);
+    requests.remove(recorded.get(1).getRequestId());
+    ReplayReport r = replay(policy, new ArrayList<>());
+    assertThat(r.unavailable()).isEqualTo(2);
+    assertThat(r.replayed()).isEqualTo(1_498);
+    assertThat(r.examples()).anyMatch(e -> e.startsWith(first.getDecisionId() + ": input differs"));
+  }
+
+  @Test
+  void policyFilesAreCheckedField(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, "{\"revoke\": []}");
+    assertThatThrownBy(() -> PolicySnapshot.fromFile(file, policy)).isInstanceOf(IOException.class)
+        .hasMessageContaining("unknown field 'revoke'");
+    Files.writeString(file, "{\"policy_version\": 9}");
+    assertThat(PolicySnapshot.fromFile(file, PolicySnapshot.empty()).view().policyVersion()).isEqualTo(9L);
+  }
+}

@@ -21,7 +21,6 @@ import io.provability.fabric.topology.runtime.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -209,10 +208,12 @@ class AuditEndToEndIT {
         + REQUESTS + ", from bundles 0), unavailable 0").contains("same " + REQUESTS + ", different 0");
     assertThat(Files.readAllLines(out)).hasSize(REQUESTS).allMatch(l -> l.contains("\"same\":true"));
 
+    // requests from the archived bundles, under the policy state rebuilt for a version (0: none was published)
     Cli bundles = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
-        "--source", "bundles", "--out", work.resolve("replay-bundles.jsonl").toString());
+        "--source", "bundles", "--policy", "0", "--out", work.resolve("replay-bundles.jsonl").toString());
     assertThat(bundles.code()).as(bundles.out()).isZero();
-    assertThat(bundles.out()).contains("(requests from Kafka 0, from bundles " + REQUESTS + ")")
+    assertThat(bundles.out()).contains("while policy version 0 was in force")
+        .contains("(requests from Kafka 0, from bundles " + REQUESTS + ")")
         .contains("same " + REQUESTS + ", different 0");
 
     assertThat(groupOffsets(ns + "runtime")).isEqualTo(appOffsets);
@@ -451,9 +452,5 @@ class AuditEndToEndIT {
       s.setString(1, id);
       assertThat(s.executeUpdate()).isEqualTo(1);
     }
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

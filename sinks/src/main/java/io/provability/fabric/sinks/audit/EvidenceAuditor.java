@@ -21,7 +21,6 @@ import io.provability.fabric.sinks.evidence.BundleVerifier;
 import io.provability.fabric.sinks.evidence.StoredBundle;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -38,6 +37,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -51,7 +54,8 @@ import org.apache.avro.specific.SpecificRecord;
  * mismatch listing the decisions it leaves without evidence, not one mismatch per decision; the leaves
  * of a failed bundle are never used as evidence. The algorithm is described in {@code docs/audit.md}.
  *
- * <p>Not thread-safe (one audit at a time per instance); holds no state between calls.
+ * <p>Objects are read and checked {@code parallelism} at a time; everything else runs on the caller's
+ * thread. Holds no state between calls.
  */
 public final class EvidenceAuditor {
 
@@ -60,17 +64,73 @@ public final class EvidenceAuditor {
     private static final Set<Mismatch.Code> INDEX_ONLY =
             EnumSet.of(Mismatch.Code.BUNDLE_NOT_INDEXED, Mismatch.Code.INDEX_MISMATCH);
 
+    /** Objects read and checked at once by default. */
+    public static final int DEFAULT_PARALLELISM = 8;
+
     private final AuditSource source;
     private final SignatureCheck signatures;
-    private final EventCodec codec = EventCodec.standard();
+    private final int parallelism;
+    private final EventCodec codec = EventCodec.standard();  // thread-safe
 
     /**
      * @param source     decision rows, the evidence index and the stored objects
      * @param signatures the trusted evidence key ring
      */
     public EvidenceAuditor(AuditSource source, SignatureCheck signatures) {
+        this(source, signatures, DEFAULT_PARALLELISM);
+    }
+
+    /**
+     * @param source      decision rows, the evidence index and the stored objects (must be thread-safe when
+     *                    {@code parallelism > 1})
+     * @param signatures  the trusted evidence key ring (thread-safe)
+     * @param parallelism objects read and checked at once: S3 answers one GET per round trip, so a few in
+     *                    flight keep the audit from waiting on the network
+     */
+    public EvidenceAuditor(AuditSource source, SignatureCheck signatures, int parallelism) {
         this.source = Objects.requireNonNull(source, "source");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+        }
+        this.parallelism = parallelism;
+    }
+
+    /** Reads and checks objects, {@link #parallelism} at a time; each check is independent of the others. */
+    private Map<String, BundleCheck> checkAll(Collection<String> keys, Map<String, BundleRecord> index) {
+        Map<String, BundleCheck> out = new TreeMap<>();
+        if (keys.isEmpty()) {
+            return out;
+        }
+        if (parallelism == 1 || keys.size() == 1) {
+            keys.forEach(k -> out.put(k, check(k, source.readBundle(k), index)));
+            return out;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, keys.size()), r -> {
+            Thread t = new Thread(r, "evidence-audit");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, Future<BundleCheck>> futures = new LinkedHashMap<>();
+            for (String k : keys) {
+                futures.put(k, pool.submit(() -> check(k, source.readBundle(k), index)));
+            }
+            for (Map.Entry<String, Future<BundleCheck>> f : futures.entrySet()) {
+                out.put(f.getKey(), f.getValue().get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("audit interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("checking a bundle failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** A DECISION leaf of a bundle that passed every check. */
@@ -83,6 +143,8 @@ public final class EvidenceAuditor {
         final StoredBundle bundle;
         final Set<Mismatch.Code> codes = EnumSet.noneOf(Mismatch.Code.class);
         final List<String> problems = new ArrayList<>();
+        /** DECISION leaves decoded while checking, by leaf index (decoded once, used again for the rows). */
+        final Map<Integer, Decision> decisions = new HashMap<>();
         boolean signatureValid;
 
         BundleCheck(String key, StoredBundle bundle) {
@@ -160,18 +222,12 @@ public final class EvidenceAuditor {
         // objects in the bucket that the index does not know: listed by day, read only when unindexed
         Set<String> unindexed = scope.kind() == AuditScope.Kind.BUNDLE ? Set.of() : unindexedKeys(scope, rows, index);
 
-        Map<String, BundleCheck> checks = new TreeMap<>();
-        Map<String, BundleRecord> indexByKeyRoot = index;
-        for (String key : keys) {
-            checks.put(key, check(key, source.readBundle(key), indexByKeyRoot));
-        }
-        for (String key : unindexed) {
-            Optional<byte[]> bytes = source.readBundle(key);
-            BundleCheck c = check(key, bytes, indexByKeyRoot);
+        Map<String, BundleCheck> checks = new TreeMap<>(checkAll(keys, index));
+        checkAll(unindexed, index).forEach((key, c) -> {
             if (c.bundle == null || inScope(scope, c.bundle)) {
                 checks.put(key, c);
             }
-        }
+        });
 
         // the DECISION leaves of the bundles that passed
         Map<String, List<DecisionLeaf>> leaves = new HashMap<>();
@@ -190,9 +246,10 @@ public final class EvidenceAuditor {
             }
             leafCount += c.bundle.leaves().size();
             for (StoredBundle.Leaf l : c.bundle.leaves()) {
-                if (l.kind() == LeafKind.DECISION) {
-                    leaves.computeIfAbsent(l.decisionId(), id -> new ArrayList<>(1)).add(new DecisionLeaf(c.key,
-                            l.index(), l.body(), codec.decode(l.body(), Decision.class), c.bundle.sessionId()));
+                Decision d = c.decisions.get(l.index());
+                if (l.kind() == LeafKind.DECISION && d != null) {
+                    leaves.computeIfAbsent(l.decisionId(), id -> new ArrayList<>(1))
+                            .add(new DecisionLeaf(c.key, l.index(), l.body(), d, c.bundle.sessionId()));
                 }
             }
         }
@@ -509,6 +566,7 @@ public final class EvidenceAuditor {
                                     + ", tenant " + b.tenant());
                         }
                         decisions.putIfAbsent(l.decisionId(), d);
+                        c.decisions.put(l.index(), d);
                     }
                     case RECEIPT, CERTIFICATE -> { }
                     default -> c.fail(Mismatch.Code.LEAF_INVALID, where + ": unknown leaf kind");
@@ -695,10 +753,5 @@ public final class EvidenceAuditor {
         for (BundleRecord r : found) {
             index.putIfAbsent(Hex.encode(r.root()), r);
         }
-    }
-
-    /** @return the start of the scope's first day, for callers listing by day */
-    static Instant dayStart(LocalDate day) {
-        return day.atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 }

@@ -1,6 +1,5 @@
 package io.provability.fabric.sinks.audit;
 
-import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.BundleRecord;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.DecisionEvidence;
@@ -208,10 +207,5 @@ public final class StoreAuditSource implements AuditSource {
         } finally {
             array.free();
         }
-    }
-
-    /** @return the hex form used for root parameters */
-    static String hex(byte[] root) {
-        return Hex.encode(root);
     }
 }

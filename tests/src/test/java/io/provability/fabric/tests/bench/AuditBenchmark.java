@@ -67,6 +67,7 @@ import java.util.Set;
  *
  * <pre>
  * java -cp … io.provability.fabric.tests.bench.AuditBenchmark [decisions=1000000] [sessions=5000] [bundles=10000]
+ *     [stack [bundles on the stack=2000]]
  * </pre>
  */
 public final class AuditBenchmark {
@@ -168,7 +169,80 @@ public final class AuditBenchmark {
                 replayRate, replayRate / rawRate, replayed / (replayCpu / 1e9), replayed, replayNanos / 1e9,
                 replayCpu / 1e9, differences);
 
-        benchVerify(keepRequests, keepDecisions, evidenceKey, codec);
+        InMemory store = benchVerify(keepRequests, keepDecisions, evidenceKey, codec);
+        if (args.length > 3 && args[3].equals("stack")) {
+            benchVerifyOnStack(store, evidenceKey, args.length > 4 ? Integer.parseInt(args[4]) : 2_000);
+        }
+    }
+
+    /**
+     * The same audit against real servers: the first {@code count} bundles and their rows stored in S3Proxy
+     * and PostgreSQL of an embedded stack (as the sinks store them), then audited through
+     * {@link StoreAuditSource}; raw component: the same objects fetched with one GET each, nothing else.
+     */
+    private static void benchVerifyOnStack(InMemory memory, Ed25519.SigningKey key, int count) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("audit-bench-stack-");
+        try (io.provability.fabric.topology.embedded.EmbeddedStack stack =
+                     io.provability.fabric.topology.embedded.EmbeddedStack.start(dir)) {
+            var ep = stack.endpoints();
+            java.time.Clock day = java.time.Clock.fixed(Instant.parse("2026-12-01T12:00:00Z"), ZoneOffset.UTC);
+            try (var log = io.provability.fabric.sinks.decisionlog.DecisionLog.open(
+                    io.provability.fabric.sinks.decisionlog.DecisionLogConfig.builder().jdbcUrl(ep.jdbcUrl())
+                            .user(ep.jdbcUser()).password(ep.jdbcPassword()).maintenanceInterval(Duration.ZERO)
+                            .build(), day);
+                 var s3 = io.provability.fabric.sinks.evidence.EvidenceStore.open(
+                         io.provability.fabric.sinks.evidence.EvidenceStoreConfig.builder().endpoint(ep.s3Endpoint())
+                                 .region(ep.s3Region()).bucket("audit-bench").accessKey(ep.s3AccessKey())
+                                 .secretKey(ep.s3SecretKey()).pathStyle(true).build())) {
+                List<io.provability.fabric.sinks.decisionlog.DecisionLogWriter.EncodedDecision> rows = new ArrayList<>();
+                List<io.provability.fabric.sinks.decisionlog.BundleIndexEntry> entries = new ArrayList<>();
+                EventCodec codec = EventCodec.standard();
+                int n = 0;
+                long t0 = System.nanoTime();
+                for (Map.Entry<String, EvidenceBundle> e : memory.bundles.entrySet()) {
+                    if (n++ == count) {
+                        break;
+                    }
+                    var put = s3.put(e.getValue());
+                    entries.add(io.provability.fabric.sinks.decisionlog.BundleIndexEntry.of(e.getValue(), put.key()));
+                    for (EvidenceLeaf l : e.getValue().getLeaves()) {
+                        if (l.getKind() == LeafKind.DECISION) {
+                            byte[] body = new byte[l.getBody().remaining()];
+                            l.getBody().duplicate().get(body);
+                            rows.add(new io.provability.fabric.sinks.decisionlog.DecisionLogWriter.EncodedDecision(
+                                    codec.decode(body, Decision.class), body));
+                        }
+                    }
+                }
+                log.writer().writeEncoded(rows);
+                log.evidenceIndex().record(entries);
+                System.out.printf("on the embedded stack (S3Proxy + PostgreSQL in this JVM): stored %,d bundles and %,d"
+                        + " rows in %.1f s%n", entries.size(), rows.size(), (System.nanoTime() - t0) / 1e9);
+                var check = AuditConnections.signatureCheck(KeyRing.empty().with(key.keyId(), key.publicKey()));
+                var source = new io.provability.fabric.sinks.audit.StoreAuditSource(log.dataSource(), s3);
+                AuditScope all = AuditScope.timeRange(Instant.parse("2026-12-01T00:00:00Z"),
+                        Instant.parse("2026-12-02T00:00:00Z"));
+                new EvidenceAuditor(source, check).verify(AuditScope.bundle(entries.get(0).objectKey()));
+                for (int parallelism : new int[] {1, EvidenceAuditor.DEFAULT_PARALLELISM}) {
+                    long t1 = System.nanoTime();
+                    AuditReport r = new EvidenceAuditor(source, check, parallelism).verify(all);
+                    double sec = (System.nanoTime() - t1) / 1e9;
+                    System.out.printf("audit verify, %d object(s) in flight: %,d bundles, %,d rows, %d mismatches in"
+                                    + " %.1f s = %,.0f bundles/s, %,.0f rows/s%n", parallelism, r.bundlesRead(),
+                            r.rowsChecked(), r.mismatches().size(), sec, r.bundlesRead() / sec, r.rowsChecked() / sec);
+                }
+                long t2 = System.nanoTime();
+                for (var e : entries) {
+                    s3.readRaw(e.objectKey());
+                }
+                double getSec = (System.nanoTime() - t2) / 1e9;
+                System.out.printf("S3 GET alone, one at a time: %,.0f objects/s%n", entries.size() / getSec);
+            }
+        } finally {
+            try (var paths = java.nio.file.Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static PolicySnapshot policyOf(SyntheticTraffic traffic, EventCodec codec) {
@@ -179,7 +253,7 @@ public final class AuditBenchmark {
     }
 
     /** Bundles of 16 decisions (32 leaves) from the recorded bytes, audited from memory. */
-    private static void benchVerify(List<byte[]> requests, List<byte[]> decisions, Ed25519.SigningKey key,
+    private static InMemory benchVerify(List<byte[]> requests, List<byte[]> decisions, Ed25519.SigningKey key,
                                     EventCodec codec) {
         InMemory store = new InMemory();
         int perBundle = 16;
@@ -196,7 +270,7 @@ public final class AuditBenchmark {
             }
         }
         var check = AuditConnections.signatureCheck(KeyRing.empty().with(key.keyId(), key.publicKey()));
-        EvidenceAuditor auditor = new EvidenceAuditor(store, check);
+        EvidenceAuditor auditor = new EvidenceAuditor(store, check, 1);
         // warm-up on the first second of windows, then the measured run over everything
         auditor.verify(AuditScope.timeRange(Instant.parse("2026-12-01T09:00:00Z"),
                 Instant.parse("2026-12-01T09:00:01Z")));
@@ -208,6 +282,10 @@ public final class AuditBenchmark {
         double auditSeconds = (System.nanoTime() - t0) / 1e9;
         double auditCpu = (cpu.getCurrentThreadCpuTime() - c0) / 1e9;
 
+        long tp = System.nanoTime();
+        AuditReport parallel = new EvidenceAuditor(store, check).verify(AuditScope.timeRange(
+                Instant.parse("2026-12-01T00:00:00Z"), Instant.parse("2026-12-02T00:00:00Z")));
+        double parallelSeconds = (System.nanoTime() - tp) / 1e9;
         long t1 = System.nanoTime();
         for (Map.Entry<String, byte[]> o : store.objects.entrySet()) {
             if (!BundleVerifier.verify(o.getKey(), o.getValue()).ok()) {
@@ -226,12 +304,15 @@ public final class AuditBenchmark {
         int n = store.objects.size();
         System.out.printf("bundles: %,d objects of up to %d decisions (%d leaves), %,d rows; mismatches %d%n", n,
                 perBundle, 2 * perBundle, r.rowsChecked(), r.mismatches().size());
-        System.out.printf("audit verify (objects, signatures, leaf decoding, index, rows) %,10.0f bundles/s"
+        System.out.printf("audit verify, one thread (objects, signatures, leaf decoding, index, rows) %,10.0f bundles/s"
                 + " = %,.0f decision rows/s wall; %,.0f bundles per CPU-second%n", n / auditSeconds,
                 r.rowsChecked() / auditSeconds, n / auditCpu);
+        System.out.printf("audit verify, %d objects in flight %,10.0f bundles/s wall (%d mismatches)%n",
+                EvidenceAuditor.DEFAULT_PARALLELISM, n / parallelSeconds, parallel.mismatches().size());
         System.out.printf("BundleVerifier alone (format, LZ4, hashes, root, canonical form) %,8.0f bundles/s"
                 + "  -> audit = %.2f x this%n", n / rawSeconds, (n / auditSeconds) / (n / rawSeconds));
         System.out.printf("Ed25519 verify alone %,10.0f signatures/s%n", n / sigSeconds);
+        return store;
     }
 
     /** What the sinks would hold, in memory. */
@@ -243,6 +324,7 @@ public final class AuditBenchmark {
         final Map<String, LoggedDecision> rows = new LinkedHashMap<>();
         final Map<String, BundleRecord> index = new LinkedHashMap<>();
         final Map<String, DecisionEvidence> pointers = new HashMap<>();
+        final Map<String, EvidenceBundle> bundles = new LinkedHashMap<>();
 
         void add(List<Integer> idx, List<byte[]> requests, List<byte[]> decisions, Ed25519.SigningKey key,
                  EventCodec codec, int seq) {
@@ -270,6 +352,7 @@ public final class AuditBenchmark {
                     .setSignature(ByteBuffer.wrap(signature)).build();
             String objectKey = BundleKeys.keyFor(start, first.getTenant(), root);
             objects.put(objectKey, EvidenceObjectFormat.encode(bundle, 1024).bytes());
+            bundles.put(objectKey, bundle);
             statements.put(objectKey, statement);
             signatures.put(objectKey, signature);
             index.put(Hex.encode(root), new BundleRecord(root, objectKey, first.getSessionId(), first.getTenant(),

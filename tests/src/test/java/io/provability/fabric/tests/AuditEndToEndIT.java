@@ -166,6 +166,11 @@ class AuditEndToEndIT {
     assertThat(all.out()).contains("decision rows checked " + REQUESTS + ", equal to their evidence leaf " + REQUESTS)
         .contains("RESULT: OK");
 
+    Cli noRing = cli("audit", "verify", "--config", config.toString(), "--session", "x", "--evidence-keys",
+        work.resolve("missing.keys").toString());
+    assertThat(noRing.code()).as("not a finding: exit 2").isEqualTo(2);
+    assertThat(noRing.out()).contains("trusted evidence key ring").contains("does not exist");
+
     String session = sessionsWithBundles().keySet().iterator().next();
     Cli one = cli("audit", "verify", "--config", config.toString(), "--session", session);
     assertThat(one.code()).as(one.out()).isZero();

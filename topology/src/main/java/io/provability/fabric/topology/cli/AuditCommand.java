@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code fabric audit}: verify stored evidence against the decision log, prove one decision's inclusion,
  * check such a proof offline, and trust an evidence signing key. Exit codes: 0 verified, 1 mismatches
- * or an invalid proof (listed on standard output), 2 usage or connection errors.
+ * or an invalid proof (listed on standard output), 2 usage errors and failures that are not findings
+ * (no key ring, a server unreachable; one line on standard error).
  */
 @Command(name = "audit", description = "Verify evidence and decisions; inclusion proofs.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.CheckProof.class,
@@ -48,6 +49,13 @@ final class AuditCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Code 2 and a one-line message for a failure that is not a finding (no key ring, a server unreachable). */
+  static int failure(CommandLine cmd, Exception e) {
+    cmd.getErr().println("fabric " + cmd.getCommandName() + ": " + e.getMessage());
+    cmd.getErr().flush();
+    return 2;
   }
 
   /** The endpoints of the deployment audited; the embedded stack would start empty, so it is refused. */
@@ -96,7 +104,18 @@ final class AuditCommand implements Runnable {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+      try {
+        return verify();
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof CommandLine.ParameterException p) {
+          throw p;
+        }
+        return failure(spec.commandLine(), e);
+      }
+    }
+
+    private int verify() throws IOException {
       FabricConfig cfg = config.load(Map.of());
       AuditScope scope = target.session != null ? AuditScope.session(target.session)
           : target.bundle != null ? AuditScope.bundle(target.bundle)
@@ -132,7 +151,18 @@ final class AuditCommand implements Runnable {
     Path evidenceKeys;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+      try {
+        return prove();
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof CommandLine.ParameterException p) {
+          throw p;
+        }
+        return failure(spec.commandLine(), e);
+      }
+    }
+
+    private int prove() throws IOException {
       FabricConfig cfg = config.load(Map.of());
       SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
       try (AuditConnections c = AuditConnections.open(cfg, endpoints(cfg, spec.commandLine()))) {
@@ -169,7 +199,15 @@ final class AuditCommand implements Runnable {
     Path evidenceKeys;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
+      try {
+        return checkProof();
+      } catch (IOException | RuntimeException e) {
+        return failure(spec.commandLine(), e);
+      }
+    }
+
+    private int checkProof() throws IOException {
       FabricConfig cfg = config.load(Map.of());
       SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
       PrintWriter w = spec.commandLine().getOut();

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code fabric replay}: re-decides the recorded requests of a time range with their recorded decision
  * times under the current, a past or a hypothetical policy, and reports the differences. Writes only its
- * own JSON-lines file. Exit 0 when every decision was replayed with the same outcome, 1 otherwise.
+ * own JSON-lines file. Exit 0 when every decision was replayed with the same outcome, 1 otherwise, 2 when
+ * the replay could not run.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Re-decide historic requests with their recorded decision times and report differences from the "
@@ -71,7 +72,18 @@ final class ReplayCommand implements Callable<Integer> {
   Path evidenceKeys;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
+    try {
+      return replay();
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof CommandLine.ParameterException p) {
+        throw p;
+      }
+      return AuditCommand.failure(spec.commandLine(), e);
+    }
+  }
+
+  private int replay() throws IOException {
     FabricConfig cfg = config.load(Map.of());
     if (!from.isBefore(to)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--from must be before --to");

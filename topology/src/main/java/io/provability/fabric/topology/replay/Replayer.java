@@ -88,7 +88,12 @@ public final class Replayer {
                 output.accept(new ReplayedDecision(rec, null, "unavailable", List.of("request not found")));
                 continue;
             }
-            byte[] hash = CanonicalEncoding.sha256(found.request());
+            RequestDecider.Decided outcome = decider.decide(found.request(), policy,
+                    session -> spend.getOrDefault(session, PrivacySpend.ZERO), rec.getDecidedAt());
+            Decision again = outcome.decision();
+            // the decider hashes the canonical request anyway: a request that is not the recorded input is
+            // set aside, not counted as a difference (and its spend is not kept)
+            byte[] hash = bytes(again.getRequestHash());
             if (!Arrays.equals(hash, bytes(rec.getRequestHash()))) {
                 unavailable++;
                 String why = "the " + found.source() + " request " + rec.getRequestId() + " hashes to " + Hex.encode(hash)
@@ -100,12 +105,9 @@ public final class Replayer {
                 continue;
             }
             sources.merge(found.source(), 1L, Long::sum);
-            RequestDecider.Decided outcome = decider.decide(found.request(), policy,
-                    session -> spend.getOrDefault(session, PrivacySpend.ZERO), rec.getDecidedAt());
             if (outcome.sessionSpend() != null) {
-                spend.put(outcome.decision().getSessionId(), outcome.sessionSpend());
+                spend.put(again.getSessionId(), outcome.sessionSpend());
             }
-            Decision again = outcome.decision();
             replayed++;
             List<String> diffs = differences(rec, again);
             if (diffs.isEmpty()) {

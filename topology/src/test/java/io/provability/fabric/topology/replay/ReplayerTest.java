@@ -3,12 +3,18 @@ package io.provability.fabric.topology.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.provability.fabric.events.Capability;
+import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.events.EgressRequest;
+import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
@@ -16,6 +22,7 @@ import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.demo.SyntheticTraffic;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -27,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,5 +151,54 @@ class ReplayerTest {
         .hasMessageContaining("unknown field 'revoke'");
     Files.writeString(file, "{\"policy_version\": 9}");
     assertThat(PolicySnapshot.fromFile(file, PolicySnapshot.empty()).view().policyVersion()).isEqualTo(9L);
+  }
+
+  @Test
+  void retrievalsWithTheirPrivacySpendAndEgressChecksReplayTheSame() {
+    Ed25519.SigningKey gateway = Ed25519.SigningKey.fromSeed("gateway", new byte[] {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+        30, 31, 32});
+    Ed25519.SigningKey certificates = Ed25519.SigningKey.fromSeed("certificates", new byte[32]);
+    FabricTopology.Keys all = new FabricTopology.Keys(keys.trustedIssuers(), keys.evidenceSigner(),
+        KeyRing.empty().with(gateway.keyId(), gateway.publicKey()), gateway, certificates);
+    CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder().setTokenId("tok-r").setTenant("t")
+        .setSubjectId("agent").setCapabilities(List.of(
+            Capability.newBuilder().setName("retrieve").setEffect(EffectKind.READ).setResources(List.of("t/*")).build(),
+            Capability.newBuilder().setName("read_pii").setEffect(EffectKind.READ).setResources(List.of("t/*")).build()))
+        .setIssuedAt(NOW.minusSeconds(60)).setNotBefore(NOW.minusSeconds(60)).setExpiresAt(NOW.plusSeconds(3600))
+        .setIssuer("test").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build(), issuer);
+    List<SpecificRecord> inputs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      inputs.add(RetrievalRequest.newBuilder().setRequestId("ret-" + i).setSessionId("s").setRequestedAt(NOW)
+          .setTenant("t").setSubjectId("agent").setToken(token).setQuery("q" + i).setRequestedLabels(List.of("pii"))
+          .setIndexShard("shard").setDpEpsilon(0.3).setDpDelta(0.0).build());
+      inputs.add(EgressRequest.newBuilder().setRequestId("egr-" + i).setSessionId("s").setRequestedAt(NOW)
+          .setTenant("t").setSubjectId("agent").setText("write to jane.doe" + i + "@example.com today")
+          .setPolicyId(null).build());
+    }
+    // recorded as the topology records them: the session's spend carried from one retrieval to the next
+    RequestDecider live = FabricTopology.decider(settings, all);
+    Map<String, PrivacySpend> spend = new HashMap<>();
+    Map<String, SpecificRecord> byId = new HashMap<>();
+    List<Decision> decided = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      RequestDecider.Decided d = live.decide(inputs.get(i), policy.view(),
+          session -> spend.getOrDefault(session, PrivacySpend.ZERO), NOW.plusSeconds(i));
+      if (d.sessionSpend() != null) {
+        spend.put(d.decision().getSessionId(), d.sessionSpend());
+      }
+      decided.add(d.decision());
+      byId.put(d.decision().getRequestId(), inputs.get(i));
+    }
+    assertThat(decided).extracting(d -> d.getVerdict().name())
+        .contains("ALLOW", "REDACT").anyMatch(v -> v.equals("DENY"));
+    assertThat(decided).filteredOn(d -> d.getCertificate() != null).hasSize(6);
+
+    List<ReplayedDecision> out = new ArrayList<>();
+    ReplayReport r = new Replayer(FabricTopology.decider(settings, all)).replay(NOW, NOW.plusSeconds(60), decided,
+        id -> new Replayer.Found(byId.get(id), "kafka"), policy.view(), "test", out::add);
+    assertThat(r.replayed()).isEqualTo(12);
+    assertThat(r.different()).as("%s", r.examples()).isZero();
+    assertThat(out).filteredOn(d -> d.recorded().getReceipt() != null).hasSize(3);
   }
 }

@@ -125,15 +125,35 @@ public final class ReplayRunner {
                         + e.getMessage() + "); run 'fabric audit verify' on the range first", e);
             }
         }
+        // earlier retrievals of the range's sessions rebuild their privacy spend before the range is replayed
+        List<Decision> warmUp = new ArrayList<>();
+        Set<String> retrievalSessions = new java.util.TreeSet<>();
+        recorded.stream().filter(d -> d.getKind() == io.provability.fabric.events.RequestKind.RETRIEVAL)
+                .forEach(d -> retrievalSessions.add(d.getSessionId()));
+        for (String session : retrievalSessions) {
+            for (LoggedDecision row : audit.decisionsOfSession(session)) {
+                if (row.kind().equals("RETRIEVAL") && row.decidedAt().isBefore(o.from())) {
+                    try {
+                        warmUp.add(codec.decode(row.event(), Decision.class));
+                    } catch (EventDecodeException e) {
+                        LOG.warn("decision_log row {} holds an undecodable event; not used to rebuild session {}",
+                                row.decisionId(), session);
+                    }
+                }
+            }
+        }
         Map<String, Replayer.Found> requests = new HashMap<>();
         Set<String> wanted = new HashSet<>();
         recorded.forEach(d -> wanted.add(d.getRequestId()));
+        warmUp.forEach(d -> wanted.add(d.getRequestId()));
+        List<Decision> all = new ArrayList<>(recorded);
+        all.addAll(warmUp);
         if (o.source() != Source.BUNDLES && !wanted.isEmpty()) {
-            fromKafka(o, wanted, recorded, requests);
+            fromKafka(o, wanted, all, requests);
         }
         if (o.source() != Source.KAFKA) {
             List<String> missing = new ArrayList<>();
-            for (Decision d : recorded) {
+            for (Decision d : all) {
                 if (!requests.containsKey(d.getRequestId())) {
                     missing.add(d.getDecisionId());
                 }
@@ -143,14 +163,14 @@ public final class ReplayRunner {
         Replayer replayer = new Replayer(decider);
         ReplayReport report;
         if (o.output() == null) {
-            report = replayer.replay(o.from(), o.to(), recorded, requests::get, o.policy().view(),
+            report = replayer.replay(o.from(), o.to(), warmUp, recorded, requests::get, o.policy().view(),
                     o.policy().description(), r -> { });
         } else {
             if (o.output().toAbsolutePath().getParent() != null) {
                 Files.createDirectories(o.output().toAbsolutePath().getParent());
             }
             try (BufferedWriter w = Files.newBufferedWriter(o.output(), StandardCharsets.UTF_8)) {
-                report = replayer.replay(o.from(), o.to(), recorded, requests::get, o.policy().view(),
+                report = replayer.replay(o.from(), o.to(), warmUp, recorded, requests::get, o.policy().view(),
                         o.policy().description(), r -> write(w, r));
             } catch (UncheckedIOException e) {
                 throw e.getCause();
@@ -158,7 +178,8 @@ public final class ReplayRunner {
         }
         return new ReplayReport(report.from(), report.to(), report.policy(), report.recorded(), report.replayed(),
                 report.same(), report.different(), report.unavailable(), report.fromKafka(), report.fromBundles(),
-                report.byReason(), report.examples(), o.output() == null ? null : o.output().toString(),
+                report.warmedUp(), report.warmUpMissing(), report.byReason(), report.examples(),
+                o.output() == null ? null : o.output().toString(),
                 Duration.ofNanos(System.nanoTime() - started));
     }
 

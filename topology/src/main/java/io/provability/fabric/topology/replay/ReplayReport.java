@@ -18,6 +18,8 @@ import java.util.Map;
  * @param unavailable    recorded decisions whose request could be found neither on Kafka nor in a bundle
  * @param fromKafka      requests read from the requests topic
  * @param fromBundles    requests read from archived bundles
+ * @param warmedUp       earlier retrievals of the range's sessions re-decided only to rebuild their privacy spend
+ * @param warmUpMissing  such retrievals whose request was not found (those sessions may start from a lower spend)
  * @param byReason       differences counted by what changed: verdict transitions ({@code verdict ALLOW->DENY}),
  *                       reason codes added ({@code +TOKEN_REVOKED}) or removed ({@code -CAP_MISS}), other fields
  * @param examples       the first differing decisions, one line each
@@ -25,8 +27,8 @@ import java.util.Map;
  * @param elapsed        wall time
  */
 public record ReplayReport(Instant from, Instant to, String policy, long recorded, long replayed, long same,
-                           long different, long unavailable, long fromKafka, long fromBundles,
-                           Map<String, Long> byReason, List<String> examples, String output, Duration elapsed) {
+                           long different, long unavailable, long fromKafka, long fromBundles, long warmedUp,
+                           long warmUpMissing, Map<String, Long> byReason, List<String> examples, String output, Duration elapsed) {
 
     /** Copies. */
     public ReplayReport {
@@ -41,6 +43,10 @@ public record ReplayReport(Instant from, Instant to, String policy, long recorde
         sb.append("  policy: ").append(policy).append('\n');
         sb.append(String.format("  recorded %d, replayed %d (requests from Kafka %d, from bundles %d), unavailable %d%n",
                 recorded, replayed, fromKafka, fromBundles, unavailable));
+        if (warmedUp + warmUpMissing > 0) {
+            sb.append(String.format("  earlier retrievals re-decided to rebuild session privacy spend %d (requests not"
+                    + " found %d)%n", warmedUp, warmUpMissing));
+        }
         sb.append(String.format("  same %d, different %d%n", same, different));
         sb.append(String.format("  %.2f s (%.0f decisions/s)%n", elapsed.toMillis() / 1000.0,
                 replayed / Math.max(1e-9, elapsed.toNanos() / 1e9)));

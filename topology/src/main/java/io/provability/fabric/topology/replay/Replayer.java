@@ -37,10 +37,10 @@ import org.apache.avro.specific.SpecificRecord;
  * signature over them. Not compared: {@code eval_micros} and {@code processing_micros}, which measure
  * how long the evaluation took.
  *
- * <p>Retrieval decisions depend on the session's privacy spend so far: replay rebuilds it from the
- * session's allowed retrievals in the replayed range, in decision order, starting from zero. A session
- * whose retrievals began before the range starts from a lower spend than it did live (see
- * {@code docs/audit.md}).
+ * <p>Retrieval decisions depend on the session's privacy spend so far: replay rebuilds it by
+ * re-deciding, before the range, the session's earlier retrievals it is given (warm-up), then the
+ * range's in decision order. A session whose earlier requests cannot be found starts from a lower
+ * spend than it did live; the report counts them (see {@code docs/audit.md}).
  */
 public final class Replayer {
     private static final int EXAMPLES = 20;
@@ -70,10 +70,45 @@ public final class Replayer {
      */
     public ReplayReport replay(Instant from, Instant to, List<Decision> recorded, Function<String, Found> requests,
                                PolicyView policy, String policyDescription, Consumer<ReplayedDecision> output) {
+        return replay(from, to, List.of(), recorded, requests, policy, policyDescription, output);
+    }
+
+    /**
+     * Replays, after re-deciding {@code warmUp} — the allowed retrievals of the replayed sessions decided
+     * before the range — only to rebuild each session's privacy spend as it stood when the range began
+     * (under the replay's policy). Warm-up decisions are neither compared nor written.
+     *
+     * @param warmUp decisions before the range whose requests rebuild session state, in any order
+     * @see #replay(Instant, Instant, List, Function, PolicyView, String, Consumer)
+     */
+    public ReplayReport replay(Instant from, Instant to, List<Decision> warmUp, List<Decision> recorded,
+                               Function<String, Found> requests, PolicyView policy, String policyDescription,
+                               Consumer<ReplayedDecision> output) {
         long started = System.nanoTime();
+        Map<String, PrivacySpend> spend = new HashMap<>();
+        long warmedUp = 0;
+        long warmUpMissing = 0;
+        List<Decision> earlier = new ArrayList<>(warmUp);
+        earlier.sort(Comparator.comparing(Decision::getDecidedAt).thenComparing(Decision::getDecisionId));
+        for (Decision rec : earlier) {
+            Found found = requests.apply(rec.getRequestId());
+            if (found == null) {
+                warmUpMissing++;
+                continue;
+            }
+            RequestDecider.Decided outcome = decider.decide(found.request(), policy,
+                    session -> spend.getOrDefault(session, PrivacySpend.ZERO), rec.getDecidedAt());
+            if (!Arrays.equals(bytes(outcome.decision().getRequestHash()), bytes(rec.getRequestHash()))) {
+                warmUpMissing++;
+                continue;
+            }
+            warmedUp++;
+            if (outcome.sessionSpend() != null) {
+                spend.put(outcome.decision().getSessionId(), outcome.sessionSpend());
+            }
+        }
         List<Decision> ordered = new ArrayList<>(recorded);
         ordered.sort(Comparator.comparing(Decision::getDecidedAt).thenComparing(Decision::getDecisionId));
-        Map<String, PrivacySpend> spend = new HashMap<>();
         Map<String, Long> byReason = new TreeMap<>();
         List<String> examples = new ArrayList<>();
         long replayed = 0;
@@ -122,7 +157,7 @@ public final class Replayer {
             output.accept(new ReplayedDecision(rec, again, found.source(), diffs));
         }
         return new ReplayReport(from, to, policyDescription, recorded.size(), replayed, same, different, unavailable,
-                sources.getOrDefault("kafka", 0L), sources.getOrDefault("bundle", 0L), byReason, examples, null,
+                sources.getOrDefault("kafka", 0L), sources.getOrDefault("bundle", 0L), warmedUp, warmUpMissing, byReason, examples, null,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 

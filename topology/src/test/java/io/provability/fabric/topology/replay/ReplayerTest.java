@@ -200,5 +200,20 @@ class ReplayerTest {
     assertThat(r.replayed()).isEqualTo(12);
     assertThat(r.different()).as("%s", r.examples()).isZero();
     assertThat(out).filteredOn(d -> d.recorded().getReceipt() != null).hasSize(3);
+
+    // a range starting after the session's first retrievals: only with them re-decided first (warm-up)
+    // does the budget run out where it did live
+    Instant from = NOW.plusSeconds(5);
+    List<Decision> range = decided.stream().filter(d -> !d.getDecidedAt().isBefore(from)).toList();
+    List<Decision> earlier = decided.stream().filter(d -> d.getDecidedAt().isBefore(from)
+        && d.getKind() == io.provability.fabric.events.RequestKind.RETRIEVAL).toList();
+    ReplayReport cold = new Replayer(FabricTopology.decider(settings, all)).replay(from, NOW.plusSeconds(60), range,
+        id -> new Replayer.Found(byId.get(id), "kafka"), policy.view(), "test", d -> { });
+    assertThat(cold.different()).isEqualTo(3);
+    assertThat(cold.byReason()).containsEntry("-BUDGET_EXHAUSTED", 3L);
+    ReplayReport warm = new Replayer(FabricTopology.decider(settings, all)).replay(from, NOW.plusSeconds(60), earlier,
+        range, id -> new Replayer.Found(byId.get(id), "kafka"), policy.view(), "test", d -> { });
+    assertThat(warm.warmedUp()).isEqualTo(3);
+    assertThat(warm.different()).as("%s", warm.examples()).isZero();
   }
 }

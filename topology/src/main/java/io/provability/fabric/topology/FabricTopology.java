@@ -106,6 +106,19 @@ public final class FabricTopology {
     }
   }
 
+  /**
+   * The deciders the topology uses, wired from its settings and keys; audit replay builds them here too,
+   * so a replay decides exactly as the live topology does.
+   */
+  public static RequestDecider decider(Settings settings, Keys keys) {
+    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
+    RetrievalGateway gateway = keys.receiptSigner() == null ? null
+        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
+    return new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
+        settings.kernelLimits(), tokenCache), gateway,
+        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+  }
+
   /** Builds the topology, observed by nobody. */
   public static Topology build(Settings settings, Keys keys) {
     return build(settings, keys, DecisionObserver.NONE);
@@ -116,12 +129,7 @@ public final class FabricTopology {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
-    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
-    RetrievalGateway gateway = keys.receiptSigner() == null ? null
-        : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
-    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), tokenCache), gateway,
-        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+    RequestDecider decider = decider(settings, keys);
     Topology topology = new Topology();
 
     topology.addGlobalStore(

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Provability Fabric streaming runtime: decides agent plans on Kafka Streams and keeps "
         + "tamper-evident evidence.",
     subcommands = {DemoCommand.class, RunCommand.class, TopologyCommand.class, TopicsCommand.class, LagCommand.class,
-        TokenCommand.class, TokenCommand.Keys.class})
+        TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

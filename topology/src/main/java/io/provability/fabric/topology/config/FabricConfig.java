@@ -89,6 +89,7 @@ public final class FabricConfig extends AbstractConfig {
   public static final String HTTP_MAX_TIMEOUT_CONFIG = "http.request.max.timeout.ms";
   public static final String HTTP_MAX_BODY_CONFIG = "http.max.body.bytes";
   public static final String LAG_INTERVAL_CONFIG = "metrics.lag.interval.ms";
+  public static final String AUDIT_EVIDENCE_KEYS_CONFIG = "audit.evidence.keys.file";
 
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
@@ -184,6 +185,9 @@ public final class FabricConfig extends AbstractConfig {
           "Largest request body the front door reads; a larger one is answered 413.")
       .define(LAG_INTERVAL_CONFIG, Type.LONG, 5_000L, Range.between(100, 3_600_000), Importance.LOW,
           "How often consumer lag (offsets and the age of the oldest unconsumed record) is sampled.")
+      .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
+          "Key ring file of trusted evidence signer public keys (key-id=base64 per line) that 'fabric audit' and "
+              + "'fabric replay' check bundle signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -297,6 +301,12 @@ public final class FabricConfig extends AbstractConfig {
   public Path egressCertificateKeyFile() {
     String f = getString(EGRESS_CERTIFICATE_KEY_CONFIG);
     return f.isBlank() ? workDir().resolve("keys").resolve("egress-certificate.key") : Path.of(f);
+  }
+
+  /** The key ring of trusted evidence signers that audits check bundle signatures against. */
+  public Path auditEvidenceKeysFile() {
+    String f = getString(AUDIT_EVIDENCE_KEYS_CONFIG);
+    return f.isBlank() ? workDir().resolve("keys").resolve("trusted-evidence-signers.keys") : Path.of(f);
   }
 
   /** The egress policies file, or null for the built-in ones. */

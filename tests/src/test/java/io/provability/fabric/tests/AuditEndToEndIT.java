@@ -1,0 +1,461 @@
+package io.provability.fabric.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.sinks.evidence.EvidenceObjectFormat;
+import io.provability.fabric.sinks.evidence.StoredBundle;
+import io.provability.fabric.topology.cli.FabricCli;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.demo.SyntheticTraffic;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.KeyFiles;
+import io.provability.fabric.topology.runtime.TopicSetup;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The audit tools against real servers: the pipeline decides and stores a few hundred plans, then
+ * {@code fabric audit} and {@code fabric replay} (run through the CLI, as an operator runs them) verify,
+ * prove and replay them; then six kinds of tampering, each on its own session, must each be reported
+ * precisely, and nothing else.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuditEndToEndIT {
+  private static final int REQUESTS = 600;
+  private static final Duration PATIENCE = Duration.ofMinutes(3);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static String ns;
+  private static StackEndpoints ep;
+  private static FabricConfig cfg;
+  private static Path work;
+  private static Path config;
+  private static Instant from;
+  private static Instant to;
+  private static String bucket;
+
+  @BeforeAll
+  static void decideAndStore() throws Exception {
+    ns = "au" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ep = TestEnvironment.endpoints();
+    work = Files.createTempDirectory("fabric-audit-it-");
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("it-issuer", new SecureRandom());
+    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
+    Files.createDirectories(trusted.getParent());
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Ed25519.SigningKey evidence = Ed25519.SigningKey.generate("it-evidence-1", new SecureRandom());
+    KeyFiles.write(work.resolve("keys").resolve("evidence.key"), evidence);
+    bucket = "fabric-" + ns + "evidence";
+
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
+    settings.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
+    for (String t : List.of("requests", "decisions", "evidence", "dead-letter", "policy-state")) {
+      settings.put("topic." + t.replace("-letter", ".letter").replace("-state", ".state"), ns + "fabric." + t);
+    }
+    settings.put(FabricConfig.S3_BUCKET_CONFIG, bucket);
+    settings.put(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks");
+    settings.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "1500");
+    settings.put(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "200");
+    cfg = FabricConfig.defaults(settings);
+
+    // what an operator's external-mode file for this deployment holds; the CLI reads it
+    Properties props = new Properties();
+    props.putAll(settings);
+    props.put(FabricConfig.MODE_CONFIG, "external");
+    props.put(FabricConfig.BOOTSTRAP_CONFIG, ep.bootstrapServers());
+    props.put(FabricConfig.JDBC_URL_CONFIG, ep.jdbcUrl());
+    props.put(FabricConfig.JDBC_USER_CONFIG, ep.jdbcUser());
+    props.put(FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword());
+    props.put(FabricConfig.S3_ENDPOINT_CONFIG, ep.s3Endpoint());
+    props.put(FabricConfig.S3_REGION_CONFIG, ep.s3Region());
+    props.put(FabricConfig.S3_ACCESS_KEY_CONFIG, ep.s3AccessKey());
+    props.put(FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey());
+    config = work.resolve("audit.properties");
+    try (var w = Files.newBufferedWriter(config)) {
+      props.store(w, "AuditEndToEndIT");
+    }
+    assertThat(cli("audit", "trust", "--key", work.resolve("keys/evidence.key").toString(), "--ring",
+        cfg.auditEvidenceKeysFile().toString()).code()).isZero();
+
+    SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 4, 40, Instant.now(), 777L);
+    List<PlanRequest> plans = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      plans.add(traffic.next().request());
+    }
+    try (Admin admin = admin()) {
+      TopicSetup.ensure(admin, cfg);
+    }
+    KafkaTraffic.publishRevocations(ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
+    from = Instant.now();
+    try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, true);
+         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+      KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
+      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250))
+          .until(() -> count("select count(*) from decision_log where session_id like ?") == REQUESTS
+              && count("select count(*) from decision_evidence e join decision_log d using (decision_id) "
+                  + "where d.session_id like ?") == REQUESTS);
+      assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
+    }
+    to = Instant.now().plusSeconds(1);
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    if (work != null) {
+      try (var paths = Files.walk(work)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void untouchedEvidenceVerifiesAndEveryProofChecksOffline() throws Exception {
+    Cli all = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
+    assertThat(all.code()).as(all.out()).isZero();
+    assertThat(all.out()).contains("decision rows checked " + REQUESTS + ", equal to their evidence leaf " + REQUESTS)
+        .contains("RESULT: OK");
+
+    Cli noRing = cli("audit", "verify", "--config", config.toString(), "--session", "x", "--evidence-keys",
+        work.resolve("missing.keys").toString());
+    assertThat(noRing.code()).as("not a finding: exit 2").isEqualTo(2);
+    assertThat(noRing.out()).contains("trusted evidence key ring").contains("does not exist");
+
+    String session = sessionsWithBundles().keySet().iterator().next();
+    Cli one = cli("audit", "verify", "--config", config.toString(), "--session", session);
+    assertThat(one.code()).as(one.out()).isZero();
+
+    String decision = decisionsOf(session).get(0);
+    Path proof = work.resolve("proof.json");
+    Cli prove = cli("audit", "prove", "--config", config.toString(), decision, "--out", proof.toString());
+    assertThat(prove.code()).as(prove.out()).isZero();
+    // offline: the check gets the key ring and the file, and no endpoint at all
+    Cli check = cli("audit", "check-proof", "--set", FabricConfig.AUDIT_EVIDENCE_KEYS_CONFIG + "="
+        + cfg.auditEvidenceKeysFile(), proof.toString());
+    assertThat(check.code()).as(check.out()).isZero();
+    assertThat(check.out()).startsWith("VALID: decision " + decision);
+
+    // one hash of the audit path changed (only there: the same hash can also be the request leaf's)
+    com.fasterxml.jackson.databind.node.ObjectNode doc =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(proof.toFile());
+    String path0 = doc.get("audit_path").get(0).asText();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) doc.get("audit_path"))
+        .set(0, (path0.charAt(0) == '0' ? "1" : "0") + path0.substring(1));
+    Files.writeString(proof, JSON.writeValueAsString(doc));
+    Cli bad = cli("audit", "check-proof", "--evidence-keys", cfg.auditEvidenceKeysFile().toString(), proof.toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.out()).startsWith("INVALID: 1 check(s) failed").contains("audit path does not prove the leaf");
+  }
+
+  @Test
+  @Order(2)
+  void replayUnderTheSamePolicyGivesNoDifferenceAndTouchesNothingLive() throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> appOffsets = groupOffsets(ns + "runtime");
+    Set<String> groups = groups();
+    Map<TopicPartition, Long> decisionsEnd = endOffsets(cfg.topicDecisions());
+    long rows = count("select count(*) from decision_log where session_id like ?");
+
+    Path out = work.resolve("replay-same.jsonl");
+    Cli kafka = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
+        "--out", out.toString());
+    assertThat(kafka.code()).as(kafka.out()).isZero();
+    assertThat(kafka.out()).contains("recorded " + REQUESTS + ", replayed " + REQUESTS + " (requests from Kafka "
+        + REQUESTS + ", from bundles 0), unavailable 0").contains("same " + REQUESTS + ", different 0");
+    assertThat(Files.readAllLines(out)).hasSize(REQUESTS).allMatch(l -> l.contains("\"same\":true"));
+
+    // requests from the archived bundles, under the policy state rebuilt for a version (0: none was published)
+    Cli bundles = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
+        "--source", "bundles", "--policy", "0", "--out", work.resolve("replay-bundles.jsonl").toString());
+    assertThat(bundles.code()).as(bundles.out()).isZero();
+    assertThat(bundles.out()).contains("while policy version 0 was in force")
+        .contains("(requests from Kafka 0, from bundles " + REQUESTS + ")")
+        .contains("same " + REQUESTS + ", different 0");
+
+    assertThat(groupOffsets(ns + "runtime")).isEqualTo(appOffsets);
+    assertThat(groups()).isEqualTo(groups);
+    assertThat(endOffsets(cfg.topicDecisions())).isEqualTo(decisionsEnd);
+    assertThat(count("select count(*) from decision_log where session_id like ?")).isEqualTo(rows);
+  }
+
+  @Test
+  @Order(3)
+  void replayWithOneRevokedTokenChangesExactlyTheDecisionsThatUsedIt() throws Exception {
+    // the session token used by most requests of the busiest session
+    Map<String, Set<String>> byToken = new HashMap<>();
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
+        "select token_id, decision_id from decision_log where session_id like ? and token_id like ?")) {
+      s.setString(1, ns + "%");
+      s.setString(2, "tok-" + ns + "session-%");
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          byToken.computeIfAbsent(rs.getString(1), k -> new TreeSet<>()).add(rs.getString(2));
+        }
+      }
+    }
+    String token = byToken.entrySet().stream().max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+        .orElseThrow().getKey();
+    Set<String> expected = byToken.get(token);
+    assertThat(expected).hasSizeGreaterThan(3);
+    Path policy = work.resolve("revoke.json");
+    Files.writeString(policy, "{\"revocations\": [{\"token_id\": \"" + token + "\", \"tenant\": \"x\"}]}");
+    Path out = work.resolve("replay-revoked.jsonl");
+    Cli revoked = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
+        "--policy", policy.toString(), "--out", out.toString());
+    assertThat(revoked.code()).as(revoked.out()).isEqualTo(1);
+    assertThat(revoked.out()).contains("same " + (REQUESTS - expected.size()) + ", different " + expected.size())
+        .containsPattern("\\+TOKEN_REVOKED +" + expected.size() + "\n");
+    Set<String> differing = new TreeSet<>();
+    for (String line : Files.readAllLines(out)) {
+      JsonNode n = JSON.readTree(line);
+      if (!n.get("same").asBoolean()) {
+        differing.add(n.get("decision_id").asText());
+        assertThat(n.get("replayed_verdict").asText()).isEqualTo("DENY");
+      }
+    }
+    assertThat(differing).isEqualTo(expected);
+  }
+
+  @Test
+  @Order(4)
+  void eachTamperingIsReportedPreciselyAndNothingElse() throws Exception {
+    Map<String, List<String>> sessions = sessionsWithBundles();
+    List<String> ids = new ArrayList<>(sessions.keySet());
+    assertThat(ids).hasSizeGreaterThanOrEqualTo(7);
+    Map<String, String> expected = new TreeMap<>();
+    try (S3Client s3 = s3()) {
+      // 1. one byte flipped in a stored bundle
+      String flipped = sessions.get(ids.get(0)).get(0);
+      byte[] object = get(s3, flipped);
+      object[object.length / 2] ^= 0x01;
+      put(s3, flipped, object);
+      expected.put("bundle " + flipped, null);
+      // 2. a decision row deleted
+      String deleted = decisionsOf(ids.get(1)).get(0);
+      update("delete from decision_log where decision_id = ?", deleted);
+      expected.put("decision " + deleted, "ROW_MISSING");
+      // 3. one row's verdict changed
+      String changed = decisionsOf(ids.get(2)).get(0);
+      update("update decision_log set verdict = case verdict when 'ALLOW' then 'DENY' else 'ALLOW' end "
+          + "where decision_id = ?", changed);
+      expected.put("decision " + changed, "ROW_DIFFERS");
+      // 4. two leaves of a bundle swapped (the object re-encoded; its recorded root kept)
+      String reordered = sessions.get(ids.get(3)).get(0);
+      StoredBundle b = EvidenceObjectFormat.decode(get(s3, reordered));
+      List<StoredBundle.Leaf> leaves = new ArrayList<>(b.leaves());
+      int i = leaves.size() >= 4 ? 1 : 0;
+      int j = leaves.size() >= 4 ? 3 : 1;
+      StoredBundle.Leaf li = leaves.get(i);
+      StoredBundle.Leaf lj = leaves.get(j);
+      leaves.set(i, new StoredBundle.Leaf(i, lj.kind(), lj.decisionId(), lj.requestId(), lj.leafHash(), lj.body()));
+      leaves.set(j, new StoredBundle.Leaf(j, li.kind(), li.decisionId(), li.requestId(), li.leafHash(), li.body()));
+      put(s3, reordered, EvidenceObjectFormat.encode(new StoredBundle(b.sessionId(), b.tenant(), b.windowStart(),
+          b.windowEnd(), b.createdAt(), leaves, b.root(), b.keyId(), b.signature()).toEvent(), 1024).bytes());
+      expected.put("bundle " + reordered, "ROOT_MISMATCH");
+      // 5. a bundle removed
+      String removed = sessions.get(ids.get(4)).get(0);
+      s3.deleteObject(r -> r.bucket(bucket).key(removed));
+      expected.put("bundle " + removed, "BUNDLE_MISSING");
+      // 6. a bundle replaced by a valid bundle of another session
+      String replaced = sessions.get(ids.get(5)).get(0);
+      put(s3, replaced, get(s3, sessions.get(ids.get(6)).get(0)));
+      expected.put("bundle " + replaced, "BUNDLE_REPLACED");
+    }
+
+    Cli all = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
+    assertThat(all.code()).as(all.out()).isEqualTo(1);
+    Map<String, String> reported = mismatches(all.out());
+    assertThat(reported.keySet()).as(all.out()).isEqualTo(expected.keySet());
+    expected.forEach((subject, code) -> {
+      if (code != null) {
+        assertThat(reported.get(subject)).as(subject).isEqualTo(code);
+      }
+    });
+    assertThat(reported.get("bundle " + sessions.get(ids.get(0)).get(0))).isIn("BUNDLE_UNREADABLE",
+        "LEAF_HASH_MISMATCH", "BUNDLE_KEY_MISMATCH", "ROOT_MISMATCH");
+    assertThat(all.out()).contains("RESULT: 6 MISMATCH(ES)");
+
+    // per session: each tampered session reports its own mismatch; the donor of the replacement is clean
+    for (int k = 0; k < 6; k++) {
+      Cli one = cli("audit", "verify", "--config", config.toString(), "--session", ids.get(k));
+      assertThat(one.code()).as(one.out()).isEqualTo(1);
+      assertThat(mismatches(one.out())).as(one.out()).hasSize(1);
+    }
+    Cli donor = cli("audit", "verify", "--config", config.toString(), "--session", ids.get(6));
+    assertThat(donor.code()).as(donor.out()).isZero();
+    Cli bundle = cli("audit", "verify", "--config", config.toString(), "--bundle", sessions.get(ids.get(3)).get(0));
+    assertThat(mismatches(bundle.out())).containsOnlyKeys("bundle " + sessions.get(ids.get(3)).get(0));
+  }
+
+  /** Mismatch lines of a report: subject to code. */
+  private static Map<String, String> mismatches(String report) {
+    Map<String, String> out = new TreeMap<>();
+    for (String line : report.split("\n")) {
+      if (!line.startsWith("  ") || !line.substring(2).matches("[A-Z_]+ (bundle|decision|decision_evidence) .*")) {
+        continue;
+      }
+      String rest = line.substring(2);
+      String code = rest.substring(0, rest.indexOf(' '));
+      String subject = rest.substring(code.length() + 1, rest.indexOf(": "));
+      if (subject.contains(" (row in ")) {
+        subject = subject.substring(0, subject.indexOf(" (row in "));
+      }
+      out.put(subject, code);
+    }
+    return out;
+  }
+
+  /** Sessions of this run with their bundle keys, by session id. */
+  private static Map<String, List<String>> sessionsWithBundles() throws SQLException {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
+        "select session_id, object_key from evidence_bundle where session_id like ? order by session_id, window_start")) {
+      s.setString(1, ns + "%");
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<String> decisionsOf(String session) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
+        "select decision_id from decision_log where session_id = ? order by decided_at")) {
+      s.setString(1, session);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private record Cli(int code, String out) {}
+
+  private static Cli cli(String... args) {
+    StringWriter out = new StringWriter();
+    PrintWriter w = new PrintWriter(out);
+    int code = new picocli.CommandLine(new FabricCli()).setOut(w).setErr(w).execute(args);
+    w.flush();
+    // the reports are what an operator reads: keep them in the test output
+    System.out.println("$ fabric " + String.join(" ", args) + "   (exit " + code + ")\n" + out);
+    return new Cli(code, out.toString());
+  }
+
+  private static S3Client s3() {
+    return S3Client.builder().httpClient(UrlConnectionHttpClient.builder().build())
+        .endpointOverride(URI.create(ep.s3Endpoint())).region(Region.of(ep.s3Region())).forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ep.s3AccessKey(),
+            ep.s3SecretKey()))).build();
+  }
+
+  private static byte[] get(S3Client s3, String key) {
+    return s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+  }
+
+  private static void put(S3Client s3, String key, byte[] bytes) {
+    s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(bytes));
+  }
+
+  private static Admin admin() {
+    return Admin.create(Map.of("bootstrap.servers", ep.bootstrapServers()));
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> groupOffsets(String group) throws Exception {
+    try (Admin admin = admin()) {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    }
+  }
+
+  private static Set<String> groups() throws Exception {
+    try (Admin admin = admin()) {
+      return admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream().map(GroupListing::groupId)
+          .collect(Collectors.toCollection(HashSet::new));
+    }
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> out = new HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+      return out;
+    }
+  }
+
+  private static Connection db() throws SQLException {
+    return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, ns + "%");
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static void update(String sql, String id) throws SQLException {
+    try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, id);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
+  }
+}

@@ -50,7 +50,7 @@ public final class CachedKernel implements PlanEvaluator {
   public KernelResult evaluate(PlanRequest plan, PolicyView policy, Instant now) {
     PlanKeys.Keys k;
     try {
-      k = keys.of(plan, policy);
+      k = keys.of(plan, policy, now);
     } catch (RuntimeException unkeyable) {
       metrics.lookup(CacheName.DECISIONS, CacheMetrics.Outcome.BYPASS);
       return kernel.evaluate(plan, policy, now);
@@ -89,14 +89,20 @@ public final class CachedKernel implements PlanEvaluator {
       }
       CacheEntry<KernelResult> entry = new CacheEntry<>(fresh, validity[0], validity[1], k.tokenId(), k.subjectTag(),
           k.resources(), k.extras());
-      cache.put(quotesResource(fresh, k.stepResources()) ? k.literal() : k.pattern(), entry, now);
+      cache.put(needsLiteralKey(fresh, k.stepResources()) ? k.literal() : k.pattern(), entry, now);
     }
     return fresh;
   }
 
-  /** True if a reason's text names one of the plan's resources: such a result only fits that resource. */
-  private static boolean quotesResource(KernelResult result, List<String> resources) {
+  /**
+   * True if a reason's text quotes one of the plan's resources or its expiry: such a result fits only
+   * requests with those very values.
+   */
+  private static boolean needsLiteralKey(KernelResult result, List<String> resources) {
     for (Reason r : result.reasons()) {
+      if (ReasonCode.PLAN_EXPIRED.name().equals(r.getCode())) {
+        return true;
+      }
       for (String res : resources) {
         if (res != null && r.getDetail() != null && r.getDetail().contains(res)) {
           return true;

@@ -31,7 +31,7 @@ import java.util.Optional;
  *       subject's current grant (its canonical encoding) — so a revocation, a grant change or a policy
  *       version bump yields a different key and an old entry can never be served again;
  *   <li>the plan's tenant, subject id, token (canonical encoding, signature and key id included),
- *       expiry, system prompt hash, constraints (budget, dp_epsilon, dp_delta, latency_max), input
+ *       whether the plan has expired at {@code now}, system prompt hash, constraints (budget, dp_epsilon, dp_delta, latency_max), input
  *       channels (system hash; whether user, retrieved and file content is quoted; retrieved receipt ids
  *       and labels) and, per step: tool, effect, required capabilities, labels in and out, every receipt
  *       (canonical encoding) and the resource.
@@ -40,17 +40,19 @@ import java.util.Optional;
  * the expiries, plan id, step arguments, subject caps, content hashes, the pii flag and the system
  * channel's policy hash. Requests that differ only there share a key (a <em>normalised</em> hit).
  *
- * <p>Resources appear in one of two forms. The <em>literal</em> key holds the resource strings. The
+ * <p>Resources appear in one of two forms. The <em>literal</em> key holds the resource strings (and
+ * the plan's expiry itself, quoted by a {@code PLAN_EXPIRED} reason). The
  * <em>pattern</em> key holds instead what the kernel learns from a resource: whether it is canonical,
  * whether its first segment is the plan's tenant, and which glob of every token and grant capability
- * matches it. A decision whose reasons do not quote a resource is stored under the pattern key, so a
- * resource covered by the same patterns hits it (a <em>pattern</em> hit); one that quotes a resource is
- * stored under the literal key.
+ * matches it. A decision whose reasons quote neither a resource nor the plan's expiry is stored under
+ * the pattern key, so a resource covered by the same patterns hits it (a <em>pattern</em> hit); any
+ * other is stored under the literal key.
  *
  * <p>Time: the kernel compares the clock with the plan's expiry, the token's not-before and expiry, and
- * each receipt's timestamp. {@link #validity} gives the interval around {@code now} in which none of
- * those comparisons changes, so a cached decision is never served past the moment it would change, nor
- * before the moment it became true (a clock that jumps back).
+ * each receipt's timestamp. The first is in the key as its answer at {@code now}; for the others
+ * {@link #validity} gives the interval around {@code now} in which none of them changes, so a cached
+ * decision is never served past the moment it would change, nor before the moment it became true (a
+ * clock that jumps back).
  */
 public final class PlanKeys {
   private static final byte[] FORMAT = "fabric/plan-decision-key/v1".getBytes(StandardCharsets.UTF_8);
@@ -91,7 +93,7 @@ public final class PlanKeys {
    *
    * @throws RuntimeException if a field the key needs is missing; the caller then evaluates afresh
    */
-  public Keys of(PlanRequest plan, PolicyView policy) {
+  public Keys of(PlanRequest plan, PolicyView policy, Instant now) {
     MessageDigest md = sha256();
     md.update(FORMAT);
     md.update(deployment);
@@ -116,7 +118,9 @@ public final class PlanKeys {
     } else {
       md.update((byte) 0);
     }
-    instant(md, plan.getExpiresAt());
+    // the kernel reads the plan's expiry only as "now < expires_at" (and quotes it in PLAN_EXPIRED,
+    // which is why such results are stored under the literal key, which holds the expiry itself)
+    md.update((byte) (now.isBefore(plan.getExpiresAt()) ? 1 : 0));
     str(md, plan.getSystemPromptHash());
     Constraints c = plan.getConstraints();
     doubleField(md, c.getBudget());
@@ -143,6 +147,7 @@ public final class PlanKeys {
 
     MessageDigest literal = copy(md);
     literal.update((byte) 'L');
+    instant(literal, plan.getExpiresAt());
     for (String r : resources) {
       str(literal, r);
     }
@@ -223,13 +228,13 @@ public final class PlanKeys {
 
   /**
    * The largest interval {@code [from, until)} around {@code now} in which every time comparison the
-   * kernel makes for {@code plan} keeps its answer, cut at {@code now + ttl}.
+   * kernel makes for {@code plan} with the token and the receipts keeps its answer, cut at
+   * {@code now + ttl}. (The plan's own expiry is in the key as the answer of its comparison.)
    */
   public static Instant[] validity(PlanRequest plan, Instant now, java.time.Duration ttl) {
     Instant from = Instant.MIN;
     Instant until = now.plus(ttl);
     List<Instant> bounds = new ArrayList<>();
-    bounds.add(plan.getExpiresAt());
     CapabilityToken token = plan.getSubject() == null ? null : plan.getSubject().getToken();
     if (token != null) {
       bounds.add(token.getExpiresAt());

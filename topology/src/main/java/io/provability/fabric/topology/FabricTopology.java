@@ -3,6 +3,7 @@ package io.provability.fabric.topology;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
@@ -104,16 +105,27 @@ public final class FabricTopology {
     }
   }
 
-  /** Builds the topology. */
+  /** Builds the topology without the hot tier: every request is evaluated afresh. */
   public static Topology build(Settings settings, Keys keys) {
+    return build(settings, keys, HotTier.disabled());
+  }
+
+  /**
+   * Builds the topology with the instance's hot tier: plans go through its decision cache, tokens
+   * through its shared verified-token cache, and policy-state changes are told to it.
+   */
+  public static Topology build(Settings settings, Keys keys, HotTier hotTier) {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
-    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
+    VerifiedTokenCache tokenCache = hotTier.tokenCache(settings.tokenCacheSize(), keys.trustedIssuers());
     RetrievalGateway gateway = keys.receiptSigner() == null ? null
         : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
-    RequestDecider decider = new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), tokenCache), gateway,
+    KernelEngine kernel = new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
+        settings.kernelLimits(), tokenCache);
+    RequestDecider decider = new RequestDecider(
+        hotTier.planEvaluator(kernel, keys.trustedIssuers(), keys.trustedReceiptSigners(), settings.kernelLimits()),
+        gateway,
         keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
     Topology topology = new Topology();
 
@@ -121,7 +133,7 @@ public final class FabricTopology {
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_STATE),
             Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
         SOURCE_POLICY, new StringDeserializer(), new ByteArrayDeserializer(), t.policyState(),
-        POLICY_UPDATER, PolicyStateUpdater::new);
+        POLICY_UPDATER, () -> new PolicyStateUpdater(hotTier.policyListener()));
 
     topology.addSource(SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
     topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, SINK_DEAD_LETTER), SOURCE_REQUESTS);

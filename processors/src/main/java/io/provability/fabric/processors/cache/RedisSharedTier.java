@@ -115,6 +115,7 @@ public final class RedisSharedTier implements SharedTier {
   private final byte[] channel;
   private final ThreadLocal<Mac> macs;
   private final Thread writer;
+  private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
   private volatile Receiver receiver = (c, k, v) -> { };
   // owned by the writer thread
@@ -286,6 +287,13 @@ public final class RedisSharedTier implements SharedTier {
   private void done(String op, Throwable error) {
     inFlight.release();
     metrics.redis(op, error == null ? "ok" : "error", 1);
+    if (error != null) {
+      long n = errors.incrementAndGet();
+      // the first few in full, then a sample: an outage produces one error per command
+      if (n <= 5 || n % 1000 == 0) {
+        LOG.warn("hot tier: Redis {} failed ({} failures so far): {}", op, n, error.toString());
+      }
+    }
   }
 
   private boolean ensureConnected() {
@@ -299,6 +307,12 @@ public final class RedisSharedTier implements SharedTier {
     try {
       if (client instanceof RedisClusterClient c) {
         StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+        // open every node's connection now: a command routed to a node whose connection is still opening
+        // would be rejected (REJECT_COMMANDS), costing hits for no reason
+        for (io.lettuce.core.cluster.models.partitions.RedisClusterNode node : conn.getPartitions()) {
+          conn.getConnection(node.getNodeId());
+          conn.getConnection(node.getUri().getHost(), node.getUri().getPort());
+        }
         conn.setAutoFlushCommands(false);
         commands = conn.async();
         subscriber = c.connectPubSub(ByteArrayCodec.INSTANCE);

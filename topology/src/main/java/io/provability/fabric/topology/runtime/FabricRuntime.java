@@ -1,6 +1,8 @@
 package io.provability.fabric.topology.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
+import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
@@ -36,11 +38,13 @@ public final class FabricRuntime implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final EmbeddedConnect sinks;
+  private final HotTier hotTier;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private FabricRuntime(KafkaStreams streams, EmbeddedConnect sinks) {
+  private FabricRuntime(KafkaStreams streams, EmbeddedConnect sinks, HotTier hotTier) {
     this.streams = streams;
     this.sinks = sinks;
+    this.hotTier = hotTier;
   }
 
   /** The endpoints named by an external-mode configuration. */
@@ -65,6 +69,16 @@ public final class FabricRuntime implements AutoCloseable {
    */
   public static FabricRuntime start(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks)
       throws IOException, InterruptedException, TimeoutException {
+    return start(cfg, endpoints, withSinks, null);
+  }
+
+  /**
+   * As {@link #start(FabricConfig, StackEndpoints, boolean)}, with the hot tier's meters on
+   * {@code registry} (null: a private {@code SimpleMeterRegistry}).
+   */
+  public static FabricRuntime start(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks,
+                                    MeterRegistry registry)
+      throws IOException, InterruptedException, TimeoutException {
     Files.createDirectories(cfg.workDir());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
       var created = TopicSetup.ensure(admin, cfg);
@@ -75,7 +89,8 @@ public final class FabricRuntime implements AutoCloseable {
       throw new IOException("cannot create topics on " + endpoints.bootstrapServers() + ": " + e.getCause(), e);
     }
 
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg));
+    HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), registry);
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
     StartWatch started = new StartWatch();
     streams.setStateListener(started);
@@ -95,9 +110,10 @@ public final class FabricRuntime implements AutoCloseable {
       if (sinks != null) {
         sinks.close();
       }
+      hotTier.close();
       throw e;
     }
-    return new FabricRuntime(streams, sinks);
+    return new FabricRuntime(streams, sinks, hotTier);
   }
 
   /** The topology settings a configuration describes. */
@@ -219,6 +235,11 @@ public final class FabricRuntime implements AutoCloseable {
     return streams;
   }
 
+  /** This instance's caches and their metrics. */
+  public HotTier hotTier() {
+    return hotTier;
+  }
+
   /** Stops the sinks and the topology. Idempotent. */
   @Override
   public void close() {
@@ -229,5 +250,6 @@ public final class FabricRuntime implements AutoCloseable {
     if (sinks != null) {
       sinks.close();
     }
+    hotTier.close();
   }
 }

@@ -12,7 +12,6 @@ import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ResourcePattern;
-import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,13 +27,13 @@ import java.util.Optional;
  * <ul>
  *   <li>the deployment (trusted issuer and receipt key rings, kernel limits, key format version);
  *   <li>the policy state the decision reads: the policy version, whether the token is revoked, and the
- *       subject's current grant (its canonical encoding) — so a revocation, a grant change or a policy
+ *       subject's current grant (every field) — so a revocation, a grant change or a policy
  *       version bump yields a different key and an old entry can never be served again;
- *   <li>the plan's tenant, subject id, token (canonical encoding, signature and key id included),
+ *   <li>the plan's tenant, subject id, token (every field, signature and key id included),
  *       whether the plan has expired at {@code now}, system prompt hash, constraints (budget, dp_epsilon, dp_delta, latency_max), input
  *       channels (system hash; whether user, retrieved and file content is quoted; retrieved receipt ids
  *       and labels) and, per step: tool, effect, required capabilities, labels in and out, every receipt
- *       (canonical encoding) and the resource.
+ *       (every field, signature included) and the resource.
  * </ul>
  * Not in the key, because the kernel never reads them: request and session ids, timestamps other than
  * the expiries, plan id, step arguments, subject caps, content hashes, the pii flag and the system
@@ -43,8 +42,8 @@ import java.util.Optional;
  * <p>Resources appear in one of two forms. The <em>literal</em> key holds the resource strings (and
  * the plan's expiry itself, quoted by a {@code PLAN_EXPIRED} reason). The
  * <em>pattern</em> key holds instead what the kernel learns from a resource: whether it is canonical,
- * whether its first segment is the plan's tenant, and which glob of every token and grant capability
- * matches it. A decision whose reasons quote neither a resource nor the plan's expiry is stored under
+ * whether its first segment is the plan's tenant, and whether the token's and the grant's capability
+ * named by each required capability cover it. A decision whose reasons quote neither a resource nor the plan's expiry is stored under
  * the pattern key, so a resource covered by the same patterns hits it (a <em>pattern</em> hit); any
  * other is stored under the literal key.
  *
@@ -68,7 +67,7 @@ public final class PlanKeys {
   public static byte[] deploymentDigest(byte[]... parts) {
     MessageDigest md = sha256();
     for (byte[] p : parts) {
-      md.update(intBytes(p.length));
+      md.update(java.nio.ByteBuffer.allocate(4).putInt(p.length).array());
       md.update(p);
     }
     return md.digest();
@@ -94,7 +93,8 @@ public final class PlanKeys {
    * @throws RuntimeException if a field the key needs is missing; the caller then evaluates afresh
    */
   public Keys of(PlanRequest plan, PolicyView policy, Instant now) {
-    MessageDigest md = sha256();
+    KeyBuffer md = BUFFERS.get();
+    md.reset();
     md.update(FORMAT);
     md.update(deployment);
     longField(md, policy.policyVersion());
@@ -107,14 +107,19 @@ public final class PlanKeys {
       md.update((byte) 0);
     } else {
       md.update((byte) 1);
-      bytes(md, CanonicalEncoding.encode(token));
-      str(md, token.getKeyId());
+      token(md, token);
       md.update((byte) (policy.isRevoked(token.getTokenId()) ? 1 : 0));
     }
     Optional<CapabilityGrant> grant = blank(tenant) || blank(subject) ? Optional.empty() : policy.grant(tenant, subject);
     if (grant.isPresent()) {
       md.update((byte) 1);
-      bytes(md, CanonicalEncoding.encode(grant.get()));
+      CapabilityGrant g = grant.get();
+      str(md, g.getGrantId());
+      str(md, g.getTenant());
+      str(md, g.getSubjectId());
+      capabilities(md, g.getCapabilities());
+      longField(md, g.getPolicyVersion());
+      instant(md, g.getGrantedAt());
     } else {
       md.update((byte) 0);
     }
@@ -140,29 +145,82 @@ public final class PlanKeys {
       strings(md, step.getLabelsOut());
       longField(md, step.getReceipts().size());
       for (AccessReceipt r : step.getReceipts()) {
-        bytes(md, CanonicalEncoding.encode(r));
+        receipt(md, r);
       }
       resources.add(step.getResource());
     }
 
-    MessageDigest literal = copy(md);
-    literal.update((byte) 'L');
-    instant(literal, plan.getExpiresAt());
-    for (String r : resources) {
-      str(literal, r);
-    }
+    int common = md.size();
     md.update((byte) 'P');
-    for (String r : resources) {
-      resourceSignature(md, r, tenant, token, grant);
+    for (PlanStep step : steps) {
+      resourceSignature(md, step, tenant, token, grant);
     }
-    return new Keys(new ByteKey(md.digest()), new ByteKey(literal.digest()), resources.hashCode(), extras(plan),
+    ByteKey pattern = new ByteKey(md.digest());
+    md.truncate(common);
+    md.update((byte) 'L');
+    instant(md, plan.getExpiresAt());
+    for (String r : resources) {
+      str(md, r);
+    }
+    ByteKey literal = new ByteKey(md.digest());
+    return new Keys(pattern, literal, resources.hashCode(), extras(plan),
         token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject,
         resources);
   }
 
-  /** What the kernel can learn from a resource: canonical, same tenant, which globs match it. */
-  private static void resourceSignature(MessageDigest md, String resource, String tenant, CapabilityToken token,
+  /** Every field of the token, signature and key id included: tokens that differ anywhere differ here. */
+  private static void token(KeyBuffer md, CapabilityToken t) {
+    str(md, t.getTokenId());
+    str(md, t.getTenant());
+    str(md, t.getSubjectId());
+    capabilities(md, t.getCapabilities());
+    instant(md, t.getIssuedAt());
+    instant(md, t.getNotBefore());
+    instant(md, t.getExpiresAt());
+    str(md, t.getIssuer());
+    str(md, t.getKeyId());
+    byteBuffer(md, t.getSignature());
+  }
+
+  /** Every field of the receipt, signature included. */
+  private static void receipt(KeyBuffer md, AccessReceipt r) {
+    str(md, r.getReceiptId());
+    str(md, r.getTenant());
+    str(md, r.getSubjectId());
+    str(md, r.getQueryHash());
+    str(md, r.getResultHash());
+    str(md, r.getIndexShard());
+    strings(md, r.getLabels());
+    instant(md, r.getTimestamp());
+    str(md, r.getSignAlg());
+    str(md, r.getKeyId());
+    byteBuffer(md, r.getSignature());
+  }
+
+  private static void capabilities(KeyBuffer md, List<Capability> caps) {
+    longField(md, caps.size());
+    for (Capability cap : caps) {
+      str(md, cap.getName());
+      str(md, cap.getEffect().name());
+      strings(md, cap.getResources());
+    }
+  }
+
+  private static void byteBuffer(KeyBuffer md, java.nio.ByteBuffer b) {
+    java.nio.ByteBuffer d = b.duplicate();
+    byte[] bytes = new byte[d.remaining()];
+    d.get(bytes);
+    bytes(md, bytes);
+  }
+
+  /**
+   * What the kernel can learn from a step's resource: whether it is canonical, whether it is in the
+   * plan's tenant, and for each required capability whether the token's (first) capability of that name
+   * and the grant's cover it. Which glob matched is never read, only whether one did.
+   */
+  private static void resourceSignature(KeyBuffer md, PlanStep step, String tenant, CapabilityToken token,
                                         Optional<CapabilityGrant> grant) {
+    String resource = step.getResource();
     if (resource == null) {
       md.update((byte) 0);
       return;
@@ -173,23 +231,28 @@ public final class PlanKeys {
       return;
     }
     md.update((byte) (ResourcePattern.tenantOf(resource).equals(tenant) ? 1 : 0));
-    if (token != null) {
-      globMatches(md, token.getCapabilities(), resource);
-    }
-    if (grant.isPresent()) {
-      globMatches(md, grant.get().getCapabilities(), resource);
+    for (String capName : step.getCapsRequired()) {
+      md.update((byte) (token == null ? 0 : covers(token.getCapabilities(), capName, resource)));
+      md.update((byte) (grant.isEmpty() ? 0 : covers(grant.get().getCapabilities(), capName, resource)));
     }
   }
 
-  private static void globMatches(MessageDigest md, List<Capability> caps, String resource) {
+  /** 0: no capability of that name; 1: the first of that name does not cover the resource; 2: it does. */
+  private static int covers(List<Capability> caps, String capName, String resource) {
     for (Capability cap : caps) {
-      for (String glob : cap.getResources()) {
-        md.update((byte) (ResourcePattern.matches(glob, resource) ? 1 : 0));
+      if (cap.getName().equals(capName)) {
+        for (String glob : cap.getResources()) {
+          if (ResourcePattern.matches(glob, resource)) {
+            return 2;
+          }
+        }
+        return 1;
       }
     }
+    return 0;
   }
 
-  private static void channels(MessageDigest md, InputChannels ch) {
+  private static void channels(KeyBuffer md, InputChannels ch) {
     str(md, ch.getSystem().getHash());
     ContentRef user = ch.getUser();
     md.update((byte) (user == null ? 0 : user.getQuoted() ? 2 : 1));
@@ -268,51 +331,120 @@ public final class PlanKeys {
     }
   }
 
-  private static MessageDigest copy(MessageDigest md) {
-    try {
-      return (MessageDigest) md.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("the platform's SHA-256 cannot be cloned", e);
+  private static final ThreadLocal<KeyBuffer> BUFFERS = ThreadLocal.withInitial(KeyBuffer::new);
+
+  /**
+   * The key's bytes, written once into a reused array and hashed in one call (per-byte digest updates
+   * and per-field arrays cost more than the kernel's whole evaluation). Every variable-length field is
+   * length-prefixed, so the encoding is injective.
+   */
+  private static final class KeyBuffer {
+    private final MessageDigest sha = sha256();
+    private byte[] buf = new byte[1024];
+    private int size;
+
+    void reset() {
+      size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    void truncate(int n) {
+      size = n;
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+      }
+    }
+
+    void update(byte b) {
+      ensure(1);
+      buf[size++] = b;
+    }
+
+    void update(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, size, b.length);
+      size += b.length;
+    }
+
+    void putInt(int v) {
+      ensure(4);
+      buf[size++] = (byte) (v >>> 24);
+      buf[size++] = (byte) (v >>> 16);
+      buf[size++] = (byte) (v >>> 8);
+      buf[size++] = (byte) v;
+    }
+
+    void putLong(long v) {
+      ensure(8);
+      for (int i = 56; i >= 0; i -= 8) {
+        buf[size++] = (byte) (v >>> i);
+      }
+    }
+
+    /** A length-prefixed string: ASCII written as is, anything else as UTF-8. */
+    void putString(String s) {
+      int n = s.length();
+      boolean ascii = true;
+      for (int i = 0; i < n && ascii; i++) {
+        ascii = s.charAt(i) < 0x80;
+      }
+      if (!ascii) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        putInt(b.length);
+        update(b);
+        return;
+      }
+      putInt(n);
+      ensure(n);
+      for (int i = 0; i < n; i++) {
+        buf[size++] = (byte) s.charAt(i);
+      }
+    }
+
+    byte[] digest() {
+      sha.reset();
+      sha.update(buf, 0, size);
+      return sha.digest();
     }
   }
 
-  private static void instant(MessageDigest md, Instant t) {
-    longField(md, t.getEpochSecond());
-    md.update(intBytes(t.getNano()));
+  private static void instant(KeyBuffer md, Instant t) {
+    md.putLong(t.getEpochSecond());
+    md.putInt(t.getNano());
   }
 
-  private static void strings(MessageDigest md, List<String> values) {
-    longField(md, values.size());
+  private static void strings(KeyBuffer md, List<String> values) {
+    md.putInt(values.size());
     for (String v : values) {
       str(md, v);
     }
   }
 
-  private static void str(MessageDigest md, String s) {
+  private static void str(KeyBuffer md, String s) {
     if (s == null) {
-      md.update(intBytes(-1));
+      md.putInt(-1);
       return;
     }
-    bytes(md, s.getBytes(StandardCharsets.UTF_8));
+    md.putString(s);
   }
 
-  private static void bytes(MessageDigest md, byte[] b) {
-    md.update(intBytes(b.length));
+  private static void bytes(KeyBuffer md, byte[] b) {
+    md.putInt(b.length);
     md.update(b);
   }
 
-  private static void doubleField(MessageDigest md, double d) {
-    longField(md, Double.doubleToRawLongBits(d));
+  private static void doubleField(KeyBuffer md, double d) {
+    md.putLong(Double.doubleToRawLongBits(d));
   }
 
-  private static void longField(MessageDigest md, long v) {
-    for (int i = 56; i >= 0; i -= 8) {
-      md.update((byte) (v >>> i));
-    }
-  }
-
-  private static byte[] intBytes(int v) {
-    return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+  private static void longField(KeyBuffer md, long v) {
+    md.putLong(v);
   }
 
   private static boolean blank(String s) {

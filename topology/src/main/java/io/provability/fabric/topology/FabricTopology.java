@@ -9,6 +9,7 @@ import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressPolicies;
+import io.provability.fabric.processors.egress.EgressScanner;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
@@ -126,7 +127,8 @@ public final class FabricTopology {
     RequestDecider decider = new RequestDecider(
         hotTier.planEvaluator(kernel, keys.trustedIssuers(), keys.trustedReceiptSigners(), settings.kernelLimits()),
         gateway,
-        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner(),
+            System::nanoTime, hotTier.egressScanner(new EgressScanner()::scan)));
     Topology topology = new Topology();
 
     topology.addGlobalStore(

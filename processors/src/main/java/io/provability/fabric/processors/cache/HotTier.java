@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.function.Function;
+import io.provability.fabric.processors.egress.Finding;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,7 @@ public final class HotTier implements AutoCloseable {
   private volatile CachedKernel decisions;
   private volatile VerifiedTokenCache tokens;
   private volatile byte[] tokenRing;
+  private volatile TieredCache<List<Finding>> egress;
 
   /**
    * @param shared the shared tier (this hot tier closes it); {@link SharedTier#NONE} for near caches only
@@ -116,6 +120,21 @@ public final class HotTier implements AutoCloseable {
     return cached;
   }
 
+  /**
+   * The egress firewall's scanner behind the scan cache by content hash (or the scanner itself when
+   * caching is off).
+   */
+  public Function<String, List<Finding>> egressScanner(Function<String, List<Finding>> scanner) {
+    if (!settings.enabled()) {
+      return scanner;
+    }
+    TieredCache<List<Finding>> cache = new TieredCache<>(CacheName.EGRESS_VERDICTS,
+        settings.spec(CacheName.EGRESS_VERDICTS), new EgressScanCache.FindingsCodec(), shared,
+        readWaits.get(CacheName.EGRESS_VERDICTS));
+    this.egress = cache;
+    return new EgressScanCache(scanner, cache, metrics);
+  }
+
   /** The hook for the policy-state updater. */
   public PolicyChangeListener policyListener() {
     return this::policyChanged;
@@ -147,6 +166,11 @@ public final class HotTier implements AutoCloseable {
         CachedKernel d = decisions;
         if (d != null) {
           d.cache().accept(key, value);
+        }
+      } else if (cache == CacheName.EGRESS_VERDICTS) {
+        TieredCache<List<Finding>> e = egress;
+        if (e != null) {
+          e.accept(key, value);
         }
       } else if (cache == CacheName.TOKENS) {
         VerifiedTokenCache t = tokens;

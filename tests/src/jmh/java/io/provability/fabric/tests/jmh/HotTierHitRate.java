@@ -50,16 +50,13 @@ public final class HotTierHitRate {
 
   private HotTierHitRate() {}
 
-  public static void main(String[] args) {
-    int shapes = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-    int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
-    double s = args.length > 2 ? Double.parseDouble(args[2]) : 1.1;
-    int subjects = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
-    long seed = args.length > 4 ? Long.parseLong(args[4]) : 1;
+  /** The workload's issuer. */
+  static final Ed25519.SigningKey ISSUER = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
+
+  /** A Zipf-distributed sequence of plans (see the class comment), all valid around {@code now}. */
+  static PlanRequest[] zipfPlans(int shapes, int requests, double s, int subjects, long seed, Instant now) {
     Random rnd = new Random(seed);
-    Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
-    KeyRing ring = KeyRing.empty().with(issuer.keyId(), issuer.publicKey());
-    Instant now = Instant.parse("2026-12-01T12:00:00Z");
+    Ed25519.SigningKey issuer = ISSUER;
 
     List<CapabilityToken> tokens = new ArrayList<>();
     for (int i = 0; i < subjects; i++) {
@@ -104,6 +101,22 @@ public final class HotTierHitRate {
       int doc = shape / subjects;
       String resource = doc % 10 == 9 ? "acme/private/doc" + doc : "acme/docs/team" + (doc % 10) + "/doc" + doc;
       plans[n] = plan(n, tokens.get(shape % subjects), resource, now);
+    }
+    return plans;
+  }
+
+  public static void main(String[] args) {
+    int shapes = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
+    double s = args.length > 2 ? Double.parseDouble(args[2]) : 1.1;
+    int subjects = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
+    long seed = args.length > 4 ? Long.parseLong(args[4]) : 1;
+    KeyRing ring = KeyRing.empty().with(ISSUER.keyId(), ISSUER.publicKey());
+    Instant now = Instant.parse("2026-12-01T12:00:00Z");
+    PlanRequest[] plans = zipfPlans(shapes, requests, s, subjects, seed, now);
+    int[] sequence = new int[requests];
+    for (int n = 0; n < requests; n++) {
+      sequence[n] = plans[n].getSubject().getId().hashCode() * 31 + plans[n].getSteps().get(0).getResource().hashCode();
     }
     PolicyView policy = PolicyView.empty();
 
@@ -152,7 +165,7 @@ public final class HotTierHitRate {
     System.out.println("(checksum " + sink + ")");
   }
 
-  private static PlanRequest plan(int n, CapabilityToken token, String resource, Instant now) {
+  static PlanRequest plan(int n, CapabilityToken token, String resource, Instant now) {
     return PlanRequest.newBuilder()
         .setRequestId("req-" + n).setSessionId("sess-" + (n % 2000)).setRequestedAt(now).setPlanId("plan-" + n)
         .setTenant("acme")

@@ -12,8 +12,6 @@ public enum CacheName {
   TOKENS("tokens", 't', Duration.ofHours(1), 16L << 20, 1L << 30),
   /** Kernel decisions of plans: 1 h, never past the moment the decision would change. */
   DECISIONS("decisions", 'd', Duration.ofHours(1), 64L << 20, 3L << 30),
-  /** Retrieval session data (a session's privacy spend, mirrored for readers): 5 min. Seed: 8 GB. */
-  RETRIEVAL_SESSIONS("retrieval.sessions", 'r', Duration.ofMinutes(5), 16L << 20, 8L << 30),
   /** Egress scan results by content hash: 30 min. Seed: 4 GB. */
   EGRESS_VERDICTS("egress.verdicts", 'e', Duration.ofMinutes(30), 32L << 20, 4L << 30);
 

@@ -221,8 +221,8 @@ public final class FabricConfig extends AbstractConfig {
           .define(cacheNearBytesConfig(c), Type.LONG, c.defaultNearMaxBytes(), Range.atLeast(0), Importance.LOW,
               "Memory budget of the in-process near cache of " + c.configName() + " (approximate entry sizes).")
           .define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
-              "Redis memory budget of " + c.configName() + ": the maxmemory of its Redis instance, or its share of a "
-                  + "shared one (docs/caches.md); checked against the server at start-up.")
+              "Redis memory budget of " + c.configName() + ": the maxmemory to give its Redis instance, or its share of "
+                  + "a shared one (docs/caches.md). Redis enforces it; the application does not check the server's setting.")
           .define(cacheReadWaitConfig(c), Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
               "How long a near-cache miss of " + c.configName() + " may wait for Redis on the stream thread; 0: never "
                   + "(a miss is evaluated at once). Worth it only where evaluating costs more than a round trip.");

@@ -317,7 +317,9 @@ class HotTierEndToEndIT {
         Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
         Map.entry(FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true"),
         // a channel of this test's own: other tests' instances share the stack's Redis
-        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier")));
+        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
+        // instances share entries through Redis only under a shared MAC secret
+        Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
     m.putAll(extra);
     return FabricConfig.defaults(m);
   }

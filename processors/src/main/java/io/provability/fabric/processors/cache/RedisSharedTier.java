@@ -61,10 +61,10 @@ import org.slf4j.LoggerFactory;
  * it is counted in {@link CacheMetrics}; Lettuce reconnects by itself (every 250 ms) and a connection
  * that never opened is retried with backoff.
  *
- * <p>Hazard: whoever can write to Redis could plant entries. Every value carries an HMAC-SHA256 under
- * the configured secret and entries that do not verify are dropped and counted; with the default
- * (empty) secret the MAC key is derived from public information, which guards against mix-ups and
- * corruption but not against an attacker with write access to Redis.
+ * <p>Hazard: whoever can write to Redis could plant entries, and an entry can grant (a "verified" token,
+ * an ALLOW). Every value therefore carries an HMAC-SHA256 under a secret the instances share, and
+ * entries that do not verify are dropped and counted; the secret must not be known to Redis's other
+ * writers.
  */
 public final class RedisSharedTier implements SharedTier {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSharedTier.class);

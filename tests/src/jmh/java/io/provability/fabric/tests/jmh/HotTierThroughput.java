@@ -133,7 +133,9 @@ public final class HotTierThroughput {
         Map.entry(FabricConfig.PROCESSING_GUARANTEE_CONFIG, guarantee),
         Map.entry(FabricConfig.COMMIT_INTERVAL_CONFIG, commitMs),
         Map.entry(FabricConfig.CACHE_ENABLED_CONFIG, Boolean.toString(caches)),
-        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier")));
+        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
+        // instances share entries through Redis only under a shared MAC secret
+        Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
     return FabricConfig.defaults(m);
   }
 

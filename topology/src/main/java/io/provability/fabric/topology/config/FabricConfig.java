@@ -207,8 +207,9 @@ public final class FabricConfig extends AbstractConfig {
         .define(CACHE_REDIS_QUEUE_CONFIG, Type.INT, 20_000, Range.between(1, 10_000_000), Importance.LOW,
             "Most Redis commands queued (and, separately, in flight); beyond it stores are dropped and counted.")
         .define(CACHE_REDIS_MAC_SECRET_CONFIG, Type.PASSWORD, "", Importance.HIGH,
-            "Secret of the HMAC on every value the hot tier puts into Redis; instances sharing a Redis must share it. "
-                + "Empty: a key derived from public data (guards against mix-ups, not against whoever can write to Redis).")
+            "Secret of the HMAC on every value the hot tier puts into Redis; instances sharing a Redis must share it, "
+                + "and entries that do not verify are dropped. Empty: nothing is shared through Redis (an unauthenticated "
+                + "entry could grant: a \"verified\" token, an ALLOW), the caches stay in-process.")
         .define(CACHE_REDIS_CHANNEL_CONFIG, Type.STRING, "fabric.hot-tier", Importance.LOW,
             "Redis pub/sub channel on which instances tell each other the entries they stored.")
         .define(CACHE_SHADOW_CHECK_CONFIG, Type.BOOLEAN, false, Importance.LOW,

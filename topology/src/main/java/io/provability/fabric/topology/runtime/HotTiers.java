@@ -53,16 +53,19 @@ public final class HotTiers {
     }
     List<String> cluster = cfg.getList(FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
     boolean haveRedis = !cluster.isEmpty() || (redisUri != null && !redisUri.isBlank());
-    if (!cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG) || !haveRedis) {
+    String secret = cfg.getPassword(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG).value();
+    if (!cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG) || !haveRedis || secret.isEmpty()) {
       if (!haveRedis) {
         LOG.warn("hot tier: neither {} nor {} is set; caches stay in-process", FabricConfig.REDIS_URI_CONFIG,
             FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
+      } else if (secret.isEmpty() && cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG)) {
+        // an entry taken from Redis can grant (a "verified" token, an ALLOW): never without authentication
+        LOG.info("hot tier: {} is empty, so nothing is shared through Redis; caches stay in-process",
+            FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG);
       }
       return new HotTier(settings, SharedTier.NONE, metrics, waits);
     }
-    String secret = cfg.getPassword(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG).value();
-    byte[] macKey = (secret.isEmpty() ? "provability-fabric/hot-tier/public-mac-key/v1" : secret)
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] macKey = secret.getBytes(StandardCharsets.UTF_8);
     RedisSharedTier.Settings redis = new RedisSharedTier.Settings(redisUri, cluster,
         Duration.ofMillis(cfg.getLong(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG)),
         cfg.getInt(FabricConfig.CACHE_REDIS_BATCH_CONFIG), cfg.getInt(FabricConfig.CACHE_REDIS_QUEUE_CONFIG), macKey,

@@ -87,10 +87,19 @@ public final class HotTier implements AutoCloseable {
     }
     byte[] ring = trustedIssuers.fingerprint();
     Duration ttl = settings.spec(CacheName.TOKENS).ttl();
-    VerifiedTokenCache cache = new VerifiedTokenCache(maximumSize, ttl, (digest, keyId, expiresAt, now) -> {
-      long ttlMillis = Math.min(ttl.toMillis(), Duration.between(now, expiresAt).toMillis());
-      if (ttlMillis > 0) {
-        shared.store(CacheName.TOKENS, tokenKey(ring, digest, keyId), encodeToken(ring, digest, keyId, expiresAt), ttlMillis);
+    VerifiedTokenCache cache = new VerifiedTokenCache(maximumSize, ttl, new VerifiedTokenCache.Sharing() {
+      @Override
+      public void verified(byte[] digest, String keyId, Instant expiresAt, Instant now) {
+        long ttlMillis = Math.min(ttl.toMillis(), Duration.between(now, expiresAt).toMillis());
+        if (ttlMillis > 0) {
+          shared.store(CacheName.TOKENS, tokenKey(ring, digest, keyId), encodeToken(ring, digest, keyId, expiresAt),
+              ttlMillis);
+        }
+      }
+
+      @Override
+      public void looked(boolean hit) {
+        metrics.lookup(CacheName.TOKENS, hit ? CacheMetrics.Outcome.HIT_EXACT : CacheMetrics.Outcome.MISS);
       }
     });
     this.tokenRing = ring;
@@ -190,7 +199,7 @@ public final class HotTier implements AutoCloseable {
     String keyId = CacheEntry.readString(in);
     Instant expiresAt = CacheEntry.readInstant(in);
     if (Arrays.equals(ring, tokenRing)) {
-      t.acceptShared(digest, keyId, expiresAt, Instant.now());
+      t.acceptShared(digest, keyId, expiresAt);
     }
   }
 

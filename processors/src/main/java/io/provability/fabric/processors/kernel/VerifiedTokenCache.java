@@ -36,6 +36,10 @@ public final class VerifiedTokenCache {
      * @param expiresAt the token's expiry: the entry must not be served from then on
      */
     void verified(byte[] digest, String keyId, Instant expiresAt, Instant now);
+
+    /** Told of every lookup of an enabled cache: whether the token was found verified (for metrics). */
+    default void looked(boolean hit) {
+    }
   }
 
   private final Cache<Key, Instant> verified;
@@ -101,7 +105,11 @@ public final class VerifiedTokenCache {
    */
   public boolean signatureVerifies(CapabilityToken token, KeyRing trustedIssuers, Instant now) {
     Key key = keyOf(token);
-    if (isVerified(key, now)) {
+    boolean hit = isVerified(key, now);
+    if (verified != null) {
+      sharing.looked(hit);
+    }
+    if (hit) {
       return true;
     }
     boolean ok = trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token));
@@ -118,8 +126,11 @@ public final class VerifiedTokenCache {
    * Records a verification another instance made under the same key ring (the caller checked that
    * the entry is authentic and of this ring). Expiry is still checked on every lookup.
    */
-  public void acceptShared(byte[] digest, String keyId, Instant expiresAt, Instant now) {
-    recordVerified(new Key(digest.clone(), keyId), expiresAt, now);
+  public void acceptShared(byte[] digest, String keyId, Instant expiresAt) {
+    if (verified != null) {
+      // no expiry check here: the sender's clock decided to share it, every lookup checks against its own
+      verified.put(new Key(digest.clone(), keyId), expiresAt);
+    }
   }
 
   /** Entries currently held (approximate); for tests and metrics. */

@@ -107,6 +107,11 @@ public final class FabricConfig extends AbstractConfig {
     return "cache." + cache.configName() + ".redis.max.bytes";
   }
 
+  /** {@code cache.<name>.redis.uri}. */
+  public static String cacheRedisUriConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".redis.uri";
+  }
+
   /** {@code cache.<name>.redis.read.wait.ms}. */
   public static String cacheReadWaitConfig(CacheName cache) {
     return "cache." + cache.configName() + ".redis.read.wait.ms";
@@ -224,6 +229,9 @@ public final class FabricConfig extends AbstractConfig {
           .define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
               "Redis memory budget of " + c.configName() + ": the maxmemory to give its Redis instance, or its share of "
                   + "a shared one (docs/caches.md). Redis enforces it; the application does not check the server's setting.")
+          .define(cacheRedisUriConfig(c), Type.STRING, "", Importance.LOW,
+              "A standalone Redis of the " + c.configName() + " cache's own (redis://host:port), so that its maxmemory is "
+                  + "its budget alone; empty: the shared one (" + REDIS_URI_CONFIG + " or " + REDIS_CLUSTER_URIS_CONFIG + ").")
           .define(cacheReadWaitConfig(c), Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
               "How long a near-cache miss of " + c.configName() + " may wait for Redis on the stream thread; 0: never "
                   + "(a miss is evaluated at once). Worth it only where evaluating costs more than a round trip.");

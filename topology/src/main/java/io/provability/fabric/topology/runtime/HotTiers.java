@@ -7,11 +7,13 @@ import io.provability.fabric.processors.cache.CacheSpec;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.cache.HotTierSettings;
 import io.provability.fabric.processors.cache.RedisSharedTier;
+import io.provability.fabric.processors.cache.RoutingSharedTier;
 import io.provability.fabric.processors.cache.SharedTier;
 import io.provability.fabric.topology.config.FabricConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -66,10 +68,18 @@ public final class HotTiers {
       return new HotTier(settings, SharedTier.NONE, metrics, waits);
     }
     byte[] macKey = secret.getBytes(StandardCharsets.UTF_8);
-    RedisSharedTier.Settings redis = new RedisSharedTier.Settings(redisUri, cluster,
-        Duration.ofMillis(cfg.getLong(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG)),
-        cfg.getInt(FabricConfig.CACHE_REDIS_BATCH_CONFIG), cfg.getInt(FabricConfig.CACHE_REDIS_QUEUE_CONFIG), macKey,
-        cfg.getString(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG));
-    return new HotTier(settings, new RedisSharedTier(redis, metrics), metrics, waits);
+    Map<String, SharedTier> byUri = new HashMap<>();
+    Map<CacheName, SharedTier> byCache = new EnumMap<>(CacheName.class);
+    for (CacheName c : CacheName.values()) {
+      String own = cfg.getString(FabricConfig.cacheRedisUriConfig(c));
+      String uri = own.isBlank() ? "" : own.strip();
+      byCache.put(c, byUri.computeIfAbsent(uri, u -> new RedisSharedTier(new RedisSharedTier.Settings(
+          u.isEmpty() ? redisUri : u, u.isEmpty() ? cluster : List.of(),
+          Duration.ofMillis(cfg.getLong(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG)),
+          cfg.getInt(FabricConfig.CACHE_REDIS_BATCH_CONFIG), cfg.getInt(FabricConfig.CACHE_REDIS_QUEUE_CONFIG), macKey,
+          cfg.getString(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG)), metrics)));
+    }
+    SharedTier shared = byUri.size() == 1 ? byUri.values().iterator().next() : new RoutingSharedTier(byCache);
+    return new HotTier(settings, shared, metrics, waits);
   }
 }

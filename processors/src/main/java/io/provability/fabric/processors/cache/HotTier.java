@@ -1,6 +1,7 @@
 package io.provability.fabric.processors.cache;
 
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.egress.Finding;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
@@ -12,15 +13,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.function.Function;
-import io.provability.fabric.processors.egress.Finding;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -231,9 +230,5 @@ public final class HotTier implements AutoCloseable {
   @Override
   public void close() {
     shared.close();
-  }
-
-  static byte[] longBytes(long v) {
-    return ByteBuffer.allocate(8).putLong(v).array();
   }
 }

@@ -114,10 +114,8 @@ public final class HotTierHitRate {
     KeyRing ring = KeyRing.empty().with(ISSUER.keyId(), ISSUER.publicKey());
     Instant now = Instant.parse("2026-12-01T12:00:00Z");
     PlanRequest[] plans = zipfPlans(shapes, requests, s, subjects, seed, now);
-    int[] sequence = new int[requests];
-    for (int n = 0; n < requests; n++) {
-      sequence[n] = plans[n].getSubject().getId().hashCode() * 31 + plans[n].getSteps().get(0).getResource().hashCode();
-    }
+    long distinctShapes = Arrays.stream(plans)
+        .map(p -> p.getSubject().getId() + "|" + p.getSteps().get(0).getResource()).distinct().count();
     PolicyView policy = PolicyView.empty();
 
     // the kernel alone (its verified-token cache on, as in production)
@@ -154,7 +152,7 @@ public final class HotTierHitRate {
       long miss = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
       long total = exact + normalised + pattern + miss;
       System.out.printf("round %d: Zipf s=%.2f over %,d shapes (%,d subjects), %,d requests, %,d distinct shapes drawn%n",
-          round + 1, s, shapes, subjects, requests, Arrays.stream(sequence).distinct().count());
+          round + 1, s, shapes, subjects, requests, distinctShapes);
       System.out.printf("  hit rate %.2f %% (exact %.2f %%, normalised %.2f %%, pattern %.2f %%), misses %,d; "
               + "near entries %,d%n", 100.0 * (exact + normalised + pattern) / total, 100.0 * exact / total,
           100.0 * normalised / total, 100.0 * pattern / total, miss, counted.decisionEntries());

@@ -45,7 +45,9 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * <p>{@code decide} routes plans to the kernel, retrieval requests to the retrieval gateway and
- * egress requests to the egress firewall; it
+ * egress requests to the egress firewall (with a hot tier: plans through its decision cache, tokens
+ * through its shared verified-token cache, egress scans through its cache by content hash, and every
+ * policy-state change told to it — docs/caches.md); it
  * owns the {@code decided-requests} (deduplication) and {@code privacy-budgets} (per-session
  * differential-privacy spend) stores.
  */

@@ -224,17 +224,21 @@ public final class FabricConfig extends AbstractConfig {
       DEF.define(cacheTtlConfig(c), Type.LONG, c.defaultTtl().toMillis(), Range.atLeast(1), Importance.MEDIUM,
               "Longest time an entry of the " + c.configName() + " cache is kept or served (it is never served past "
                   + "the moment its value would change, e.g. a token's expiry).")
-          .define(cacheNearBytesConfig(c), Type.LONG, c.defaultNearMaxBytes(), Range.atLeast(0), Importance.LOW,
-              "Memory budget of the in-process near cache of " + c.configName() + " (approximate entry sizes).")
           .define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
               "Redis memory budget of " + c.configName() + ": the maxmemory to give its Redis instance, or its share of "
                   + "a shared one (docs/caches.md). Redis enforces it; the application does not check the server's setting.")
           .define(cacheRedisUriConfig(c), Type.STRING, "", Importance.LOW,
               "A standalone Redis of the " + c.configName() + " cache's own (redis://host:port), so that its maxmemory is "
-                  + "its budget alone; empty: the shared one (" + REDIS_URI_CONFIG + " or " + REDIS_CLUSTER_URIS_CONFIG + ").")
-          .define(cacheReadWaitConfig(c), Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
-              "How long a near-cache miss of " + c.configName() + " may wait for Redis on the stream thread; 0: never "
-                  + "(a miss is evaluated at once). Worth it only where evaluating costs more than a round trip.");
+                  + "its budget alone; empty: the shared one (" + REDIS_URI_CONFIG + " or " + REDIS_CLUSTER_URIS_CONFIG + ").");
+      if (c != CacheName.TOKENS) {
+        // the verified-token cache is sized in tokens (kernel.token.cache.size), and tokens reach other
+        // instances by pub/sub only: the stream thread never reads them from Redis
+        DEF.define(cacheNearBytesConfig(c), Type.LONG, c.defaultNearMaxBytes(), Range.atLeast(0), Importance.LOW,
+                "Memory budget of the in-process near cache of " + c.configName() + " (approximate entry sizes).")
+            .define(cacheReadWaitConfig(c), Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
+                "How long a near-cache miss of " + c.configName() + " may wait for Redis on the stream thread; 0: never "
+                    + "(a miss is evaluated at once). Worth it only where evaluating costs more than a round trip.");
+      }
     }
   }
 

@@ -29,8 +29,9 @@ public final class HotTiers {
   public static HotTierSettings settings(FabricConfig cfg) {
     Map<CacheName, CacheSpec> specs = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
-      specs.put(c, new CacheSpec(Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))),
-          cfg.getLong(FabricConfig.cacheNearBytesConfig(c)), cfg.getLong(FabricConfig.cacheRedisBytesConfig(c))));
+      long nearBytes = c == CacheName.TOKENS ? c.defaultNearMaxBytes() : cfg.getLong(FabricConfig.cacheNearBytesConfig(c));
+      specs.put(c, new CacheSpec(Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))), nearBytes,
+          cfg.getLong(FabricConfig.cacheRedisBytesConfig(c))));
     }
     return new HotTierSettings(cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG), specs,
         cfg.getBoolean(FabricConfig.CACHE_SHADOW_CHECK_CONFIG));
@@ -51,7 +52,9 @@ public final class HotTiers {
     }
     Map<CacheName, Duration> waits = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
-      waits.put(c, Duration.ofMillis(cfg.getLong(FabricConfig.cacheReadWaitConfig(c))));
+      if (c != CacheName.TOKENS) {
+        waits.put(c, Duration.ofMillis(cfg.getLong(FabricConfig.cacheReadWaitConfig(c))));
+      }
     }
     List<String> cluster = cfg.getList(FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
     boolean haveRedis = !cluster.isEmpty() || (redisUri != null && !redisUri.isBlank());

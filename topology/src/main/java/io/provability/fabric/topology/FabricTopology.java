@@ -3,11 +3,13 @@ package io.provability.fabric.topology;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EvidenceBundle;
+import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressPolicies;
+import io.provability.fabric.processors.egress.EgressScanner;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
@@ -43,7 +45,9 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * <p>{@code decide} routes plans to the kernel, retrieval requests to the retrieval gateway and
- * egress requests to the egress firewall; it
+ * egress requests to the egress firewall (with a hot tier: plans through its decision cache, tokens
+ * through its shared verified-token cache, egress scans through its cache by content hash, and every
+ * policy-state change told to it — docs/caches.md); it
  * owns the {@code decided-requests} (deduplication) and {@code privacy-budgets} (per-session
  * differential-privacy spend) stores.
  */
@@ -107,36 +111,61 @@ public final class FabricTopology {
   }
 
   /**
-   * The deciders the topology uses, wired from its settings and keys; audit replay builds them here too,
-   * so a replay decides exactly as the live topology does.
+   * The deciders the topology uses without the hot tier, wired from its settings and keys; audit replay
+   * builds them here too, so a replay decides exactly as the live topology does (afresh, no cache).
    */
   public static RequestDecider decider(Settings settings, Keys keys) {
-    VerifiedTokenCache tokenCache = new VerifiedTokenCache(settings.tokenCacheSize());
+    return decider(settings, keys, HotTier.disabled());
+  }
+
+  /**
+   * The deciders with the instance's hot tier: plans go through its decision cache, tokens through its
+   * shared verified-token cache, egress scans through its scan cache.
+   */
+  public static RequestDecider decider(Settings settings, Keys keys, HotTier hotTier) {
+    // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
+    VerifiedTokenCache tokenCache = hotTier.tokenCache(settings.tokenCacheSize(), keys.trustedIssuers());
     RetrievalGateway gateway = keys.receiptSigner() == null ? null
         : new RetrievalGateway(keys.trustedIssuers(), keys.receiptSigner(), settings.sessionPrivacyBudget(), tokenCache);
-    return new RequestDecider(new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
-        settings.kernelLimits(), tokenCache), gateway,
-        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner()));
+    KernelEngine kernel = new KernelEngine(keys.trustedIssuers(), keys.trustedReceiptSigners(),
+        settings.kernelLimits(), tokenCache);
+    return new RequestDecider(
+        hotTier.planEvaluator(kernel, keys.trustedIssuers(), keys.trustedReceiptSigners(), settings.kernelLimits()),
+        gateway,
+        keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner(),
+            System::nanoTime, hotTier.egressScanner(new EgressScanner()::scan)));
   }
 
-  /** Builds the topology, observed by nobody. */
+  /** Builds the topology without the hot tier (every request is evaluated afresh), observed by nobody. */
   public static Topology build(Settings settings, Keys keys) {
-    return build(settings, keys, DecisionObserver.NONE);
+    return build(settings, keys, DecisionObserver.NONE, HotTier.disabled());
   }
 
-  /** Builds the topology; {@code observer} sees each decision and dead letter before it is written. */
+  /** Builds the topology without the hot tier; {@code observer} sees each decision and dead letter. */
   public static Topology build(Settings settings, Keys keys, DecisionObserver observer) {
+    return build(settings, keys, observer, HotTier.disabled());
+  }
+
+  /** Builds the topology with the instance's hot tier, observed by nobody. */
+  public static Topology build(Settings settings, Keys keys, HotTier hotTier) {
+    return build(settings, keys, DecisionObserver.NONE, hotTier);
+  }
+
+  /**
+   * Builds the topology: {@code observer} sees each decision and dead letter before it is written;
+   * {@code hotTier} holds the instance's caches, and policy-state changes are told to it.
+   */
+  public static Topology build(Settings settings, Keys keys, DecisionObserver observer, HotTier hotTier) {
     EventCodec codec = EventCodec.standard();
     Topics t = settings.topics();
-    // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
-    RequestDecider decider = decider(settings, keys);
+    RequestDecider decider = decider(settings, keys, hotTier);
     Topology topology = new Topology();
 
     topology.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_STATE),
             Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
         SOURCE_POLICY, new StringDeserializer(), new ByteArrayDeserializer(), t.policyState(),
-        POLICY_UPDATER, PolicyStateUpdater::new);
+        POLICY_UPDATER, () -> new PolicyStateUpdater(hotTier.policyListener()));
 
     topology.addSource(SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
     topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, OBSERVE_DEAD_LETTERS), SOURCE_REQUESTS);

@@ -59,6 +59,11 @@ class FabricTopologyTest {
   @org.junit.jupiter.api.io.TempDir
   java.nio.file.Path stateDir;
 
+  /** The hot tier the topology runs with: none here; the subclass runs every test again with caches on. */
+  io.provability.fabric.processors.cache.HotTier hotTier() {
+    return io.provability.fabric.processors.cache.HotTier.disabled();
+  }
+
   @BeforeEach
   void start() {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
@@ -70,7 +75,7 @@ class FabricTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put("processing.exception.handler.global.enabled", true);
-    driver = new TopologyTestDriver(FabricTopology.build(settings, keys), props, START);
+    driver = new TopologyTestDriver(FabricTopology.build(settings, keys, hotTier()), props, START);
     requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
     policy = driver.createInputTopic("policy", new StringSerializer(), new ByteArraySerializer());
     decisions = driver.createOutputTopic("decisions", new StringDeserializer(), EventSerde.of(Decision.class).deserializer());

@@ -30,6 +30,26 @@ public final class KeyRing {
     return new KeyRing(copy);
   }
 
+  /**
+   * SHA-256 over the sorted key ids and their public keys: two rings trust the same keys exactly
+   * when their fingerprints are equal. Caches shared between instances are namespaced by it.
+   */
+  public byte[] fingerprint() {
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    for (String id : new java.util.TreeSet<>(keys.keySet())) {
+      byte[] idBytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      md.update(java.nio.ByteBuffer.allocate(4).putInt(idBytes.length).array());
+      md.update(idBytes);
+      md.update(keys.get(id));
+    }
+    return md.digest();
+  }
+
   /** An empty key ring: every signature check fails. */
   public static KeyRing empty() {
     return new KeyRing(Map.of());

@@ -11,6 +11,7 @@ import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressOutcome;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelResult;
+import io.provability.fabric.processors.kernel.PlanEvaluator;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ReasonCode;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
@@ -33,7 +34,7 @@ import org.apache.avro.specific.SpecificRecord;
  * default.
  */
 public final class RequestDecider {
-  private final KernelEngine kernel;
+  private final PlanEvaluator kernel;
   private final RetrievalGateway gateway;
   private final EgressFirewall firewall;
 
@@ -48,6 +49,17 @@ public final class RequestDecider {
    * @param firewall decides egress requests; null denies them with {@code UNSUPPORTED_KIND}
    */
   public RequestDecider(KernelEngine kernel, RetrievalGateway gateway, EgressFirewall firewall) {
+    this((PlanEvaluator) kernel, gateway, firewall);
+  }
+
+  /**
+   * As above with any plan evaluator, e.g. the kernel behind the hot tier's decision cache.
+   *
+   * @param kernel decides plans
+   * @param gateway decides retrieval requests; null denies them with {@code UNSUPPORTED_KIND}
+   * @param firewall decides egress requests; null denies them with {@code UNSUPPORTED_KIND}
+   */
+  public RequestDecider(PlanEvaluator kernel, RetrievalGateway gateway, EgressFirewall firewall) {
     this.kernel = kernel;
     this.gateway = gateway;
     this.firewall = firewall;

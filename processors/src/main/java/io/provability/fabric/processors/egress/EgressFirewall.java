@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,7 +41,7 @@ public final class EgressFirewall {
   private final EgressPolicies policies;
   private final Ed25519.SigningKey certificateKey;
   private final LongSupplier nanoTicker;
-  private final EgressScanner scanner = new EgressScanner();
+  private final Function<String, List<Finding>> scanner;
 
   /** A firewall that times checks with {@link System#nanoTime()}. */
   public EgressFirewall(EgressPolicies policies, Ed25519.SigningKey certificateKey) {
@@ -49,9 +50,19 @@ public final class EgressFirewall {
 
   /** A firewall with an injected monotonic nanosecond ticker (tests make processing time fixed). */
   public EgressFirewall(EgressPolicies policies, Ed25519.SigningKey certificateKey, LongSupplier nanoTicker) {
+    this(policies, certificateKey, nanoTicker, new EgressScanner()::scan);
+  }
+
+  /**
+   * A firewall whose scans go through {@code scanner}: an {@link EgressScanner}, or the hot tier's cache
+   * of scan results by content hash in front of one (the findings of a text never change).
+   */
+  public EgressFirewall(EgressPolicies policies, Ed25519.SigningKey certificateKey, LongSupplier nanoTicker,
+                        Function<String, List<Finding>> scanner) {
     this.policies = Objects.requireNonNull(policies, "policies");
     this.certificateKey = Objects.requireNonNull(certificateKey, "certificateKey");
     this.nanoTicker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+    this.scanner = Objects.requireNonNull(scanner, "scanner");
   }
 
   /** Never throws, whatever the text. */
@@ -87,7 +98,7 @@ public final class EgressFirewall {
           utf8 + " UTF-8 bytes > max_text_bytes " + policy.maxTextBytes() + " of policy " + policy.name())));
     }
 
-    List<Finding> findings = scanner.scan(text);
+    List<Finding> findings = scanner.apply(text);
     Map<String, Integer> counts = new TreeMap<>();
     List<Finding> blocked = new ArrayList<>();
     List<Finding> redacted = new ArrayList<>();

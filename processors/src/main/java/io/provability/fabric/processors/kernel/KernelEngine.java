@@ -46,7 +46,7 @@ import java.util.Set;
  * a step may not drop a label it read (its {@code labels_out} include its {@code labels_in}); and
  * {@value #SECRET} never appears in any {@code labels_out}.
  */
-public final class KernelEngine {
+public final class KernelEngine implements PlanEvaluator {
   /** Tool and capability name that mark a retrieval step. */
   public static final String RETRIEVAL = "retrieve";
   /** The label any step may read without provenance. */
@@ -83,6 +83,7 @@ public final class KernelEngine {
   }
 
   /** Evaluates {@code plan} at time {@code now} under {@code policy}. Never throws on bad input. */
+  @Override
   public KernelResult evaluate(PlanRequest plan, PolicyView policy, Instant now) {
     String tokenId = null;
     try {

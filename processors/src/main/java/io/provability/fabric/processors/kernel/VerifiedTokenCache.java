@@ -22,13 +22,44 @@ import java.util.Arrays;
  * and a new cache. Bounded in size; a wall-clock idle expiry only frees memory.
  */
 public final class VerifiedTokenCache {
+  /**
+   * Told of every signature this cache verified itself, so that other instances can be spared the
+   * verification (the hot tier's shared token cache). Called on the verifying thread: must not block.
+   */
+  public interface Sharing {
+    /** Shares nothing. */
+    Sharing NONE = (digest, keyId, expiresAt, now) -> { };
+
+    /**
+     * @param digest SHA-256 of the token's canonical encoding, signature included
+     * @param keyId the key id the signature verified under
+     * @param expiresAt the token's expiry: the entry must not be served from then on
+     */
+    void verified(byte[] digest, String keyId, Instant expiresAt, Instant now);
+
+    /** Told of every lookup of an enabled cache: whether the token was found verified (for metrics). */
+    default void looked(boolean hit) {
+    }
+  }
+
   private final Cache<Key, Instant> verified;
+  private final Sharing sharing;
 
   /** @param maximumSize how many verified tokens to remember; 0 disables the cache */
   public VerifiedTokenCache(long maximumSize) {
+    this(maximumSize, Duration.ofHours(1), Sharing.NONE);
+  }
+
+  /**
+   * @param maximumSize how many verified tokens to remember; 0 disables the cache
+   * @param idleExpiry how long an unused entry is kept (memory only: expiry is always checked)
+   * @param sharing told of each verification this cache made itself
+   */
+  public VerifiedTokenCache(long maximumSize, Duration idleExpiry, Sharing sharing) {
+    this.sharing = sharing;
     this.verified = maximumSize <= 0 ? null : Caffeine.newBuilder()
         .maximumSize(maximumSize)
-        .expireAfterAccess(Duration.ofHours(1))
+        .expireAfterAccess(idleExpiry)
         // maintenance on the caller's thread: no pool threads, nothing left running
         .executor(Runnable::run)
         .build();
@@ -74,14 +105,32 @@ public final class VerifiedTokenCache {
    */
   public boolean signatureVerifies(CapabilityToken token, KeyRing trustedIssuers, Instant now) {
     Key key = keyOf(token);
-    if (isVerified(key, now)) {
+    boolean hit = isVerified(key, now);
+    if (verified != null) {
+      sharing.looked(hit);
+    }
+    if (hit) {
       return true;
     }
     boolean ok = trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token));
     if (ok) {
       recordVerified(key, token.getExpiresAt(), now);
+      if (verified != null && now.isBefore(token.getExpiresAt())) {
+        sharing.verified(key.digest, key.keyId, token.getExpiresAt(), now);
+      }
     }
     return ok;
+  }
+
+  /**
+   * Records a verification another instance made under the same key ring (the caller checked that
+   * the entry is authentic and of this ring). Expiry is still checked on every lookup.
+   */
+  public void acceptShared(byte[] digest, String keyId, Instant expiresAt) {
+    if (verified != null) {
+      // no expiry check here: the sender's clock decided to share it, every lookup checks against its own
+      verified.put(new Key(digest.clone(), keyId), expiresAt);
+    }
   }
 
   /** Entries currently held (approximate); for tests and metrics. */

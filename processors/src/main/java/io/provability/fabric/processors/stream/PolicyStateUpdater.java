@@ -7,10 +7,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps the global policy-state store equal to the compacted policy-state topic: a value replaces,
- * a tombstone deletes. Values stay as encoded bytes; readers decode what they need.
+ * a tombstone deletes. Values stay as encoded bytes; readers decode what they need. Each applied
+ * change is then told to a {@link PolicyChangeListener} (the hot tier drops the cached entries that
+ * depended on it).
  */
 public final class PolicyStateUpdater implements Processor<String, byte[], Void, Void> {
+  private final PolicyChangeListener listener;
   private KeyValueStore<String, byte[]> store;
+
+  /** An updater that tells no one. */
+  public PolicyStateUpdater() {
+    this(PolicyChangeListener.NONE);
+  }
+
+  /** @param listener told of each key after its change is applied */
+  public PolicyStateUpdater(PolicyChangeListener listener) {
+    this.listener = listener;
+  }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
@@ -27,5 +40,6 @@ public final class PolicyStateUpdater implements Processor<String, byte[], Void,
     } else {
       store.put(record.key(), record.value());
     }
+    listener.changed(record.key());
   }
 }

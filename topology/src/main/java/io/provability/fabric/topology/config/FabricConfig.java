@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.config;
 
+import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import java.io.IOException;
@@ -90,6 +91,40 @@ public final class FabricConfig extends AbstractConfig {
   public static final String HTTP_MAX_BODY_CONFIG = "http.max.body.bytes";
   public static final String LAG_INTERVAL_CONFIG = "metrics.lag.interval.ms";
   public static final String AUDIT_EVIDENCE_KEYS_CONFIG = "audit.evidence.keys.file";
+  public static final String REDIS_CLUSTER_URIS_CONFIG = "redis.cluster.uris";
+  public static final String CACHE_ENABLED_CONFIG = "cache.enabled";
+  public static final String CACHE_REDIS_ENABLED_CONFIG = "cache.redis.enabled";
+  public static final String CACHE_REDIS_TIMEOUT_CONFIG = "cache.redis.timeout.ms";
+  public static final String CACHE_REDIS_BATCH_CONFIG = "cache.redis.batch.max";
+  public static final String CACHE_REDIS_QUEUE_CONFIG = "cache.redis.queue.max";
+  public static final String CACHE_REDIS_MAC_SECRET_CONFIG = "cache.redis.mac.secret";
+  public static final String CACHE_REDIS_CHANNEL_CONFIG = "cache.redis.channel";
+  public static final String CACHE_SHADOW_CHECK_CONFIG = "cache.shadow.check";
+
+  /** {@code cache.<name>.ttl.ms} of one of the hot tier's caches ({@link CacheName#configName()}). */
+  public static String cacheTtlConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".ttl.ms";
+  }
+
+  /** {@code cache.<name>.near.max.bytes}. */
+  public static String cacheNearBytesConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".near.max.bytes";
+  }
+
+  /** {@code cache.<name>.redis.max.bytes}. */
+  public static String cacheRedisBytesConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".redis.max.bytes";
+  }
+
+  /** {@code cache.<name>.redis.uri}. */
+  public static String cacheRedisUriConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".redis.uri";
+  }
+
+  /** {@code cache.<name>.redis.read.wait.ms}. */
+  public static String cacheReadWaitConfig(CacheName cache) {
+    return "cache." + cache.configName() + ".redis.read.wait.ms";
+  }
 
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
@@ -190,6 +225,51 @@ public final class FabricConfig extends AbstractConfig {
               + "'fabric replay' check bundle signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
+
+  static {
+    DEF.define(REDIS_CLUSTER_URIS_CONFIG, Type.LIST, "", Importance.MEDIUM,
+            "Seed URIs of a Redis Cluster (redis://host:port,...). Non-empty selects cluster mode for the hot tier; "
+                + "empty uses the single node " + REDIS_URI_CONFIG + " (the embedded Redis in embedded mode).")
+        .define(CACHE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
+            "Hot tier on: decisions and verified tokens are cached (docs/caches.md). Off: every request is evaluated afresh.")
+        .define(CACHE_REDIS_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
+            "Share cache entries between instances through Redis. Off: in-process near caches only.")
+        .define(CACHE_REDIS_TIMEOUT_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
+            "Redis connect and command timeout; a command not answered in it counts as an error and costs only a hit.")
+        .define(CACHE_REDIS_BATCH_CONFIG, Type.INT, 512, Range.between(1, 100_000), Importance.LOW,
+            "Most Redis commands sent in one pipelined flush.")
+        .define(CACHE_REDIS_QUEUE_CONFIG, Type.INT, 20_000, Range.between(1, 10_000_000), Importance.LOW,
+            "Most Redis commands queued (and, separately, in flight); beyond it stores are dropped and counted.")
+        .define(CACHE_REDIS_MAC_SECRET_CONFIG, Type.PASSWORD, "", Importance.HIGH,
+            "Secret of the HMAC on every value the hot tier puts into Redis; instances sharing a Redis must share it, "
+                + "and entries that do not verify are dropped. Empty: nothing is shared through Redis (an unauthenticated "
+                + "entry could grant: a \"verified\" token, an ALLOW), the caches stay in-process.")
+        .define(CACHE_REDIS_CHANNEL_CONFIG, Type.STRING, "fabric.hot-tier", Importance.LOW,
+            "Redis pub/sub channel on which instances tell each other the entries they stored.")
+        .define(CACHE_SHADOW_CHECK_CONFIG, Type.BOOLEAN, false, Importance.LOW,
+            "Evaluate every cache hit afresh too and count differences (fabric.cache.shadow.mismatches); costs the "
+                + "evaluation the cache saves.");
+    for (CacheName c : CacheName.values()) {
+      DEF.define(cacheTtlConfig(c), Type.LONG, c.defaultTtl().toMillis(), Range.atLeast(1), Importance.MEDIUM,
+              "Longest time an entry of the " + c.configName() + " cache is kept or served (it is never served past "
+                  + "the moment its value would change, e.g. a token's expiry).")
+          .define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
+              "Redis memory budget of " + c.configName() + ": the maxmemory to give its Redis instance, or its share of "
+                  + "a shared one (docs/caches.md). Redis enforces it; the application does not check the server's setting.")
+          .define(cacheRedisUriConfig(c), Type.STRING, "", Importance.LOW,
+              "A standalone Redis of the " + c.configName() + " cache's own (redis://host:port), so that its maxmemory is "
+                  + "its budget alone; empty: the shared one (" + REDIS_URI_CONFIG + " or " + REDIS_CLUSTER_URIS_CONFIG + ").");
+      if (c != CacheName.TOKENS) {
+        // the verified-token cache is sized in tokens (kernel.token.cache.size), and tokens reach other
+        // instances by pub/sub only: the stream thread never reads them from Redis
+        DEF.define(cacheNearBytesConfig(c), Type.LONG, c.defaultNearMaxBytes(), Range.atLeast(0), Importance.LOW,
+                "Memory budget of the in-process near cache of " + c.configName() + " (approximate entry sizes).")
+            .define(cacheReadWaitConfig(c), Type.LONG, 0L, Range.between(0, 10_000), Importance.LOW,
+                "How long a near-cache miss of " + c.configName() + " may wait for Redis on the stream thread; 0: never "
+                    + "(a miss is evaluated at once). Worth it only where evaluating costs more than a round trip.");
+      }
+    }
+  }
 
   private FabricConfig(Map<String, ?> values) {
     super(DEF, values, false);

@@ -1,6 +1,7 @@
 package io.provability.fabric.topology.runtime;
 
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
+import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
@@ -50,11 +51,13 @@ public final class FabricRuntime implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private volatile EmbeddedConnect sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
+  private final HotTier hotTier;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
-                        FabricMetrics metrics) {
+                        FabricMetrics metrics, HotTier hotTier) {
     this.cfg = cfg;
+    this.hotTier = hotTier;
     this.endpoints = endpoints;
     this.withSinks = withSinks;
     this.streams = streams;
@@ -118,9 +121,10 @@ public final class FabricRuntime implements AutoCloseable {
       throw new IOException("interrupted while creating topics", e);
     }
     FabricMetrics metrics = FabricMetrics.create();
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics);
+    HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics);
+    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
@@ -259,6 +263,11 @@ public final class FabricRuntime implements AutoCloseable {
     return streams;
   }
 
+  /** This instance's caches and their metrics. */
+  public HotTier hotTier() {
+    return hotTier;
+  }
+
   /**
    * The meter registry of this instance (Prometheus): every component of the instance registers its
    * meters here, and {@code /metrics} exposes them.
@@ -308,5 +317,6 @@ public final class FabricRuntime implements AutoCloseable {
     if (sinks != null) {
       sinks.close();
     }
+    hotTier.close();
   }
 }

@@ -1,0 +1,165 @@
+package io.provability.fabric.tests.jmh;
+
+import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.processors.cache.CacheMetrics;
+import io.provability.fabric.processors.cache.CacheName;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.embedded.EmbeddedStack;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.TopicSetup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * End-to-end decisions per second through the real topology with the hot tier on, with it off, and a
+ * pass-through Kafka Streams topology (bytes in, bytes out, same processing guarantee and commit
+ * interval) over the same pre-filled request topic, in one run on the embedded stack (broker and Redis
+ * in this JVM / on this machine). A rate is measured between the moments 10 % and 90 % of the topic's
+ * records are committed by the application's consumer group, so start-up and the last commit do not
+ * count.
+ *
+ * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2] [commit.ms=100]}.
+ */
+public final class HotTierThroughput {
+  private HotTierThroughput() {}
+
+  public static void main(String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    int shapes = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+    String guarantee = args.length > 2 ? args[2] : "exactly_once_v2";
+    String commitMs = args.length > 3 ? args[3] : "100";
+    StackEndpoints ep = EmbeddedStack.shared().endpoints();
+    String ns = "bench" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL) + "-";
+    Path work = Files.createTempDirectory("fabric-hot-bench-");
+    Path trusted = work.resolve("trusted.keys");
+    KeyRing.empty().with(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey()).write(trusted);
+
+    PlanRequest[] plans = HotTierHitRate.zipfPlans(shapes, requests, 1.1, 1_000, 1, Instant.now());
+    FabricConfig base = config(ns, work, trusted, "unused", guarantee, commitMs, true);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      TopicSetup.ensure(admin, base);
+      admin.createTopics(List.of(new NewTopic(ns + "passthrough", base.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG),
+          (short) 1))).all().get();
+    }
+    EventCodec codec = EventCodec.standard();
+    long p0 = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+      for (PlanRequest p : plans) {
+        producer.send(new ProducerRecord<>(base.topicRequests(), null, System.currentTimeMillis(),
+            p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+      }
+      producer.flush();
+    }
+    System.out.printf("produced %,d plan requests in %.1f s%n", requests, (System.nanoTime() - p0) / 1e9);
+
+    // pass-through: the same streams settings as the fabric's, bytes copied to another topic
+    FabricConfig pass = config(ns, work, trusted, "passthrough", guarantee, commitMs, true);
+    Properties props = FabricRuntime.streamsProperties(pass, ep);
+    StreamsBuilder b = new StreamsBuilder();
+    b.stream(base.topicRequests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .to(ns + "passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    double passRate;
+    try (KafkaStreams streams = new KafkaStreams(b.build(), props)) {
+      streams.start();
+      passRate = measure(ep, pass, requests);
+    }
+    System.out.printf("pass-through topology: %,.0f records/s%n", passRate);
+
+    FabricConfig on = config(ns, work, trusted, "cache-on", guarantee, commitMs, true);
+    double onRate;
+    CacheMetrics m;
+    try (FabricRuntime app = FabricRuntime.start(on, ep, false)) {
+      onRate = measure(ep, on, requests);
+      m = app.hotTier().metrics();
+    }
+    long hits = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
+        + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
+        + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
+    long misses = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
+    System.out.printf("fabric topology, caches on: %,.0f decisions/s (hit rate %.2f %%, Redis SET ok %d, errors %d)%n",
+        onRate, 100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"), m.redis("set", "error"));
+
+    FabricConfig off = config(ns, work, trusted, "cache-off", guarantee, commitMs, false);
+    double offRate;
+    try (FabricRuntime app = FabricRuntime.start(off, ep, false)) {
+      offRate = measure(ep, off, requests);
+      System.out.printf("(caches off: %d decision lookups)%n",
+          app.hotTier().metrics().lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS));
+    }
+    System.out.printf("fabric topology, caches off: %,.0f decisions/s%n", offRate);
+    System.out.printf("ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f (%s, commit %s ms, %,d requests)%n",
+        onRate / passRate, offRate / passRate, onRate / offRate, guarantee, commitMs, requests);
+    System.exit(0);
+  }
+
+  private static FabricConfig config(String ns, Path work, Path trusted, String app, String guarantee, String commitMs,
+                                     boolean caches) {
+    String prefix = ns + "fabric.";
+    Map<String, String> m = new HashMap<>(Map.ofEntries(
+        Map.entry(FabricConfig.WORK_DIR_CONFIG, work.resolve(app).toString()),
+        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + app),
+        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
+        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions-" + app),
+        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence-" + app),
+        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
+        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
+        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
+        Map.entry(FabricConfig.PROCESSING_GUARANTEE_CONFIG, guarantee),
+        Map.entry(FabricConfig.COMMIT_INTERVAL_CONFIG, commitMs),
+        Map.entry(FabricConfig.CACHE_ENABLED_CONFIG, Boolean.toString(caches)),
+        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
+        // instances share entries through Redis only under a shared MAC secret
+        Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
+    return FabricConfig.defaults(m);
+  }
+
+  /** Records/s between 10 % and 90 % of {@code total} committed by the application's group. */
+  private static double measure(StackEndpoints ep, FabricConfig cfg, int total) throws Exception {
+    String group = cfg.getString(FabricConfig.APPLICATION_ID_CONFIG);
+    long t10 = 0;
+    long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      while (System.nanoTime() < deadline) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata().get();
+        long committed = offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(cfg.topicRequests())
+            && e.getValue() != null).collect(Collectors.summingLong(e -> e.getValue().offset()));
+        long now = System.nanoTime();
+        if (t10 == 0 && committed >= total / 10) {
+          t10 = now;
+        }
+        if (committed >= total * 9L / 10) {
+          return (total * 0.8) / ((now - t10) / 1e9);
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new IllegalStateException("not drained within 20 minutes");
+  }
+}

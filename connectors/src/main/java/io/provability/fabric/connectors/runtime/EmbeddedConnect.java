@@ -214,6 +214,9 @@ public final class EmbeddedConnect implements AutoCloseable {
         // the seed's "at most 5 s wait" bounds how long a decision may sit before it is written: the
         // consumer returns what it has after at most this long, and put() writes it at once
         p.put("consumer." + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(FETCH_MAX_WAIT_MS));
+        // decisions and bundles of an aborted exactly-once transaction (an instance killed mid-commit) must
+        // never reach the log or the store: the replayed, committed ones will
+        p.put("consumer." + ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // a group of one: there is no other worker whose tasks are worth waiting for after a restart
         p.put(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG, "0");
         p.put(WorkerConfig.TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS_CONFIG, "10000");

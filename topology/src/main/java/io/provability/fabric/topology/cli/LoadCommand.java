@@ -60,7 +60,7 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "PT10S", description = "Unjudged warm-up at the same rate first (default ${DEFAULT-VALUE}; PT0S for none).")
   Duration warmup;
 
-  @Option(names = "--sessions", defaultValue = "10000", description = "Distinct sessions (default ${DEFAULT-VALUE}).")
+  @Option(names = "--sessions", defaultValue = "20000", description = "Distinct sessions (default ${DEFAULT-VALUE}).")
   int sessions;
 
   @Option(names = "--tenants", defaultValue = "8", description = "Tenants (default ${DEFAULT-VALUE}).")

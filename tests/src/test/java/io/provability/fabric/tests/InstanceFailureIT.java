@@ -70,6 +70,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class InstanceFailureIT {
   private static final Duration START_PATIENCE = Duration.ofMinutes(2);
   private static final double RATE = 200;
+  private static final Duration MAX_LOAD = Duration.ofMinutes(3);
+  private static final Duration LOAD_AFTER = Duration.ofSeconds(5);
 
   private static String ns;
   private static StackEndpoints ep;
@@ -178,10 +180,21 @@ class InstanceFailureIT {
   }
 
   @AfterAll
-  static void stopInstances() throws InterruptedException {
+  static void stopInstances() throws InterruptedException, IOException {
     for (Instance in : instances) {
       if (in != null && in.process != null && in.process.isAlive()) {
         in.kill();
+      }
+      if (in != null) {
+        deleteTree(in.dir.resolve("work")); // state stores; the instance logs stay for a post-mortem
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -190,8 +203,8 @@ class InstanceFailureIT {
   @Order(1)
   void anInstanceKilledMidStreamLeavesExactlyOneDecisionAndOneRowPerRequest() throws Exception {
     Events events = new Events();
-    LoadResult result = underLoad("kill", Duration.ofSeconds(35), events, () -> {
-      events.awaitSecond(8);
+    LoadResult result = underLoad("kill", events, () -> {
+      events.awaitSecond(6);
       events.mark("SIGKILL a");
       instances[0].kill();
       instances[0].start();
@@ -207,7 +220,7 @@ class InstanceFailureIT {
   @Order(2)
   void aRollingRestartUnderLoadLosesNoRequest() throws Exception {
     Events events = new Events();
-    LoadResult result = underLoad("rolling", Duration.ofSeconds(45), events, () -> {
+    LoadResult result = underLoad("rolling", events, () -> {
       events.awaitSecond(6);
       for (Instance in : instances) {
         events.mark("SIGTERM " + in.name);
@@ -249,20 +262,28 @@ class InstanceFailureIT {
     }
   }
 
-  private LoadResult underLoad(String name, Duration duration, Events events, Disruption disruption) throws Exception {
-    LoadProfile profile = new LoadProfile(RATE, duration, 2_000, 4, 10,
+  /**
+   * Sends at a constant rate from before the disruption starts until {@link #LOAD_AFTER} after it
+   * ends (at most {@link #MAX_LOAD}), then waits for every decision.
+   */
+  private LoadResult underLoad(String name, Events events, Disruption disruption) throws Exception {
+    LoadProfile profile = new LoadProfile(RATE, MAX_LOAD, 2_000, 4, 10,
         LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.7, 0.8, 7L);
     LoadTraffic traffic = new LoadTraffic(ns + "-" + name + "-", ns + "-" + name + "-", profile, issuer, Clock.systemUTC());
     try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
+      LoadGenerator generator = new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(2));
       CompletableFuture<Void> disrupted = CompletableFuture.runAsync(() -> {
         try {
           disruption.run();
+          int ended = events.second.get();
+          events.awaitSecond(ended + (int) LOAD_AFTER.toSeconds());
         } catch (Exception e) {
           throw new IllegalStateException(e);
+        } finally {
+          generator.requestStop();
         }
       });
-      LoadResult result = new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(2))
-          .run(name, profile, traffic, transport, s -> events.second.set(s.second()));
+      LoadResult result = generator.run(name, profile, traffic, transport, s -> events.second.set(s.second()));
       disrupted.get();
       return result;
     }

@@ -36,6 +36,7 @@ public final class LoadGenerator {
   private final Clock clock;
   private final Duration drainTimeout;
   private final Duration duplicateGrace;
+  private volatile boolean stopRequested;
 
   /**
    * @param drainTimeout how long to wait, after the last send, for the outstanding decisions
@@ -45,6 +46,14 @@ public final class LoadGenerator {
     this.clock = clock;
     this.drainTimeout = drainTimeout;
     this.duplicateGrace = duplicateGrace;
+  }
+
+  /**
+   * Ends the current run's sending early (from any thread): the requests sent so far are still
+   * awaited and judged. For tests that keep the load on exactly as long as a disruption lasts.
+   */
+  public void requestStop() {
+    stopRequested = true;
   }
 
   /** Runs one constant-rate load and returns what it measured; {@code progress} gets one sample per second. */
@@ -65,7 +74,8 @@ public final class LoadGenerator {
     ticker.start();
     long maxLag = 0;
     try {
-      for (int i = 0; i < total; i++) {
+      stopRequested = false;
+      for (int i = 0; i < total && !stopRequested; i++) {
         long due = start + i * period;
         long now = System.nanoTime();
         if (now < due) {

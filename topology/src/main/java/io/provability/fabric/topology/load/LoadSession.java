@@ -60,7 +60,10 @@ public final class LoadSession {
     return r;
   }
 
-  /** The ceiling search; returns every step, the last one not sustained unless the maximum rate was reached. */
+  /**
+   * The ceiling search; returns every step. Rates rise by the factor until a step is not sustained;
+   * if even the first is not, the rate is halved (at most three times) to find one that is.
+   */
   public List<LoadReport.CeilingStep> ceiling(LoadProfile base, CeilingSettings s) throws Exception {
     List<LoadReport.CeilingStep> steps = new ArrayList<>();
     for (double rate = s.startRate(); rate <= s.maxRate(); rate *= s.factor()) {
@@ -75,6 +78,19 @@ public final class LoadSession {
       if (!why.isEmpty()) {
         break;
       }
+    }
+    // the first rate was already too much: halve it (three times at most) to find a sustainable floor
+    double down = s.startRate() / 2;
+    for (int tries = 0; tries < 3 && steps.stream().noneMatch(LoadReport.CeilingStep::sustained) && down >= 10; tries++) {
+      double r = Math.round(down);
+      LoadResult result = run(String.format(Locale.ROOT, "ceiling step %,.0f/s", r), base.withRate(r, s.stepDuration()));
+      String why = judge(result, s.p99BarMillis());
+      steps.add(new LoadReport.CeilingStep(r, result, why.isEmpty(), why.isEmpty() ? "p99 " + LoadReport.ms(
+          result.percentileMillis(99)) + " < " + LoadReport.ms(s.p99BarMillis()) + ", in flight flat, nothing lost" : why));
+      if (progressOut != null) {
+        progressOut.printf("  ceiling step %,.0f/s: %s%n", r, why.isEmpty() ? "sustained" : "NOT sustained: " + why);
+      }
+      down /= 2;
     }
     return steps;
   }

@@ -43,7 +43,7 @@ import picocli.CommandLine.Parameters;
  * the same run. Embedded by default (stack and one instance in this JVM, as {@code fabric demo});
  * with {@code --config} it drives an instance that runs elsewhere.
  */
-@Command(name = "load", description = {"Open-loop load generator: scenarios smoke (60 s at 1,000/s), nightly (10 min at "
+@Command(name = "load", mixinStandardHelpOptions = true, description = {"Open-loop load generator: scenarios smoke (60 s at 1,000/s), nightly (10 min at "
     + "1,000/s), stress (30 s at 5,000/s), ceiling (rising rates until p99 >= 100 ms or lag grows) and custom.",
     "Writes <report-dir>/<scenario>-<time>.json and .html; exits 1 if a correctness check or seed SLO is breached "
         + "(2 with --fail-on-goals if only a goal is missed)."})

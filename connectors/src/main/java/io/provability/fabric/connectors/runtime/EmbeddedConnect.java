@@ -214,6 +214,9 @@ public final class EmbeddedConnect implements AutoCloseable {
         // the seed's "at most 5 s wait" bounds how long a decision may sit before it is written: the
         // consumer returns what it has after at most this long, and put() writes it at once
         p.put("consumer." + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(FETCH_MAX_WAIT_MS));
+        // decisions and bundles of an aborted exactly-once transaction (an instance killed mid-commit) must
+        // never reach the log or the store: the replayed, committed ones will
+        p.put("consumer." + ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // a group of one: there is no other worker whose tasks are worth waiting for after a restart
         p.put(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG, "0");
         p.put(WorkerConfig.TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS_CONFIG, "10000");
@@ -331,6 +334,12 @@ public final class EmbeddedConnect implements AutoCloseable {
         try {
             done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.connect.runtime.distributed.NotLeaderException) {
+                // another instance's worker leads the group: only it may write connector configs, and the
+                // REST API forwards there (what a second instance of the application runs into)
+                putConnectorThroughRest(name, withName, deadline);
+                return;
+            }
             throw new IllegalStateException("Connect rejected connector " + name + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
@@ -340,6 +349,53 @@ public final class EmbeddedConnect implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating connector " + name, e);
         }
+    }
+
+    private void putConnectorThroughRest(String name, Map<String, String> config, long deadline) {
+        StringBuilder json = new StringBuilder("{");
+        for (Map.Entry<String, String> e : config.entrySet()) {
+            json.append(json.length() > 1 ? "," : "").append(jsonString(e.getKey())).append(':').append(jsonString(e.getValue()));
+        }
+        json.append('}');
+        java.net.URI uri = restUrl().resolve("/connectors/" + name + "/config");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try {
+            java.net.http.HttpResponse<String> response;
+            // 409: the group is rebalancing (an instance joined or left); the leader answers once it settles
+            do {
+                response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())))
+                        .header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(json.toString())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 409 && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                }
+            } while (response.statusCode() == 409 && System.nanoTime() < deadline);
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("Connect rejected connector " + name + " (through the REST API, HTTP "
+                        + response.statusCode() + "): " + response.body());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot reach this worker's REST API at " + uri + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating connector " + name, e);
+        }
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     private void awaitRunning(String name, long deadline) {

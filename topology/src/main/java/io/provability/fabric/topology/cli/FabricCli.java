@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "fabric", mixinStandardHelpOptions = true, version = "fabric 0.1.0",
     description = "Provability Fabric streaming runtime: decides agent plans on Kafka Streams and keeps "
         + "tamper-evident evidence.",
-    subcommands = {DemoCommand.class, RunCommand.class, TopologyCommand.class, TopicsCommand.class, LagCommand.class,
-        TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopologyCommand.class, TopicsCommand.class,
+        LagCommand.class, TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

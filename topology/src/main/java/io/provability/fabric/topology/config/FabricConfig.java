@@ -53,6 +53,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String STREAM_THREADS_CONFIG = "streams.threads";
   public static final String PROCESSING_GUARANTEE_CONFIG = "streams.processing.guarantee";
   public static final String COMMIT_INTERVAL_CONFIG = "streams.commit.interval.ms";
+  public static final String SESSION_TIMEOUT_CONFIG = "streams.session.timeout.ms";
+  public static final String PRODUCER_COMPRESSION_CONFIG = "streams.producer.compression.type";
 
   public static final String TOPIC_REQUESTS_CONFIG = "topic.requests";
   public static final String TOPIC_DECISIONS_CONFIG = "topic.decisions";
@@ -152,6 +154,12 @@ public final class FabricConfig extends AbstractConfig {
           Importance.HIGH, "Kafka Streams processing guarantee.")
       .define(COMMIT_INTERVAL_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
           "Kafka Streams commit interval; under exactly-once it bounds how long a decision waits to become visible.")
+      .define(PRODUCER_COMPRESSION_CONFIG, Type.STRING, "lz4", ValidString.in("none", "gzip", "snappy", "lz4", "zstd"),
+          Importance.LOW, "Compression of what the topology produces (decisions, evidence, changelogs); see docs/BENCHMARKS.md for its cost.")
+      .define(SESSION_TIMEOUT_CONFIG, Type.INT, 45_000, Range.between(6_000, 1_800_000), Importance.LOW,
+          "Consumer-group session timeout of the stream threads: how long the partitions of an instance that died "
+              + "without leaving the group (SIGKILL, power loss) wait before another instance takes them over. "
+              + "Kafka's default; the broker bounds it (group.min/max.session.timeout.ms).")
       .define(TOPIC_REQUESTS_CONFIG, Type.STRING, "fabric.requests", Importance.HIGH, "Topic of incoming requests (key: session id).")
       .define(TOPIC_DECISIONS_CONFIG, Type.STRING, "fabric.decisions", Importance.HIGH, "Topic of decisions (key: session id).")
       .define(TOPIC_EVIDENCE_CONFIG, Type.STRING, "fabric.evidence", Importance.HIGH, "Topic of evidence bundles (key: session id).")

@@ -219,8 +219,9 @@ public final class FabricRuntime implements AutoCloseable {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) cfg.getShort(FabricConfig.TOPIC_REPLICATION_CONFIG));
     p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.workDir().resolve("state").toAbsolutePath().toString());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8 * 1024 * 1024);
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), cfg.getString(FabricConfig.PRODUCER_COMPRESSION_CONFIG));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), cfg.getInt(FabricConfig.SESSION_TIMEOUT_CONFIG));
     // opt in now to what becomes the default in Kafka 5.0
     p.put("processing.exception.handler.global.enabled", true);
     return p;

@@ -1,0 +1,292 @@
+package io.provability.fabric.topology.cli;
+
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.embedded.EmbeddedStack;
+import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.load.Baselines;
+import io.provability.fabric.topology.load.KafkaTransport;
+import io.provability.fabric.topology.load.LoadGenerator;
+import io.provability.fabric.topology.load.LoadProfile;
+import io.provability.fabric.topology.load.LoadReport;
+import io.provability.fabric.topology.load.LoadResult;
+import io.provability.fabric.topology.load.LoadSession;
+import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.load.Scenario;
+import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.KeyFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fabric load}: drives the fabric at a constant rate (open loop) and reports latency,
+ * correctness, the seed's SLOs and the project's goals, with raw component baselines measured in
+ * the same run. Embedded by default (stack and one instance in this JVM, as {@code fabric demo});
+ * with {@code --config} it drives an instance that runs elsewhere.
+ */
+@Command(name = "load", mixinStandardHelpOptions = true, description = {"Open-loop load generator: scenarios smoke (60 s at 1,000/s), nightly (10 min at "
+    + "1,000/s), stress (30 s at 5,000/s), ceiling (rising rates until p99 >= 100 ms or lag grows) and custom.",
+    "Writes <report-dir>/<scenario>-<time>.json and .html; exits 1 if a correctness check or seed SLO is breached "
+        + "(2 with --fail-on-goals if only a goal is missed)."})
+final class LoadCommand implements Callable<Integer> {
+  @Parameters(index = "0", defaultValue = "smoke", description = "smoke, nightly, stress, ceiling or custom (default ${DEFAULT-VALUE}).")
+  String scenarioName;
+
+  @Option(names = "--rate", description = "Requests per second (ceiling: the first step's). Default: the scenario's.")
+  Double rate;
+
+  @Option(names = "--duration", description = "How long to send, ISO-8601 (ceiling: per step). Default: the scenario's.")
+  Duration duration;
+
+  @Option(names = "--warmup", defaultValue = "PT10S", description = "Unjudged warm-up at the same rate first (default ${DEFAULT-VALUE}; PT0S for none).")
+  Duration warmup;
+
+  @Option(names = "--sessions", defaultValue = "20000", description = "Distinct sessions (default ${DEFAULT-VALUE}).")
+  int sessions;
+
+  @Option(names = "--tenants", defaultValue = "8", description = "Tenants (default ${DEFAULT-VALUE}).")
+  int tenants;
+
+  @Option(names = "--subjects", defaultValue = "50", description = "Agents per tenant, one token each (default ${DEFAULT-VALUE}).")
+  int subjects;
+
+  @Option(names = "--mix", defaultValue = "plan=60,retrieval=25,egress=15", description = "Request mix (default ${DEFAULT-VALUE}).")
+  String mix;
+
+  @Option(names = "--allow-ratio", defaultValue = "0.7", description = "Share of requests built to be allowed (default ${DEFAULT-VALUE}).")
+  double allowRatio;
+
+  @Option(names = "--zipf", defaultValue = "0.8", description = "Key skew over sessions, 0 = uniform (default ${DEFAULT-VALUE}).")
+  double zipf;
+
+  @Option(names = "--seed", defaultValue = "20261201", description = "Random seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--linger-ms", defaultValue = "2", description = "Request producer linger (default ${DEFAULT-VALUE}).")
+  int lingerMs;
+
+  @Option(names = "--drain-timeout", defaultValue = "PT60S", description = "Wait this long after the last send for decisions (default ${DEFAULT-VALUE}).")
+  Duration drainTimeout;
+
+  @Option(names = "--issuer-key", description = "External mode: the token issuer's signing key file (fabric keys generate); "
+      + "its public key must be in the instance's kernel.trusted.keys.file.")
+  Path issuerKey;
+
+  @Option(names = "--no-sinks", description = "Embedded mode: run the topology without the decision-log and evidence sinks.")
+  boolean noSinks;
+
+  @Option(names = "--no-baselines", description = "Skip the raw component baselines.")
+  boolean noBaselines;
+
+  @Option(names = "--baseline-records", defaultValue = "100000", description = "Records per baseline figure (default ${DEFAULT-VALUE}).")
+  int baselineRecords;
+
+  @Option(names = "--report-dir", defaultValue = "load-reports", description = "Where reports go (default ${DEFAULT-VALUE}).")
+  Path reportDir;
+
+  @Option(names = "--fail-on-goals", description = "Exit 2 when a goal (not an SLO) is missed.")
+  boolean failOnGoals;
+
+  @Option(names = "--ceiling-factor", defaultValue = "1.5", description = "Ceiling: rate multiplier per step (default ${DEFAULT-VALUE}).")
+  double ceilingFactor;
+
+  @Option(names = "--ceiling-max", defaultValue = "200000", description = "Ceiling: highest rate tried (default ${DEFAULT-VALUE}).")
+  double ceilingMax;
+
+  @Option(names = "--ceiling-p99-ms", defaultValue = "100", description = "Ceiling: p99 bar of a sustained step (default ${DEFAULT-VALUE}).")
+  double ceilingP99;
+
+  @Mixin
+  ConfigOptions config;
+
+  private final PrintStream out = System.out;
+  private final PrintStream err = System.err;
+
+  @Override
+  public Integer call() throws Exception {
+    Scenario scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
+    LoadProfile profile = new LoadProfile(rate != null ? rate : scenario.defaultRate(),
+        duration != null ? duration : scenario.defaultDuration(), sessions, tenants, subjects, LoadProfile.Mix.parse(mix),
+        allowRatio, zipf, seed);
+    Instant started = Instant.now();
+    String runId = "ld" + Long.toHexString(new SecureRandom().nextInt() & 0xffffffL);
+    Map<String, String> env = environment(scenario, profile, runId);
+    Path work = Files.createTempDirectory("fabric-load-");
+    EmbeddedStack stack = null;
+    FabricRuntime runtime = null;
+    try {
+      FabricConfig cfg;
+      StackEndpoints ep;
+      Ed25519.SigningKey issuer;
+      if (config.file != null) {
+        cfg = config.load(Map.of());
+        if (cfg.mode() != FabricConfig.Mode.EXTERNAL) {
+          throw new IllegalArgumentException("--config must describe an external-mode instance (fabric.mode=external)");
+        }
+        if (issuerKey == null) {
+          throw new IllegalArgumentException("external mode needs --issuer-key: tokens must be signed by a key the running "
+              + "instance trusts (" + FabricConfig.TRUSTED_KEYS_CONFIG + ")");
+        }
+        issuer = KeyFiles.read(issuerKey);
+        ep = FabricRuntime.externalEndpoints(cfg);
+        env.put("mode", "external: the instance runs elsewhere; memory figures are this generator's JVM only");
+      } else {
+        issuer = Ed25519.SigningKey.generate("load-issuer-1", new SecureRandom());
+        Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
+        Files.createDirectories(trusted.getParent());
+        KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
+        cfg = config.load(defaults);
+        status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
+        stack = EmbeddedStack.start(work.resolve("stack"));
+        EmbeddedStack ownedStack = stack;
+        ep = stack.endpoints();
+        runtime = FabricRuntime.start(cfg, ep, !noSinks);
+        FabricRuntime ownedRuntime = runtime;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          ownedRuntime.close();
+          ownedStack.close();
+        }, "fabric-load-shutdown"));
+        env.put("mode", "embedded: broker, S3Proxy, Connect sinks" + (noSinks ? " (off)" : "")
+            + ", topology and generator in this JVM; PostgreSQL and Redis as child processes");
+        status("topology " + (noSinks ? "" : "and sinks ") + "running");
+      }
+      env.put("runtime overrides", config.overrides.toString());
+      env.put("streams.commit.interval.ms", Long.toString(cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG)));
+      env.put("streams.threads", Integer.toString(cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG)));
+      env.put("evidence.window.ms", Long.toString(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)));
+      env.put("topics.partitions", Integer.toString(cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG)));
+
+      List<Baselines.Figure> baselines = List.of();
+      if (!noBaselines) {
+        status("measuring baselines (" + baselineRecords + " records each)");
+        baselines = new Baselines(ep, cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG), baselineRecords,
+            meanRequestBytes(profile, issuer), cfg.getString(FabricConfig.PROCESSING_GUARANTEE_CONFIG),
+            cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG), work).measureAll(err);
+      }
+
+      List<LoadResult> runs = new ArrayList<>();
+      List<LoadReport.CeilingStep> steps = List.of();
+      try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(),
+          lingerMs)) {
+        LoadSession session = new LoadSession(transport, issuer, Clock.systemUTC(),
+            new LoadGenerator(Clock.systemUTC(), drainTimeout, Duration.ofSeconds(1)), runId, err);
+        if (!warmup.isZero()) {
+          runs.add(session.run("warm-up", profile.withRate(profile.rate(), warmup)));
+        }
+        if (scenario == Scenario.CEILING) {
+          steps = session.ceiling(profile, new LoadSession.CeilingSettings(profile.rate(), ceilingFactor, profile.duration(),
+              ceilingMax, ceilingP99));
+          steps.forEach(s -> runs.add(s.result()));
+        } else {
+          runs.add(session.run(scenario.name().toLowerCase(Locale.ROOT), profile));
+        }
+        if (transport.readerFailure() != null) {
+          throw new IllegalStateException("the decision reader failed", transport.readerFailure());
+        }
+      }
+      LoadReport.Memory memory = LoadReport.Memory.sample(config.file == null
+          ? "this JVM: broker, S3Proxy, Connect, topology, generator" : "the generator's JVM only");
+      env.put("load average at the end", loadAverage());
+      LoadReport report = new LoadReport(scenario.name().toLowerCase(Locale.ROOT), commandLine(), started, env, runs, steps,
+          baselines, memory, scenario.seedScenario());
+      String name = scenario.name().toLowerCase(Locale.ROOT) + "-"
+          + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+      Path html = report.write(reportDir, name);
+      summary(report, html);
+      if (!report.passed(false)) {
+        return 1;
+      }
+      return failOnGoals && !report.passed(true) ? 2 : 0;
+    } finally {
+      if (runtime != null) {
+        runtime.close();
+      }
+      if (stack != null) {
+        stack.close();
+      }
+      deleteQuietly(work);
+    }
+  }
+
+  private void summary(LoadReport report, Path html) {
+    out.println();
+    out.println("fabric load — " + report.toMap().get("scenario"));
+    for (LoadReport.Check c : report.checks()) {
+      out.printf("  %-11s %-42s %-24s %-44s %s%n", c.kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), c.name(), c.bar(),
+          c.observed(), c.met() ? "met" : c.kind() == LoadReport.Kind.GOAL ? "NOT MET" : "BREACHED");
+    }
+    if (report.ceilingRate() > 0) {
+      out.printf("  ceiling: %,.0f decisions/s sustained%n", report.ceilingRate());
+    }
+    out.println("  report: " + html.toAbsolutePath() + " (and .json)");
+    out.println(report.passed(false) ? "  RESULT: PASSED (correctness and seed SLOs)" : "  RESULT: FAILED");
+  }
+
+  private int meanRequestBytes(LoadProfile profile, Ed25519.SigningKey issuer) {
+    LoadTraffic sample = new LoadTraffic("sample-", "sample-", profile, issuer, Clock.systemUTC());
+    long bytes = 0;
+    for (int i = 0; i < 1_000; i++) {
+      bytes += sample.next().bytes().length;
+    }
+    return (int) (bytes / 1_000);
+  }
+
+  private Map<String, String> environment(Scenario scenario, LoadProfile profile, String runId) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("run id", runId);
+    env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    env.put("max heap", Runtime.getRuntime().maxMemory() / 1048576 + " MiB");
+    env.put("load average at the start", loadAverage());
+    env.put("scenario", scenario.name().toLowerCase(Locale.ROOT));
+    env.put("warm-up", warmup.toString());
+    env.put("transport", "kafka (produce requests, read decisions read_committed)");
+    return env;
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).strip();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String commandLine() {
+    return "fabric load " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()).stream()
+        .dropWhile(a -> !a.equals("load")).skip(1).toList());
+  }
+
+  private static void status(String message) {
+    System.err.println("fabric load: " + message);
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("fabric load: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

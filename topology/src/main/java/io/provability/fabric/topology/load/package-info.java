@@ -1,0 +1,15 @@
+/**
+ * The load generator behind {@code fabric load}: an open-loop, constant-rate sender that measures
+ * every latency from the <em>intended</em> send time (so a stalled system cannot hide its stall by
+ * slowing the sender down — no coordinated omission), records into HdrHistogram, checks every
+ * decision against the verdict the generator expected, and writes a JSON and an HTML report.
+ *
+ * <p>Parts: {@link io.provability.fabric.topology.load.LoadProfile} (what to send),
+ * {@link io.provability.fabric.topology.load.LoadTraffic} (the requests and their expected verdicts),
+ * {@link io.provability.fabric.topology.load.Transport} (how requests reach the fabric and decisions come
+ * back; {@link io.provability.fabric.topology.load.KafkaTransport} is the Kafka-native one),
+ * {@link io.provability.fabric.topology.load.LoadGenerator} (the open-loop driver),
+ * {@link io.provability.fabric.topology.load.Baselines} (raw component speeds in the same run) and
+ * {@link io.provability.fabric.topology.load.LoadReport} (SLOs, goals, JSON, HTML).
+ */
+package io.provability.fabric.topology.load;

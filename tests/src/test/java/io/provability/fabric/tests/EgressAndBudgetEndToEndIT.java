@@ -1,7 +1,6 @@
 package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
@@ -22,7 +21,6 @@ import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -38,9 +36,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,7 +65,7 @@ class EgressAndBudgetEndToEndIT {
     Ed25519.SigningKey certificateKey = Ed25519.SigningKey.generate("egress-it-cert", new SecureRandom());
     Path certificateKeyFile = work.resolve("egress-certificate.key");
     KeyFiles.write(certificateKeyFile, certificateKey);
-    FabricConfig cfg = config(ns, work.resolve("instance"), trustedRing(work, null), Map.of(
+    FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trustedRing(work, null), Map.of(
         FabricConfig.EGRESS_CERTIFICATE_KEY_CONFIG, certificateKeyFile.toString()));
     EgressFirewall library = new EgressFirewall(EgressPolicies.defaults(), certificateKey);
 
@@ -89,11 +85,11 @@ class EgressAndBudgetEndToEndIT {
          KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
       for (Map.Entry<String, String> t : texts.entrySet()) {
-        send(producer, cfg, session, egress(ns + t.getKey(), session, now, t.getValue()));
+        ItFixtures.send(producer, cfg, session, egress(ns + t.getKey(), session, now, t.getValue()));
       }
       for (Map.Entry<String, String> t : texts.entrySet()) {
         EgressRequest request = egress(ns + t.getKey(), session, now, t.getValue());
-        Decision d = awaitDecision(reader, request.getRequestId());
+        Decision d = ItFixtures.awaitDecision(reader, PATIENCE, request.getRequestId());
         EgressOutcome direct = library.check(request, now);
         assertThat(d.getKind()).isEqualTo(RequestKind.EGRESS);
         assertThat(d.getVerdict()).as("%s: %s", t.getKey(), d.getReasons()).isEqualTo(expected.get(t.getKey()));
@@ -138,53 +134,39 @@ class EgressAndBudgetEndToEndIT {
     String session = ns + "session";
 
     // Instance A spends 0.8 of the session's 1.0 epsilon, then stops.
-    FabricConfig first = config(ns, work.resolve("instance-a"), trusted, budget);
+    FabricConfig first = ItFixtures.namespacedConfig(ns, work.resolve("instance-a"), trusted, budget);
     try (FabricRuntime runtime = FabricRuntime.start(first, ep, false);
          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
          KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), first.topicDecisions())) {
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
       for (int i = 1; i <= 2; i++) {
         RetrievalRequest r = retrieval(ns + "r" + i, session, token, now, 0.4);
-        send(producer, first, session, r);
-        Decision d = awaitDecision(reader, r.getRequestId());
+        ItFixtures.send(producer, first, session, r);
+        Decision d = ItFixtures.awaitDecision(reader, PATIENCE, r.getRequestId());
         assertThat(d.getVerdict()).as("retrieval %d: %s", i, d.getReasons()).isEqualTo(Verdict.ALLOW);
       }
     }
     // Instance B: same application id, a new and empty work dir, so its state comes from the changelog only.
-    FabricConfig second = config(ns, work.resolve("instance-b"), trusted, budget);
+    FabricConfig second = ItFixtures.namespacedConfig(ns, work.resolve("instance-b"), trusted, budget);
     assertThat(second.workDir()).doesNotExist();
     try (FabricRuntime runtime = FabricRuntime.start(second, ep, false);
          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
          KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), second.topicDecisions())) {
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
       RetrievalRequest over = retrieval(ns + "r3", session, token, now, 0.4);
-      send(producer, second, session, over);
-      Decision denied = awaitDecision(reader, over.getRequestId());
+      ItFixtures.send(producer, second, session, over);
+      Decision denied = ItFixtures.awaitDecision(reader, PATIENCE, over.getRequestId());
       assertThat(denied.getVerdict()).as(denied.getReasons().toString()).isEqualTo(Verdict.DENY);
       assertThat(denied.getReasons()).extracting(r -> r.getCode()).containsExactly("BUDGET_EXHAUSTED");
 
       RetrievalRequest fits = retrieval(ns + "r4", session, token, now, 0.2);
-      send(producer, second, session, fits);
-      Decision allowed = awaitDecision(reader, fits.getRequestId());
+      ItFixtures.send(producer, second, session, fits);
+      Decision allowed = ItFixtures.awaitDecision(reader, PATIENCE, fits.getRequestId());
       assertThat(allowed.getVerdict()).as("0.8 + 0.2 fits the 1.0 budget: %s", allowed.getReasons())
           .isEqualTo(Verdict.ALLOW);
       assertThat(reader.decisions().get(ns + "r1").getVerdict()).as("decisions of instance A are still there")
           .isEqualTo(Verdict.ALLOW);
     }
-  }
-
-  private static Decision awaitDecision(KafkaTraffic.DecisionReader reader, String requestId) {
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
-      reader.poll(Duration.ofMillis(50));
-      return reader.decisions().containsKey(requestId);
-    });
-    return reader.decisions().get(requestId);
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String session, SpecificRecord request) {
-    producer.send(new ProducerRecord<>(cfg.topicRequests(), session.getBytes(StandardCharsets.UTF_8),
-        EventCodec.standard().encode(request)));
-    producer.flush();
   }
 
   private static EgressRequest egress(String id, String session, Instant at, String text) {
@@ -204,21 +186,6 @@ class EgressAndBudgetEndToEndIT {
     Ed25519.SigningKey key = issuer != null ? issuer : Ed25519.SigningKey.generate("unused-issuer", new SecureRandom());
     KeyRing.empty().with(key.keyId(), key.publicKey()).write(ring);
     return ring;
-  }
-
-  private static FabricConfig config(String ns, Path workDir, Path trusted, Map<String, String> extra) {
-    String prefix = ns + "fabric.";
-    Map<String, String> m = new java.util.HashMap<>(Map.of(
-        FabricConfig.WORK_DIR_CONFIG, workDir.toString(),
-        FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
-        FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
-        FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
-        FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
-        FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
-        FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state",
-        FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()));
-    m.putAll(extra);
-    return FabricConfig.defaults(m);
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {

@@ -308,24 +308,16 @@ class HotTierEndToEndIT {
   }
 
   private static FabricConfig config(String ns, Path workDir, Path trusted, Map<String, String> extra) {
-    String prefix = ns + "fabric.";
-    Map<String, String> m = new HashMap<>(Map.ofEntries(
-        Map.entry(FabricConfig.WORK_DIR_CONFIG, workDir.toString()),
-        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
-        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
-        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
-        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
-        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
-        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
-        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
-        Map.entry(FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true"),
+    Map<String, String> m = new HashMap<>(Map.of(
+        FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true",
         // a channel of this test's own: other tests' instances share the stack's Redis
-        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
+        FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier",
         // instances share entries through Redis only under a shared MAC secret
-        Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
+        FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret"));
     m.putAll(extra);
-    return FabricConfig.defaults(m);
+    return ItFixtures.namespacedConfig(ns, workDir, trusted, m);
   }
+
 
   private static boolean hasActiveTasks(KafkaStreams streams) {
     return streams.state() == KafkaStreams.State.RUNNING

@@ -1,7 +1,6 @@
 package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Capability;
@@ -26,7 +25,6 @@ import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -42,9 +40,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,7 +69,9 @@ class RetrievalReceiptEndToEndIT {
     KeyFiles.write(gatewayKeyFile, gateway);
     Path receiptRing = work.resolve("trusted-receipt-signers.keys");
     KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
-    FabricConfig cfg = config(ns, work.resolve("instance"), trusted, receiptRing, gatewayKeyFile);
+    FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, Map.of(
+        FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
+        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKeyFile.toString()));
 
     Instant now = Instant.now();
     CapabilityToken token = token(issuer, ns + "tok-1", now);
@@ -88,8 +86,8 @@ class RetrievalReceiptEndToEndIT {
           .setTenant(TENANT).setSubjectId(SUBJECT).setToken(token).setQuery("invoices over 10k in Q3")
           .setRequestedLabels(List.of("financial", "public")).setIndexShard("ledger-1").setDpEpsilon(0.1).setDpDelta(1e-6)
           .build();
-      send(producer, cfg, session, retrieval);
-      Decision allowed = awaitDecision(reader, retrieval.getRequestId());
+      ItFixtures.send(producer, cfg, session, retrieval);
+      Decision allowed = ItFixtures.awaitDecision(reader, PATIENCE, retrieval.getRequestId());
       assertThat(allowed.getKind()).isEqualTo(RequestKind.RETRIEVAL);
       assertThat(allowed.getVerdict()).as(allowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
       AccessReceipt receipt = allowed.getReceipt();
@@ -102,24 +100,24 @@ class RetrievalReceiptEndToEndIT {
           .as("the receipt as read from the decisions topic verifies under the gateway key").isTrue();
 
       PlanRequest withReceipt = plan(ns + "plan-ok", session, token, receipt);
-      send(producer, cfg, session, withReceipt);
-      Decision planAllowed = awaitDecision(reader, withReceipt.getRequestId());
+      ItFixtures.send(producer, cfg, session, withReceipt);
+      Decision planAllowed = ItFixtures.awaitDecision(reader, PATIENCE, withReceipt.getRequestId());
       assertThat(planAllowed.getVerdict()).as(planAllowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
 
       byte[] sig = ReceiptSigning.signatureOf(receipt);
       sig[17] ^= 0x04;
       AccessReceipt flipped = AccessReceipt.newBuilder(receipt).setSignature(ByteBuffer.wrap(sig)).build();
       PlanRequest withFlipped = plan(ns + "plan-flipped", session, token, flipped);
-      send(producer, cfg, session, withFlipped);
-      Decision flippedDenied = awaitDecision(reader, withFlipped.getRequestId());
+      ItFixtures.send(producer, cfg, session, withFlipped);
+      Decision flippedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withFlipped.getRequestId());
       assertThat(flippedDenied.getVerdict()).isEqualTo(Verdict.DENY);
       assertThat(flippedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
 
       Ed25519.SigningKey untrusted = Ed25519.SigningKey.generate(gateway.keyId(), new SecureRandom());
       AccessReceipt forged = ReceiptSigning.sign(receipt, untrusted);
       PlanRequest withForged = plan(ns + "plan-forged", session, token, forged);
-      send(producer, cfg, session, withForged);
-      Decision forgedDenied = awaitDecision(reader, withForged.getRequestId());
+      ItFixtures.send(producer, cfg, session, withForged);
+      Decision forgedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withForged.getRequestId());
       assertThat(forgedDenied.getVerdict()).isEqualTo(Verdict.DENY);
       assertThat(forgedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
       System.out.printf("receipt IT: retrieval decided in %d us; plans with the receipt: genuine %s, flipped bit %s, "
@@ -130,35 +128,6 @@ class RetrievalReceiptEndToEndIT {
 
   private static List<String> codes(Decision d) {
     return d.getReasons().stream().map(r -> r.getCode()).toList();
-  }
-
-  private static Decision awaitDecision(KafkaTraffic.DecisionReader reader, String requestId) {
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
-      reader.poll(Duration.ofMillis(50));
-      return reader.decisions().containsKey(requestId);
-    });
-    return reader.decisions().get(requestId);
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String session, SpecificRecord request) {
-    producer.send(new ProducerRecord<>(cfg.topicRequests(), session.getBytes(StandardCharsets.UTF_8),
-        EventCodec.standard().encode(request)));
-    producer.flush();
-  }
-
-  private static FabricConfig config(String ns, Path workDir, Path trusted, Path receiptRing, Path gatewayKey) {
-    String prefix = ns + "fabric.";
-    return FabricConfig.defaults(Map.ofEntries(
-        Map.entry(FabricConfig.WORK_DIR_CONFIG, workDir.toString()),
-        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
-        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
-        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
-        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
-        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
-        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
-        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
-        Map.entry(FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString()),
-        Map.entry(FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString())));
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {

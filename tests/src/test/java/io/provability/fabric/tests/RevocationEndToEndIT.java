@@ -78,8 +78,8 @@ class RevocationEndToEndIT {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("rev-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    FabricConfig cfgA = config(ns, work.resolve("a"), trusted);
-    FabricConfig cfgB = config(ns, work.resolve("b"), trusted);
+    FabricConfig cfgA = ItFixtures.namespacedConfig(ns, work.resolve("a"), trusted, Map.of());
+    FabricConfig cfgB = ItFixtures.namespacedConfig(ns, work.resolve("b"), trusted, Map.of());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       TopicSetup.ensure(admin, cfgA);
     }
@@ -167,19 +167,6 @@ class RevocationEndToEndIT {
       System.out.printf("revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
           sent.get(), decisions.size(), after.size());
     }
-  }
-
-  private static FabricConfig config(String ns, Path workDir, Path trusted) {
-    String prefix = ns + "fabric.";
-    return FabricConfig.defaults(Map.ofEntries(
-        Map.entry(FabricConfig.WORK_DIR_CONFIG, workDir.toString()),
-        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
-        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
-        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
-        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
-        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
-        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
-        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString())));
   }
 
   private static boolean hasActiveTasks(KafkaStreams streams) {

@@ -47,7 +47,9 @@ public final class CachedKernel implements PlanEvaluator {
   }
 
   @Override
-  public KernelResult evaluate(PlanRequest plan, PolicyView policy, Instant now) {
+  public KernelResult evaluate(PlanRequest plan, PolicyView livePolicy, Instant now) {
+    // the key and every evaluation below must see the same policy state (see ConsistentPolicyView)
+    PolicyView policy = new ConsistentPolicyView(livePolicy);
     PlanKeys.Keys k;
     try {
       k = keys.of(plan, policy, now);

@@ -1,0 +1,60 @@
+package io.provability.fabric.tests;
+
+import static org.awaitility.Awaitility.await;
+
+import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.demo.KafkaTraffic;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * What the end-to-end tests that run their own application instances share: a configuration whose
+ * topics, application id and work dir belong to one test namespace (so tests can share servers), and
+ * sending a request / waiting for its decision.
+ */
+final class ItFixtures {
+  private ItFixtures() {}
+
+  /**
+   * A configuration for namespace {@code ns}: topics {@code <ns>fabric.*}, application id
+   * {@code <ns>runtime}, the given work dir and trusted issuer ring, then {@code extra} on top.
+   */
+  static FabricConfig namespacedConfig(String ns, Path workDir, Path trustedIssuers, Map<String, String> extra) {
+    String prefix = ns + "fabric.";
+    Map<String, String> m = new HashMap<>(Map.of(
+        FabricConfig.WORK_DIR_CONFIG, workDir.toString(),
+        FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
+        FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
+        FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
+        FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
+        FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
+        FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state",
+        FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString()));
+    m.putAll(extra);
+    return FabricConfig.defaults(m);
+  }
+
+  /** Produces {@code request} to the requests topic, keyed by its session, and flushes. */
+  static void send(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String session, SpecificRecord request) {
+    producer.send(new ProducerRecord<>(cfg.topicRequests(), session.getBytes(StandardCharsets.UTF_8),
+        EventCodec.standard().encode(request)));
+    producer.flush();
+  }
+
+  /** Polls {@code reader} until the decision of {@code requestId} has arrived, at most {@code patience}. */
+  static Decision awaitDecision(KafkaTraffic.DecisionReader reader, Duration patience, String requestId) {
+    await("decision of " + requestId).atMost(patience).pollInterval(Duration.ofMillis(20)).until(() -> {
+      reader.poll(Duration.ofMillis(50));
+      return reader.decisions().containsKey(requestId);
+    });
+    return reader.decisions().get(requestId);
+  }
+}

@@ -380,7 +380,6 @@ class OperationsIT {
     assertThat(metrics).containsPattern("fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
 
     // every series the alert rules and the Grafana dashboard in infra/ query is one this instance exposes
-    // (the hot-tier cache meters come from the cache layer, which this topology does not build yet)
     for (Path file : List.of(Path.of("..", "infra", "prometheus", "fabric-alerts.yml"),
         Path.of("..", "infra", "grafana", "fabric-dashboard.json"))) {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fabric|kafka|jvm)_[a-z_]+)").matcher(Files.readString(file));
@@ -388,7 +387,6 @@ class OperationsIT {
       while (m.find()) {
         names.add(m.group(1));
       }
-      names.removeIf(n -> n.startsWith("fabric_cache_"));
       assertThat(names).as(file.toString()).isNotEmpty()
           .allSatisfy(n -> assertThat(metrics).as("%s queries %s", file, n).containsPattern("(?m)^" + n + "(_bucket|_count|_sum)?[{ ]"));
     }

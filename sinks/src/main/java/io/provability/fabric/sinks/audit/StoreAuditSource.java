@@ -1,6 +1,7 @@
 package io.provability.fabric.sinks.audit;
 
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;
+import io.provability.fabric.sinks.decisionlog.DecisionLogReader;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.BundleRecord;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.DecisionEvidence;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.LoggedDecision;
@@ -14,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,14 +30,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  */
 public final class StoreAuditSource implements AuditSource {
 
-    private static final String DECISION_COLUMNS = "d.decided_on, d.decision_id, d.request_id, d.session_id, "
-            + "d.tenant, d.subject_id, d.kind, d.verdict, d.reason_codes, d.reasons::text, d.matched_capabilities, "
-            + "d.token_id, d.policy_version, d.decided_at, d.eval_micros, d.request_hash, d.event, d.logged_at, "
-            + "c.relname";
-    private static final String DECISIONS = "SELECT " + DECISION_COLUMNS
+    private static final String DECISIONS = "SELECT " + DecisionLogReader.DECISION_COLUMNS
             + " FROM decision_log d JOIN pg_class c ON c.oid = d.tableoid WHERE ";
-    private static final String BUNDLES = "SELECT root, object_key, session_id, tenant, window_start, window_end, "
-            + "leaf_count, created_at, recorded_at FROM evidence_bundle WHERE ";
+    private static final String BUNDLES = "SELECT " + DecisionLogReader.BUNDLE_COLUMNS + " FROM evidence_bundle WHERE ";
     private static final String ROOTS_PARAM = "(SELECT decode(x, 'hex') FROM unnest(?::text[]) AS x)";
 
     private final DataSource dataSource;
@@ -141,12 +136,7 @@ public final class StoreAuditSource implements AuditSource {
             ps.setFetchSize(5_000);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new LoggedDecision(
-                            rs.getObject(1, LocalDate.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), strings(rs.getArray(9)),
-                            rs.getString(10), strings(rs.getArray(11)), rs.getString(12), rs.getLong(13),
-                            instant(rs, 14), rs.getLong(15), rs.getBytes(16), rs.getBytes(17), instant(rs, 18),
-                            rs.getString(19)));
+                    out.add(DecisionLogReader.decisionRow(rs));
                 }
             }
         } catch (SQLException e) {
@@ -162,8 +152,7 @@ public final class StoreAuditSource implements AuditSource {
             binder.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new BundleRecord(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            instant(rs, 5), instant(rs, 6), rs.getInt(7), instant(rs, 8), instant(rs, 9)));
+                    out.add(DecisionLogReader.bundleRow(rs));
                 }
             }
         } catch (SQLException e) {
@@ -191,21 +180,5 @@ public final class StoreAuditSource implements AuditSource {
 
     private static Array textArray(PreparedStatement ps, Collection<String> values) throws SQLException {
         return ps.getConnection().createArrayOf("text", values.toArray(new String[0]));
-    }
-
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
-
-    private static List<String> strings(Array array) throws SQLException {
-        if (array == null) {
-            return List.of();
-        }
-        try {
-            return List.of((String[]) array.getArray());
-        } finally {
-            array.free();
-        }
     }
 }

@@ -24,11 +24,16 @@ import javax.sql.DataSource;
  */
 public final class DecisionLogReader {
 
-    private static final String DECISION_COLUMNS = "d.decided_on, d.decision_id, d.request_id, d.session_id, "
+    /**
+     * The columns {@link #decisionRow} reads, in its order, from {@code decision_log d JOIN pg_class c ON
+     * c.oid = d.tableoid} (the join names each row's partition).
+     */
+    public static final String DECISION_COLUMNS = "d.decided_on, d.decision_id, d.request_id, d.session_id, "
             + "d.tenant, d.subject_id, d.kind, d.verdict, d.reason_codes, d.reasons::text, d.matched_capabilities, "
             + "d.token_id, d.policy_version, d.decided_at, d.eval_micros, d.request_hash, d.event, d.logged_at, "
             + "c.relname";
-    private static final String BUNDLE_COLUMNS =
+    /** The columns {@link #bundleRow} reads, in its order, from {@code evidence_bundle}. */
+    public static final String BUNDLE_COLUMNS =
             "root, object_key, session_id, tenant, window_start, window_end, leaf_count, created_at, recorded_at";
 
     private final DataSource dataSource;
@@ -210,12 +215,7 @@ public final class DecisionLogReader {
             ps.setString(1, value);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new LoggedDecision(
-                            rs.getObject(1, LocalDate.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), strings(rs.getArray(9)),
-                            rs.getString(10), strings(rs.getArray(11)), rs.getString(12), rs.getLong(13),
-                            instant(rs, 14), rs.getLong(15), rs.getBytes(16), rs.getBytes(17), instant(rs, 18),
-                            rs.getString(19)));
+                    out.add(decisionRow(rs));
                 }
             }
         } catch (SQLException e) {
@@ -233,8 +233,7 @@ public final class DecisionLogReader {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new BundleRecord(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            instant(rs, 5), instant(rs, 6), rs.getInt(7), instant(rs, 8), instant(rs, 9)));
+                    out.add(bundleRow(rs));
                 }
             }
         } catch (SQLException e) {
@@ -252,6 +251,22 @@ public final class DecisionLogReader {
         } catch (SQLException e) {
             throw new DecisionLogException("query failed: " + sql, e);
         }
+    }
+
+    /** The decision row at the cursor of a query selecting {@link #DECISION_COLUMNS}. */
+    public static LoggedDecision decisionRow(ResultSet rs) throws SQLException {
+        return new LoggedDecision(
+                rs.getObject(1, LocalDate.class), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), strings(rs.getArray(9)),
+                rs.getString(10), strings(rs.getArray(11)), rs.getString(12), rs.getLong(13),
+                instant(rs, 14), rs.getLong(15), rs.getBytes(16), rs.getBytes(17), instant(rs, 18),
+                rs.getString(19));
+    }
+
+    /** The evidence_bundle row at the cursor of a query selecting {@link #BUNDLE_COLUMNS}. */
+    public static BundleRecord bundleRow(ResultSet rs) throws SQLException {
+        return new BundleRecord(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                instant(rs, 5), instant(rs, 6), rs.getInt(7), instant(rs, 8), instant(rs, 9));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -100,11 +100,11 @@ class HotTierEndToEndIT {
       CacheMetrics ma = a.hotTier().metrics();
       CacheMetrics mb = b.hotTier().metrics();
       await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-          .until(() -> hasActiveTasks(a.streams()) && hasActiveTasks(b.streams()));
+          .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
       traffic.start();
       List<Decision> decisions = new ArrayList<>();
       await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-          .until(() -> count(read(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200
+          .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200
               && hits(ma) > 20 && hits(mb) > 20);
 
       long[] revocation = publishAndWait(ep, cfgA, PolicyStateKeys.revocation(revoked.getTokenId()),
@@ -124,13 +124,13 @@ class HotTierEndToEndIT {
           () -> ma.policyChanges("policy_version") >= 1 && mb.policyChanges("policy_version") >= 1);
 
       await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-          .until(() -> count(read(reader, decisions), revoked.getTokenId(), null, version[2]) >= 150
-              && count(decisions, control.getTokenId(), null, version[2]) >= 50);
+          .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), null, version[2]) >= 150
+              && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
       traffic.stop();
 
       // decided_at is the stream thread's clock when it decided; "after applied" is safe to check, while
       // "before sent" is not (a global store may apply a record before its producer sees the ack)
-      assertThat(count(decisions, control.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE)).isPositive();
+      assertThat(ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE)).isPositive();
       for (Decision d : decisions) {
         long at = d.getDecidedAt().toEpochMilli();
         if (d.getTokenId().equals(revoked.getTokenId()) && at > revocation[2]) {
@@ -184,7 +184,7 @@ class HotTierEndToEndIT {
            KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
            KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-            .until(() -> hasActiveTasks(a.streams()) && hasActiveTasks(b.streams()));
+            .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
         Map<String, Verdict> expected = produce(producer, cfgA, ns, 0, requests, tokens);
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
             .until(() -> { reader.poll(Duration.ofMillis(50)); return reader.decisions().size() >= requests; });
@@ -319,11 +319,6 @@ class HotTierEndToEndIT {
   }
 
 
-  private static boolean hasActiveTasks(KafkaStreams streams) {
-    return streams.state() == KafkaStreams.State.RUNNING
-        && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
-  }
-
   private static long hits(CacheMetrics m) {
     return m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
         + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
@@ -357,21 +352,6 @@ class HotTierEndToEndIT {
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1)).until(applied::getAsBoolean);
     t[2] = System.currentTimeMillis();
     return t;
-  }
-
-  private static List<Decision> read(KafkaTraffic.DecisionReader reader, List<Decision> into) {
-    int before = reader.decisions().size();
-    reader.poll(Duration.ofMillis(50));
-    if (reader.decisions().size() != before) {
-      into.clear();
-      into.addAll(reader.decisions().values());
-    }
-    return into;
-  }
-
-  private static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
-    return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
-        && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
   }
 
   private static void awaitDecided(KafkaTraffic.DecisionReader reader, int n) {

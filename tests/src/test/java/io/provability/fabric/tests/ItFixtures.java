@@ -3,17 +3,20 @@ package io.provability.fabric.tests;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * What the end-to-end tests that run their own application instances share: a configuration whose
@@ -56,5 +59,28 @@ final class ItFixtures {
       return reader.decisions().containsKey(requestId);
     });
     return reader.decisions().get(requestId);
+  }
+
+  /** True once {@code streams} is RUNNING with at least one active task on this instance. */
+  static boolean hasActiveTasks(KafkaStreams streams) {
+    return streams.state() == KafkaStreams.State.RUNNING
+        && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
+  }
+
+  /** Polls once and copies every decision read so far into {@code into} (replacing it); returns {@code into}. */
+  static List<Decision> readAll(KafkaTraffic.DecisionReader reader, List<Decision> into) {
+    int before = reader.decisions().size();
+    reader.poll(Duration.ofMillis(50));
+    if (reader.decisions().size() != before) {
+      into.clear();
+      into.addAll(reader.decisions().values());
+    }
+    return into;
+  }
+
+  /** Decisions of {@code tokenId} with the verdict (any if null) decided after {@code afterMillis}. */
+  static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
+    return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
+        && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
   }
 }

@@ -97,7 +97,7 @@ class RevocationEndToEndIT {
          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
          KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
       await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-          .until(() -> hasActiveTasks(a.streams()) && hasActiveTasks(b.streams()));
+          .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
 
       Thread traffic = new Thread(() -> {
         EventCodec codec = EventCodec.standard();
@@ -123,7 +123,7 @@ class RevocationEndToEndIT {
       List<Decision> decisions = new ArrayList<>();
       try {
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-            .until(() -> count(readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
+            .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
 
         String key = PolicyStateKeys.revocation(revoked.getTokenId());
         long[] sentAndAcked = new long[2];
@@ -139,8 +139,8 @@ class RevocationEndToEndIT {
             ackedAt - sentAndAcked[0], appliedAt - ackedAt, appliedAt - sentAndAcked[0], appended.timestamp(), appliedAt);
 
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-            .until(() -> count(readAll(reader, decisions), revoked.getTokenId(), null, appliedAt) >= 300
-                && count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt) >= 50);
+            .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), null, appliedAt) >= 300
+                && ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt) >= 50);
       } finally {
         producing.set(false);
         traffic.join(Duration.ofSeconds(30).toMillis());
@@ -169,31 +169,9 @@ class RevocationEndToEndIT {
     }
   }
 
-  private static boolean hasActiveTasks(KafkaStreams streams) {
-    return streams.state() == KafkaStreams.State.RUNNING
-        && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
-  }
-
   private static ReadOnlyKeyValueStore<String, byte[]> policyStore(KafkaStreams streams) {
     return streams.store(StoreQueryParameters.fromNameAndType(StoreNames.POLICY_STATE,
         QueryableStoreTypes.<String, byte[]>keyValueStore()));
-  }
-
-  /** Reads what has arrived; the same list grows across calls. */
-  private static List<Decision> readAll(KafkaTraffic.DecisionReader reader, List<Decision> into) {
-    int before = reader.decisions().size();
-    reader.poll(Duration.ofMillis(50));
-    if (reader.decisions().size() != before) {
-      into.clear();
-      into.addAll(reader.decisions().values());
-    }
-    return into;
-  }
-
-  /** Decisions of {@code tokenId} with the verdict (any if null) decided after {@code afterMillis}. */
-  private static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
-    return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
-        && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
   }
 
   /** Publishes the revocation; {@code sentAndAcked} receives the wall-clock send and acknowledgement times. */

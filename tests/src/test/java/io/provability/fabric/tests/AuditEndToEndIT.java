@@ -58,7 +58,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -396,7 +396,7 @@ class AuditEndToEndIT {
   }
 
   private static S3Client s3() {
-    return S3Client.builder().httpClient(UrlConnectionHttpClient.builder().build())
+    return S3Client.builder().httpClient(Apache5HttpClient.builder().build())
         .endpointOverride(URI.create(ep.s3Endpoint())).region(Region.of(ep.s3Region())).forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ep.s3AccessKey(),
             ep.s3SecretKey()))).build();

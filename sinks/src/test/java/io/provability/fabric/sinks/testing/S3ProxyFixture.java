@@ -6,7 +6,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -61,7 +61,7 @@ public final class S3ProxyFixture implements AutoCloseable {
     /** @return a plain client for the test's own checks (tampering, counting objects) */
     public S3Client client() {
         return S3Client.builder()
-                .httpClient(UrlConnectionHttpClient.builder().build())
+                .httpClient(Apache5HttpClient.builder().build())
                 .endpointOverride(endpoint)
                 .forcePathStyle(true)
                 .region(Region.of(REGION))

@@ -53,7 +53,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -284,7 +284,7 @@ class EmbeddedStackTest {
         .credentialsProvider(StaticCredentialsProvider.create(
             AwsBasicCredentials.create(endpoints.s3AccessKey(), secretKey)))
         .forcePathStyle(true)
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(Apache5HttpClient.create())
         .build();
   }
 

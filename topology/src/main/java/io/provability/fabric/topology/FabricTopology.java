@@ -1,7 +1,6 @@
 package io.provability.fabric.topology;
 
 import io.provability.fabric.events.DeadLetter;
-import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
@@ -16,6 +15,7 @@ import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.stream.DecisionProcessor;
+import io.provability.fabric.processors.stream.EncodedDecision;
 import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
 import io.provability.fabric.processors.stream.RequestIntakeProcessor;
@@ -177,25 +177,23 @@ public final class FabricTopology {
     topology.addProcessor(OBSERVE_DEAD_LETTERS, () -> new ObservingProcessor(observer), INTAKE, DECIDE);
     topology.addProcessor(BUNDLE, () -> new EvidenceBundler(settings.evidence(), keys.evidenceSigner()), DECIDE);
 
+    // values are the decisions' canonical bytes, as on the decisions topic (EncodedDecision)
     topology.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(StoreNames.DECIDED_REQUESTS, settings.dedupWindow(),
             settings.dedupWindow(), false),
-        Serdes.String(), EventSerde.of(Decision.class)), DECIDE);
+        Serdes.String(), Serdes.ByteArray()), DECIDE);
     // Budgets must outlive any window: persistent and changelogged, restored after a restart.
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PRIVACY_BUDGETS),
         Serdes.String(), StoreSerdes.privacySpend()), DECIDE);
-    // Open bundles live for one evidence window only, so they are small: in-memory stores (still
-    // changelogged, so restored after a restart) spare every commit a RocksDB memtable flush.
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_LEAVES),
-        Serdes.String(), StoreSerdes.evidenceLeaf()), BUNDLE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.OPEN_BUNDLES),
-        Serdes.String(), StoreSerdes.bundleHeader()), BUNDLE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BUNDLE_DEADLINES),
-        Serdes.String(), Serdes.String()), BUNDLE);
+    // Open bundles live for one evidence window only, so they are small: an in-memory store (still
+    // changelogged, so restored after a restart) spares every commit a RocksDB memtable flush.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_PENDING),
+        Serdes.String(), StoreSerdes.pendingEvidence()), BUNDLE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());
-    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(EventSerde.of(Decision.class).serializer()),
-        OBSERVE_DECISIONS);
+    // the decider encoded each decision once; the topic gets those bytes
+    Serializer<EncodedDecision> decisionBytes = (topic, d) -> d == null ? null : d.bytes();
+    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(decisionBytes), OBSERVE_DECISIONS);
     topology.addSink(SINK_EVIDENCE, t.evidence(), new StringSerializer(),
         EventSerde.of(EvidenceBundle.class).serializer(), BUNDLE);
     topology.addSink(SINK_DEAD_LETTER, t.deadLetter(), cast(new ByteArraySerializer()),

@@ -1,7 +1,7 @@
 package io.provability.fabric.topology;
 
 import io.provability.fabric.events.DeadLetter;
-import io.provability.fabric.events.Decision;
+import io.provability.fabric.processors.stream.EncodedDecision;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -22,8 +22,8 @@ final class ObservingProcessor implements Processor<Object, Object, Object, Obje
 
   @Override
   public void process(Record<Object, Object> record) {
-    if (record.value() instanceof Decision d) {
-      observer.onDecision(d, record.timestamp(), context.currentSystemTimeMs());
+    if (record.value() instanceof EncodedDecision d) {
+      observer.onDecision(d.decision(), record.timestamp(), context.currentSystemTimeMs());
     } else if (record.value() instanceof DeadLetter letter) {
       observer.onDeadLetter(letter);
     }

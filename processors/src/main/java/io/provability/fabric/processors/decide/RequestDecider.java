@@ -18,6 +18,7 @@ import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.retrieval.RetrievalOutcome;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
+import io.provability.fabric.schemas.hash.Sha256;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -81,11 +82,23 @@ public final class RequestDecider {
    */
   public Decided decide(SpecificRecord request, PolicyView policy, Function<String, PrivacySpend> sessionSpend,
                         Instant now) {
+    return decide(request, CanonicalEncoding.encode(request), policy, sessionSpend, now);
+  }
+
+  /**
+   * As {@link #decide(SpecificRecord, PolicyView, Function, Instant)} for a caller that already holds
+   * the request's canonical encoding (the stream encodes it once for the request hash and the REQUEST
+   * evidence leaf).
+   *
+   * @param canonicalRequest {@code CanonicalEncoding.encode(request)}; the request hash is its SHA-256
+   */
+  public Decided decide(SpecificRecord request, byte[] canonicalRequest, PolicyView policy,
+                        Function<String, PrivacySpend> sessionSpend, Instant now) {
     long started = System.nanoTime();
     Decision.Builder out = Decision.newBuilder()
         .setPolicyVersion(policy.policyVersion())
         .setDecidedAt(now)
-        .setRequestHash(ByteBuffer.wrap(CanonicalEncoding.sha256(request)));
+        .setRequestHash(ByteBuffer.wrap(Sha256.digest(canonicalRequest)));
     PrivacySpend newSpend = null;
     if (request instanceof PlanRequest plan) {
       KernelResult result = kernel.evaluate(plan, policy, now);

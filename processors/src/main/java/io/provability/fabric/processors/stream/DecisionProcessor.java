@@ -6,7 +6,9 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventDecodeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +46,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   private final String deadLetterChild;
   private final EventCodec codec;
   private ProcessorContext<Object, Object> context;
-  private WindowStore<String, Decision> decided;
+  private WindowStore<String, byte[]> decided;
   private KeyValueStore<String, PrivacySpend> budgets;
   private PolicyView policy;
 
@@ -83,15 +85,20 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   public void process(Record<String, SpecificRecord> record) {
     String requestId = requestIdOf(record.value());
     long ts = record.timestamp();
-    Decision earlier = findEarlier(requestId, ts);
+    EncodedDecision earlier = findEarlier(requestId, ts);
     if (earlier != null) {
       context.forward(new Record<Object, Object>(record.key(), earlier, record.timestamp()), decisionsChild);
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    byte[] requestBytes;
     RequestDecider.Decided outcome;
+    byte[] decisionBytes;
     try {
-      outcome = decider.decide(record.value(), policy, this::spentBy, now);
+      // encoded once: the request hash is computed over these bytes and they are the REQUEST leaf
+      requestBytes = CanonicalEncoding.encode(record.value());
+      outcome = decider.decide(record.value(), requestBytes, policy, this::spentBy, now);
+      decisionBytes = codec.encode(outcome.decision());
     } catch (RuntimeException e) {
       // a bug or an input the validators missed: dead-letter it instead of stopping the stream
       LOG.error("deciding request {} failed; dead-lettered", requestId, e);
@@ -105,10 +112,11 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     if (outcome.sessionSpend() != null) {
       budgets.put(decision.getSessionId(), outcome.sessionSpend());
     }
-    decided.put(requestId, decision, ts);
-    context.forward(new Record<Object, Object>(record.key(), decision, record.timestamp()), decisionsChild);
-    context.forward(new Record<Object, Object>(record.key(), new Evidence(record.value(), decision),
-        record.timestamp()), evidenceChild);
+    decided.put(requestId, decisionBytes, ts);
+    context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
+        record.timestamp()), decisionsChild);
+    context.forward(new Record<Object, Object>(record.key(),
+        new Evidence(record.value(), requestBytes, decision, decisionBytes), record.timestamp()), evidenceChild);
   }
 
   private PrivacySpend spentBy(String sessionId) {
@@ -116,11 +124,21 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     return spent == null ? PrivacySpend.ZERO : spent;
   }
 
-  private Decision findEarlier(String requestId, long ts) {
+  private EncodedDecision findEarlier(String requestId, long ts) {
     long window = dedupWindow.toMillis();
-    try (WindowStoreIterator<Decision> it = decided.fetch(requestId,
+    byte[] bytes;
+    try (WindowStoreIterator<byte[]> it = decided.fetch(requestId,
         Instant.ofEpochMilli(Math.max(0L, ts - window)), Instant.ofEpochMilli(saturatedAdd(ts, window)))) {
-      return it.hasNext() ? it.next().value : null;
+      bytes = it.hasNext() ? it.next().value : null;
+    }
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return new EncodedDecision(codec.decode(bytes, Decision.class), bytes);
+    } catch (EventDecodeException e) {
+      // the store only ever holds what this processor wrote; failing here means corrupted state
+      throw new IllegalStateException("decided-requests store holds an undecodable decision for " + requestId, e);
     }
   }
 

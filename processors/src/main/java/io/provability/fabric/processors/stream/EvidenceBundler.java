@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -26,11 +29,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Collects the evidence of each session into bundles and emits a bundle, with its RFC 6962 root,
  * when its window closes or it reaches its size bound.
  *
- * <p>Leaves are kept one per store entry (not as one growing value) so appending costs the same
- * at the first leaf and the five-hundredth. Bundles due to close are found by an ordered scan of a
- * deadline index, so a punctuation touches only due bundles however many sessions are open.
- * Everything lives in changelogged stores: under exactly-once a bundle is emitted once, and open
- * bundles survive a restart.
+ * <p>The only state is the changelogged {@value StoreNames#EVIDENCE_PENDING} store: one entry per
+ * decision (its leaves, and its bundle's window and tenant), keyed by session and position. A
+ * decision therefore costs one changelog record when it arrives and one (a tombstone) when its
+ * bundle closes. What is open and when it is due is an index kept in memory and rebuilt from the
+ * store in {@link #init}, which Kafka Streams calls once the store is restored — after a restart, a
+ * move to another instance, or an exactly-once abort (which closes the task and restores it). Under
+ * exactly-once a bundle is emitted once, and open bundles survive a restart.
  */
 public final class EvidenceBundler implements Processor<String, Evidence, String, EvidenceBundle> {
   private static final char SEP = '\u0000';
@@ -38,9 +43,11 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
   private final Settings settings;
   private final Ed25519.SigningKey signingKey;
   private ProcessorContext<String, EvidenceBundle> context;
-  private KeyValueStore<String, EvidenceLeaf> leaves;
-  private KeyValueStore<String, BundleHeader> open;
-  private KeyValueStore<String, String> deadlines;
+  private KeyValueStore<String, PendingEvidence> pending;
+  /** Open bundles of this task by session: derived from {@link #pending}, never stored. */
+  private final Map<String, OpenBundle> open = new HashMap<>();
+  /** The open bundles ordered by deadline, so a punctuation touches only the due ones. */
+  private final TreeSet<OpenBundle> byDeadline = new TreeSet<>();
 
   /**
    * Bounds of one bundle.
@@ -62,6 +69,36 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     }
   }
 
+  /** One open bundle: its window, tenant and how much it holds so far. */
+  private static final class OpenBundle implements Comparable<OpenBundle> {
+    final String session;
+    final long windowStart;
+    final long deadline;
+    final String tenant;
+    int decisions;
+    int leafCount;
+    long bodyBytes;
+
+    OpenBundle(String session, long windowStart, long deadline, String tenant) {
+      this.session = session;
+      this.windowStart = windowStart;
+      this.deadline = deadline;
+      this.tenant = tenant;
+    }
+
+    void add(PendingEvidence entry) {
+      decisions++;
+      leafCount += entry.leaves().size();
+      bodyBytes += entry.bodyBytes();
+    }
+
+    @Override
+    public int compareTo(OpenBundle other) {
+      int c = Long.compare(deadline, other.deadline);
+      return c != 0 ? c : session.compareTo(other.session);
+    }
+  }
+
   /** @param signingKey signs each bundle root; null leaves bundles unsigned */
   public EvidenceBundler(Settings settings, Ed25519.SigningKey signingKey) {
     this.settings = settings;
@@ -71,139 +108,125 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
   @Override
   public void init(ProcessorContext<String, EvidenceBundle> context) {
     this.context = context;
-    this.leaves = context.getStateStore(StoreNames.EVIDENCE_LEAVES);
-    this.open = context.getStateStore(StoreNames.OPEN_BUNDLES);
-    this.deadlines = context.getStateStore(StoreNames.BUNDLE_DEADLINES);
+    this.pending = context.getStateStore(StoreNames.EVIDENCE_PENDING);
+    rebuildIndex();
     context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::closeDue);
+  }
+
+  /** The open bundles as the restored store holds them: entries are ordered by session, then position. */
+  private void rebuildIndex() {
+    open.clear();
+    byDeadline.clear();
+    try (KeyValueIterator<String, PendingEvidence> it = pending.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, PendingEvidence> kv = it.next();
+        String session = kv.key.substring(0, kv.key.lastIndexOf(SEP));
+        OpenBundle bundle = open.get(session);
+        if (bundle == null) {
+          bundle = new OpenBundle(session, kv.value.windowStart(), kv.value.deadline(), kv.value.tenant());
+          open.put(session, bundle);
+          byDeadline.add(bundle);
+        }
+        bundle.add(kv.value);
+      }
+    }
   }
 
   @Override
   public void process(Record<String, Evidence> record) {
     String session = record.key();
-    Decision decision = record.value().decision();
-    List<EvidenceLeaf> add = leavesOf(record.value());
-    long addBytes = add.stream().mapToLong(l -> l.getBody().remaining()).sum();
+    Evidence evidence = record.value();
+    Decision decision = evidence.decision();
 
-    BundleHeader header = open.get(session);
-    if (header != null && !header.tenant().equals(decision.getTenant())) {
-      close(session, header);
-      header = null;
+    OpenBundle bundle = open.get(session);
+    if (bundle != null && !bundle.tenant.equals(decision.getTenant())) {
+      close(bundle);
+      bundle = null;
     }
-    long now = context.currentSystemTimeMs();
-    if (header == null) {
-      header = new BundleHeader(now, now + settings.window().toMillis(), 0, 0L, decision.getTenant());
-      deadlines.put(deadlineKey(header.deadline(), session), "");
+    if (bundle == null) {
+      long now = context.currentSystemTimeMs();
+      bundle = new OpenBundle(session, now, now + settings.window().toMillis(), decision.getTenant());
+      open.put(session, bundle);
+      byDeadline.add(bundle);
     }
-    for (EvidenceLeaf leaf : add) {
-      leaves.put(leafKey(session, header.leafCount()), leaf);
-      header = header.plus(1, 0L);
-    }
-    header = header.plus(0, addBytes);
-    open.put(session, header);
-    if (header.leafCount() >= settings.maxLeaves() || header.bodyBytes() >= settings.maxBodyBytes()) {
-      close(session, header);
+    PendingEvidence entry = new PendingEvidence(bundle.windowStart, bundle.deadline, bundle.tenant,
+        decision.getDecisionId(), decision.getRequestId(), leavesOf(evidence));
+    pending.put(entryKey(session, bundle.decisions), entry);
+    bundle.add(entry);
+    if (bundle.leafCount >= settings.maxLeaves() || bundle.bodyBytes >= settings.maxBodyBytes()) {
+      close(bundle);
     }
   }
 
   private void closeDue(long now) {
-    List<KeyValue<String, BundleHeader>> due = new ArrayList<>();
-    try (KeyValueIterator<String, String> it = deadlines.all()) {
-      while (it.hasNext()) {
-        String key = it.next().key;
-        long deadline = Long.parseLong(key.substring(0, 19));
-        if (deadline > now) {
-          break;
-        }
-        String session = key.substring(20);
-        BundleHeader header = open.get(session);
-        if (header == null || header.deadline() != deadline) {
-          deadlines.delete(key);
-        } else {
-          due.add(KeyValue.pair(session, header));
-        }
-      }
-    }
-    for (KeyValue<String, BundleHeader> kv : due) {
-      close(kv.key, kv.value);
+    while (!byDeadline.isEmpty() && byDeadline.first().deadline <= now) {
+      close(byDeadline.first());
     }
   }
 
-  private void close(String session, BundleHeader header) {
-    List<EvidenceLeaf> bundleLeaves = new ArrayList<>(header.leafCount());
-    List<byte[]> bodies = new ArrayList<>(header.leafCount());
-    String prefix = session + SEP;
-    List<String> keys = new ArrayList<>(header.leafCount());
-    try (KeyValueIterator<String, EvidenceLeaf> it = leaves.prefixScan(prefix, Serdes.String().serializer())) {
+  private void close(OpenBundle bundle) {
+    open.remove(bundle.session);
+    byDeadline.remove(bundle);
+    List<EvidenceLeaf> bundleLeaves = new ArrayList<>(bundle.leafCount);
+    List<byte[]> bodies = new ArrayList<>(bundle.leafCount);
+    List<String> keys = new ArrayList<>(bundle.decisions);
+    try (KeyValueIterator<String, PendingEvidence> it =
+             pending.prefixScan(bundle.session + SEP, Serdes.String().serializer())) {
       while (it.hasNext()) {
-        KeyValue<String, EvidenceLeaf> kv = it.next();
+        KeyValue<String, PendingEvidence> kv = it.next();
         keys.add(kv.key);
-        bundleLeaves.add(kv.value);
-        bodies.add(bytesOf(kv.value.getBody()));
+        for (PendingEvidence.Leaf leaf : kv.value.leaves()) {
+          bundleLeaves.add(EvidenceLeaf.newBuilder()
+              .setKind(leaf.kind())
+              .setDecisionId(kv.value.decisionId())
+              .setRequestId(kv.value.requestId())
+              .setBody(ByteBuffer.wrap(leaf.body()))
+              .build());
+          bodies.add(leaf.body());
+        }
       }
     }
     for (String key : keys) {
-      leaves.delete(key);
+      pending.delete(key);
     }
-    open.delete(session);
-    deadlines.delete(deadlineKey(header.deadline(), session));
     if (bundleLeaves.isEmpty()) {
       return;
     }
     byte[] root = MerkleTree.fromLeaves(bodies).root();
     long now = context.currentSystemTimeMs();
     EvidenceBundle unsigned = EvidenceBundle.newBuilder()
-        .setSessionId(session)
-        .setTenant(header.tenant())
-        .setWindowStart(Instant.ofEpochMilli(header.windowStart()))
-        .setWindowEnd(Instant.ofEpochMilli(Math.max(header.windowStart(), now)))
+        .setSessionId(bundle.session)
+        .setTenant(bundle.tenant)
+        .setWindowStart(Instant.ofEpochMilli(bundle.windowStart))
+        .setWindowEnd(Instant.ofEpochMilli(Math.max(bundle.windowStart, now)))
         .setLeaves(bundleLeaves)
         .setRoot(ByteBuffer.wrap(root))
         .setCreatedAt(Instant.ofEpochMilli(now))
         .setKeyId(null)
         .setSignature(null)
         .build();
-    EvidenceBundle bundle = signingKey == null ? unsigned : EvidenceBundle.newBuilder(unsigned)
+    EvidenceBundle signed = signingKey == null ? unsigned : EvidenceBundle.newBuilder(unsigned)
         .setKeyId(signingKey.keyId())
         .setSignature(ByteBuffer.wrap(signingKey.sign(BundleStatement.of(unsigned))))
         .build();
-    context.forward(new Record<>(session, bundle, now));
+    context.forward(new Record<>(bundle.session, signed, now));
   }
 
-  private static List<EvidenceLeaf> leavesOf(Evidence evidence) {
+  private static List<PendingEvidence.Leaf> leavesOf(Evidence evidence) {
     Decision d = evidence.decision();
-    List<EvidenceLeaf> out = new ArrayList<>(4);
-    out.add(leaf(LeafKind.REQUEST, d, CanonicalEncoding.encode(evidence.request())));
-    out.add(leaf(LeafKind.DECISION, d, CanonicalEncoding.encode(d)));
+    List<PendingEvidence.Leaf> out = new ArrayList<>(4);
+    out.add(new PendingEvidence.Leaf(LeafKind.REQUEST, evidence.requestBytes()));
+    out.add(new PendingEvidence.Leaf(LeafKind.DECISION, evidence.decisionBytes()));
     if (d.getReceipt() != null) {
-      out.add(leaf(LeafKind.RECEIPT, d, CanonicalEncoding.encode(d.getReceipt())));
+      out.add(new PendingEvidence.Leaf(LeafKind.RECEIPT, CanonicalEncoding.encode(d.getReceipt())));
     }
     if (d.getCertificate() != null) {
-      out.add(leaf(LeafKind.CERTIFICATE, d, CanonicalEncoding.encode(d.getCertificate())));
+      out.add(new PendingEvidence.Leaf(LeafKind.CERTIFICATE, CanonicalEncoding.encode(d.getCertificate())));
     }
     return out;
   }
 
-  private static EvidenceLeaf leaf(LeafKind kind, Decision d, byte[] body) {
-    return EvidenceLeaf.newBuilder()
-        .setKind(kind)
-        .setDecisionId(d.getDecisionId())
-        .setRequestId(d.getRequestId())
-        .setBody(ByteBuffer.wrap(body))
-        .build();
-  }
-
-  private static byte[] bytesOf(ByteBuffer buffer) {
-    ByteBuffer view = buffer.duplicate();
-    byte[] out = new byte[view.remaining()];
-    view.get(out);
-    return out;
-  }
-
-  static String leafKey(String session, int seq) {
-    return session + SEP + String.format("%010d", seq);
-  }
-
-  static String deadlineKey(long deadline, String session) {
-    return String.format("%019d", deadline) + SEP + session;
+  static String entryKey(String session, int position) {
+    return session + SEP + String.format("%010d", position);
   }
 }

@@ -4,12 +4,11 @@ package io.provability.fabric.processors.stream;
 public final class StoreNames {
   /** Window store: request id to the decision already made for it (deduplication). */
   public static final String DECIDED_REQUESTS = "decided-requests";
-  /** Key-value store: session key + sequence to one evidence leaf of an open bundle. */
-  public static final String EVIDENCE_LEAVES = "evidence-leaves";
-  /** Key-value store: session key to the header of its open bundle. */
-  public static final String OPEN_BUNDLES = "evidence-open-bundles";
-  /** Key-value store: close deadline + session key, so due bundles are found by one ordered scan. */
-  public static final String BUNDLE_DEADLINES = "evidence-bundle-deadlines";
+  /**
+   * Key-value store: session key + position to the evidence of one decision in the session's open
+   * bundle ({@code PendingEvidence}); the bundler's only state.
+   */
+  public static final String EVIDENCE_PENDING = "evidence-pending";
   /**
    * Key-value store: session id to the differential-privacy budget its retrievals have spent
    * ({@code PrivacySpend}); changelogged and updated in the same transaction as the decision.

@@ -1,10 +1,6 @@
 package io.provability.fabric.processors.stream;
 
-import io.provability.fabric.events.EvidenceLeaf;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -12,37 +8,9 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class StoreSerdes {
   private StoreSerdes() {}
 
-  /** Evidence leaves, in Avro single-object encoding. */
-  public static Serde<EvidenceLeaf> evidenceLeaf() {
-    return Serdes.serdeFrom(
-        (topic, leaf) -> {
-          if (leaf == null) {
-            return null;
-          }
-          try {
-            ByteBuffer buf = leaf.toByteBuffer();
-            byte[] out = new byte[buf.remaining()];
-            buf.get(out);
-            return out;
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        },
-        (topic, bytes) -> {
-          if (bytes == null) {
-            return null;
-          }
-          try {
-            return EvidenceLeaf.fromByteBuffer(ByteBuffer.wrap(bytes));
-          } catch (IOException e) {
-            throw new UncheckedIOException("evidence-leaves store holds an undecodable value", e);
-          }
-        });
-  }
-
-  /** Open-bundle headers. */
-  public static Serde<BundleHeader> bundleHeader() {
-    return BundleHeader.serde();
+  /** Evidence of one decision waiting in an open bundle. */
+  public static Serde<PendingEvidence> pendingEvidence() {
+    return PendingEvidence.serde();
   }
 
   /** Privacy spends of sessions, as 16 bytes (two big-endian doubles). */

@@ -48,6 +48,12 @@ public final class CanonicalEncoding {
         }
       };
 
+  /**
+   * Each thread encodes into a buffer of its own that grows to the largest record it has seen, so an
+   * encoding costs one copy of its bytes instead of a series of doublings plus that copy.
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
   private CanonicalEncoding() {}
 
   /**
@@ -100,9 +106,26 @@ public final class CanonicalEncoding {
     }
 
     byte[] write(SpecificRecord event) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      Scratch scratch = SCRATCH.get();
+      if (scratch.busy) {
+        // re-entered on this thread (a writer that encodes while encoding): use a buffer of its own
+        return write(event, new Scratch());
+      }
+      scratch.busy = true;
+      try {
+        return write(event, scratch);
+      } finally {
+        scratch.busy = false;
+        scratch.shrinkIfHuge();
+      }
+    }
+
+    private byte[] write(SpecificRecord event, Scratch scratch) {
+      Buffer out = scratch.buffer;
+      out.reset();
       out.write(header, 0, header.length);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, scratch.encoder);
+      scratch.encoder = encoder;
       try {
         writer.write(event, encoder);
         encoder.flush();
@@ -114,6 +137,33 @@ public final class CanonicalEncoding {
             "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
       }
       return out.toByteArray();
+    }
+  }
+
+  /** A thread's reusable output buffer and encoder. */
+  private static final class Scratch {
+    /** A buffer grown past this (one huge record) is dropped after use rather than kept forever. */
+    private static final int KEEP_AT_MOST = 1 << 20;
+
+    Buffer buffer = new Buffer();
+    BinaryEncoder encoder;
+    boolean busy;
+
+    void shrinkIfHuge() {
+      if (buffer.capacity() > KEEP_AT_MOST) {
+        buffer = new Buffer();
+      }
+    }
+  }
+
+  /** A ByteArrayOutputStream that tells its capacity. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer() {
+      super(4096);
+    }
+
+    int capacity() {
+      return buf.length;
     }
   }
 

@@ -11,6 +11,7 @@ import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,37 +85,45 @@ public final class HotTierThroughput {
     StreamsBuilder b = new StreamsBuilder();
     b.stream(base.topicRequests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .to(ns + "passthrough", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-    double passRate;
+    Measured passM;
     try (KafkaStreams streams = new KafkaStreams(b.build(), props)) {
       streams.start();
-      passRate = measure(ep, pass, requests);
+      passM = measure(ep, pass, requests);
     }
-    System.out.printf("pass-through topology: %,.0f records/s%n", passRate);
+    double passRate = passM.rate();
+    System.out.printf("pass-through topology: %,.0f records/s, %.1f CPU-us/record%n", passRate,
+        passM.cpuMicrosPerRecord());
 
     FabricConfig on = config(ns, work, trusted, "cache-on", guarantee, commitMs, true);
-    double onRate;
+    Measured onM;
     CacheMetrics m;
     try (FabricRuntime app = FabricRuntime.start(on, ep, false)) {
-      onRate = measure(ep, on, requests);
+      onM = measure(ep, on, requests);
       m = app.hotTier().metrics();
     }
+    double onRate = onM.rate();
     long hits = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
         + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
         + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
     long misses = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
-    System.out.printf("fabric topology, caches on: %,.0f decisions/s (hit rate %.2f %%, Redis SET ok %d, errors %d)%n",
-        onRate, 100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"), m.redis("set", "error"));
+    System.out.printf("fabric topology, caches on: %,.0f decisions/s, %.1f CPU-us/decision (hit rate %.2f %%, "
+            + "Redis SET ok %d, errors %d)%n", onRate, onM.cpuMicrosPerRecord(),
+        100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"), m.redis("set", "error"));
 
     FabricConfig off = config(ns, work, trusted, "cache-off", guarantee, commitMs, false);
-    double offRate;
+    Measured offM;
     try (FabricRuntime app = FabricRuntime.start(off, ep, false)) {
-      offRate = measure(ep, off, requests);
+      offM = measure(ep, off, requests);
       System.out.printf("(caches off: %d decision lookups)%n",
           app.hotTier().metrics().lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS));
     }
-    System.out.printf("fabric topology, caches off: %,.0f decisions/s%n", offRate);
+    double offRate = offM.rate();
+    System.out.printf("fabric topology, caches off: %,.0f decisions/s, %.1f CPU-us/decision%n", offRate,
+        offM.cpuMicrosPerRecord());
     System.out.printf("ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f (%s, commit %s ms, %,d requests)%n",
         onRate / passRate, offRate / passRate, onRate / offRate, guarantee, commitMs, requests);
+    System.out.printf("CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
+        onM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord(), offM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord());
     System.exit(0);
   }
 
@@ -139,10 +148,17 @@ public final class HotTierThroughput {
     return FabricConfig.defaults(m);
   }
 
-  /** Records/s between 10 % and 90 % of {@code total} committed by the application's group. */
-  private static double measure(StackEndpoints ep, FabricConfig cfg, int total) throws Exception {
+  /**
+   * Records/s between 10 % and 90 % of {@code total} committed by the application's group, and the CPU
+   * this JVM (application, broker, Redis client: everything but Redis itself) spent per record meanwhile.
+   * On a shared machine the rate moves with whatever else runs; CPU per record moves much less.
+   */
+  private static Measured measure(StackEndpoints ep, FabricConfig cfg, int total) throws Exception {
     String group = cfg.getString(FabricConfig.APPLICATION_ID_CONFIG);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long t10 = 0;
+    long cpu10 = 0;
     long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       while (System.nanoTime() < deadline) {
@@ -153,13 +169,18 @@ public final class HotTierThroughput {
         long now = System.nanoTime();
         if (t10 == 0 && committed >= total / 10) {
           t10 = now;
+          cpu10 = os.getProcessCpuTime();
         }
         if (committed >= total * 9L / 10) {
-          return (total * 0.8) / ((now - t10) / 1e9);
+          double records = total * 0.8;
+          return new Measured(records / ((now - t10) / 1e9), (os.getProcessCpuTime() - cpu10) / 1e3 / records);
         }
         Thread.sleep(50);
       }
     }
     throw new IllegalStateException("not drained within 20 minutes");
   }
+
+  /** A rate and the CPU microseconds this JVM spent per record while it was measured. */
+  private record Measured(double rate, double cpuMicrosPerRecord) {}
 }

@@ -239,7 +239,8 @@ public final class FabricConfig extends AbstractConfig {
             "Seed URIs of a Redis Cluster (redis://host:port,...). Non-empty selects cluster mode for the hot tier; "
                 + "empty uses the single node " + REDIS_URI_CONFIG + " (the embedded Redis in embedded mode).")
         .define(CACHE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
-            "Hot tier on: decisions and verified tokens are cached (docs/caches.md). Off: every request is evaluated afresh.")
+            "Hot tier on: decisions, verified tokens, egress scans and retrieval session spends are cached "
+                + "(docs/caches.md). Off: every request is evaluated afresh.")
         .define(CACHE_REDIS_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
             "Share cache entries between instances through Redis. Off: in-process near caches only.")
         .define(CACHE_REDIS_TIMEOUT_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,

@@ -74,7 +74,10 @@ public final class HotTiers {
     Map<String, SharedTier> byUri = new HashMap<>();
     Map<CacheName, SharedTier> byCache = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
-      String own = c.sharedThroughRedis() ? cfg.getString(FabricConfig.cacheRedisUriConfig(c)) : "";
+      if (!c.sharedThroughRedis()) {
+        continue;
+      }
+      String own = cfg.getString(FabricConfig.cacheRedisUriConfig(c));
       String uri = own.isBlank() ? "" : own.strip();
       byCache.put(c, byUri.computeIfAbsent(uri, u -> new RedisSharedTier(new RedisSharedTier.Settings(
           u.isEmpty() ? redisUri : u, u.isEmpty() ? cluster : List.of(),

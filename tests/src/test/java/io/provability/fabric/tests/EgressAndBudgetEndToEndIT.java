@@ -11,6 +11,8 @@ import io.provability.fabric.events.EgressRequest;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.cache.CacheMetrics;
+import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.CertificateSigning;
@@ -49,7 +51,9 @@ import org.junit.jupiter.api.Test;
  *       same request;
  *   <li>a session's differential-privacy spend survives a restart: an instance that starts with an
  *       empty state directory restores the budget from its changelog and denies the request that
- *       would overspend it.
+ *       would overspend it;
+ *   <li>with the hot tier's session-spend cache on (and every hit compared with the store), the
+ *       budget is enforced exactly: 10 of 15 requests of 0.1 allowed per session, retries free.
  * </ul>
  */
 class EgressAndBudgetEndToEndIT {
@@ -166,6 +170,68 @@ class EgressAndBudgetEndToEndIT {
           .isEqualTo(Verdict.ALLOW);
       assertThat(reader.decisions().get(ns + "r1").getVerdict()).as("decisions of instance A are still there")
           .isEqualTo(Verdict.ALLOW);
+    }
+  }
+
+  @Test
+  void theBudgetIsEnforcedExactlyWithTheSessionSpendCacheOn() throws Exception {
+    String ns = "bsc" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    StackEndpoints ep = TestEnvironment.endpoints();
+    Path work = Files.createTempDirectory("fabric-budget-cache-it-");
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("budget-cache-it-issuer", new SecureRandom());
+    Path gatewayKeyFile = work.resolve("retrieval-gateway.key");
+    KeyFiles.write(gatewayKeyFile, Ed25519.SigningKey.generate("budget-cache-it-gateway", new SecureRandom()));
+    // caches on (the default) and every session-cache hit compared with a fresh read of the store
+    FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trustedRing(work, issuer), Map.of(
+        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKeyFile.toString(),
+        FabricConfig.RETRIEVAL_MAX_EPSILON_CONFIG, "1.0",
+        FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true"));
+    assertThat(cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG)).isTrue();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    CapabilityToken token = token(issuer, ns + "tok", now);
+    int sessions = 4;
+    int perSession = 15;
+
+    try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false);
+         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      // interleaved sessions, each asking 15 times for 0.1 of its 1.0 epsilon, and three retries per session
+      for (int i = 0; i < perSession; i++) {
+        for (int s = 0; s < sessions; s++) {
+          String session = ns + "s" + s;
+          ItFixtures.send(producer, cfg, session, retrieval(ns + "s" + s + "-r" + i, session, token, now, 0.1));
+          if (i == 12) {
+            for (int retry = 0; retry < 3; retry++) {
+              ItFixtures.send(producer, cfg, session, retrieval(ns + "s" + s + "-r" + retry, session, token, now, 0.1));
+            }
+          }
+        }
+      }
+      for (int s = 0; s < sessions; s++) {
+        List<Verdict> verdicts = new java.util.ArrayList<>();
+        for (int i = 0; i < perSession; i++) {
+          Decision d = ItFixtures.awaitDecision(reader, PATIENCE, ns + "s" + s + "-r" + i);
+          verdicts.add(d.getVerdict());
+          if (d.getVerdict() == Verdict.DENY) {
+            assertThat(d.getReasons()).extracting(r -> r.getCode()).containsExactly("BUDGET_EXHAUSTED");
+          }
+        }
+        // 10 x 0.1 fit the 1.0 budget (the retries spend nothing), the 11th does not
+        assertThat(verdicts).as("session %d", s).containsExactlyElementsOf(java.util.stream.IntStream.range(0, perSession)
+            .mapToObj(i -> i < 10 ? Verdict.ALLOW : Verdict.DENY).toList());
+      }
+      CacheMetrics m = runtime.hotTier().metrics();
+      long hits = m.lookups(CacheName.RETRIEVAL_SESSIONS, CacheMetrics.Outcome.HIT_EXACT);
+      long misses = m.lookups(CacheName.RETRIEVAL_SESSIONS, CacheMetrics.Outcome.MISS);
+      // one budget read per new request id (more only if an aborted transaction made the task decide again)
+      assertThat(hits + misses).isGreaterThanOrEqualTo((long) sessions * perSession);
+      assertThat(hits).as("sessions after their first request are served from the task's cache")
+          .isGreaterThanOrEqualTo((long) sessions * (perSession - 1));
+      assertThat(m.shadowChecks()).isGreaterThanOrEqualTo(hits);
+      assertThat(m.shadowMismatches()).as("cached spends that differed from the store").isZero();
+      // the same meters as /metrics shows them
+      assertThat(m.registry().get("fabric.cache.lookups").tags("cache", "retrieval.sessions", "outcome", "hit_exact")
+          .counter().count()).isEqualTo((double) hits);
     }
   }
 

@@ -120,7 +120,8 @@ public final class FabricTopology {
 
   /**
    * The deciders with the instance's hot tier: plans go through its decision cache, tokens through its
-   * shared verified-token cache, egress scans through its scan cache.
+   * shared verified-token cache, egress scans through its scan cache, and each task's session privacy
+   * spends through a near cache of its own over the {@code privacy-budgets} store.
    */
   public static RequestDecider decider(Settings settings, Keys keys, HotTier hotTier) {
     // one engine (and one verified-token cache) for all tasks of this instance: the cache is thread-safe
@@ -133,7 +134,8 @@ public final class FabricTopology {
         hotTier.planEvaluator(kernel, keys.trustedIssuers(), keys.trustedReceiptSigners(), settings.kernelLimits()),
         gateway,
         keys.certificateSigner() == null ? null : new EgressFirewall(settings.egressPolicies(), keys.certificateSigner(),
-            System::nanoTime, hotTier.egressScanner(new EgressScanner()::scan)));
+            System::nanoTime, hotTier.egressScanner(new EgressScanner()::scan)),
+        hotTier.sessionSpends());
   }
 
   /** Builds the topology without the hot tier (every request is evaluated afresh), observed by nobody. */

@@ -14,6 +14,10 @@ import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.cache.CacheMetrics;
+import io.provability.fabric.processors.cache.CacheName;
+import io.provability.fabric.processors.cache.HotTier;
+import io.provability.fabric.processors.cache.HotTierSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.EgressPolicies;
@@ -76,6 +80,10 @@ class RetrievalTopologyTest {
 
   @BeforeEach
   void start() {
+    start(HotTier.disabled());
+  }
+
+  private void start(HotTier hotTier) {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
         new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 1 << 20, Duration.ofSeconds(1)),
         KernelLimits.DEFAULTS, 100L, new PrivacyBudget(1.0, 1e-5), EgressPolicies.defaults());
@@ -86,7 +94,7 @@ class RetrievalTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put("processing.exception.handler.global.enabled", true);
-    driver = new TopologyTestDriver(FabricTopology.build(settings, keys), props, START);
+    driver = new TopologyTestDriver(FabricTopology.build(settings, keys, hotTier), props, START);
     requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
     decisions = driver.createOutputTopic("decisions", new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
     evidence = driver.createOutputTopic("evidence", new StringDeserializer(), EventSerde.of(EvidenceBundle.class).deserializer());
@@ -95,7 +103,9 @@ class RetrievalTopologyTest {
 
   @AfterEach
   void stop() {
-    driver.close();
+    if (driver != null) {
+      driver.close();
+    }
   }
 
   private CapabilityToken token() {
@@ -122,6 +132,28 @@ class RetrievalTopologyTest {
 
   @Test
   void aSessionsPrivacyBudgetIsSpentAcrossItsRequestsAndARetryIsNotChargedTwice() {
+    spendAcrossRequests();
+  }
+
+  @Test
+  void theBudgetIsEnforcedExactlyTheSameThroughTheSessionSpendCache() {
+    driver.close();
+    CacheMetrics metrics = CacheMetrics.simple();
+    HotTier hotTier = HotTier.inProcess(HotTierSettings.DEFAULTS.withShadowCheck(true), metrics);
+    start(hotTier);
+    spendAcrossRequests();
+    // s1: r1 miss, then r2, r3, r5, r6 hits; s2: r4 miss (the retry of r1 is answered before any read)
+    assertThat(metrics.lookups(CacheName.RETRIEVAL_SESSIONS, CacheMetrics.Outcome.HIT_EXACT)).isEqualTo(4);
+    assertThat(metrics.lookups(CacheName.RETRIEVAL_SESSIONS, CacheMetrics.Outcome.MISS)).isEqualTo(2);
+    assertThat(metrics.shadowChecks()).isEqualTo(4);
+    assertThat(metrics.shadowMismatches()).isZero();
+    driver.close();
+    driver = null;
+    assertThat(metrics.invalidations(CacheName.RETRIEVAL_SESSIONS, "task_closed"))
+        .as("closing the task drops its cache").isEqualTo(2);
+  }
+
+  private void spendAcrossRequests() {
     send("s1", pii("r1", "s1", 0.4));
     send("s1", pii("r2", "s1", 0.4));
     send("s1", pii("r1", "s1", 0.4));      // a retry of r1: its first decision again, no second charge

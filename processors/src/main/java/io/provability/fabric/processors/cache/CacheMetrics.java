@@ -13,9 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@code fabric.cache.lookups} [{@code fabric_cache_lookups_total}], tags {@code cache} and
  *       {@code outcome}: {@code hit_exact}, {@code hit_normalised}, {@code hit_pattern},
- *       {@code miss}, {@code bypass} (the request could not be keyed: evaluated afresh);
+ *       {@code miss}, {@code bypass} (the request could not be keyed: evaluated afresh); the
+ *       {@code tokens}, {@code egress.verdicts} and {@code retrieval.sessions} caches count
+ *       {@code hit_exact} and {@code miss} only;
  *   <li>{@code fabric.cache.invalidations}, tags {@code cache}, {@code cause}
- *       ({@code revocation}, {@code grant}, {@code policy_version}): near-cache entries dropped;
+ *       ({@code revocation}, {@code grant}, {@code policy_version}; {@code task_closed} for the
+ *       {@code retrieval.sessions} cache of a task that closed): near-cache entries dropped;
  *       {@code fabric.cache.policy.changes}, tag {@code cause}: policy-state changes applied;
  *   <li>{@code fabric.cache.shadow.checks} / {@code fabric.cache.shadow.mismatches}: hits
  *       re-evaluated afresh, and those that differed (must stay 0);

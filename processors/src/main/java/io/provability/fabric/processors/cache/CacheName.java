@@ -13,7 +13,13 @@ public enum CacheName {
   /** Kernel decisions of plans: 1 h, never past the moment the decision would change. */
   DECISIONS("decisions", 'd', Duration.ofHours(1), 64L << 20, 3L << 30),
   /** Egress scan results by content hash: 30 min. Seed: 4 GB. */
-  EGRESS_VERDICTS("egress.verdicts", 'e', Duration.ofMinutes(30), 32L << 20, 4L << 30);
+  EGRESS_VERDICTS("egress.verdicts", 'e', Duration.ofMinutes(30), 32L << 20, 4L << 30),
+  /**
+   * Retrieval session data: each session's privacy spend, in a near cache per stream task in front of
+   * its {@code privacy-budgets} store (5 min; the near budget is per task). Never in Redis (no Redis
+   * budget, no Redis settings): the spend changes in the decision's exactly-once transaction.
+   */
+  RETRIEVAL_SESSIONS("retrieval.sessions", 's', Duration.ofMinutes(5), 8L << 20, 0L);
 
   private final String configName;
   private final char tag;
@@ -59,6 +65,11 @@ public enum CacheName {
 
   public long defaultRedisMaxBytes() {
     return defaultRedisMaxBytes;
+  }
+
+  /** False for a cache that never goes through Redis (it has no Redis settings). */
+  public boolean sharedThroughRedis() {
+    return this != RETRIEVAL_SESSIONS;
   }
 
   /** The defaults as a spec. */

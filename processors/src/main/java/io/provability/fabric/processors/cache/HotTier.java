@@ -6,6 +6,7 @@ import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
+import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.processors.stream.PolicyChangeListener;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The hot tier of one application instance: the caches, the shared tier they share entries through,
  * their metrics, and the policy-change hook that drops what a change makes unreachable.
  *
- * <p>Build one per instance, hand {@link #tokenCache}, {@link #planEvaluator} and
+ * <p>Build one per instance, hand {@link #tokenCache}, {@link #planEvaluator}, {@link #sessionSpends} and
  * {@link #policyListener} to the topology, close it with the instance (it owns the shared tier).
  */
 public final class HotTier implements AutoCloseable {
@@ -141,6 +142,19 @@ public final class HotTier implements AutoCloseable {
         readWaits.get(CacheName.EGRESS_VERDICTS));
     this.egress = cache;
     return new EgressScanCache(scanner, cache, metrics);
+  }
+
+  /**
+   * The per-task view of the session privacy spends: a {@link SessionSpendCache} per task (or the
+   * store itself when caching is off).
+   */
+  public SessionSpends.Factory sessionSpends() {
+    if (!settings.enabled()) {
+      return SessionSpends.UNCACHED;
+    }
+    CacheSpec spec = settings.spec(CacheName.RETRIEVAL_SESSIONS);
+    return (read, write, clock) -> new SessionSpendCache(read, write, spec.ttl(), spec.nearMaxBytes(), clock, metrics,
+        settings.shadowCheck());
   }
 
   /** The hook for the policy-state updater. */

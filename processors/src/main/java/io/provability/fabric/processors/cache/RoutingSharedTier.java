@@ -14,11 +14,11 @@ public final class RoutingSharedTier implements SharedTier {
   private final Map<CacheName, SharedTier> byCache;
   private final Set<SharedTier> distinct;
 
-  /** @param byCache the tier of every cache (several caches may share one tier) */
+  /** @param byCache the tier of every cache that goes through Redis (several caches may share one tier) */
   public RoutingSharedTier(Map<CacheName, SharedTier> byCache) {
     this.byCache = new EnumMap<>(byCache);
     for (CacheName c : CacheName.values()) {
-      if (!this.byCache.containsKey(c)) {
+      if (c.sharedThroughRedis() && !this.byCache.containsKey(c)) {
         throw new IllegalArgumentException("no shared tier for cache " + c.configName());
       }
     }

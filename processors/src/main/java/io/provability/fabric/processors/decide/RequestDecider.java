@@ -17,6 +17,7 @@ import io.provability.fabric.processors.kernel.ReasonCode;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.retrieval.RetrievalOutcome;
+import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import java.nio.ByteBuffer;
@@ -38,6 +39,7 @@ public final class RequestDecider {
   private final PlanEvaluator kernel;
   private final RetrievalGateway gateway;
   private final EgressFirewall firewall;
+  private final SessionSpends.Factory sessionSpends;
 
   /** A decider with the kernel only: retrieval and egress requests are denied. */
   public RequestDecider(KernelEngine kernel) {
@@ -61,9 +63,26 @@ public final class RequestDecider {
    * @param firewall decides egress requests; null denies them with {@code UNSUPPORTED_KIND}
    */
   public RequestDecider(PlanEvaluator kernel, RetrievalGateway gateway, EgressFirewall firewall) {
+    this(kernel, gateway, firewall, SessionSpends.UNCACHED);
+  }
+
+  /**
+   * As above, with the way each task reads and writes session privacy spends (e.g. through the hot
+   * tier's per-task near cache).
+   *
+   * @param sessionSpends opens the per-task view of the {@code privacy-budgets} store
+   */
+  public RequestDecider(PlanEvaluator kernel, RetrievalGateway gateway, EgressFirewall firewall,
+                        SessionSpends.Factory sessionSpends) {
     this.kernel = kernel;
     this.gateway = gateway;
     this.firewall = firewall;
+    this.sessionSpends = sessionSpends;
+  }
+
+  /** How a task opens its view of the session privacy spends (its processor does, in {@code init()}). */
+  public SessionSpends.Factory sessionSpends() {
+    return sessionSpends;
   }
 
   /**

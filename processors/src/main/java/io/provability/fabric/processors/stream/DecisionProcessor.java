@@ -6,6 +6,7 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
  * store in the same task (so the same exactly-once transaction) as its decision and its
  * deduplication entry: a repeated request id spends nothing, and a restart restores the budgets
- * from the store's changelog.
+ * from the store's changelog. The store is read and written only through the task's
+ * {@link SessionSpends} view (the hot tier's near cache when caching is on), which this processor
+ * opens in {@code init()} and closes in {@code close()}.
  */
 public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
@@ -47,7 +50,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   private final EventCodec codec;
   private ProcessorContext<Object, Object> context;
   private WindowStore<String, byte[]> decided;
-  private KeyValueStore<String, PrivacySpend> budgets;
+  private SessionSpends spends;
   private PolicyView policy;
 
   /**
@@ -77,8 +80,19 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.decided = context.getStateStore(StoreNames.DECIDED_REQUESTS);
-    this.budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
+    KeyValueStore<String, PrivacySpend> budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
+    // a new view (and near cache) each time the task initialises: whatever rewound the store
+    // (an aborted transaction, a restore) closed the task first, and with it the previous view
+    this.spends = decider.sessionSpends().open(budgets::get, budgets::put, context::currentSystemTimeMs);
     this.policy = policyViewFactory.apply(context);
+  }
+
+  @Override
+  public void close() {
+    if (spends != null) {
+      spends.close();
+      spends = null;
+    }
   }
 
   @Override
@@ -97,7 +111,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     try {
       // encoded once: the request hash is computed over these bytes and they are the REQUEST leaf
       requestBytes = CanonicalEncoding.encode(record.value());
-      outcome = decider.decide(record.value(), requestBytes, policy, this::spentBy, now);
+      outcome = decider.decide(record.value(), requestBytes, policy, spends::spent, now);
       decisionBytes = codec.encode(outcome.decision());
     } catch (RuntimeException e) {
       // a bug or an input the validators missed: dead-letter it instead of stopping the stream
@@ -110,18 +124,13 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     }
     Decision decision = outcome.decision();
     if (outcome.sessionSpend() != null) {
-      budgets.put(decision.getSessionId(), outcome.sessionSpend());
+      spends.record(decision.getSessionId(), outcome.sessionSpend());
     }
     decided.put(requestId, decisionBytes, ts);
     context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
         record.timestamp()), decisionsChild);
     context.forward(new Record<Object, Object>(record.key(),
         new Evidence(record.value(), requestBytes, decision, decisionBytes), record.timestamp()), evidenceChild);
-  }
-
-  private PrivacySpend spentBy(String sessionId) {
-    PrivacySpend spent = budgets.get(sessionId);
-    return spent == null ? PrivacySpend.ZERO : spent;
   }
 
   private EncodedDecision findEarlier(String requestId, long ts) {

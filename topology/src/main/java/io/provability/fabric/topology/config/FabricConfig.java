@@ -239,7 +239,8 @@ public final class FabricConfig extends AbstractConfig {
             "Seed URIs of a Redis Cluster (redis://host:port,...). Non-empty selects cluster mode for the hot tier; "
                 + "empty uses the single node " + REDIS_URI_CONFIG + " (the embedded Redis in embedded mode).")
         .define(CACHE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
-            "Hot tier on: decisions and verified tokens are cached (docs/caches.md). Off: every request is evaluated afresh.")
+            "Hot tier on: decisions, verified tokens, egress scans and retrieval session spends are cached "
+                + "(docs/caches.md). Off: every request is evaluated afresh.")
         .define(CACHE_REDIS_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM,
             "Share cache entries between instances through Redis. Off: in-process near caches only.")
         .define(CACHE_REDIS_TIMEOUT_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
@@ -259,9 +260,16 @@ public final class FabricConfig extends AbstractConfig {
                 + "evaluation the cache saves.");
     for (CacheName c : CacheName.values()) {
       DEF.define(cacheTtlConfig(c), Type.LONG, c.defaultTtl().toMillis(), Range.atLeast(1), Importance.MEDIUM,
-              "Longest time an entry of the " + c.configName() + " cache is kept or served (it is never served past "
-                  + "the moment its value would change, e.g. a token's expiry).")
-          .define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
+          "Longest time an entry of the " + c.configName() + " cache is kept or served (it is never served past "
+              + "the moment its value would change, e.g. a token's expiry).");
+      if (!c.sharedThroughRedis()) {
+        // retrieval session data: a near cache per stream task over its privacy-budgets store, never in Redis
+        DEF.define(cacheNearBytesConfig(c), Type.LONG, c.defaultNearMaxBytes(), Range.atLeast(0), Importance.LOW,
+            "Memory budget of the near cache of " + c.configName() + " of each stream task (approximate entry sizes; "
+                + "0 keeps nothing). Sessions not held are read from the privacy-budgets store.");
+        continue;
+      }
+      DEF.define(cacheRedisBytesConfig(c), Type.LONG, c.defaultRedisMaxBytes(), Range.atLeast(0), Importance.LOW,
               "Redis memory budget of " + c.configName() + ": the maxmemory to give its Redis instance, or its share of "
                   + "a shared one (docs/caches.md). Redis enforces it; the application does not check the server's setting.")
           .define(cacheRedisUriConfig(c), Type.STRING, "", Importance.LOW,

@@ -30,8 +30,8 @@ public final class HotTiers {
     Map<CacheName, CacheSpec> specs = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
       long nearBytes = c == CacheName.TOKENS ? c.defaultNearMaxBytes() : cfg.getLong(FabricConfig.cacheNearBytesConfig(c));
-      specs.put(c, new CacheSpec(Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))), nearBytes,
-          cfg.getLong(FabricConfig.cacheRedisBytesConfig(c))));
+      long redisBytes = c.sharedThroughRedis() ? cfg.getLong(FabricConfig.cacheRedisBytesConfig(c)) : 0L;
+      specs.put(c, new CacheSpec(Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))), nearBytes, redisBytes));
     }
     return new HotTierSettings(cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG), specs,
         cfg.getBoolean(FabricConfig.CACHE_SHADOW_CHECK_CONFIG));
@@ -52,7 +52,7 @@ public final class HotTiers {
     }
     Map<CacheName, Duration> waits = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
-      if (c != CacheName.TOKENS) {
+      if (c != CacheName.TOKENS && c.sharedThroughRedis()) {
         waits.put(c, Duration.ofMillis(cfg.getLong(FabricConfig.cacheReadWaitConfig(c))));
       }
     }
@@ -74,6 +74,9 @@ public final class HotTiers {
     Map<String, SharedTier> byUri = new HashMap<>();
     Map<CacheName, SharedTier> byCache = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
+      if (!c.sharedThroughRedis()) {
+        continue;
+      }
       String own = cfg.getString(FabricConfig.cacheRedisUriConfig(c));
       String uri = own.isBlank() ? "" : own.strip();
       byCache.put(c, byUri.computeIfAbsent(uri, u -> new RedisSharedTier(new RedisSharedTier.Settings(

@@ -6,6 +6,7 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.load.Baselines;
+import io.provability.fabric.topology.load.HttpTransport;
 import io.provability.fabric.topology.load.KafkaTransport;
 import io.provability.fabric.topology.load.LoadGenerator;
 import io.provability.fabric.topology.load.LoadProfile;
@@ -14,10 +15,13 @@ import io.provability.fabric.topology.load.LoadResult;
 import io.provability.fabric.topology.load.LoadSession;
 import io.provability.fabric.topology.load.LoadTraffic;
 import io.provability.fabric.topology.load.Scenario;
+import io.provability.fabric.topology.load.Transport;
+import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -81,6 +85,22 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "20261201", description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--transport", defaultValue = "kafka", description = "kafka (produce requests, read decisions) or http "
+      + "(POST to the front door; embedded mode starts it on a free port) (default ${DEFAULT-VALUE}).")
+  String transportName;
+
+  @Option(names = "--url", description = "HTTP transport: the front door, e.g. http://127.0.0.1:8080 (default: embedded mode's own; "
+      + "external mode: http://127.0.0.1:<http.port>).")
+  URI url;
+
+  @Option(names = "--http-max-in-flight", defaultValue = "1024", description = "HTTP transport: requests on the wire at once; more "
+      + "wait in the generator's queue, inside the measured latency (default ${DEFAULT-VALUE}).")
+  int httpMaxInFlight;
+
+  @Option(names = "--http-deadline-ms", description = "HTTP transport: X-Fabric-Timeout-Ms per request (default: the instance's "
+      + "http.request.timeout.ms); a request past it is a 504, counted as an error.")
+  Long httpDeadlineMs;
+
   @Option(names = "--linger-ms", defaultValue = "2", description = "Request producer linger (default ${DEFAULT-VALUE}).")
   int lingerMs;
 
@@ -133,6 +153,12 @@ final class LoadCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("fabric-load-");
     EmbeddedStack stack = null;
     FabricRuntime runtime = null;
+    OperationsServer ops = null;
+    boolean http = switch (transportName) {
+      case "kafka" -> false;
+      case "http" -> true;
+      default -> throw new IllegalArgumentException("--transport: kafka or http, got '" + transportName + "'");
+    };
     try {
       FabricConfig cfg;
       StackEndpoints ep;
@@ -156,6 +182,10 @@ final class LoadCommand implements Callable<Integer> {
         KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
+        if (http) {
+          defaults.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");
+          defaults.put(FabricConfig.HTTP_PORT_CONFIG, "0");
+        }
         cfg = config.load(defaults);
         status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
         stack = EmbeddedStack.start(work.resolve("stack"));
@@ -168,9 +198,22 @@ final class LoadCommand implements Callable<Integer> {
           ownedStack.close();
         }, "fabric-load-shutdown"));
         env.put("mode", "embedded: broker, S3Proxy, Connect sinks" + (noSinks ? " (off)" : "")
-            + ", topology and generator in this JVM; PostgreSQL and Redis as child processes");
+            + ", topology" + (http ? ", front door" : "") + " and generator in this JVM; PostgreSQL and Redis as child processes");
         status("topology " + (noSinks ? "" : "and sinks ") + "running");
+        if (http) {
+          ops = OperationsServer.start(runtime, Clock.systemUTC());
+          if (url == null) {
+            url = URI.create("http://127.0.0.1:" + ops.port());
+          }
+          status("front door on " + url);
+        }
       }
+      if (http && url == null) {
+        url = URI.create("http://127.0.0.1:" + cfg.getInt(FabricConfig.HTTP_PORT_CONFIG));
+      }
+      env.put("transport", http ? "http (POST to the front door " + url + ", at most " + httpMaxInFlight + " on the wire"
+          + (httpDeadlineMs == null ? "" : ", X-Fabric-Timeout-Ms " + httpDeadlineMs) + ")"
+          : "kafka (produce requests, read decisions read_committed)");
       env.put("runtime overrides", config.overrides.toString());
       env.put("streams.commit.interval.ms", Long.toString(cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG)));
       env.put("streams.threads", Integer.toString(cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG)));
@@ -187,8 +230,10 @@ final class LoadCommand implements Callable<Integer> {
 
       List<LoadResult> runs = new ArrayList<>();
       List<LoadReport.CeilingStep> steps = List.of();
-      try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(),
-          lingerMs)) {
+      try (Transport transport = http
+          ? new HttpTransport(url, httpMaxInFlight, httpDeadlineMs == null ? null : Duration.ofMillis(httpDeadlineMs),
+              drainTimeout)
+          : new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), lingerMs)) {
         LoadSession session = new LoadSession(transport, issuer, Clock.systemUTC(),
             new LoadGenerator(Clock.systemUTC(), drainTimeout, Duration.ofSeconds(1)), runId, err);
         if (!warmup.isZero()) {
@@ -201,8 +246,13 @@ final class LoadCommand implements Callable<Integer> {
         } else {
           runs.add(session.run(scenario.name().toLowerCase(Locale.ROOT), profile));
         }
-        if (transport.readerFailure() != null) {
-          throw new IllegalStateException("the decision reader failed", transport.readerFailure());
+        if (transport instanceof KafkaTransport k && k.readerFailure() != null) {
+          throw new IllegalStateException("the decision reader failed", k.readerFailure());
+        }
+        if (transport instanceof HttpTransport h) {
+          env.put("http failures by kind", h.failuresByKind().isEmpty() ? "none" : h.failuresByKind().toString());
+          env.put("http requests queued for a free slot", String.format(Locale.ROOT, "%,d (queue at most %,d)", h.queued(),
+              h.maxQueueDepth()));
         }
       }
       LoadReport.Memory memory = LoadReport.Memory.sample(config.file == null
@@ -219,6 +269,9 @@ final class LoadCommand implements Callable<Integer> {
       }
       return failOnGoals && !report.passed(true) ? 2 : 0;
     } finally {
+      if (ops != null) {
+        ops.close();
+      }
       if (runtime != null) {
         runtime.close();
       }
@@ -261,7 +314,6 @@ final class LoadCommand implements Callable<Integer> {
     env.put("load average at the start", loadAverage());
     env.put("scenario", scenario.name().toLowerCase(Locale.ROOT));
     env.put("warm-up", warmup.toString());
-    env.put("transport", "kafka (produce requests, read decisions read_committed)");
     return env;
   }
 

@@ -11,6 +11,7 @@ import io.provability.fabric.topology.load.LoadGenerator;
 import io.provability.fabric.topology.load.LoadProfile;
 import io.provability.fabric.topology.load.LoadResult;
 import io.provability.fabric.topology.load.LoadSession;
+import io.provability.fabric.topology.load.StateSize;
 import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import java.net.URI;
@@ -32,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * purpose (a few seconds at 200/s): a guard on correctness of the HTTP path, not on speed. The
  * other two tests show that the checks can fail: a generator whose expectations are wrong (its
  * tokens are signed by a key the instance does not trust) is reported as wrong, and the front door's
- * 504 at a deadline is counted as an error by status, not dropped.
+ * 504 at a deadline is counted as an error by status, not dropped. The first also checks the state
+ * measurement ({@link StateSize}) against what the topology must hold: one deduplication entry per
+ * decided request.
  */
 class HttpLoadIT {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -42,11 +45,12 @@ class HttpLoadIT {
   private static OperationsServer ops;
   private static Ed25519.SigningKey trustedIssuer;
   private static URI frontDoor;
+  private static StackEndpoints ep;
 
   @BeforeAll
   static void start() throws Exception {
     ns = "httpload" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
-    StackEndpoints ep = TestEnvironment.endpoints();
+    ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-http-load-it-");
     trustedIssuer = Ed25519.SigningKey.generate("http-load-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
@@ -105,6 +109,14 @@ class HttpLoadIT {
       assertThat(r.mismatches()).as("decisions other than expected: %s", r.mismatchSamples()).isZero();
       assertThat(r.decided()).isEqualTo(r.sent());
       assertThat(r.latencyByKind()).as("plans, retrievals and egress checks all went through").hasSize(3);
+
+      // the state measurement of fabric load: the deduplication store holds one entry per decided request
+      StateSize state = StateSize.scan(ep.bootstrapServers(), ns + "-runtime", r.sessionsTouched(), PATIENCE);
+      assertThat(state.stores()).containsKey("decided-requests");
+      StateSize.Store decided = state.stores().get("decided-requests");
+      assertThat(decided.entries()).as("decisions in the dedup store").isGreaterThanOrEqualTo(r.decided());
+      assertThat(decided.valueBytes()).isGreaterThan(100 * decided.entries());
+      assertThat(state.bytesPerSession()).isEqualTo((double) state.totalBytes() / r.sessionsTouched());
     }
   }
 

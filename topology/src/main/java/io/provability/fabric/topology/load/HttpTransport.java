@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -133,7 +134,14 @@ public final class HttpTransport implements Transport {
       done(r, "not sendable", e);
       return;
     }
-    client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
+    CompletableFuture<HttpResponse<byte[]>> reply;
+    try {
+      reply = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (RuntimeException e) {
+      done(r, "not sendable", e);
+      return;
+    }
+    reply.whenComplete((response, error) -> {
       long arrived = System.nanoTime();
       if (error != null) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -46,12 +46,13 @@ class HttpLoadIT {
   private static Ed25519.SigningKey trustedIssuer;
   private static URI frontDoor;
   private static StackEndpoints ep;
+  private static Path work;
 
   @BeforeAll
   static void start() throws Exception {
     ns = "httpload" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
     ep = TestEnvironment.endpoints();
-    Path work = Files.createTempDirectory("fabric-http-load-it-");
+    work = Files.createTempDirectory("fabric-http-load-it-");
     trustedIssuer = Ed25519.SigningKey.generate("http-load-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(trustedIssuer.keyId(), trustedIssuer.publicKey()).write(trusted);
@@ -71,12 +72,17 @@ class HttpLoadIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws java.io.IOException {
     if (ops != null) {
       ops.close();
     }
     if (runtime != null) {
       runtime.close();
+    }
+    if (work != null) {
+      try (var paths = Files.walk(work)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 

@@ -5,7 +5,9 @@ import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.load.ApplicationProcess;
 import io.provability.fabric.topology.load.Baselines;
+import io.provability.fabric.topology.load.HttpTransport;
 import io.provability.fabric.topology.load.KafkaTransport;
 import io.provability.fabric.topology.load.LoadGenerator;
 import io.provability.fabric.topology.load.LoadProfile;
@@ -14,10 +16,14 @@ import io.provability.fabric.topology.load.LoadResult;
 import io.provability.fabric.topology.load.LoadSession;
 import io.provability.fabric.topology.load.LoadTraffic;
 import io.provability.fabric.topology.load.Scenario;
+import io.provability.fabric.topology.load.StateSize;
+import io.provability.fabric.topology.load.Transport;
+import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -81,6 +87,37 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "20261201", description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--transport", defaultValue = "kafka", description = "kafka (produce requests, read decisions) or http "
+      + "(POST to the front door; embedded mode starts it on a free port) (default ${DEFAULT-VALUE}).")
+  String transportName;
+
+  @Option(names = "--url", description = "HTTP transport: the front door, e.g. http://127.0.0.1:8080 (default: embedded mode's own; "
+      + "external mode: http://127.0.0.1:<http.port>).")
+  URI url;
+
+  @Option(names = "--http-max-in-flight", defaultValue = "1024", description = "HTTP transport: requests on the wire at once; more "
+      + "wait in the generator's queue, inside the measured latency (default ${DEFAULT-VALUE}).")
+  int httpMaxInFlight;
+
+  @Option(names = "--http-deadline-ms", description = "HTTP transport: X-Fabric-Timeout-Ms per request (default: the instance's "
+      + "http.request.timeout.ms); a request past it is a 504, counted as an error.")
+  Long httpDeadlineMs;
+
+  @Option(names = "--session-order", defaultValue = "zipf", description = "zipf (draws with --zipf skew) or round-robin "
+      + "(every session once before any twice: N requests touch N sessions) (default ${DEFAULT-VALUE}).")
+  String sessionOrder;
+
+  @Option(names = "--app-process", description = "Embedded mode: run the application (fabric run) in a JVM of its own, so "
+      + "that its resident memory and heap are measured apart from the servers and the generator.")
+  boolean appProcess;
+
+  @Option(names = "--app-jvm-options", defaultValue = "-Xmx1g -XX:+UseParallelGC", description = "With --app-process: the "
+      + "application JVM's options (default ${DEFAULT-VALUE}).")
+  String appJvmOptions;
+
+  @Option(names = "--no-state", description = "Do not measure the application's state (changelogs read to the end) after the runs.")
+  boolean noState;
+
   @Option(names = "--linger-ms", defaultValue = "2", description = "Request producer linger (default ${DEFAULT-VALUE}).")
   int lingerMs;
 
@@ -126,13 +163,24 @@ final class LoadCommand implements Callable<Integer> {
     Scenario scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
     LoadProfile profile = new LoadProfile(rate != null ? rate : scenario.defaultRate(),
         duration != null ? duration : scenario.defaultDuration(), sessions, tenants, subjects, LoadProfile.Mix.parse(mix),
-        allowRatio, zipf, seed);
+        allowRatio, zipf, seed, switch (sessionOrder) {
+          case "zipf" -> LoadProfile.SessionOrder.ZIPF;
+          case "round-robin" -> LoadProfile.SessionOrder.ROUND_ROBIN;
+          default -> throw new IllegalArgumentException("--session-order: zipf or round-robin, got '" + sessionOrder + "'");
+        });
     Instant started = Instant.now();
     String runId = "ld" + Long.toHexString(new SecureRandom().nextInt() & 0xffffffL);
     Map<String, String> env = environment(scenario, profile, runId);
     Path work = Files.createTempDirectory("fabric-load-");
     EmbeddedStack stack = null;
     FabricRuntime runtime = null;
+    OperationsServer ops = null;
+    ApplicationProcess app = null;
+    boolean http = switch (transportName) {
+      case "kafka" -> false;
+      case "http" -> true;
+      default -> throw new IllegalArgumentException("--transport: kafka or http, got '" + transportName + "'");
+    };
     try {
       FabricConfig cfg;
       StackEndpoints ep;
@@ -156,21 +204,55 @@ final class LoadCommand implements Callable<Integer> {
         KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
+        if (http) {
+          defaults.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");
+          defaults.put(FabricConfig.HTTP_PORT_CONFIG, "0");
+        }
         cfg = config.load(defaults);
         status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
         stack = EmbeddedStack.start(work.resolve("stack"));
         EmbeddedStack ownedStack = stack;
         ep = stack.endpoints();
-        runtime = FabricRuntime.start(cfg, ep, !noSinks);
-        FabricRuntime ownedRuntime = runtime;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          ownedRuntime.close();
-          ownedStack.close();
-        }, "fabric-load-shutdown"));
-        env.put("mode", "embedded: broker, S3Proxy, Connect sinks" + (noSinks ? " (off)" : "")
-            + ", topology and generator in this JVM; PostgreSQL and Redis as child processes");
-        status("topology " + (noSinks ? "" : "and sinks ") + "running");
+        if (appProcess) {
+          status("starting the application in its own JVM (" + appJvmOptions + ")");
+          app = startApplication(cfg, ep, work);
+          ApplicationProcess ownedApp = app;
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ownedApp.close();
+            ownedStack.close();
+          }, "fabric-load-shutdown"));
+          env.put("mode", "embedded: broker, S3Proxy and generator in this JVM; the application (topology"
+              + (noSinks ? "" : ", Connect sinks") + ", front door) in its own JVM, pid " + app.pid() + " (" + appJvmOptions
+              + "); PostgreSQL and Redis as child processes");
+          status("application running, pid " + app.pid() + ", HTTP on port " + app.httpPort());
+          if (http && url == null) {
+            url = URI.create("http://127.0.0.1:" + app.httpPort());
+          }
+        } else {
+          runtime = FabricRuntime.start(cfg, ep, !noSinks);
+          FabricRuntime ownedRuntime = runtime;
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ownedRuntime.close();
+            ownedStack.close();
+          }, "fabric-load-shutdown"));
+          env.put("mode", "embedded: broker, S3Proxy, Connect sinks" + (noSinks ? " (off)" : "")
+              + ", topology" + (http ? ", front door" : "") + " and generator in this JVM; PostgreSQL and Redis as child processes");
+          status("topology " + (noSinks ? "" : "and sinks ") + "running");
+        }
+        if (http && runtime != null) {
+          ops = OperationsServer.start(runtime, Clock.systemUTC());
+          if (url == null) {
+            url = URI.create("http://127.0.0.1:" + ops.port());
+          }
+          status("front door on " + url);
+        }
       }
+      if (http && url == null) {
+        url = URI.create("http://127.0.0.1:" + cfg.getInt(FabricConfig.HTTP_PORT_CONFIG));
+      }
+      env.put("transport", http ? "http (POST to the front door " + url + ", at most " + httpMaxInFlight + " on the wire"
+          + (httpDeadlineMs == null ? "" : ", X-Fabric-Timeout-Ms " + httpDeadlineMs) + ")"
+          : "kafka (produce requests, read decisions read_committed)");
       env.put("runtime overrides", config.overrides.toString());
       env.put("streams.commit.interval.ms", Long.toString(cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG)));
       env.put("streams.threads", Integer.toString(cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG)));
@@ -187,8 +269,10 @@ final class LoadCommand implements Callable<Integer> {
 
       List<LoadResult> runs = new ArrayList<>();
       List<LoadReport.CeilingStep> steps = List.of();
-      try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(),
-          lingerMs)) {
+      try (Transport transport = http
+          ? new HttpTransport(url, httpMaxInFlight, httpDeadlineMs == null ? null : Duration.ofMillis(httpDeadlineMs),
+              drainTimeout)
+          : new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), lingerMs)) {
         LoadSession session = new LoadSession(transport, issuer, Clock.systemUTC(),
             new LoadGenerator(Clock.systemUTC(), drainTimeout, Duration.ofSeconds(1)), runId, err);
         if (!warmup.isZero()) {
@@ -201,15 +285,34 @@ final class LoadCommand implements Callable<Integer> {
         } else {
           runs.add(session.run(scenario.name().toLowerCase(Locale.ROOT), profile));
         }
-        if (transport.readerFailure() != null) {
-          throw new IllegalStateException("the decision reader failed", transport.readerFailure());
+        if (transport instanceof KafkaTransport k && k.readerFailure() != null) {
+          throw new IllegalStateException("the decision reader failed", k.readerFailure());
+        }
+        if (transport instanceof HttpTransport h) {
+          env.put("http failures by kind", h.failuresByKind().isEmpty() ? "none" : h.failuresByKind().toString());
+          env.put("http requests queued for a free slot", String.format(Locale.ROOT, "%,d (queue at most %,d)", h.queued(),
+              h.maxQueueDepth()));
         }
       }
-      LoadReport.Memory memory = LoadReport.Memory.sample(config.file == null
+      LoadReport.Memory memory = app != null ? applicationMemory(app) : LoadReport.Memory.sample(config.file == null
           ? "this JVM: broker, S3Proxy, Connect, topology, generator" : "the generator's JVM only");
+      StateSize state = null;
+      if (!noState) {
+        long active = runs.stream().mapToLong(LoadResult::sessionsTouched).max().orElse(0);
+        status("measuring the application's state: reading its changelogs to the end");
+        state = StateSize.scan(ep.bootstrapServers(), cfg.getString(FabricConfig.APPLICATION_ID_CONFIG), active,
+            Duration.ofMinutes(5));
+        if (app != null) {
+          state = state.withPhysical(app.metrics(ROCKSDB_PROMETHEUS));
+        } else if (runtime != null) {
+          state = state.withPhysical(rocksDb(runtime));
+        }
+        env.put("active sessions (state divisor)", String.format(Locale.ROOT, "%,d: the most distinct sessions one run "
+            + "touched (a lower bound of the invocation's, so the per-session figure errs high)", active));
+      }
       env.put("load average at the end", loadAverage());
       LoadReport report = new LoadReport(scenario.name().toLowerCase(Locale.ROOT), commandLine(), started, env, runs, steps,
-          baselines, memory, scenario.seedScenario());
+          baselines, memory, state, scenario.seedScenario());
       String name = scenario.name().toLowerCase(Locale.ROOT) + "-"
           + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
       Path html = report.write(reportDir, name);
@@ -219,6 +322,12 @@ final class LoadCommand implements Callable<Integer> {
       }
       return failOnGoals && !report.passed(true) ? 2 : 0;
     } finally {
+      if (app != null) {
+        app.close();
+      }
+      if (ops != null) {
+        ops.close();
+      }
       if (runtime != null) {
         runtime.close();
       }
@@ -227,6 +336,64 @@ final class LoadCommand implements Callable<Integer> {
       }
       deleteQuietly(work);
     }
+  }
+
+  /** Prometheus names of the RocksDB stores' figures, as the instance's /metrics exposes them. */
+  private static final List<String> ROCKSDB_PROMETHEUS = List.of("kafka_stream_state_size_all_mem_tables",
+      "kafka_stream_state_total_sst_files_size", "kafka_stream_state_live_sst_files_size", "kafka_stream_state_estimate_num_keys",
+      "kafka_stream_state_block_cache_usage", "kafka_stream_state_estimate_table_readers_mem");
+
+  /** The same figures read from an in-process topology's metrics, under the same names. */
+  private static Map<String, Double> rocksDb(FabricRuntime runtime) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    runtime.streams().metrics().forEach((name, metric) -> {
+      String prom = "kafka_stream_state_" + name.name().replace('-', '_');
+      if ("stream-state-metrics".equals(name.group()) && ROCKSDB_PROMETHEUS.contains(prom)
+          && metric.metricValue() instanceof Number n && Double.isFinite(n.doubleValue())) {
+        out.merge(prom, n.doubleValue(), Double::sum);
+      }
+    });
+    return out;
+  }
+
+  private ApplicationProcess startApplication(FabricConfig cfg, StackEndpoints ep, Path work) throws Exception {
+    java.util.Properties p = new java.util.Properties();
+    p.put(FabricConfig.MODE_CONFIG, "external");
+    p.put(FabricConfig.BOOTSTRAP_CONFIG, ep.bootstrapServers());
+    p.put(FabricConfig.JDBC_URL_CONFIG, ep.jdbcUrl());
+    p.put(FabricConfig.JDBC_USER_CONFIG, ep.jdbcUser());
+    p.put(FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword());
+    p.put(FabricConfig.REDIS_URI_CONFIG, ep.redisUri());
+    p.put(FabricConfig.S3_ENDPOINT_CONFIG, ep.s3Endpoint());
+    p.put(FabricConfig.S3_REGION_CONFIG, ep.s3Region());
+    p.put(FabricConfig.S3_ACCESS_KEY_CONFIG, ep.s3AccessKey());
+    p.put(FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey());
+    p.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("app").toString());
+    p.put(FabricConfig.TRUSTED_KEYS_CONFIG, cfg.trustedKeysFile().toAbsolutePath().toString());
+    p.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");
+    p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
+    Path file = work.resolve("app.properties");
+    try (var w = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      p.store(w, "fabric load --app-process: the application against this JVM's servers");
+    }
+    List<String> args = new ArrayList<>(List.of("--config", file.toString()));
+    if (noSinks) {
+      args.add("--no-sinks");
+    }
+    config.overrides.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+    return ApplicationProcess.start(List.of(appJvmOptions.strip().split("\\s+")), args, work.resolve("app.log"),
+        Duration.ofMinutes(3));
+  }
+
+  private static LoadReport.Memory applicationMemory(ApplicationProcess app) throws Exception {
+    Map<String, Double> heap = app.metrics(List.of("jvm_memory_used_bytes{area=\"heap\"",
+        "jvm_memory_committed_bytes{area=\"heap\""));
+    long rss = app.rssBytes().orElse(-1);
+    long peak = app.peakRssBytes().orElse(-1);
+    return new LoadReport.Memory(peak, heap.getOrDefault("jvm_memory_used_bytes{area=\"heap\"", -1.0).longValue(),
+        heap.getOrDefault("jvm_memory_committed_bytes{area=\"heap\"", -1.0).longValue(), String.format(Locale.ROOT,
+            "the application's own JVM, pid %d: peak resident (VmHWM) %,.0f MiB, resident at the end %,.0f MiB; heap from its "
+                + "/metrics", app.pid(), peak / 1048576.0, rss / 1048576.0));
   }
 
   private void summary(LoadReport report, Path html) {
@@ -261,7 +428,6 @@ final class LoadCommand implements Callable<Integer> {
     env.put("load average at the start", loadAverage());
     env.put("scenario", scenario.name().toLowerCase(Locale.ROOT));
     env.put("warm-up", warmup.toString());
-    env.put("transport", "kafka (produce requests, read decisions read_committed)");
     return env;
   }
 

@@ -15,9 +15,28 @@ import java.time.Duration;
  * @param allowRatio share of requests built to be allowed (the rest each break one rule)
  * @param zipfExponent key skew over sessions: 0 is uniform, 1 is classic Zipf
  * @param seed the random seed; the same seed sends the same requests
+ * @param sessionOrder how requests pick their session: Zipf-skewed draws, or every session in turn
  */
 public record LoadProfile(double rate, Duration duration, int sessions, int tenants, int subjectsPerTenant,
-                          Mix mix, double allowRatio, double zipfExponent, long seed) {
+                          Mix mix, double allowRatio, double zipfExponent, long seed, SessionOrder sessionOrder) {
+  /** How requests pick their session. */
+  public enum SessionOrder {
+    /** Drawn at random with the profile's Zipf skew: hot sessions get most requests. */
+    ZIPF,
+    /**
+     * Session {@code i mod sessions} for request {@code i}: every session once before any twice, so a
+     * run of {@code sessions} requests touches all of them (a million distinct sessions in a million
+     * requests, where uniform draws would need ~14 million).
+     */
+    ROUND_ROBIN
+  }
+
+  /** A profile whose sessions are drawn with the Zipf skew. */
+  public LoadProfile(double rate, Duration duration, int sessions, int tenants, int subjectsPerTenant,
+                     Mix mix, double allowRatio, double zipfExponent, long seed) {
+    this(rate, duration, sessions, tenants, subjectsPerTenant, mix, allowRatio, zipfExponent, seed, SessionOrder.ZIPF);
+  }
+
   /** Relative weights of the three request kinds. */
   public record Mix(int plan, int retrieval, int egress) {
     public Mix {
@@ -70,6 +89,9 @@ public record LoadProfile(double rate, Duration duration, int sessions, int tena
     if (zipfExponent < 0) {
       throw new IllegalArgumentException("zipf exponent must be >= 0, got " + zipfExponent);
     }
+    if (sessionOrder == null) {
+      throw new IllegalArgumentException("session order must be given");
+    }
   }
 
   /** Requests the run sends in all. */
@@ -79,6 +101,7 @@ public record LoadProfile(double rate, Duration duration, int sessions, int tena
 
   /** The same profile at another rate and duration (the ceiling's steps). */
   public LoadProfile withRate(double newRate, Duration newDuration) {
-    return new LoadProfile(newRate, newDuration, sessions, tenants, subjectsPerTenant, mix, allowRatio, zipfExponent, seed);
+    return new LoadProfile(newRate, newDuration, sessions, tenants, subjectsPerTenant, mix, allowRatio, zipfExponent, seed,
+        sessionOrder);
   }
 }

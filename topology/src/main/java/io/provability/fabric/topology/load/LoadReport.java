@@ -42,6 +42,8 @@ public final class LoadReport {
   public static final double GOAL_CEILING_VS_PASSTHROUGH = 0.5;
   /** Goal: resident memory at the ceiling, bytes. */
   public static final long GOAL_RSS_BYTES = 1536L * 1024 * 1024;
+  /** Goal: serialized state per active session, bytes. */
+  public static final double GOAL_STATE_BYTES_PER_SESSION = 300;
 
   /** How a check counts. */
   public enum Kind { CORRECTNESS, SEED_SLO, GOAL }
@@ -79,6 +81,7 @@ public final class LoadReport {
   private final List<CeilingStep> ceilingSteps;
   private final List<Baselines.Figure> baselines;
   private final Memory memory;
+  private final StateSize state;
   private final boolean seedScenario;
   private final List<Check> checks;
 
@@ -89,6 +92,16 @@ public final class LoadReport {
   public LoadReport(String scenario, String command, Instant createdAt, Map<String, String> environment,
                     List<LoadResult> runs, List<CeilingStep> ceilingSteps, List<Baselines.Figure> baselines, Memory memory,
                     boolean seedScenario) {
+    this(scenario, command, createdAt, environment, runs, ceilingSteps, baselines, memory, null, seedScenario);
+  }
+
+  /**
+   * @param state the application's state after the runs, or null if not measured
+   */
+  public LoadReport(String scenario, String command, Instant createdAt, Map<String, String> environment,
+                    List<LoadResult> runs, List<CeilingStep> ceilingSteps, List<Baselines.Figure> baselines, Memory memory,
+                    StateSize state, boolean seedScenario) {
+    this.state = state;
     this.scenario = scenario;
     this.command = command;
     this.createdAt = createdAt;
@@ -165,6 +178,11 @@ public final class LoadReport {
             memory.rssBytes() < GOAL_RSS_BYTES));
       }
     }
+    if (state != null && state.sessions() > 0) {
+      out.add(new Check(Kind.GOAL, "state per active session", "< 300 B", String.format(Locale.ROOT,
+          "%,.0f B (%,d B over %,d sessions)", state.bytesPerSession(), state.totalBytes(), state.sessions()),
+          state.bytesPerSession() < GOAL_STATE_BYTES_PER_SESSION));
+    }
     return out;
   }
 
@@ -213,6 +231,9 @@ public final class LoadReport {
       m.put("memory", map("rss_bytes", memory.rssBytes(), "heap_used_bytes", memory.heapUsedBytes(),
           "heap_committed_bytes", memory.heapCommittedBytes(), "note", memory.note()));
     }
+    if (state != null) {
+      m.put("state", state.toMap());
+    }
     List<Object> rs = new ArrayList<>();
     for (LoadResult r : runs) {
       rs.add(runMap(r));
@@ -230,7 +251,8 @@ public final class LoadReport {
     m.put("started_at", r.startedAt().toString());
     m.put("profile", map("rate", p.rate(), "duration_s", p.duration().toMillis() / 1000.0, "sessions", p.sessions(),
         "tenants", p.tenants(), "subjects_per_tenant", p.subjectsPerTenant(), "mix", p.mix().toString(),
-        "allow_ratio", p.allowRatio(), "zipf_exponent", p.zipfExponent(), "seed", p.seed()));
+        "allow_ratio", p.allowRatio(), "zipf_exponent", p.zipfExponent(), "seed", p.seed(),
+        "session_order", p.sessionOrder().name()));
     m.put("sent", r.sent());
     m.put("sent_per_second", r.sentRate());
     m.put("decided", r.decided());
@@ -307,6 +329,22 @@ public final class LoadReport {
       b.append(String.format(Locale.ROOT, "<p>Memory at the end: resident %,.0f MiB, heap used %,.0f MiB of %,.0f MiB committed "
               + "(%s).</p>\n", memory.rssBytes() / 1048576.0, memory.heapUsedBytes() / 1048576.0,
           memory.heapCommittedBytes() / 1048576.0, SvgChart.esc(memory.note())));
+    }
+    if (state != null) {
+      b.append(String.format(Locale.ROOT, "<h2>State</h2>%n<p>%,d B of serialized state over %,d active sessions: "
+          + "<b>%,.0f B per session</b> (latest value per key of each store's changelog; RocksDB figures below).</p>%n"
+          + "<table><tr><th>store</th><th>entries</th><th>key bytes</th><th>value bytes</th><th>bytes per session</th></tr>%n",
+          state.totalBytes(), state.sessions(), state.bytesPerSession()));
+      state.stores().forEach((name, st) -> b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"n\">%,d</td>"
+              + "<td class=\"n\">%,d</td><td class=\"n\">%,d</td><td class=\"n\">%,.1f</td></tr>%n", SvgChart.esc(name),
+          st.entries(), st.keyBytes(), st.valueBytes(), state.sessions() == 0 ? 0.0 : (double) st.bytes() / state.sessions())));
+      b.append("</table>\n");
+      if (!state.physical().isEmpty()) {
+        b.append("<table><tr><th>RocksDB (all stores)</th><th>value</th></tr>\n");
+        new java.util.TreeMap<>(state.physical()).forEach((k, v) -> b.append(String.format(Locale.ROOT,
+            "<tr><td>%s</td><td class=\"n\">%,.0f</td></tr>%n", SvgChart.esc(k), v)));
+        b.append("</table>\n");
+      }
     }
     if (!ceilingSteps.isEmpty()) {
       b.append("<h2>Ceiling search</h2>\n<table><tr><th>offered rate</th><th>decided</th><th>p99</th><th>max in flight</th>"

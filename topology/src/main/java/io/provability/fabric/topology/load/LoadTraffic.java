@@ -121,7 +121,8 @@ public final class LoadTraffic {
   /** The next request, stamped with the clock's current time. */
   public LoadRequest next() {
     long seq = sequence++;
-    int session = sessionPicker.next(random);
+    int session = profile.sessionOrder() == LoadProfile.SessionOrder.ROUND_ROBIN
+        ? (int) (seq % profile.sessions()) : sessionPicker.next(random);
     sessionsTouched.set(session);
     int tenantNo = session % profile.tenants();
     int subjectNo = (session / profile.tenants()) % profile.subjectsPerTenant();

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * How requests reach the fabric and decisions come back. {@link KafkaTransport} produces to the
- * requests topic and reads the decisions topic; an HTTP transport (the front door's request-reply)
- * plugs in here without touching the generator.
+ * requests topic and reads the decisions topic; {@link HttpTransport} POSTs to the front door and
+ * reads each decision from its response.
  *
  * <p>Contract: {@link #send} never blocks on the reply (the generator is open-loop), and every
  * outcome — a decision or a failure to send — is reported to the {@link Listener} exactly as it

@@ -119,4 +119,18 @@ class LoadTrafficTest {
     java.util.Arrays.fill(seed, (byte) value);
     return seed;
   }
+
+  @Test
+  void roundRobinTouchesEverySessionOnceBeforeAnyTwice() {
+    LoadProfile profile = new LoadProfile(1_000, Duration.ofSeconds(1), 1_000, 4, 5,
+        LoadProfile.Mix.parse("plan=1,retrieval=1,egress=1"), 0.7, 1.0, 2L, LoadProfile.SessionOrder.ROUND_ROBIN);
+    LoadTraffic traffic = new LoadTraffic("rr-", "rr-", profile, Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(seen.add(traffic.next().sessionId())).as("request %d went to a new session", i).isTrue();
+    }
+    assertThat(traffic.sessionsTouched()).isEqualTo(1_000);
+    assertThat(traffic.next().sessionId()).isEqualTo("rr-s0");
+  }
 }

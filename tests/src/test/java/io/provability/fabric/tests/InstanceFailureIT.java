@@ -146,17 +146,7 @@ class InstanceFailureIT {
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
     String prefix = ns + "-fabric.";
-    Properties p = new Properties();
-    p.put(FabricConfig.MODE_CONFIG, "external");
-    p.put(FabricConfig.BOOTSTRAP_CONFIG, ep.bootstrapServers());
-    p.put(FabricConfig.JDBC_URL_CONFIG, ep.jdbcUrl());
-    p.put(FabricConfig.JDBC_USER_CONFIG, ep.jdbcUser());
-    p.put(FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword());
-    p.put(FabricConfig.REDIS_URI_CONFIG, ep.redisUri());
-    p.put(FabricConfig.S3_ENDPOINT_CONFIG, ep.s3Endpoint());
-    p.put(FabricConfig.S3_REGION_CONFIG, ep.s3Region());
-    p.put(FabricConfig.S3_ACCESS_KEY_CONFIG, ep.s3AccessKey());
-    p.put(FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey());
+    Properties p = ep.externalModeProperties();
     p.put(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "-evidence");
     p.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "-runtime");
     p.put(FabricConfig.SINK_GROUP_CONFIG, ns + "-sinks");

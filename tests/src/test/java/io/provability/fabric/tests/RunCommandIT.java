@@ -53,15 +53,7 @@ class RunCommandIT {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("run-it", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Properties props = new Properties();
-    props.put(FabricConfig.MODE_CONFIG, "external");
-    props.put(FabricConfig.BOOTSTRAP_CONFIG, ep.bootstrapServers());
-    props.put(FabricConfig.JDBC_URL_CONFIG, ep.jdbcUrl());
-    props.put(FabricConfig.JDBC_USER_CONFIG, ep.jdbcUser());
-    props.put(FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword());
-    props.put(FabricConfig.S3_ENDPOINT_CONFIG, ep.s3Endpoint());
-    props.put(FabricConfig.S3_ACCESS_KEY_CONFIG, ep.s3AccessKey());
-    props.put(FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey());
+    Properties props = ep.externalModeProperties();
     props.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("instance").toString());
     props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
     props.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());

@@ -357,17 +357,7 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   private ApplicationProcess startApplication(FabricConfig cfg, StackEndpoints ep, Path work) throws Exception {
-    java.util.Properties p = new java.util.Properties();
-    p.put(FabricConfig.MODE_CONFIG, "external");
-    p.put(FabricConfig.BOOTSTRAP_CONFIG, ep.bootstrapServers());
-    p.put(FabricConfig.JDBC_URL_CONFIG, ep.jdbcUrl());
-    p.put(FabricConfig.JDBC_USER_CONFIG, ep.jdbcUser());
-    p.put(FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword());
-    p.put(FabricConfig.REDIS_URI_CONFIG, ep.redisUri());
-    p.put(FabricConfig.S3_ENDPOINT_CONFIG, ep.s3Endpoint());
-    p.put(FabricConfig.S3_REGION_CONFIG, ep.s3Region());
-    p.put(FabricConfig.S3_ACCESS_KEY_CONFIG, ep.s3AccessKey());
-    p.put(FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey());
+    java.util.Properties p = ep.externalModeProperties();
     p.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("app").toString());
     p.put(FabricConfig.TRUSTED_KEYS_CONFIG, cfg.trustedKeysFile().toAbsolutePath().toString());
     p.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");

@@ -1,6 +1,8 @@
 package io.provability.fabric.topology.embedded;
 
+import io.provability.fabric.topology.config.FabricConfig;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * Where the four services listen: a Kafka bootstrap list, a JDBC URL with its credentials, a Redis
@@ -39,6 +41,25 @@ public record StackEndpoints(String bootstrapServers, String jdbcUrl, String jdb
     Objects.requireNonNull(s3Region, "s3Region");
     Objects.requireNonNull(s3AccessKey, "s3AccessKey");
     Objects.requireNonNull(s3SecretKey, "s3SecretKey");
+  }
+
+  /**
+   * The configuration that points a {@code fabric run} (mode {@code external}) at these services, e.g.
+   * for an instance started in a JVM of its own against an embedded stack; callers add the rest.
+   */
+  public Properties externalModeProperties() {
+    Properties p = new Properties();
+    p.put(FabricConfig.MODE_CONFIG, "external");
+    p.put(FabricConfig.BOOTSTRAP_CONFIG, bootstrapServers);
+    p.put(FabricConfig.JDBC_URL_CONFIG, jdbcUrl);
+    p.put(FabricConfig.JDBC_USER_CONFIG, jdbcUser);
+    p.put(FabricConfig.JDBC_PASSWORD_CONFIG, jdbcPassword);
+    p.put(FabricConfig.REDIS_URI_CONFIG, redisUri);
+    p.put(FabricConfig.S3_ENDPOINT_CONFIG, s3Endpoint);
+    p.put(FabricConfig.S3_REGION_CONFIG, s3Region);
+    p.put(FabricConfig.S3_ACCESS_KEY_CONFIG, s3AccessKey);
+    p.put(FabricConfig.S3_SECRET_KEY_CONFIG, s3SecretKey);
+    return p;
   }
 
   @Override

@@ -136,8 +136,8 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   private EncodedDecision findEarlier(String requestId, long ts) {
     long window = dedupWindow.toMillis();
     byte[] bytes;
-    try (WindowStoreIterator<byte[]> it = decided.fetch(requestId,
-        Instant.ofEpochMilli(Math.max(0L, ts - window)), Instant.ofEpochMilli(saturatedAdd(ts, window)))) {
+    // the long-typed fetch: the Instant one formats an error-message prefix on every call (~5 % of the thread)
+    try (WindowStoreIterator<byte[]> it = decided.fetch(requestId, Math.max(0L, ts - window), saturatedAdd(ts, window))) {
       bytes = it.hasNext() ? it.next().value : null;
     }
     if (bytes == null) {

@@ -226,7 +226,13 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     return out;
   }
 
+  /** Session, separator, position as ten zero-padded digits (so keys sort by position); no Formatter on the hot path. */
   static String entryKey(String session, int position) {
-    return session + SEP + String.format("%010d", position);
+    String digits = Integer.toString(position);
+    StringBuilder key = new StringBuilder(session.length() + 11).append(session).append(SEP);
+    for (int i = digits.length(); i < 10; i++) {
+      key.append('0');
+    }
+    return key.append(digits).toString();
   }
 }

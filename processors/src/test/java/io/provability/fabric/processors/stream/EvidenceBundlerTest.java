@@ -162,4 +162,11 @@ class EvidenceBundlerTest {
     byte[] trailing = java.util.Arrays.copyOf(bytes, bytes.length + 1);
     assertThatThrownBy(() -> PendingEvidence.fromBytes(trailing)).hasMessageContaining("trailing");
   }
+
+  @Test
+  void entryKeysSortByPositionAsTenZeroPaddedDigits() {
+    assertThat(EvidenceBundler.entryKey("s1", 7)).isEqualTo("s1\u0000" + "0000000007");
+    assertThat(EvidenceBundler.entryKey("s1", 1_234_567_890)).isEqualTo("s1\u0000" + "1234567890");
+    assertThat(EvidenceBundler.entryKey("s", 9).compareTo(EvidenceBundler.entryKey("s", 10))).isNegative();
+  }
 }

@@ -45,6 +45,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * records are committed by the application's consumer group, so start-up and the last commit do not
  * count.
  *
+ * <p>The fabric runs twice with caches on and twice with them off, in two rounds of opposite order, since
+ * the first run in a JVM also pays for compiling the code.
+ *
  * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2] [commit.ms=100]}.
  */
 public final class HotTierThroughput {
@@ -94,36 +97,45 @@ public final class HotTierThroughput {
     System.out.printf("pass-through topology: %,.0f records/s, %.1f CPU-us/record%n", passRate,
         passM.cpuMicrosPerRecord());
 
-    FabricConfig on = config(ns, work, trusted, "cache-on", guarantee, commitMs, true);
-    Measured onM;
-    CacheMetrics m;
-    try (FabricRuntime app = FabricRuntime.start(on, ep, false)) {
-      onM = measure(ep, on, requests);
-      m = app.hotTier().metrics();
+    // two rounds in opposite orders: whichever runs first also pays for compiling the fabric's code
+    for (int round = 1; round <= 2; round++) {
+      boolean onFirst = round == 1;
+      Measured onM = null;
+      Measured offM = null;
+      for (int leg = 0; leg < 2; leg++) {
+        boolean caches = (leg == 0) == onFirst;
+        String app = (caches ? "cache-on-" : "cache-off-") + round;
+        FabricConfig cfg = config(ns, work, trusted, app, guarantee, commitMs, caches);
+        try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false)) {
+          Measured measured = measure(ep, cfg, requests);
+          CacheMetrics m = runtime.hotTier().metrics();
+          if (caches) {
+            onM = measured;
+            long hits = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
+                + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
+                + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
+            long misses = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
+            System.out.printf("round %d, fabric topology, caches on: %,.0f decisions/s, %.1f CPU-us/decision "
+                    + "(hit rate %.2f %%, Redis SET ok %d, errors %d)%n", round, measured.rate(),
+                measured.cpuMicrosPerRecord(), 100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"),
+                m.redis("set", "error"));
+          } else {
+            offM = measured;
+            System.out.printf("round %d, fabric topology, caches off: %,.0f decisions/s, %.1f CPU-us/decision "
+                    + "(%d decision lookups)%n", round, measured.rate(), measured.cpuMicrosPerRecord(),
+                m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS));
+          }
+        }
+      }
+      System.out.printf("round %d (%s first): ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f "
+              + "(%s, commit %s ms, %,d requests)%n", round, onFirst ? "caches on" : "caches off",
+          onM.rate() / passRate, offM.rate() / passRate, onM.rate() / offM.rate(), guarantee, commitMs, requests);
+      System.out.printf("round %d: CPU-us per record by thread kind (the rest is JIT compilation and GC): "
+          + "pass-through {%s}; caches on {%s}; caches off {%s}%n", round, passM.threads(), onM.threads(), offM.threads());
+      System.out.printf("round %d: CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
+          round, onM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord(),
+          offM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord());
     }
-    double onRate = onM.rate();
-    long hits = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
-        + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
-        + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
-    long misses = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
-    System.out.printf("fabric topology, caches on: %,.0f decisions/s, %.1f CPU-us/decision (hit rate %.2f %%, "
-            + "Redis SET ok %d, errors %d)%n", onRate, onM.cpuMicrosPerRecord(),
-        100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"), m.redis("set", "error"));
-
-    FabricConfig off = config(ns, work, trusted, "cache-off", guarantee, commitMs, false);
-    Measured offM;
-    try (FabricRuntime app = FabricRuntime.start(off, ep, false)) {
-      offM = measure(ep, off, requests);
-      System.out.printf("(caches off: %d decision lookups)%n",
-          app.hotTier().metrics().lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS));
-    }
-    double offRate = offM.rate();
-    System.out.printf("fabric topology, caches off: %,.0f decisions/s, %.1f CPU-us/decision%n", offRate,
-        offM.cpuMicrosPerRecord());
-    System.out.printf("ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f (%s, commit %s ms, %,d requests)%n",
-        onRate / passRate, offRate / passRate, onRate / offRate, guarantee, commitMs, requests);
-    System.out.printf("CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
-        onM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord(), offM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord());
     System.exit(0);
   }
 
@@ -159,6 +171,7 @@ public final class HotTierThroughput {
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long t10 = 0;
     long cpu10 = 0;
+    Map<String, Long> threads10 = Map.of();
     long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       while (System.nanoTime() < deadline) {
@@ -170,10 +183,17 @@ public final class HotTierThroughput {
         if (t10 == 0 && committed >= total / 10) {
           t10 = now;
           cpu10 = os.getProcessCpuTime();
+          threads10 = threadCpu();
         }
         if (committed >= total * 9L / 10) {
           double records = total * 0.8;
-          return new Measured(records / ((now - t10) / 1e9), (os.getProcessCpuTime() - cpu10) / 1e3 / records);
+          Map<String, Long> threads90 = threadCpu();
+          Map<String, Double> perRecord = new java.util.TreeMap<>();
+          for (Map.Entry<String, Long> e : threads90.entrySet()) {
+            perRecord.put(e.getKey(), (e.getValue() - threads10.getOrDefault(e.getKey(), 0L)) / 1e3 / records);
+          }
+          return new Measured(records / ((now - t10) / 1e9), (os.getProcessCpuTime() - cpu10) / 1e3 / records,
+              perRecord);
         }
         Thread.sleep(50);
       }
@@ -181,6 +201,42 @@ public final class HotTierThroughput {
     throw new IllegalStateException("not drained within 20 minutes");
   }
 
-  /** A rate and the CPU microseconds this JVM spent per record while it was measured. */
-  private record Measured(double rate, double cpuMicrosPerRecord) {}
+  /**
+   * CPU nanoseconds so far of this JVM's live threads, summed by kind: the application's stream threads,
+   * producer and consumer network threads, the broker, the hot tier's Redis client, everything else.
+   */
+  private static Map<String, Long> threadCpu() {
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long nanos = mx.getThreadCpuTime(info.getThreadId());
+      if (nanos < 0) {
+        continue;
+      }
+      String n = info.getThreadName();
+      String group = n.contains("producer-network-thread") ? "producer-io"
+          : n.contains("StreamThread") ? "stream"
+          : n.contains("GlobalStreamThread") ? "global-store"
+          : n.startsWith("data-plane-kafka") || n.startsWith("kafka-") || n.contains("quorum") || n.contains("Txn")
+              || n.contains("ReplicaFetcher") || n.contains("group-coordinator") || n.contains("transaction-log")
+              ? "broker"
+          : n.startsWith("lettuce") || n.contains("hot-tier") ? "hot-tier-redis"
+          : "other";
+      out.merge(group, nanos, Long::sum);
+    }
+    return out;
+  }
+
+  /** A rate, the CPU microseconds this JVM spent per record while it was measured, and by thread kind. */
+  private record Measured(double rate, double cpuMicrosPerRecord, Map<String, Double> byThreadKind) {
+    String threads() {
+      StringBuilder b = new StringBuilder();
+      byThreadKind.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
+          .append(String.format("%.1f", v)));
+      return b.toString();
+    }
+  }
 }

@@ -16,6 +16,7 @@ import io.provability.fabric.sinks.decisionlog.RawCopy;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.InstanceNotFoundException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -81,20 +86,18 @@ public final class SinkConnectorBenchmark {
                 // opening migrates the schema and creates today's partitions, which raw COPY needs
                 System.out.printf("decision log ready (%s)%n", log);
             }
+            Map<String, String> overrides = overrides(args);
+            int tasks = Integer.parseInt(overrides.getOrDefault("tasks.max", "1"));
+            System.out.printf("decision-log connector overrides %s (empty = the embedded defaults)%n", overrides);
+            PostgresCpu pgCpu = PostgresCpu.of(jdbcUrl, postgres.user());
+            List<Double> ratios = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
-                String ns = "r" + round + "-";
-                List<DecisionLogWriter.EncodedDecision> copied = decisions(ns + "copy-", n);
-                long t0 = System.nanoTime();
-                try (Connection c = DriverManager.getConnection(jdbcUrl, postgres.user(), "")) {
-                    RawCopy.copy(c, copied, 10_000);
-                }
-                double copyRate = n / seconds(t0);
-                copied = null;
-
+                // the same rows for both sides: on the topic for the connector, in memory for COPY
+                List<DecisionLogWriter.EncodedDecision> rows = decisions("r" + round + "-", n);
                 String topic = "bench-decisions-" + round;
                 broker.createTopics(Map.of(topic, 3, "bench-evidence-" + round, 3));
                 try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
-                    for (DecisionLogWriter.EncodedDecision d : decisions(ns + "conn-", n)) {
+                    for (DecisionLogWriter.EncodedDecision d : rows) {
                         producer.send(new ProducerRecord<>(topic,
                                 d.decision().getDecisionId().getBytes(StandardCharsets.UTF_8), d.event()));
                     }
@@ -103,20 +106,41 @@ public final class SinkConnectorBenchmark {
                 SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), topic,
                         "bench-evidence-" + round, "bench-round-" + round, jdbcUrl, postgres.user(), "",
                         s3.endpoint().toString(), S3ProxyFixture.REGION, "bench-" + round,
-                        S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, work);
-                double connectorRate;
-                try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
-                    long t1 = System.nanoTime();
-                    System.out.printf("round %d: worker up at %s, tasks running%n", round, connect.restUrl());
-                    while (count(jdbcUrl, postgres.user(), "decision_log", "decision_id", ns + "conn-%") < n) {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, tasks, work);
+                // alternate which side goes first, and give each side an empty table (same indexes, no
+                // bloat from the other side) and a fresh checkpoint, so neither inherits the other's work
+                boolean copyFirst = round % 2 == 1;
+                Side copy = null;
+                Side connector = null;
+                for (int turn = 0; turn < 2; turn++) {
+                    emptyDecisionLog(jdbcUrl, postgres.user());
+                    if ((turn == 0) == copyFirst) {
+                        copy = rawCopy(jdbcUrl, postgres.user(), rows, pgCpu);
+                    } else {
+                        connector = connector(settings, overrides, n, pgCpu);
                     }
-                    connectorRate = n / seconds(t1);
+                    long stored = count(jdbcUrl, postgres.user(), "decision_log", "decision_id", "r" + round + "-%");
+                    if (stored != n) {
+                        throw new IllegalStateException("round " + round + ": " + stored + " rows, expected " + n);
+                    }
                 }
-                System.out.printf("round %d: %d rows; raw COPY %.0f rows/s; connector %.0f rows/s; ratio %.2f%n",
-                        round, n, copyRate, connectorRate, connectorRate / copyRate);
+                ratios.add(connector.rate() / copy.rate());
+                System.out.printf("round %d (%s first): %d rows; raw COPY %.0f rows/s (%.2f s, CPU JVM %.2f s, "
+                        + "PostgreSQL %.2f s); connector %.0f rows/s (%.2f s from the first record read, "
+                        + "+%.2f s task start to first record; CPU JVM %.2f s, PostgreSQL %.2f s); ratio "
+                        + "%.2f%n", round, copyFirst ? "COPY" : "connector", n, copy.rate(),
+                        copy.seconds(), copy.jvmCpu(), copy.pgCpu(), connector.rate(), connector.seconds(),
+                        connector.startSeconds(), connector.jvmCpu(), connector.pgCpu(),
+                        ratios.get(ratios.size() - 1));
+                rows = null;
             }
-            evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, decisionsPerBundle);
+            if (!ratios.isEmpty()) {
+                System.out.printf("decision log: ratio connector / raw COPY per round %s%n", ratios.stream()
+                        .map(r -> String.format("%.2f", r)).toList());
+            }
+            if (evidenceSeconds > 0) {
+                evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, decisionsPerBundle);
+            }
         }
         // the broker's and Connect's non-daemon threads would keep the JVM alive
         System.exit(0);
@@ -168,6 +192,174 @@ public final class SinkConnectorBenchmark {
             }
             System.out.printf("evidence: %d bundles produced at %.0f/s; backlog drained %.1f s after the last one%n",
                     produced.get(), produced.get() / ((drainStart - start) / 1e9), seconds(drainStart));
+        }
+    }
+
+    /** One side of a round: wall time, rows/s, and the CPU the JVM and PostgreSQL spent meanwhile. */
+    private record Side(int rows, double seconds, double startSeconds, double jvmCpu, double pgCpu) {
+        double rate() {
+            return rows / seconds;
+        }
+    }
+
+    private static Side rawCopy(String jdbcUrl, String user, List<DecisionLogWriter.EncodedDecision> rows,
+            PostgresCpu pgCpu) throws SQLException, java.io.IOException {
+        double jvm0 = jvmCpuSeconds();
+        double pg0 = pgCpu.seconds();
+        long t0 = System.nanoTime();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, "")) {
+            RawCopy.copy(c, rows, 10_000);
+        }
+        double seconds = seconds(t0);
+        return new Side(rows.size(), seconds, 0, jvmCpuSeconds() - jvm0, pgCpu.seconds() - pg0);
+    }
+
+    /**
+     * Runs the decision-log connector over the topic and times it from the first record its task reads
+     * until Connect has seen {@code put()} return for the last one ({@code sink-record-send-total} is
+     * counted after {@code put()} returns, and {@code put()} returns after the commit). A thread started
+     * before the worker polls the task's JMX metrics every 2 ms (the task starts reading before
+     * {@link EmbeddedConnect#start} returns); unlike counting rows in PostgreSQL, this costs the database
+     * nothing while it is being measured.
+     */
+    private static Side connector(SinkPipelineSettings settings, Map<String, String> overrides, int n,
+            PostgresCpu pgCpu) throws Exception {
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        ObjectName tasks = new ObjectName("kafka.connect:type=sink-task-metrics,connector="
+                + settings.connectGroupId() + "-decision-log-sink,task=*");
+        Map<String, String> config = new java.util.HashMap<>(overrides);
+        config.remove("tasks.max");
+        java.util.concurrent.CompletableFuture<Side> result = new java.util.concurrent.CompletableFuture<>();
+        Thread monitor = new Thread(() -> {
+            try {
+                long started = System.nanoTime();
+                long deadline = started + TimeUnit.MINUTES.toNanos(10);
+                long taskUp = 0;
+                long firstRead = 0;
+                double jvm0 = 0;
+                double pg0 = 0;
+                while (!result.isDone()) {
+                    if (taskUp == 0 && !mbeans.queryNames(tasks, null).isEmpty()) {
+                        taskUp = System.nanoTime();
+                    }
+                    if (firstRead == 0 && sum(mbeans, tasks, "sink-record-read-total") > 0) {
+                        firstRead = System.nanoTime();
+                        jvm0 = jvmCpuSeconds();
+                        pg0 = pgCpu.seconds();
+                    }
+                    if (firstRead != 0 && sum(mbeans, tasks, "sink-record-send-total") >= n) {
+                        long done = System.nanoTime();
+                        result.complete(new Side(n, (done - firstRead) / 1e9, (firstRead - taskUp) / 1e9,
+                                jvmCpuSeconds() - jvm0, pgCpu.seconds() - pg0));
+                    } else if (System.nanoTime() > deadline) {
+                        result.completeExceptionally(new IllegalStateException("connector did not finish in time"));
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                }
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, "bench-monitor");
+        monitor.setDaemon(true);
+        monitor.start();
+        try (EmbeddedConnect connect = EmbeddedConnect.start(settings, EmbeddedConnect.DEFAULT_START_TIMEOUT, config)) {
+            try {
+                return result.get(10, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("decision-log connector: " + connect.status(
+                        connect.decisionLogConnector()), e.getCause());
+            }
+        } finally {
+            result.cancel(false);
+            monitor.join();
+        }
+    }
+
+    private static double sum(MBeanServer mbeans, ObjectName pattern, String attribute) throws Exception {
+        double total = 0;
+        for (ObjectName task : mbeans.queryNames(pattern, null)) {
+            try {
+                if (mbeans.getAttribute(task, attribute) instanceof Number v) {
+                    total += v.doubleValue();
+                }
+            } catch (InstanceNotFoundException e) {
+                // the task is being replaced; the next poll sees its successor
+            }
+        }
+        return total;
+    }
+
+    private static void emptyDecisionLog(String url, String user) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE decision_log");
+            s.execute("CHECKPOINT");
+        }
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** Connector overrides from {@code key=value} arguments after the fifth, e.g. {@code batch.size=500}. */
+    private static Map<String, String> overrides(String[] args) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (int i = 5; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("expected key=value, got " + args[i]);
+            }
+            out.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        return out;
+    }
+
+    /**
+     * CPU seconds of the PostgreSQL server: the postmaster, its live children, and (through the
+     * postmaster's cumulative child times) the backends that have exited. Linux {@code /proc} only.
+     */
+    private record PostgresCpu(long postmaster, double ticksPerSecond) {
+
+        static PostgresCpu of(String url, String user) throws Exception {
+            String dataDir;
+            try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SHOW data_directory")) {
+                rs.next();
+                dataDir = rs.getString(1);
+            }
+            long pid = Long.parseLong(Files.readAllLines(Path.of(dataDir, "postmaster.pid")).get(0).trim());
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+            double hz = Double.parseDouble(new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+                    .trim());
+            p.waitFor();
+            return new PostgresCpu(pid, hz);
+        }
+
+        double seconds() throws java.io.IOException {
+            long ticks = 0;
+            try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                for (Path proc : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
+                        .toList()) {
+                    String[] f;
+                    try {
+                        String stat = Files.readString(proc.resolve("stat"));
+                        // fields after the command, which is in parentheses and may hold spaces
+                        f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    } catch (java.io.IOException gone) {
+                        continue;
+                    }
+                    long pid = Long.parseLong(proc.getFileName().toString());
+                    long ppid = Long.parseLong(f[1]);
+                    // f[11], f[12] = utime, stime; f[13], f[14] = cutime, cstime (field 14.. of proc(5))
+                    if (pid == postmaster) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                                + Long.parseLong(f[14]);
+                    } else if (ppid == postmaster) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                }
+            }
+            return ticks / ticksPerSecond;
         }
     }
 

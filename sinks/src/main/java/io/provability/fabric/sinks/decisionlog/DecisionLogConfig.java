@@ -55,7 +55,12 @@ public record DecisionLogConfig(
     public enum WriteMode {
         /** One {@code INSERT ... VALUES (...),(...) ON CONFLICT DO NOTHING} per batch. */
         MULTI_ROW_INSERT,
-        /** {@code COPY} into a session temp table, then {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING}. */
+        /**
+         * {@code COPY} straight into {@code decision_log}; a batch that meets a decision id already
+         * there (a replay) is rolled back and written again as {@link #MULTI_ROW_INSERT}, as are the
+         * rest of that call's batches. Fast for new rows; a replayed batch costs two attempts and
+         * leaves a unique-violation error in the PostgreSQL server log.
+         */
         COPY
     }
 

@@ -49,17 +49,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * broker, zonky PostgreSQL and S3Proxy in this JVM, the connectors in an {@link EmbeddedConnect} worker.
  *
  * <ol>
- *   <li>Decision log: per round, N fresh decisions are written once by raw {@code COPY} into
- *       {@code decision_log} (the baseline) and, as N other decisions already on a topic, through the
- *       decision-log connector (from the moment its task runs until the last row is in); printed as
- *       rows/s and as the ratio connector / COPY.
+ *   <li>Decision log: per round, N fresh decisions are put on a topic; then the same N rows are written
+ *       into {@code decision_log} twice, once by raw {@code COPY} (the baseline: no conflict check, the
+ *       ceiling) and once through the decision-log connector. The side that goes first alternates from
+ *       round to round, and before each side the table is emptied ({@code TRUNCATE}) and checkpointed,
+ *       so both write the same rows into the same, empty table. The connector is timed from the first
+ *       record its task reads until Connect has seen {@code put()} return for the last one (the task's
+ *       JMX metrics, polled in this JVM); the time from the task's start to its first record (consumer
+ *       group join, first fetch) is printed apart. Each side also prints the CPU seconds this JVM and the
+ *       PostgreSQL server spent meanwhile. Printed as rows/s and as the ratio connector / COPY.
  *   <li>Evidence: bundles worth D decisions/s (each decision giving a REQUEST, a DECISION and a RECEIPT
  *       leaf) are produced for S seconds; every 5 s the backlog (bundles produced but not yet recorded
  *       in {@code evidence_bundle}, which the task writes after the S3 object is durable) is printed.
  * </ol>
  *
- * <p>Arguments: {@code [decisions per round=200000] [rounds=3] [evidence seconds=60]
- * [decisions/s for evidence=5000] [decisions per bundle=20]}.
+ * <p>Arguments: {@code [decisions per round=200000] [rounds=3] [evidence seconds=60 (0: skip)]
+ * [decisions/s for evidence=5000] [decisions per bundle=20] [key=value ...]}; the {@code key=value}
+ * pairs override the decision-log connector's embedded configuration ({@code write.mode=COPY},
+ * {@code batch.size=500}; {@code tasks.max=2} sets the task count).
  */
 public final class SinkConnectorBenchmark {
 
@@ -91,18 +98,22 @@ public final class SinkConnectorBenchmark {
             System.out.printf("decision-log connector overrides %s (empty = the embedded defaults)%n", overrides);
             PostgresCpu pgCpu = PostgresCpu.of(jdbcUrl, postgres.user());
             List<Double> ratios = new ArrayList<>();
+            // all topics up front: producing into a topic created a moment ago met NotLeaderOrFollower and
+            // then OutOfOrderSequence errors on this loaded box, which the idempotent producer retried forever
+            Map<String, Integer> topics = new java.util.HashMap<>();
+            for (int round = 1; round <= rounds; round++) {
+                topics.put("bench-decisions-" + round, 3);
+                topics.put("bench-evidence-" + round, 3);
+            }
+            if (!topics.isEmpty()) {
+                broker.createTopics(topics);
+                awaitLeaders(broker, topics.keySet());
+            }
             for (int round = 1; round <= rounds; round++) {
                 // the same rows for both sides: on the topic for the connector, in memory for COPY
                 List<DecisionLogWriter.EncodedDecision> rows = decisions("r" + round + "-", n);
                 String topic = "bench-decisions-" + round;
-                broker.createTopics(Map.of(topic, 3, "bench-evidence-" + round, 3));
-                try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
-                    for (DecisionLogWriter.EncodedDecision d : rows) {
-                        producer.send(new ProducerRecord<>(topic,
-                                d.decision().getDecisionId().getBytes(StandardCharsets.UTF_8), d.event()));
-                    }
-                    producer.flush();
-                }
+                produce(broker.bootstrapServers(), topic, rows);
                 SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), topic,
                         "bench-evidence-" + round, "bench-round-" + round, jdbcUrl, postgres.user(), "",
                         s3.endpoint().toString(), S3ProxyFixture.REGION, "bench-" + round,
@@ -233,7 +244,7 @@ public final class SinkConnectorBenchmark {
         Thread monitor = new Thread(() -> {
             try {
                 long started = System.nanoTime();
-                long deadline = started + TimeUnit.MINUTES.toNanos(10);
+                long deadline = started + TimeUnit.MINUTES.toNanos(3);
                 long taskUp = 0;
                 long firstRead = 0;
                 double jvm0 = 0;
@@ -264,7 +275,7 @@ public final class SinkConnectorBenchmark {
         monitor.start();
         try (EmbeddedConnect connect = EmbeddedConnect.start(settings, EmbeddedConnect.DEFAULT_START_TIMEOUT, config)) {
             try {
-                return result.get(10, TimeUnit.MINUTES);
+                return result.get(4, TimeUnit.MINUTES);
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException("decision-log connector: " + connect.status(
                         connect.decisionLogConnector()), e.getCause());
@@ -363,6 +374,51 @@ public final class SinkConnectorBenchmark {
         }
     }
 
+    private static void awaitLeaders(KafkaBroker broker, java.util.Set<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+            while (true) {
+                boolean ready = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                        .stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null);
+                if (ready) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + topics + " have no leaders after 60 s");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    /**
+     * Puts the rows on the topic, every one exactly once: on this loaded box a fresh topic's leader can
+     * still be moving, and a send that fails then is sent again (synchronously) instead of being lost.
+     */
+    private static void produce(String bootstrap, String topic, List<DecisionLogWriter.EncodedDecision> rows)
+            throws Exception {
+        List<ProducerRecord<byte[], byte[]>> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            for (DecisionLogWriter.EncodedDecision d : rows) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic,
+                        d.decision().getDecisionId().getBytes(StandardCharsets.UTF_8), d.event());
+                producer.send(r, (metadata, e) -> {
+                    if (e != null) {
+                        failed.add(r);
+                    }
+                });
+            }
+            producer.flush();
+            List<ProducerRecord<byte[], byte[]>> again = new ArrayList<>(failed);
+            if (!again.isEmpty()) {
+                System.out.printf("%d sends to %s failed; sending them again%n", again.size(), topic);
+            }
+            for (ProducerRecord<byte[], byte[]> r : again) {
+                producer.send(r).get();
+            }
+        }
+    }
+
     private static List<DecisionLogWriter.EncodedDecision> decisions(String prefix, int n) {
         Instant now = Instant.now();
         List<DecisionLogWriter.EncodedDecision> out = new ArrayList<>(n);
@@ -414,7 +470,10 @@ public final class SinkConnectorBenchmark {
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 10,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                // a send that keeps failing surfaces (and is sent again by produce()) instead of retrying forever
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static double seconds(long sinceNanos) {

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.AttributeNotFoundException;
 import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -293,8 +294,8 @@ public final class SinkConnectorBenchmark {
                 if (mbeans.getAttribute(task, attribute) instanceof Number v) {
                     total += v.doubleValue();
                 }
-            } catch (InstanceNotFoundException e) {
-                // the task is being replaced; the next poll sees its successor
+            } catch (InstanceNotFoundException | AttributeNotFoundException e) {
+                // the task is being replaced, or its sensors are not registered yet: the next poll sees them
             }
         }
         return total;

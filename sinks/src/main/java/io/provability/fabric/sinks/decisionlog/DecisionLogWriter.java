@@ -15,6 +15,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -36,7 +43,10 @@ import org.postgresql.copy.CopyManager;
  *       (replays come in runs: a redelivered {@code put()}).
  * </ul>
  * When a call returns, every row of the call is committed; a caller that commits Kafka offsets only
- * afterwards gets at-least-once delivery without duplicates.
+ * afterwards gets at-least-once delivery without duplicates. With {@link DecisionLogConfig#writeConcurrency()}
+ * above 1 the batches of one call are written by that many threads at once, each on its own pooled
+ * connection (the order of rows in the table carries no meaning), so that building one batch overlaps
+ * with PostgreSQL writing another; the call still returns only when every batch has finished.
  *
  * <p>Missing day partitions are created before each batch (see {@link PartitionManager}), so no
  * decision is rejected for its date. Thread-safe: each batch borrows its own pooled connection.
@@ -62,6 +72,8 @@ public final class DecisionLogWriter {
     private final DecisionLogConfig.WriteMode mode;
     private final String fullBatchInsert;
     private final String copySql;
+    private final int concurrency;
+    private final ExecutorService batchWriters;
 
     /**
      * A decision together with the exact bytes it travelled as; the bytes are stored in the
@@ -93,7 +105,7 @@ public final class DecisionLogWriter {
     }
 
     DecisionLogWriter(DataSource dataSource, PartitionManager partitions, EventCodec codec, int batchSize,
-            DecisionLogConfig.WriteMode mode) {
+            DecisionLogConfig.WriteMode mode, int concurrency, ExecutorService batchWriters) {
         this.dataSource = dataSource;
         this.partitions = partitions;
         this.codec = codec;
@@ -101,6 +113,8 @@ public final class DecisionLogWriter {
         this.mode = mode;
         this.fullBatchInsert = insertSql(batchSize);
         this.copySql = "COPY decision_log (" + COLUMN_LIST + ") FROM STDIN WITH (FORMAT csv)";
+        this.concurrency = batchWriters == null ? 1 : concurrency;
+        this.batchWriters = batchWriters;
     }
 
     /**
@@ -127,22 +141,90 @@ public final class DecisionLogWriter {
      * @throws DecisionLogException when a batch cannot be written; earlier batches stay committed
      */
     public WriteResult writeEncoded(List<EncodedDecision> decisions) {
-        int inserted = 0;
-        int batches = 0;
-        boolean copy = mode == DecisionLogConfig.WriteMode.COPY;
+        List<List<EncodedDecision>> batches = new ArrayList<>();
         for (int from = 0; from < decisions.size(); from += batchSize) {
-            List<EncodedDecision> batch = decisions.subList(from, Math.min(decisions.size(), from + batchSize));
-            int n = writeBatch(batch, copy);
-            if (n < 0) {
-                // the COPY met a key already present: this call is (partly) a replay
-                copy = false;
-                n = writeBatch(batch, false);
-                batches++;
-            }
-            inserted += n;
-            batches++;
+            batches.add(decisions.subList(from, Math.min(decisions.size(), from + batchSize)));
         }
-        return new WriteResult(decisions.size(), inserted, batches);
+        CallState call = new CallState(batches, mode == DecisionLogConfig.WriteMode.COPY);
+        int helpers = Math.min(concurrency, batches.size()) - 1;
+        List<Future<?>> running = new ArrayList<>(helpers);
+        for (int i = 0; i < helpers; i++) {
+            try {
+                running.add(batchWriters.submit(call::drain));
+            } catch (RejectedExecutionException closed) {
+                break; // the log is closing: the caller's thread writes what is left
+            }
+        }
+        call.drain();
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                call.fail(new DecisionLogException("interrupted while batches were being written", e, true));
+            } catch (ExecutionException e) {
+                call.fail(e.getCause());
+            }
+        }
+        call.rethrow();
+        return new WriteResult(decisions.size(), call.inserted.get(), call.statements.get());
+    }
+
+    /** The batches of one write call, taken in turn by the caller's thread and the helper threads. */
+    private final class CallState {
+        private final List<List<EncodedDecision>> batches;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger inserted = new AtomicInteger();
+        private final AtomicInteger statements = new AtomicInteger();
+        // COPY until a batch meets a stored key; then INSERT ... ON CONFLICT for the rest of the call
+        private final AtomicBoolean copy;
+        private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+        CallState(List<List<EncodedDecision>> batches, boolean copy) {
+            this.batches = batches;
+            this.copy = new AtomicBoolean(copy);
+        }
+
+        void drain() {
+            try {
+                for (int i = next.getAndIncrement(); i < batches.size() && failures.isEmpty();
+                        i = next.getAndIncrement()) {
+                    List<EncodedDecision> batch = batches.get(i);
+                    int n = writeBatch(batch, copy.get());
+                    if (n < 0) {
+                        copy.set(false);
+                        statements.incrementAndGet();
+                        n = writeBatch(batch, false);
+                    }
+                    inserted.addAndGet(n);
+                    statements.incrementAndGet();
+                }
+            } catch (RuntimeException | Error e) {
+                // stops the other threads from starting more batches; the call reports the failure
+                fail(e);
+            }
+        }
+
+        void fail(Throwable t) {
+            failures.add(t);
+        }
+
+        void rethrow() {
+            if (failures.isEmpty()) {
+                return;
+            }
+            Throwable first = failures.get(0);
+            for (Throwable other : failures.subList(1, failures.size())) {
+                first.addSuppressed(other);
+            }
+            if (first instanceof RuntimeException r) {
+                throw r;
+            }
+            if (first instanceof Error e) {
+                throw e;
+            }
+            throw new DecisionLogException("writing decisions failed", first, false);
+        }
     }
 
     /** @return rows inserted, or -1 when {@code copy} was asked for and the batch holds a known key */

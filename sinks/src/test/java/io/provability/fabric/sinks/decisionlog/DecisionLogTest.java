@@ -105,6 +105,35 @@ class DecisionLogTest {
     }
 
     /**
+     * {@code writeConcurrency} 3: the ten batches of a call are written by three threads at once, each on
+     * its own connection; every decision still ends up exactly once, also when a call replays stored rows.
+     */
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void concurrentBatchesWriteEveryDecisionExactlyOnce(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(postgres.newDatabase())
+                .user(postgres.user()).poolMaxSize(4).writeMode(mode).writeConcurrency(3)
+                .maintenanceInterval(Duration.ZERO).build(), new MutableClock(NOW))) {
+            List<Decision> decisions = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                decisions.add(TestEvents.decision(i, NOW.minus(Duration.ofDays(i % 3)).minusSeconds(i)));
+            }
+
+            assertThat(log.writer().write(decisions).inserted()).isEqualTo(1_000);
+
+            List<Decision> replayAndNew = new ArrayList<>(decisions);
+            for (int i = 1_000; i < 1_100; i++) {
+                replayAndNew.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            DecisionLogWriter.WriteResult again = log.writer().write(replayAndNew);
+            assertThat(again.inserted()).isEqualTo(100);
+            assertThat(again.duplicates()).isEqualTo(1_000);
+            assertThat(log.reader().totalRows()).isEqualTo(1_100);
+            assertThat(log.reader().rowsPerPartition()).containsEntry("decision_log_p20261125", 333L);
+        }
+    }
+
+    /**
      * COPY mode: new rows go in by COPY (one statement per batch); a call that replays rows, wholly or in
      * part, falls back to the conflict-skipping insert and still leaves exactly one row per decision; the
      * next call of new rows is back on COPY.

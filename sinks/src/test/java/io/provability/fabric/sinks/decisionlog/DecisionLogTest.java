@@ -134,6 +134,35 @@ class DecisionLogTest {
     }
 
     /**
+     * A batch PostgreSQL refuses (a NUL character in a text column) fails the whole concurrent call with
+     * a non-retriable error, and the helper threads are free again: the next call writes everything.
+     */
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void aRefusedBatchFailsTheConcurrentCallAndLeavesTheWriterUsable(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(postgres.newDatabase())
+                .user(postgres.user()).poolMaxSize(4).writeMode(mode).writeConcurrency(3)
+                .maintenanceInterval(Duration.ZERO).build(), new MutableClock(NOW))) {
+            List<Decision> decisions = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                decisions.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            List<Decision> withBadRow = new ArrayList<>(decisions);
+            Decision bad = TestEvents.decision(5_000, NOW);
+            bad.setSubjectId("agent\u0000");
+            withBadRow.set(550, bad);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.writer().write(withBadRow))
+                    .isInstanceOfSatisfying(DecisionLogException.class, e -> assertThat(e.retriable()).isFalse());
+            assertThat(log.reader().totalRows()).isLessThan(1_000);
+
+            assertThat(log.writer().write(decisions).attempted()).isEqualTo(1_000);
+            assertThat(log.reader().totalRows()).isEqualTo(1_000);
+            assertThat(log.reader().findDecision("dec-5000")).isEmpty();
+        }
+    }
+
+    /**
      * COPY mode: new rows go in by COPY (one statement per batch); a call that replays rows, wholly or in
      * part, falls back to the conflict-skipping insert and still leaves exactly one row per decision; the
      * next call of new rows is back on COPY.

@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes decisions to the decision log inside {@link #put}: when {@code put} returns, every decision
  * it was given is committed in PostgreSQL, so the offsets Connect commits afterwards never run ahead
- * of the data (at-least-once), and the {@code ON CONFLICT DO NOTHING} on the decision id turns the
- * redelivery after a crash into a no-op (no duplicates).
+ * of the data (at-least-once), and the primary key on the decision id turns the redelivery after a
+ * crash into a no-op (no duplicates): {@code ON CONFLICT DO NOTHING} skips stored rows, and in
+ * {@code COPY} mode a batch that meets one is rolled back and written that way (see
+ * {@link DecisionLogWriter}).
  *
  * <p>A record whose value is not a decodable {@code Decision} goes to {@link BadRecords}. A transient
  * database failure becomes a {@link RetriableException}: Connect redelivers the same records after

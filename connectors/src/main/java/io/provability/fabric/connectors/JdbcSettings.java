@@ -92,11 +92,31 @@ public final class JdbcSettings {
      * @throws ConfigException naming the key when a combination is invalid
      */
     public static DecisionLogConfig decisionLog(AbstractConfig config, int batchSize, DecisionLogConfig.WriteMode mode) {
+        return decisionLog(config, batchSize, mode, DecisionLogConfig.DEFAULT_WRITE_CONCURRENCY, null);
+    }
+
+    /**
+     * Builds the decision-log settings from a parsed connector config, with concurrent batch writes.
+     *
+     * @param config           parsed config holding the keys of {@link #define}
+     * @param batchSize        rows per batch
+     * @param mode             write mode
+     * @param writeConcurrency batches written at the same time
+     * @param concurrencyKey   the key {@code writeConcurrency} came from, named in errors (null: none)
+     * @return the settings
+     * @throws ConfigException naming the key when a combination is invalid
+     */
+    public static DecisionLogConfig decisionLog(AbstractConfig config, int batchSize, DecisionLogConfig.WriteMode mode,
+            int writeConcurrency, String concurrencyKey) {
         int maxSize = config.getInt(POOL_MAX_SIZE_CONFIG);
         int minIdle = config.getInt(POOL_MIN_IDLE_CONFIG);
         if (minIdle > maxSize) {
             throw new ConfigException(POOL_MIN_IDLE_CONFIG, minIdle, "must not exceed " + POOL_MAX_SIZE_CONFIG
                     + " (" + maxSize + ")");
+        }
+        if (writeConcurrency > maxSize) {
+            throw new ConfigException(concurrencyKey, writeConcurrency, "must not exceed " + POOL_MAX_SIZE_CONFIG
+                    + " (" + maxSize + "): each batch written at the same time holds a pooled connection");
         }
         String schema = config.getString(JDBC_SCHEMA_CONFIG);
         try {
@@ -109,6 +129,7 @@ public final class JdbcSettings {
                     .poolMinIdle(minIdle)
                     .batchSize(batchSize)
                     .writeMode(mode)
+                    .writeConcurrency(writeConcurrency)
                     .retentionDays(config.getInt(RETENTION_DAYS_CONFIG))
                     .partitionsAhead(config.getInt(PARTITIONS_AHEAD_CONFIG))
                     .maintenanceInterval(Duration.ofMillis(config.getLong(MAINTENANCE_INTERVAL_MS_CONFIG)))

@@ -7,6 +7,7 @@ import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConnector;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConnector;
+import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -27,6 +28,18 @@ class ConnectorConfigTest {
     void bothConnectorsAreFoundByServiceLoading() {
         assertThat(ServiceLoader.load(SinkConnector.class).stream().map(p -> p.type().getName()).toList())
                 .contains(DecisionLogSinkConnector.class.getName(), EvidenceSinkConnector.class.getName());
+    }
+
+    @Test
+    void decisionLogDefaultsKeepTheSeedBatchAndWriteByCopyTwoBatchesAtATime() {
+        DecisionLogConfig c = new DecisionLogSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x")).decisionLog();
+        assertThat(c.batchSize()).isEqualTo(100);
+        assertThat(c.writeMode()).isEqualTo(DecisionLogConfig.WriteMode.COPY);
+        assertThat(c.writeConcurrency()).isEqualTo(2);
+        assertThatThrownBy(() -> new DecisionLogSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
+                "pool.max.size", "1", "pool.min.idle", "1")).decisionLog())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("write.concurrency")
+                .hasMessageContaining("pool.max.size");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.provability.fabric.connectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkTask;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkTask;
@@ -27,6 +28,8 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Both sink tasks driven through the SinkTask API against a real PostgreSQL and S3Proxy. */
@@ -68,10 +71,12 @@ class SinkTasksTest {
         return new SinkRecord(topic, 0, null, null, null, value, offset);
     }
 
-    @Test
-    void decisionTaskWritesOnceAndRoutesUndecodableValues() {
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void decisionTaskWritesOnceAndRoutesUndecodableValues(DecisionLogConfig.WriteMode mode) {
         String url = postgres.newDatabase();
         Map<String, String> props = jdbc(url);
+        props.put(DecisionLogSinkConfig.WRITE_MODE_CONFIG, mode.name());
         RecordingTaskContext context = new RecordingTaskContext(props, true);
         DecisionLogSinkTask task = new DecisionLogSinkTask();
         task.initialize(context);

@@ -110,7 +110,26 @@ public final class EmbeddedConnect implements AutoCloseable {
      * @throws IllegalStateException when anything does not come up in time; nothing is left running
      */
     public static EmbeddedConnect start(SinkPipelineSettings settings, Duration timeout) {
+        return start(settings, timeout, Map.of());
+    }
+
+    /**
+     * Starts the worker and both connectors, with extra properties for the decision-log connector
+     * (for example {@code batch.size} or {@code write.mode}; a benchmark comparing configurations).
+     *
+     * @param settings             the pipeline settings
+     * @param timeout              how long to wait for the broker, the worker and the tasks together
+     * @param decisionLogOverrides connector properties that replace or extend the embedded defaults;
+     *                             Connect validates them like any other connector config
+     * @return a running worker whose tasks are all RUNNING
+     * @throws IllegalStateException when anything does not come up in time; nothing is left running
+     */
+    public static EmbeddedConnect start(SinkPipelineSettings settings, Duration timeout,
+            Map<String, String> decisionLogOverrides) {
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(decisionLogOverrides, "decisionLogOverrides");
+        Map<String, String> decisionConfig = decisionConnectorConfig(settings);
+        decisionConfig.putAll(decisionLogOverrides);
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         createInternalTopics(settings, timeout);
@@ -126,7 +145,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         }
         EmbeddedConnect worker = new EmbeddedConnect(settings, connect);
         try {
-            worker.putConnector(worker.decisionConnector, decisionConnectorConfig(settings), deadline);
+            worker.putConnector(worker.decisionConnector, decisionConfig, deadline);
             worker.putConnector(worker.evidenceConnector, evidenceConnectorConfig(settings), deadline);
             worker.awaitRunning(worker.decisionConnector, deadline);
             worker.awaitRunning(worker.evidenceConnector, deadline);

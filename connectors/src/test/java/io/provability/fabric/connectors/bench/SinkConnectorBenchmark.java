@@ -16,6 +16,7 @@ import io.provability.fabric.sinks.decisionlog.RawCopy;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.AttributeNotFoundException;
+import javax.management.InstanceNotFoundException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,17 +50,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * broker, zonky PostgreSQL and S3Proxy in this JVM, the connectors in an {@link EmbeddedConnect} worker.
  *
  * <ol>
- *   <li>Decision log: per round, N fresh decisions are written once by raw {@code COPY} into
- *       {@code decision_log} (the baseline) and, as N other decisions already on a topic, through the
- *       decision-log connector (from the moment its task runs until the last row is in); printed as
- *       rows/s and as the ratio connector / COPY.
+ *   <li>Decision log: per round, N fresh decisions are put on a topic; then the same N rows are written
+ *       into {@code decision_log} twice, once by raw {@code COPY} (the baseline: no conflict check, the
+ *       ceiling) and once through the decision-log connector. The side that goes first alternates from
+ *       round to round, and before each side the table is emptied ({@code TRUNCATE}) and checkpointed,
+ *       so both write the same rows into the same, empty table. The connector is timed from the first
+ *       record its task reads until Connect has seen {@code put()} return for the last one (the task's
+ *       JMX metrics, polled in this JVM); the time from the task's start to its first record (consumer
+ *       group join, first fetch) is printed apart. Each side also prints the CPU seconds this JVM and the
+ *       PostgreSQL server spent meanwhile. Printed as rows/s and as the ratio connector / COPY.
  *   <li>Evidence: bundles worth D decisions/s (each decision giving a REQUEST, a DECISION and a RECEIPT
  *       leaf) are produced for S seconds; every 5 s the backlog (bundles produced but not yet recorded
  *       in {@code evidence_bundle}, which the task writes after the S3 object is durable) is printed.
  * </ol>
  *
- * <p>Arguments: {@code [decisions per round=200000] [rounds=3] [evidence seconds=60]
- * [decisions/s for evidence=5000] [decisions per bundle=20]}.
+ * <p>Arguments: {@code [decisions per round=200000] [rounds=3] [evidence seconds=60 (0: skip)]
+ * [decisions/s for evidence=5000] [decisions per bundle=20] [key=value ...]}; the {@code key=value}
+ * pairs override the decision-log connector's embedded configuration ({@code write.mode=COPY},
+ * {@code batch.size=500}; {@code tasks.max=2} sets the task count).
  */
 public final class SinkConnectorBenchmark {
 
@@ -81,42 +94,65 @@ public final class SinkConnectorBenchmark {
                 // opening migrates the schema and creates today's partitions, which raw COPY needs
                 System.out.printf("decision log ready (%s)%n", log);
             }
+            Map<String, String> overrides = overrides(args);
+            int tasks = Integer.parseInt(overrides.getOrDefault("tasks.max", "1"));
+            System.out.printf("decision-log connector overrides %s (empty = the embedded defaults)%n", overrides);
+            PostgresCpu pgCpu = PostgresCpu.of(jdbcUrl, postgres.user());
+            List<Double> ratios = new ArrayList<>();
+            // all topics up front: producing into a topic created a moment ago met NotLeaderOrFollower and
+            // then OutOfOrderSequence errors on this loaded box, which the idempotent producer retried forever
+            Map<String, Integer> topics = new java.util.HashMap<>();
             for (int round = 1; round <= rounds; round++) {
-                String ns = "r" + round + "-";
-                List<DecisionLogWriter.EncodedDecision> copied = decisions(ns + "copy-", n);
-                long t0 = System.nanoTime();
-                try (Connection c = DriverManager.getConnection(jdbcUrl, postgres.user(), "")) {
-                    RawCopy.copy(c, copied, 10_000);
-                }
-                double copyRate = n / seconds(t0);
-                copied = null;
-
+                topics.put("bench-decisions-" + round, 3);
+                topics.put("bench-evidence-" + round, 3);
+            }
+            if (!topics.isEmpty()) {
+                broker.createTopics(topics);
+                awaitLeaders(broker, topics.keySet());
+            }
+            for (int round = 1; round <= rounds; round++) {
+                // the same rows for both sides: on the topic for the connector, in memory for COPY
+                List<DecisionLogWriter.EncodedDecision> rows = decisions("r" + round + "-", n);
                 String topic = "bench-decisions-" + round;
-                broker.createTopics(Map.of(topic, 3, "bench-evidence-" + round, 3));
-                try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
-                    for (DecisionLogWriter.EncodedDecision d : decisions(ns + "conn-", n)) {
-                        producer.send(new ProducerRecord<>(topic,
-                                d.decision().getDecisionId().getBytes(StandardCharsets.UTF_8), d.event()));
-                    }
-                    producer.flush();
-                }
+                produce(broker.bootstrapServers(), topic, rows);
                 SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), topic,
                         "bench-evidence-" + round, "bench-round-" + round, jdbcUrl, postgres.user(), "",
                         s3.endpoint().toString(), S3ProxyFixture.REGION, "bench-" + round,
-                        S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, work);
-                double connectorRate;
-                try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
-                    long t1 = System.nanoTime();
-                    System.out.printf("round %d: worker up at %s, tasks running%n", round, connect.restUrl());
-                    while (count(jdbcUrl, postgres.user(), "decision_log", "decision_id", ns + "conn-%") < n) {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, tasks, work);
+                // alternate which side goes first, and give each side an empty table (same indexes, no
+                // bloat from the other side) and a fresh checkpoint, so neither inherits the other's work
+                boolean copyFirst = round % 2 == 1;
+                Side copy = null;
+                Side connector = null;
+                for (int turn = 0; turn < 2; turn++) {
+                    emptyDecisionLog(jdbcUrl, postgres.user());
+                    if ((turn == 0) == copyFirst) {
+                        copy = rawCopy(jdbcUrl, postgres.user(), rows, pgCpu);
+                    } else {
+                        connector = connector(settings, overrides, n, pgCpu);
                     }
-                    connectorRate = n / seconds(t1);
+                    long stored = count(jdbcUrl, postgres.user(), "decision_log", "decision_id", "r" + round + "-%");
+                    if (stored != n) {
+                        throw new IllegalStateException("round " + round + ": " + stored + " rows, expected " + n);
+                    }
                 }
-                System.out.printf("round %d: %d rows; raw COPY %.0f rows/s; connector %.0f rows/s; ratio %.2f%n",
-                        round, n, copyRate, connectorRate, connectorRate / copyRate);
+                ratios.add(connector.rate() / copy.rate());
+                System.out.printf("round %d (%s first): %d rows; raw COPY %.0f rows/s (%.2f s, CPU JVM %.2f s, "
+                        + "PostgreSQL %.2f s); connector %.0f rows/s (%.2f s from the first record read, "
+                        + "+%.2f s task start to first record; CPU JVM %.2f s, PostgreSQL %.2f s); ratio "
+                        + "%.2f%n", round, copyFirst ? "COPY" : "connector", n, copy.rate(),
+                        copy.seconds(), copy.jvmCpu(), copy.pgCpu(), connector.rate(), connector.seconds(),
+                        connector.startSeconds(), connector.jvmCpu(), connector.pgCpu(),
+                        ratios.get(ratios.size() - 1));
+                rows = null;
             }
-            evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, decisionsPerBundle);
+            if (!ratios.isEmpty()) {
+                System.out.printf("decision log: ratio connector / raw COPY per round %s%n", ratios.stream()
+                        .map(r -> String.format("%.2f", r)).toList());
+            }
+            if (evidenceSeconds > 0) {
+                evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, decisionsPerBundle);
+            }
         }
         // the broker's and Connect's non-daemon threads would keep the JVM alive
         System.exit(0);
@@ -171,6 +207,219 @@ public final class SinkConnectorBenchmark {
         }
     }
 
+    /** One side of a round: wall time, rows/s, and the CPU the JVM and PostgreSQL spent meanwhile. */
+    private record Side(int rows, double seconds, double startSeconds, double jvmCpu, double pgCpu) {
+        double rate() {
+            return rows / seconds;
+        }
+    }
+
+    private static Side rawCopy(String jdbcUrl, String user, List<DecisionLogWriter.EncodedDecision> rows,
+            PostgresCpu pgCpu) throws SQLException, java.io.IOException {
+        double jvm0 = jvmCpuSeconds();
+        double pg0 = pgCpu.seconds();
+        long t0 = System.nanoTime();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, "")) {
+            RawCopy.copy(c, rows, 10_000);
+        }
+        double seconds = seconds(t0);
+        return new Side(rows.size(), seconds, 0, jvmCpuSeconds() - jvm0, pgCpu.seconds() - pg0);
+    }
+
+    /**
+     * Runs the decision-log connector over the topic and times it from the first record its task reads
+     * until Connect has seen {@code put()} return for the last one ({@code sink-record-send-total} is
+     * counted after {@code put()} returns, and {@code put()} returns after the commit). A thread started
+     * before the worker polls the task's JMX metrics every 2 ms (the task starts reading before
+     * {@link EmbeddedConnect#start} returns); unlike counting rows in PostgreSQL, this costs the database
+     * nothing while it is being measured.
+     */
+    private static Side connector(SinkPipelineSettings settings, Map<String, String> overrides, int n,
+            PostgresCpu pgCpu) throws Exception {
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        ObjectName tasks = new ObjectName("kafka.connect:type=sink-task-metrics,connector="
+                + settings.connectGroupId() + "-decision-log-sink,task=*");
+        Map<String, String> config = new java.util.HashMap<>(overrides);
+        config.remove("tasks.max");
+        java.util.concurrent.CompletableFuture<Side> result = new java.util.concurrent.CompletableFuture<>();
+        Thread monitor = new Thread(() -> {
+            try {
+                long started = System.nanoTime();
+                long deadline = started + TimeUnit.MINUTES.toNanos(3);
+                long taskUp = 0;
+                long firstRead = 0;
+                double jvm0 = 0;
+                double pg0 = 0;
+                while (!result.isDone()) {
+                    if (taskUp == 0 && !mbeans.queryNames(tasks, null).isEmpty()) {
+                        taskUp = System.nanoTime();
+                    }
+                    if (firstRead == 0 && sum(mbeans, tasks, "sink-record-read-total") > 0) {
+                        firstRead = System.nanoTime();
+                        jvm0 = jvmCpuSeconds();
+                        pg0 = pgCpu.seconds();
+                    }
+                    if (firstRead != 0 && sum(mbeans, tasks, "sink-record-send-total") >= n) {
+                        long done = System.nanoTime();
+                        result.complete(new Side(n, (done - firstRead) / 1e9, (firstRead - taskUp) / 1e9,
+                                jvmCpuSeconds() - jvm0, pgCpu.seconds() - pg0));
+                    } else if (System.nanoTime() > deadline) {
+                        result.completeExceptionally(new IllegalStateException("connector did not finish in time"));
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                }
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, "bench-monitor");
+        monitor.setDaemon(true);
+        monitor.start();
+        try (EmbeddedConnect connect = EmbeddedConnect.start(settings, EmbeddedConnect.DEFAULT_START_TIMEOUT, config)) {
+            try {
+                return result.get(4, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("decision-log connector: " + connect.status(
+                        connect.decisionLogConnector()), e.getCause());
+            }
+        } finally {
+            result.cancel(false);
+            monitor.join();
+        }
+    }
+
+    private static double sum(MBeanServer mbeans, ObjectName pattern, String attribute) throws Exception {
+        double total = 0;
+        for (ObjectName task : mbeans.queryNames(pattern, null)) {
+            try {
+                if (mbeans.getAttribute(task, attribute) instanceof Number v) {
+                    total += v.doubleValue();
+                }
+            } catch (InstanceNotFoundException | AttributeNotFoundException e) {
+                // the task is being replaced, or its sensors are not registered yet: the next poll sees them
+            }
+        }
+        return total;
+    }
+
+    private static void emptyDecisionLog(String url, String user) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE decision_log");
+            s.execute("CHECKPOINT");
+        }
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** Connector overrides from {@code key=value} arguments after the fifth, e.g. {@code batch.size=500}. */
+    private static Map<String, String> overrides(String[] args) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (int i = 5; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("expected key=value, got " + args[i]);
+            }
+            out.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        return out;
+    }
+
+    /**
+     * CPU seconds of the PostgreSQL server: the postmaster, its live children, and (through the
+     * postmaster's cumulative child times) the backends that have exited. Linux {@code /proc} only.
+     */
+    private record PostgresCpu(long postmaster, double ticksPerSecond) {
+
+        static PostgresCpu of(String url, String user) throws Exception {
+            String dataDir;
+            try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SHOW data_directory")) {
+                rs.next();
+                dataDir = rs.getString(1);
+            }
+            long pid = Long.parseLong(Files.readAllLines(Path.of(dataDir, "postmaster.pid")).get(0).trim());
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+            double hz = Double.parseDouble(new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+                    .trim());
+            p.waitFor();
+            return new PostgresCpu(pid, hz);
+        }
+
+        double seconds() throws java.io.IOException {
+            long ticks = 0;
+            try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                for (Path proc : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
+                        .toList()) {
+                    String[] f;
+                    try {
+                        String stat = Files.readString(proc.resolve("stat"));
+                        // fields after the command, which is in parentheses and may hold spaces
+                        f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    } catch (java.io.IOException gone) {
+                        continue;
+                    }
+                    long pid = Long.parseLong(proc.getFileName().toString());
+                    long ppid = Long.parseLong(f[1]);
+                    // f[11], f[12] = utime, stime; f[13], f[14] = cutime, cstime (field 14.. of proc(5))
+                    if (pid == postmaster) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                                + Long.parseLong(f[14]);
+                    } else if (ppid == postmaster) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                }
+            }
+            return ticks / ticksPerSecond;
+        }
+    }
+
+    private static void awaitLeaders(KafkaBroker broker, java.util.Set<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+            while (true) {
+                boolean ready = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                        .stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null);
+                if (ready) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + topics + " have no leaders after 60 s");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    /**
+     * Puts the rows on the topic, every one exactly once: on this loaded box a fresh topic's leader can
+     * still be moving, and a send that fails then is sent again (synchronously) instead of being lost.
+     */
+    private static void produce(String bootstrap, String topic, List<DecisionLogWriter.EncodedDecision> rows)
+            throws Exception {
+        List<ProducerRecord<byte[], byte[]>> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            for (DecisionLogWriter.EncodedDecision d : rows) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic,
+                        d.decision().getDecisionId().getBytes(StandardCharsets.UTF_8), d.event());
+                producer.send(r, (metadata, e) -> {
+                    if (e != null) {
+                        failed.add(r);
+                    }
+                });
+            }
+            producer.flush();
+            List<ProducerRecord<byte[], byte[]>> again = new ArrayList<>(failed);
+            if (!again.isEmpty()) {
+                System.out.printf("%d sends to %s failed; sending them again%n", again.size(), topic);
+            }
+            for (ProducerRecord<byte[], byte[]> r : again) {
+                producer.send(r).get();
+            }
+        }
+    }
+
     private static List<DecisionLogWriter.EncodedDecision> decisions(String prefix, int n) {
         Instant now = Instant.now();
         List<DecisionLogWriter.EncodedDecision> out = new ArrayList<>(n);
@@ -222,7 +471,10 @@ public final class SinkConnectorBenchmark {
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 10,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                // a send that keeps failing surfaces (and is sent again by produce()) instead of retrying forever
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static double seconds(long sinceNanos) {

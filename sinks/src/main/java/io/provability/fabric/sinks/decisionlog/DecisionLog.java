@@ -5,9 +5,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -44,6 +46,8 @@ public final class DecisionLog implements AutoCloseable {
     private final EvidenceIndexWriter evidenceIndex;
     private final DecisionLogReader reader;
     private final ScheduledExecutorService maintenance;
+    /** Threads that write batches beside the caller's; null when writeConcurrency is 1. */
+    private final ExecutorService batchWriters;
     private final AtomicLong maintenanceFailures = new AtomicLong();
 
     private DecisionLog(DecisionLogConfig config, HikariDataSource pool, Clock clock) {
@@ -51,7 +55,15 @@ public final class DecisionLog implements AutoCloseable {
         this.pool = pool;
         EventCodec codec = EventCodec.standard();
         this.partitions = new PartitionManager(pool, clock, config.retentionDays(), config.partitionsAhead());
-        this.writer = new DecisionLogWriter(pool, partitions, codec, config.batchSize(), config.writeMode());
+        AtomicInteger writerThreads = new AtomicInteger();
+        this.batchWriters = config.writeConcurrency() == 1 ? null
+                : Executors.newFixedThreadPool(config.writeConcurrency() - 1, r -> {
+                    Thread t = new Thread(r, "decision-log-writer-" + writerThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.writer = new DecisionLogWriter(pool, partitions, codec, config.batchSize(), config.writeMode(),
+                config.writeConcurrency(), batchWriters);
         this.evidenceIndex = new EvidenceIndexWriter(pool);
         this.reader = new DecisionLogReader(pool, codec);
         this.maintenance = config.maintenanceInterval().isZero() ? null
@@ -138,6 +150,10 @@ public final class DecisionLog implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (batchWriters != null) {
+            // a write call waits for its batches, so when no call is running these threads are idle
+            batchWriters.shutdownNow();
         }
         pool.close();
     }

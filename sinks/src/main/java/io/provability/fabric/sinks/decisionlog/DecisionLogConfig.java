@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * @param connectionTimeout   how long a writer waits for a pooled connection before failing
  * @param batchSize           most rows per INSERT statement (one transaction per batch)
  * @param writeMode           how a batch reaches the table
+ * @param writeConcurrency    batches of one write call written at the same time, each on its own
+ *                            pooled connection (1: one after the other)
  * @param retentionDays       days of partitions kept behind today (UTC); older ones are dropped
  * @param partitionsAhead     days of partitions created ahead of today (UTC)
  * @param maintenanceInterval how often the background partition maintenance runs; zero disables it
@@ -33,6 +35,7 @@ public record DecisionLogConfig(
         Duration connectionTimeout,
         int batchSize,
         WriteMode writeMode,
+        int writeConcurrency,
         int retentionDays,
         int partitionsAhead,
         Duration maintenanceInterval) {
@@ -41,6 +44,10 @@ public record DecisionLogConfig(
     public static final int DEFAULT_BATCH_SIZE = 100;
     /** Upper bound on a batch: 1,000 rows × 17 parameters stays far below PostgreSQL's 65,535 bind parameters. */
     public static final int MAX_BATCH_SIZE = 1_000;
+    /** Default: the batches of one write call go one after the other. */
+    public static final int DEFAULT_WRITE_CONCURRENCY = 1;
+    /** Upper bound on {@link #writeConcurrency()}. */
+    public static final int MAX_WRITE_CONCURRENCY = 8;
     /** Seed default: seven days of decisions in the warm tier. */
     public static final int DEFAULT_RETENTION_DAYS = 7;
     /** Default partitions created ahead of today. */
@@ -55,7 +62,12 @@ public record DecisionLogConfig(
     public enum WriteMode {
         /** One {@code INSERT ... VALUES (...),(...) ON CONFLICT DO NOTHING} per batch. */
         MULTI_ROW_INSERT,
-        /** {@code COPY} into a session temp table, then {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING}. */
+        /**
+         * {@code COPY} straight into {@code decision_log}; a batch that meets a decision id already
+         * there (a replay) is rolled back and written again as {@link #MULTI_ROW_INSERT}, as are the
+         * rest of that call's batches. Fast for new rows; a replayed batch costs two attempts and
+         * leaves a unique-violation error in the PostgreSQL server log.
+         */
         COPY
     }
 
@@ -74,6 +86,10 @@ public record DecisionLogConfig(
         require(connectionTimeout.toMillis() >= 250, "connectionTimeout must be at least 250 ms (HikariCP's minimum)");
         require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "batchSize must be between 1 and " + MAX_BATCH_SIZE);
         Objects.requireNonNull(writeMode, "writeMode");
+        require(writeConcurrency >= 1 && writeConcurrency <= MAX_WRITE_CONCURRENCY,
+                "writeConcurrency must be between 1 and " + MAX_WRITE_CONCURRENCY);
+        require(writeConcurrency <= poolMaxSize, "writeConcurrency (" + writeConcurrency
+                + ") must not exceed poolMaxSize (" + poolMaxSize + "): each concurrent batch holds a connection");
         require(retentionDays >= 1 && retentionDays <= 3650, "retentionDays must be between 1 and 3650");
         require(partitionsAhead >= 0 && partitionsAhead <= 366, "partitionsAhead must be between 0 and 366");
         Objects.requireNonNull(maintenanceInterval, "maintenanceInterval");
@@ -88,7 +104,7 @@ public record DecisionLogConfig(
     /** A copy of this configuration with another JDBC URL (tests point one config at several databases). */
     public DecisionLogConfig withJdbcUrl(String url) {
         return new DecisionLogConfig(url, user, password, schema, poolMaxSize, poolMinIdle, connectionTimeout,
-                batchSize, writeMode, retentionDays, partitionsAhead, maintenanceInterval);
+                batchSize, writeMode, writeConcurrency, retentionDays, partitionsAhead, maintenanceInterval);
     }
 
     @Override
@@ -97,7 +113,8 @@ public record DecisionLogConfig(
                 + ", password=" + (password.isEmpty() ? "" : "********")
                 + ", schema=" + schema + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle
                 + ", connectionTimeout=" + connectionTimeout + ", batchSize=" + batchSize
-                + ", writeMode=" + writeMode + ", retentionDays=" + retentionDays
+                + ", writeMode=" + writeMode + ", writeConcurrency=" + writeConcurrency
+                + ", retentionDays=" + retentionDays
                 + ", partitionsAhead=" + partitionsAhead + ", maintenanceInterval=" + maintenanceInterval + "]";
     }
 
@@ -126,6 +143,7 @@ public record DecisionLogConfig(
         private Duration connectionTimeout = Duration.ofSeconds(30);
         private int batchSize = DEFAULT_BATCH_SIZE;
         private WriteMode writeMode = WriteMode.MULTI_ROW_INSERT;
+        private int writeConcurrency = DEFAULT_WRITE_CONCURRENCY;
         private int retentionDays = DEFAULT_RETENTION_DAYS;
         private int partitionsAhead = DEFAULT_PARTITIONS_AHEAD;
         private Duration maintenanceInterval = Duration.ofHours(1);
@@ -187,6 +205,12 @@ public record DecisionLogConfig(
             return this;
         }
 
+        /** @param value batches of one write call written at the same time (1..8, at most poolMaxSize) */
+        public Builder writeConcurrency(int value) {
+            this.writeConcurrency = value;
+            return this;
+        }
+
         /** @param value days of partitions kept behind today */
         public Builder retentionDays(int value) {
             this.retentionDays = value;
@@ -208,7 +232,8 @@ public record DecisionLogConfig(
         /** @return the validated configuration */
         public DecisionLogConfig build() {
             return new DecisionLogConfig(jdbcUrl, user, password, schema, poolMaxSize, poolMinIdle,
-                    connectionTimeout, batchSize, writeMode, retentionDays, partitionsAhead, maintenanceInterval);
+                    connectionTimeout, batchSize, writeMode, writeConcurrency, retentionDays, partitionsAhead,
+                    maintenanceInterval);
         }
     }
 }

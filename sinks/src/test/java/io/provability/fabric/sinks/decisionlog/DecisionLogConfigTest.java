@@ -15,6 +15,7 @@ class DecisionLogConfigTest {
         assertThat(c.partitionsAhead()).isEqualTo(3);
         assertThat(c.poolMaxSize()).isEqualTo(10);
         assertThat(c.schema()).isEqualTo("public");
+        assertThat(c.writeConcurrency()).isEqualTo(1);
     }
 
     @Test
@@ -27,6 +28,11 @@ class DecisionLogConfigTest {
                 .hasMessageContaining("retentionDays");
         assertThatThrownBy(() -> DecisionLogConfig.builder().jdbcUrl("jdbc:postgresql://h/db").schema("x; drop").build())
                 .hasMessageContaining("schema");
+        assertThatThrownBy(() -> DecisionLogConfig.builder().jdbcUrl("jdbc:postgresql://h/db").writeConcurrency(0).build())
+                .hasMessageContaining("writeConcurrency");
+        assertThatThrownBy(() -> DecisionLogConfig.builder().jdbcUrl("jdbc:postgresql://h/db").poolMaxSize(2)
+                .writeConcurrency(3).build())
+                .hasMessageContaining("writeConcurrency (3)").hasMessageContaining("poolMaxSize (2)");
     }
 
     @Test

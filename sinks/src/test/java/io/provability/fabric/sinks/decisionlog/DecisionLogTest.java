@@ -82,12 +82,126 @@ class DecisionLogTest {
         }
     }
 
-    @Test
-    void duplicatesInsideOneBatchAreWrittenOnce() {
-        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void duplicatesInsideOneBatchAreWrittenOnce(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = open(new MutableClock(NOW), mode)) {
             Decision d = TestEvents.decision(7, NOW);
-            assertThat(log.writer().write(List.of(d, d, d)).inserted()).isEqualTo(1);
-            assertThat(log.reader().totalRows()).isEqualTo(1);
+            List<Decision> batch = new ArrayList<>(List.of(d));
+            for (int i = 100; i < 150; i++) {
+                batch.add(TestEvents.decision(i, NOW));
+            }
+            batch.add(d);
+            batch.add(d);
+
+            DecisionLogWriter.WriteResult result = log.writer().write(batch);
+
+            assertThat(result.inserted()).isEqualTo(51);
+            assertThat(result.duplicates()).isEqualTo(2);
+            assertThat(log.reader().totalRows()).isEqualTo(51);
+            assertThat(log.reader().findDecision("dec-7")).isPresent();
+            assertThat(log.reader().findDecision("dec-149")).isPresent();
+        }
+    }
+
+    /**
+     * {@code writeConcurrency} 3: the ten batches of a call are written by three threads at once, each on
+     * its own connection; every decision still ends up exactly once, also when a call replays stored rows.
+     */
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void concurrentBatchesWriteEveryDecisionExactlyOnce(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(postgres.newDatabase())
+                .user(postgres.user()).poolMaxSize(4).writeMode(mode).writeConcurrency(3)
+                .maintenanceInterval(Duration.ZERO).build(), new MutableClock(NOW))) {
+            List<Decision> decisions = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                decisions.add(TestEvents.decision(i, NOW.minus(Duration.ofDays(i % 3)).minusSeconds(i)));
+            }
+
+            assertThat(log.writer().write(decisions).inserted()).isEqualTo(1_000);
+
+            List<Decision> replayAndNew = new ArrayList<>(decisions);
+            for (int i = 1_000; i < 1_100; i++) {
+                replayAndNew.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            DecisionLogWriter.WriteResult again = log.writer().write(replayAndNew);
+            assertThat(again.inserted()).isEqualTo(100);
+            assertThat(again.duplicates()).isEqualTo(1_000);
+            assertThat(log.reader().totalRows()).isEqualTo(1_100);
+            assertThat(log.reader().rowsPerPartition()).containsEntry("decision_log_p20261125", 333L);
+        }
+    }
+
+    /**
+     * A batch PostgreSQL refuses (a NUL character in a text column) fails the whole concurrent call with
+     * a non-retriable error, and the helper threads are free again: the next call writes everything.
+     */
+    @ParameterizedTest
+    @EnumSource(DecisionLogConfig.WriteMode.class)
+    void aRefusedBatchFailsTheConcurrentCallAndLeavesTheWriterUsable(DecisionLogConfig.WriteMode mode) {
+        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(postgres.newDatabase())
+                .user(postgres.user()).poolMaxSize(4).writeMode(mode).writeConcurrency(3)
+                .maintenanceInterval(Duration.ZERO).build(), new MutableClock(NOW))) {
+            List<Decision> decisions = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                decisions.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            List<Decision> withBadRow = new ArrayList<>(decisions);
+            Decision bad = TestEvents.decision(5_000, NOW);
+            bad.setSubjectId("agent\u0000");
+            withBadRow.set(550, bad);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.writer().write(withBadRow))
+                    .isInstanceOfSatisfying(DecisionLogException.class, e -> assertThat(e.retriable()).isFalse());
+            assertThat(log.reader().totalRows()).isLessThan(1_000);
+
+            assertThat(log.writer().write(decisions).attempted()).isEqualTo(1_000);
+            assertThat(log.reader().totalRows()).isEqualTo(1_000);
+            assertThat(log.reader().findDecision("dec-5000")).isEmpty();
+        }
+    }
+
+    /**
+     * COPY mode: new rows go in by COPY (one statement per batch); a call that replays rows, wholly or in
+     * part, falls back to the conflict-skipping insert and still leaves exactly one row per decision; the
+     * next call of new rows is back on COPY.
+     */
+    @Test
+    void copyModeIsIdempotentOnTheDecisionId() {
+        try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.COPY)) {
+            List<Decision> decisions = decisions();
+
+            DecisionLogWriter.WriteResult fresh = log.writer().write(decisions);
+            assertThat(fresh.inserted()).isEqualTo(250);
+            assertThat(fresh.batches()).as("one COPY per batch, no fallback").isEqualTo(3);
+
+            DecisionLogWriter.WriteResult replay = log.writer().write(decisions);
+            assertThat(replay.inserted()).isZero();
+            assertThat(replay.duplicates()).isEqualTo(250);
+            assertThat(replay.batches()).as("the first COPY fails, then three INSERT ... ON CONFLICT").isEqualTo(4);
+            assertThat(log.reader().totalRows()).isEqualTo(250);
+
+            // a redelivery that overlaps: 50 decisions already written, then 100 new ones
+            List<Decision> overlap = new ArrayList<>(decisions.subList(200, 250));
+            for (int i = 1_000; i < 1_100; i++) {
+                overlap.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            DecisionLogWriter.WriteResult mixed = log.writer().write(overlap);
+            assertThat(mixed.inserted()).isEqualTo(100);
+            assertThat(mixed.duplicates()).isEqualTo(50);
+            assertThat(log.reader().totalRows()).isEqualTo(350);
+
+            List<Decision> later = new ArrayList<>();
+            for (int i = 2_000; i < 2_100; i++) {
+                later.add(TestEvents.decision(i, NOW.minusSeconds(i)));
+            }
+            DecisionLogWriter.WriteResult next = log.writer().write(later);
+            assertThat(next.inserted()).isEqualTo(100);
+            assertThat(next.batches()).as("a new call starts on COPY again").isEqualTo(1);
+            assertThat(log.reader().totalRows()).isEqualTo(450);
+            assertThat(log.reader().findDecision("dec-2099").orElseThrow().event())
+                    .isEqualTo(TestEvents.encode(later.get(99)));
         }
     }
 

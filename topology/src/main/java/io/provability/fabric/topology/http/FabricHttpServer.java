@@ -44,6 +44,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class FabricHttpServer implements AutoCloseable {
   /** Settings of the server. */
+  /** The most of an oversized body read (and dropped) before answering 413; see {@code discardBody}. */
+  static final long DISCARD_AT_MOST = 1 << 20;
+
   public record Settings(String host, int port, Duration requestTimeout, Duration maxRequestTimeout, int maxBodyBytes) {}
 
   static final String TIMEOUT_HEADER = "X-Fabric-Timeout-Ms";
@@ -163,6 +166,30 @@ public final class FabricHttpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads and drops the body of a request about to be refused as too large, up to {@value #DISCARD_AT_MOST}
+   * bytes. A server that answers without reading closes its socket with unread bytes in it, and TCP then
+   * resets the connection, which can destroy the 413 before the client reads it: the client would see a
+   * broken connection instead of the reason. Bodies beyond the bound are not read (the connection closes).
+   */
+  private static void discardBody(Context ctx) {
+    if (ctx.contentLength() > DISCARD_AT_MOST) {
+      ctx.header("Connection", "close");
+      return;
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] sink = new byte[8192];
+      long left = DISCARD_AT_MOST;
+      int n;
+      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      // the client went away while we were discarding: nothing to answer
+      ctx.header("Connection", "close");
+    }
+  }
+
   private void decide(Context ctx, String endpoint, BiFunction<byte[], Instant, RequestMapper.Mapped> mapper) {
     long t0 = System.nanoTime();
     if (frontDoor == null || !frontDoor.ready()) {
@@ -174,6 +201,7 @@ public final class FabricHttpServer implements AutoCloseable {
       throw new BadRequest(415, null, "Content-Type must be application/json, was " + type);
     }
     if (ctx.contentLength() > settings.maxBodyBytes()) {
+      discardBody(ctx);
       throw new BadRequest(413, null, "body of " + ctx.contentLength() + " bytes is larger than " + settings.maxBodyBytes());
     }
     byte[] body = ctx.bodyAsBytes();

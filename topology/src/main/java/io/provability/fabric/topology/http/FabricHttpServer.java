@@ -44,7 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class FabricHttpServer implements AutoCloseable {
   /** Settings of the server. */
-  /** The most of an oversized body read (and dropped) before answering 413; see {@code discardBody}. */
+  /** How far past the size limit an oversized body is still read (and dropped) before answering 413. */
   static final long DISCARD_AT_MOST = 1 << 20;
 
   public record Settings(String host, int port, Duration requestTimeout, Duration maxRequestTimeout, int maxBodyBytes) {}
@@ -167,19 +167,21 @@ public final class FabricHttpServer implements AutoCloseable {
   }
 
   /**
-   * Reads and drops the body of a request about to be refused as too large, up to {@value #DISCARD_AT_MOST}
-   * bytes. A server that answers without reading closes its socket with unread bytes in it, and TCP then
-   * resets the connection, which can destroy the 413 before the client reads it: the client would see a
-   * broken connection instead of the reason. Bodies beyond the bound are not read (the connection closes).
+   * Reads and drops the body of a request about to be refused as too large, if it is at most
+   * {@value #DISCARD_AT_MOST} bytes past the limit. A server that answers without reading closes its
+   * socket with unread bytes in it, and TCP then resets the connection, which can destroy the 413 before
+   * the client reads it: the client would see a broken connection instead of the reason. Larger bodies
+   * are not read (the connection closes).
    */
-  private static void discardBody(Context ctx) {
-    if (ctx.contentLength() > DISCARD_AT_MOST) {
+  private void discardBody(Context ctx) {
+    long limit = settings.maxBodyBytes() + DISCARD_AT_MOST;
+    if (ctx.contentLength() > limit) {
       ctx.header("Connection", "close");
       return;
     }
     try (InputStream in = ctx.req().getInputStream()) {
       byte[] sink = new byte[8192];
-      long left = DISCARD_AT_MOST;
+      long left = limit;
       int n;
       while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
         left -= n;

@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -439,17 +438,11 @@ class AuditEndToEndIT {
   }
 
   private static Connection db() throws SQLException {
-    return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
+    return ItFixtures.db(ep);
   }
 
   private static long count(String sql) throws SQLException {
-    try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, ns + "%");
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
+    return ItFixtures.count(ep, sql, ns + "%");
   }
 
   private static void update(String sql, String id) throws SQLException {

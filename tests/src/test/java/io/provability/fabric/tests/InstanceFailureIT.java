@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -324,7 +323,7 @@ class InstanceFailureIT {
   /** Every request has exactly one decision-log row, and it is the committed decision. */
   private static void assertOneCommittedRowPerRequest(LoadResult r) throws SQLException {
     Map<String, List<Decision>> onTopic = committedDecisions(r.prefix());
-    try (Connection c = DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword())) {
+    try (Connection c = ItFixtures.db(ep)) {
       await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
           .until(() -> rows(c, r.prefix()).size() >= r.sent());
       Map<String, List<Instant>> rows = rows(c, r.prefix());

@@ -7,7 +7,13 @@ import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
+import io.provability.fabric.topology.embedded.StackEndpoints;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,5 +88,21 @@ final class ItFixtures {
   static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
     return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
         && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
+  }
+
+  /** A connection to the stack's PostgreSQL. */
+  static Connection db(StackEndpoints ep) throws SQLException {
+    return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
+  }
+
+  /** The single number {@code sql} (one {@code ?}, bound to {@code like}) returns, e.g. a {@code count(*)}. */
+  static long count(StackEndpoints ep, String sql, String like) throws SQLException {
+    try (Connection c = db(ep); PreparedStatement q = c.prepareStatement(sql)) {
+      q.setString(1, like);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 }

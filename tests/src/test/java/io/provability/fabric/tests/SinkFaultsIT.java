@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -245,17 +244,11 @@ class SinkFaultsIT {
   }
 
   private static long count(String sql) throws SQLException {
-    try (Connection c = connection(); PreparedStatement q = c.prepareStatement(sql)) {
-      q.setString(1, ns + "%");
-      try (ResultSet rs = q.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
+    return ItFixtures.count(ep, sql, ns + "%");
   }
 
   private static Connection connection() throws SQLException {
-    return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
+    return ItFixtures.db(ep);
   }
 
   /**

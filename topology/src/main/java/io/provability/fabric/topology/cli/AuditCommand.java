@@ -52,6 +52,25 @@ final class AuditCommand implements Runnable {
   }
 
   /** Code 2 and a one-line message for a failure that is not a finding (no key ring, a server unreachable). */
+  /** A command's work: returns its exit code, may fail with an I/O error. */
+  interface Work {
+    int run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work}; a usage error propagates (picocli prints the usage and exits 2 itself), any other
+   * failure is reported by {@link #failure} as exit code 2.
+   */
+  static int exitCode(CommandLine cmd, Work work) {
+    try {
+      return work.run();
+    } catch (CommandLine.ParameterException usage) {
+      throw usage;
+    } catch (IOException | RuntimeException e) {
+      return failure(cmd, e);
+    }
+  }
+
   static int failure(CommandLine cmd, Exception e) {
     cmd.getErr().println("fabric " + cmd.getCommandName() + ": " + e.getMessage());
     cmd.getErr().flush();
@@ -105,14 +124,7 @@ final class AuditCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try {
-        return verify();
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof CommandLine.ParameterException p) {
-          throw p;
-        }
-        return failure(spec.commandLine(), e);
-      }
+      return exitCode(spec.commandLine(), this::verify);
     }
 
     private int verify() throws IOException {
@@ -152,14 +164,7 @@ final class AuditCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try {
-        return prove();
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof CommandLine.ParameterException p) {
-          throw p;
-        }
-        return failure(spec.commandLine(), e);
-      }
+      return exitCode(spec.commandLine(), this::prove);
     }
 
     private int prove() throws IOException {

@@ -73,14 +73,7 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      return replay();
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof CommandLine.ParameterException p) {
-        throw p;
-      }
-      return AuditCommand.failure(spec.commandLine(), e);
-    }
+    return AuditCommand.exitCode(spec.commandLine(), this::replay);
   }
 
   private int replay() throws IOException {

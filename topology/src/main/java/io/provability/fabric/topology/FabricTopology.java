@@ -17,6 +17,7 @@ import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.stream.DecisionProcessor;
 import io.provability.fabric.processors.stream.EncodedDecision;
 import io.provability.fabric.processors.stream.EvidenceBundler;
+import io.provability.fabric.processors.stream.HashKeyValueStore;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
 import io.provability.fabric.processors.stream.RequestIntakeProcessor;
 import io.provability.fabric.processors.stream.StoreNames;
@@ -188,8 +189,9 @@ public final class FabricTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PRIVACY_BUDGETS),
         Serdes.String(), StoreSerdes.privacySpend()), DECIDE);
     // Open bundles live for one evidence window only, so they are small: an in-memory store (still
-    // changelogged, so restored after a restart) spares every commit a RocksDB memtable flush.
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_PENDING),
+    // changelogged, so restored after a restart) spares every commit a RocksDB memtable flush. A hash
+    // store, not Kafka's sorted one: it is written twice per decision and never scanned in order.
+    topology.addStateStore(Stores.keyValueStoreBuilder(HashKeyValueStore.supplier(StoreNames.EVIDENCE_PENDING),
         Serdes.String(), StoreSerdes.pendingEvidence()), BUNDLE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());

@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -75,7 +74,9 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     final long windowStart;
     final long deadline;
     final String tenant;
+    /** Decisions in the bundle; entries sit at positions 0 .. {@link #nextPosition} - 1. */
     int decisions;
+    int nextPosition;
     int leafCount;
     long bodyBytes;
 
@@ -86,8 +87,9 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
       this.tenant = tenant;
     }
 
-    void add(PendingEvidence entry) {
+    void add(int position, PendingEvidence entry) {
       decisions++;
+      nextPosition = Math.max(nextPosition, position + 1);
       leafCount += entry.leaves().size();
       bodyBytes += entry.bodyBytes();
     }
@@ -113,21 +115,27 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::closeDue);
   }
 
-  /** The open bundles as the restored store holds them: entries are ordered by session, then position. */
+  /**
+   * The open bundles as the restored store holds them. The store need not iterate in order (the
+   * topology's is a hash store): every entry carries its bundle's window and tenant, and its key its
+   * position.
+   */
   private void rebuildIndex() {
     open.clear();
     byDeadline.clear();
     try (KeyValueIterator<String, PendingEvidence> it = pending.all()) {
       while (it.hasNext()) {
         KeyValue<String, PendingEvidence> kv = it.next();
-        String session = kv.key.substring(0, kv.key.lastIndexOf(SEP));
+        int sep = kv.key.lastIndexOf(SEP);
+        String session = kv.key.substring(0, sep);
+        int position = Integer.parseInt(kv.key, sep + 1, kv.key.length(), 10);
         OpenBundle bundle = open.get(session);
         if (bundle == null) {
           bundle = new OpenBundle(session, kv.value.windowStart(), kv.value.deadline(), kv.value.tenant());
           open.put(session, bundle);
           byDeadline.add(bundle);
         }
-        bundle.add(kv.value);
+        bundle.add(position, kv.value);
       }
     }
   }
@@ -151,8 +159,9 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     }
     PendingEvidence entry = new PendingEvidence(bundle.windowStart, bundle.deadline, bundle.tenant,
         decision.getDecisionId(), decision.getRequestId(), leavesOf(evidence));
-    pending.put(entryKey(session, bundle.decisions), entry);
-    bundle.add(entry);
+    int position = bundle.nextPosition;
+    pending.put(entryKey(session, position), entry);
+    bundle.add(position, entry);
     if (bundle.leafCount >= settings.maxLeaves() || bundle.bodyBytes >= settings.maxBodyBytes()) {
       close(bundle);
     }
@@ -169,25 +178,22 @@ public final class EvidenceBundler implements Processor<String, Evidence, String
     byDeadline.remove(bundle);
     List<EvidenceLeaf> bundleLeaves = new ArrayList<>(bundle.leafCount);
     List<byte[]> bodies = new ArrayList<>(bundle.leafCount);
-    List<String> keys = new ArrayList<>(bundle.decisions);
-    try (KeyValueIterator<String, PendingEvidence> it =
-             pending.prefixScan(bundle.session + SEP, Serdes.String().serializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, PendingEvidence> kv = it.next();
-        keys.add(kv.key);
-        for (PendingEvidence.Leaf leaf : kv.value.leaves()) {
-          bundleLeaves.add(EvidenceLeaf.newBuilder()
-              .setKind(leaf.kind())
-              .setDecisionId(kv.value.decisionId())
-              .setRequestId(kv.value.requestId())
-              .setBody(ByteBuffer.wrap(leaf.body()))
-              .build());
-          bodies.add(leaf.body());
-        }
+    // by key, in position order: no ordered scan, so the store can be a hash store
+    for (int position = 0; position < bundle.nextPosition; position++) {
+      String key = entryKey(bundle.session, position);
+      PendingEvidence entry = pending.delete(key);
+      if (entry == null) {
+        continue; // only after an at-least-once crash in the middle of an earlier close
       }
-    }
-    for (String key : keys) {
-      pending.delete(key);
+      for (PendingEvidence.Leaf leaf : entry.leaves()) {
+        bundleLeaves.add(EvidenceLeaf.newBuilder()
+            .setKind(leaf.kind())
+            .setDecisionId(entry.decisionId())
+            .setRequestId(entry.requestId())
+            .setBody(ByteBuffer.wrap(leaf.body()))
+            .build());
+        bodies.add(leaf.body());
+      }
     }
     if (bundleLeaves.isEmpty()) {
       return;

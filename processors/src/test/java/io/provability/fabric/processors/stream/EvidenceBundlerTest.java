@@ -43,7 +43,7 @@ class EvidenceBundlerTest {
   @BeforeEach
   void openStore() {
     context = new MockProcessorContext<>();
-    store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.EVIDENCE_PENDING),
+    store = Stores.keyValueStoreBuilder(HashKeyValueStore.supplier(StoreNames.EVIDENCE_PENDING),
         Serdes.String(), StoreSerdes.pendingEvidence()).withLoggingDisabled().build();
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);

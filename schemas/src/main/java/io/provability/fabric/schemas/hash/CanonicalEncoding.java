@@ -13,8 +13,8 @@ import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DirectBinaryEncoder;
 import org.apache.avro.io.Encoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -124,8 +124,7 @@ public final class CanonicalEncoding {
       Buffer out = scratch.buffer;
       out.reset();
       out.write(header, 0, header.length);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, scratch.encoder);
-      scratch.encoder = encoder;
+      BinaryEncoder encoder = scratch.encoder;
       try {
         writer.write(event, encoder);
         encoder.flush();
@@ -146,17 +145,22 @@ public final class CanonicalEncoding {
     private static final int KEEP_AT_MOST = 1 << 20;
 
     Buffer buffer = new Buffer();
-    BinaryEncoder encoder;
+    CanonicalEncoder encoder = new CanonicalEncoder(buffer);
     boolean busy;
 
     void shrinkIfHuge() {
       if (buffer.capacity() > KEEP_AT_MOST) {
         buffer = new Buffer();
+        encoder = new CanonicalEncoder(buffer);
       }
     }
   }
 
-  /** A ByteArrayOutputStream that tells its capacity. */
+  /**
+   * A ByteArrayOutputStream that tells its capacity and writes without a lock: one thread owns it
+   * (a {@link Scratch}), and {@code ByteArrayOutputStream}'s synchronized writes cost a compare-and-set
+   * for every field written.
+   */
   private static final class Buffer extends ByteArrayOutputStream {
     Buffer() {
       super(4096);
@@ -164,6 +168,63 @@ public final class CanonicalEncoding {
 
     int capacity() {
       return buf.length;
+    }
+
+    private void ensureRoom(int more) {
+      if (more > buf.length - count) {
+        buf = Arrays.copyOf(buf, Math.max(count + more, buf.length * 2));
+      }
+    }
+
+    @Override
+    @SuppressWarnings("sync-override")
+    public void write(int b) {
+      ensureRoom(1);
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    @SuppressWarnings("sync-override")
+    public void write(byte[] b, int off, int len) {
+      Objects.checkFromIndexSize(off, len, b.length);
+      ensureRoom(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    /** Appends the low byte of each char: for a string known to be ASCII, its UTF-8 bytes. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) is exactly the copy wanted
+    void writeAscii(String s) {
+      int n = s.length();
+      ensureRoom(n);
+      s.getBytes(0, n, buf, count);
+      count += n;
+    }
+  }
+
+  /**
+   * Avro's direct binary encoder over a {@link Buffer}, with a path for ASCII strings that writes
+   * their bytes straight into the buffer (no UTF-8 byte array, no {@link Utf8}, no second copy).
+   */
+  private static final class CanonicalEncoder extends DirectBinaryEncoder {
+    private final Buffer buffer;
+
+    CanonicalEncoder(Buffer buffer) {
+      super(buffer);
+      this.buffer = buffer;
+    }
+
+    /** Writes {@code s} as an Avro string and returns true if it is ASCII; writes nothing otherwise. */
+    boolean writeIfAscii(String s) throws IOException {
+      int n = s.length();
+      for (int i = 0; i < n; i++) {
+        if (s.charAt(i) >= 0x80) {
+          return false;
+        }
+      }
+      writeInt(n); // ASCII: as many UTF-8 bytes as chars (and no surrogates to check)
+      buffer.writeAscii(s);
+      return true;
     }
   }
 
@@ -190,7 +251,7 @@ public final class CanonicalEncoding {
     protected void writeString(Object datum, Encoder out) throws IOException {
       if (datum instanceof Utf8 utf8) {
         out.writeString(utf8);
-      } else {
+      } else if (!(datum instanceof String s && out instanceof CanonicalEncoder ce && ce.writeIfAscii(s))) {
         out.writeString(new Utf8(utf8Bytes(datum)));
       }
     }

@@ -47,6 +47,23 @@ class CanonicalEncodingTest {
         .isNotEqualTo(bytes(plan.toByteBuffer()));
   }
 
+  @ParameterizedTest
+  @MethodSource("stringValues")
+  void stringsAreWrittenAsAvroWritesThem(String text) throws Exception {
+    // ASCII strings take a path of their own (bytes copied straight into the buffer); every other
+    // string Avro's path. Both must give Avro's own bytes: Latin-1 chars (0x80-0xFF) are the case a
+    // low-byte copy would get wrong.
+    PlanRequest plan = EventFixtures.planRequest();
+    plan.setRequestId(text);
+    plan.setSessionId(text + text);
+    assertThat(CanonicalEncoding.encode(plan)).isEqualTo(bytes(plan.toByteBuffer()));
+  }
+
+  static Stream<String> stringValues() {
+    return Stream.of("", "a", "plain-ascii-0123456789/**", "\u007f edge", "caf\u00e9", "\u00ff\u0080", "Łódź",
+        "日本語", "𝄞 clef", "x".repeat(5000), "x".repeat(5000) + "é");
+  }
+
   @Test
   void integerValuedMapsAreSortedToo() {
     EgressCertificate one = EventFixtures.egressCertificate();

@@ -48,7 +48,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * <p>The fabric runs twice with caches on and twice with them off, in two rounds of opposite order, since
  * the first run in a JVM also pays for compiling the code.
  *
- * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2] [commit.ms=100]}.
+ * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2] [commit.ms=100]
+ * [stream.threads=1]}; the thread count applies to the fabric and to the pass-through alike.
  */
 public final class HotTierThroughput {
   private HotTierThroughput() {}
@@ -58,6 +59,7 @@ public final class HotTierThroughput {
     int shapes = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
     String guarantee = args.length > 2 ? args[2] : "exactly_once_v2";
     String commitMs = args.length > 3 ? args[3] : "100";
+    String threads = args.length > 4 ? args[4] : "1";
     StackEndpoints ep = EmbeddedStack.shared().endpoints();
     String ns = "bench" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL) + "-";
     Path work = Files.createTempDirectory("fabric-hot-bench-");
@@ -65,7 +67,7 @@ public final class HotTierThroughput {
     KeyRing.empty().with(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey()).write(trusted);
 
     PlanRequest[] plans = HotTierHitRate.zipfPlans(shapes, requests, 1.1, 1_000, 1, Instant.now());
-    FabricConfig base = config(ns, work, trusted, "unused", guarantee, commitMs, true);
+    FabricConfig base = config(ns, work, trusted, "unused", guarantee, commitMs, threads, true);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       TopicSetup.ensure(admin, base);
       admin.createTopics(List.of(new NewTopic(ns + "passthrough", base.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG),
@@ -85,7 +87,7 @@ public final class HotTierThroughput {
     // two rounds in opposite orders: whichever runs first also pays for compiling the fabric's code
     for (int round = 1; round <= 2; round++) {
       // the pass-through of the same round: its rate moves with the machine as much as the fabric's does
-      Measured passM = passThrough(ep, ns, work, trusted, base, guarantee, commitMs, requests, round);
+      Measured passM = passThrough(ep, ns, work, trusted, base, guarantee, commitMs, threads, requests, round);
       double passRate = passM.rate();
       System.out.printf("round %d, pass-through topology: %,.0f records/s, %.1f CPU-us/record%n", round, passRate,
           passM.cpuMicrosPerRecord());
@@ -95,7 +97,7 @@ public final class HotTierThroughput {
       for (int leg = 0; leg < 2; leg++) {
         boolean caches = (leg == 0) == onFirst;
         String app = (caches ? "cache-on-" : "cache-off-") + round;
-        FabricConfig cfg = config(ns, work, trusted, app, guarantee, commitMs, caches);
+        FabricConfig cfg = config(ns, work, trusted, app, guarantee, commitMs, threads, caches);
         try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false)) {
           Measured measured = measure(ep, cfg, requests);
           CacheMetrics m = runtime.hotTier().metrics();
@@ -118,8 +120,8 @@ public final class HotTierThroughput {
         }
       }
       System.out.printf("round %d (%s first): ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f "
-              + "(%s, commit %s ms, %,d requests)%n", round, onFirst ? "caches on" : "caches off",
-          onM.rate() / passRate, offM.rate() / passRate, onM.rate() / offM.rate(), guarantee, commitMs, requests);
+              + "(%s, commit %s ms, %s stream thread(s), %,d requests)%n", round, onFirst ? "caches on" : "caches off",
+          onM.rate() / passRate, offM.rate() / passRate, onM.rate() / offM.rate(), guarantee, commitMs, threads, requests);
       System.out.printf("round %d: CPU-us per record by thread kind (the rest is JIT compilation and GC): "
           + "pass-through {%s}; caches on {%s}; caches off {%s}%n", round, passM.threads(), onM.threads(), offM.threads());
       System.out.printf("round %d: CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
@@ -131,8 +133,9 @@ public final class HotTierThroughput {
 
   /** The pass-through: the same streams settings as the fabric's, bytes copied to another topic. */
   private static Measured passThrough(StackEndpoints ep, String ns, Path work, Path trusted, FabricConfig base,
-                                      String guarantee, String commitMs, int requests, int round) throws Exception {
-    FabricConfig pass = config(ns, work, trusted, "passthrough-" + round, guarantee, commitMs, true);
+                                      String guarantee, String commitMs, String threads, int requests, int round)
+      throws Exception {
+    FabricConfig pass = config(ns, work, trusted, "passthrough-" + round, guarantee, commitMs, threads, true);
     Properties props = FabricRuntime.streamsProperties(pass, ep);
     StreamsBuilder b = new StreamsBuilder();
     b.stream(base.topicRequests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -144,7 +147,7 @@ public final class HotTierThroughput {
   }
 
   private static FabricConfig config(String ns, Path work, Path trusted, String app, String guarantee, String commitMs,
-                                     boolean caches) {
+                                     String threads, boolean caches) {
     String prefix = ns + "fabric.";
     Map<String, String> m = new HashMap<>(Map.ofEntries(
         Map.entry(FabricConfig.WORK_DIR_CONFIG, work.resolve(app).toString()),
@@ -157,6 +160,7 @@ public final class HotTierThroughput {
         Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
         Map.entry(FabricConfig.PROCESSING_GUARANTEE_CONFIG, guarantee),
         Map.entry(FabricConfig.COMMIT_INTERVAL_CONFIG, commitMs),
+        Map.entry(FabricConfig.STREAM_THREADS_CONFIG, threads),
         Map.entry(FabricConfig.CACHE_ENABLED_CONFIG, Boolean.toString(caches)),
         Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
         // instances share entries through Redis only under a shared MAC secret

@@ -278,10 +278,23 @@ final class ByteArrayDecoder extends Decoder {
   }
 
   private String checkUtf8(int length) throws IOException {
+    if (isAscii(pos, length)) {
+      // ASCII is valid UTF-8 and decodes byte for byte: one copy, no decoder
+      return new String(buf, pos, length, StandardCharsets.ISO_8859_1);
+    }
     try {
       return utf8.decode(ByteBuffer.wrap(buf, pos, length)).toString();
     } catch (CharacterCodingException e) {
       throw new IOException("string at offset " + pos + " is not valid UTF-8", e);
     }
+  }
+
+  private boolean isAscii(int from, int length) {
+    for (int i = from, end = from + length; i < end; i++) {
+      if (buf[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -156,6 +156,30 @@ class EventCodecTest {
         "claims 1099511627776 items");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"", "ascii only", "\u007f", "caf\u00e9", "\u00ff\u0080", "日本語", "𝄞 clef", "mixed é and ascii"})
+  void stringsRoundTripWhetherAsciiOrNot(String text) {
+    // ASCII strings are decoded on a path of their own; every other string by the strict decoder
+    PlanRequest plan = EventFixtures.planRequest();
+    plan.setRequestId(text);
+    plan.setSessionId(text + "/" + text);
+    byte[] bytes = codec.encode(plan);
+    PlanRequest back = codec.decode(bytes, PlanRequest.class);
+
+    assertThat(back.getRequestId()).isEqualTo(text);
+    assertThat(back.getSessionId()).isEqualTo(text + "/" + text);
+    assertThat(back).isEqualTo(plan);
+  }
+
+  @Test
+  void invalidUtf8AfterAsciiIsMalformed() {
+    // PolicyVersion: version 7, then a 3-byte string: ASCII, then a lead byte with no continuation.
+    byte[] bytes = header(PolicyVersion.getClassSchema(), new byte[] {0x0e, 0x06, 'a', 'b',
+        (byte) 0xC3, 0x00});
+
+    assertReason(bytes, DeadLetterReason.MALFORMED, "not valid UTF-8");
+  }
+
   @Test
   void invalidUtf8IsMalformed() {
     // PolicyVersion: version 7, then a 2-byte string that is not UTF-8 (a lone continuation byte).

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Decides each accepted request exactly once per request id.
  *
  * <p>A request id seen within the deduplication window is answered with the decision already
- * made (re-emitted unchanged, so a client retrying a request-reply still gets its answer) and adds
+ * made (kept without the two ids its key gives back, see {@link DedupValues}; re-emitted unchanged, so a client retrying a request-reply still gets its answer) and adds
  * no evidence; a new one is decided and passed on, with its request, to the evidence bundler.
  *
  * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
@@ -126,7 +126,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     if (outcome.sessionSpend() != null) {
       spends.record(decision.getSessionId(), outcome.sessionSpend());
     }
-    decided.put(requestId, decisionBytes, ts);
+    decided.put(requestId, DedupValues.compact(decisionBytes), ts);
     context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
         record.timestamp()), decisionsChild);
     context.forward(new Record<Object, Object>(record.key(),
@@ -144,8 +144,9 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
       return null;
     }
     try {
+      bytes = DedupValues.restore(requestId, bytes);
       return new EncodedDecision(codec.decode(bytes, Decision.class), bytes);
-    } catch (EventDecodeException e) {
+    } catch (EventDecodeException | IllegalArgumentException e) {
       // the store only ever holds what this processor wrote; failing here means corrupted state
       throw new IllegalStateException("decided-requests store holds an undecodable decision for " + requestId, e);
     }

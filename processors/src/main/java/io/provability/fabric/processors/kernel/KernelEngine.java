@@ -62,6 +62,10 @@ public final class KernelEngine implements PlanEvaluator {
   private final KeyRing trustedReceiptSigners;
   private final KernelLimits limits;
   private final VerifiedTokenCache tokenCache;
+  private final VerifiedReceiptCache receiptCache;
+
+  /** How many verified access receipts an engine remembers unless told otherwise (~150 bytes each). */
+  public static final int DEFAULT_RECEIPT_CACHE_SIZE = 100_000;
 
   /** Token checks only: no receipt signer is trusted, default limits, a 10,000-token cache. */
   public KernelEngine(KeyRing trustedIssuers) {
@@ -76,10 +80,25 @@ public final class KernelEngine implements PlanEvaluator {
    */
   public KernelEngine(KeyRing trustedIssuers, KeyRing trustedReceiptSigners, KernelLimits limits,
                       VerifiedTokenCache tokenCache) {
+    this(trustedIssuers, trustedReceiptSigners, limits, tokenCache, DEFAULT_RECEIPT_CACHE_SIZE);
+  }
+
+  /**
+   * @param receiptCacheSize how many verified access receipts to remember (the engine's own cache, tied
+   *     to {@code trustedReceiptSigners}); 0 verifies every receipt every time
+   */
+  public KernelEngine(KeyRing trustedIssuers, KeyRing trustedReceiptSigners, KernelLimits limits,
+                      VerifiedTokenCache tokenCache, int receiptCacheSize) {
     this.trustedIssuers = trustedIssuers;
     this.trustedReceiptSigners = trustedReceiptSigners;
     this.limits = limits;
     this.tokenCache = tokenCache;
+    this.receiptCache = new VerifiedReceiptCache(receiptCacheSize);
+  }
+
+  /** How many verified access receipts this engine remembers (for tests). */
+  long verifiedReceipts() {
+    return receiptCache.size();
   }
 
   /** Evaluates {@code plan} at time {@code now} under {@code policy}. Never throws on bad input. */
@@ -253,7 +272,7 @@ public final class KernelEngine implements PlanEvaluator {
     if (!ReceiptSigning.ALGORITHM.equals(r.getSignAlg())) {
       return "unsupported signature algorithm '" + r.getSignAlg() + "'";
     }
-    if (!trustedReceiptSigners.verify(r.getKeyId(), ReceiptSigning.signedBytes(r), ReceiptSigning.signatureOf(r))) {
+    if (!receiptCache.signatureVerifies(r, trustedReceiptSigners)) {
       return "signature does not verify under a trusted receipt key (key id '" + r.getKeyId() + "')";
     }
     if (blank(r.getReceiptId())) {

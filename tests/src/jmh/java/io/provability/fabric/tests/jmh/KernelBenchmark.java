@@ -48,7 +48,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Evaluating a 5-step plan with the kernel, on one thread: the token's Ed25519 signature verified
  * every time ({@code uncachedToken}), or verified once and then found in the verified-token cache
  * ({@code cachedToken}); {@code cachedTokenWithReceipt} adds a retrieval step whose access receipt
- * is verified on every evaluation (receipts are not cached). Every evaluation must ALLOW.
+ * is verified on every evaluation (the engine's receipt cache off), and {@code cachedTokenAndReceipt}
+ * the same plan with the receipt found in the engine's verified-receipt cache. Every evaluation must
+ * ALLOW.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
@@ -62,6 +64,7 @@ public class KernelBenchmark {
   private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
 
   private KernelEngine cached;
+  private KernelEngine receiptsUncached;
   private KernelEngine uncached;
   private PlanRequest plan;
   private PlanRequest planWithReceipt;
@@ -75,7 +78,8 @@ public class KernelBenchmark {
     KeyRing issuers = KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey()));
     KeyRing gateways = KeyRing.of(Map.of(gateway.keyId(), gateway.publicKey()));
     cached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
-    uncached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, VerifiedTokenCache.disabled());
+    receiptsUncached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000), 0);
+    uncached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, VerifiedTokenCache.disabled(), 0);
 
     CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
         .setTokenId("tok-bench").setTenant("acme").setSubjectId("agent-7")
@@ -106,7 +110,7 @@ public class KernelBenchmark {
         .setContentHash(HASH).setQuoted(true).setLabels(List.of("internal")).build()));
 
     for (KernelResult r : List.of(cached.evaluate(plan, policy, NOW), uncached.evaluate(plan, policy, NOW),
-        cached.evaluate(planWithReceipt, policy, NOW))) {
+        cached.evaluate(planWithReceipt, policy, NOW), receiptsUncached.evaluate(planWithReceipt, policy, NOW))) {
       if (r.verdict() != Verdict.ALLOW) {
         throw new IllegalStateException("benchmark plan must be allowed: " + r.reasons());
       }
@@ -128,6 +132,12 @@ public class KernelBenchmark {
   /** Cached token, plus one access receipt verified on every evaluation. */
   @Benchmark
   public KernelResult cachedTokenWithReceipt() {
+    return receiptsUncached.evaluate(planWithReceipt, policy, NOW);
+  }
+
+  /** Cached token, and the access receipt found in the verified-receipt cache. */
+  @Benchmark
+  public KernelResult cachedTokenAndReceipt() {
     return cached.evaluate(planWithReceipt, policy, NOW);
   }
 

@@ -21,6 +21,7 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.demo.SyntheticTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.load.FrontDoorBodies;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.FabricRuntime;
@@ -62,7 +63,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -74,6 +74,7 @@ import tools.jackson.databind.node.ObjectNode;
 class OperationsIT {
   private static final Duration PATIENCE = Duration.ofMinutes(2);
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final FrontDoorBodies BODIES = new FrontDoorBodies();
   private static final String TENANT = "tenant-http";
   private static final String SUBJECT = "agent-http";
   private static final String HASH = "a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456";
@@ -167,7 +168,7 @@ class OperationsIT {
     do {
       allowed = traffic.next();
     } while (allowed.expectedVerdict() != io.provability.fabric.events.Verdict.ALLOW);
-    HttpResponse<String> r = post("/v1/plans", planJson(allowed.request()).toString(), Map.of());
+    HttpResponse<String> r = post("/v1/plans", planJson(allowed.request()), Map.of());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.get("request_id").stringValue()).isEqualTo(allowed.request().getRequestId());
@@ -232,7 +233,7 @@ class OperationsIT {
             .setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30.0).build())
         .setSystemPromptHash(HASH).setCreatedAt(t.minusSeconds(1)).setExpiresAt(t.plusSeconds(600))
         .build();
-    HttpResponse<String> p = post("/v1/plans", planJson(plan).toString(), Map.of());
+    HttpResponse<String> p = post("/v1/plans", planJson(plan), Map.of());
     assertThat(p.statusCode()).as(p.body()).isEqualTo(200);
     assertThat(JSON.readTree(p.body()).get("verdict").stringValue()).as(p.body()).isEqualTo("ALLOW");
   }
@@ -510,78 +511,8 @@ class OperationsIT {
   }
 
   /** A plan event in the original project's JSON shape (times in epoch seconds), as an HTTP caller sends it. */
-  static ObjectNode planJson(PlanRequest p) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("request_id", p.getRequestId());
-    o.put("session_id", p.getSessionId());
-    o.put("plan_id", p.getPlanId());
-    o.put("tenant", p.getTenant());
-    ObjectNode subject = o.putObject("subject");
-    subject.put("id", p.getSubject().getId());
-    ArrayNode caps = subject.putArray("caps");
-    p.getSubject().getCaps().forEach(caps::add);
-    if (p.getSubject().getToken() != null) {
-      subject.put("token", base64(encode(p.getSubject().getToken())));
-    }
-    ObjectNode channels = o.putObject("input_channels");
-    ObjectNode system = channels.putObject("system");
-    system.put("hash", p.getInputChannels().getSystem().getHash());
-    system.put("policy_hash", p.getInputChannels().getSystem().getPolicyHash());
-    if (p.getInputChannels().getUser() != null) {
-      ObjectNode user = channels.putObject("user");
-      user.put("content_hash", p.getInputChannels().getUser().getContentHash());
-      user.put("quoted", p.getInputChannels().getUser().getQuoted());
-    }
-    ArrayNode retrieved = channels.putArray("retrieved");
-    for (RetrievedContent r : p.getInputChannels().getRetrieved()) {
-      ObjectNode ro = retrieved.addObject();
-      ro.put("receipt_id", r.getReceiptId());
-      ro.put("content_hash", r.getContentHash());
-      ro.put("quoted", r.getQuoted());
-      ArrayNode labels = ro.putArray("labels");
-      r.getLabels().forEach(labels::add);
-    }
-    ArrayNode files = channels.putArray("file");
-    for (ContentRef f : p.getInputChannels().getFile()) {
-      files.addObject().put("content_hash", f.getContentHash()).put("quoted", f.getQuoted());
-    }
-    ArrayNode steps = o.putArray("steps");
-    for (PlanStep s : p.getSteps()) {
-      ObjectNode so = steps.addObject();
-      so.put("tool", s.getTool());
-      ObjectNode args = so.putObject("args");
-      s.getArgs().forEach(args::put);
-      ArrayNode req = so.putArray("caps_required");
-      s.getCapsRequired().forEach(req::add);
-      if (s.getResource() != null) {
-        so.put("resource", s.getResource());
-      }
-      so.put("effect", s.getEffect().name());
-      ArrayNode in = so.putArray("labels_in");
-      s.getLabelsIn().forEach(in::add);
-      ArrayNode out = so.putArray("labels_out");
-      s.getLabelsOut().forEach(out::add);
-      ArrayNode receipts = so.putArray("receipts");
-      s.getReceipts().forEach(r -> receipts.add(base64(encode(r))));
-    }
-    ObjectNode c = o.putObject("constraints");
-    c.put("budget", p.getConstraints().getBudget());
-    c.put("pii", p.getConstraints().getPii());
-    c.put("dp_epsilon", p.getConstraints().getDpEpsilon());
-    c.put("dp_delta", p.getConstraints().getDpDelta());
-    c.put("latency_max", p.getConstraints().getLatencyMax());
-    o.put("system_prompt_hash", p.getSystemPromptHash());
-    o.put("created_at", p.getCreatedAt().toEpochMilli() / 1000.0);
-    o.put("expires_at", p.getExpiresAt().toEpochMilli() / 1000.0);
-    return o;
-  }
-
-  private static ByteBuffer encode(org.apache.avro.specific.SpecificRecordBase record) {
-    try {
-      return (ByteBuffer) record.getClass().getMethod("toByteBuffer").invoke(record);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
+  private static String planJson(PlanRequest p) {
+    return new String(BODIES.of(p).json(), StandardCharsets.UTF_8);
   }
 
   private static String base64(ByteBuffer b) {

@@ -27,17 +27,19 @@ import tools.jackson.databind.node.ObjectNode;
  * their Avro single-object encoding). The front door stamps {@code requested_at} itself, so it is
  * not sent.
  *
- * <p>Thread-safe: tokens are encoded once per token id (an agent's sessions share one token).
+ * <p>Thread-safe: tokens are encoded once per token id (an agent's sessions share one token). Public
+ * for tests that post requests to the front door themselves.
  */
-final class FrontDoorBodies {
+public final class FrontDoorBodies {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** A body and the path it is posted to. */
-  record Body(String path, byte[] json) {}
+  public record Body(String path, byte[] json) {}
 
   private final Map<String, String> encodedTokens = new ConcurrentHashMap<>();
 
-  Body of(SpecificRecord event) {
+  /** The body of {@code event} and its path; plans, retrievals and egress checks only. */
+  public Body of(SpecificRecord event) {
     if (event instanceof PlanRequest p) {
       return new Body("/v1/plans", JSON.writeValueAsBytes(plan(p)));
     } else if (event instanceof RetrievalRequest r) {

@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,8 +108,10 @@ final class LoadCommand implements Callable<Integer> {
       + "(every session once before any twice: N requests touch N sessions) (default ${DEFAULT-VALUE}).")
   String sessionOrder;
 
-  @Option(names = "--app-process", description = "Embedded mode: run the application (fabric run) in a JVM of its own, so "
-      + "that its resident memory and heap are measured apart from the servers and the generator.")
+  @Option(names = "--app-process", description = "Run the application (fabric run) in a JVM of its own, so that its resident "
+      + "memory and heap are measured apart from the servers and the generator. Embedded mode: against this JVM's servers. "
+      + "With --config: against the file's servers (e.g. infra/up.sh's, each in its own process), so that the broker, the "
+      + "application and the generator are three JVMs; --issuer-key is then optional (a key is generated and trusted).")
   boolean appProcess;
 
   @Option(names = "--app-jvm-options", defaultValue = "-Xmx1g -XX:+UseParallelGC", description = "With --app-process: the "
@@ -128,7 +131,7 @@ final class LoadCommand implements Callable<Integer> {
       + "its public key must be in the instance's kernel.trusted.keys.file.")
   Path issuerKey;
 
-  @Option(names = "--no-sinks", description = "Embedded mode: run the topology without the decision-log and evidence sinks.")
+  @Option(names = "--no-sinks", description = "Embedded mode or --app-process: run the topology without the decision-log and evidence sinks.")
   boolean noSinks;
 
   @Option(names = "--no-baselines", description = "Skip the raw component baselines.")
@@ -190,18 +193,42 @@ final class LoadCommand implements Callable<Integer> {
         if (cfg.mode() != FabricConfig.Mode.EXTERNAL) {
           throw new IllegalArgumentException("--config must describe an external-mode instance (fabric.mode=external)");
         }
-        if (issuerKey == null) {
-          throw new IllegalArgumentException("external mode needs --issuer-key: tokens must be signed by a key the running "
-              + "instance trusts (" + FabricConfig.TRUSTED_KEYS_CONFIG + ")");
-        }
-        issuer = KeyFiles.read(issuerKey);
         ep = FabricRuntime.externalEndpoints(cfg);
-        env.put("mode", "external: the instance runs elsewhere; memory figures are this generator's JVM only");
+        if (appProcess) {
+          Path trusted;
+          if (issuerKey == null) {
+            issuer = Ed25519.SigningKey.generate("load-issuer-1", new SecureRandom());
+            trusted = trustIssuer(issuer, work);
+          } else {
+            issuer = KeyFiles.read(issuerKey);
+            trusted = cfg.trustedKeysFile().toAbsolutePath();
+          }
+          Properties base = new Properties();
+          try (var r = Files.newBufferedReader(config.file, java.nio.charset.StandardCharsets.UTF_8)) {
+            base.load(r);
+          }
+          status("starting the application in its own JVM (" + appJvmOptions + ") against " + config.file);
+          app = startApplication(base, trusted, work);
+          ApplicationProcess ownedApp = app;
+          Runtime.getRuntime().addShutdownHook(new Thread(ownedApp::close, "fabric-load-shutdown"));
+          env.put("mode", "external, three processes: the servers of " + config.file + " (each in its own process), the "
+              + "application (topology" + (noSinks ? "" : ", Connect sinks") + ", front door) in its own JVM, pid " + app.pid()
+              + " (" + appJvmOptions + "), and this generator's JVM");
+          status("application running, pid " + app.pid() + ", HTTP on port " + app.httpPort());
+          if (http && url == null) {
+            url = URI.create("http://127.0.0.1:" + app.httpPort());
+          }
+        } else {
+          if (issuerKey == null) {
+            throw new IllegalArgumentException("external mode needs --issuer-key (or --app-process): tokens must be signed "
+                + "by a key the running instance trusts (" + FabricConfig.TRUSTED_KEYS_CONFIG + ")");
+          }
+          issuer = KeyFiles.read(issuerKey);
+          env.put("mode", "external: the instance runs elsewhere; memory figures are this generator's JVM only");
+        }
       } else {
         issuer = Ed25519.SigningKey.generate("load-issuer-1", new SecureRandom());
-        Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
-        Files.createDirectories(trusted.getParent());
-        KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+        trustIssuer(issuer, work);
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
         if (http) {
@@ -215,7 +242,7 @@ final class LoadCommand implements Callable<Integer> {
         ep = stack.endpoints();
         if (appProcess) {
           status("starting the application in its own JVM (" + appJvmOptions + ")");
-          app = startApplication(cfg, ep, work);
+          app = startApplication(ep.externalModeProperties(), cfg.trustedKeysFile().toAbsolutePath(), work);
           ApplicationProcess ownedApp = app;
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ownedApp.close();
@@ -356,10 +383,23 @@ final class LoadCommand implements Callable<Integer> {
     return out;
   }
 
-  private ApplicationProcess startApplication(FabricConfig cfg, StackEndpoints ep, Path work) throws Exception {
-    java.util.Properties p = ep.externalModeProperties();
+  /** Writes a key ring trusting {@code issuer} where embedded mode's instance looks for it; returns its path. */
+  private static Path trustIssuer(Ed25519.SigningKey issuer, Path work) throws IOException {
+    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys").toAbsolutePath();
+    Files.createDirectories(trusted.getParent());
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    return trusted;
+  }
+
+  /**
+   * Starts {@code fabric run} in a JVM of its own on an external-mode configuration: {@code base} (the
+   * servers) with a fresh work directory, the issuer's key ring and an HTTP port of its own.
+   */
+  private ApplicationProcess startApplication(Properties base, Path trustedKeys, Path work) throws Exception {
+    Properties p = new Properties();
+    p.putAll(base);
     p.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("app").toString());
-    p.put(FabricConfig.TRUSTED_KEYS_CONFIG, cfg.trustedKeysFile().toAbsolutePath().toString());
+    p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trustedKeys.toString());
     p.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");
     p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
     Path file = work.resolve("app.properties");

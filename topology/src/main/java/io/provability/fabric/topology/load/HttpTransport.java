@@ -161,8 +161,13 @@ public final class HttpTransport implements Transport {
     String requestId;
     Verdict verdict;
     List<String> codes = new ArrayList<>();
+    long decidedAt = -1;
     try {
       JsonNode d = JSON.readTree(body);
+      JsonNode at = d.get("decided_at");
+      if (at != null && at.isString()) {
+        decidedAt = java.time.Instant.parse(at.stringValue()).toEpochMilli();
+      }
       requestId = d.get("request_id").stringValue();
       verdict = Verdict.valueOf(d.get("verdict").stringValue());
       for (JsonNode reason : d.get("reasons")) {
@@ -175,7 +180,7 @@ public final class HttpTransport implements Transport {
     inFlight.decrementAndGet();
     // the id the front door answered with, not the one sent: a mixed-up reply must show as a
     // lost request plus a duplicate, not pass unnoticed
-    listener.decided(requestId, verdict, codes, arrived);
+    listener.decided(requestId, verdict, codes, decidedAt, arrived);
     drain();
   }
 

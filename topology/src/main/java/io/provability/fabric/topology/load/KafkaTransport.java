@@ -108,7 +108,7 @@ public final class KafkaTransport implements Transport {
           for (Reason r : d.getReasons()) {
             codes.add(r.getCode());
           }
-          l.decided(d.getRequestId(), d.getVerdict(), codes, arrived);
+          l.decided(d.getRequestId(), d.getVerdict(), codes, d.getDecidedAt().toEpochMilli(), arrived);
         }
       }
     } catch (WakeupException e) {

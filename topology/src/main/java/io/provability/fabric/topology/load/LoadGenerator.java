@@ -68,6 +68,7 @@ public final class LoadGenerator {
     var startedAt = clock.instant();
     long period = Math.max(1, Math.round(1e9 / profile.rate()));
     long start = System.nanoTime() + 20_000_000L;
+    book.wallAtStartMicros = System.currentTimeMillis() * 1000 + (start - System.nanoTime()) / 1000;
     book.start = start;
     Thread ticker = new Thread(() -> book.tickUntilStopped(progress), "fabric-load-ticker");
     ticker.setDaemon(true);
@@ -119,6 +120,8 @@ public final class LoadGenerator {
     private final Recorder recorder = new Recorder(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final Histogram total = new Histogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final Map<RequestKind, Histogram> byKind = new EnumMap<>(RequestKind.class);
+    private final Histogram untilDecided = new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
+    private final Histogram afterDecided = new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong decided = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -129,6 +132,8 @@ public final class LoadGenerator {
     private final List<LoadResult.Sample> timeline = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean ticking = true;
     private volatile long start;
+    /** The wall clock, in epoch microseconds, at {@link #start}: turns nanoTime instants into decided_at's scale. */
+    private volatile long wallAtStartMicros;
 
     Book(String prefix, int n) {
       this.prefix = prefix;
@@ -155,7 +160,8 @@ public final class LoadGenerator {
     }
 
     @Override
-    public void decided(String requestId, Verdict verdict, List<String> reasonCodes, long arrivedNanos) {
+    public void decided(String requestId, Verdict verdict, List<String> reasonCodes, long decidedAtMillis,
+                        long arrivedNanos) {
       long seq = LoadTraffic.sequenceOf(prefix, requestId);
       if (seq < 0 || seq >= answers.length) {
         return; // another run's decision on a shared topic
@@ -173,6 +179,16 @@ public final class LoadGenerator {
       long micros = Math.max(1, Math.min(MAX_LATENCY_MICROS, (arrivedNanos - due) / 1000));
       recorder.recordValue(micros);
       byKind.get(RequestKind.values()[kinds[i]]).recordValue(micros);
+      if (decidedAtMillis >= 0) {
+        // the same latency split at the decision's decided_at (millisecond resolution, same machine clock
+        // or NTP-close): before it the request waited in the producer, broker, poll loop and decider;
+        // after it the exactly-once commit, the fetch by read_committed and the transport
+        long dueWall = wallAtStartMicros + (due - start) / 1000;
+        long split = decidedAtMillis * 1000 - dueWall;
+        long until = Math.max(1, Math.min(MAX_LATENCY_MICROS, split));
+        untilDecided.recordValue(until);
+        afterDecided.recordValue(Math.max(1, Math.min(MAX_LATENCY_MICROS, micros - split)));
+      }
       Verdict expected = Verdict.values()[expectedVerdict[i]];
       String code = expectedCode[i];
       if (verdict != expected || (code != null && !reasonCodes.contains(code))) {
@@ -242,7 +258,8 @@ public final class LoadGenerator {
       long lost = sent.get() - decided.get() - sendErrors.get();
       return new LoadResult(name, prefix, transport, profile, startedAt, sent.get(), decided.get(), duplicates.get(),
           mismatches.get(), List.copyOf(mismatchSamples), sendErrors.get(), firstSendError.get(), Math.max(0, lost), all,
-          kindsCopy, List.copyOf(timeline), sendSeconds, maxLagMicros, sessionsTouched);
+          kindsCopy, List.copyOf(timeline), sendSeconds, maxLagMicros, sessionsTouched, untilDecided.copy(),
+          afterDecided.copy());
     }
   }
 }

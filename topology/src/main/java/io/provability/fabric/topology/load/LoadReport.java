@@ -269,6 +269,10 @@ public final class LoadReport {
     Map<String, Object> kinds = new LinkedHashMap<>();
     r.latencyByKind().forEach((k, h) -> kinds.put(k.name().toLowerCase(Locale.ROOT), latencyMap(h)));
     m.put("latency_ms_by_kind", kinds);
+    if (r.untilDecided().getTotalCount() > 0) {
+      m.put("latency_ms_until_decided_at", latencyMap(r.untilDecided()));
+      m.put("latency_ms_after_decided_at", latencyMap(r.afterDecided()));
+    }
     List<Object> tl = new ArrayList<>();
     for (LoadResult.Sample s : r.timeline()) {
       tl.add(List.of(s.second(), s.sent(), s.decided(), s.inFlight(), s.errors(), s.p50Micros() / 1000.0,
@@ -277,6 +281,12 @@ public final class LoadReport {
     m.put("timeline_columns", List.of("second", "sent", "decided", "in_flight", "errors", "p50_ms", "p99_ms", "max_ms"));
     m.put("timeline", tl);
     return m;
+  }
+
+  private static void splitRow(StringBuilder b, String part, Histogram h) {
+    b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+            + "<td class=\"n\">%s</td></tr>%n", part, ms(h.getValueAtPercentile(50) / 1000.0),
+        ms(h.getValueAtPercentile(99) / 1000.0), ms(h.getValueAtPercentile(99.9) / 1000.0), ms(h.getMaxValue() / 1000.0)));
   }
 
   private static Map<String, Object> latencyMap(Histogram h) {
@@ -391,6 +401,15 @@ public final class LoadReport {
                 + "<td class=\"n\">%s</td></tr>%n", e.getKey().name().toLowerCase(Locale.ROOT), h.getTotalCount(),
             ms(h.getValueAtPercentile(50) / 1000.0), ms(h.getValueAtPercentile(99) / 1000.0), ms(h.getMaxValue() / 1000.0)));
       }
+      b.append("</table>\n");
+    }
+    if (r.untilDecided().getTotalCount() > 0) {
+      b.append("<p>The same latencies split at each decision's <code>decided_at</code>: before it the request waited in "
+          + "the producer, the broker, the instance's poll loop and the decider; after it, in the exactly-once commit, "
+          + "the <code>read_committed</code> fetch or the HTTP reply.</p>\n");
+      b.append("<table><tr><th>part</th><th>p50</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n");
+      splitRow(b, "until decided_at", r.untilDecided());
+      splitRow(b, "after decided_at", r.afterDecided());
       b.append("</table>\n");
     }
     if (!r.mismatchSamples().isEmpty()) {

@@ -26,12 +26,18 @@ import org.HdrHistogram.Histogram;
  * @param sendSeconds how long sending took
  * @param maxSenderLagMicros the most the sender ever ran behind its schedule (its own limit)
  * @param sessionsTouched distinct sessions that received requests
+ * @param untilDecided the first part of each latency: from the intended send time to the decision's
+ *     {@code decided_at} (producer, broker, the instance's poll loop, the decider); empty when the
+ *     transport does not see {@code decided_at}
+ * @param afterDecided the rest: from {@code decided_at} to the decision's arrival (the exactly-once
+ *     commit, the {@code read_committed} fetch or the HTTP reply)
  */
 public record LoadResult(String name, String prefix, String transport, LoadProfile profile, Instant startedAt,
                          long sent, long decided, long duplicates, long mismatches, List<String> mismatchSamples,
                          long sendErrors, String firstSendError, long lost, Histogram latency,
                          Map<RequestKind, Histogram> latencyByKind, List<Sample> timeline, double sendSeconds,
-                         long maxSenderLagMicros, int sessionsTouched) {
+                         long maxSenderLagMicros, int sessionsTouched, Histogram untilDecided,
+                         Histogram afterDecided) {
   /**
    * One second of the run.
    *

@@ -56,6 +56,13 @@ public final class LoadSession {
               + "p50 %s, p99 %s, max %s%n", name, r.sent(), r.decided(), r.lost(), r.duplicates(), r.mismatches(), r.sendErrors(),
           LoadReport.ms(r.percentileMillis(50)), LoadReport.ms(r.percentileMillis(99)),
           LoadReport.ms(r.latency().getMaxValue() / 1000.0));
+      if (r.untilDecided().getTotalCount() > 0) {
+        progressOut.printf("  %s: split at decided_at: until decided p50 %s, p99 %s; after decided (commit, fetch) p50 %s, "
+                + "p99 %s%n", name, LoadReport.ms(r.untilDecided().getValueAtPercentile(50) / 1000.0),
+            LoadReport.ms(r.untilDecided().getValueAtPercentile(99) / 1000.0),
+            LoadReport.ms(r.afterDecided().getValueAtPercentile(50) / 1000.0),
+            LoadReport.ms(r.afterDecided().getValueAtPercentile(99) / 1000.0));
+      }
     }
     return r;
   }

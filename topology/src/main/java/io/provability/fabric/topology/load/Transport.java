@@ -22,9 +22,11 @@ public interface Transport extends AutoCloseable {
      * @param requestId the request it answers
      * @param verdict its verdict
      * @param reasonCodes its reason codes, in order
+     * @param decidedAtMillis the decision's {@code decided_at} (epoch milliseconds, stamped by the
+     *     instance that decided it), or -1 when the transport does not see it
      * @param arrivedNanos {@link System#nanoTime()} when it arrived
      */
-    void decided(String requestId, Verdict verdict, List<String> reasonCodes, long arrivedNanos);
+    void decided(String requestId, Verdict verdict, List<String> reasonCodes, long decidedAtMillis, long arrivedNanos);
 
     /** A request could not be sent (or its send was not acknowledged). */
     void sendFailed(LoadTraffic.LoadRequest request, Exception cause);

@@ -30,7 +30,7 @@ class LoadReportTest {
       tl.add(new LoadResult.Sample(s, 1_000, 1_000, 50 + inFlightGrowth * s, 0, latencyMicros, latencyMicros, latencyMicros));
     }
     return new LoadResult("run", "p-", "kafka", PROFILE, Instant.EPOCH, 10_000, 10_000 - lost, 0, mismatches, List.of(),
-        0, null, lost, h, Map.of(RequestKind.PLAN, h), tl, 10.0, 500, sessions);
+        0, null, lost, h, Map.of(RequestKind.PLAN, h), tl, 10.0, 500, sessions, h, h);
   }
 
   @Test

@@ -3,50 +3,119 @@ package io.provability.fabric.processors.stream;
 import io.provability.fabric.processors.decide.DecisionIds;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The value the {@value StoreNames#DECIDED_REQUESTS} store keeps for a request id: the decision's
- * encoded bytes with its first two fields, {@code decision_id} and {@code request_id}, written as
- * empty strings. Both are functions of the store's key (the request id is the key, and the decision id
- * is {@link DecisionIds#forRequest derived from it}), so {@link #restore} gives back the decision's bytes
- * exactly. The store keeps every decision for the deduplication window (24 h by default), and this
- * saves each entry the two ids (~55 bytes with the load generator's request ids, a sixth of an entry).
+ * encoded bytes without its first two fields, {@code decision_id} and {@code request_id}, and with its
+ * 10-byte single-object header shortened to a one-byte format tag. Both ids are functions of the
+ * store's key (the request id is the key, and the decision id is {@link DecisionIds#forRequest derived
+ * from it}), and the tag names the writer schema's fingerprint, so {@link #restore} gives back the
+ * decision's bytes exactly. The store keeps every decision for the deduplication window (24 h by
+ * default); this saves each entry the two ids (~55 bytes with the load generator's request ids) and 9
+ * header bytes.
  *
- * <p>Values written before this format (whole decisions, with their ids) are recognised by a non-empty
- * {@code decision_id}, which every real decision has, and returned as they are.
- *
- * <p>Layout: the 10-byte single-object header (its schema fingerprint lets a later schema version read
- * an older value), then the Avro binary record, whose first two fields are strings (a zig-zag varint
- * length, then UTF-8 bytes).
+ * <p>Layouts, told apart by the first byte:
+ * <ul>
+ *   <li>{@code C3 01}: the single-object header (magic, then the 8-byte fingerprint of the writer
+ *       schema), then the Avro record. Either a whole decision (written before session 4; a non-empty
+ *       {@code decision_id}) or one whose two ids are empty strings (written by session 4's code, and
+ *       still by this one for a writer schema that has no tag yet). Returned as they are, or with the ids
+ *       put back.
+ *   <li>a tag from {@link #TAGGED_SCHEMAS} (never {@code C3}): the Avro record from its third field on.
+ *       A tag is never reused: when {@code Decision}'s schema changes, the new fingerprint gets a new tag
+ *       and the old tags stay, so values written before the change still read ({@code DedupValuesTest}
+ *       fails until the new fingerprint is given one).
+ * </ul>
  */
 final class DedupValues {
   private static final int HEADER = 10;
+  private static final byte MAGIC_0 = (byte) 0xC3;
+  private static final byte MAGIC_1 = (byte) 0x01;
+
+  /**
+   * Format tag → the writer schema's CRC-64-AVRO fingerprint (as it appears in the single-object
+   * header, little-endian). Append only.
+   */
+  static final Map<Byte, Long> TAGGED_SCHEMAS = Map.of((byte) 1, 0x075f9d01a860e5b2L);
 
   private DedupValues() {}
 
-  /** The stored form of a decision's bytes: both ids emptied. */
+  /** The stored form of a decision's bytes (single-object encoded): both ids out, the header as a tag. */
   static byte[] compact(byte[] decision) {
+    if (decision.length < HEADER || decision[0] != MAGIC_0 || decision[1] != MAGIC_1) {
+      throw new IllegalArgumentException("not an encoded decision: no single-object header");
+    }
     int rest = skipString(decision, skipString(decision, HEADER));
-    byte[] out = new byte[HEADER + 2 + decision.length - rest];
-    System.arraycopy(decision, 0, out, 0, HEADER);
-    // out[HEADER] and out[HEADER + 1] stay 0: the zig-zag varint of length 0, two empty strings
-    System.arraycopy(decision, rest, out, HEADER + 2, decision.length - rest);
+    Byte tag = tagOf(fingerprint(decision));
+    if (tag == null) {
+      // a writer schema without a tag: keep its header (readable by any later version), empty the ids
+      byte[] out = new byte[HEADER + 2 + decision.length - rest];
+      System.arraycopy(decision, 0, out, 0, HEADER);
+      // out[HEADER] and out[HEADER + 1] stay 0: the zig-zag varint of length 0, two empty strings
+      System.arraycopy(decision, rest, out, HEADER + 2, decision.length - rest);
+      return out;
+    }
+    byte[] out = new byte[1 + decision.length - rest];
+    out[0] = tag;
+    System.arraycopy(decision, rest, out, 1, decision.length - rest);
     return out;
   }
 
   /** The decision's bytes as they were encoded, from what {@link #compact} stored under {@code requestId}. */
   static byte[] restore(String requestId, byte[] stored) {
-    if (stored.length < HEADER + 2 || stored[HEADER] != 0 || stored[HEADER + 1] != 0) {
-      return stored; // a whole decision, written before this format
+    if (stored.length == 0) {
+      throw new IllegalArgumentException("not a stored decision: empty");
+    }
+    byte[] header;
+    int body;
+    if (stored[0] == MAGIC_0) {
+      if (stored.length < HEADER + 2 || stored[HEADER] != 0 || stored[HEADER + 1] != 0) {
+        return stored; // a whole decision, written before session 4
+      }
+      header = Arrays.copyOf(stored, HEADER);
+      body = HEADER + 2;
+    } else {
+      Long fingerprint = TAGGED_SCHEMAS.get(stored[0]);
+      if (fingerprint == null) {
+        throw new IllegalArgumentException("not a stored decision: unknown format tag " + (stored[0] & 0xff)
+            + " (written by a newer version?)");
+      }
+      header = new byte[HEADER];
+      header[0] = MAGIC_0;
+      header[1] = MAGIC_1;
+      for (int i = 0; i < 8; i++) {
+        header[2 + i] = (byte) (fingerprint >>> (8 * i));
+      }
+      body = 1;
     }
     byte[] decisionId = DecisionIds.forRequest(requestId).getBytes(StandardCharsets.UTF_8);
     byte[] request = requestId.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + decisionId.length + request.length + 8);
-    out.write(stored, 0, HEADER);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + HEADER + decisionId.length + request.length + 8);
+    out.write(header, 0, HEADER);
     writeString(out, decisionId);
     writeString(out, request);
-    out.write(stored, HEADER + 2, stored.length - HEADER - 2);
+    out.write(stored, body, stored.length - body);
     return out.toByteArray();
+  }
+
+  /** The writer schema fingerprint in a single-object header. */
+  static long fingerprint(byte[] encoded) {
+    long f = 0;
+    for (int i = 0; i < 8; i++) {
+      f |= (encoded[2 + i] & 0xffL) << (8 * i);
+    }
+    return f;
+  }
+
+  private static Byte tagOf(long fingerprint) {
+    for (Map.Entry<Byte, Long> e : TAGGED_SCHEMAS.entrySet()) {
+      if (e.getValue() == fingerprint) {
+        return e.getKey();
+      }
+    }
+    return null;
   }
 
   /** The offset just past the Avro string at {@code offset}. */

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -39,9 +40,10 @@ class DedupValuesTest {
     byte[] decision = decisionFor(requestId);
     byte[] stored = DedupValues.compact(decision);
 
-    assertThat(decision.length - stored.length).isEqualTo(DecisionIds.forRequest(requestId).length()
-        + requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-    assertThat(codec.decode(stored, Decision.class).getDecisionId()).isEmpty();
+    // both ids with their one-byte lengths, and 9 of the header's 10 bytes
+    assertThat(decision.length - stored.length).isEqualTo(DecisionIds.forRequest(requestId).length() + 1
+        + requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1 + 9);
+    assertThat(stored[0]).isEqualTo((byte) 1);
     assertThat(DedupValues.restore(requestId, stored)).isEqualTo(decision);
   }
 
@@ -51,6 +53,48 @@ class DedupValuesTest {
     byte[] decision = decisionFor(requestId);
 
     assertThat(DedupValues.restore(requestId, DedupValues.compact(decision))).isEqualTo(decision);
+  }
+
+  @Test
+  void theCurrentDecisionSchemaHasAFormatTag() {
+    // fails when Decision.avsc changes: give the new fingerprint the next tag, and keep the old ones
+    long current = SchemaNormalization.parsingFingerprint64(Decision.getClassSchema());
+    assertThat(DedupValues.TAGGED_SCHEMAS).containsValue(current);
+    assertThat(DedupValues.fingerprint(decisionFor("r-1"))).isEqualTo(current);
+    assertThat(DedupValues.TAGGED_SCHEMAS).doesNotContainKey((byte) 0xC3);
+  }
+
+  @Test
+  void valuesWrittenBySession4sFormatStillRestore() {
+    // the header kept, the two ids written as empty strings: what the store held before the tags
+    String requestId = "load-20261201-152932-17";
+    byte[] decision = decisionFor(requestId);
+    byte[] tagged = DedupValues.compact(decision);
+    byte[] headerForm = new byte[10 + 2 + tagged.length - 1];
+    System.arraycopy(decision, 0, headerForm, 0, 10);
+    System.arraycopy(tagged, 1, headerForm, 12, tagged.length - 1);
+
+    assertThat(codec.decode(headerForm, Decision.class).getDecisionId()).isEmpty();
+    assertThat(DedupValues.restore(requestId, headerForm)).isEqualTo(decision);
+  }
+
+  @Test
+  void aDecisionOfAnUntaggedWriterSchemaKeepsItsHeader() {
+    byte[] decision = decisionFor("req-9");
+    decision[2] ^= 0x55; // another fingerprint: as if written with a schema that has no tag yet
+    byte[] stored = DedupValues.compact(decision);
+
+    assertThat(stored[0]).isEqualTo((byte) 0xC3);
+    assertThat(DedupValues.restore("req-9", stored)).isEqualTo(decision);
+  }
+
+  @Test
+  void anUnknownTagIsRefusedNotGuessed() {
+    byte[] stored = DedupValues.compact(decisionFor("req-2"));
+    stored[0] = 0x7f;
+
+    assertThatThrownBy(() -> DedupValues.restore("req-2", stored)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown format tag 127");
   }
 
   @Test

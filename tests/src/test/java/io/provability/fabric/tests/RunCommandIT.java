@@ -3,6 +3,8 @@ package io.provability.fabric.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -97,6 +99,53 @@ class RunCommandIT {
         p.destroyForcibly();
       }
     }
+  }
+
+  @Test
+  void fabricLoadWithConfigAndAppProcessRunsTheApplicationAsAThirdProcess() throws Exception {
+    String ns = "ldp" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    StackEndpoints ep = TestEnvironment.endpoints();
+    Path work = Files.createTempDirectory("fabric-load-it-");
+    Properties props = ep.externalModeProperties();
+    props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
+    props.putAll(OperationsIT.topicNames(ns));
+    Path config = work.resolve("fabric.properties");
+    try (var w = Files.newBufferedWriter(config)) {
+      props.store(w, "RunCommandIT: the servers only; fabric load adds the work directory and the issuer's key ring");
+    }
+    Path reports = work.resolve("reports");
+    // no --issuer-key: with --app-process the generator makes one and starts the application trusting it
+    Process p = fabric(work, Map.of(), "load", "custom", "--config", config.toString(), "--app-process", "--no-sinks",
+        "--no-baselines", "--app-jvm-options", "-Xmx512m -XX:+UseParallelGC", "--rate", "200", "--duration", "PT5S",
+        "--warmup", "PT3S", "--sessions", "300", "--drain-timeout", "PT90S", "--report-dir", reports.toString());
+    try {
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("fabric load finished").isTrue();
+      assertThat(p.exitValue()).as(tail(work)).isZero();
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+    Path json;
+    try (var files = Files.list(reports)) {
+      json = files.filter(f -> f.toString().endsWith(".json")).findFirst().orElseThrow();
+    }
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertThat(report.at("/environment/mode").asText()).startsWith("external, three processes");
+    JsonNode run = report.at("/runs/1");
+    assertThat(run.get("name").asText()).isEqualTo("custom");
+    assertThat(run.get("sent").asLong()).isEqualTo(1_000);
+    assertThat(run.get("decided").asLong()).isEqualTo(1_000);
+    assertThat(run.get("mismatches").asLong()).isZero();
+    // the latency split at decided_at: every decision in both parts
+    assertThat(run.at("/latency_ms_until_decided_at/count").asLong()).isEqualTo(1_000);
+    assertThat(run.at("/latency_ms_after_decided_at/count").asLong()).isEqualTo(1_000);
+    // memory is the application's JVM, not the generator's
+    assertThat(report.at("/memory/note").asText()).contains("the application's own JVM");
+    assertThat(report.at("/memory/rss_bytes").asLong()).isPositive();
+    // the application was stopped with the generator
+    assertThat(Files.readString(work.resolve("stdout.txt")) + Files.readString(work.resolve("stderr.txt")))
+        .contains("application running, pid");
   }
 
   private static int members(Admin admin, String group) throws Exception {

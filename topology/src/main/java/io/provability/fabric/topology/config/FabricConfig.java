@@ -178,8 +178,9 @@ public final class FabricConfig extends AbstractConfig {
           "Leaves at which a bundle closes before its window ends.")
       .define(EVIDENCE_MAX_BYTES_CONFIG, Type.LONG, 512L * 1024, Range.atLeast(1024), Importance.MEDIUM,
           "Leaf bytes at which a bundle closes before its window ends (keep below the broker's message size).")
-      .define(EVIDENCE_PUNCTUATE_CONFIG, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
-          "How often (wall clock) due bundles are closed.")
+      .define(EVIDENCE_PUNCTUATE_CONFIG, Type.LONG, 100L, Range.atLeast(10), Importance.LOW,
+          "How often (wall clock) due bundles are closed. Each closing blocks the stream thread for the bundles that "
+              + "fell due since the last one, so a short interval means short stalls (docs/BENCHMARKS.md).")
       .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
       .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,

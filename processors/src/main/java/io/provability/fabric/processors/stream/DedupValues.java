@@ -1,6 +1,7 @@
 package io.provability.fabric.processors.stream;
 
 import io.provability.fabric.processors.decide.DecisionIds;
+import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -30,9 +31,7 @@ import java.util.Map;
  * </ul>
  */
 final class DedupValues {
-  private static final int HEADER = 10;
-  private static final byte MAGIC_0 = (byte) 0xC3;
-  private static final byte MAGIC_1 = (byte) 0x01;
+  private static final int HEADER = SingleObjectHeader.LENGTH;
 
   /**
    * Format tag → the writer schema's CRC-64-AVRO fingerprint (as it appears in the single-object
@@ -44,11 +43,11 @@ final class DedupValues {
 
   /** The stored form of a decision's bytes (single-object encoded): both ids out, the header as a tag. */
   static byte[] compact(byte[] decision) {
-    if (decision.length < HEADER || decision[0] != MAGIC_0 || decision[1] != MAGIC_1) {
+    if (!SingleObjectHeader.isPresent(decision)) {
       throw new IllegalArgumentException("not an encoded decision: no single-object header");
     }
     int rest = skipString(decision, skipString(decision, HEADER));
-    Byte tag = tagOf(fingerprint(decision));
+    Byte tag = tagOf(SingleObjectHeader.fingerprint(decision));
     if (tag == null) {
       // a writer schema without a tag: keep its header (readable by any later version), empty the ids
       byte[] out = new byte[HEADER + 2 + decision.length - rest];
@@ -70,7 +69,7 @@ final class DedupValues {
     }
     byte[] header;
     int body;
-    if (stored[0] == MAGIC_0) {
+    if (SingleObjectHeader.isFirstByte(stored[0])) {
       if (stored.length < HEADER + 2 || stored[HEADER] != 0 || stored[HEADER + 1] != 0) {
         return stored; // a whole decision, written before session 4
       }
@@ -82,12 +81,7 @@ final class DedupValues {
         throw new IllegalArgumentException("not a stored decision: unknown format tag " + (stored[0] & 0xff)
             + " (written by a newer version?)");
       }
-      header = new byte[HEADER];
-      header[0] = MAGIC_0;
-      header[1] = MAGIC_1;
-      for (int i = 0; i < 8; i++) {
-        header[2 + i] = (byte) (fingerprint >>> (8 * i));
-      }
+      header = SingleObjectHeader.of(fingerprint);
       body = 1;
     }
     byte[] decisionId = DecisionIds.forRequest(requestId).getBytes(StandardCharsets.UTF_8);
@@ -98,15 +92,6 @@ final class DedupValues {
     writeString(out, request);
     out.write(stored, body, stored.length - body);
     return out.toByteArray();
-  }
-
-  /** The writer schema fingerprint in a single-object header. */
-  static long fingerprint(byte[] encoded) {
-    long f = 0;
-    for (int i = 0; i < 8; i++) {
-      f |= (encoded[2 + i] & 0xffL) << (8 * i);
-    }
-    return f;
   }
 
   private static Byte tagOf(long fingerprint) {

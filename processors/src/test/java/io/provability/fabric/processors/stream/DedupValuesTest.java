@@ -8,6 +8,7 @@ import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.decide.DecisionIds;
+import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -60,7 +61,7 @@ class DedupValuesTest {
     // fails when Decision.avsc changes: give the new fingerprint the next tag, and keep the old ones
     long current = SchemaNormalization.parsingFingerprint64(Decision.getClassSchema());
     assertThat(DedupValues.TAGGED_SCHEMAS).containsValue(current);
-    assertThat(DedupValues.fingerprint(decisionFor("r-1"))).isEqualTo(current);
+    assertThat(SingleObjectHeader.fingerprint(decisionFor("r-1"))).isEqualTo(current);
     assertThat(DedupValues.TAGGED_SCHEMAS).doesNotContainKey((byte) 0xC3);
   }
 

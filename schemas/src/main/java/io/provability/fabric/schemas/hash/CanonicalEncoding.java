@@ -36,10 +36,6 @@ import org.apache.avro.util.Utf8;
  */
 public final class CanonicalEncoding {
 
-  private static final byte MAGIC_0 = (byte) 0xC3;
-  private static final byte MAGIC_1 = (byte) 0x01;
-  private static final int HEADER_LENGTH = 10;
-
   private static final ClassValue<RecordWriter> WRITERS =
       new ClassValue<>() {
         @Override
@@ -96,12 +92,7 @@ public final class CanonicalEncoding {
         throw new IllegalArgumentException(type.getName() + " is not a generated Avro record", e);
       }
       long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
-      this.header = new byte[HEADER_LENGTH];
-      header[0] = MAGIC_0;
-      header[1] = MAGIC_1;
-      for (int i = 0; i < Long.BYTES; i++) {
-        header[2 + i] = (byte) (fingerprint >>> (8 * i));
-      }
+      this.header = SingleObjectHeader.of(fingerprint);
       this.writer = new CanonicalDatumWriter(schema, model);
     }
 

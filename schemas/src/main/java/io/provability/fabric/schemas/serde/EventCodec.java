@@ -15,6 +15,7 @@ import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,9 +58,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class EventCodec {
 
-  private static final int HEADER_LENGTH = 10;
-  private static final byte MAGIC_0 = (byte) 0xC3;
-  private static final byte MAGIC_1 = (byte) 0x01;
+  private static final int HEADER_LENGTH = SingleObjectHeader.LENGTH;
 
   private static final String HISTORY_DIR = "/io/provability/fabric/schemas/history/";
   private static final String HISTORY_INDEX = HISTORY_DIR + "index.txt";
@@ -238,16 +237,13 @@ public final class EventCodec {
           bytes.length + " bytes, shorter than the " + HEADER_LENGTH
               + "-byte single-object header");
     }
-    if (bytes[0] != MAGIC_0 || bytes[1] != MAGIC_1) {
+    if (!SingleObjectHeader.isPresent(bytes)) {
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
           "header starts with " + Hex.encode(Arrays.copyOf(bytes, 2))
               + ", expected c301 (Avro single-object encoding, version 1)");
     }
-    long fingerprint = 0;
-    for (int i = 0; i < Long.BYTES; i++) {
-      fingerprint |= (bytes[2 + i] & 0xffL) << (8 * i);
-    }
+    long fingerprint = SingleObjectHeader.fingerprint(bytes);
     Route route = routes.get(fingerprint);
     if (route == null) {
       throw new EventDecodeException(

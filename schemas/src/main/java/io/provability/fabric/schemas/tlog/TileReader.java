@@ -103,7 +103,7 @@ public final class TileReader {
     if (bytes.isPresent()) {
       return EntryBundle.decode(bytes.get(), width);
     }
-    return EntryBundle.decode(read(full), WIDTH).subList(0, width);
+    return EntryBundle.decode(readFallback(partial, full), WIDTH).subList(0, width);
   }
 
   /**
@@ -363,7 +363,7 @@ public final class TileReader {
     if (bytes.isPresent()) {
       return checkLength(partial, bytes.get(), width);
     }
-    return Arrays.copyOf(checkLength(full, read(full), WIDTH), width * HASH);
+    return Arrays.copyOf(checkLength(full, readFallback(partial, full), WIDTH), width * HASH);
   }
 
   /** Width of a tile (level >= 0) or bundle (level -1) at this size; 1..256. */
@@ -387,6 +387,12 @@ public final class TileReader {
 
   private byte[] read(String path) {
     return fetchCached(path).orElseThrow(() -> new TlogException(path + " is missing"));
+  }
+
+  /** The full object that replaces a missing partial one; the error names the partial. */
+  private byte[] readFallback(String partial, String full) {
+    return fetchCached(full).orElseThrow(() -> new TlogException(
+        partial + " is missing (and so is the full " + full + ")"));
   }
 
   private Optional<byte[]> fetchCached(String path) {

@@ -65,6 +65,13 @@ class PythonVerifierTest {
     assertThat(result.output).contains("bundle or tile 1 differs");
   }
 
+  @Test
+  void theDocsListTheVerifierAsItIs() throws Exception {
+    String script = Files.readString(SCRIPT, StandardCharsets.UTF_8);
+    String docs = Files.readString(Path.of("../docs/transparency-log.md"), StandardCharsets.UTF_8);
+    assertThat(docs).as("docs/transparency-log.md lists clients/python/verify_log.py verbatim").contains(script);
+  }
+
   private record Result(int exit, String output) {}
 
   private static Result run(Path log, Path proof, Path entry) throws Exception {

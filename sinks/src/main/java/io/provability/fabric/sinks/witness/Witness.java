@@ -98,6 +98,10 @@ public final class Witness {
                 result = check(log);
             } catch (TlogException e) {
                 result = fail(log, WitnessResult.Outcome.UNPROVABLE, -1, e.getMessage());
+            } catch (RuntimeException e) {
+                // Storage down or refusing: nothing was cosigned; the next round tries again.
+                result = fail(log, WitnessResult.Outcome.UNREACHABLE, -1, "reading or publishing under "
+                        + log.prefix() + " failed: " + e);
             }
             if (result.isFailure()) {
                 LOG.error("witness REFUSES to cosign {}: {} ({})", log.origin(), result.outcome(), result.message());

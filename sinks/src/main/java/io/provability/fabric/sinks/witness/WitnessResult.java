@@ -28,7 +28,9 @@ public record WitnessResult(String origin, Outcome outcome, long oldSize, long n
         /** The tiles needed for the consistency proof cannot be read (missing, truncated, malformed). */
         UNPROVABLE(true),
         /** The checkpoint a witness cosigned before is gone. */
-        CHECKPOINT_MISSING(true);
+        CHECKPOINT_MISSING(true),
+        /** The storage could not be read or written (network, credentials); retried next round. */
+        UNREACHABLE(true);
 
         private final boolean failure;
 

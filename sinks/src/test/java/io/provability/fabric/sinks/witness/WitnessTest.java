@@ -176,6 +176,33 @@ class WitnessTest {
     }
 
     @Test
+    void storageFailureIsReportedAndTheNextRoundRecovers() {
+        grow(new TileLogAppender(), "entry", 3);
+        boolean[] down = {true};
+        LogStorage flaky = new LogStorage() {
+            @Override
+            public Optional<byte[]> get(String key) {
+                if (down[0]) {
+                    throw new IllegalStateException("connection refused");
+                }
+                return storage.get(key);
+            }
+
+            @Override
+            public void put(String key, byte[] bytes) {
+                storage.put(key, bytes);
+            }
+        };
+        Witness witness = new Witness(List.of(new Witness.WitnessedLog(ORIGIN, PREFIX)), List.of(logKey.verifier()),
+                witnessKey, clock, flaky, WitnessState.load(dir.resolve("state.json")));
+        WitnessResult result = only(witness.checkOnce());
+        assertThat(result.outcome()).isEqualTo(Outcome.UNREACHABLE);
+        assertThat(result.message()).contains("connection refused");
+        down[0] = false;
+        assertThat(only(witness.checkOnce()).outcome()).isEqualTo(Outcome.COSIGNED);
+    }
+
+    @Test
     void republishesTheRememberedCosignatureAfterARestart() {
         grow(new TileLogAppender(), "entry", 3);
         witness().checkOnce();

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code fabric witness}: runs the evidence-log witness (everything but the loop lives in
  * {@code io.provability.fabric.sinks.witness}). Exit codes: 0 all logs fine, 1 a log was refused
- * (rollback, fork, bad checkpoint, unprovable), 2 the witness could not run (config, key, state, S3).
+ * (rollback, fork, bad checkpoint, unprovable) or unreachable, 2 the witness could not start (config, key,
+ * state file).
  */
 @Command(name = "witness", mixinStandardHelpOptions = true,
     description = "Witness the evidence logs: check each log's checkpoint is consistent with the last one this "

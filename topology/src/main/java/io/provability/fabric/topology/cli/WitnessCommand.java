@@ -54,6 +54,9 @@ final class WitnessCommand implements Callable<Integer> {
     try {
       cfg = WitnessConfig.load(config);
       signer = WitnessConfig.readKey(key);
+    } catch (java.nio.file.NoSuchFileException e) {
+      err.println("fabric witness: no such file: " + e.getFile());
+      return 2;
     } catch (Exception e) {
       err.println("fabric witness: " + e.getMessage());
       return 2;

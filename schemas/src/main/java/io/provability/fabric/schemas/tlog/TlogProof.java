@@ -187,22 +187,26 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
   }
 
   /**
-   * Whom a verifier trusts: a log (origin and key) and, optionally, witnesses of which at least
-   * {@code quorum} must have cosigned.
+   * Whom a verifier trusts: a log (origin and keys) and, optionally, witnesses of which at least
+   * {@code quorum} must have cosigned. Several log keys are for a key rotation: a checkpoint signed
+   * by any one of them is the log's.
    *
    * @param origin the log's expected origin line
-   * @param logKey the log's key
+   * @param logKeys the log's keys (at least one)
    * @param witnesses cosignature/v1 keys of trusted witnesses
    * @param quorum how many of them must have cosigned (0 for none)
    */
-  public record Policy(String origin, NoteVerifier logKey, List<NoteVerifier> witnesses,
+  public record Policy(String origin, List<NoteVerifier> logKeys, List<NoteVerifier> witnesses,
       int quorum) {
 
-    /** Checks the quorum against the witnesses. */
+    /** Checks the keys and the quorum. */
     public Policy {
       Objects.requireNonNull(origin, "origin");
-      Objects.requireNonNull(logKey, "logKey");
+      logKeys = List.copyOf(logKeys);
       witnesses = List.copyOf(witnesses);
+      if (logKeys.isEmpty()) {
+        throw new IllegalArgumentException("a policy needs at least one log key");
+      }
       if (quorum < 0 || quorum > witnesses.size()) {
         throw new IllegalArgumentException(
             "witness quorum " + quorum + " is outside 0.." + witnesses.size());
@@ -213,6 +217,18 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
               "witness key " + witness.name() + " is not a cosignature/v1 key (type 0x04)");
         }
       }
+    }
+
+    /**
+     * Trusts one log key and the given witnesses.
+     *
+     * @param origin the log's expected origin line
+     * @param logKey the log's key
+     * @param witnesses cosignature/v1 keys of trusted witnesses
+     * @param quorum how many of them must have cosigned
+     */
+    public Policy(String origin, NoteVerifier logKey, List<NoteVerifier> witnesses, int quorum) {
+      this(origin, List.of(logKey), witnesses, quorum);
     }
 
     /**
@@ -231,15 +247,16 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
      *
      * @param signedCheckpoint the note's bytes
      * @return the checkpoint
-     * @throws TlogException if the log's signature is missing or bad, a known cosignature is bad,
+     * @throws TlogException if no log key signed, a known signature is bad,
      *     fewer than {@code quorum} witnesses cosigned, or the origin differs
      */
     public Checkpoint verifyCheckpoint(byte[] signedCheckpoint) {
-      List<NoteVerifier> known = new ArrayList<>(witnesses);
-      known.add(0, logKey);
+      List<NoteVerifier> known = new ArrayList<>(logKeys);
+      known.addAll(witnesses);
       SignedNote.VerifiedNote note = SignedNote.open(signedCheckpoint, known);
-      if (!note.signedBy(logKey)) {
-        throw new TlogException("checkpoint is not signed by the log key " + logKey.name());
+      if (logKeys.stream().noneMatch(note::signedBy)) {
+        throw new TlogException("checkpoint is not signed by a log key ("
+            + logKeys.stream().map(NoteVerifier::name).distinct().toList() + ")");
       }
       long cosigned = witnesses.stream().filter(note::signedBy).count();
       if (cosigned < quorum) {

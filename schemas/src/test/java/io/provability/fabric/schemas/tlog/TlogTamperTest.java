@@ -126,6 +126,19 @@ class TlogTamperTest {
   }
 
   @Test
+  void aRotatedKeyIsAcceptedWhenThePolicyListsIt() {
+    NoteSigner newKey = NoteSigner.fromSeed(GoldenLog.ORIGIN, new byte[32]);
+    Checkpoint body = policy.verifyCheckpoint(files.get("checkpoint"));
+    byte[] rotated = SignedNote.sign(body.body(), newKey).encode();
+    assertThatThrownBy(() -> policy.verifyCheckpoint(rotated))
+        .hasMessageContaining("no signature from a known key");
+    TlogProof.Policy both = new TlogProof.Policy(GoldenLog.ORIGIN, List.of(key, newKey.verifier()),
+        List.of(), 0);
+    assertThat(both.verifyCheckpoint(rotated)).isEqualTo(body);
+    assertThat(both.verifyCheckpoint(files.get("checkpoint"))).isEqualTo(body);
+  }
+
+  @Test
   void witnessQuorumIsEnforced() {
     NoteSigner witness = NoteSigner.fromSeed("witness.example/w1", new byte[32])
         .asCosigner(java.time.Clock.systemUTC());

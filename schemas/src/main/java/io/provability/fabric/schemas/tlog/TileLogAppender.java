@@ -35,6 +35,8 @@ public final class TileLogAppender {
 
   private static final int WIDTH = TlogPaths.TILE_WIDTH;
   private static final int HEIGHT = TlogPaths.TILE_HEIGHT;
+  /** Largest log this class writes: 2^56 entries keeps every tile-index shift below 64 bits. */
+  public static final long MAX_SIZE = 1L << 56;
 
   private long size;
   /** Roots of the perfect subtrees of the tree, leftmost (largest) first. */
@@ -63,8 +65,8 @@ public final class TileLogAppender {
    */
   public static TileLogAppender resume(long size, Function<String, byte[]> fetch) {
     Objects.requireNonNull(fetch, "fetch");
-    if (size < 0) {
-      throw new TlogException("cannot resume at negative size " + size);
+    if (size < 0 || size > MAX_SIZE) {
+      throw new TlogException("cannot resume at size " + size + ": outside 0.." + MAX_SIZE);
     }
     TileLogAppender appender = new TileLogAppender();
     appender.size = size;
@@ -220,6 +222,10 @@ public final class TileLogAppender {
 
   private void integrate(List<byte[]> entries, Map<String, byte[]> writes) {
     Objects.requireNonNull(entries, "entries");
+    if (entries.size() > MAX_SIZE - size) {
+      throw new TlogException("appending " + entries.size() + " entries to a log of size " + size
+          + " would pass the maximum size " + MAX_SIZE);
+    }
     for (int i = 0; i < entries.size(); i++) {
       byte[] entry = Objects.requireNonNull(entries.get(i), "entry");
       if (entry.length > EntryBundle.MAX_ENTRY_BYTES) {

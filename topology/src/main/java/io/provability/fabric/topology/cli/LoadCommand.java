@@ -21,6 +21,7 @@ import io.provability.fabric.topology.load.LoadReport;
 import io.provability.fabric.topology.load.LoadResult;
 import io.provability.fabric.topology.load.LoadSession;
 import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.load.MetricsScraper;
 import io.provability.fabric.topology.load.Scenario;
 import io.provability.fabric.topology.load.StateSize;
 import io.provability.fabric.topology.load.Transport;
@@ -169,6 +170,11 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--idle", defaultValue = "PT5S", description = "Measure the box at rest this long before the warm-up: "
       + "the fixed CPU cost with no decisions (default ${DEFAULT-VALUE}; PT0S for none).")
   Duration idle;
+
+  @Option(names = "--scrape-every", defaultValue = "PT15S", description = "Scrape the application's /metrics this often "
+      + "during the runs, as Prometheus would, so the latency includes the scrapes' cost; the report lists each scrape's "
+      + "time and series (default ${DEFAULT-VALUE}; PT0S for none).")
+  Duration scrapeEvery;
 
   @Option(names = "--no-broker-writes", description = "Do not read back what each run wrote to the broker (records, "
       + "transaction markers and bytes per decision, per topic).")
@@ -336,6 +342,7 @@ final class LoadCommand implements Callable<Integer> {
         status("measuring the box at rest for " + idle);
         idleCost = meter.idle(idle);
       }
+      MetricsScraper scraper = scrapeEvery.isZero() ? null : scraper(app, runtime, scrapeEvery);
       try (Transport transport = http
           ? new HttpTransport(url, httpMaxInFlight, httpDeadlineMs == null ? null : Duration.ofMillis(httpDeadlineMs),
               drainTimeout)
@@ -379,6 +386,10 @@ final class LoadCommand implements Callable<Integer> {
       }
       env.put("load average at the end", loadAverage());
       meter.close();
+      if (scraper != null) {
+        scraper.close();
+        env.put("prometheus scrapes", scraper.summary(scrapeEvery));
+      }
       BoxReport boxReport = new BoxReport(box.members(), idleCost, meter.windows(), meter.timeline());
       LoadReport report = new LoadReport(scenario.name().toLowerCase(Locale.ROOT), commandLine(), started, env, runs, steps,
           baselines, memory, state, boxReport, scenario.seedScenario());
@@ -417,6 +428,17 @@ final class LoadCommand implements Callable<Integer> {
     }
     if (runtime != null) {
       return () -> BoxMeter.fromRegistry(runtime.meterRegistry(), BoxMeter.S3_REQUESTS_METRIC, "operation");
+    }
+    return null;
+  }
+
+  /** Scrapes the application's exposition: its /metrics over HTTP, or its in-process registry; null if neither. */
+  private static MetricsScraper scraper(ApplicationProcess app, FabricRuntime runtime, Duration every) {
+    if (app != null) {
+      return new MetricsScraper(app::exposition, every);
+    }
+    if (runtime != null) {
+      return new MetricsScraper(() -> runtime.metrics().scrape(), every);
     }
     return null;
   }

@@ -123,18 +123,23 @@ public final class ApplicationProcess implements AutoCloseable {
     return sums(r.body(), names);
   }
 
-  /**
-   * The instance's samples of one metric, summed by the value of one label (samples without it under
-   * ""); null when the instance publishes no sample of that name.
-   */
-  public Map<String, Long> metricsByLabel(String name, String label) throws IOException, InterruptedException {
+  /** The instance's whole /metrics exposition. */
+  public String exposition() throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("/metrics answered " + r.statusCode());
     }
-    return byLabel(r.body(), name, label);
+    return r.body();
+  }
+
+  /**
+   * The instance's samples of one metric, summed by the value of one label (samples without it under
+   * ""); null when the instance publishes no sample of that name.
+   */
+  public Map<String, Long> metricsByLabel(String name, String label) throws IOException, InterruptedException {
+    return byLabel(exposition(), name, label);
   }
 
   /** Samples of {@code name} in a Prometheus text exposition, summed by the value of {@code label}; null if none. */

@@ -13,7 +13,6 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.evidence.BundleStatement;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
@@ -66,10 +65,9 @@ class FabricTopologyTest {
 
   @BeforeEach
   void start() {
-    FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 6, 1 << 20, Duration.ofSeconds(1)));
+    FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1));
     FabricTopology.Keys keys = new FabricTopology.Keys(
-        KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())), evidenceKey);
+        KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -26,7 +26,6 @@ import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
@@ -85,9 +84,8 @@ class RetrievalTopologyTest {
 
   private void start(HotTier hotTier) {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 1 << 20, Duration.ofSeconds(1)),
         KernelLimits.DEFAULTS, 100L, new PrivacyBudget(1.0, 1e-5), EgressPolicies.defaults());
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())), evidenceKey,
+    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
         KeyRing.of(Map.of(gatewayKey.keyId(), gatewayKey.publicKey())), gatewayKey, certificateKey);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "retrieval-topology-test");

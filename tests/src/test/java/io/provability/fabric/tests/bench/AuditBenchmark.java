@@ -13,7 +13,6 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.schemas.evidence.BundleStatement;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Hex;
@@ -85,10 +84,9 @@ public final class AuditBenchmark {
         KeyRing ring = KeyRing.empty().with(issuer.keyId(), issuer.publicKey());
         Ed25519.SigningKey evidenceKey = Ed25519.SigningKey.generate("bench-evidence", new SecureRandom());
         FabricTopology.Settings settings = new FabricTopology.Settings(
-                new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1),
-                new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 512 * 1024, Duration.ofSeconds(1)));
+                new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1));
         // the recording's decider keeps its token cache across chunks, like a long-running instance
-        RequestDecider recorder = FabricTopology.decider(settings, new FabricTopology.Keys(ring, evidenceKey));
+        RequestDecider recorder = FabricTopology.decider(settings, new FabricTopology.Keys(ring));
         SyntheticTraffic traffic = new SyntheticTraffic("bench-", issuer, 8, sessions, now, 99L);
         EventCodec codec = EventCodec.standard();
         System.out.printf("audit benchmark: %,d decisions over %,d sessions, %d cores, max heap %d MiB, java %s%n",
@@ -121,7 +119,7 @@ public final class AuditBenchmark {
                 decisionBytes.add(CanonicalEncoding.encode(d));
             }
             // the raw component: a fresh decider (cold token cache, as replay's) on the decoded requests
-            RequestDecider raw = FabricTopology.decider(settings, new FabricTopology.Keys(ring, evidenceKey));
+            RequestDecider raw = FabricTopology.decider(settings, new FabricTopology.Keys(ring));
             var rawView = policy.view();
             long t0 = System.nanoTime();
             long c0 = cpu.getCurrentThreadCpuTime();
@@ -143,7 +141,7 @@ public final class AuditBenchmark {
             System.gc();
 
             // the replay: from the bulk source, with a decider built afresh as `fabric replay` builds it
-            RequestDecider decider = FabricTopology.decider(settings, new FabricTopology.Keys(ring, evidenceKey));
+            RequestDecider decider = FabricTopology.decider(settings, new FabricTopology.Keys(ring));
             long t1 = System.nanoTime();
             long c1 = cpu.getCurrentThreadCpuTime();
             List<Decision> recorded = new ArrayList<>(n);

@@ -6,7 +6,6 @@ import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.EgressPolicies;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -149,11 +148,6 @@ public final class FabricRuntime implements AutoCloseable {
         new FabricTopology.Topics(cfg.topicRequests(), cfg.topicDecisions(), cfg.topicEvidence(),
             cfg.topicDeadLetter(), cfg.topicPolicyState()),
         cfg.dedupWindow(),
-        new EvidenceBundler.Settings(
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)),
-            cfg.getInt(FabricConfig.EVIDENCE_MAX_LEAVES_CONFIG),
-            cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))),
         cfg.kernelLimits(),
         cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG),
         cfg.sessionPrivacyBudget(),
@@ -175,7 +169,7 @@ public final class FabricRuntime implements AutoCloseable {
   }
 
   /**
-   * Loads the trusted issuer keys (required), the evidence signing key (created if missing), the
+   * Loads the trusted issuer keys (required), the
    * trusted receipt signer keys (optional) and the retrieval gateway's receipt signing key (created
    * if missing; trusted by the kernel only if the receipt ring lists it) and the egress firewall's
    * certificate signing key (created if missing).
@@ -187,7 +181,6 @@ public final class FabricRuntime implements AutoCloseable {
           + " does not exist; without trusted issuer keys every plan would be denied");
     }
     KeyRing ring = KeyRing.read(trusted);
-    Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
     Path receiptKeys = cfg.receiptKeysFile();
     KeyRing receiptSigners;
     if (Files.exists(receiptKeys)) {
@@ -204,7 +197,7 @@ public final class FabricRuntime implements AutoCloseable {
           FabricConfig.RECEIPT_KEYS_CONFIG, gatewayKey.keyId(), receiptKeys);
     }
     Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
-    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners, gatewayKey, certificateKey);
+    return new FabricTopology.Keys(ring, receiptSigners, gatewayKey, certificateKey);
   }
 
   /** Kafka Streams properties for this configuration. */

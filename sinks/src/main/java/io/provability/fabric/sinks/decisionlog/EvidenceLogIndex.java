@@ -36,7 +36,12 @@ public final class EvidenceLogIndex {
 
     EvidenceLogIndex(DataSource dataSource, PartitionManager partitions) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.partitions = Objects.requireNonNull(partitions, "partitions");
+        this.partitions = partitions;
+    }
+
+    /** The read side alone, over a (read-only) pool: what auditors use; {@link #record} is refused. */
+    public static EvidenceLogIndex reader(DataSource dataSource) {
+        return new EvidenceLogIndex(dataSource, null);
     }
 
     /**
@@ -70,6 +75,9 @@ public final class EvidenceLogIndex {
      * @throws DecisionLogException when PostgreSQL fails ({@link DecisionLogException#retriable()})
      */
     public void record(CheckpointRow checkpoint, List<LeafRow> leaves) {
+        if (partitions == null) {
+            throw new IllegalStateException("this evidence log index is read-only");
+        }
         TreeSet<LocalDate> days = new TreeSet<>();
         for (LeafRow l : leaves) {
             days.add(l.decidedOn());

@@ -131,6 +131,8 @@ public final class FabricRuntime implements AutoCloseable {
     try {
       streams.start();
       if (withSinks) {
+        // the sequencers report evidence lag here (Connect builds its tasks by reflection)
+        io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
         sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
         sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
             sinks.evidenceConnector()));
@@ -225,7 +227,10 @@ public final class FabricRuntime implements AutoCloseable {
     return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
         cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
         ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
-        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"));
+        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"),
+        new SinkPipelineSettings.EvidenceLog(cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG),
+            cfg.getString(FabricConfig.EVIDENCE_LOG_PREFIX_CONFIG), cfg.evidenceKeyFile(),
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG))));
   }
 
   /** Completes when the topology first reaches RUNNING, or fails if it stops on the way. */

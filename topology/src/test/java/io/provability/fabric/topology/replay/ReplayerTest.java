@@ -49,7 +49,7 @@ class ReplayerTest {
   private final FabricTopology.Settings settings = new FabricTopology.Settings(
       new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1));
   private final FabricTopology.Keys keys = new FabricTopology.Keys(
-      KeyRing.empty().with(issuer.keyId(), issuer.publicKey())));
+      KeyRing.empty().with(issuer.keyId(), issuer.publicKey()));
 
   private final Map<String, PlanRequest> requests = new HashMap<>();
   private final List<Decision> recorded = new ArrayList<>();

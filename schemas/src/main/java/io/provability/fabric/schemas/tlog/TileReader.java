@@ -28,6 +28,7 @@ public final class TileReader {
   private static final int HEIGHT = TlogPaths.TILE_HEIGHT;
   private static final int HASH = Rfc6962.HASH_LENGTH;
   private static final int CACHED_TILES = 64;
+  private static final int CACHED_NODES = 8192;
 
   private final Function<String, Optional<byte[]>> fetch;
   private final long size;
@@ -37,6 +38,16 @@ public final class TileReader {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
       return size() > CACHED_TILES;
+    }
+  };
+
+  /** Perfect-subtree hashes already combined from a tile, keyed by height and index. */
+  private final Map<Long, byte[]> nodes = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
+      return size() > CACHED_NODES;
     }
   };
 
@@ -92,7 +103,7 @@ public final class TileReader {
     if (bytes.isPresent()) {
       return EntryBundle.decode(bytes.get(), width);
     }
-    return EntryBundle.decode(read(full), WIDTH).subList(0, width);
+    return EntryBundle.decode(readFallback(partial, full), WIDTH).subList(0, width);
   }
 
   /**
@@ -103,7 +114,7 @@ public final class TileReader {
    */
   public byte[] leafHash(long index) {
     checkIndex(index, size);
-    return nodeHash(0, index);
+    return nodeHash(0, index).clone();
   }
 
   /**
@@ -112,7 +123,7 @@ public final class TileReader {
    * @return 32 bytes
    */
   public byte[] root() {
-    return size == 0 ? Rfc6962.emptyRoot() : subtreeHash(0, size);
+    return size == 0 ? Rfc6962.emptyRoot() : subtreeHash(0, size).clone();
   }
 
   /**
@@ -123,7 +134,7 @@ public final class TileReader {
    */
   public byte[] root(long treeSize) {
     checkSize(treeSize);
-    return treeSize == 0 ? Rfc6962.emptyRoot() : subtreeHash(0, treeSize);
+    return treeSize == 0 ? Rfc6962.emptyRoot() : subtreeHash(0, treeSize).clone();
   }
 
   /**
@@ -156,6 +167,7 @@ public final class TileReader {
     }
     List<byte[]> proof = new ArrayList<>();
     collectSubproof(oldSize, 0, newSize, true, proof);
+    proof.replaceAll(byte[]::clone);
     return proof;
   }
 
@@ -310,6 +322,17 @@ public final class TileReader {
 
   /** The hash of the perfect subtree of height {@code height} at position {@code index}. */
   private byte[] nodeHash(int height, long index) {
+    // Heights stay below 64 and indexes below 2^57 for any log of fewer than 2^63 entries.
+    long key = (index << 6) | height;
+    byte[] cached = nodes.get(key);
+    if (cached == null) {
+      cached = combine(height, index);
+      nodes.put(key, cached);
+    }
+    return cached;
+  }
+
+  private byte[] combine(int height, long index) {
     int level = height / HEIGHT;
     int below = height % HEIGHT;
     long first = index << below;
@@ -340,7 +363,7 @@ public final class TileReader {
     if (bytes.isPresent()) {
       return checkLength(partial, bytes.get(), width);
     }
-    return Arrays.copyOf(checkLength(full, read(full), WIDTH), width * HASH);
+    return Arrays.copyOf(checkLength(full, readFallback(partial, full), WIDTH), width * HASH);
   }
 
   /** Width of a tile (level >= 0) or bundle (level -1) at this size; 1..256. */
@@ -364,6 +387,12 @@ public final class TileReader {
 
   private byte[] read(String path) {
     return fetchCached(path).orElseThrow(() -> new TlogException(path + " is missing"));
+  }
+
+  /** The full object that replaces a missing partial one; the error names the partial. */
+  private byte[] readFallback(String partial, String full) {
+    return fetchCached(full).orElseThrow(() -> new TlogException(
+        partial + " is missing (and so is the full " + full + ")"));
   }
 
   private Optional<byte[]> fetchCached(String path) {

@@ -106,6 +106,21 @@ class SignedNoteTest {
     assertThrows(TlogException.class, () -> NoteSigner.generate("has space", new SecureRandom()));
   }
 
+  /** The cosignature line of the c2sp.org/tlog-cosignature example carries "time 1679315147". */
+  @Test
+  void parsesTheSpecCosignatureExample() {
+    String note = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+        + "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+        + "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
+    SignedNote parsed = SignedNote.parse(utf8(note));
+    assertEquals(2, parsed.signatures().size());
+    NoteSignature cosignature = parsed.signatures().get(1);
+    assertEquals("witness.example.com/w1", cosignature.name());
+    assertEquals(1679315147L, NoteVerifier.cosignatureTime(cosignature.signature()));
+    assertEquals(20852163L, Checkpoint.parse(parsed.text()).size());
+    assertArrayEquals(utf8(note), parsed.encode());
+  }
+
   @Test
   void cosignatureCoversTimeAndCheckpoint() {
     Clock clock = Clock.fixed(Instant.ofEpochSecond(1679315147), ZoneOffset.UTC);

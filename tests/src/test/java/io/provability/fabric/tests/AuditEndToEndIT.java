@@ -121,7 +121,7 @@ class AuditEndToEndIT {
     try (var w = Files.newBufferedWriter(config)) {
       props.store(w, "AuditEndToEndIT");
     }
-    assertThat(cli("audit", "trust", "--key", work.resolve("keys/evidence.key").toString(), "--ring",
+    assertThat(cli("audit", "trust", "--config", config.toString(), "--key", work.resolve("keys/evidence.key").toString(), "--ring",
         cfg.auditEvidenceKeysFile().toString()).code()).isZero();
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 4, 40, Instant.now(), 777L);

@@ -4,7 +4,10 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.ops.OperationsServer;
+import io.provability.fabric.topology.runtime.DevelopmentSetup;
 import io.provability.fabric.topology.runtime.FabricRuntime;
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -36,13 +39,20 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-http", description = "Do not start the HTTP server (front door, health, metrics, dashboard).")
   boolean noHttp;
 
+  @Option(names = "--endpoints-file", description = "Write the servers' addresses here as an external-mode properties "
+      + "file, for --config of 'fabric audit', 'replay', 'policy' and 'lag' (embedded mode; default "
+      + "<work dir>/endpoints.properties).")
+  Path endpointsFile;
+
   @Override
   public Integer call() throws Exception {
     FabricConfig cfg = config.load(Map.of());
     LOG.info("configuration: {}", cfg.describe());
     EmbeddedStack stack = null;
     StackEndpoints endpoints;
+    DevelopmentSetup.Prepared dev = null;
     if (cfg.mode() == FabricConfig.Mode.EMBEDDED) {
+      dev = DevelopmentSetup.prepare(cfg);
       stack = EmbeddedStack.start(cfg.workDir().resolve("stack"));
       endpoints = stack.endpoints();
     } else {
@@ -67,7 +77,31 @@ final class RunCommand implements Callable<Integer> {
     }, "fabric-shutdown"));
     runtime.startAndAwait(Duration.ofMinutes(10));
     LOG.info("running: {}{}", endpoints, ops == null ? "" : "; HTTP on port " + ops.port());
+    if (dev != null) {
+      Path file = endpointsFile != null ? endpointsFile : cfg.workDir().resolve("endpoints.properties");
+      DevelopmentSetup.writeEndpoints(file, cfg, endpoints);
+      printDevelopmentHelp(cfg, dev, file, ops == null ? -1 : ops.port());
+    }
     stopped.await();
     return 0;
+  }
+
+  /** What a developer needs next: where the keys are, how to mint a token, where the front door listens. */
+  private void printDevelopmentHelp(FabricConfig cfg, DevelopmentSetup.Prepared dev, Path endpoints, int port) {
+    PrintStream out = System.out;
+    out.println();
+    out.println("fabric run: running on the embedded stack (development mode: every start begins with empty servers)");
+    if (dev.issuerKey() != null) {
+      out.println("  token issuer key (development, trusted by this instance): " + dev.issuerKey());
+      out.println("  mint a token:  ./fabric token issue --key " + dev.issuerKey()
+          + " --tenant acme --subject agent-1 --cap 'read_docs:READ:docs/*' --format avro-base64");
+    }
+    if (port > 0) {
+      out.println("  front door:    curl -s -X POST -H 'Content-Type: application/json' --data @docs/examples/plan.json "
+          + "http://127.0.0.1:" + port + "/v1/plans");
+    }
+    out.println("  servers:       " + endpoints + "  (use with --config for 'fabric audit', 'replay', 'policy', 'lag')");
+    out.println("  stop:          Ctrl-C");
+    out.flush();
   }
 }

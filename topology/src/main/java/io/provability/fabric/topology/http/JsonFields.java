@@ -50,6 +50,18 @@ final class JsonFields {
     return v;
   }
 
+  /**
+   * A required identity field (tenant, subject): present and not blank, because the topology
+   * dead-letters a request without one and no decision would ever answer it.
+   */
+  String identity(String field) {
+    String v = string(field);
+    if (v.isBlank()) {
+      throw new BadRequest(400, at(field), "required field '" + field + "' is blank");
+    }
+    return v;
+  }
+
   String optionalString(String field) {
     JsonNode v = raw(field);
     if (v == null) {

@@ -73,7 +73,7 @@ public final class RequestMapper {
     try {
       return JSON.readTree(body);
     } catch (JacksonException e) {
-      throw new BadRequest(400, null, "malformed JSON: " + e.getOriginalMessage()
+      throw new BadRequest(400, null, "malformed JSON: " + withoutClassNames(e.getOriginalMessage())
           + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
     }
   }
@@ -115,8 +115,8 @@ public final class RequestMapper {
         .setSessionId(sessionId)
         .setRequestedAt(now)
         .setPlanId(f.string("plan_id"))
-        .setTenant(f.string("tenant"))
-        .setSubject(Subject.newBuilder().setId(subject.string("id")).setCaps(subject.strings("caps", false))
+        .setTenant(f.identity("tenant"))
+        .setSubject(Subject.newBuilder().setId(subject.identity("id")).setCaps(subject.strings("caps", false))
             .setToken(token(subject, "token")).build())
         .setSteps(steps)
         .setInputChannels(InputChannels.newBuilder()
@@ -140,7 +140,7 @@ public final class RequestMapper {
     Double delta = f.optionalNumber("dp_delta");
     RetrievalRequest r = RetrievalRequest.newBuilder()
         .setRequestId(requestId).setSessionId(sessionId).setRequestedAt(now)
-        .setTenant(f.string("tenant")).setSubjectId(f.string("subject_id")).setToken(token(f, "token"))
+        .setTenant(f.identity("tenant")).setSubjectId(f.identity("subject_id")).setToken(token(f, "token"))
         .setQuery(f.string("query")).setRequestedLabels(f.strings("requested_labels", true))
         .setIndexShard(f.string("index_shard"))
         .setDpEpsilon(eps == null ? 0.0 : eps).setDpDelta(delta == null ? 0.0 : delta)
@@ -155,7 +155,7 @@ public final class RequestMapper {
     String sessionId = sessionId(f, requestId);
     EgressRequest r = EgressRequest.newBuilder()
         .setRequestId(requestId).setSessionId(sessionId).setRequestedAt(now)
-        .setTenant(f.string("tenant")).setSubjectId(f.string("subject_id")).setText(f.string("text"))
+        .setTenant(f.identity("tenant")).setSubjectId(f.identity("subject_id")).setText(f.string("text"))
         .setPolicyId(f.optionalString("policy_id"))
         .build();
     return new Mapped(r, requestId, sessionId);
@@ -203,12 +203,14 @@ public final class RequestMapper {
     try {
       bytes = Base64.getDecoder().decode(base64.strip());
     } catch (IllegalArgumentException e) {
-      throw new BadRequest(400, path, "expected " + what + " as base64 of its Avro single-object encoding: " + e.getMessage());
+      throw new BadRequest(400, path, "expected " + what + " as base64 of its Avro single-object encoding: "
+          + withoutClassNames(e.getMessage()));
     }
     try {
       return decoder.decode(ByteBuffer.wrap(bytes));
     } catch (java.io.IOException | RuntimeException e) {
-      throw new BadRequest(400, path, "not " + what + " in Avro single-object encoding: " + e.getMessage());
+      throw new BadRequest(400, path, "not " + what + " in Avro single-object encoding"
+          + (e.getMessage() == null ? "" : ": " + withoutClassNames(e.getMessage())));
     }
   }
 
@@ -247,6 +249,25 @@ public final class RequestMapper {
       throw new BadRequest(400, f.at("session_id"), "expected 1 to 200 characters");
     }
     return id;
+  }
+
+  /**
+   * A library's message without the names of the library's classes, which mean nothing to a caller:
+   * "(bound as `tools.jackson.databind.JsonNode`)" and "as per `DeserializationFeature.X`" go, and a
+   * qualified class name becomes its last part.
+   */
+  static String withoutClassNames(String message) {
+    if (message == null) {
+      return "";
+    }
+    String m = message.replaceAll("\\s*\\(bound as `[^`]*`\\)", "")
+        .replaceAll(":? ?not allowed as per `[^`]*`", "")
+        .replaceAll("`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_$]*)`?", "$1")
+        .replaceAll("\\bJsonToken\\.([A-Z_]+)", "$1");
+    if (m.startsWith("Trailing token")) {
+      return "unexpected data after the JSON value";
+    }
+    return m.strip();
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {

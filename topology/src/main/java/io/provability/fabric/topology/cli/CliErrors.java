@@ -85,7 +85,16 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler, Command
       Throwable c = t.getCause();
       return c != null && c != t ? message(c) : t.getClass().getSimpleName();
     }
-    return m.lines().findFirst().orElse(m);
+    String line = m.lines().findFirst().orElse(m);
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    // "Failed to construct kafka producer" says what, the root cause says why
+    if (root != t && root.getMessage() != null && !line.contains(root.getMessage())) {
+      line = line + ": " + root.getMessage().lines().findFirst().orElse("");
+    }
+    return line;
   }
 
   private static String prefix(CommandLine cmd) {

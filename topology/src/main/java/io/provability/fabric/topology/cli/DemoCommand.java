@@ -47,13 +47,25 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "PT150S", description = "Give up waiting for the sinks after this (ISO-8601, default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--endpoints-file", description = "Write the embedded servers' addresses here once they are up: an "
+      + "external-mode properties file for --config of other commands, valid while the demo runs.")
+  Path endpointsFile;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   private final PrintStream out = System.out;
   private volatile FabricRuntime running;
+  private static final String LOG_FILE = "demo.log";
 
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Path work = Files.createTempDirectory("fabric-demo-");
+    Path log = work.resolve(LOG_FILE);
+    if (!LogSetup.verbose(spec)) {
+      LogSetup.allLogsTo(log); // the console shows the progress and the summary; library warnings go to the file
+    }
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
     Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
     Files.createDirectories(trusted.getParent());
@@ -82,7 +94,10 @@ final class DemoCommand implements Callable<Integer> {
       }, "fabric-demo-shutdown");
       Runtime.getRuntime().addShutdownHook(stopOnExit);
       StackEndpoints ep = stack.endpoints();
-      status(String.format("stack up in %.1f s", seconds(t0)));
+      status(String.format("stack up in %.1f s; log: %s", seconds(t0), log));
+      if (endpointsFile != null) {
+        io.provability.fabric.topology.runtime.DevelopmentSetup.writeEndpoints(endpointsFile, cfg, ep);
+      }
 
       SyntheticTraffic traffic = new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
       List<SyntheticTraffic.Generated> generated = new ArrayList<>(requests);
@@ -193,7 +208,20 @@ final class DemoCommand implements Callable<Integer> {
         && mismatches == 0 && bundles.problems().isEmpty() && bundles.objects() > 0;
     out.println(adds ? "  RESULT: OK — requests = decisions = rows, every root verifies"
         : "  RESULT: FAILED — the figures above do not add up");
+    whatNext();
     return adds ? 0 : 1;
+  }
+
+  /** The commands that take a newcomer from the demo to an instance of their own (README, "Quickstart"). */
+  private void whatNext() {
+    out.println();
+    out.println("What next (README.md, Quickstart):");
+    out.println("  ./fabric run                   an instance on the embedded stack; prints its token issuer key");
+    out.println("  ./fabric token issue --key .fabric/keys/dev-issuer.key --tenant acme --subject agent-1 \\");
+    out.println("      --cap 'read_docs:READ:acme/docs/*' --format avro-base64 > token.b64");
+    out.println("  sed \"s|TOKEN|$(cat token.b64)|\" docs/examples/plan.json | curl -s -X POST \\");
+    out.println("      -H 'Content-Type: application/json' --data @- http://127.0.0.1:8080/v1/plans");
+    out.println("  ./fabric audit verify --config .fabric/endpoints.properties --from $(date -u +%F) --to 2100-01-01");
   }
 
   private static int progress(int total, int decided, LongSupplier rows, LongSupplier linked, int last) {
@@ -213,9 +241,12 @@ final class DemoCommand implements Callable<Integer> {
     return (System.nanoTime() - sinceNanos) / 1e9;
   }
 
+  /** Deletes the demo's data; the log stays (its path was printed) for a look after a failure. */
   private static void deleteQuietly(Path dir) {
     try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(java.util.Comparator.reverseOrder())
+          .filter(p -> !p.equals(dir) && !p.equals(dir.resolve(LOG_FILE)))
+          .forEach(p -> p.toFile().delete());
     } catch (java.io.IOException e) {
       System.err.println("fabric demo: could not delete " + dir + ": " + e.getMessage());
     }

@@ -76,6 +76,7 @@ final class PolicyCommand implements Runnable {
           ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
           ProducerConfig.ACKS_CONFIG, "all",
           ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+          ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
           ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis(),
           ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) SEND_TIMEOUT.toMillis()),
           new StringSerializer(), new ByteArraySerializer())) {

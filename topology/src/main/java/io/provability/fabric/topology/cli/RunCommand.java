@@ -7,6 +7,7 @@ import io.provability.fabric.topology.ops.OperationsServer;
 import io.provability.fabric.topology.runtime.DevelopmentSetup;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--no-sinks", description = "Run the decision topology only (sinks run elsewhere, e.g. on a Connect cluster).")
   boolean noSinks;
 
@@ -52,6 +56,12 @@ final class RunCommand implements Callable<Integer> {
     StackEndpoints endpoints;
     DevelopmentSetup.Prepared dev = null;
     if (cfg.mode() == FabricConfig.Mode.EMBEDDED) {
+      if (!LogSetup.verbose(spec)) {
+        // the embedded servers' start-up warnings (leaders not elected yet, retriable transaction errors) are
+        // part of a correct start; the console keeps this application's own lines
+        Files.createDirectories(cfg.workDir());
+        LogSetup.libraryLogsTo(cfg.workDir().resolve("fabric.log"));
+      }
       dev = DevelopmentSetup.prepare(cfg);
       stack = EmbeddedStack.start(cfg.workDir().resolve("stack"));
       endpoints = stack.endpoints();
@@ -94,13 +104,14 @@ final class RunCommand implements Callable<Integer> {
     if (dev.issuerKey() != null) {
       out.println("  token issuer key (development, trusted by this instance): " + dev.issuerKey());
       out.println("  mint a token:  ./fabric token issue --key " + dev.issuerKey()
-          + " --tenant acme --subject agent-1 --cap 'read_docs:READ:docs/*' --format avro-base64");
+          + " --tenant acme --subject agent-1 --cap 'read_docs:READ:acme/docs/*' --format avro-base64");
     }
     if (port > 0) {
       out.println("  front door:    curl -s -X POST -H 'Content-Type: application/json' --data @docs/examples/plan.json "
           + "http://127.0.0.1:" + port + "/v1/plans");
     }
     out.println("  servers:       " + endpoints + "  (use with --config for 'fabric audit', 'replay', 'policy', 'lag')");
+    out.println("  library log:   " + cfg.workDir().resolve("fabric.log"));
     out.println("  stop:          Ctrl-C");
     out.flush();
   }

@@ -261,6 +261,8 @@ public final class RequestMapper {
       return "";
     }
     String m = message.replaceAll("\\s*\\(bound as `[^`]*`\\)", "")
+        .replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+        .replaceAll("\\s*\\[Source:[^\\]]*\\]", "")
         .replaceAll(":? ?not allowed as per `[^`]*`", "")
         .replaceAll("`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_$]*)`?", "$1")
         .replaceAll("\\bJsonToken\\.([A-Z_]+)", "$1");

@@ -221,7 +221,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println("      --cap 'read_docs:READ:acme/docs/*' --format avro-base64 > token.b64");
     out.println("  sed \"s|TOKEN|$(cat token.b64)|\" docs/examples/plan.json | curl -s -X POST \\");
     out.println("      -H 'Content-Type: application/json' --data @- http://127.0.0.1:8080/v1/plans");
-    out.println("  ./fabric audit verify --config .fabric/endpoints.properties --from $(date -u +%F) --to 2100-01-01");
+    out.println("  ./fabric audit verify --config .fabric/endpoints.properties --from $(date -u +%F) --to $(date -u -d tomorrow +%F)");
   }
 
   private static int progress(int total, int decided, LongSupplier rows, LongSupplier linked, int last) {

@@ -130,17 +130,17 @@ final class TokenCommand implements Runnable {
 
     /** The token as JSON: times in RFC 3339, the signature in base64 (never raw bytes). */
     static String json(CapabilityToken token) {
-      tools.jackson.databind.json.JsonMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
-      tools.jackson.databind.node.ObjectNode o = mapper.createObjectNode();
+      com.fasterxml.jackson.databind.json.JsonMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+      com.fasterxml.jackson.databind.node.ObjectNode o = mapper.createObjectNode();
       o.put("token_id", token.getTokenId());
       o.put("tenant", token.getTenant());
       o.put("subject_id", token.getSubjectId());
-      tools.jackson.databind.node.ArrayNode caps = o.putArray("capabilities");
+      com.fasterxml.jackson.databind.node.ArrayNode caps = o.putArray("capabilities");
       for (Capability c : token.getCapabilities()) {
-        tools.jackson.databind.node.ObjectNode n = caps.addObject();
+        com.fasterxml.jackson.databind.node.ObjectNode n = caps.addObject();
         n.put("name", c.getName());
         n.put("effect", c.getEffect().name());
-        tools.jackson.databind.node.ArrayNode resources = n.putArray("resources");
+        com.fasterxml.jackson.databind.node.ArrayNode resources = n.putArray("resources");
         c.getResources().forEach(resources::add);
       }
       o.put("issued_at", token.getIssuedAt().toString());
@@ -149,7 +149,7 @@ final class TokenCommand implements Runnable {
       o.put("issuer", token.getIssuer());
       o.put("key_id", token.getKeyId());
       o.put("signature", Base64.getEncoder().encodeToString(toBytes(token.getSignature().duplicate())));
-      return mapper.writeValueAsString(o); // one line: with --format both the base64 form is the second line
+      return o.toString(); // one line: with --format both the base64 form is the second line
     }
 
     /** {@code name:EFFECT:glob[,glob]}. */

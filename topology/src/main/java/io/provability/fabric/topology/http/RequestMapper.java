@@ -22,17 +22,17 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * Maps the front door's JSON bodies to the Avro request events, strictly: malformed JSON, an unknown
  * field, a field of the wrong type or a missing required field is a 400 naming the field's path.
  *
- * <p>Plans use the original project's plan shape ({@code plan-example.json}): times in epoch
+ * <p>Plans use the plan shape of {@code docs/examples/plan.json}: times in epoch
  * <em>seconds</em> (fractions allowed), {@code subject.caps} informational only. Additions: optional
  * {@code request_id} and {@code session_id} (generated when absent: a UUID, and the request id),
  * {@code subject.token} and each step's {@code receipts} as base64 of the Avro single-object encoding
@@ -72,13 +72,15 @@ public final class RequestMapper {
     }
     try {
       return JSON.readTree(body);
-    } catch (JacksonException e) {
+    } catch (JsonProcessingException e) {
       throw new BadRequest(400, null, "malformed JSON: " + withoutClassNames(e.getOriginalMessage())
           + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
+    } catch (java.io.IOException e) {
+      throw new BadRequest(400, null, "unreadable body: " + withoutClassNames(e.getMessage()));
     }
   }
 
-  /** A plan in the original project's shape. */
+  /** A plan (the shape of docs/examples/plan.json). */
   public static Mapped plan(byte[] body, Instant now) {
     JsonFields f = JsonFields.object(parse(body), "$", PLAN);
     String requestId = requestId(f);
@@ -253,7 +255,7 @@ public final class RequestMapper {
 
   /**
    * A library's message without the names of the library's classes, which mean nothing to a caller:
-   * "(bound as `tools.jackson.databind.JsonNode`)" and "as per `DeserializationFeature.X`" go, and a
+   * "(bound as `com.fasterxml.jackson.databind.JsonNode`)" and "as per `DeserializationFeature.X`" go, and a
    * qualified class name becomes its last part.
    */
   static String withoutClassNames(String message) {

@@ -54,6 +54,20 @@ class AppDistributionIT {
   }
 
   @Test
+  void withoutAnExternalModeConfigurationItSaysSoInOneLine() throws Exception {
+    Path work = Files.createTempDirectory("fabric-app-it-");
+    ProcessBuilder pb = new ProcessBuilder(home().resolve("bin").resolve("fabric").toString(), "run", "--set",
+        "fabric.work.dir=" + work.resolve("instance")).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(2);
+    assertThat(out.strip()).startsWith("fabric run: this distribution runs external mode only").doesNotContain("\n");
+  }
+
+  @Test
   void binFabricRunsAnInstanceWithItsSinksInExternalMode() throws Exception {
     String ns = "app" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
     StackEndpoints ep = TestEnvironment.endpoints();

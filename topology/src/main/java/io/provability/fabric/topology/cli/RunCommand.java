@@ -56,6 +56,10 @@ final class RunCommand implements Callable<Integer> {
     StackEndpoints endpoints;
     DevelopmentSetup.Prepared dev = null;
     if (cfg.mode() == FabricConfig.Mode.EMBEDDED) {
+      if (!DevelopmentSetup.embeddedServersAvailable()) {
+        throw new UsageError("this distribution runs external mode only (no embedded servers): give --config with "
+            + "fabric.mode=external and the servers' addresses (docs/configuration.md); development mode is ./fabric");
+      }
       if (!LogSetup.verbose(spec)) {
         // the embedded servers' start-up warnings (leaders not elected yet, retriable transaction errors) are
         // part of a correct start; the console keeps this application's own lines

@@ -38,6 +38,20 @@ public final class DevelopmentSetup {
   private DevelopmentSetup() {
   }
 
+  /**
+   * Whether the embedded servers are on the class path: they are in the development build ({@code ./fabric})
+   * and not in the production distribution, which runs external mode only.
+   */
+  public static boolean embeddedServersAvailable() {
+    try {
+      Class.forName("kafka.server.KafkaRaftServer", false, DevelopmentSetup.class.getClassLoader());
+      Class.forName("org.gaul.s3proxy.S3Proxy", false, DevelopmentSetup.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
   /** What {@link #prepare} created, for the start-up message. */
   public record Prepared(Path issuerKey, List<String> created) {
   }

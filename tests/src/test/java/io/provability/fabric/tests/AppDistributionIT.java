@@ -33,7 +33,7 @@ class AppDistributionIT {
       "kafka-server-4", "kafka-raft-", "kafka-storage-4", "kafka-metadata-");
 
   private static Path home() throws IOException {
-    try (Stream<Path> files = Files.walk(Path.of("..", "app", "target").toAbsolutePath().normalize(), 3)) {
+    try (Stream<Path> files = Files.walk(Path.of("..", "app", "target").toAbsolutePath().normalize(), 4)) {
       return files.filter(p -> p.endsWith(Path.of("bin", "fabric"))).findFirst()
           .orElseThrow(() -> new AssertionError("no bin/fabric under app/target: build the app module first"))
           .getParent().getParent();

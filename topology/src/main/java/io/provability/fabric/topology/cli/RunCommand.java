@@ -51,7 +51,6 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     FabricConfig cfg = config.load(Map.of());
-    LOG.info("configuration: {}", cfg.describe());
     EmbeddedStack stack = null;
     StackEndpoints endpoints;
     DevelopmentSetup.Prepared dev = null;
@@ -67,9 +66,11 @@ final class RunCommand implements Callable<Integer> {
         LogSetup.libraryLogsTo(cfg.workDir().resolve("fabric.log"));
       }
       dev = DevelopmentSetup.prepare(cfg);
+      LOG.info("configuration: {}", cfg.describe());
       stack = EmbeddedStack.start(cfg.workDir().resolve("stack"));
       endpoints = stack.endpoints();
     } else {
+      LOG.info("configuration: {}", cfg.describe());
       endpoints = FabricRuntime.externalEndpoints(cfg);
     }
     CountDownLatch stopped = new CountDownLatch(1);

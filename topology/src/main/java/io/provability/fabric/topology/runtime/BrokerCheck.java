@@ -20,8 +20,11 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
  * with a short timeout.
  */
 public final class BrokerCheck {
-  /** How long a broker may take to accept a connection and describe its cluster. */
-  public static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long a broker that accepts connections may take to describe its cluster (a cold JVM on a busy
+   * machine needs seconds for the client alone); an address where nothing listens fails at once.
+   */
+  public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private BrokerCheck() {
   }

@@ -52,13 +52,25 @@ final class DemoCommand implements Callable<Integer> {
       + "services' data, S3 objects included) instead of a temporary directory that is deleted.")
   Path workDir;
 
+  @Option(names = "--endpoints-file", description = "Write the embedded servers' addresses here once they are up: an "
+      + "external-mode properties file for --config of other commands, valid while the demo runs.")
+  Path endpointsFile;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   private final PrintStream out = System.out;
   private volatile FabricRuntime running;
+  private static final String LOG_FILE = "demo.log";
 
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("fabric-demo-");
+    Path log = work.resolve(LOG_FILE);
+    if (!LogSetup.verbose(spec)) {
+      LogSetup.allLogsTo(log); // the console shows the progress and the summary; library warnings go to the file
+    }
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
     Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
     Files.createDirectories(trusted.getParent());
@@ -84,7 +96,10 @@ final class DemoCommand implements Callable<Integer> {
       }, "fabric-demo-shutdown");
       Runtime.getRuntime().addShutdownHook(stopOnExit);
       StackEndpoints ep = stack.endpoints();
-      status(String.format("stack up in %.1f s", seconds(t0)));
+      status(String.format("stack up in %.1f s; log: %s", seconds(t0), log));
+      if (endpointsFile != null) {
+        io.provability.fabric.topology.runtime.DevelopmentSetup.writeEndpoints(endpointsFile, cfg, ep);
+      }
 
       SyntheticTraffic traffic = new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
       List<SyntheticTraffic.Generated> generated = new ArrayList<>(requests);
@@ -207,7 +222,20 @@ final class DemoCommand implements Callable<Integer> {
         && entries == generated.size() && mismatches == 0 && audited.ok();
     out.println(adds ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
         : "  RESULT: FAILED — the figures above do not add up");
+    whatNext();
     return adds ? 0 : 1;
+  }
+
+  /** The commands that take a newcomer from the demo to an instance of their own (README, "Quickstart"). */
+  private void whatNext() {
+    out.println();
+    out.println("What next (README.md, Quickstart):");
+    out.println("  ./fabric run                   an instance on the embedded stack; prints its token issuer key");
+    out.println("  ./fabric token issue --key .fabric/keys/dev-issuer.key --tenant acme --subject agent-1 \\");
+    out.println("      --cap 'read_docs:READ:acme/docs/*' --format avro-base64 > token.b64");
+    out.println("  sed \"s|TOKEN|$(cat token.b64)|\" docs/examples/plan.json | curl -s -X POST \\");
+    out.println("      -H 'Content-Type: application/json' --data @- http://127.0.0.1:8080/v1/plans");
+    out.println("  ./fabric audit verify --config .fabric/endpoints.properties --from $(date -u +%F) --to $(date -u -d tomorrow +%F)");
   }
 
   private static int progress(int total, int decided, LongSupplier rows, LongSupplier linked, int last) {
@@ -227,9 +255,12 @@ final class DemoCommand implements Callable<Integer> {
     return (System.nanoTime() - sinceNanos) / 1e9;
   }
 
+  /** Deletes the demo's data; the log stays (its path was printed) for a look after a failure. */
   private static void deleteQuietly(Path dir) {
     try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(java.util.Comparator.reverseOrder())
+          .filter(p -> !p.equals(dir) && !p.equals(dir.resolve(LOG_FILE)))
+          .forEach(p -> p.toFile().delete());
     } catch (java.io.IOException e) {
       System.err.println("fabric demo: could not delete " + dir + ": " + e.getMessage());
     }

@@ -188,7 +188,12 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Scenario scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
+    Scenario scenario;
+    try {
+      scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("unknown scenario '" + scenarioName + "': give smoke, nightly, stress, ceiling or custom");
+    }
     LoadProfile profile = new LoadProfile(rate != null ? rate : scenario.defaultRate(),
         duration != null ? duration : scenario.defaultDuration(), sessions, tenants, subjects, LoadProfile.Mix.parse(mix),
         allowRatio, zipf, seed, switch (sessionOrder) {

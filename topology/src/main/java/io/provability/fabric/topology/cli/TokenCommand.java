@@ -92,8 +92,12 @@ final class TokenCommand implements Runnable {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       Instant from = notBefore == null ? now : notBefore;
       List<Capability> caps = new ArrayList<>();
-      for (String spec : capabilities) {
-        caps.add(parseCapability(spec));
+      for (String c : capabilities) {
+        try {
+          caps.add(parseCapability(c));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--cap: " + e.getMessage());
+        }
       }
       CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
           .setTokenId(tokenId == null ? UUID.randomUUID().toString() : tokenId)
@@ -110,10 +114,10 @@ final class TokenCommand implements Runnable {
       byte[] avro = toBytes(token.toByteBuffer());
       PrintWriter w = spec.commandLine().getOut();
       switch (format.toLowerCase(Locale.ROOT)) {
-        case "json" -> w.println(token);
+        case "json" -> w.println(json(token));
         case "avro-base64" -> w.println(Base64.getEncoder().encodeToString(avro));
         case "both" -> {
-          w.println(token);
+          w.println(json(token));
           w.println(Base64.getEncoder().encodeToString(avro));
         }
         default -> throw new CommandLine.ParameterException(spec.commandLine(),
@@ -124,6 +128,30 @@ final class TokenCommand implements Runnable {
         Files.write(out, avro);
       }
       return 0;
+    }
+
+    /** The token as JSON: times in RFC 3339, the signature in base64 (never raw bytes). */
+    static String json(CapabilityToken token) {
+      com.fasterxml.jackson.databind.json.JsonMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+      com.fasterxml.jackson.databind.node.ObjectNode o = mapper.createObjectNode();
+      o.put("token_id", token.getTokenId());
+      o.put("tenant", token.getTenant());
+      o.put("subject_id", token.getSubjectId());
+      com.fasterxml.jackson.databind.node.ArrayNode caps = o.putArray("capabilities");
+      for (Capability c : token.getCapabilities()) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = caps.addObject();
+        n.put("name", c.getName());
+        n.put("effect", c.getEffect().name());
+        com.fasterxml.jackson.databind.node.ArrayNode resources = n.putArray("resources");
+        c.getResources().forEach(resources::add);
+      }
+      o.put("issued_at", token.getIssuedAt().toString());
+      o.put("not_before", token.getNotBefore().toString());
+      o.put("expires_at", token.getExpiresAt().toString());
+      o.put("issuer", token.getIssuer());
+      o.put("key_id", token.getKeyId());
+      o.put("signature", Base64.getEncoder().encodeToString(toBytes(token.getSignature().duplicate())));
+      return o.toString(); // one line: with --format both the base64 form is the second line
     }
 
     /** {@code name:EFFECT:glob[,glob]}. */

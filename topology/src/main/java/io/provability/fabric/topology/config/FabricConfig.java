@@ -231,8 +231,10 @@ public final class FabricConfig extends AbstractConfig {
           "How long the front door waits for a decision before answering 504 (the decision still lands).")
       .define(HTTP_MAX_TIMEOUT_CONFIG, Type.LONG, 30_000L, Range.between(1, 600_000), Importance.LOW,
           "Largest deadline a caller may ask for with the X-Fabric-Timeout-Ms header.")
-      .define(HTTP_MAX_BODY_CONFIG, Type.INT, 1024 * 1024, Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
-          "Largest request body the front door reads; a larger one is answered 413.")
+      .define(HTTP_MAX_BODY_CONFIG, Type.INT, 960 * 1024, Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM,
+          "Largest request body the front door reads; a larger one is answered 413. The front door's producer takes "
+              + "records of this size plus 64 KiB (max.request.size), and start-up fails unless the requests topic's "
+              + "max.message.bytes (Kafka's default: 1 MiB + 12 B) is at least as large.")
       .define(LAG_INTERVAL_CONFIG, Type.LONG, 5_000L, Range.between(100, 3_600_000), Importance.LOW,
           "How often consumer lag (offsets and the age of the oldest unconsumed record) is sampled.")
       .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
@@ -323,6 +325,8 @@ public final class FabricConfig extends AbstractConfig {
       Properties props = new Properties();
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         props.load(r);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new ConfigException("configuration file " + file + " does not exist");
       } catch (IOException e) {
         throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
       }
@@ -338,7 +342,8 @@ public final class FabricConfig extends AbstractConfig {
     values.putAll(overrides);
     for (String key : values.keySet()) {
       if (!DEF.names().contains(key)) {
-        throw new ConfigException(key, values.get(key), "is not a known configuration key");
+        throw new ConfigException("'" + key + "' is not a configuration key (every key: docs/configuration.md, "
+            + "or 'fabric config docs')");
       }
     }
     return new FabricConfig(values);

@@ -125,6 +125,7 @@ public final class FabricRuntime implements AutoCloseable {
    */
   public static FabricRuntime create(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks) throws IOException {
     Files.createDirectories(cfg.workDir());
+    BrokerCheck.requireReachable(endpoints.bootstrapServers());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
       var created = TopicSetup.ensure(admin, cfg);
       if (!created.isEmpty()) {
@@ -201,8 +202,9 @@ public final class FabricRuntime implements AutoCloseable {
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
     Path trusted = cfg.trustedKeysFile();
     if (!Files.exists(trusted)) {
-      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
-          + " does not exist; without trusted issuer keys every plan would be denied");
+      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
+          + " does not exist (without a trusted issuer every plan is denied); create an issuer key and trust it: "
+          + "fabric keys generate --key-id issuer-1 --out issuer.key --trust-in " + trusted);
     }
     KeyRing ring = KeyRing.read(trusted);
     Path receiptKeys = cfg.receiptKeysFile();

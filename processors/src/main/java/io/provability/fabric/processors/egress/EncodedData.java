@@ -11,13 +11,14 @@ final class EncodedData {
   /**
    * Prefixes of ids and keys that vendors publish or send to browsers: Stripe publishable keys and
    * object ids (a PaymentIntent's client secret {@code pi_…_secret_…} is meant for the browser too),
-   * and Subresource Integrity digests ({@code sha512-…}, as in npm lock files).
+   * Subresource Integrity digests ({@code sha512-…}, as in npm lock files) and Content-Security-Policy
+   * nonces ({@code nonce-…}, sent in every page).
    */
   private static final String[] PUBLIC_PREFIXES = {
     "pk_live_", "pk_test_", "pi_", "ch_", "evt_", "cus_", "in_", "sub_", "price_", "prod_", "pm_", "seti_",
     "txn_", "re_", "acct_", "po_", "tr_", "py_", "src_", "card_", "ba_", "cs_live_", "cs_test_", "si_", "ii_",
     "il_", "plan_", "tok_", "btok_", "file_", "link_", "req_", "sess_", "prc_", "cbtxn_", "dp_", "du_",
-    "sha1-", "sha256-", "sha384-", "sha512-"};
+    "sha1-", "sha256-", "sha384-", "sha512-", "nonce-"};
   /** Base64 of file signatures: PNG, JPEG, GIF, WebP/RIFF, PDF, ICO, ZIP. */
   private static final String[] FILE_MAGIC = {"iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "JVBERi0", "AAABAA", "UEsDB"};
 
@@ -45,7 +46,28 @@ final class EncodedData {
         return true;
       }
     }
-    return publicQueryValue(text, from) || sshPublicKey(text, from, end) || base64OfText(text, from, padded);
+    return publicQueryValue(text, from) || urlPath(text, from, padded) || sshPublicKey(text, from, end) || base64OfText(text, from, padded);
+  }
+
+  /**
+   * A run inside the path of a URL ({@code https://docs.google.com/document/d/1W7K…/edit}): document,
+   * video and gist ids are public. Paths that name a webhook, token, key or secret stay suspects
+   * (Discord and Teams webhooks carry their credential in the path).
+   */
+  static boolean urlPath(String text, int from, int padded) {
+    int k = from - 1;
+    int floor = Math.max(0, from - 256);
+    while (k >= floor && !Character.isWhitespace(text.charAt(k)) && text.charAt(k) != '"' && text.charAt(k) != '\''
+        && text.charAt(k) != '(' && text.charAt(k) != '<') {
+      k--;
+    }
+    int scheme = text.indexOf("://", k + 1);
+    if (scheme < 0 || scheme >= from) {
+      return false;
+    }
+    String url = text.substring(scheme, padded).toLowerCase(java.util.Locale.ROOT);
+    return url.indexOf('?') < 0 && !(url.contains("webhook") || url.contains("token") || url.contains("key")
+        || url.contains("secret") || url.contains("@"));
   }
 
   /** Query parameters whose values are credentials (presigned URLs, OAuth redirects, API keys). */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class EgressFirewallTest {
   static final Ed25519.SigningKey KEY = Ed25519.SigningKey.fromSeed("egress-test-1", seed());
   static final Instant NOW = Instant.parse("2026-11-27T23:00:00.123Z");
-  private static final String AWS = "AKIAIOSFODNN7EXAMPLE";
+  private static final String AWS = "AKIAUJZDEGXDNCF32EPF";
 
   private final EgressFirewall firewall = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker());
 
@@ -154,7 +154,7 @@ class EgressFirewallTest {
 
   @Test
   void sameRequestGivesTheSameOutcomeAndCertificate() {
-    String text = "card 4111 1111 1111 1111, mail a@example.com, ключ ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+    String text = "card 4111 1111 1111 1111, mail a@example.com, ключ 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";
     EgressOutcome a = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
     EgressOutcome b = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
     assertThat(a).isEqualTo(b);

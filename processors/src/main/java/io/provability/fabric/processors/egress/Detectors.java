@@ -402,9 +402,13 @@ final class Detectors {
    * a credential in a URL, not an e-mail address.
    */
   private static boolean urlUserinfo(String text, int at) {
-    int from = Math.max(0, at - 130);
-    int scheme = text.lastIndexOf("://", at);
-    if (scheme < from) {
+    int scheme = -1;
+    for (int i = at - 3; i >= Math.max(0, at - 130) && scheme < 0; i--) {
+      if (text.startsWith("://", i)) {
+        scheme = i;
+      }
+    }
+    if (scheme < 0) {
       return false;
     }
     int k = scheme + 3;

@@ -61,13 +61,23 @@ final class EncodedData {
         && text.charAt(k) != '(' && text.charAt(k) != '<') {
       k--;
     }
-    int scheme = text.indexOf("://", k + 1);
-    if (scheme < 0 || scheme >= from) {
+    int scheme = indexOf(text, "://", k + 1, from);
+    if (scheme < 0) {
       return false;
     }
     String url = text.substring(scheme, padded).toLowerCase(java.util.Locale.ROOT);
     return url.indexOf('?') < 0 && !(url.contains("webhook") || url.contains("token") || url.contains("key")
         || url.contains("secret") || url.contains("@"));
+  }
+
+  /** First index of {@code needle} in {@code text[from, to)}, or -1; never looks past {@code to}. */
+  static int indexOf(String text, String needle, int from, int to) {
+    for (int i = Math.max(0, from); i + needle.length() <= to; i++) {
+      if (text.startsWith(needle, i)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Query parameters whose values are credentials (presigned URLs, OAuth redirects, API keys). */

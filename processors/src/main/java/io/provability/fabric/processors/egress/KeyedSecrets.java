@@ -309,7 +309,7 @@ final class KeyedSecrets {
     }
     char first = s.charAt(from);
     if (first == '$' || first == '%' || first == '{' || first == '<' || first == '*' || first == '/' || first == '~'
-        || s.startsWith("./", from) || s.startsWith("://", from) || s.indexOf("://", from) >= 0 && s.indexOf("://", from) < to) {
+        || s.startsWith("./", from) || EncodedData.indexOf(s, "://", from, to) >= 0) {
       return false;
     }
     boolean upper = false;

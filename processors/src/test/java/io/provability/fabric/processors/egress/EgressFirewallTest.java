@@ -87,6 +87,25 @@ class EgressFirewallTest {
     assertThat(out.certificate().getDetectorCounts()).containsEntry("CLOUD_KEY", 1).containsEntry("EMAIL", 1);
   }
 
+  /**
+   * Stripe test-mode keys reach only test data: a policy choice. They are found at 0.60, so
+   * {@code default} (STRIPE_KEY=BLOCK@0.80) lets them through, counted in the certificate, and
+   * {@code strict} (BLOCK@0.50) or any policy with a threshold at or below 0.60 blocks them.
+   */
+  @Test
+  void stripeTestKeysAreAPolicyChoice() throws Exception {
+    String test = "CI uses sk_test_4eC39HqLyjWDarjtT1zdp7dcQ2 for fixtures";
+    EgressOutcome byDefault = firewall.check(request(test, "t1", null), NOW);
+    assertThat(byDefault.verdict()).isEqualTo(Verdict.ALLOW);
+    assertThat(byDefault.certificate().getDetectorCounts()).containsEntry("STRIPE_KEY", 1);
+    assertThat(firewall.check(request(test, "t1", "strict"), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+    EgressFirewall blockTestKeys = new EgressFirewall(
+        EgressPolicies.parse("default_policy=p\npolicy.p.STRIPE_KEY=BLOCK@0.60\n"), KEY);
+    assertThat(blockTestKeys.check(request(test, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+    String live = "prod uses sk_live_4eC39HqLyjWDarjtT1zdp7dcQ2";
+    assertThat(firewall.check(request(live, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+  }
+
   @Test
   void policyIdAndTenantSelectThePolicy() {
     String text = "server 10.0.0.5 is up";

@@ -43,8 +43,17 @@ final class Detectors {
       "(?<![\\w.])" + OCTET + "(?:\\." + OCTET + "){3}(?![\\w]|\\.\\w)");
   private static final Pattern IPV6_CANDIDATE = Pattern.compile(
       "(?<![\\w:.])[0-9A-Fa-f:.]{2,45}+(?![\\w:])");
+  /**
+   * What precedes a dotted quad that is a version, not an address: {@code v}, {@code version},
+   * {@code release}, {@code build}, a language, browser, OS or tool whose versions have four parts
+   * ({@code Python 3.11.4.1}, {@code Chrome 120.0.6099.1}; not servers such as {@code redis 10.0.0.5},
+   * which are followed by their host), or a user-agent's {@code Product/}.
+   */
   private static final Pattern VERSION_CONTEXT = Pattern.compile(
-      "(?i)(?:\\bv|version\\s{0,3}+|release\\s{0,3}+|build\\s{0,3}+)$");
+      "(?i)(?:\\bv|\\bver\\.?\\s{0,3}+|version\\s{0,3}+|release\\s{0,3}+|build\\s{0,3}+|[a-z]/"
+          + "|\\b(?:python|node|java|jdk|jre|ruby|php|perl|rust|dotnet|chrome|chromium|firefox|safari|windows|android"
+          + "|ios|macos|ubuntu|debian|kernel|gcc|clang|openssl|npm|pip|gradle|maven|terraform|helm|firmware|bios)"
+          + "\\s{1,3}+)$");
   private static final Pattern AWS_KEY = Pattern.compile(
       "(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])");
   private static final Pattern GCP_KEY = Pattern.compile(
@@ -379,6 +388,15 @@ final class Detectors {
         || extra.indexOf(c) >= 0;
   }
 
+  /**
+   * "TLDs" that are file extensions: {@code icon@2x.png}, {@code logo@3x.webp} are asset names. (A few
+   * are also real gTLDs, {@code .zip} and {@code .mov}; addresses there are rare.)
+   */
+  private static final java.util.Set<String> FILE_EXTENSIONS = java.util.Set.of(
+      "png", "jpg", "jpeg", "gif", "webp", "svg", "ico", "bmp", "tif", "tiff", "pdf", "js", "mjs", "css", "html",
+      "htm", "json", "txt", "zip", "gz", "tgz", "mp3", "mp4", "mov", "wav", "yml", "yaml", "xml", "csv", "exe", "dll",
+      "jsx", "tsx", "scss", "woff", "woff2", "ttf", "map", "lock");
+
   static void email(String text, List<Candidate> out) {
     findInRuns(EMAIL, EMAIL_SCOPE, text, m -> {
       int at = text.indexOf('@', m.start());
@@ -389,9 +407,10 @@ final class Detectors {
       }
       char first = text.charAt(m.start());
       char beforeAt = text.charAt(at - 1);
+      boolean fileName = FILE_EXTENSIONS.contains(text.substring(lastDot + 1, m.end()).toLowerCase(Locale.ROOT));
       boolean sshRemote = m.end() < text.length() && text.charAt(m.end()) == ':' && at - m.start() == 3
           && text.startsWith("git", m.start()); // git@github.com:org/repo.git is a service account, not a person
-      if (tldOk && first != '.' && first != '\'' && beforeAt != '.' && !sshRemote && !urlUserinfo(text, m.start())) {
+      if (tldOk && first != '.' && first != '\'' && beforeAt != '.' && !sshRemote && !fileName && !urlUserinfo(text, m.start())) {
         out.add(new Candidate(FindingType.EMAIL, m.start(), m.end(), 0.95));
       }
     });
@@ -560,7 +579,7 @@ final class Detectors {
 
   static void ipv4(String text, List<Candidate> out) {
     findInRuns(IPV4, IPV4_SCOPE, text, m -> {
-      int from = Math.max(0, m.start() - 12);
+      int from = Math.max(0, m.start() - 16);
       if (!VERSION_CONTEXT.matcher(text.substring(from, m.start())).find()) {
         out.add(new Candidate(FindingType.IP_ADDRESS, m.start(), m.end(), 0.9));
       }

@@ -41,6 +41,7 @@ class EgressDetectorTest {
     "IP_ADDRESS|host 192.168.10.254.|192.168.10.254",
     "IP_ADDRESS|peer [2001:db8::ff00:42:8329]:443|2001:db8::ff00:42:8329",
     "IP_ADDRESS|loopback ::1 only|::1",
+    "IP_ADDRESS|connect to redis 10.0.0.5:6379|10.0.0.5",
     "CLOUD_KEY|AWS_ACCESS_KEY_ID=AKIAUJZDEGXDNCF32EPF|AKIAUJZDEGXDNCF32EPF",
     "CLOUD_KEY|key=AIza2HPcHyGcFRl1SPnXNYvMIHa_2o76umfXfKm|AIza2HPcHyGcFRl1SPnXNYvMIHa_2o76umfXfKm",
     "GITHUB_TOKEN|t 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 x|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",
@@ -113,6 +114,7 @@ class EgressDetectorTest {
     "AKIAIOSFODNN7EXAMPL", "ghp_short", "sk_live_short", "xoxb-not-a-token",
     "commit 3f786850e387550fdab836ed7e6dc881de23001b", "id 123e4567-e89b-12d3-a456-426614174000",
     "def base64EncodeUTF8String(s)", "getUserAccountBalanceForTenant2024",
+    "see icon@2x.png", "Python 3.11.4.1", "Firefox/121.0.1.2", "git clone git@github.com:acme/app.git",
   })
   void lookAlikesAreNotFindings(String text) {
     assertNone(text);

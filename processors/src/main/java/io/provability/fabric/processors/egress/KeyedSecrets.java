@@ -31,7 +31,7 @@ final class KeyedSecrets {
    */
   private static final String[] NAMES = {
     "password", "passwd", "passphrase", "passcode", "pwd", "dbpass", "secret", "secretkey", "secretaccesskey",
-    "apikey", "accesskey", "accountkey", "privatekey", "signingkey", "encryptionkey", "hmackey", "masterkey",
+    "secretkeybase", "apikey", "accesskey", "accountkey", "privatekey", "signingkey", "encryptionkey", "hmackey", "masterkey",
     "authkey", "token", "credential", "credentials", "authorization",
     "パスワード", "暗証番号", "密码", "密碼", "口令", "비밀번호", "암호", "пароль", "contraseña", "contrasena", "clave",
     "senha", "motdepasse", "passwort", "kennwort", "wachtwoord", "parola", "hasło", "haslo", "lösenord", "losenord",
@@ -334,11 +334,32 @@ final class KeyedSecrets {
     if (!(digit && (upper || lower))) {
       return false; // YOUR_API_KEY_HERE, settings.SECRET, changeme
     }
-    if (Placeholders.value(s, from, to) || IDENTIFIER_PATH.matcher(s).region(from, to).matches()) {
+    if (Placeholders.value(s, from, to) || IDENTIFIER_PATH.matcher(s).region(from, to).matches()
+        || kebabName(s, from, to)) {
       return false;
     }
     int classes = (upper ? 1 : 0) + (lower ? 1 : 0) + (digit ? 1 : 0) + (other ? 1 : 0);
     return classes >= 3 || (len >= 12 && (hex(s, from, to) || Checksums.shannon(s, from, to) >= 3.0));
+  }
+
+  /**
+   * A lower-case name of several words with at most two digits ({@code my-app-secret-v2},
+   * {@code db_credentials_prod}): the name of a secret in a vault or a cluster, not its value.
+   */
+  private static boolean kebabName(String s, int from, int to) {
+    int separators = 0;
+    int digits = 0;
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (c == '-' || c == '_' || c == '.') {
+        separators++;
+      } else if (c >= '0' && c <= '9') {
+        digits++;
+      } else if (!(c >= 'a' && c <= 'z')) {
+        return false;
+      }
+    }
+    return separators >= 2 && digits <= 2;
   }
 
   /** Hex digits of one case only: a key or token printed as hex ({@code a81f9c2e7b4d}). */

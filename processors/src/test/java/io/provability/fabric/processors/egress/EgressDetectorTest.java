@@ -62,6 +62,7 @@ class EgressDetectorTest {
     "export AWS_SECRET_ACCESS_KEY='n0t+A/real-Key9'|n0t+A/real-Key9",
     "<server><password>h7K$2mPq9!xZ</password></server>|h7K$2mPq9!xZ",
     "Пароль: password := Zz9!уникальный; ok|Zz9!уникальный",
+    "SECRET_KEY_BASE=7f3c9a1b2d4e5f60718293a4b5c6d7e8|7f3c9a1b2d4e5f60718293a4b5c6d7e8",
   })
   void keyedSecretValue(String text, String expected) {
     assertSingle(text, FindingType.HIGH_ENTROPY, expected);
@@ -76,6 +77,10 @@ class EgressDetectorTest {
     "api_key: YOUR_API_KEY_HERE",
     "token: '12345678",
     "password: short1!",
+    "secret: my-app-secret-v2",
+    "password: correct-horse-battery-staple",
+    "The session token is valid for 24 hours",
+    "db_password_file: /run/secrets/db",
   })
   void keyedSecretLookAlikes(String text) {
     assertNone(text);

@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * The detectors. Every pattern here is bounded: each quantifier has an upper limit or is possessive,
  * and each pattern begins with a look-behind that stops it from restarting inside the run it just
  * rejected, so {@code find()} does a bounded amount of work per start position and the whole scan is
- * linear in the text. The PEM and IBAN detectors are hand-written scanners. Candidates are checked
- * further in code (Luhn, mod-97, JWT header, entropy) before they become findings.
+ * linear in the text. The PEM, IBAN and entropy detectors are hand-written scanners; keyed values,
+ * labelled phones, placeholders and public data have their own classes ({@link KeyedSecrets},
+ * {@link Phones}, {@link Placeholders}, {@link EncodedData}). Candidates are checked further in code
+ * (Luhn, mod-97, GitHub's CRC32, JWT header, key body, entropy) before they become findings.
  */
 final class Detectors {
   /** A detector's raw answer, before overlaps are resolved and code points counted. */

@@ -78,7 +78,7 @@ class EgressAndBudgetEndToEndIT {
     Map<String, String> texts = Map.of(
         "allow", "The quarterly report is ready; the dashboard was refreshed at noon.",
         "redact", "Mail carol.jones@example.com or call (415) 555-0132 about card 4111 1111 1111 1111.",
-        "block", "the deploy key is AKIAIOSFODNN7EXAMPLE, rotate it",
+        "block", "the deploy key is AKIAUJZDEGXDNCF32EPF, rotate it",
         "keyed", "db config: password: \"Xk9#mP2$vL5@qR8!wT3&\" (do not share)",
         "oversized", "x".repeat(262_145));
     Map<String, Verdict> expected = Map.of("allow", Verdict.ALLOW, "redact", Verdict.REDACT, "block", Verdict.BLOCK,

@@ -84,6 +84,49 @@ final class Checksums {
     return false;
   }
 
+  private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+  /**
+   * GitHub's token checksum (github.blog, "Behind GitHub's new authentication token formats", 2021):
+   * after the {@code ghp_}-style prefix come 30 random base62 chars and then 6 chars that are the
+   * CRC32 of those 30 chars, in base62 (digits, upper case, lower case), left-padded with zeros.
+   *
+   * @param body the 36 chars after the prefix
+   */
+  static boolean githubChecksum(CharSequence body) {
+    if (body.length() != 36) {
+      return false;
+    }
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (int i = 0; i < 30; i++) {
+      crc.update(body.charAt(i) & 0xFF);
+    }
+    long expected = 0;
+    for (int i = 30; i < 36; i++) {
+      int v = BASE62.indexOf(body.charAt(i));
+      if (v < 0) {
+        return false;
+      }
+      expected = expected * 62 + v;
+    }
+    return expected == crc.getValue();
+  }
+
+  /** The 6-char base62 checksum of a 30-char GitHub token body (tests use it to make valid tokens). */
+  static String githubChecksumOf(CharSequence random30) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (int i = 0; i < random30.length(); i++) {
+      crc.update(random30.charAt(i) & 0xFF);
+    }
+    long v = crc.getValue();
+    char[] out = new char[6];
+    for (int i = 5; i >= 0; i--) {
+      out[i] = BASE62.charAt((int) (v % 62));
+      v /= 62;
+    }
+    return new String(out);
+  }
+
   /** Shannon entropy in bits per char of {@code s[from, to)}. */
   static double shannon(CharSequence s, int from, int to) {
     int[] counts = new int[128];

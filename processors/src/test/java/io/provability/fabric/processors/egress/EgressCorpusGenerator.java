@@ -72,6 +72,11 @@ public final class EgressCorpusGenerator {
     return sb.toString();
   }
 
+  /** Appends GitHub's base62 CRC32 checksum of the 30 random chars after the prefix. */
+  private static String withChecksum(String prefixAnd30) {
+    return prefixAnd30 + Checksums.githubChecksumOf(prefixAnd30.substring(4));
+  }
+
   /** A random token that surely mixes classes (as real generated keys do). */
   private String token(int len) {
     while (true) {
@@ -174,7 +179,7 @@ public final class EgressCorpusGenerator {
     }
     // --- GitHub
     for (int i = 0; i < 16; i++) {
-      String t = i % 4 == 3 ? "github_pat_" + token(22) + "_" + token(59) : pick("ghp_", "gho_", "ghs_", "ghu_") + token(36);
+      String t = i % 4 == 3 ? "github_pat_" + token(22) + "_" + token(59) : withChecksum(pick("ghp_", "gho_", "ghs_", "ghu_") + token(30));
       add("GITHUB_TOKEN", String.format(pick("GITHUB_TOKEN=%s", "token %s", "git clone https://%s@github.com/org/repo"), t));
     }
     // --- Slack

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class EgressFirewallTest {
   static final Ed25519.SigningKey KEY = Ed25519.SigningKey.fromSeed("egress-test-1", seed());
   static final Instant NOW = Instant.parse("2026-11-27T23:00:00.123Z");
-  private static final String AWS = "AKIAIOSFODNN7EXAMPLE";
+  private static final String AWS = "AKIAUJZDEGXDNCF32EPF";
 
   private final EgressFirewall firewall = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker());
 
@@ -85,6 +85,25 @@ class EgressFirewallTest {
     assertThat(out.certificate().getAction()).isEqualTo("BLOCK");
     assertThat(out.certificate().getRedactionCount()).isZero();
     assertThat(out.certificate().getDetectorCounts()).containsEntry("CLOUD_KEY", 1).containsEntry("EMAIL", 1);
+  }
+
+  /**
+   * Stripe test-mode keys reach only test data: a policy choice. They are found at 0.60, so
+   * {@code default} (STRIPE_KEY=BLOCK@0.80) lets them through, counted in the certificate, and
+   * {@code strict} (BLOCK@0.50) or any policy with a threshold at or below 0.60 blocks them.
+   */
+  @Test
+  void stripeTestKeysAreAPolicyChoice() throws Exception {
+    String test = "CI uses sk_test_4eC39HqLyjWDarjtT1zdp7dcQ2 for fixtures";
+    EgressOutcome byDefault = firewall.check(request(test, "t1", null), NOW);
+    assertThat(byDefault.verdict()).isEqualTo(Verdict.ALLOW);
+    assertThat(byDefault.certificate().getDetectorCounts()).containsEntry("STRIPE_KEY", 1);
+    assertThat(firewall.check(request(test, "t1", "strict"), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+    EgressFirewall blockTestKeys = new EgressFirewall(
+        EgressPolicies.parse("default_policy=p\npolicy.p.STRIPE_KEY=BLOCK@0.60\n"), KEY);
+    assertThat(blockTestKeys.check(request(test, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+    String live = "prod uses sk_live_4eC39HqLyjWDarjtT1zdp7dcQ2";
+    assertThat(firewall.check(request(live, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
   }
 
   @Test
@@ -154,7 +173,7 @@ class EgressFirewallTest {
 
   @Test
   void sameRequestGivesTheSameOutcomeAndCertificate() {
-    String text = "card 4111 1111 1111 1111, mail a@example.com, ключ ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+    String text = "card 4111 1111 1111 1111, mail a@example.com, ключ 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";
     EgressOutcome a = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
     EgressOutcome b = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
     assertThat(a).isEqualTo(b);

@@ -54,7 +54,7 @@ public final class LoadTraffic {
   private static final String CLEAN_TEXT = "Summary for the team: the quarterly review moves to next week; "
       + "the handbook chapter on onboarding was updated and the runbook links are fixed.";
   private static final String EMAIL_TEXT = "Please forward the notes to jane.doe@corp.example.org before the review.";
-  private static final String TOKEN_TEXT = "deploy with token ghs_xb34xgzR0aBFNIiQ7RYU9uV4xEzVNkCHiB6C now";
+  private static final String TOKEN_TEXT = "deploy with token ghs_VsWmflzdE1F8ResqEDusTpkr0cStY40aF65f now";
   private static final String[] DOC_TOPICS = {"handbook", "pricing/2026", "runbooks/oncall", "contracts/msa", "faq"};
 
   private final String prefix;

@@ -26,7 +26,7 @@ import java.util.function.Function;
  */
 final class EgressScanCache implements Function<String, List<Finding>> {
   /** Part of every key: bump it when a detector changes. */
-  static final String DETECTORS_VERSION = "fabric/egress-detectors/v1";
+  static final String DETECTORS_VERSION = "fabric/egress-detectors/v2";
 
   private final Function<String, List<Finding>> scanner;
   private final TieredCache<List<Finding>> cache;

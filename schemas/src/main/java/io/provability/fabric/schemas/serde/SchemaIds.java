@@ -52,6 +52,44 @@ public final class SchemaIds {
   }
 
   /**
+   * Parses the text form of {@link #format()}: {@code id:fingerprint-hex} pairs separated by commas.
+   *
+   * @param text for example {@code 101:6a6b6828aa640d96,104:1f00aa0000000000}; blank gives none
+   * @return the ids
+   * @throws IllegalArgumentException naming the pair that does not parse
+   */
+  public static SchemaIds parse(String text) {
+    if (text == null || text.isBlank()) {
+      return NONE;
+    }
+    Map<Integer, Long> fingerprints = new HashMap<>();
+    for (String pair : text.split(",")) {
+      String[] parts = pair.strip().split(":");
+      try {
+        if (parts.length != 2) {
+          throw new NumberFormatException("expected id:fingerprint");
+        }
+        fingerprints.put(Integer.parseInt(parts[0].strip()), Long.parseUnsignedLong(parts[1].strip(), 16));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("schema ids: '" + pair.strip() + "' is not id:fingerprint-hex", e);
+      }
+    }
+    return new SchemaIds(fingerprints);
+  }
+
+  /**
+   * Returns the ids as text that {@link #parse} reads, sorted by id (for a connector's config).
+   *
+   * @return {@code id:fingerprint-hex} pairs separated by commas
+   */
+  public String format() {
+    StringBuilder out = new StringBuilder();
+    new java.util.TreeMap<>(fingerprintById).forEach((id, fp) ->
+        out.append(out.length() == 0 ? "" : ",").append(id).append(':').append(String.format("%016x", fp)));
+    return out.toString();
+  }
+
+  /**
    * Returns the fingerprint of the schema with a registry id.
    *
    * @param schemaId a registry id

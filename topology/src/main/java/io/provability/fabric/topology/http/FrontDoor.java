@@ -65,8 +65,8 @@ public final class FrontDoor implements AutoCloseable {
   private final String decisionsTopic;
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> replies;
-  private final Deserializer<Decision> decisions = EventSerde.of(Decision.class).deserializer();
-  private final EventCodec codec = EventCodec.standard();
+  private final Deserializer<Decision> decisions;
+  private final EventCodec codec;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final CountDownLatch positioned = new CountDownLatch(1);
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
@@ -76,6 +76,17 @@ public final class FrontDoor implements AutoCloseable {
 
   /** Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned. */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
+    this(bootstrap, requestsTopic, decisionsTopic, registry, EventCodec.standard());
+  }
+
+  /**
+   * As above, reading decisions with {@code codec} (one that knows the registry's schema ids when the
+   * topology writes the schema-registry format); requests are sent single-object encoded.
+   */
+  public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
+                   EventCodec codec) {
+    this.codec = codec;
+    this.decisions = EventSerde.of(Decision.class, codec).deserializer();
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();

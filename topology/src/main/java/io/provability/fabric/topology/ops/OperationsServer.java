@@ -38,7 +38,8 @@ public final class OperationsServer implements AutoCloseable {
   public static OperationsServer start(FabricRuntime runtime, Clock clock) throws InterruptedException {
     FabricConfig cfg = runtime.config();
     String bootstrap = runtime.endpoints().bootstrapServers();
-    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry());
+    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry(),
+        runtime.codec());
     ConsumerLagMonitor lag = null;
     FabricHttpServer http = null;
     ScheduledExecutorService refresh = null;

@@ -1,5 +1,11 @@
 package io.provability.fabric.topology.runtime;
 
+import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.SchemaIds;
+import io.provability.fabric.schemas.serde.WireFormat;
+import io.provability.fabric.topology.registry.RegistrySubjects;
+import io.provability.fabric.topology.registry.SchemaRegistryClient;
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
@@ -52,11 +58,13 @@ public final class FabricRuntime implements AutoCloseable {
   private volatile EmbeddedConnect sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
+  private final FabricTopology.Wire wire;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
-                        FabricMetrics metrics, HotTier hotTier) {
+                        FabricMetrics metrics, HotTier hotTier, FabricTopology.Wire wire) {
     this.cfg = cfg;
+    this.wire = wire;
     this.hotTier = hotTier;
     this.endpoints = endpoints;
     this.withSinks = withSinks;
@@ -120,11 +128,39 @@ public final class FabricRuntime implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while creating topics", e);
     }
+    FabricTopology.Wire wire = wire(cfg);
     FabricMetrics metrics = FabricMetrics.create();
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier);
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier, wire);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
+    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier, wire);
+  }
+
+  /**
+   * The codec and format the configuration asks for: single-object by default; with
+   * {@code serde.format=registry}, the schema ids looked up once from the registry (every schema must
+   * have been registered by {@code fabric schemas register}: an instance registers nothing itself).
+   */
+  public static FabricTopology.Wire wire(FabricConfig cfg) throws IOException {
+    if (cfg.wireFormat() == WireFormat.SINGLE_OBJECT) {
+      return FabricTopology.Wire.singleObject();
+    }
+    SchemaRegistryClient client = new SchemaRegistryClient(cfg.schemaRegistryUrl(), Duration.ofSeconds(10));
+    try {
+      SchemaIds ids = RegistrySubjects.lookUp(client, cfg);
+      LOG.info("schema registry {}: {} schema ids looked up", cfg.schemaRegistryUrl(), ids.size());
+      return new FabricTopology.Wire(EventCodec.standard().withSchemaIds(ids), WireFormat.REGISTRY);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while looking up schema ids", e);
+    } catch (IOException e) {
+      throw new IOException(FabricConfig.SCHEMA_REGISTRY_URL_CONFIG + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The codec this instance reads values with (it knows the registry's schema ids when configured). */
+  public EventCodec codec() {
+    return wire.codec();
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
@@ -132,7 +168,11 @@ public final class FabricRuntime implements AutoCloseable {
     try {
       streams.start();
       if (withSinks) {
-        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
+        // the decision-log sink reads registry-framed decisions with the ids this instance looked up
+        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints), EmbeddedConnect.DEFAULT_START_TIMEOUT,
+            wire.format() == WireFormat.REGISTRY
+                ? Map.of(DecisionLogSinkConfig.SCHEMA_IDS_CONFIG, wire.codec().schemaIds().format())
+                : Map.of());
         sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
             sinks.evidenceConnector()));
       }

@@ -72,6 +72,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String EVIDENCE_PUNCTUATE_CONFIG = "evidence.punctuate.ms";
 
   public static final String TRUSTED_KEYS_CONFIG = "kernel.trusted.keys.file";
+  public static final String TRUSTED_JWKS_FILE_CONFIG = "kernel.trusted.jwks.file";
+  public static final String TRUSTED_JWKS_URL_CONFIG = "kernel.trusted.jwks.url";
   public static final String EVIDENCE_KEY_CONFIG = "evidence.signing.key.file";
   public static final String RECEIPT_KEYS_CONFIG = "kernel.receipt.keys.file";
   public static final String KERNEL_MAX_BUDGET_CONFIG = "kernel.max.budget";
@@ -186,6 +188,14 @@ public final class FabricConfig extends AbstractConfig {
               + "fell due since the last one, so a short interval means short stalls (docs/BENCHMARKS.md).")
       .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
+      .define(TRUSTED_JWKS_FILE_CONFIG, Type.STRING, "", Importance.HIGH,
+          "JSON Web Key Set file of further trusted token issuer keys: its Ed25519 public keys (kty OKP, crv Ed25519, "
+              + "with kid) are trusted beside the key ring, for JWS and Avro tokens alike; other keys are left out "
+              + "with a warning. When set (or " + TRUSTED_JWKS_URL_CONFIG + "), the key ring file may be absent.")
+      .define(TRUSTED_JWKS_URL_CONFIG, Type.STRING, "", Importance.HIGH,
+          "URL of a JSON Web Key Set of further trusted token issuer keys (as " + TRUSTED_JWKS_FILE_CONFIG
+              + "), fetched once at start-up; an instance that cannot fetch it does not start. A key rotated in "
+              + "later is trusted after a restart.")
       .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
           "File with the evidence signing key (key-id=base64 seed). Empty: <work dir>/keys/evidence.key, generated if missing.")
       .define(RECEIPT_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,

@@ -1,6 +1,7 @@
 package io.provability.fabric.topology.runtime;
 
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
+import io.provability.fabric.processors.crypto.Jwks;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.SchemaIds;
 import io.provability.fabric.schemas.serde.WireFormat;
@@ -25,6 +26,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
@@ -221,12 +224,7 @@ public final class FabricRuntime implements AutoCloseable {
    * certificate signing key (created if missing).
    */
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
-    Path trusted = cfg.trustedKeysFile();
-    if (!Files.exists(trusted)) {
-      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
-          + " does not exist; without trusted issuer keys every plan would be denied");
-    }
-    KeyRing ring = KeyRing.read(trusted);
+    KeyRing ring = trustedIssuers(cfg);
     Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
     Path receiptKeys = cfg.receiptKeysFile();
     KeyRing receiptSigners;
@@ -245,6 +243,48 @@ public final class FabricRuntime implements AutoCloseable {
     }
     Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
     return new FabricTopology.Keys(ring, evidenceKey, receiptSigners, gatewayKey, certificateKey);
+  }
+
+  /**
+   * The trusted token issuer keys: the key ring file, plus the Ed25519 keys of a JWKS file or URL when
+   * configured. The key ring file is required unless a JWKS is configured; with neither, or with no key
+   * at all, start-up fails (every plan would be denied).
+   */
+  static KeyRing trustedIssuers(FabricConfig cfg) throws IOException {
+    Path trusted = cfg.trustedKeysFile();
+    String jwksFile = cfg.getString(FabricConfig.TRUSTED_JWKS_FILE_CONFIG);
+    String jwksUrl = cfg.getString(FabricConfig.TRUSTED_JWKS_URL_CONFIG);
+    boolean jwks = !jwksFile.isBlank() || !jwksUrl.isBlank();
+    KeyRing ring = KeyRing.empty();
+    if (Files.exists(trusted)) {
+      ring = KeyRing.read(trusted);
+    } else if (!jwks) {
+      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
+          + " does not exist; without trusted issuer keys every plan would be denied");
+    }
+    List<Jwks.Result> sets = new ArrayList<>();
+    if (!jwksFile.isBlank()) {
+      sets.add(Jwks.read(Path.of(jwksFile)));
+    }
+    if (!jwksUrl.isBlank()) {
+      try {
+        sets.add(Jwks.fetch(java.net.URI.create(jwksUrl).toURL(), 10_000));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new IOException(FabricConfig.TRUSTED_JWKS_URL_CONFIG + ": " + e.getMessage(), e);
+      }
+    }
+    for (Jwks.Result set : sets) {
+      set.skipped().forEach(s -> LOG.warn("trusted issuers JWKS: {} (not trusted)", s));
+      for (Map.Entry<String, byte[]> key : set.keys().entrySet()) {
+        ring = ring.with(key.getKey(), key.getValue());
+      }
+    }
+    if (ring.size() == 0) {
+      throw new IOException("no trusted token issuer key in " + FabricConfig.TRUSTED_KEYS_CONFIG + ", "
+          + FabricConfig.TRUSTED_JWKS_FILE_CONFIG + " or " + FabricConfig.TRUSTED_JWKS_URL_CONFIG
+          + "; every plan would be denied");
+    }
+    return ring;
   }
 
   /** Kafka Streams properties for this configuration. */

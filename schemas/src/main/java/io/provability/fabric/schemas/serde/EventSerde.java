@@ -14,7 +14,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Bytes that do not decode make the deserializer throw {@link EventDecodeException}; Kafka
  * Streams' deserialization exception handler, or the intake processor, decides what happens to
  * the record (normally: the dead-letter topic, with {@link EventDecodeException#reason()}).
- * Needs no configuration and no schema registry; thread-safe.
+ * Needs no configuration and no schema registry (the registry format needs the ids looked up from
+ * one, carried by the codec); thread-safe.
  *
  * @param <T> the event type
  */

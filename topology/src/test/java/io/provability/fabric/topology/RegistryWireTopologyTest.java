@@ -9,7 +9,6 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.schemas.serde.EventCodec;
@@ -55,10 +54,8 @@ class RegistryWireTopologyTest {
   @BeforeEach
   void start() {
     FabricTopology.Settings settings = new FabricTopology.Settings(
-        new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy"), Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 6, 1 << 20, Duration.ofSeconds(1)));
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
-        Ed25519.SigningKey.fromSeed("evidence-1", new byte[32]));
+        new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy"), Duration.ofHours(1));
+    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "registry-wire-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         + "tamper-evident evidence.",
     subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopologyCommand.class, TopicsCommand.class,
         LagCommand.class, TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class,
-        SchemasCommand.class})
+        WitnessCommand.class, SchemasCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

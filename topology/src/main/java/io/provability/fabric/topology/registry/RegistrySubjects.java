@@ -5,7 +5,6 @@ import io.provability.fabric.events.CapabilityRevocation;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.events.RetrievalRequest;
@@ -24,7 +23,8 @@ import org.apache.avro.Schema;
  *
  * <ul>
  *   <li>Topics that carry one record type use Confluent's TopicNameStrategy, {@code <topic>-value}:
- *       decisions, dead letters, evidence. Connect's AvroConverter and most tools assume it.
+ *       decisions and dead letters. Connect's AvroConverter and most tools assume it. (The evidence
+ *       topic carries log entries, not Avro records: nothing to register.)
  *   <li>Topics that carry several record types use RecordNameStrategy, the record's full name:
  *       the requests topic (plan, retrieval, egress) and the policy-state topic (grant, revocation,
  *       policy version). One subject per type keeps each type's compatibility history apart.
@@ -48,7 +48,6 @@ public final class RegistrySubjects {
     addWithHistory(out, EgressRequest.getClassSchema().getFullName(), EgressRequest.getClassSchema());
     addWithHistory(out, cfg.topicDecisions() + "-value", Decision.getClassSchema());
     addWithHistory(out, cfg.topicDeadLetter() + "-value", DeadLetter.getClassSchema());
-    addWithHistory(out, cfg.topicEvidence() + "-value", EvidenceBundle.getClassSchema());
     addWithHistory(out, CapabilityGrant.getClassSchema().getFullName(), CapabilityGrant.getClassSchema());
     addWithHistory(out, CapabilityRevocation.getClassSchema().getFullName(), CapabilityRevocation.getClassSchema());
     addWithHistory(out, PolicyVersion.getClassSchema().getFullName(), PolicyVersion.getClassSchema());

@@ -120,6 +120,6 @@ class SchemaRegistryClientTest {
     assertThat(plans.size()).isGreaterThan(1);
     assertThat(plans.get(plans.size() - 1).schema()).isEqualTo(PlanRequest.getClassSchema());
     assertThat(all).extracting(RegistrySubjects.Registration::subject)
-        .contains("fabric.decisions-value", "fabric.dead-letter-value", "fabric.evidence-value");
+        .contains("fabric.decisions-value", "fabric.dead-letter-value");
   }
 }

@@ -21,6 +21,8 @@ import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.processors.stream.StoreSerdes;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
+import io.provability.fabric.schemas.serde.SchemaIds;
+import io.provability.fabric.schemas.serde.WireFormat;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -134,6 +136,17 @@ public final class FabricTopology {
         hotTier.sessionSpends());
   }
 
+  /**
+   * How the topology reads and writes values: the codec (knowing the registry's schema ids when there
+   * are any) and the format of what it writes. Reading accepts both formats.
+   */
+  public record Wire(EventCodec codec, WireFormat format) {
+    /** The standard codec, writing single-object encoding: no registry involved. */
+    public static Wire singleObject() {
+      return new Wire(EventCodec.standard(), WireFormat.SINGLE_OBJECT);
+    }
+  }
+
   /** Builds the topology without the hot tier (every request is evaluated afresh), observed by nobody. */
   public static Topology build(Settings settings, Keys keys) {
     return build(settings, keys, DecisionObserver.NONE, HotTier.disabled());
@@ -154,7 +167,14 @@ public final class FabricTopology {
    * {@code hotTier} holds the instance's caches, and policy-state changes are told to it.
    */
   public static Topology build(Settings settings, Keys keys, DecisionObserver observer, HotTier hotTier) {
-    EventCodec codec = EventCodec.standard();
+    return build(settings, keys, observer, hotTier, Wire.singleObject());
+  }
+
+  /** As above, reading and writing values as {@code wire} says. */
+  public static Topology build(Settings settings, Keys keys, DecisionObserver observer, HotTier hotTier, Wire wire) {
+    EventCodec codec = wire.codec();
+    WireFormat format = wire.format();
+    SchemaIds ids = codec.schemaIds();
     Topics t = settings.topics();
     RequestDecider decider = decider(settings, keys, hotTier);
     Topology topology = new Topology();
@@ -184,14 +204,15 @@ public final class FabricTopology {
         Serdes.String(), StoreSerdes.privacySpend()), DECIDE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());
-    // the decider encoded each decision once; the topic gets those bytes
-    Serializer<EncodedDecision> decisionBytes = (topic, d) -> d == null ? null : d.bytes();
+    // the decider encoded each decision once; the topic gets those bytes (behind a registry header
+    // instead of the single-object one when so configured: the body is the same)
+    Serializer<EncodedDecision> decisionBytes = (topic, d) -> d == null ? null : format.frame(d.bytes(), ids);
     topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(decisionBytes), OBSERVE_DECISIONS);
     // one record per new decision: its log entry (inline form), keyed by session so that a session's
     // decisions share one log; the sequencer of that partition appends it
     topology.addSink(SINK_EVIDENCE, t.evidence(), stringKey, cast(new ByteArraySerializer()), DECIDE);
     topology.addSink(SINK_DEAD_LETTER, t.deadLetter(), cast(new ByteArraySerializer()),
-        cast(EventSerde.of(DeadLetter.class).serializer()), OBSERVE_DEAD_LETTERS);
+        cast(EventSerde.of(DeadLetter.class, codec, format).serializer()), OBSERVE_DEAD_LETTERS);
     return topology;
   }
 

@@ -2,6 +2,7 @@ package io.provability.fabric.connectors.decisionlog;
 
 import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
+import io.provability.fabric.schemas.serde.SchemaIds;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -46,6 +47,13 @@ public final class DecisionLogSinkConfig extends AbstractConfig {
     private static final String RETRY_BACKOFF_MS_DOC = "How long Connect waits before redelivering a batch whose "
             + "write failed with a transient database error (connection lost, pool exhausted, deadlock).";
 
+    /** Schema-registry ids of the decision schemas, for a topic written in the registry wire format. */
+    public static final String SCHEMA_IDS_CONFIG = "schema.ids";
+    private static final String SCHEMA_IDS_DOC = "Schema-registry ids of the schemas the decisions topic may carry, as "
+            + "id:crc64-fingerprint-hex pairs separated by commas (fabric run fills it in from the registry; "
+            + "'fabric schemas register' prints it). Empty: only single-object-encoded decisions are read, and a "
+            + "registry-framed one goes to the sink's dead-letter topic as an unknown schema.";
+
     /** The definition Connect validates against. */
     public static final ConfigDef CONFIG_DEF = JdbcSettings.define(new ConfigDef())
             .define(BATCH_SIZE_CONFIG, Type.INT, DecisionLogConfig.DEFAULT_BATCH_SIZE,
@@ -57,11 +65,23 @@ public final class DecisionLogSinkConfig extends AbstractConfig {
                     ConfigDef.Range.between(1, DecisionLogConfig.MAX_WRITE_CONCURRENCY), Importance.LOW,
                     WRITE_CONCURRENCY_DOC)
             .define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, 1_000L, ConfigDef.Range.between(0, 600_000),
-                    Importance.LOW, RETRY_BACKOFF_MS_DOC);
+                    Importance.LOW, RETRY_BACKOFF_MS_DOC)
+            .define(SCHEMA_IDS_CONFIG, Type.STRING, "", (name, value) -> {
+                try {
+                    SchemaIds.parse((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new org.apache.kafka.common.config.ConfigException(name, value, e.getMessage());
+                }
+            }, Importance.LOW, SCHEMA_IDS_DOC);
 
     /** @param props connector or task properties */
     public DecisionLogSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
+    }
+
+    /** @return the schema-registry ids to decode registry-framed decisions with */
+    public SchemaIds schemaIds() {
+        return SchemaIds.parse(getString(SCHEMA_IDS_CONFIG));
     }
 
     /** @return the decision-log settings these properties describe */

@@ -71,7 +71,7 @@ public class DecisionLogSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         DecisionLogSinkConfig config = new DecisionLogSinkConfig(props);
         retryBackoffMs = config.retryBackoffMs();
-        codec = EventCodec.standard();
+        codec = EventCodec.standard().withSchemaIds(config.schemaIds());
         badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
         try {
             log = DecisionLog.open(config.decisionLog(), clock);

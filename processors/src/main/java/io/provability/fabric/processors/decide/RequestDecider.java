@@ -1,14 +1,17 @@
 package io.provability.fabric.processors.decide;
 
+import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressRequest;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.events.Subject;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressOutcome;
+import io.provability.fabric.processors.kernel.JwsTokens;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
@@ -119,7 +122,27 @@ public final class RequestDecider {
         .setDecidedAt(now)
         .setRequestHash(ByteBuffer.wrap(Sha256.digest(canonicalRequest)));
     PrivacySpend newSpend = null;
-    if (request instanceof PlanRequest plan) {
+    String tokenProblem = null;
+    if (request instanceof PlanRequest p && p.getSubject() != null && p.getSubject().getTokenJws() != null) {
+      try {
+        request = withJwsToken(p);
+      } catch (JwsTokens.InvalidJwsException e) {
+        tokenProblem = e.getMessage();
+      }
+    } else if (request instanceof RetrievalRequest r && r.getTokenJws() != null) {
+      try {
+        request = withJwsToken(r);
+      } catch (JwsTokens.InvalidJwsException e) {
+        tokenProblem = e.getMessage();
+      }
+    }
+    if (tokenProblem != null && request instanceof PlanRequest plan) {
+      denied(out, plan.getRequestId(), plan.getSessionId(), plan.getTenant(), plan.getSubject().getId(),
+          RequestKind.PLAN, ReasonCode.TOKEN_INVALID_SIGNATURE, tokenProblem);
+    } else if (tokenProblem != null && request instanceof RetrievalRequest r) {
+      denied(out, r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId(), RequestKind.RETRIEVAL,
+          ReasonCode.TOKEN_INVALID_SIGNATURE, tokenProblem);
+    } else if (request instanceof PlanRequest plan) {
       KernelResult result = kernel.evaluate(plan, policy, now);
       out.setDecisionId(DecisionIds.forRequest(plan.getRequestId()))
           .setRequestId(plan.getRequestId())
@@ -173,8 +196,36 @@ public final class RequestDecider {
     return new Decided(out.build(), newSpend);
   }
 
+  /**
+   * The request with its JWS token mapped onto the token record ({@link JwsTokens#toToken}), so that
+   * every rule and cache works on one shape; the signature is verified later, like any token's.
+   *
+   * @throws JwsTokens.InvalidJwsException if the JWS cannot be a token, or an Avro token is set too
+   */
+  private static PlanRequest withJwsToken(PlanRequest plan) throws JwsTokens.InvalidJwsException {
+    if (plan.getSubject().getToken() != null) {
+      throw new JwsTokens.InvalidJwsException("both token and token_jws are set; present one token");
+    }
+    CapabilityToken token = JwsTokens.toToken(plan.getSubject().getTokenJws());
+    return PlanRequest.newBuilder(plan)
+        .setSubject(Subject.newBuilder(plan.getSubject()).setToken(token).build())
+        .build();
+  }
+
+  private static RetrievalRequest withJwsToken(RetrievalRequest r) throws JwsTokens.InvalidJwsException {
+    if (r.getToken() != null) {
+      throw new JwsTokens.InvalidJwsException("both token and token_jws are set; present one token");
+    }
+    return RetrievalRequest.newBuilder(r).setToken(JwsTokens.toToken(r.getTokenJws())).build();
+  }
+
   private static void unsupported(Decision.Builder out, String requestId, String sessionId, String tenant,
                                   String subjectId, RequestKind kind, String detail) {
+    denied(out, requestId, sessionId, tenant, subjectId, kind, ReasonCode.UNSUPPORTED_KIND, detail);
+  }
+
+  private static void denied(Decision.Builder out, String requestId, String sessionId, String tenant,
+                             String subjectId, RequestKind kind, ReasonCode code, String detail) {
     out.setDecisionId(DecisionIds.forRequest(requestId))
         .setRequestId(requestId)
         .setSessionId(sessionId)
@@ -183,7 +234,7 @@ public final class RequestDecider {
         .setKind(kind)
         .setVerdict(Verdict.DENY)
         .setReasons(List.of(Reason.newBuilder()
-            .setCode(ReasonCode.UNSUPPORTED_KIND.name())
+            .setCode(code.name())
             .setStep(null)
             .setDetail(detail)
             .build()));

@@ -2,6 +2,7 @@ package io.provability.fabric.processors.kernel;
 
 import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.ByteBuffer;
 
@@ -25,6 +26,18 @@ public final class TokenSigning {
     CapabilityToken withKey = CapabilityToken.newBuilder(token).setKeyId(key.keyId()).build();
     byte[] signature = key.sign(signedBytes(withKey));
     return CapabilityToken.newBuilder(withKey).setSignature(ByteBuffer.wrap(signature)).build();
+  }
+
+  /**
+   * True only if {@code token}'s signature verifies under a trusted key: for a token that carries a
+   * JWS ({@link JwsTokens#isJws}) by {@link JwsTokens#verify}, otherwise as an Avro token's
+   * Ed25519 signature over {@link #signedBytes}.
+   */
+  public static boolean verify(CapabilityToken token, KeyRing trustedIssuers) {
+    if (JwsTokens.isJws(token)) {
+      return JwsTokens.verify(token, trustedIssuers);
+    }
+    return trustedIssuers.verify(token.getKeyId(), signedBytes(token), signatureOf(token));
   }
 
   /** The token's signature as an array (the Avro buffer is left untouched). */

@@ -112,7 +112,7 @@ public final class VerifiedTokenCache {
     if (hit) {
       return true;
     }
-    boolean ok = trustedIssuers.verify(token.getKeyId(), TokenSigning.signedBytes(token), TokenSigning.signatureOf(token));
+    boolean ok = TokenSigning.verify(token, trustedIssuers);
     if (ok) {
       recordVerified(key, token.getExpiresAt(), now);
       if (verified != null && now.isBefore(token.getExpiresAt())) {

@@ -41,6 +41,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Thread-safe codec for every event of the contract, on Avro single-object encoding: {@code C3 01},
  * the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then the Avro binary body.
+ * A codec given the registry's ids ({@link #withSchemaIds}) also decodes the schema-registry wire
+ * format ({@link RegistryHeader}: {@code 00} and a 4-byte schema id); see {@link WireFormat}.
  *
  * <p>It is backed by a schema store ({@link #schemaStore()}) that knows every current event schema
  * and every historical writer schema kept under {@code
@@ -79,6 +81,13 @@ public final class EventCodec {
 
   private final Map<Long, Route> routes;
   private final Set<Class<? extends SpecificRecord>> eventTypes;
+  private final SchemaIds schemaIds;
+
+  private EventCodec(EventCodec base, SchemaIds schemaIds) {
+    this.routes = base.routes;
+    this.eventTypes = base.eventTypes;
+    this.schemaIds = schemaIds;
+  }
 
   private EventCodec(Collection<Schema> writerSchemas) {
     Map<String, Class<? extends SpecificRecord>> typesByName = new HashMap<>();
@@ -100,6 +109,7 @@ public final class EventCodec {
     }
     this.routes = Map.copyOf(byFingerprint);
     this.eventTypes = Set.copyOf(EVENT_TYPES);
+    this.schemaIds = SchemaIds.none();
   }
 
   /**
@@ -127,6 +137,36 @@ public final class EventCodec {
     List<Schema> all = new ArrayList<>(Standard.HISTORY);
     all.addAll(writerSchemas);
     return new EventCodec(all);
+  }
+
+  /**
+   * Returns the historical writer schemas of this jar (older versions of event schemas that the
+   * standard codec still reads), oldest first per event.
+   *
+   * @return the schemas listed in {@code history/index.txt}
+   */
+  public static List<Schema> historicalSchemas() {
+    return Standard.HISTORY;
+  }
+
+  /**
+   * Returns a codec with the same schemas that also decodes the schema-registry wire format
+   * ({@link RegistryHeader}) for the ids in {@code ids}.
+   *
+   * @param ids the registry's ids of this codec's schemas
+   * @return a new codec
+   */
+  public EventCodec withSchemaIds(SchemaIds ids) {
+    return new EventCodec(this, Objects.requireNonNull(ids, "ids"));
+  }
+
+  /**
+   * Returns the registry ids this codec decodes ({@link SchemaIds#none()} unless set).
+   *
+   * @return the ids
+   */
+  public SchemaIds schemaIds() {
+    return schemaIds;
   }
 
   /**
@@ -173,6 +213,7 @@ public final class EventCodec {
       throws EventDecodeException {
     Objects.requireNonNull(type, "type");
     Route route = route(bytes);
+    int headerLength = RegistryHeader.isPresent(bytes) ? RegistryHeader.LENGTH : HEADER_LENGTH;
     if (!type.isAssignableFrom(route.type)) {
       throw new EventDecodeException(
           DeadLetterReason.UNSUPPORTED_TYPE,
@@ -183,7 +224,7 @@ public final class EventCodec {
     if (route.reader == null) {
       throw new EventDecodeException(route.failure, route.failureDetail);
     }
-    ByteArrayDecoder in = new ByteArrayDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
+    ByteArrayDecoder in = new ByteArrayDecoder(bytes, headerLength, bytes.length - headerLength);
     SpecificRecord event;
     try {
       event = route.reader.read(null, in);
@@ -229,6 +270,9 @@ public final class EventCodec {
     if (bytes == null) {
       throw new EventDecodeException(DeadLetterReason.MALFORMED, "no bytes (null)");
     }
+    if (RegistryHeader.isPresent(bytes)) {
+      return registryRoute(RegistryHeader.schemaId(bytes));
+    }
     if (bytes.length < HEADER_LENGTH) {
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
@@ -248,6 +292,18 @@ public final class EventCodec {
           DeadLetterReason.UNKNOWN_SCHEMA,
           "unknown writer schema " + describe(fingerprint) + ": not one of the "
               + routes.size() + " schemas in the store");
+    }
+    return route;
+  }
+
+  private Route registryRoute(int schemaId) {
+    var fingerprint = schemaIds.fingerprint(schemaId);
+    Route route = fingerprint.isEmpty() ? null : routes.get(fingerprint.getAsLong());
+    if (route == null) {
+      throw new EventDecodeException(
+          DeadLetterReason.UNKNOWN_SCHEMA,
+          "unknown registry schema id " + schemaId + " (schema-registry wire format, magic byte 0): not one of the " + schemaIds.size()
+              + " ids this instance looked up from its registry");
     }
     return route;
   }

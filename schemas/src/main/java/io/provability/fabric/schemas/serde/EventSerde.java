@@ -8,13 +8,14 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Kafka {@link Serde} for one event type, or ({@link #any()}) for any event of the contract, on
- * {@link EventCodec}'s single-object encoding.
+ * {@link EventCodec}'s single-object encoding, or on the schema-registry wire format ({@link WireFormat}).
  *
  * <p>Serializing null gives null and deserializing null gives null (tombstones pass through).
  * Bytes that do not decode make the deserializer throw {@link EventDecodeException}; Kafka
  * Streams' deserialization exception handler, or the intake processor, decides what happens to
  * the record (normally: the dead-letter topic, with {@link EventDecodeException#reason()}).
- * Needs no configuration and no schema registry; thread-safe.
+ * Needs no configuration and no schema registry (the registry format needs the ids looked up from
+ * one, carried by the codec); thread-safe.
  *
  * @param <T> the event type
  */
@@ -24,9 +25,10 @@ public final class EventSerde<T extends SpecificRecord> implements Serde<T> {
   private final Serializer<T> serializer;
   private final Deserializer<T> deserializer;
 
-  private EventSerde(Class<T> type, EventCodec codec) {
+  private EventSerde(Class<T> type, EventCodec codec, WireFormat format) {
     this.type = type;
-    this.serializer = (topic, event) -> event == null ? null : codec.encode(event);
+    SchemaIds ids = codec.schemaIds();
+    this.serializer = (topic, event) -> event == null ? null : format.frame(codec.encode(event), ids);
     this.deserializer = (topic, bytes) -> bytes == null ? null : codec.decode(bytes, type);
   }
 
@@ -53,12 +55,29 @@ public final class EventSerde<T extends SpecificRecord> implements Serde<T> {
    * @throws IllegalArgumentException if {@code type} is not an event type of the codec
    */
   public static <T extends SpecificRecord> EventSerde<T> of(Class<T> type, EventCodec codec) {
+    return of(type, codec, WireFormat.SINGLE_OBJECT);
+  }
+
+  /**
+   * Returns a serde for one event type whose serializer writes {@code format}; the deserializer
+   * reads both formats (the registry one for the ids in {@link EventCodec#schemaIds()}).
+   *
+   * @param type the event class, or {@code SpecificRecord.class} for any event
+   * @param codec the codec to encode and decode with
+   * @param format how serialized values are framed
+   * @param <T> the event type
+   * @return the serde
+   * @throws IllegalArgumentException if {@code type} is not an event type of the codec
+   */
+  public static <T extends SpecificRecord> EventSerde<T> of(
+      Class<T> type, EventCodec codec, WireFormat format) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(format, "format");
     if (type != SpecificRecord.class && !codec.eventTypes().contains(type)) {
       throw new IllegalArgumentException(type.getName() + " is not an event type of the contract");
     }
-    return new EventSerde<>(type, codec);
+    return new EventSerde<>(type, codec, format);
   }
 
   /**
@@ -68,7 +87,7 @@ public final class EventSerde<T extends SpecificRecord> implements Serde<T> {
    * @return the serde
    */
   public static Serde<SpecificRecord> any() {
-    return new EventSerde<>(SpecificRecord.class, EventCodec.standard());
+    return new EventSerde<>(SpecificRecord.class, EventCodec.standard(), WireFormat.SINGLE_OBJECT);
   }
 
   /**

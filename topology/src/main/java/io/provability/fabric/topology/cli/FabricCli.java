@@ -25,7 +25,8 @@ import picocli.CommandLine.ScopeType;
         "Durations: 500ms, 5s, 2m, 1h30m, 1d or ISO-8601 (PT5S). Times: 2026-12-01 or RFC 3339 (2026-12-01T10:00:00Z)."},
     subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, RunCommand.class, LoadCommand.class,
         TopologyCommand.class, TopicsCommand.class, LagCommand.class, TokenCommand.class, TokenCommand.Keys.class,
-        PolicyCommand.class, AuditCommand.class, ReplayCommand.class, ConfigCommand.class, WitnessCommand.class})
+        PolicyCommand.class, AuditCommand.class, ReplayCommand.class, ConfigCommand.class, WitnessCommand.class,
+        SchemasCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

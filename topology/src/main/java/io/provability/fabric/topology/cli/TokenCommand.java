@@ -5,6 +5,7 @@ import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.JwsTokens;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.schemas.tlog.TlogException;
@@ -47,7 +48,7 @@ final class TokenCommand implements Runnable {
   /** {@code fabric token issue}. */
   @Command(name = "issue", mixinStandardHelpOptions = true,
       description = "Mint an Ed25519-signed capability token; prints it as JSON and/or as base64 of its Avro "
-          + "single-object encoding.")
+          + "single-object encoding, or as a JWS (EdDSA) with --format jws.")
   static final class Issue implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -77,10 +78,12 @@ final class TokenCommand implements Runnable {
     @Option(names = "--issuer", defaultValue = "fabric-cli", description = "Issuer name recorded in the token (default ${DEFAULT-VALUE}).")
     String issuer;
 
-    @Option(names = "--format", defaultValue = "json", description = "json, avro-base64 or both (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "json", description = "json, avro-base64, both, or jws: a JWT signed "
+        + "with EdDSA, for the token_jws field (claims in docs/schemas.md; times in whole seconds) "
+        + "(default ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--out", description = "Also write the Avro single-object bytes to this file.")
+    @Option(names = "--out", description = "Also write the Avro single-object bytes (the JWS with --format jws) to this file.")
     Path out;
 
     @Override
@@ -89,7 +92,15 @@ final class TokenCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "--valid-for must be positive");
       }
       Ed25519.SigningKey key = KeyFiles.read(keyFile);
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+      boolean jws = format.equalsIgnoreCase("jws");
+      // JWT times are whole seconds (NumericDate)
+      Instant now = Instant.now().truncatedTo(jws ? ChronoUnit.SECONDS : ChronoUnit.MILLIS);
+      if (jws && notBefore != null) {
+        notBefore = notBefore.truncatedTo(ChronoUnit.SECONDS);
+      }
+      if (jws && validFor.toMillis() % 1000 != 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--valid-for must be whole seconds for a JWS");
+      }
       Instant from = notBefore == null ? now : notBefore;
       List<Capability> caps = new ArrayList<>();
       for (String c : capabilities) {
@@ -116,16 +127,17 @@ final class TokenCommand implements Runnable {
       switch (format.toLowerCase(Locale.ROOT)) {
         case "json" -> w.println(json(token));
         case "avro-base64" -> w.println(Base64.getEncoder().encodeToString(avro));
+        case "jws" -> w.println(JwsTokens.sign(token, key));
         case "both" -> {
           w.println(json(token));
           w.println(Base64.getEncoder().encodeToString(avro));
         }
         default -> throw new CommandLine.ParameterException(spec.commandLine(),
-            "--format must be json, avro-base64 or both, was '" + format + "'");
+            "--format must be json, avro-base64, both or jws, was '" + format + "'");
       }
       w.flush();
       if (out != null) {
-        Files.write(out, avro);
+        Files.write(out, jws ? JwsTokens.sign(token, key).getBytes(StandardCharsets.US_ASCII) : avro);
       }
       return 0;
     }

@@ -3,6 +3,7 @@ package io.provability.fabric.topology.config;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
+import io.provability.fabric.schemas.serde.WireFormat;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String EVIDENCE_CHECKPOINT_INTERVAL_CONFIG = "evidence.checkpoint.interval.ms";
 
   public static final String TRUSTED_KEYS_CONFIG = "kernel.trusted.keys.file";
+  public static final String TRUSTED_JWKS_FILE_CONFIG = "kernel.trusted.jwks.file";
+  public static final String TRUSTED_JWKS_URL_CONFIG = "kernel.trusted.jwks.url";
   public static final String EVIDENCE_KEY_CONFIG = "evidence.signing.key.file";
   public static final String RECEIPT_KEYS_CONFIG = "kernel.receipt.keys.file";
   public static final String KERNEL_MAX_BUDGET_CONFIG = "kernel.max.budget";
@@ -129,6 +132,8 @@ public final class FabricConfig extends AbstractConfig {
     return "cache." + cache.configName() + ".redis.read.wait.ms";
   }
 
+  public static final String SERDE_FORMAT_CONFIG = "serde.format";
+  public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
   public static final String SINK_GROUP_CONFIG = "sinks.connect.group.id";
   public static final String SINK_TASKS_CONFIG = "sinks.tasks.max";
 
@@ -183,6 +188,14 @@ public final class FabricConfig extends AbstractConfig {
               + "(and always when it stops). Longer: fewer S3 requests per decision; shorter: less evidence lag.")
       .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
+      .define(TRUSTED_JWKS_FILE_CONFIG, Type.STRING, "", Importance.HIGH,
+          "JSON Web Key Set file of further trusted token issuer keys: its Ed25519 public keys (kty OKP, crv Ed25519, "
+              + "with kid) are trusted beside the key ring, for JWS and Avro tokens alike; other keys are left out "
+              + "with a warning. When set (or " + TRUSTED_JWKS_URL_CONFIG + "), the key ring file may be absent.")
+      .define(TRUSTED_JWKS_URL_CONFIG, Type.STRING, "", Importance.HIGH,
+          "URL of a JSON Web Key Set of further trusted token issuer keys (as " + TRUSTED_JWKS_FILE_CONFIG
+              + "), fetched once at start-up; an instance that cannot fetch it does not start. A key rotated in "
+              + "later is trusted after a restart.")
       .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
           "File with the evidence log signing key (key-id=base64 seed; the key id is ignored, checkpoints are signed under the "
               + "name " + EVIDENCE_LOG_ORIGIN_CONFIG + "). Empty: <work dir>/keys/evidence.key, generated if missing.")
@@ -240,6 +253,15 @@ public final class FabricConfig extends AbstractConfig {
       .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "File of trusted evidence log verifier keys (one signed-note vkey <name>+<8 hex>+<base64> per line, # comments) "
               + "that 'fabric audit' checks checkpoint signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
+      .define(SERDE_FORMAT_CONFIG, Type.STRING, WireFormat.SINGLE_OBJECT.configName(),
+          ValidString.in(WireFormat.SINGLE_OBJECT.configName(), WireFormat.REGISTRY.configName()), Importance.MEDIUM,
+          "How the topology frames what it writes to the decisions and dead-letter topics: single-object "
+              + "(Avro single-object encoding, no registry needed) or registry (the Confluent/Apicurio schema-registry "
+              + "format: magic byte 0, 4-byte schema id; needs " + SCHEMA_REGISTRY_URL_CONFIG + " and the schemas "
+              + "registered by 'fabric schemas register'). Requests are read in either format (docs/schemas.md).")
+      .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, "", Importance.MEDIUM,
+          "Root of a schema registry's Confluent-compatible REST API (Apicurio: http://host:port/apis/ccompat/v7). "
+              + "Required when " + SERDE_FORMAT_CONFIG + "=registry; the schema ids are looked up there once at start-up.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -298,6 +320,9 @@ public final class FabricConfig extends AbstractConfig {
 
   private FabricConfig(Map<String, ?> values) {
     super(DEF, values, false);
+    if (wireFormat() == WireFormat.REGISTRY && getString(SCHEMA_REGISTRY_URL_CONFIG).isBlank()) {
+      throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, "", "is required when " + SERDE_FORMAT_CONFIG + "=registry");
+    }
     if (mode() == Mode.EXTERNAL) {
       for (String key : new String[] {BOOTSTRAP_CONFIG, JDBC_URL_CONFIG, S3_ENDPOINT_CONFIG, S3_ACCESS_KEY_CONFIG}) {
         if (getString(key).isBlank()) {
@@ -360,6 +385,16 @@ public final class FabricConfig extends AbstractConfig {
 
   public Path workDir() {
     return Path.of(getString(WORK_DIR_CONFIG));
+  }
+
+  /** How the topology frames the values it writes ({@value #SERDE_FORMAT_CONFIG}). */
+  public WireFormat wireFormat() {
+    return WireFormat.fromConfigName(getString(SERDE_FORMAT_CONFIG));
+  }
+
+  /** The schema registry's API root, or empty when none is configured. */
+  public String schemaRegistryUrl() {
+    return getString(SCHEMA_REGISTRY_URL_CONFIG);
   }
 
   public String topicRequests() {

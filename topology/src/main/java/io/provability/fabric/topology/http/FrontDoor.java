@@ -65,8 +65,8 @@ public final class FrontDoor implements AutoCloseable {
   private final String decisionsTopic;
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> replies;
-  private final Deserializer<Decision> decisions = EventSerde.of(Decision.class).deserializer();
-  private final EventCodec codec = EventCodec.standard();
+  private final Deserializer<Decision> decisions;
+  private final EventCodec codec;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final CountDownLatch positioned = new CountDownLatch(1);
   private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
@@ -79,7 +79,7 @@ public final class FrontDoor implements AutoCloseable {
 
   /** A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}. */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
-    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES);
+    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES, EventCodec.standard());
   }
 
   /**
@@ -87,9 +87,13 @@ public final class FrontDoor implements AutoCloseable {
    *
    * @param maxBodyBytes the largest body the HTTP server accepts: the producer's {@code max.request.size}
    *     is derived from it, so a body that passes the HTTP limit is never refused by the producer
+   * @param codec reads decisions (one that knows the registry's schema ids when the topology writes the
+   *     schema-registry format); requests are sent single-object encoded
    */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
-                   int maxBodyBytes) {
+                   int maxBodyBytes, EventCodec codec) {
+    this.codec = codec;
+    this.decisions = EventSerde.of(Decision.class, codec).deserializer();
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();

@@ -36,7 +36,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * <em>seconds</em> (fractions allowed), {@code subject.caps} informational only. Additions: optional
  * {@code request_id} and {@code session_id} (generated when absent: a UUID, and the request id),
  * {@code subject.token} and each step's {@code receipts} as base64 of the Avro single-object encoding
- * (what {@code fabric token issue --format avro-base64} prints), and a step's optional
+ * (what {@code fabric token issue --format avro-base64} prints) or {@code subject.token_jws} as a
+ * JWS compact string ({@code fabric token issue --format jws}), and a step's optional
  * {@code resource} and {@code effect}. A plan without a token is accepted and denied by the kernel.
  */
 public final class RequestMapper {
@@ -48,7 +49,7 @@ public final class RequestMapper {
   private static final Set<String> ENVELOPE = Set.of("request_id", "session_id");
   private static final Set<String> PLAN = union(ENVELOPE, Set.of("plan_id", "tenant", "subject", "input_channels", "steps",
       "constraints", "system_prompt_hash", "created_at", "expires_at"));
-  private static final Set<String> SUBJECT = Set.of("id", "caps", "token");
+  private static final Set<String> SUBJECT = Set.of("id", "caps", "token", "token_jws");
   private static final Set<String> CHANNELS = Set.of("system", "user", "retrieved", "file");
   private static final Set<String> SYSTEM = Set.of("hash", "policy_hash");
   private static final Set<String> CONTENT = Set.of("content_hash", "quoted");
@@ -56,7 +57,7 @@ public final class RequestMapper {
   private static final Set<String> STEP = Set.of("tool", "args", "caps_required", "resource", "effect", "labels_in",
       "labels_out", "receipts");
   private static final Set<String> CONSTRAINTS = Set.of("budget", "pii", "dp_epsilon", "dp_delta", "latency_max");
-  private static final Set<String> RETRIEVAL = union(ENVELOPE, Set.of("tenant", "subject_id", "token", "query",
+  private static final Set<String> RETRIEVAL = union(ENVELOPE, Set.of("tenant", "subject_id", "token", "token_jws", "query",
       "requested_labels", "index_shard", "dp_epsilon", "dp_delta"));
   private static final Set<String> EGRESS = union(ENVELOPE, Set.of("tenant", "subject_id", "text", "policy_id"));
 
@@ -119,7 +120,7 @@ public final class RequestMapper {
         .setPlanId(f.string("plan_id"))
         .setTenant(f.identity("tenant"))
         .setSubject(Subject.newBuilder().setId(subject.identity("id")).setCaps(subject.strings("caps", false))
-            .setToken(token(subject, "token")).build())
+            .setToken(token(subject, "token")).setTokenJws(subject.optionalString("token_jws")).build())
         .setSteps(steps)
         .setInputChannels(InputChannels.newBuilder()
             .setSystem(SystemChannel.newBuilder().setHash(system.string("hash")).setPolicyHash(system.string("policy_hash")).build())
@@ -143,6 +144,7 @@ public final class RequestMapper {
     RetrievalRequest r = RetrievalRequest.newBuilder()
         .setRequestId(requestId).setSessionId(sessionId).setRequestedAt(now)
         .setTenant(f.identity("tenant")).setSubjectId(f.identity("subject_id")).setToken(token(f, "token"))
+        .setTokenJws(f.optionalString("token_jws"))
         .setQuery(f.string("query")).setRequestedLabels(f.strings("requested_labels", true))
         .setIndexShard(f.string("index_shard"))
         .setDpEpsilon(eps == null ? 0.0 : eps).setDpDelta(delta == null ? 0.0 : delta)

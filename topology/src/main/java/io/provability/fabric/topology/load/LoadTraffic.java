@@ -170,7 +170,7 @@ public final class LoadTraffic {
       }
     }
     PlanRequest plan = new PlanRequest(requestId, sessionId, now, "plan-" + seq, tenant,
-        new Subject(subject, token, List.of()), steps,
+        new Subject(subject, token, List.of(), null), steps,
         new InputChannels(new SystemChannel(SYSTEM_HASH, SYSTEM_HASH), new ContentRef(SYSTEM_HASH, true), List.of(), List.of()),
         new Constraints(1.0, false, 0.1, 1e-6, 30.0), SYSTEM_HASH, now.minusSeconds(1), now.plus(Duration.ofMinutes(10)));
     return new LoadRequest(seq, requestId, sessionId, RequestKind.PLAN, codec.encode(plan),
@@ -182,7 +182,7 @@ public final class LoadTraffic {
     List<String> labels = allow ? (variant % 2 == 0 ? List.of("public") : List.of("public", "private"))
         : List.of("public", "secret");
     RetrievalRequest r = new RetrievalRequest(requestId, sessionId, now, tenant, subject, token,
-        "quarterly revenue by region " + (variant % 4), labels, "docs-eu-" + (variant % 3), 0.0, 0.0);
+        "quarterly revenue by region " + (variant % 4), labels, "docs-eu-" + (variant % 3), 0.0, 0.0, null);
     return new LoadRequest(seq, requestId, sessionId, RequestKind.RETRIEVAL, codec.encode(r),
         allow ? Verdict.ALLOW : Verdict.DENY, allow ? null : ReasonCode.LABEL_DENIED.name());
   }

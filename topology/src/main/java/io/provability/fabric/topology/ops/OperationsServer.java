@@ -41,7 +41,7 @@ public final class OperationsServer implements AutoCloseable {
     int maxBody = cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG);
     requireTopicTakesLargestBody(bootstrap, cfg.topicRequests(), maxBody);
     FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry(),
-        maxBody);
+        maxBody, runtime.codec());
     ConsumerLagMonitor lag = null;
     FabricHttpServer http = null;
     ScheduledExecutorService refresh = null;

@@ -1,5 +1,12 @@
 package io.provability.fabric.topology.runtime;
 
+import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
+import io.provability.fabric.processors.crypto.Jwks;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.SchemaIds;
+import io.provability.fabric.schemas.serde.WireFormat;
+import io.provability.fabric.topology.registry.RegistrySubjects;
+import io.provability.fabric.topology.registry.SchemaRegistryClient;
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
@@ -18,6 +25,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
@@ -53,11 +62,13 @@ public final class FabricRuntime implements AutoCloseable {
   private volatile EmbeddedConnect sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
+  private final FabricTopology.Wire wire;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
-                        FabricMetrics metrics, HotTier hotTier) {
+                        FabricMetrics metrics, HotTier hotTier, FabricTopology.Wire wire) {
     this.cfg = cfg;
+    this.wire = wire;
     this.hotTier = hotTier;
     this.endpoints = endpoints;
     this.withSinks = withSinks;
@@ -137,15 +148,43 @@ public final class FabricRuntime implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while creating topics", e);
     }
+    FabricTopology.Wire wire = wire(cfg);
     FabricMetrics metrics = FabricMetrics.create();
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
     FabricTopology.Settings settings = topologySettings(cfg);
     FabricTopology.Keys keys = keys(cfg);
-    Topology topology = FabricTopology.build(settings, keys, metrics, hotTier);
+    Topology topology = FabricTopology.build(settings, keys, metrics, hotTier, wire);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
+    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier, wire);
     runtime.warmUp = () -> warmUp(cfg, settings, keys);
     return runtime;
+  }
+
+  /**
+   * The codec and format the configuration asks for: single-object by default; with
+   * {@code serde.format=registry}, the schema ids looked up once from the registry (every schema must
+   * have been registered by {@code fabric schemas register}: an instance registers nothing itself).
+   */
+  public static FabricTopology.Wire wire(FabricConfig cfg) throws IOException {
+    if (cfg.wireFormat() == WireFormat.SINGLE_OBJECT) {
+      return FabricTopology.Wire.singleObject();
+    }
+    SchemaRegistryClient client = new SchemaRegistryClient(cfg.schemaRegistryUrl(), Duration.ofSeconds(10));
+    try {
+      SchemaIds ids = RegistrySubjects.lookUp(client, cfg);
+      LOG.info("schema registry {}: {} schema ids looked up", cfg.schemaRegistryUrl(), ids.size());
+      return new FabricTopology.Wire(EventCodec.standard().withSchemaIds(ids), WireFormat.REGISTRY);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while looking up schema ids", e);
+    } catch (IOException e) {
+      throw new IOException(FabricConfig.SCHEMA_REGISTRY_URL_CONFIG + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The codec this instance reads values with (it knows the registry's schema ids when configured). */
+  public EventCodec codec() {
+    return wire.codec();
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
@@ -156,7 +195,11 @@ public final class FabricRuntime implements AutoCloseable {
       if (withSinks) {
         // the sequencers report evidence lag here (Connect builds its tasks by reflection)
         io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
-        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
+        // the decision-log sink reads registry-framed decisions with the ids this instance looked up
+        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints), EmbeddedConnect.DEFAULT_START_TIMEOUT,
+            wire.format() == WireFormat.REGISTRY
+                ? Map.of(DecisionLogSinkConfig.SCHEMA_IDS_CONFIG, wire.codec().schemaIds().format())
+                : Map.of());
         sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
             sinks.evidenceConnector()));
       }
@@ -200,13 +243,7 @@ public final class FabricRuntime implements AutoCloseable {
    * certificate signing key (created if missing).
    */
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
-    Path trusted = cfg.trustedKeysFile();
-    if (!Files.exists(trusted)) {
-      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
-          + " does not exist (without a trusted issuer every plan is denied); create an issuer key and trust it: "
-          + "fabric keys generate --key-id issuer-1 --out issuer.key --trust-in " + trusted);
-    }
-    KeyRing ring = KeyRing.read(trusted);
+    KeyRing ring = trustedIssuers(cfg);
     Path receiptKeys = cfg.receiptKeysFile();
     KeyRing receiptSigners;
     if (Files.exists(receiptKeys)) {
@@ -224,6 +261,50 @@ public final class FabricRuntime implements AutoCloseable {
     }
     Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
     return new FabricTopology.Keys(ring, receiptSigners, gatewayKey, certificateKey);
+  }
+
+  /**
+   * The trusted token issuer keys: the key ring file, plus the Ed25519 keys of a JWKS file or URL when
+   * configured. The key ring file is required unless a JWKS is configured; with neither, or with no key
+   * at all, start-up fails (every plan would be denied).
+   */
+  static KeyRing trustedIssuers(FabricConfig cfg) throws IOException {
+    Path trusted = cfg.trustedKeysFile();
+    String jwksFile = cfg.getString(FabricConfig.TRUSTED_JWKS_FILE_CONFIG);
+    String jwksUrl = cfg.getString(FabricConfig.TRUSTED_JWKS_URL_CONFIG);
+    boolean jwks = !jwksFile.isBlank() || !jwksUrl.isBlank();
+    KeyRing ring = KeyRing.empty();
+    if (Files.exists(trusted)) {
+      ring = KeyRing.read(trusted);
+    } else if (!jwks) {
+      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
+          + " does not exist (without a trusted issuer every plan is denied); create an issuer key and trust it: "
+          + "fabric keys generate --key-id issuer-1 --out issuer.key --trust-in " + trusted + " (or configure "
+          + FabricConfig.TRUSTED_JWKS_FILE_CONFIG + ")");
+    }
+    List<Jwks.Result> sets = new ArrayList<>();
+    if (!jwksFile.isBlank()) {
+      sets.add(Jwks.read(Path.of(jwksFile)));
+    }
+    if (!jwksUrl.isBlank()) {
+      try {
+        sets.add(Jwks.fetch(java.net.URI.create(jwksUrl).toURL(), 10_000));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new IOException(FabricConfig.TRUSTED_JWKS_URL_CONFIG + ": " + e.getMessage(), e);
+      }
+    }
+    for (Jwks.Result set : sets) {
+      set.skipped().forEach(s -> LOG.warn("trusted issuers JWKS: {} (not trusted)", s));
+      for (Map.Entry<String, byte[]> key : set.keys().entrySet()) {
+        ring = ring.with(key.getKey(), key.getValue());
+      }
+    }
+    if (ring.size() == 0) {
+      throw new IOException("no trusted token issuer key in " + FabricConfig.TRUSTED_KEYS_CONFIG + ", "
+          + FabricConfig.TRUSTED_JWKS_FILE_CONFIG + " or " + FabricConfig.TRUSTED_JWKS_URL_CONFIG
+          + "; every plan would be denied");
+    }
+    return ring;
   }
 
   /** Kafka Streams properties for this configuration. */

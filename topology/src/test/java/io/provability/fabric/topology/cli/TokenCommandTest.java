@@ -72,4 +72,24 @@ class TokenCommandTest {
         "--cap", "read_docs:FLY:acme/**");
     assertThat(code).isNotZero();
   }
+
+  @Test
+  void issuesAJwsThatTheKernelAcceptsUnderTheSameKeyRing() throws Exception {
+    Path key = dir.resolve("issuer.key");
+    Path ring = dir.resolve("trusted-issuers.keys");
+    run("keys", "generate", "--key-id", "issuer-jws", "--out", key.toString(), "--trust-in", ring.toString());
+
+    String jws = run("token", "issue", "--key", key.toString(), "--tenant", "acme", "--subject", "agent-7",
+        "--cap", "read_docs:READ:acme/docs/**", "--valid-for", "PT10M", "--token-id", "tok-jws", "--format", "jws")
+        .strip();
+
+    assertThat(jws.split("\\.")).hasSize(3);
+    String header = new String(Base64.getUrlDecoder().decode(jws.split("\\.")[0]), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(header).contains("\"alg\":\"EdDSA\"").contains("\"kid\":\"issuer-jws\"");
+    CapabilityToken token = io.provability.fabric.processors.kernel.JwsTokens.toToken(jws);
+    assertThat(token.getTokenId()).isEqualTo("tok-jws");
+    assertThat(token.getCapabilities().get(0).getResources()).containsExactly("acme/docs/**");
+    assertThat(token.getExpiresAt().toEpochMilli() % 1000).isZero();
+    assertThat(TokenSigning.verify(token, KeyRing.read(ring))).isTrue();
+  }
 }

@@ -334,7 +334,7 @@ public final class SoundnessWorkload {
     for (AccessReceipt r : carried) {
       if (rnd.nextInt(3) != 0) {
         retrieved.add(RetrievedContent.newBuilder().setReceiptId(r.getReceiptId())
-            .setContentHash(rnd.nextInt(12) == 0 ? H : r.getResultHash())
+            .setContentHash(rnd.nextInt(12) == 0 ? "0".repeat(64) : r.getResultHash())
             .setQuoted(rnd.nextInt(15) != 0).setLabels(rnd.nextInt(10) == 0 ? List.of("pii") : r.getLabels()).build());
       }
     }

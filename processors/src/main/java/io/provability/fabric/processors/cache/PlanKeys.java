@@ -83,10 +83,9 @@ public final class PlanKeys {
    * @param extras hash of the fields the kernel does not read (tells an exact hit from a normalised one)
    * @param tokenId the token id (revocation tag), or null
    * @param subjectTag {@code tenant:subject} (grant tag), or null
-   * @param stepResources the steps' resources, to see whether a result quotes one
    */
   public record Keys(ByteKey pattern, ByteKey literal, long resources, long extras, String tokenId,
-                     String subjectTag, List<String> stepResources) {}
+                     String subjectTag) {}
 
   /**
    * Computes the keys of {@code plan} under {@code policy}.
@@ -165,8 +164,7 @@ public final class PlanKeys {
     }
     ByteKey literal = new ByteKey(md.digest());
     return new Keys(pattern, literal, resources.hashCode(), extras(plan),
-        token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject,
-        resources);
+        token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject);
   }
 
   /** Every field of the token, signature and key id included: tokens that differ anywhere differ here. */

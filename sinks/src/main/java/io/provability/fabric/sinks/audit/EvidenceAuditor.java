@@ -694,7 +694,8 @@ public final class EvidenceAuditor {
         List<String> codes = d.getReasons().stream().map(Reason::getCode).toList();
         field(diffs, "reason_codes", row.reasonCodes(), codes);
         field(diffs, "reasons", reasons(row.reasonsJson()), d.getReasons().stream()
-                .map(r -> r.getCode() + "/" + r.getStep() + "/" + r.getDetail()).toList());
+                .map(r -> r.getCode() + "/" + r.getStep() + "/" + r.getDetail() + fields(r.getCapability(),
+                        r.getResource(), r.getLabel(), r.getReceiptId())).toList());
         field(diffs, "matched_capabilities", row.matchedCapabilities(), d.getMatchedCapabilities());
         field(diffs, "token_id", row.tokenId(), d.getTokenId());
         field(diffs, "policy_version", row.policyVersion(), d.getPolicyVersion());
@@ -727,12 +728,36 @@ public final class EvidenceAuditor {
             for (JsonNode r : array) {
                 JsonNode step = r.get("step");
                 out.add(r.path("code").asText() + "/" + (step == null || step.isNull() ? "null" : step.asText()) + "/"
-                        + r.path("detail").asText());
+                        + r.path("detail").asText() + fields(text(r, "capability"), text(r, "resource"),
+                        text(r, "label"), text(r, "receipt_id")));
             }
         } catch (IOException | RuntimeException e) {
             out.add("unreadable JSON: " + json);
         }
         return out;
+    }
+
+    /** The structured fields of a reason that it has, for comparison; empty for rows written before them. */
+    private static String fields(String capability, String resource, String label, String receiptId) {
+        StringBuilder sb = new StringBuilder();
+        if (capability != null) {
+            sb.append(" capability=").append(capability);
+        }
+        if (resource != null) {
+            sb.append(" resource=").append(resource);
+        }
+        if (label != null) {
+            sb.append(" label=").append(label);
+        }
+        if (receiptId != null) {
+            sb.append(" receipt_id=").append(receiptId);
+        }
+        return sb.toString();
+    }
+
+    private static String text(JsonNode reason, String field) {
+        JsonNode v = reason.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static String hex(byte[] bytes) {

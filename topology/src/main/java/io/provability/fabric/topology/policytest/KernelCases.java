@@ -88,7 +88,7 @@ public final class KernelCases {
   public static KernelCase parse(Path file) throws IOException {
     JsonNode doc;
     try {
-      doc = JSON.readTree(Files.readString(file));
+      doc = JSON.readTree(new String(read(file), StandardCharsets.UTF_8));
     } catch (JacksonException e) {
       throw new IOException(file + ": malformed JSON: " + e.getOriginalMessage());
     }
@@ -191,7 +191,7 @@ public final class KernelCases {
 
   /** Reads a request file of {@code kind} as the front door would, received at {@code at}. */
   public static SpecificRecord request(String kind, Path file, Instant at) throws IOException {
-    byte[] body = Files.readAllBytes(file);
+    byte[] body = read(file);
     try {
       return switch (kind) {
         case "plan" -> RequestMapper.plan(body, at).event();
@@ -206,6 +206,21 @@ public final class KernelCases {
 
   /** The policy state of a policy file applied to the empty state, or the empty state for null. */
   public static PolicyView policy(Path file) throws IOException {
-    return file == null ? PolicySnapshot.empty().view() : PolicySnapshot.fromFile(file, PolicySnapshot.empty()).view();
+    if (file == null) {
+      return PolicySnapshot.empty().view();
+    }
+    read(file);
+    return PolicySnapshot.fromFile(file, PolicySnapshot.empty()).view();
+  }
+
+  /** The file's bytes; a missing or unreadable file is an error that says so. */
+  private static byte[] read(Path file) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException(file + ": no such file", e);
+    } catch (IOException e) {
+      throw new IOException(file + ": cannot be read (" + e.getMessage() + ")", e);
+    }
   }
 }

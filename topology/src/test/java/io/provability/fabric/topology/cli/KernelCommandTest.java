@@ -88,6 +88,15 @@ class KernelCommandTest {
   }
 
   @Test
+  void evalOfAMissingPlanSaysSoInOneLine() {
+    Run r = fabric("kernel", "eval", "--plan", "no-such-plan.json", "--at", "2026-11-27T12:00:00Z",
+        "--set", "kernel.trusted.keys.file=" + EXAMPLES.resolve("keys/trusted-issuers.keys"));
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).contains("no-such-plan.json: no such file").doesNotContain("\n");
+  }
+
+  @Test
   void evalUnderAPolicyStateFile() {
     Run r = fabric("kernel", "eval", "--plan", EXAMPLES.resolve("requests/plan-report.json").toString(),
         "--at", "2026-11-27T12:00:00Z", "--policy-state", EXAMPLES.resolve("policy/revoke-tok-1.json").toString(),

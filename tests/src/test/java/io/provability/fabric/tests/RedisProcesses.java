@@ -22,7 +22,7 @@ import redis.embedded.RedisServer;
 /**
  * Redis servers of a test's own, apart from the shared stack's (a test may kill them): the Redis 6.2
  * binary bundled with embedded-redis, on loopback, keeping nothing on disk. A 3-master cluster is formed
- * by hand with CLUSTER ADDSLOTS and CLUSTER MEET (PROBES.md: embedded-redis's own cluster helper binds
+ * by hand with CLUSTER ADDSLOTS and CLUSTER MEET (embedded-redis's own cluster helper binds
  * fixed ports and returns before the cluster is ready).
  */
 final class RedisProcesses {

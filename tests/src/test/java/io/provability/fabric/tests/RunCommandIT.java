@@ -101,6 +101,75 @@ class RunCommandIT {
     }
   }
 
+  /**
+   * On embedded defaults {@code fabric run} works out of the box (a development issuer key it trusts, an
+   * endpoints file for the other commands), and starts again on the same work directory after a record on
+   * the policy-state topic: the embedded broker is new on every start, so the state of the previous one
+   * must not be restored against it.
+   */
+  @Test
+  void anEmbeddedRunWorksOutOfTheBoxAndStartsAgainOnTheSameWorkDirectory() throws Exception {
+    Path work = Files.createTempDirectory("fabric-run-embedded-");
+    Path instance = work.resolve("instance");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Map<String, String> env = Map.of("FABRIC_HTTP_PORT", String.valueOf(port), "FABRIC_HTTP_HOST", "127.0.0.1",
+        "FABRIC_FABRIC_WORK_DIR", instance.toString());
+    HttpClient http = HttpClient.newHttpClient();
+    for (int start = 1; start <= 2; start++) {
+      Path out = work.resolve("start-" + start);
+      Files.createDirectories(out);
+      Process p = fabric(out, env, "run", "--no-sinks");
+      try {
+        Path endpoints = instance.resolve("endpoints.properties");
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+          assertThat(p.isAlive()).as("fabric run exited: %s", tail(out)).isTrue();
+          return Files.readString(out.resolve("stdout.txt")).contains("stop:");
+        });
+        String stdout = Files.readString(out.resolve("stdout.txt"));
+        Path issuerKey = instance.resolve("keys").resolve("dev-issuer.key");
+        assertThat(stdout).contains("token issuer key").contains(issuerKey.toString()).contains("fabric token issue");
+        // a token minted with the development key is trusted: the example plan is allowed
+        String token = cli("token", "issue", "--key", issuerKey.toString(), "--tenant", "acme", "--subject", "agent-1",
+            "--cap", "read_docs:READ:acme/docs/*", "--format", "avro-base64").strip();
+        String plan = Files.readString(Path.of("..", "docs", "examples", "plan.json")).replace("TOKEN", token);
+        HttpResponse<String> decided = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
+            // the first decision of a cold instance on a busy machine may take more than the default 5 s
+            .header("Content-Type", "application/json").header("X-Fabric-Timeout-Ms", "30000")
+            .POST(HttpRequest.BodyPublishers.ofString(plan)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(decided.statusCode()).as("start %d: %s", start, decided.body()).isEqualTo(200);
+        assertThat(decided.body()).as("start %d", start).contains("\"verdict\":\"ALLOW\"");
+        // a record on the policy-state topic, through the endpoints file the instance wrote
+        cli("policy", "revoke", "tok-" + start, "--tenant", "acme", "--config", endpoints.toString());
+        assertThat(cli("policy", "show", "--config", endpoints.toString())).contains("revocation  tok-" + start);
+
+        p.destroy(); // SIGTERM
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+        String stderr = Files.readString(out.resolve("stderr.txt"));
+        assertThat(stderr).as("console of start %d", start).doesNotContain("Exception").doesNotContain(" ERROR ")
+            .doesNotContain(" WARN ");
+      } finally {
+        if (p.isAlive()) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  /** Runs a command in this JVM and returns its standard output; fails on a non-zero exit code. */
+  private static String cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = io.provability.fabric.topology.cli.FabricCli.commandLine();
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    assertThat(cl.execute(args)).as("%s: %s", String.join(" ", args), err).isZero();
+    return out.toString();
+  }
+
   @Test
   void fabricLoadWithConfigAndAppProcessRunsTheApplicationAsAThirdProcess() throws Exception {
     String ns = "ldp" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * Stores are write-behind {@code SET key value PX ttl}; each batch of stores is also published on one
  * pub/sub channel, so the other instances put the entries into their near caches without a round trip
  * (Redis Cluster forwards {@code PUBLISH} to every node, so this works on a cluster too, where RESP3
- * client-side caching does not: PROBES.md).
+ * client-side caching does not: Lettuce offers it on standalone connections only).
  *
  * <p>Failure means slower, never wrong, never stopped: commands are rejected at once while Redis is
  * disconnected and time out after {@code timeout}; work that cannot be queued or sent is dropped; all of

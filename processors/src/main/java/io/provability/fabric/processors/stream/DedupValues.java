@@ -20,9 +20,9 @@ import java.util.Map;
  * <p>Layouts, told apart by the first byte:
  * <ul>
  *   <li>{@code C3 01}: the single-object header (magic, then the 8-byte fingerprint of the writer
- *       schema), then the Avro record. Either a whole decision (written before session 4; a non-empty
- *       {@code decision_id}) or one whose two ids are empty strings (written by session 4's code, and
- *       still by this one for a writer schema that has no tag yet). Returned as they are, or with the ids
+ *       schema), then the Avro record. Either a whole decision (the oldest layout; a non-empty
+ *       {@code decision_id}) or one whose two ids are empty strings (the layout still written for a
+ *       writer schema that has no tag yet). Returned as they are, or with the ids
  *       put back.
  *   <li>a tag from {@link #TAGGED_SCHEMAS} (never {@code C3}): the Avro record from its third field on.
  *       A tag is never reused: when {@code Decision}'s schema changes, the new fingerprint gets a new tag
@@ -73,7 +73,7 @@ final class DedupValues {
     int body;
     if (SingleObjectHeader.isFirstByte(stored[0])) {
       if (stored.length < HEADER + 2 || stored[HEADER] != 0 || stored[HEADER + 1] != 0) {
-        return stored; // a whole decision, written before session 4
+        return stored; // a whole decision: the oldest layout
       }
       header = Arrays.copyOf(stored, HEADER);
       body = HEADER + 2;

@@ -4,7 +4,6 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
 import io.provability.fabric.topology.ops.TopicDeclarations;
-import io.provability.fabric.topology.runtime.FabricRuntime;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +29,8 @@ final class LagCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: kafka.bootstrap.servers).")
-  String bootstrap;
+  @Mixin
+  ClusterOptions cluster;
 
   @Option(names = "--interval", defaultValue = "PT2S",
       description = "Time between the two samples the rates come from (ISO-8601, default ${DEFAULT-VALUE}).")
@@ -40,14 +39,7 @@ final class LagCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     FabricConfig cfg = config.load(Map.of());
-    String servers = bootstrap;
-    if (servers == null) {
-      if (cfg.mode() != FabricConfig.Mode.EXTERNAL) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "no cluster: give --bootstrap-servers or an external-mode --config (fabric.mode=external)");
-      }
-      servers = FabricRuntime.externalEndpoints(cfg).bootstrapServers();
-    }
+    String servers = cluster.reachableServers(cfg);
     ConsumerLag sample;
     try (ConsumerLagMonitor monitor = new ConsumerLagMonitor(servers,
         TopicDeclarations.of(cfg).stream().map(TopicDeclarations.Topic::name).toList(), Clock.systemUTC())) {

@@ -188,7 +188,12 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Scenario scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
+    Scenario scenario;
+    try {
+      scenario = Scenario.valueOf(scenarioName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("unknown scenario '" + scenarioName + "': give smoke, nightly, stress, ceiling or custom");
+    }
     LoadProfile profile = new LoadProfile(rate != null ? rate : scenario.defaultRate(),
         duration != null ? duration : scenario.defaultDuration(), sessions, tenants, subjects, LoadProfile.Mix.parse(mix),
         allowRatio, zipf, seed, switch (sessionOrder) {
@@ -308,7 +313,7 @@ final class LoadCommand implements Callable<Integer> {
       env.put("runtime overrides", config.overrides.toString());
       env.put("streams.commit.interval.ms", Long.toString(cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG)));
       env.put("streams.threads", Integer.toString(cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG)));
-      env.put("evidence.window.ms", Long.toString(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)));
+      env.put("evidence.checkpoint.interval.ms", Long.toString(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG)));
       env.put("topics.partitions", Integer.toString(cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG)));
 
       BoxProcesses box = new BoxProcesses().add(BoxProcesses.GENERATOR, ProcessHandle.current().pid(),

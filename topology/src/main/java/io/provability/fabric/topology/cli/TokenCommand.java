@@ -6,6 +6,8 @@ import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.schemas.tlog.NoteSigner;
+import io.provability.fabric.schemas.tlog.TlogException;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -90,8 +92,12 @@ final class TokenCommand implements Runnable {
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       Instant from = notBefore == null ? now : notBefore;
       List<Capability> caps = new ArrayList<>();
-      for (String spec : capabilities) {
-        caps.add(parseCapability(spec));
+      for (String c : capabilities) {
+        try {
+          caps.add(parseCapability(c));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--cap: " + e.getMessage());
+        }
       }
       CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
           .setTokenId(tokenId == null ? UUID.randomUUID().toString() : tokenId)
@@ -108,10 +114,10 @@ final class TokenCommand implements Runnable {
       byte[] avro = toBytes(token.toByteBuffer());
       PrintWriter w = spec.commandLine().getOut();
       switch (format.toLowerCase(Locale.ROOT)) {
-        case "json" -> w.println(token);
+        case "json" -> w.println(json(token));
         case "avro-base64" -> w.println(Base64.getEncoder().encodeToString(avro));
         case "both" -> {
-          w.println(token);
+          w.println(json(token));
           w.println(Base64.getEncoder().encodeToString(avro));
         }
         default -> throw new CommandLine.ParameterException(spec.commandLine(),
@@ -122,6 +128,30 @@ final class TokenCommand implements Runnable {
         Files.write(out, avro);
       }
       return 0;
+    }
+
+    /** The token as JSON: times in RFC 3339, the signature in base64 (never raw bytes). */
+    static String json(CapabilityToken token) {
+      com.fasterxml.jackson.databind.json.JsonMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+      com.fasterxml.jackson.databind.node.ObjectNode o = mapper.createObjectNode();
+      o.put("token_id", token.getTokenId());
+      o.put("tenant", token.getTenant());
+      o.put("subject_id", token.getSubjectId());
+      com.fasterxml.jackson.databind.node.ArrayNode caps = o.putArray("capabilities");
+      for (Capability c : token.getCapabilities()) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = caps.addObject();
+        n.put("name", c.getName());
+        n.put("effect", c.getEffect().name());
+        com.fasterxml.jackson.databind.node.ArrayNode resources = n.putArray("resources");
+        c.getResources().forEach(resources::add);
+      }
+      o.put("issued_at", token.getIssuedAt().toString());
+      o.put("not_before", token.getNotBefore().toString());
+      o.put("expires_at", token.getExpiresAt().toString());
+      o.put("issuer", token.getIssuer());
+      o.put("key_id", token.getKeyId());
+      o.put("signature", Base64.getEncoder().encodeToString(toBytes(token.getSignature().duplicate())));
+      return o.toString(); // one line: with --format both the base64 form is the second line
     }
 
     /** {@code name:EFFECT:glob[,glob]}. */
@@ -178,10 +208,25 @@ final class TokenCommand implements Runnable {
           + "e.g. <work dir>/keys/trusted-issuers.keys.")
       Path keyRing;
 
+      @Option(names = "--format", defaultValue = "raw", description = "What to print: raw (key-id=base64 public key) "
+          + "or note (the signed-note verifier keys: for checkpoints signed with this key, and for its "
+          + "cosignatures as a witness; --key-id is then the key name, e.g. the log origin or witness name).")
+      String format;
+
       @Override
       public Integer call() throws IOException {
         if (Files.exists(out)) {
           throw new CommandLine.ParameterException(spec.commandLine(), out + " exists; refusing to overwrite a key");
+        }
+        if (!format.equals("raw") && !format.equals("note")) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--format must be raw or note, was " + format);
+        }
+        if (format.equals("note")) {
+          try {
+            NoteSigner.fromSeed(keyId, new byte[32]);
+          } catch (TlogException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--key-id: " + e.getMessage());
+          }
         }
         Ed25519.SigningKey key = Ed25519.SigningKey.generate(keyId, new SecureRandom());
         KeyFiles.write(out, key);
@@ -193,6 +238,13 @@ final class TokenCommand implements Runnable {
           ring.with(keyId, key.publicKey()).write(keyRing);
         }
         PrintWriter w = spec.commandLine().getOut();
+        if (format.equals("note")) {
+          NoteSigner signer = NoteSigner.fromSeed(keyId, key.seed());
+          w.println("vkey " + signer.verifier().vkey());
+          w.println("cosignature vkey " + signer.asCosigner(java.time.Clock.systemUTC()).verifier().vkey());
+          w.flush();
+          return 0;
+        }
         w.println(keyId + "=" + new String(Base64.getEncoder().encode(key.publicKey()), StandardCharsets.US_ASCII));
         w.flush();
         return 0;

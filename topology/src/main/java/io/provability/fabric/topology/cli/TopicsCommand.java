@@ -1,10 +1,8 @@
 package io.provability.fabric.topology.cli;
 
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.ops.TopicApply;
 import io.provability.fabric.topology.ops.TopicDeclarations;
-import io.provability.fabric.topology.runtime.FabricRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,8 +43,8 @@ final class TopicsCommand implements Runnable {
     @Option(names = "--topics", description = "Topic declarations file (default: topics.file, else the bundled infra/topics.properties).")
     Path topicsFile;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: kafka.bootstrap.servers).")
-    String bootstrap;
+    @Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--fail-on-drift", description = "Exit with code 3 when an existing topic differs from its declaration.")
     boolean failOnDrift;
@@ -54,15 +52,7 @@ final class TopicsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       FabricConfig cfg = config.load(Map.of());
-      String servers = bootstrap;
-      if (servers == null) {
-        if (cfg.mode() != FabricConfig.Mode.EXTERNAL) {
-          throw new CommandLine.ParameterException(spec.commandLine(),
-              "no cluster: give --bootstrap-servers or an external-mode --config (fabric.mode=external)");
-        }
-        StackEndpoints ep = FabricRuntime.externalEndpoints(cfg);
-        servers = ep.bootstrapServers();
-      }
+      String servers = cluster.reachableServers(cfg);
       List<TopicDeclarations.Topic> declared = topicsFile == null ? TopicDeclarations.of(cfg)
           : TopicDeclarations.of(topicsFile, cfg);
       PrintWriter out = spec.commandLine().getOut();

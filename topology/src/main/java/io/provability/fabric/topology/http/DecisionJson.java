@@ -7,9 +7,9 @@ import io.provability.fabric.events.Reason;
 import io.provability.fabric.schemas.hash.Hex;
 import java.nio.ByteBuffer;
 import java.util.Base64;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The front door's JSON form of a {@link Decision}. */
 public final class DecisionJson {

@@ -19,8 +19,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The instance's HTTP server (Javalin on Jetty):
@@ -91,7 +91,18 @@ public final class FabricHttpServer implements AutoCloseable {
       cfg.routes.post("/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
       cfg.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.path(), null));
       cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-          e.getStatus() == 413 ? "body larger than " + settings.maxBodyBytes() + " bytes" : e.getMessage(), null, null));
+          e.getStatus() == 413 ? "body larger than " + settings.maxBodyBytes() + " bytes (" + "http.max.body.bytes)"
+              : e.getMessage(), null, null));
+      // a known path with the wrong method is 405 with the methods it takes, not 404
+      for (String path : new String[] {"/v1/plans", "/v1/retrievals", "/v1/egress"}) {
+        for (io.javalin.http.HandlerType method : new io.javalin.http.HandlerType[] {io.javalin.http.HandlerType.GET,
+            io.javalin.http.HandlerType.PUT, io.javalin.http.HandlerType.DELETE, io.javalin.http.HandlerType.PATCH}) {
+          cfg.routes.addHttpHandler(method, path, ctx -> {
+            ctx.header("Allow", "POST");
+            error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path() + ": POST a JSON body", null, null);
+          });
+        }
+      }
     }).start(settings.host(), settings.port());
   }
 
@@ -204,11 +215,12 @@ public final class FabricHttpServer implements AutoCloseable {
     }
     if (ctx.contentLength() > settings.maxBodyBytes()) {
       discardBody(ctx);
-      throw new BadRequest(413, null, "body of " + ctx.contentLength() + " bytes is larger than " + settings.maxBodyBytes());
+      throw new BadRequest(413, null, "body of " + ctx.contentLength() + " bytes is larger than " + settings.maxBodyBytes()
+          + " bytes (http.max.body.bytes)");
     }
     byte[] body = ctx.bodyAsBytes();
     if (body.length > settings.maxBodyBytes()) {
-      throw new BadRequest(413, null, "body larger than " + settings.maxBodyBytes() + " bytes");
+      throw new BadRequest(413, null, "body larger than " + settings.maxBodyBytes() + " bytes (http.max.body.bytes)");
     }
     Duration deadline = deadline(ctx);
     Instant now = clock.instant();
@@ -230,6 +242,11 @@ public final class FabricHttpServer implements AutoCloseable {
             ms(parsed - t0), ms(done - t0)));
         error(ctx, 504, "no decision within " + deadline.toMillis() + " ms; the request was accepted and its decision "
             + "will still be published", null, mapped.requestId());
+      } else if (cause instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
+        // permanent: a retry would fail the same way
+        status = 413;
+        error(ctx, 413, "the request is larger than the requests topic accepts (the front door's limit is "
+            + settings.maxBodyBytes() + " bytes of body)", null, mapped.requestId());
       } else {
         status = 503;
         error(ctx, 503, "the request could not be handed to Kafka: " + cause.getMessage(), null, mapped.requestId());

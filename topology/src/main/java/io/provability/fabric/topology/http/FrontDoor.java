@@ -74,8 +74,22 @@ public final class FrontDoor implements AutoCloseable {
   private volatile boolean running = true;
   private volatile Throwable replyFailure;
 
-  /** Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned. */
+  /** How many bytes a produced request may have beyond the body it came from (Avro framing, record headers). */
+  public static final int ENVELOPE_BYTES = 64 * 1024;
+
+  /** A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}. */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
+    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES);
+  }
+
+  /**
+   * Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned.
+   *
+   * @param maxBodyBytes the largest body the HTTP server accepts: the producer's {@code max.request.size}
+   *     is derived from it, so a body that passes the HTTP limit is never refused by the producer
+   */
+  public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
+                   int maxBodyBytes) {
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();
@@ -85,6 +99,7 @@ public final class FrontDoor implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBodyBytes + ENVELOPE_BYTES);
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

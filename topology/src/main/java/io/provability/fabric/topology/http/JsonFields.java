@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import tools.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Strict reading of one JSON object: every field must be known, of the expected type, and present
@@ -25,7 +25,7 @@ final class JsonFields {
     if (node == null || !node.isObject()) {
       throw new BadRequest(400, path, "expected a JSON object, got " + kind(node));
     }
-    for (String name : node.propertyNames()) {
+    for (String name : (Iterable<String>) node::fieldNames) {
       if (!allowed.contains(name)) {
         throw new BadRequest(400, path + "." + name, "unknown field '" + name + "' (known: " + new java.util.TreeSet<>(allowed) + ")");
       }
@@ -50,15 +50,27 @@ final class JsonFields {
     return v;
   }
 
+  /**
+   * A required identity field (tenant, subject): present and not blank, because the topology
+   * dead-letters a request without one and no decision would ever answer it.
+   */
+  String identity(String field) {
+    String v = string(field);
+    if (v.isBlank()) {
+      throw new BadRequest(400, at(field), "required field '" + field + "' is blank");
+    }
+    return v;
+  }
+
   String optionalString(String field) {
     JsonNode v = raw(field);
     if (v == null) {
       return null;
     }
-    if (!v.isString()) {
+    if (!v.isTextual()) {
       throw wrongType(field, "a string", v);
     }
-    return v.stringValue();
+    return v.textValue();
   }
 
   boolean bool(String field) {
@@ -109,10 +121,10 @@ final class JsonFields {
     List<String> out = new ArrayList<>(v.size());
     for (int i = 0; i < v.size(); i++) {
       JsonNode item = v.get(i);
-      if (item == null || !item.isString()) {
+      if (item == null || !item.isTextual()) {
         throw new BadRequest(400, at(field) + "[" + i + "]", "expected a string, got " + kind(item));
       }
-      out.add(item.stringValue());
+      out.add(item.textValue());
     }
     return out;
   }
@@ -130,13 +142,13 @@ final class JsonFields {
       throw wrongType(field, "an array", v);
     }
     List<JsonNode> out = new ArrayList<>(v.size());
-    v.values().forEach(out::add);
+    v.forEach(out::add);
     return out;
   }
 
   /**
    * A free-form object of arguments as a string map: string values as they are, any other JSON value
-   * as its compact JSON text (the original project's args are free-form).
+   * as its compact JSON text (args are free-form).
    */
   Map<String, String> stringMap(String field) {
     JsonNode v = raw(field);
@@ -148,7 +160,7 @@ final class JsonFields {
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : v.properties()) {
-      out.put(e.getKey(), e.getValue().isString() ? e.getValue().stringValue() : e.getValue().toString());
+      out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
     }
     return out;
   }
@@ -171,7 +183,7 @@ final class JsonFields {
     if (n.isArray()) {
       return "an array";
     }
-    if (n.isString()) {
+    if (n.isTextual()) {
       return "a string";
     }
     if (n.isNumber()) {

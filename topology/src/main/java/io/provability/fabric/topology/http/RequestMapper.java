@@ -22,17 +22,17 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * Maps the front door's JSON bodies to the Avro request events, strictly: malformed JSON, an unknown
  * field, a field of the wrong type or a missing required field is a 400 naming the field's path.
  *
- * <p>Plans use the original project's plan shape ({@code plan-example.json}): times in epoch
+ * <p>Plans use the plan shape of {@code docs/examples/plan.json}: times in epoch
  * <em>seconds</em> (fractions allowed), {@code subject.caps} informational only. Additions: optional
  * {@code request_id} and {@code session_id} (generated when absent: a UUID, and the request id),
  * {@code subject.token} and each step's {@code receipts} as base64 of the Avro single-object encoding
@@ -72,13 +72,15 @@ public final class RequestMapper {
     }
     try {
       return JSON.readTree(body);
-    } catch (JacksonException e) {
-      throw new BadRequest(400, null, "malformed JSON: " + e.getOriginalMessage()
+    } catch (JsonProcessingException e) {
+      throw new BadRequest(400, null, "malformed JSON: " + withoutClassNames(e.getOriginalMessage())
           + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
+    } catch (java.io.IOException e) {
+      throw new BadRequest(400, null, "unreadable body: " + withoutClassNames(e.getMessage()));
     }
   }
 
-  /** A plan in the original project's shape. */
+  /** A plan (the shape of docs/examples/plan.json). */
   public static Mapped plan(byte[] body, Instant now) {
     JsonFields f = JsonFields.object(parse(body), "$", PLAN);
     String requestId = requestId(f);
@@ -115,8 +117,8 @@ public final class RequestMapper {
         .setSessionId(sessionId)
         .setRequestedAt(now)
         .setPlanId(f.string("plan_id"))
-        .setTenant(f.string("tenant"))
-        .setSubject(Subject.newBuilder().setId(subject.string("id")).setCaps(subject.strings("caps", false))
+        .setTenant(f.identity("tenant"))
+        .setSubject(Subject.newBuilder().setId(subject.identity("id")).setCaps(subject.strings("caps", false))
             .setToken(token(subject, "token")).build())
         .setSteps(steps)
         .setInputChannels(InputChannels.newBuilder()
@@ -140,7 +142,7 @@ public final class RequestMapper {
     Double delta = f.optionalNumber("dp_delta");
     RetrievalRequest r = RetrievalRequest.newBuilder()
         .setRequestId(requestId).setSessionId(sessionId).setRequestedAt(now)
-        .setTenant(f.string("tenant")).setSubjectId(f.string("subject_id")).setToken(token(f, "token"))
+        .setTenant(f.identity("tenant")).setSubjectId(f.identity("subject_id")).setToken(token(f, "token"))
         .setQuery(f.string("query")).setRequestedLabels(f.strings("requested_labels", true))
         .setIndexShard(f.string("index_shard"))
         .setDpEpsilon(eps == null ? 0.0 : eps).setDpDelta(delta == null ? 0.0 : delta)
@@ -155,7 +157,7 @@ public final class RequestMapper {
     String sessionId = sessionId(f, requestId);
     EgressRequest r = EgressRequest.newBuilder()
         .setRequestId(requestId).setSessionId(sessionId).setRequestedAt(now)
-        .setTenant(f.string("tenant")).setSubjectId(f.string("subject_id")).setText(f.string("text"))
+        .setTenant(f.identity("tenant")).setSubjectId(f.identity("subject_id")).setText(f.string("text"))
         .setPolicyId(f.optionalString("policy_id"))
         .build();
     return new Mapped(r, requestId, sessionId);
@@ -203,12 +205,14 @@ public final class RequestMapper {
     try {
       bytes = Base64.getDecoder().decode(base64.strip());
     } catch (IllegalArgumentException e) {
-      throw new BadRequest(400, path, "expected " + what + " as base64 of its Avro single-object encoding: " + e.getMessage());
+      throw new BadRequest(400, path, "expected " + what + " as base64 of its Avro single-object encoding: "
+          + withoutClassNames(e.getMessage()));
     }
     try {
       return decoder.decode(ByteBuffer.wrap(bytes));
     } catch (java.io.IOException | RuntimeException e) {
-      throw new BadRequest(400, path, "not " + what + " in Avro single-object encoding: " + e.getMessage());
+      throw new BadRequest(400, path, "not " + what + " in Avro single-object encoding"
+          + (e.getMessage() == null ? "" : ": " + withoutClassNames(e.getMessage())));
     }
   }
 
@@ -247,6 +251,27 @@ public final class RequestMapper {
       throw new BadRequest(400, f.at("session_id"), "expected 1 to 200 characters");
     }
     return id;
+  }
+
+  /**
+   * A library's message without the names of the library's classes, which mean nothing to a caller:
+   * "(bound as `com.fasterxml.jackson.databind.JsonNode`)" and "as per `DeserializationFeature.X`" go, and a
+   * qualified class name becomes its last part.
+   */
+  static String withoutClassNames(String message) {
+    if (message == null) {
+      return "";
+    }
+    String m = message.replaceAll("\\s*\\(bound as `[^`]*`\\)", "")
+        .replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+        .replaceAll("\\s*\\[Source:[^\\]]*\\]", "")
+        .replaceAll(":? ?not allowed as per `[^`]*`", "")
+        .replaceAll("`?\\b(?:[a-z][a-z0-9_]*\\.)+([A-Z][A-Za-z0-9_$]*)`?", "$1")
+        .replaceAll("\\bJsonToken\\.([A-Z_]+)", "$1");
+    if (m.startsWith("Trailing token")) {
+      return "unexpected data after the JSON value";
+    }
+    return m.strip();
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {

@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The front door's JSON bodies for the generator's request events: the inverse of the front door's
@@ -38,14 +38,19 @@ public final class FrontDoorBodies {
 
   private final Map<String, String> encodedTokens = new ConcurrentHashMap<>();
 
+  private static byte[] bytes(com.fasterxml.jackson.databind.JsonNode body) {
+    // a tree of plain values always serializes; toString is its JSON text
+    return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** The body of {@code event} and its path; plans, retrievals and egress checks only. */
   public Body of(SpecificRecord event) {
     if (event instanceof PlanRequest p) {
-      return new Body("/v1/plans", JSON.writeValueAsBytes(plan(p)));
+      return new Body("/v1/plans", bytes(plan(p)));
     } else if (event instanceof RetrievalRequest r) {
-      return new Body("/v1/retrievals", JSON.writeValueAsBytes(retrieval(r)));
+      return new Body("/v1/retrievals", bytes(retrieval(r)));
     } else if (event instanceof EgressRequest e) {
-      return new Body("/v1/egress", JSON.writeValueAsBytes(egress(e)));
+      return new Body("/v1/egress", bytes(egress(e)));
     }
     throw new IllegalArgumentException("the front door takes plans, retrievals and egress checks, not "
         + event.getClass().getSimpleName());

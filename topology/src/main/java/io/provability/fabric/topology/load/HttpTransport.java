@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * HTTP transport: what a caller of the front door does. Each request is POSTed as JSON to
@@ -165,15 +165,15 @@ public final class HttpTransport implements Transport {
     try {
       JsonNode d = JSON.readTree(body);
       JsonNode at = d.get("decided_at");
-      if (at != null && at.isString()) {
-        decidedAt = java.time.Instant.parse(at.stringValue()).toEpochMilli();
+      if (at != null && at.isTextual()) {
+        decidedAt = java.time.Instant.parse(at.textValue()).toEpochMilli();
       }
-      requestId = d.get("request_id").stringValue();
-      verdict = Verdict.valueOf(d.get("verdict").stringValue());
+      requestId = d.get("request_id").textValue();
+      verdict = Verdict.valueOf(d.get("verdict").textValue());
       for (JsonNode reason : d.get("reasons")) {
-        codes.add(reason.get("code").stringValue());
+        codes.add(reason.get("code").textValue());
       }
-    } catch (RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException e) {
       done(r, "unreadable 200 body", e);
       return;
     }

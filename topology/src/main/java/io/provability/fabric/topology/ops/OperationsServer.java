@@ -38,7 +38,10 @@ public final class OperationsServer implements AutoCloseable {
   public static OperationsServer start(FabricRuntime runtime, Clock clock) throws InterruptedException {
     FabricConfig cfg = runtime.config();
     String bootstrap = runtime.endpoints().bootstrapServers();
-    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry());
+    int maxBody = cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG);
+    requireTopicTakesLargestBody(bootstrap, cfg.topicRequests(), maxBody);
+    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry(),
+        maxBody);
     ConsumerLagMonitor lag = null;
     FabricHttpServer http = null;
     ScheduledExecutorService refresh = null;
@@ -101,5 +104,35 @@ public final class OperationsServer implements AutoCloseable {
     sinkMetricsRefresh.shutdownNow();
     lag.close();
     frontDoor.close();
+  }
+
+  /**
+   * The body limit and the requests topic's {@code max.message.bytes} must agree: a body the HTTP server
+   * accepts must fit in one record of the topic, or the caller would get a failure instead of a 413.
+   */
+  static void requireTopicTakesLargestBody(String bootstrap, String topic, int maxBodyBytes) throws InterruptedException {
+    org.apache.kafka.common.config.ConfigResource resource =
+        new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    long topicMax;
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        java.util.Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      var entry = admin.describeConfigs(java.util.List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+          .get(org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      if (entry == null || entry.value() == null) {
+        return;
+      }
+      topicMax = Long.parseLong(entry.value());
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("could not read max.message.bytes of {} to check {} against it: {}", topic,
+          FabricConfig.HTTP_MAX_BODY_CONFIG, e.getMessage());
+      return;
+    }
+    if ((long) maxBodyBytes + FrontDoor.ENVELOPE_BYTES > topicMax) {
+      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.HTTP_MAX_BODY_CONFIG + " is " + maxBodyBytes
+          + " bytes, but topic " + topic + " takes records of at most " + topicMax + " bytes (max.message.bytes), and a "
+          + "request needs up to " + FrontDoor.ENVELOPE_BYTES + " bytes more than its body: set "
+          + FabricConfig.HTTP_MAX_BODY_CONFIG + " to at most " + (topicMax - FrontDoor.ENVELOPE_BYTES)
+          + " or raise the topic's max.message.bytes");
+    }
   }
 }

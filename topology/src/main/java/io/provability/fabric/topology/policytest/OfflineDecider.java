@@ -45,7 +45,7 @@ public final class OfflineDecider {
       throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + issuers + " does not exist");
     }
     KeyRing receiptSigners = Files.exists(cfg.receiptKeysFile()) ? KeyRing.read(cfg.receiptKeysFile()) : KeyRing.empty();
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.read(issuers), null, receiptSigners,
+    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.read(issuers), receiptSigners,
         readIfPresent(cfg.retrievalReceiptKeyFile()), readIfPresent(cfg.egressCertificateKeyFile()));
     return new OfflineDecider(FabricTopology.decider(FabricRuntime.topologySettings(cfg), keys));
   }

@@ -47,7 +47,7 @@ public final class DecisionWarmUp {
                            Clock clock) {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("warm-up-issuer", new SecureRandom());
     FabricTopology.Keys warmKeys = new FabricTopology.Keys(keys.trustedIssuers().with(issuer.keyId(), issuer.publicKey()),
-        keys.evidenceSigner(), keys.trustedReceiptSigners(), keys.receiptSigner(), keys.certificateSigner());
+        keys.trustedReceiptSigners(), keys.receiptSigner(), keys.certificateSigner());
     RequestDecider decider = FabricTopology.decider(settings, warmKeys);
     LoadProfile profile = new LoadProfile(1_000, Duration.ofSeconds(1), 1_000, 4, 20,
         LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.7, 0.8, 7L);

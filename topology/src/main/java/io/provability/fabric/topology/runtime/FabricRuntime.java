@@ -6,7 +6,6 @@ import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.EgressPolicies;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -126,6 +125,7 @@ public final class FabricRuntime implements AutoCloseable {
    */
   public static FabricRuntime create(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks) throws IOException {
     Files.createDirectories(cfg.workDir());
+    BrokerCheck.requireReachable(endpoints.bootstrapServers());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
       var created = TopicSetup.ensure(admin, cfg);
       if (!created.isEmpty()) {
@@ -154,6 +154,8 @@ public final class FabricRuntime implements AutoCloseable {
       warmUp.run();
       streams.start();
       if (withSinks) {
+        // the sequencers report evidence lag here (Connect builds its tasks by reflection)
+        io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
         sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
         sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
             sinks.evidenceConnector()));
@@ -171,11 +173,6 @@ public final class FabricRuntime implements AutoCloseable {
         new FabricTopology.Topics(cfg.topicRequests(), cfg.topicDecisions(), cfg.topicEvidence(),
             cfg.topicDeadLetter(), cfg.topicPolicyState()),
         cfg.dedupWindow(),
-        new EvidenceBundler.Settings(
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)),
-            cfg.getInt(FabricConfig.EVIDENCE_MAX_LEAVES_CONFIG),
-            cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))),
         cfg.kernelLimits(),
         cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG),
         cfg.sessionPrivacyBudget(),
@@ -197,7 +194,7 @@ public final class FabricRuntime implements AutoCloseable {
   }
 
   /**
-   * Loads the trusted issuer keys (required), the evidence signing key (created if missing), the
+   * Loads the trusted issuer keys (required), the
    * trusted receipt signer keys (optional) and the retrieval gateway's receipt signing key (created
    * if missing; trusted by the kernel only if the receipt ring lists it) and the egress firewall's
    * certificate signing key (created if missing).
@@ -205,11 +202,11 @@ public final class FabricRuntime implements AutoCloseable {
   public static FabricTopology.Keys keys(FabricConfig cfg) throws IOException {
     Path trusted = cfg.trustedKeysFile();
     if (!Files.exists(trusted)) {
-      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
-          + " does not exist; without trusted issuer keys every plan would be denied");
+      throw new org.apache.kafka.common.config.ConfigException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + trusted
+          + " does not exist (without a trusted issuer every plan is denied); create an issuer key and trust it: "
+          + "fabric keys generate --key-id issuer-1 --out issuer.key --trust-in " + trusted);
     }
     KeyRing ring = KeyRing.read(trusted);
-    Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
     Path receiptKeys = cfg.receiptKeysFile();
     KeyRing receiptSigners;
     if (Files.exists(receiptKeys)) {
@@ -226,7 +223,7 @@ public final class FabricRuntime implements AutoCloseable {
           FabricConfig.RECEIPT_KEYS_CONFIG, gatewayKey.keyId(), receiptKeys);
     }
     Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
-    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners, gatewayKey, certificateKey);
+    return new FabricTopology.Keys(ring, receiptSigners, gatewayKey, certificateKey);
   }
 
   /** Kafka Streams properties for this configuration. */
@@ -254,7 +251,10 @@ public final class FabricRuntime implements AutoCloseable {
     return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
         cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
         ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
-        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"));
+        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"),
+        new SinkPipelineSettings.EvidenceLog(cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG),
+            cfg.getString(FabricConfig.EVIDENCE_LOG_PREFIX_CONFIG), cfg.evidenceKeyFile(),
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG))));
   }
 
   /** Completes when the topology first reaches RUNNING, or fails if it stops on the way. */

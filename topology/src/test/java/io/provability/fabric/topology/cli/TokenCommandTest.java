@@ -23,7 +23,7 @@ class TokenCommandTest {
 
   private String run(String... args) {
     StringWriter out = new StringWriter();
-    CommandLine cli = new CommandLine(new FabricCli());
+    CommandLine cli = FabricCli.commandLine();
     cli.setOut(new PrintWriter(out));
     int code = cli.execute(args);
     assertThat(code).as(String.join(" ", args)).isZero();
@@ -54,13 +54,17 @@ class TokenCommandTest {
     assertThat(KeyRing.read(ring).verify(fromBase64.getKeyId(), TokenSigning.signedBytes(fromBase64),
         TokenSigning.signatureOf(fromBase64))).isTrue();
 
+    // the JSON form carries the signature as base64, not as raw bytes
+    assertThat(lines[0]).contains("\"signature\":\"" + Base64.getEncoder().encodeToString(
+        TokenSigning.signatureOf(fromBase64)) + "\"").contains("\"expires_at\":\"" + fromBase64.getExpiresAt() + "\"");
+
     String seed = Base64.getEncoder().encodeToString(KeyFiles.read(key).seed());
     assertThat(printed).doesNotContain(seed);
   }
 
   @Test
   void rejectsAMalformedCapability() {
-    CommandLine cli = new CommandLine(new FabricCli());
+    CommandLine cli = FabricCli.commandLine();
     cli.setErr(new PrintWriter(new StringWriter()));
     Path key = dir.resolve("k.key");
     run("keys", "generate", "--key-id", "k", "--out", key.toString());

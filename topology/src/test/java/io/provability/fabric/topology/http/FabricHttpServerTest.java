@@ -75,6 +75,17 @@ class FabricHttpServerTest {
   }
 
   @Test
+  void aGetOnADecisionEndpointIs405NamingPost() throws Exception {
+    for (String path : List.of("/v1/plans", "/v1/retrievals", "/v1/egress")) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(path)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).contains("POST");
+      assertThat(r.body()).contains("POST a JSON body");
+    }
+  }
+
+  @Test
   void metricsExposeDecisionsLatencyHistogramsAndDeadLettersInPrometheusFormat() throws Exception {
     Decision d = Decision.newBuilder().setDecisionId("d").setRequestId("r").setSessionId("s").setTenant("t")
         .setSubjectId("a").setKind(RequestKind.PLAN).setVerdict(Verdict.ALLOW).setReasons(List.of())

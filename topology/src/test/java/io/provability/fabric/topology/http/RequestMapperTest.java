@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class RequestMapperTest {
   private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
-  /** The original project's plan, byte for byte (copied from reference/plan-example.json). */
+  /** The plan shape of the original project, byte for byte. */
   private static byte[] referencePlan() throws IOException {
     try (InputStream in = RequestMapperTest.class.getResourceAsStream("/http/plan-example.json")) {
       return in.readAllBytes();
@@ -78,6 +78,28 @@ class RequestMapperTest {
     assertThat(p.getSteps().get(0).getArgs()).containsEntry("limit", "5").containsEntry("opts", "{\"a\":[1]}");
     assertThat(m.requestId()).isEqualTo("r-1");
     assertThat(m.sessionId()).isEqualTo("s-1");
+  }
+
+  @Test
+  void aBlankIdentityFieldIsA400NamingItsPathBecauseNoDecisionWouldEverAnswerIt() throws IOException {
+    String plan = new String(referencePlan(), StandardCharsets.UTF_8);
+    assertBad(() -> RequestMapper.plan(json(plan.replace("\"tenant\": \"test-tenant\"", "\"tenant\": \" \"")), NOW),
+        400, "$.tenant", "blank");
+    assertBad(() -> RequestMapper.plan(json(plan.replace("\"id\": \"test-subject\"", "\"id\": \"\"")), NOW),
+        400, "$.subject.id", "blank");
+    assertBad(() -> RequestMapper.egress(json("{\"tenant\": \"\", \"subject_id\": \"a\", \"text\": \"t\"}"), NOW),
+        400, "$.tenant", "blank");
+    assertBad(() -> RequestMapper.retrieval(json("{\"tenant\": \"t\", \"subject_id\": \"  \", \"query\": \"q\", "
+        + "\"requested_labels\": [], \"index_shard\": \"s\"}"), NOW), 400, "$.subject_id", "blank");
+  }
+
+  @Test
+  void errorMessagesNameNoLibraryClasses() {
+    for (String body : List.of("{\"plan_id\": \"x\"} {}", "{\"plan_id\": \"x\",,}", "[1, 2", "{\"a\": 1, \"a\": 2}")) {
+      assertThatThrownBy(() -> RequestMapper.plan(json(body), NOW)).isInstanceOf(BadRequest.class)
+          .satisfies(e -> assertThat(e.getMessage()).as(body).doesNotContainPattern("[a-z]+\\.[a-z]+\\.[A-Za-z]")
+              .doesNotContain("Jackson").doesNotContain("`"));
+    }
   }
 
   @Test

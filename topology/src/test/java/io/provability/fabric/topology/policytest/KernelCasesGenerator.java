@@ -102,7 +102,6 @@ public final class KernelCasesGenerator {
         .put("effect", "SEND").set("caps_required", array("send_email")).set("labels_in", array("summary")));
     plan("report-reads-unproduced", ok, p -> step(p, 1).set("labels_in", array("pii")));
     plan("report-secret", ok, p -> step(p, 0).set("labels_out", array("internal", "secret")));
-    plan("report-blank-subject", ok, p -> ((ObjectNode) p.get("subject")).put("id", " "));
     plan("report-no-token", null, p -> { });
     plan("report-forged-token", token(t -> { }, STRANGER), p -> { });
     plan("report-expired-token", token(t -> t.setExpiresAt(AT.minusSeconds(60)), ISSUER), p -> { });
@@ -133,6 +132,7 @@ public final class KernelCasesGenerator {
     retrieval("globex-handbook", ok, "globex", "private", 0.1);
     retrieval("handbook-pii", ok, "acme", "pii", 0.1);
     retrieval("handbook-greedy", ok, "acme", "private", 1.5);
+    retrieval("handbook-negative-epsilon", ok, "acme", "private", -0.1);
     json("requests/egress-hello.json", o -> o.put("tenant", "acme").put("subject_id", "agent-7")
         .put("text", "Hello, the summary is attached."));
 
@@ -147,8 +147,8 @@ public final class KernelCasesGenerator {
         "report-reads-unproduced", null, Map.of(), "DENY", "LABEL_FLOW@1");
     kase("05-label-flow-secret", "secret leaves step 0 and reaches every step after it.", "plan", "report-secret",
         null, Map.of(), "DENY", "LABEL_FLOW@0", "LABEL_FLOW@1", "LABEL_FLOW@2");
-    kase("06-malformed-request", "A blank subject id cannot be evaluated (and the token is not the subject's).",
-        "plan", "report-blank-subject", null, Map.of(), "DENY", "MALFORMED_REQUEST", "SUBJECT_MISMATCH");
+    kase("06-malformed-request", "A retrieval asking for a negative epsilon cannot be evaluated.",
+        "retrieval", "retrieval-handbook-negative-epsilon", null, Map.of(), "DENY", "MALFORMED_REQUEST");
     kase("07-token-missing", "No capability token.", "plan", "report-no-token", null, Map.of(), "DENY", "TOKEN_MISSING");
     kase("08-token-invalid-signature", "A token signed by a key that reuses the trusted key id.", "plan",
         "report-forged-token", null, Map.of(), "DENY", "TOKEN_INVALID_SIGNATURE");

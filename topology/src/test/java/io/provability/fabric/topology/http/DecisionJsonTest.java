@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** The front door's answer carries every reason's structured fields, not only its text. */
 class DecisionJsonTest {
@@ -31,12 +31,12 @@ class DecisionJsonTest {
 
     JsonNode reasons = DecisionJson.of(d).get("reasons");
 
-    assertThat(reasons.get(0).get("label").asString()).isEqualTo("internal");
-    assertThat(reasons.get(0).get("capability").asString()).isEqualTo("send_email");
+    assertThat(reasons.get(0).get("label").asText()).isEqualTo("internal");
+    assertThat(reasons.get(0).get("capability").asText()).isEqualTo("send_email");
     assertThat(reasons.get(0).get("step").asInt()).isEqualTo(2);
     assertThat(reasons.get(0).has("resource")).isFalse();
-    assertThat(reasons.get(1).get("receipt_id").asString()).isEqualTo("rcpt-1");
-    assertThat(reasons.get(2).get("resource").asString()).isEqualTo("acme/wiki/a");
-    assertThat(reasons.get(2).get("capability").asString()).isEqualTo("read_docs");
+    assertThat(reasons.get(1).get("receipt_id").asText()).isEqualTo("rcpt-1");
+    assertThat(reasons.get(2).get("resource").asText()).isEqualTo("acme/wiki/a");
+    assertThat(reasons.get(2).get("capability").asText()).isEqualTo("read_docs");
   }
 }

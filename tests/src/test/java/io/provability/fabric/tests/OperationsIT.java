@@ -227,7 +227,7 @@ class OperationsIT {
             .setSystem(io.provability.fabric.events.SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
             .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
             .setRetrieved(List.of(RetrievedContent.newBuilder().setReceiptId(receipt.getReceiptId())
-                .setContentHash(HASH).setQuoted(true).setLabels(receipt.getLabels()).build()))
+                .setContentHash(receipt.getResultHash()).setQuoted(true).setLabels(receipt.getLabels()).build()))
             .setFile(List.of()).build())
         .setConstraints(io.provability.fabric.events.Constraints.newBuilder().setBudget(1.0).setPii(false)
             .setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30.0).build())

@@ -111,7 +111,8 @@ class RetrievalReceiptEndToEndIT {
       ItFixtures.send(producer, cfg, session, withFlipped);
       Decision flippedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withFlipped.getRequestId());
       assertThat(flippedDenied.getVerdict()).isEqualTo(Verdict.DENY);
-      assertThat(flippedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
+      assertThat(flippedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID")
+          .doesNotContain("RECEIPT_MISSING");
 
       Ed25519.SigningKey untrusted = Ed25519.SigningKey.generate(gateway.keyId(), new SecureRandom());
       AccessReceipt forged = ReceiptSigning.sign(receipt, untrusted);
@@ -119,7 +120,8 @@ class RetrievalReceiptEndToEndIT {
       ItFixtures.send(producer, cfg, session, withForged);
       Decision forgedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withForged.getRequestId());
       assertThat(forgedDenied.getVerdict()).isEqualTo(Verdict.DENY);
-      assertThat(forgedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID");
+      assertThat(forgedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID")
+          .doesNotContain("RECEIPT_MISSING");
       System.out.printf("receipt IT: retrieval decided in %d us; plans with the receipt: genuine %s, flipped bit %s, "
               + "untrusted signer %s%n", allowed.getEvalMicros(), planAllowed.getVerdict(),
           codes(flippedDenied), codes(forgedDenied));
@@ -158,7 +160,7 @@ class RetrievalReceiptEndToEndIT {
             .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
             .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
             .setRetrieved(List.of(RetrievedContent.newBuilder().setReceiptId(receipt.getReceiptId())
-                .setContentHash(HASH).setQuoted(true).setLabels(receipt.getLabels()).build()))
+                .setContentHash(receipt.getResultHash()).setQuoted(true).setLabels(receipt.getLabels()).build()))
             .setFile(List.of()).build())
         .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
             .setLatencyMax(30.0).build())

@@ -188,7 +188,8 @@ public final class FabricTopology {
     topology.addSource(SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
     topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, OBSERVE_DEAD_LETTERS), SOURCE_REQUESTS);
     topology.addProcessor(DECIDE, () -> new DecisionProcessor(decider,
-            ctx -> DecisionProcessor.globalPolicyView(ctx, codec), settings.dedupWindow(), codec,
+            ctx -> DecisionProcessor.globalPolicyView(ctx, codec), settings.dedupWindow(),
+            settings.sessionPrivacyBudget().sessionIdleExpiry(), codec,
             OBSERVE_DECISIONS, SINK_EVIDENCE, OBSERVE_DEAD_LETTERS),
         INTAKE);
     topology.addProcessor(OBSERVE_DECISIONS, () -> new ObservingProcessor(observer), DECIDE);

@@ -23,6 +23,8 @@ import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.retrieval.SessionKey;
+import io.provability.fabric.processors.retrieval.StoredSpend;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.evidence.LogEntry;
@@ -64,7 +66,8 @@ class RetrievalTopologyTest {
   private TestInputTopic<byte[], byte[]> requests;
   private TestOutputTopic<String, Decision> decisions;
   private TestOutputTopic<String, byte[]> evidence;
-  private KeyValueStore<String, PrivacySpend> budgets;
+  private KeyValueStore<String, StoredSpend> budgets;
+  private static final Duration IDLE_EXPIRY = Duration.ofHours(2);
 
   @org.junit.jupiter.api.io.TempDir
   java.nio.file.Path stateDir;
@@ -82,7 +85,7 @@ class RetrievalTopologyTest {
 
   private void start(HotTier hotTier) {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
-        KernelLimits.DEFAULTS, 100L, new PrivacyBudget(1.0, 1e-5), EgressPolicies.defaults());
+        KernelLimits.DEFAULTS, 100L, new PrivacyBudget(1.0, 1e-5, IDLE_EXPIRY), EgressPolicies.defaults());
     FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
         KeyRing.of(Map.of(gatewayKey.keyId(), gatewayKey.publicKey())), gatewayKey, certificateKey);
     Properties props = new Properties();
@@ -105,20 +108,28 @@ class RetrievalTopologyTest {
   }
 
   private CapabilityToken token() {
+    return token("acme");
+  }
+
+  private CapabilityToken token(String tenant) {
     Capability retrieve = Capability.newBuilder().setName("retrieve").setEffect(EffectKind.READ)
-        .setResources(List.of("acme/**")).build();
+        .setResources(List.of(tenant + "/**")).build();
     Capability pii = Capability.newBuilder().setName("read_pii").setEffect(EffectKind.READ)
-        .setResources(List.of("acme/**")).build();
+        .setResources(List.of(tenant + "/**")).build();
     return TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId("tok-1").setTenant("acme").setSubjectId("agent-7").setCapabilities(List.of(retrieve, pii))
-        .setIssuedAt(START.minusSeconds(60)).setNotBefore(START.minusSeconds(60)).setExpiresAt(START.plus(Duration.ofHours(1)))
+        .setTokenId("tok-" + tenant).setTenant(tenant).setSubjectId("agent-7").setCapabilities(List.of(retrieve, pii))
+        .setIssuedAt(START.minusSeconds(60)).setNotBefore(START.minusSeconds(60)).setExpiresAt(START.plus(Duration.ofDays(1)))
         .setIssuer("test").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build(), issuer);
   }
 
   private RetrievalRequest pii(String requestId, String session, double epsilon) {
+    return pii("acme", requestId, session, epsilon);
+  }
+
+  private RetrievalRequest pii(String tenant, String requestId, String session, double epsilon) {
     return RetrievalRequest.newBuilder()
-        .setRequestId(requestId).setSessionId(session).setRequestedAt(START).setTenant("acme").setSubjectId("agent-7")
-        .setToken(token()).setQuery("customers in Lisbon").setRequestedLabels(List.of("pii"))
+        .setRequestId(requestId).setSessionId(session).setRequestedAt(START).setTenant(tenant).setSubjectId("agent-7")
+        .setToken(token(tenant)).setQuery("customers in Lisbon").setRequestedLabels(List.of("pii"))
         .setIndexShard("crm-1").setDpEpsilon(epsilon).setDpDelta(1e-6).build();
   }
 
@@ -168,13 +179,61 @@ class RetrievalTopologyTest {
     assertThat(out).allSatisfy(d -> assertThat(d.getKind()).isEqualTo(RequestKind.RETRIEVAL));
     assertThat(out.get(3).getReceipt()).isNull();
 
-    PrivacySpend s1 = budgets.get("s1");
+    PrivacySpend s1 = budgets.get(SessionKey.of("acme", "s1")).spend();
     assertThat(s1.epsilon()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
     assertThat(s1.delta()).isCloseTo(3e-6, org.assertj.core.data.Offset.offset(1e-18));
-    assertThat(budgets.get("s2")).isEqualTo(new PrivacySpend(0.4, 1e-6));
+    assertThat(budgets.get(SessionKey.of("acme", "s2")).spend()).isEqualTo(new PrivacySpend(0.4, 1e-6));
     assertThat(driver.producedTopicNames())
         .as("the budget store is changelogged, so it is restored after a restart")
         .contains("retrieval-topology-test-" + StoreNames.PRIVACY_BUDGETS + "-changelog");
+  }
+
+  @Test
+  void twoTenantsReusingASessionIdHaveTheirOwnBudgets() {
+    send("shared", pii("acme", "a1", "shared", 0.9));
+    send("shared", pii("globex", "g1", "shared", 0.9)); // would exceed 1.0 if the budget were shared
+    send("shared", pii("acme", "a2", "shared", 0.2));   // acme's own budget: 0.9 + 0.2 > 1.0
+
+    assertThat(decisions.readValuesToList()).extracting(Decision::getRequestId, Decision::getVerdict).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("a1", Verdict.ALLOW),
+        org.assertj.core.groups.Tuple.tuple("g1", Verdict.ALLOW),
+        org.assertj.core.groups.Tuple.tuple("a2", Verdict.DENY));
+    assertThat(budgets.get(SessionKey.of("acme", "shared")).spend().epsilon()).isEqualTo(0.9);
+    assertThat(budgets.get(SessionKey.of("globex", "shared")).spend().epsilon()).isEqualTo(0.9);
+    assertThat(budgets.get("shared")).as("no entry under the bare session id").isNull();
+  }
+
+  @Test
+  void aSessionIdlePastTheExpiryIsForgottenAndOneStillActiveIsKept() {
+    send("idle", pii("r1", "idle", 0.6));
+    driver.advanceWallClockTime(Duration.ofMinutes(90));
+    send("busy", pii("r2", "busy", 0.6));   // spends 90 minutes after "idle" last did
+    driver.advanceWallClockTime(Duration.ofMinutes(31)); // "idle" is now 121 minutes old, "busy" 31
+
+    assertThat(budgets.get(SessionKey.of("acme", "idle"))).as("idle past the 2 h expiry").isNull();
+    assertThat(budgets.get(SessionKey.of("acme", "busy")).spend().epsilon()).isEqualTo(0.6);
+    assertThat(budgets.get(SessionKey.of("acme", "busy")).lastSpentMillis())
+        .isEqualTo(START.plus(Duration.ofMinutes(90)).toEpochMilli());
+
+    driver.advanceWallClockTime(Duration.ofMinutes(90));
+    assertThat(budgets.approximateNumEntries()).as("every session idle: the store is empty again").isZero();
+    // the documented hazard: a session forgotten starts again from zero spend
+    send("idle", pii("r3", "idle", 0.6));
+    assertThat(decisions.readValuesToList()).extracting(Decision::getVerdict)
+        .containsExactly(Verdict.ALLOW, Verdict.ALLOW, Verdict.ALLOW);
+  }
+
+  @Test
+  void theExpirySweepKeepsTheSessionSpendCacheInStepWithTheStore() {
+    driver.close();
+    CacheMetrics metrics = CacheMetrics.simple();
+    start(HotTier.inProcess(HotTierSettings.DEFAULTS.withShadowCheck(true), metrics));
+    send("idle", pii("r1", "idle", 0.6));
+    driver.advanceWallClockTime(IDLE_EXPIRY.plusMinutes(1));
+    send("idle", pii("r2", "idle", 0.6));  // the cache must not serve the forgotten 0.6
+
+    assertThat(decisions.readValuesToList()).extracting(Decision::getVerdict).containsExactly(Verdict.ALLOW, Verdict.ALLOW);
+    assertThat(metrics.shadowMismatches()).isZero();
   }
 
   @Test

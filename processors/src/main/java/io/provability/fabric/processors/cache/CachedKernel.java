@@ -91,27 +91,10 @@ public final class CachedKernel implements PlanEvaluator {
       }
       CacheEntry<KernelResult> entry = new CacheEntry<>(fresh, validity[0], validity[1], k.tokenId(), k.subjectTag(),
           k.resources(), k.extras());
-      cache.put(needsLiteralKey(fresh, k.stepResources()) ? k.literal() : k.pattern(), entry, now);
+      // the kernel says whether its reasons name a resource or the plan's expiry (structured, never wording)
+      cache.put(fresh.quotesLiterals() ? k.literal() : k.pattern(), entry, now);
     }
     return fresh;
-  }
-
-  /**
-   * True if a reason's text quotes one of the plan's resources or its expiry: such a result fits only
-   * requests with those very values.
-   */
-  private static boolean needsLiteralKey(KernelResult result, List<String> resources) {
-    for (Reason r : result.reasons()) {
-      if (ReasonCode.PLAN_EXPIRED.name().equals(r.getCode())) {
-        return true;
-      }
-      for (String res : resources) {
-        if (res != null && r.getDetail() != null && r.getDetail().contains(res)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** Drops the near entries that depend on {@code tokenId}. */
@@ -132,17 +115,26 @@ public final class CachedKernel implements PlanEvaluator {
     return cache;
   }
 
-  /** Writes kernel results into cache entries. */
+  /**
+   * Writes kernel results into cache entries: verdict, token id, the literal flag, each reason with every
+   * field, the matched capabilities. (Entries of another layout are never read: the format is part of
+   * every key, {@code PlanKeys}.)
+   */
   static final class ResultCodec implements CacheEntry.Codec<KernelResult> {
     @Override
     public void write(KernelResult r, DataOutputStream out) throws IOException {
       out.writeUTF(r.verdict().name());
       CacheEntry.writeString(out, r.tokenId());
+      out.writeBoolean(r.quotesLiterals());
       out.writeInt(r.reasons().size());
       for (Reason reason : r.reasons()) {
         CacheEntry.writeString(out, reason.getCode());
         out.writeInt(reason.getStep() == null ? -1 : reason.getStep());
         CacheEntry.writeString(out, reason.getDetail());
+        CacheEntry.writeString(out, reason.getCapability());
+        CacheEntry.writeString(out, reason.getResource());
+        CacheEntry.writeString(out, reason.getLabel());
+        CacheEntry.writeString(out, reason.getReceiptId());
       }
       out.writeInt(r.matchedCapabilities().size());
       for (String m : r.matchedCapabilities()) {
@@ -154,6 +146,7 @@ public final class CachedKernel implements PlanEvaluator {
     public KernelResult read(DataInputStream in) throws IOException {
       Verdict verdict = Verdict.valueOf(in.readUTF());
       String tokenId = CacheEntry.readString(in);
+      boolean quotesLiterals = in.readBoolean();
       int n = in.readInt();
       if (n < 0 || n > 100_000) {
         throw new IOException("bad reason count " + n);
@@ -163,7 +156,9 @@ public final class CachedKernel implements PlanEvaluator {
         String code = CacheEntry.readString(in);
         int step = in.readInt();
         String detail = CacheEntry.readString(in);
-        reasons.add(Reason.newBuilder().setCode(code).setStep(step < 0 ? null : step).setDetail(detail).build());
+        reasons.add(Reason.newBuilder().setCode(code).setStep(step < 0 ? null : step).setDetail(detail)
+            .setCapability(CacheEntry.readString(in)).setResource(CacheEntry.readString(in))
+            .setLabel(CacheEntry.readString(in)).setReceiptId(CacheEntry.readString(in)).build());
       }
       int m = in.readInt();
       if (m < 0 || m > 100_000) {
@@ -173,16 +168,21 @@ public final class CachedKernel implements PlanEvaluator {
       for (int i = 0; i < m; i++) {
         matched.add(CacheEntry.readString(in));
       }
-      return new KernelResult(verdict, reasons, matched, tokenId);
+      return new KernelResult(verdict, reasons, matched, tokenId, quotesLiterals);
     }
 
     @Override
     public int weigh(KernelResult r) {
       int w = 64;
       for (Reason reason : r.reasons()) {
-        w += 48 + (reason.getDetail() == null ? 0 : 2 * reason.getDetail().length());
+        w += 48 + 2 * (length(reason.getDetail()) + length(reason.getCapability()) + length(reason.getResource())
+            + length(reason.getLabel()) + length(reason.getReceiptId()));
       }
       return w + 32 * r.matchedCapabilities().size();
+    }
+
+    private static int length(String s) {
+      return s == null ? 0 : s.length();
     }
   }
 }

@@ -32,20 +32,21 @@ import java.util.Optional;
  *   <li>the plan's tenant, subject id, token (every field, signature and key id included),
  *       whether the plan has expired at {@code now}, system prompt hash, constraints (budget, dp_epsilon, dp_delta, latency_max), input
  *       channels (system hash; whether user, retrieved and file content is quoted; retrieved receipt ids
- *       and labels) and, per step: tool, effect, required capabilities, labels in and out, every receipt
+ *       with their labels and content hashes) and, per step: tool, effect, required capabilities, labels in and out, every receipt
  *       (every field, signature included) and the resource.
  * </ul>
  * Not in the key, because the kernel never reads them: request and session ids, timestamps other than
- * the expiries, plan id, step arguments, subject caps, content hashes, the pii flag and the system
- * channel's policy hash. Requests that differ only there share a key (a <em>normalised</em> hit).
+ * the expiries, plan id, step arguments, subject caps, user and file content hashes, the pii flag and
+ * the system channel's policy hash. Requests that differ only there share a key (a <em>normalised</em> hit).
  *
  * <p>Resources appear in one of two forms. The <em>literal</em> key holds the resource strings (and
  * the plan's expiry itself, quoted by a {@code PLAN_EXPIRED} reason). The
  * <em>pattern</em> key holds instead what the kernel learns from a resource: whether it is canonical,
  * whether its first segment is the plan's tenant, and whether the token's and the grant's capability
- * named by each required capability cover it. A decision whose reasons quote neither a resource nor the plan's expiry is stored under
- * the pattern key, so a resource covered by the same patterns hits it (a <em>pattern</em> hit); any
- * other is stored under the literal key.
+ * named by each required capability cover it. A decision the kernel marks as quoting neither a resource
+ * nor the plan's expiry ({@code KernelResult.quotesLiterals()}, set from the reasons' structured fields)
+ * is stored under the pattern key, so a resource covered by the same patterns hits it (a
+ * <em>pattern</em> hit); any other is stored under the literal key.
  *
  * <p>Time: the kernel compares the clock with the plan's expiry, the token's not-before and expiry, and
  * each receipt's timestamp. The first is in the key as its answer at {@code now}; for the others
@@ -54,7 +55,7 @@ import java.util.Optional;
  * clock that jumps back).
  */
 public final class PlanKeys {
-  private static final byte[] FORMAT = "fabric/plan-decision-key/v1".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] FORMAT = "fabric/plan-decision-key/v2".getBytes(StandardCharsets.UTF_8);
 
   private final byte[] deployment;
 
@@ -82,10 +83,9 @@ public final class PlanKeys {
    * @param extras hash of the fields the kernel does not read (tells an exact hit from a normalised one)
    * @param tokenId the token id (revocation tag), or null
    * @param subjectTag {@code tenant:subject} (grant tag), or null
-   * @param stepResources the steps' resources, to see whether a result quotes one
    */
   public record Keys(ByteKey pattern, ByteKey literal, long resources, long extras, String tokenId,
-                     String subjectTag, List<String> stepResources) {}
+                     String subjectTag) {}
 
   /**
    * Computes the keys of {@code plan} under {@code policy}.
@@ -164,8 +164,7 @@ public final class PlanKeys {
     }
     ByteKey literal = new ByteKey(md.digest());
     return new Keys(pattern, literal, resources.hashCode(), extras(plan),
-        token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject,
-        resources);
+        token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject);
   }
 
   /** Every field of the token, signature and key id included: tokens that differ anywhere differ here. */
@@ -260,6 +259,8 @@ public final class PlanKeys {
     for (RetrievedContent r : ch.getRetrieved()) {
       str(md, r.getReceiptId());
       strings(md, r.getLabels());
+      // the kernel compares it with the receipt's result hash
+      str(md, r.getContentHash());
       md.update((byte) (r.getQuoted() ? 1 : 0));
     }
     longField(md, ch.getFile().size());
@@ -270,7 +271,7 @@ public final class PlanKeys {
 
   /**
    * A hash of the fields the kernel does not read but a client might think of as "the request" (plan
-   * id, arguments, content hashes, subject caps, pii flag, policy hash). Used only to tell an exact hit
+   * id, arguments, user and file content hashes, subject caps, pii flag, policy hash). Used only to tell an exact hit
    * from a normalised one in the metrics, never to decide anything.
    */
   private static long extras(PlanRequest plan) {
@@ -279,9 +280,6 @@ public final class PlanKeys {
         plan.getInputChannels().getUser() == null ? null : plan.getInputChannels().getUser().getContentHash());
     for (PlanStep s : plan.getSteps()) {
       h = 31 * h + Objects.hashCode(s.getArgs());
-    }
-    for (RetrievedContent r : plan.getInputChannels().getRetrieved()) {
-      h = 31 * h + Objects.hashCode(r.getContentHash());
     }
     for (ContentRef f : plan.getInputChannels().getFile()) {
       h = 31 * h + Objects.hashCode(f.getContentHash());

@@ -108,6 +108,14 @@ public final class SessionSpendCache implements SessionSpends {
   }
 
   @Override
+  public void forget(String key) {
+    ensureOpen();
+    // dropped first, as in record: the store and this copy never disagree
+    remove(key);
+    write.accept(key, null);
+  }
+
+  @Override
   public void close() {
     if (!closed) {
       metrics.invalidated(CacheName.RETRIEVAL_SESSIONS, "task_closed", entries.size());

@@ -20,6 +20,7 @@ import io.provability.fabric.processors.kernel.ReasonCode;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.retrieval.RetrievalOutcome;
+import io.provability.fabric.processors.retrieval.SessionKey;
 import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -95,12 +96,18 @@ public final class RequestDecider {
    * @param sessionSpend the session's new privacy spend, to be stored with the decision; null when
    *     the decision spends nothing
    */
-  public record Decided(Decision decision, PrivacySpend sessionSpend) {}
+  public record Decided(Decision decision, PrivacySpend sessionSpend) {
+    /** The key of the decision's session in the {@code privacy-budgets} store: tenant and session id. */
+    public String sessionKey() {
+      return SessionKey.of(decision.getTenant(), decision.getSessionId());
+    }
+  }
 
   /**
    * Decides {@code request} at {@code now}. Pure apart from measuring its own evaluation time.
    *
-   * @param sessionSpend the privacy spend of a session so far, by session id (read only for retrievals)
+   * @param sessionSpend the privacy spend of a session so far, by {@link SessionKey} (tenant and session id;
+   *     read only for retrievals)
    */
   public Decided decide(SpecificRecord request, PolicyView policy, Function<String, PrivacySpend> sessionSpend,
                         Instant now) {
@@ -155,7 +162,7 @@ public final class RequestDecider {
           .setMatchedCapabilities(result.matchedCapabilities())
           .setTokenId(result.tokenId());
     } else if (request instanceof RetrievalRequest r && gateway != null) {
-      PrivacySpend spent = sessionSpend.apply(r.getSessionId());
+      PrivacySpend spent = sessionSpend.apply(SessionKey.of(r.getTenant(), r.getSessionId()));
       RetrievalOutcome result = gateway.decide(r, policy, spent, now);
       out.setDecisionId(DecisionIds.forRequest(r.getRequestId()))
           .setRequestId(r.getRequestId())

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The kernel decision engine: validates an agent plan against the subject's capability token.
@@ -38,13 +39,20 @@ import java.util.Set;
  * <p>Retrieval steps: a step whose tool is {@value #RETRIEVAL} or whose required capabilities
  * include {@value #RETRIEVAL} must carry at least one access receipt. Every receipt a step carries
  * must verify under the receipt key ring and belong to the plan's tenant and subject; every
- * {@code input_channels.retrieved} entry must name (by {@code receipt_id}) a valid receipt carried
- * by a step and claim exactly its labels.
+ * {@code input_channels.retrieved} entry must name (by {@code receipt_id}) a receipt carried by a
+ * step ({@code RECEIPT_MISSING} otherwise; one that is carried but invalid is reported once, as that
+ * step's {@code RECEIPT_INVALID}), claim exactly its labels, and have as {@code content_hash} the
+ * receipt's {@code result_hash}.
  *
- * <p>Label flow: step {@code i} may read ({@code labels_in}) only {@value #PUBLIC}, labels of
- * verified retrieved content, and labels that steps before it produced ({@code labels_out});
- * a step may not drop a label it read (its {@code labels_out} include its {@code labels_in}); and
- * {@value #SECRET} never appears in any {@code labels_out}.
+ * <p>Label flow, by propagation: step {@code i} may read ({@code labels_in}) only {@value #PUBLIC},
+ * labels of verified retrieved content, and labels that steps before it produced ({@code labels_out},
+ * declared freely). What reaches a step is what its labels carry: a label produced by a step carries
+ * everything that step read and produced, transitively. {@value #SECRET} may reach no step and leave
+ * none; any other label may reach a step only if every capability the step requires clears it
+ * ({@link LabelClearances}, part of {@link KernelLimits}).
+ *
+ * <p>Every reason carries its structured fields (step, capability, resource, label, receipt id) where
+ * the check concerns one; the detail text is for people.
  */
 public final class KernelEngine implements PlanEvaluator {
   /** Tool and capability name that mark a retrieval step. */
@@ -112,8 +120,8 @@ public final class KernelEngine implements PlanEvaluator {
     } catch (RuntimeException malformed) {
       // a field the schema promises was absent or unusable: deny by default, never allow
       return new KernelResult(Verdict.DENY,
-          List.of(reason(ReasonCode.MALFORMED_REQUEST, null, "plan could not be evaluated: " + malformed)),
-          List.of(), tokenId);
+          List.of(reason(ReasonCode.MALFORMED_REQUEST, null, "plan could not be evaluated: " + malformed).build()),
+          List.of(), tokenId, false);
     }
   }
 
@@ -125,13 +133,13 @@ public final class KernelEngine implements PlanEvaluator {
     List<PlanStep> steps = plan.getSteps();
 
     if (blank(tenant) || blank(subject)) {
-      reasons.add(reason(ReasonCode.MALFORMED_REQUEST, null, "tenant and subject id are required"));
+      reasons.add(reason(ReasonCode.MALFORMED_REQUEST, null, "tenant and subject id are required").build());
     }
     if (!now.isBefore(plan.getExpiresAt())) {
-      reasons.add(reason(ReasonCode.PLAN_EXPIRED, null, "plan expired at " + plan.getExpiresAt()));
+      reasons.add(reason(ReasonCode.PLAN_EXPIRED, null, "plan expired at " + plan.getExpiresAt()).build());
     }
     if (steps.isEmpty()) {
-      reasons.add(reason(ReasonCode.PLAN_EMPTY, null, "a plan needs at least one step"));
+      reasons.add(reason(ReasonCode.PLAN_EMPTY, null, "a plan needs at least one step").build());
     }
 
     CapabilityToken trusted = checkToken(token, tenant, subject, policy, now, reasons);
@@ -141,10 +149,11 @@ public final class KernelEngine implements PlanEvaluator {
     for (int i = 0; i < steps.size(); i++) {
       checkStep(i, steps.get(i), tenant, trusted, grant, reasons, matched);
     }
-    Map<String, AccessReceipt> validReceipts = checkReceipts(steps, tenant, subject, now, reasons);
+    Set<String> carriedReceiptIds = new HashSet<>();
+    Map<String, AccessReceipt> validReceipts = checkReceipts(steps, tenant, subject, now, reasons, carriedReceiptIds);
     InputChannels channels = plan.getInputChannels();
-    Set<String> retrievedLabels = checkRetrieved(channels, validReceipts, reasons);
-    checkLabelFlow(steps, retrievedLabels, reasons);
+    Set<String> retrievedLabels = checkRetrieved(channels, validReceipts, carriedReceiptIds, reasons);
+    checkLabelFlow(steps, retrievedLabels, limits.clearances(), reasons);
     checkConstraints(plan.getConstraints(), reasons);
     checkQuoting(channels, reasons);
     checkSystemHash(channels, plan.getSystemPromptHash(), reasons);
@@ -152,37 +161,51 @@ public final class KernelEngine implements PlanEvaluator {
     reasons.sort(STABLE_ORDER);
     Verdict verdict = reasons.isEmpty() ? Verdict.ALLOW : Verdict.DENY;
     return new KernelResult(verdict, reasons, verdict == Verdict.ALLOW ? List.copyOf(matched) : List.of(),
-        token == null ? null : token.getTokenId());
+        token == null ? null : token.getTokenId(), quotesLiterals(reasons));
+  }
+
+  /**
+   * True if a reason names a step's resource or the plan's expiry: the values the decision cache's
+   * pattern key replaces by what the kernel learns from them. Every reason that quotes a resource in its
+   * detail sets {@link Reason#getResource()}, so the fields say it, never the wording.
+   */
+  private static boolean quotesLiterals(List<Reason> reasons) {
+    for (Reason r : reasons) {
+      if (r.getResource() != null || ReasonCode.PLAN_EXPIRED.name().equals(r.getCode())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Returns the token if its signature verified (whatever else failed), otherwise null. */
   private CapabilityToken checkToken(CapabilityToken token, String tenant, String subject, PolicyView policy,
                                      Instant now, List<Reason> reasons) {
     if (token == null) {
-      reasons.add(reason(ReasonCode.TOKEN_MISSING, null, "no capability token presented"));
+      reasons.add(reason(ReasonCode.TOKEN_MISSING, null, "no capability token presented").build());
       return null;
     }
     if (!signatureVerifies(token, now)) {
       reasons.add(reason(ReasonCode.TOKEN_INVALID_SIGNATURE, null,
-          "signature does not verify under a trusted key (key id '" + token.getKeyId() + "')"));
+          "signature does not verify under a trusted key (key id '" + token.getKeyId() + "')").build());
       return null;
     }
     if (!now.isBefore(token.getExpiresAt())) {
-      reasons.add(reason(ReasonCode.TOKEN_EXPIRED, null, "token expired at " + token.getExpiresAt()));
+      reasons.add(reason(ReasonCode.TOKEN_EXPIRED, null, "token expired at " + token.getExpiresAt()).build());
     }
     if (now.isBefore(token.getNotBefore())) {
-      reasons.add(reason(ReasonCode.TOKEN_NOT_YET_VALID, null, "token valid from " + token.getNotBefore()));
+      reasons.add(reason(ReasonCode.TOKEN_NOT_YET_VALID, null, "token valid from " + token.getNotBefore()).build());
     }
     if (policy.isRevoked(token.getTokenId())) {
-      reasons.add(reason(ReasonCode.TOKEN_REVOKED, null, "token " + token.getTokenId() + " is revoked"));
+      reasons.add(reason(ReasonCode.TOKEN_REVOKED, null, "token " + token.getTokenId() + " is revoked").build());
     }
     if (!token.getTenant().equals(tenant)) {
       reasons.add(reason(ReasonCode.INVALID_TENANT, null,
-          "token of tenant '" + token.getTenant() + "' presented for tenant '" + tenant + "'"));
+          "token of tenant '" + token.getTenant() + "' presented for tenant '" + tenant + "'").build());
     }
     if (!token.getSubjectId().equals(subject)) {
       reasons.add(reason(ReasonCode.SUBJECT_MISMATCH, null,
-          "token issued to '" + token.getSubjectId() + "', presented by '" + subject + "'"));
+          "token issued to '" + token.getSubjectId() + "', presented by '" + subject + "'").build());
     }
     return token;
   }
@@ -196,15 +219,17 @@ public final class KernelEngine implements PlanEvaluator {
     String resource = step.getResource();
     if (resource != null) {
       if (!ResourcePattern.isCanonical(resource)) {
-        reasons.add(reason(ReasonCode.RESOURCE_OUT_OF_SCOPE, index, "resource '" + resource + "' is not canonical"));
+        reasons.add(reason(ReasonCode.RESOURCE_OUT_OF_SCOPE, index, "resource '" + resource + "' is not canonical")
+            .setResource(resource).build());
         return;
       }
       if (!ResourcePattern.tenantOf(resource).equals(tenant)) {
-        reasons.add(reason(ReasonCode.INVALID_TENANT, index, "resource '" + resource + "' is outside tenant '" + tenant + "'"));
+        reasons.add(reason(ReasonCode.INVALID_TENANT, index, "resource '" + resource + "' is outside tenant '" + tenant + "'")
+            .setResource(resource).build());
       }
     }
     if (step.getCapsRequired().isEmpty()) {
-      reasons.add(reason(ReasonCode.CAP_MISS, index, "step '" + step.getTool() + "' names no required capability"));
+      reasons.add(reason(ReasonCode.CAP_MISS, index, "step '" + step.getTool() + "' names no required capability").build());
       return;
     }
     if (trustedToken == null) {
@@ -214,23 +239,26 @@ public final class KernelEngine implements PlanEvaluator {
     for (String capName : step.getCapsRequired()) {
       Capability cap = find(trustedToken.getCapabilities(), capName);
       if (cap == null) {
-        reasons.add(reason(ReasonCode.CAP_MISS, index, "token does not grant '" + capName + "'"));
+        reasons.add(reason(ReasonCode.CAP_MISS, index, "token does not grant '" + capName + "'").setCapability(capName).build());
         continue;
       }
       Capability granted = grant.isPresent() ? find(grant.get().getCapabilities(), capName) : cap;
       if (granted == null || granted.getEffect() != cap.getEffect()) {
-        reasons.add(reason(ReasonCode.CAP_MISS, index, "the current grant of the subject does not hold '" + capName + "'"));
+        reasons.add(reason(ReasonCode.CAP_MISS, index, "the current grant of the subject does not hold '" + capName + "'")
+            .setCapability(capName).build());
         continue;
       }
       if (step.getEffect() == EffectKind.UNKNOWN || step.getEffect() != cap.getEffect()) {
         reasons.add(reason(ReasonCode.EFFECT_MISMATCH, index,
-            "step effect " + step.getEffect() + " vs capability '" + capName + "' effect " + cap.getEffect()));
+            "step effect " + step.getEffect() + " vs capability '" + capName + "' effect " + cap.getEffect())
+            .setCapability(capName).build());
         continue;
       }
       if (resource != null && (!coveredBy(cap, resource) || !coveredBy(granted, resource))) {
         reasons.add(reason(ReasonCode.RESOURCE_OUT_OF_SCOPE, index,
             "resource '" + resource + "' not covered by capability '" + capName + "'"
-                + (grant.isPresent() ? " of both the token and the current grant" : "")));
+                + (grant.isPresent() ? " of both the token and the current grant" : ""))
+            .setCapability(capName).setResource(resource).build());
         continue;
       }
       matched.add(capName);
@@ -248,18 +276,21 @@ public final class KernelEngine implements PlanEvaluator {
 
   /** Checks every receipt carried by a step; returns the valid ones by receipt id. */
   private Map<String, AccessReceipt> checkReceipts(List<PlanStep> steps, String tenant, String subject,
-                                                   Instant now, List<Reason> reasons) {
+                                                   Instant now, List<Reason> reasons, Set<String> carriedIds) {
     Map<String, AccessReceipt> valid = new HashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       PlanStep step = steps.get(i);
       List<AccessReceipt> receipts = step.getReceipts();
       if (isRetrieval(step) && receipts.isEmpty()) {
-        reasons.add(reason(ReasonCode.RECEIPT_MISSING, i, "retrieval step '" + step.getTool() + "' carries no access receipt"));
+        reasons.add(reason(ReasonCode.RECEIPT_MISSING, i, "retrieval step '" + step.getTool() + "' carries no access receipt")
+            .build());
       }
       for (AccessReceipt r : receipts) {
+        carriedIds.add(r.getReceiptId());
         String problem = receiptProblem(r, tenant, subject, now);
         if (problem != null) {
-          reasons.add(reason(ReasonCode.RECEIPT_INVALID, i, "receipt '" + r.getReceiptId() + "': " + problem));
+          reasons.add(reason(ReasonCode.RECEIPT_INVALID, i, "receipt '" + r.getReceiptId() + "': " + problem)
+              .setReceiptId(r.getReceiptId()).build());
         } else {
           valid.put(r.getReceiptId(), r);
         }
@@ -297,46 +328,101 @@ public final class KernelEngine implements PlanEvaluator {
     return RETRIEVAL.equals(step.getTool()) || step.getCapsRequired().contains(RETRIEVAL);
   }
 
-  /** Every retrieved entry must be backed by a valid receipt with the same labels; returns their labels. */
+  /**
+   * Every retrieved entry must be backed by a valid receipt carried by a step, claim exactly its labels
+   * and have its result hash as content hash; returns the labels of the entries that are.
+   */
   private static Set<String> checkRetrieved(InputChannels channels, Map<String, AccessReceipt> validReceipts,
-                                            List<Reason> reasons) {
+                                            Set<String> carriedIds, List<Reason> reasons) {
     Set<String> labels = new HashSet<>();
     for (RetrievedContent content : channels.getRetrieved()) {
-      AccessReceipt receipt = validReceipts.get(content.getReceiptId());
+      String id = content.getReceiptId();
+      AccessReceipt receipt = validReceipts.get(id);
       if (receipt == null) {
-        reasons.add(reason(ReasonCode.RECEIPT_MISSING, null,
-            "retrieved content names receipt '" + content.getReceiptId() + "', which no step carries with a valid signature"));
+        if (!carriedIds.contains(id)) {
+          reasons.add(reason(ReasonCode.RECEIPT_MISSING, null,
+              "retrieved content names receipt '" + id + "', which no step carries").setReceiptId(id).build());
+        }
+        // a receipt that is carried but invalid is reported once, by the step that carries it
         continue;
       }
+      boolean bound = true;
       if (!Set.copyOf(content.getLabels()).equals(Set.copyOf(receipt.getLabels()))) {
         reasons.add(reason(ReasonCode.RECEIPT_INVALID, null,
-            "retrieved content claims labels " + content.getLabels() + " but receipt '" + receipt.getReceiptId()
-                + "' attests " + receipt.getLabels()));
-        continue;
+            "retrieved content claims labels " + content.getLabels() + " but receipt '" + id
+                + "' attests " + receipt.getLabels()).setReceiptId(id).build());
+        bound = false;
       }
-      labels.addAll(receipt.getLabels());
+      if (!receipt.getResultHash().equals(content.getContentHash())) {
+        reasons.add(reason(ReasonCode.RECEIPT_INVALID, null,
+            "retrieved content's content_hash is not the result_hash of receipt '" + id + "'")
+            .setReceiptId(id).build());
+        bound = false;
+      }
+      if (bound) {
+        labels.addAll(receipt.getLabels());
+      }
     }
     return labels;
   }
 
-  private static void checkLabelFlow(List<PlanStep> steps, Set<String> retrievedLabels, List<Reason> reasons) {
-    Set<String> available = new HashSet<>(retrievedLabels);
-    available.add(PUBLIC);
+  /**
+   * Label flow by propagation. {@code carries.get(l)} is every label a value labelled {@code l} carries:
+   * itself for public and retrieved labels; for a label a step produced, everything that reached that
+   * step plus what it produced. A step reads only labels something before it produced; what reaches it
+   * (the union of what its labels carry) may not contain {@value #SECRET} and must be cleared by each
+   * capability it requires; it may not produce {@value #SECRET}.
+   */
+  private static void checkLabelFlow(List<PlanStep> steps, Set<String> retrievedLabels, LabelClearances clearances,
+                                     List<Reason> reasons) {
+    Map<String, Set<String>> carries = new HashMap<>();
+    carries.put(PUBLIC, Set.of(PUBLIC));
+    for (String label : retrievedLabels) {
+      carries.put(label, Set.of(label));
+    }
     for (int i = 0; i < steps.size(); i++) {
       PlanStep step = steps.get(i);
+      Set<String> reaching = new TreeSet<>();
       for (String label : step.getLabelsIn()) {
-        if (!available.contains(label)) {
+        Set<String> carried = carries.get(label);
+        if (carried == null) {
           reasons.add(reason(ReasonCode.LABEL_FLOW, i,
-              "reads label '" + label + "' that neither retrieved content nor an earlier step produced"));
+              "reads label '" + label + "' that neither retrieved content nor an earlier step produced")
+              .setLabel(label).build());
+        } else {
+          reaching.addAll(carried);
         }
-        if (!step.getLabelsOut().contains(label)) {
-          reasons.add(reason(ReasonCode.LABEL_FLOW, i, "drops label '" + label + "' it read"));
-        }
+      }
+      if (reaching.contains(SECRET)) {
+        reasons.add(reason(ReasonCode.LABEL_FLOW, i, "data labelled '" + SECRET + "' reaches this step; it may flow nowhere")
+            .setLabel(SECRET).build());
       }
       if (step.getLabelsOut().contains(SECRET)) {
-        reasons.add(reason(ReasonCode.LABEL_FLOW, i, "label '" + SECRET + "' may never flow out of a step"));
+        reasons.add(reason(ReasonCode.LABEL_FLOW, i, "label '" + SECRET + "' may never flow out of a step")
+            .setLabel(SECRET).build());
       }
-      available.addAll(step.getLabelsOut());
+      for (String cap : new TreeSet<>(step.getCapsRequired())) {
+        for (String label : reaching) {
+          if (!SECRET.equals(label) && !clearances.clears(cap, label)) {
+            reasons.add(reason(ReasonCode.LABEL_FLOW, i, "data labelled '" + label
+                + "' reaches this step, and capability '" + cap + "' does not clear it")
+                .setLabel(label).setCapability(cap).build());
+          }
+        }
+      }
+      Set<String> output = new TreeSet<>(reaching);
+      output.addAll(step.getLabelsOut());
+      Set<String> frozen = Set.copyOf(output);
+      for (String label : step.getLabelsOut()) {
+        Set<String> before = carries.get(label);
+        if (before == null) {
+          carries.put(label, frozen);
+        } else {
+          Set<String> merged = new TreeSet<>(before);
+          merged.addAll(frozen);
+          carries.put(label, Set.copyOf(merged));
+        }
+      }
     }
   }
 
@@ -349,25 +435,26 @@ public final class KernelEngine implements PlanEvaluator {
 
   private static void bound(ReasonCode code, String field, double value, double max, List<Reason> reasons) {
     if (!Double.isFinite(value) || value < 0) {
-      reasons.add(reason(code, null, field + " " + value + " is not a finite number >= 0"));
+      reasons.add(reason(code, null, field + " " + value + " is not a finite number >= 0").build());
     } else if (value > max) {
-      reasons.add(reason(code, null, field + " " + value + " is above the maximum " + max));
+      reasons.add(reason(code, null, field + " " + value + " is above the maximum " + max).build());
     }
   }
 
   private static void checkQuoting(InputChannels channels, List<Reason> reasons) {
     ContentRef user = channels.getUser();
     if (user != null && !user.getQuoted()) {
-      reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "user content is not quoted"));
+      reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "user content is not quoted").build());
     }
     for (RetrievedContent r : channels.getRetrieved()) {
       if (!r.getQuoted()) {
-        reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "retrieved content '" + r.getReceiptId() + "' is not quoted"));
+        reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "retrieved content '" + r.getReceiptId() + "' is not quoted")
+            .setReceiptId(r.getReceiptId()).build());
       }
     }
     for (int i = 0; i < channels.getFile().size(); i++) {
       if (!channels.getFile().get(i).getQuoted()) {
-        reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "file content #" + i + " is not quoted"));
+        reasons.add(reason(ReasonCode.UNTRUSTED_NOT_QUOTED, null, "file content #" + i + " is not quoted").build());
       }
     }
   }
@@ -376,10 +463,10 @@ public final class KernelEngine implements PlanEvaluator {
     String channelHash = channels.getSystem().getHash();
     if (!isSha256Hex(channelHash) || !isSha256Hex(systemPromptHash)) {
       reasons.add(reason(ReasonCode.SYSTEM_HASH_MISMATCH, null,
-          "system hash and system_prompt_hash must both be 64 lowercase hex digits"));
+          "system hash and system_prompt_hash must both be 64 lowercase hex digits").build());
     } else if (!channelHash.equals(systemPromptHash)) {
       reasons.add(reason(ReasonCode.SYSTEM_HASH_MISMATCH, null,
-          "input_channels.system.hash differs from system_prompt_hash"));
+          "input_channels.system.hash differs from system_prompt_hash").build());
     }
   }
 
@@ -410,7 +497,8 @@ public final class KernelEngine implements PlanEvaluator {
     return s == null || s.isBlank();
   }
 
-  private static Reason reason(ReasonCode code, Integer step, String detail) {
-    return Reason.newBuilder().setCode(code.name()).setStep(step).setDetail(detail).build();
+  /** A reason with its code, step and detail; the caller adds the fields the check concerns and builds it. */
+  private static Reason.Builder reason(ReasonCode code, Integer step, String detail) {
+    return Reason.newBuilder().setCode(code.name()).setStep(step).setDetail(detail);
   }
 }

@@ -169,7 +169,8 @@ public final class RetrievalGateway {
       Optional<CapabilityGrant> grant = blank(subject) ? Optional.empty() : policy.grant(tenant, subject);
       CapabilityProblem problem = capabilityProblem(trusted, grant, CAP_RETRIEVE, resource);
       if (problem != null) {
-        reasons.add(reason(problem.code(), problem.detail()));
+        reasons.add(Reason.newBuilder(reason(problem.code(), problem.detail()))
+            .setCapability(CAP_RETRIEVE).setResource(resource).build());
       } else {
         matched.add(CAP_RETRIEVE);
       }
@@ -180,8 +181,8 @@ public final class RetrievalGateway {
         }
         CapabilityProblem labelProblem = capabilityProblem(trusted, grant, cap, resource);
         if (labelProblem != null) {
-          reasons.add(reason(ReasonCode.LABEL_DENIED, "label '" + label + "' needs capability '" + cap + "': "
-              + labelProblem.detail()));
+          reasons.add(Reason.newBuilder(reason(ReasonCode.LABEL_DENIED, "label '" + label + "' needs capability '"
+              + cap + "': " + labelProblem.detail())).setLabel(label).setCapability(cap).setResource(resource).build());
         } else {
           matched.add(cap);
         }
@@ -189,15 +190,18 @@ public final class RetrievalGateway {
     }
     for (String label : labels) {
       if (SECRET.equals(label)) {
-        reasons.add(reason(ReasonCode.LABEL_DENIED, "label '" + SECRET + "' is never released"));
+        reasons.add(Reason.newBuilder(reason(ReasonCode.LABEL_DENIED, "label '" + SECRET + "' is never released"))
+            .setLabel(SECRET).build());
       } else if (!FREE_LABELS.contains(label) && !LABEL_CAPABILITIES.containsKey(label)) {
-        reasons.add(reason(ReasonCode.LABEL_DENIED, "unknown label '" + label + "' (deny by default)"));
+        reasons.add(Reason.newBuilder(reason(ReasonCode.LABEL_DENIED, "unknown label '" + label + "' (deny by default)"))
+            .setLabel(label).build());
       }
     }
     if (asked != null) {
       if (labels.contains(PII) && !budget.hasEpsilonLeft(spent)) {
-        reasons.add(reason(ReasonCode.BUDGET_EXHAUSTED, "session " + request.getSessionId() + " has no epsilon left for "
-            + PII + " (spent " + spent.epsilon() + " of " + budget.maxEpsilon() + ")"));
+        reasons.add(Reason.newBuilder(reason(ReasonCode.BUDGET_EXHAUSTED, "session " + request.getSessionId()
+            + " has no epsilon left for " + PII + " (spent " + spent.epsilon() + " of " + budget.maxEpsilon() + ")"))
+            .setLabel(PII).build());
       } else if (!budget.allows(spent, asked)) {
         reasons.add(reason(ReasonCode.BUDGET_EXHAUSTED, "session " + request.getSessionId() + " has spent epsilon "
             + spent.epsilon() + ", delta " + spent.delta() + "; asking " + asked.epsilon() + ", " + asked.delta()

@@ -19,6 +19,9 @@ public interface SessionSpends extends AutoCloseable {
   /** Stores {@code total} as the spend of {@code sessionId}, in the caller's step (same transaction). */
   void record(String sessionId, PrivacySpend total);
 
+  /** Removes the spend of {@code key} from the store (an expired session), in the caller's step. */
+  void forget(String key);
+
   /** Drops whatever this view holds; the store is untouched. */
   @Override
   void close();
@@ -28,7 +31,7 @@ public interface SessionSpends extends AutoCloseable {
   interface Factory {
     /**
      * @param read the store's get: the stored spend, or null when the session has none
-     * @param write the store's put
+     * @param write the store's put (a null spend deletes the entry)
      * @param clockMillis the task's wall clock (entries expire by it)
      */
     SessionSpends open(Function<String, PrivacySpend> read, BiConsumer<String, PrivacySpend> write,
@@ -46,6 +49,11 @@ public interface SessionSpends extends AutoCloseable {
     @Override
     public void record(String sessionId, PrivacySpend total) {
       write.accept(sessionId, total);
+    }
+
+    @Override
+    public void forget(String key) {
+      write.accept(key, null);
     }
 
     @Override

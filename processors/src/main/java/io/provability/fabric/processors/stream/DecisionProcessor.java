@@ -6,7 +6,9 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.retrieval.SessionKey;
 import io.provability.fabric.processors.retrieval.SessionSpends;
+import io.provability.fabric.processors.retrieval.StoredSpend;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
@@ -14,11 +16,16 @@ import io.provability.fabric.schemas.serde.EventDecodeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -35,11 +42,16 @@ import org.slf4j.LoggerFactory;
  * decision and the request's canonical bytes (inline form; the sequencer makes the log form).
  *
  * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
- * store in the same task (so the same exactly-once transaction) as its decision and its
- * deduplication entry: a repeated request id spends nothing, and a restart restores the budgets
- * from the store's changelog. The store is read and written only through the task's
- * {@link SessionSpends} view (the hot tier's near cache when caching is on), which this processor
- * opens in {@code init()} and closes in {@code close()}.
+ * store, keyed by tenant and session ({@link SessionKey}), in the same task (so the same exactly-once
+ * transaction) as its decision and its deduplication entry: a repeated request id spends nothing, and
+ * a restart restores the budgets from the store's changelog. The store is read and written only
+ * through the task's {@link SessionSpends} view (the hot tier's near cache when caching is on), which
+ * this processor opens in {@code init()} and closes in {@code close()}.
+ *
+ * <p>Budget expiry: every {@link #SWEEP_INTERVAL} of the task's wall clock, a punctuator looks at up to
+ * {@link #SWEEP_BATCH} entries (resuming where the last sweep stopped, so a large store is covered over
+ * several sweeps without stalling the stream thread) and forgets those whose last spend is older than
+ * the session idle expiry, so the store stops growing with every session ever seen.
  */
 public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
@@ -51,20 +63,30 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   private final String evidenceChild;
   private final String deadLetterChild;
   private final EventCodec codec;
+  private final Duration sessionIdleExpiry;
   private ProcessorContext<Object, Object> context;
   private WindowStore<String, byte[]> decided;
+  private KeyValueStore<String, StoredSpend> budgets;
   private SessionSpends spends;
+  private String sweepFrom;
   private PolicyView policy;
+
+  /** How often the budget expiry sweep runs (task wall clock). */
+  public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+  /** How many budget entries one sweep looks at, at most. */
+  static final int SWEEP_BATCH = 10_000;
 
   /**
    * @param policyViewFactory builds the policy view once the context (and its global store) exists
    * @param dedupWindow how long a request id is remembered
+   * @param sessionIdleExpiry how long after its last spend a session's privacy spend is kept
    */
   public DecisionProcessor(RequestDecider decider,
                            Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory,
-                           Duration dedupWindow, EventCodec codec,
+                           Duration dedupWindow, Duration sessionIdleExpiry, EventCodec codec,
                            String decisionsChild, String evidenceChild, String deadLetterChild) {
     this.decider = decider;
+    this.sessionIdleExpiry = sessionIdleExpiry;
     this.policyViewFactory = policyViewFactory;
     this.dedupWindow = dedupWindow;
     this.codec = codec;
@@ -83,11 +105,47 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.decided = context.getStateStore(StoreNames.DECIDED_REQUESTS);
-    KeyValueStore<String, PrivacySpend> budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
+    this.budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
     // a new view (and near cache) each time the task initialises: whatever rewound the store
     // (an aborted transaction, a restore) closed the task first, and with it the previous view
-    this.spends = decider.sessionSpends().open(budgets::get, budgets::put, context::currentSystemTimeMs);
+    this.spends = decider.sessionSpends().open(this::storedSpend, this::storeSpend, context::currentSystemTimeMs);
     this.policy = policyViewFactory.apply(context);
+    context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepIdleBudgets);
+  }
+
+  private PrivacySpend storedSpend(String key) {
+    StoredSpend s = budgets.get(key);
+    return s == null ? null : s.spend();
+  }
+
+  private void storeSpend(String key, PrivacySpend spend) {
+    budgets.put(key, spend == null ? null : new StoredSpend(spend, context.currentSystemTimeMs()));
+  }
+
+  /** Forgets the spends of sessions idle past the expiry; looks at {@link #SWEEP_BATCH} entries at most. */
+  void sweepIdleBudgets(long nowMillis) {
+    long cutoff = nowMillis - sessionIdleExpiry.toMillis();
+    List<String> expired = new ArrayList<>();
+    int seen = 0;
+    String last = null;
+    try (KeyValueIterator<String, StoredSpend> it = budgets.range(sweepFrom, null)) {
+      while (it.hasNext() && seen < SWEEP_BATCH) {
+        KeyValue<String, StoredSpend> e = it.next();
+        seen++;
+        last = e.key;
+        if (e.value != null && e.value.lastSpentMillis() < cutoff) {
+          expired.add(e.key);
+        }
+      }
+      // next sweep starts after the last key seen; at the end of the store, from the start again
+      sweepFrom = it.hasNext() ? last + '\u0000' : null;
+    }
+    for (String key : expired) {
+      spends.forget(key);
+    }
+    if (!expired.isEmpty()) {
+      LOG.debug("forgot the privacy spend of {} idle sessions", expired.size());
+    }
   }
 
   @Override
@@ -127,7 +185,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     }
     Decision decision = outcome.decision();
     if (outcome.sessionSpend() != null) {
-      spends.record(decision.getSessionId(), outcome.sessionSpend());
+      spends.record(outcome.sessionKey(), outcome.sessionSpend());
     }
     decided.put(requestId, DedupValues.compact(decisionBytes), ts);
     context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),

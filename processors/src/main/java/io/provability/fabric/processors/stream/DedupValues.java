@@ -37,7 +37,9 @@ final class DedupValues {
    * Format tag → the writer schema's CRC-64-AVRO fingerprint (as it appears in the single-object
    * header, little-endian). Append only.
    */
-  static final Map<Byte, Long> TAGGED_SCHEMAS = Map.of((byte) 1, 0x075f9d01a860e5b2L);
+  static final Map<Byte, Long> TAGGED_SCHEMAS = Map.of(
+      (byte) 1, 0x075f9d01a860e5b2L, // Decision before Reason's structured fields (history/Decision.v1.avsc)
+      (byte) 2, 0x7485cdc0621aa12eL); // Reason with capability, resource, label, receipt_id
 
   private DedupValues() {}
 

@@ -1,6 +1,6 @@
 package io.provability.fabric.processors.stream;
 
-import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.processors.retrieval.StoredSpend;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -8,10 +8,10 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class StoreSerdes {
   private StoreSerdes() {}
 
-  /** Privacy spends of sessions, as 16 bytes (two big-endian doubles). */
-  public static Serde<PrivacySpend> privacySpend() {
+  /** Privacy spends of sessions with their last spend time, as 24 bytes ({@link StoredSpend}). */
+  public static Serde<StoredSpend> privacySpend() {
     return Serdes.serdeFrom(
         (topic, spend) -> spend == null ? null : spend.toBytes(),
-        (topic, bytes) -> bytes == null ? null : PrivacySpend.fromBytes(bytes));
+        (topic, bytes) -> bytes == null ? null : StoredSpend.fromBytes(bytes));
   }
 }

@@ -99,6 +99,19 @@ class PlanKeysTest {
   }
 
   @Test
+  void retrievedContentHashesArePartOfTheKey() {
+    UnaryOperator<PlanRequest.Builder> one = b -> b.setInputChannels(InputChannels.newBuilder(base.getInputChannels())
+        .setRetrieved(List.of(io.provability.fabric.events.RetrievedContent.newBuilder().setReceiptId("rcpt-0")
+            .setContentHash("a".repeat(64)).setQuoted(true).setLabels(List.of("public")).build())).build());
+    UnaryOperator<PlanRequest.Builder> other = b -> b.setInputChannels(InputChannels.newBuilder(base.getInputChannels())
+        .setRetrieved(List.of(io.provability.fabric.events.RetrievedContent.newBuilder().setReceiptId("rcpt-0")
+            .setContentHash("b".repeat(64)).setQuoted(true).setLabels(List.of("public")).build())).build());
+
+    // the kernel compares it with the receipt's result hash
+    assertThat(of(one).pattern()).isNotEqualTo(of(other).pattern());
+  }
+
+  @Test
   void policyStateIsPartOfTheKey() {
     PlanKeys.Keys k = keys.of(base, policy, NOW);
     PolicyView revoked = new PolicyView() {

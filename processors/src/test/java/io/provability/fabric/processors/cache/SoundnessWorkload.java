@@ -17,6 +17,7 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.KernelEngine;
 import io.provability.fabric.processors.kernel.KernelLimits;
+import io.provability.fabric.processors.kernel.LabelClearances;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
 import io.provability.fabric.processors.kernel.PolicyView;
@@ -54,6 +55,8 @@ public final class SoundnessWorkload {
   static final KeyRing RECEIPT_RING = KeyRing.empty().with(RECEIPTS.keyId(), RECEIPTS.publicKey());
   static final String[] TENANTS = {"acme", "globex"};
   static final String[] CAPS = {"read_docs", "send_email", "retrieve", "write_db"};
+  /** Default maxima; {@code send_email} clears only public data, so label-flow denials with fields occur too. */
+  static final KernelLimits LIMITS = KernelLimits.DEFAULTS.withClearances(LabelClearances.parse("send_email:public"));
   static final EffectKind[] EFFECTS = {EffectKind.READ, EffectKind.SEND, EffectKind.READ, EffectKind.WRITE};
   static final String[] GLOBS = {"{t}/docs/**", "{t}/mail/*", "{t}/kb/*", "{t}/db/orders/*"};
   static final String[] RESOURCES = {"{t}/docs/a", "{t}/docs/b/c", "{t}/docs/x/y/z", "{t}/mail/outbox", "{t}/mail/a/b",
@@ -136,11 +139,11 @@ public final class SoundnessWorkload {
         Map.of(CacheName.DECISIONS, new CacheSpec(Duration.ofHours(1), 8L << 20, 1L << 30)), false);
     HotTier a = new HotTier(settings, sa, metrics, Map.of());
     HotTier b = new HotTier(settings, sb, metrics, Map.of());
-    PlanEvaluator ca = a.planEvaluator(new KernelEngine(ISSUERS, RECEIPT_RING, KernelLimits.DEFAULTS,
-        a.tokenCache(10_000, ISSUERS)), ISSUERS, RECEIPT_RING, KernelLimits.DEFAULTS);
-    PlanEvaluator cb = b.planEvaluator(new KernelEngine(ISSUERS, RECEIPT_RING, KernelLimits.DEFAULTS,
-        b.tokenCache(10_000, ISSUERS)), ISSUERS, RECEIPT_RING, KernelLimits.DEFAULTS);
-    KernelEngine fresh = new KernelEngine(ISSUERS, RECEIPT_RING, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
+    PlanEvaluator ca = a.planEvaluator(new KernelEngine(ISSUERS, RECEIPT_RING, LIMITS,
+        a.tokenCache(10_000, ISSUERS)), ISSUERS, RECEIPT_RING, LIMITS);
+    PlanEvaluator cb = b.planEvaluator(new KernelEngine(ISSUERS, RECEIPT_RING, LIMITS,
+        b.tokenCache(10_000, ISSUERS)), ISSUERS, RECEIPT_RING, LIMITS);
+    KernelEngine fresh = new KernelEngine(ISSUERS, RECEIPT_RING, LIMITS, new VerifiedTokenCache(10_000));
 
     List<CapabilityToken> tokens = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
@@ -330,7 +333,8 @@ public final class SoundnessWorkload {
     List<RetrievedContent> retrieved = new ArrayList<>();
     for (AccessReceipt r : carried) {
       if (rnd.nextInt(3) != 0) {
-        retrieved.add(RetrievedContent.newBuilder().setReceiptId(r.getReceiptId()).setContentHash(H)
+        retrieved.add(RetrievedContent.newBuilder().setReceiptId(r.getReceiptId())
+            .setContentHash(rnd.nextInt(12) == 0 ? "0".repeat(64) : r.getResultHash())
             .setQuoted(rnd.nextInt(15) != 0).setLabels(rnd.nextInt(10) == 0 ? List.of("pii") : r.getLabels()).build());
       }
     }

@@ -88,7 +88,9 @@ final class ScenarioPlan {
       step("read_docs", "read_docs", EffectKind.READ, "acme/docs/handbook/intro", List.of("internal"), List.of("internal")),
       step("send_email", "send_email", EffectKind.SEND, "acme/mail/outbox", List.of("public"), List.of("public"))));
   private final RetrievedContent.Builder retrieved = RetrievedContent.newBuilder()
-      .setReceiptId("r-1").setContentHash(HASH).setQuoted(true).setLabels(List.of("internal"));
+      .setReceiptId("r-1").setContentHash("").setQuoted(true).setLabels(List.of("internal"));
+  // null: the receipt's result hash, which binds the content to its receipt
+  private String retrievedContentHash;
   private final ContentRef.Builder user = ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
   private final ContentRef.Builder file = ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
   private final SystemChannel.Builder system = SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH);
@@ -153,6 +155,7 @@ final class ScenarioPlan {
       case "receipt.tamper.labels" -> receiptAfterSigning.add(r -> AccessReceipt.newBuilder(r).setLabels(list(v)).build());
       case "retrieved.receipt_id" -> retrieved.setReceiptId(v);
       case "retrieved.labels" -> retrieved.setLabels(list(v));
+      case "retrieved.content_hash" -> retrievedContentHash = v;
       case "retrieved.quoted" -> retrieved.setQuoted(Boolean.parseBoolean(v));
       case "user.quoted" -> user.setQuoted(Boolean.parseBoolean(v));
       case "file.quoted" -> file.setQuoted(Boolean.parseBoolean(v));
@@ -222,7 +225,8 @@ final class ScenarioPlan {
         .setSubject(Subject.newBuilder().setId(subjectId).setToken(signedToken()).build())
         .setSteps(built)
         .setInputChannels(InputChannels.newBuilder().setSystem(system.build()).setUser(user.build())
-            .setRetrieved(List.of(retrieved.build())).setFile(List.of(file.build())).build())
+            .setRetrieved(List.of(retrieved.setContentHash(retrievedContentHash == null ? r.getResultHash()
+                : retrievedContentHash).build())).setFile(List.of(file.build())).build())
         .setConstraints(constraints.build())
         .build();
     Map<String, byte[]> issuers = new LinkedHashMap<>();

@@ -16,6 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -28,7 +31,8 @@ class DedupValuesTest {
     Decision d = Decision.newBuilder()
         .setDecisionId(DecisionIds.forRequest(requestId)).setRequestId(requestId).setSessionId("session-ü-1")
         .setTenant("acme").setSubjectId("agent-7").setKind(RequestKind.PLAN).setVerdict(Verdict.DENY)
-        .setReasons(List.of(new Reason("CAP_MISS", 1, "step 1 needs read_docs")))
+        .setReasons(List.of(Reason.newBuilder().setCode("CAP_MISS").setStep(1)
+            .setDetail("step 1 needs read_docs").setCapability("read_docs").build()))
         .setMatchedCapabilities(List.of("retrieve")).setTokenId("tok-1").setPolicyVersion(7)
         .setDecidedAt(Instant.ofEpochMilli(1_764_000_000_000L)).setEvalMicros(12)
         .setRequestHash(ByteBuffer.wrap(new byte[32])).build();
@@ -44,8 +48,45 @@ class DedupValuesTest {
     // both ids with their one-byte lengths, and 9 of the header's 10 bytes
     assertThat(decision.length - stored.length).isEqualTo(DecisionIds.forRequest(requestId).length() + 1
         + requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1 + 9);
-    assertThat(stored[0]).isEqualTo((byte) 1);
+    assertThat(stored[0]).isEqualTo((byte) 2);
     assertThat(DedupValues.restore(requestId, stored)).isEqualTo(decision);
+  }
+
+  @Test
+  void aValueStoredUnderThePreviousSchemasTagStillRestoresAndDecodes() throws Exception {
+    // what a build before the structured reason fields stored: tag 1, a decision of Decision.v1
+    Schema v1 = new Schema.Parser().parse(getClass().getResourceAsStream(
+        "/io/provability/fabric/schemas/history/Decision.v1.avsc"));
+    assertThat(DedupValues.TAGGED_SCHEMAS.get((byte) 1)).isEqualTo(SchemaNormalization.parsingFingerprint64(v1));
+    GenericRecord reason = new GenericData.Record(
+        v1.getField("reasons").schema().getElementType());
+    reason.put("code", "CAP_MISS");
+    reason.put("step", 1);
+    reason.put("detail", "step 1 needs read_docs");
+    GenericRecord d = new GenericData.Record(v1);
+    d.put("decision_id", DecisionIds.forRequest("r-old"));
+    d.put("request_id", "r-old");
+    d.put("session_id", "s");
+    d.put("tenant", "acme");
+    d.put("subject_id", "agent-7");
+    d.put("kind", new GenericData.EnumSymbol(v1.getField("kind").schema(), "PLAN"));
+    d.put("verdict", new GenericData.EnumSymbol(v1.getField("verdict").schema(), "DENY"));
+    d.put("reasons", List.of(reason));
+    d.put("matched_capabilities", List.of());
+    d.put("policy_version", 7L);
+    d.put("decided_at", 1_764_000_000_000L);
+    d.put("eval_micros", 12L);
+    d.put("request_hash", ByteBuffer.wrap(new byte[32]));
+    byte[] old = new BinaryMessageEncoder<GenericRecord>(
+        GenericData.get(), v1).encode(d).array();
+
+    byte[] stored = DedupValues.compact(old);
+    assertThat(stored[0]).isEqualTo((byte) 1);
+    byte[] restored = DedupValues.restore("r-old", stored);
+    assertThat(restored).isEqualTo(old);
+    Decision decoded = codec.decode(restored, Decision.class);
+    assertThat(decoded.getReasons().get(0).getCode()).isEqualTo("CAP_MISS");
+    assertThat(decoded.getReasons().get(0).getCapability()).isNull();
   }
 
   @Test

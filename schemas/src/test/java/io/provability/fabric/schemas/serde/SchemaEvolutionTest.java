@@ -130,6 +130,25 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void aDecisionWrittenBeforeStructuredReasonsDecodesWithTheReasonFieldsNull() {
+    Schema v1 = historySchema("Decision.v1.avsc");
+    assertThat(v1.getField("reasons").schema().getElementType().getField("label")).isNull();
+    GenericRecord old = WriterSchemaCopy.of(v1, EventFixtures.decision());
+
+    Decision decoded = EventCodec.standard().decode(writeWith(v1, old), Decision.class);
+
+    Decision expected = EventFixtures.decision();
+    expected.getReasons().forEach(r -> {
+      r.setCapability(null);
+      r.setResource(null);
+      r.setLabel(null);
+      r.setReceiptId(null);
+    });
+    assertThat(decoded).isEqualTo(expected);
+    assertThat(decoded.getReasons()).extracting(r -> r.getCode()).containsExactly("PII_EMAIL", "PII_PHONE");
+  }
+
+  @Test
   void aVerdictAddedByANewerWriterIsReadAsDeny() {
     Schema newer = parse(Decision.getClassSchema().toString()
         .replace("\"BLOCK\"]", "\"BLOCK\",\"QUARANTINE\"]"));

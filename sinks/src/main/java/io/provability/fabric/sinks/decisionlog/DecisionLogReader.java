@@ -52,7 +52,7 @@ public final class DecisionLogReader {
      * @param kind                request kind (PLAN, RETRIEVAL, EGRESS)
      * @param verdict             ALLOW, DENY, REDACT or BLOCK
      * @param reasonCodes         reason codes in the decision's order
-     * @param reasonsJson         the reasons as a JSON array of {code, step, detail}
+     * @param reasonsJson         the reasons as a JSON array of {code, step, detail} (plus capability, resource, label, receipt_id when set)
      * @param matchedCapabilities capabilities that matched
      * @param tokenId             capability token id, if any
      * @param policyVersion       policy version the decision was made under

@@ -30,7 +30,10 @@ final class DecisionRows {
         return codes;
     }
 
-    /** {@code [{"code":"CAP_MISS","step":0,"detail":"..."}]}, in the decision's order. */
+    /**
+     * {@code [{"code":"CAP_MISS","step":0,"detail":"...","capability":"send_email"}]}, in the decision's order;
+     * {@code capability}, {@code resource}, {@code label} and {@code receipt_id} only when the reason has them.
+     */
     static String reasonsJson(Decision d) {
         StringWriter out = new StringWriter(64 + 64 * d.getReasons().size());
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -44,6 +47,10 @@ final class DecisionRows {
                     g.writeNumberField("step", r.getStep());
                 }
                 g.writeStringField("detail", r.getDetail());
+                optional(g, "capability", r.getCapability());
+                optional(g, "resource", r.getResource());
+                optional(g, "label", r.getLabel());
+                optional(g, "receipt_id", r.getReceiptId());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -51,6 +58,12 @@ final class DecisionRows {
             throw new UncheckedIOException("writing reasons as JSON failed", e);
         }
         return out.toString();
+    }
+
+    private static void optional(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
     }
 
     /** One CSV line for {@code COPY ... WITH (FORMAT csv)} in {@link DecisionLogWriter#COLUMNS} order. */

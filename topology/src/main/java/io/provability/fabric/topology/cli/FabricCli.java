@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, RunCommand.class, LoadCommand.class,
         TopologyCommand.class, TopicsCommand.class, LagCommand.class, TokenCommand.class, TokenCommand.Keys.class,
         PolicyCommand.class, AuditCommand.class, ReplayCommand.class, ConfigCommand.class, WitnessCommand.class,
-        SchemasCommand.class})
+        SchemasCommand.class, KernelCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

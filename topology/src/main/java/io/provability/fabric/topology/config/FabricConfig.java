@@ -2,6 +2,7 @@ package io.provability.fabric.topology.config;
 
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.kernel.KernelLimits;
+import io.provability.fabric.processors.kernel.LabelClearances;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.schemas.serde.WireFormat;
 import java.io.IOException;
@@ -82,6 +83,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String KERNEL_MAX_DELTA_CONFIG = "kernel.max.dp.delta";
   public static final String KERNEL_MAX_LATENCY_CONFIG = "kernel.max.latency.seconds";
   public static final String KERNEL_TOKEN_CACHE_SIZE_CONFIG = "kernel.token.cache.size";
+  public static final String KERNEL_LABEL_CLEARANCES_CONFIG = "kernel.label.clearances";
+  public static final String RETRIEVAL_SESSION_IDLE_EXPIRY_CONFIG = "retrieval.session.idle.expiry.ms";
   public static final String RETRIEVAL_RECEIPT_KEY_CONFIG = "retrieval.receipt.signing.key.file";
   public static final String RETRIEVAL_MAX_EPSILON_CONFIG = "retrieval.session.max.dp.epsilon";
   public static final String RETRIEVAL_MAX_DELTA_CONFIG = "retrieval.session.max.dp.delta";
@@ -213,6 +216,17 @@ public final class FabricConfig extends AbstractConfig {
           "Largest constraints.latency_max, in seconds, a plan may declare (LATENCY_EXCEEDED).")
       .define(KERNEL_TOKEN_CACHE_SIZE_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
           "How many verified capability tokens each decider remembers, so a token's signature is verified once; 0 disables.")
+      .define(KERNEL_LABEL_CLEARANCES_CONFIG, Type.STRING, "", (name, value) -> {
+            try {
+              LabelClearances.parse((String) value);
+            } catch (IllegalArgumentException e) {
+              throw new ConfigException(name, value, e.getMessage());
+            }
+          }, Importance.MEDIUM,
+          "Which labels may reach a step of each capability, as capability:label,label;capability:label (e.g. "
+              + "send_email:summary). A listed capability clears only its labels and public; data carrying any other "
+              + "label (with everything it was derived from) that reaches a step requiring it is denied with LABEL_FLOW. "
+              + "Capabilities not listed are not restricted; secret is never cleared. Empty: none listed.")
       .define(RETRIEVAL_RECEIPT_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
           "File with the retrieval gateway's access-receipt signing key (key-id=base64 seed). Empty: "
               + "<work dir>/keys/retrieval-gateway.key, generated if missing. Its public key must be in "
@@ -221,6 +235,11 @@ public final class FabricConfig extends AbstractConfig {
           "Total differential-privacy epsilon the retrievals of one session may spend (BUDGET_EXHAUSTED beyond).")
       .define(RETRIEVAL_MAX_DELTA_CONFIG, Type.DOUBLE, 1e-5, Range.atLeast(0), Importance.MEDIUM,
           "Total differential-privacy delta the retrievals of one session may spend (BUDGET_EXHAUSTED beyond).")
+      .define(RETRIEVAL_SESSION_IDLE_EXPIRY_CONFIG, Type.LONG, PrivacyBudget.DEFAULT_IDLE_EXPIRY.toMillis(),
+          Range.atLeast(60_000L), Importance.MEDIUM,
+          "How long after its last allowed retrieval a session's privacy spend is kept (default 7 days). A sweep every "
+              + "minute forgets older ones, so the privacy-budgets store stops growing; a session idle longer starts "
+              + "again from zero spend, so set it at least as long as the longest session whose budget must hold.")
       .define(EGRESS_CERTIFICATE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
           "File with the egress firewall's certificate signing key (key-id=base64 seed). Empty: "
               + "<work dir>/keys/egress-certificate.key, generated if missing.")
@@ -466,13 +485,15 @@ public final class FabricConfig extends AbstractConfig {
 
   /** The per-session differential-privacy budget of retrievals. */
   public PrivacyBudget sessionPrivacyBudget() {
-    return new PrivacyBudget(getDouble(RETRIEVAL_MAX_EPSILON_CONFIG), getDouble(RETRIEVAL_MAX_DELTA_CONFIG));
+    return new PrivacyBudget(getDouble(RETRIEVAL_MAX_EPSILON_CONFIG), getDouble(RETRIEVAL_MAX_DELTA_CONFIG),
+        java.time.Duration.ofMillis(getLong(RETRIEVAL_SESSION_IDLE_EXPIRY_CONFIG)));
   }
 
-  /** The kernel's numeric maxima. */
+  /** The kernel's numeric maxima and label clearances. */
   public KernelLimits kernelLimits() {
     return new KernelLimits(getDouble(KERNEL_MAX_BUDGET_CONFIG), getDouble(KERNEL_MAX_EPSILON_CONFIG),
-        getDouble(KERNEL_MAX_DELTA_CONFIG), getDouble(KERNEL_MAX_LATENCY_CONFIG));
+        getDouble(KERNEL_MAX_DELTA_CONFIG), getDouble(KERNEL_MAX_LATENCY_CONFIG),
+        LabelClearances.parse(getString(KERNEL_LABEL_CLEARANCES_CONFIG)));
   }
 
   /** Every key with its value; passwords masked. For start-up logs. */

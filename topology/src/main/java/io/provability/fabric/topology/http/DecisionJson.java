@@ -12,12 +12,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The front door's JSON form of a {@link Decision}. */
-final class DecisionJson {
+public final class DecisionJson {
   static final JsonMapper JSON = JsonMapper.builder().build();
 
   private DecisionJson() {}
 
-  static ObjectNode of(Decision d) {
+  /** The decision as the front door answers it (and {@code fabric kernel eval} prints it). */
+  public static ObjectNode of(Decision d) {
     ObjectNode o = JSON.createObjectNode();
     o.put("request_id", d.getRequestId());
     o.put("decision_id", d.getDecisionId());
@@ -32,6 +33,11 @@ final class DecisionJson {
         ro.put("step", r.getStep());
       }
       ro.put("detail", r.getDetail());
+      // the structured fields, when the reason concerns one: programs read these, not the detail
+      putIfSet(ro, "capability", r.getCapability());
+      putIfSet(ro, "resource", r.getResource());
+      putIfSet(ro, "label", r.getLabel());
+      putIfSet(ro, "receipt_id", r.getReceiptId());
     }
     ArrayNode caps = o.putArray("matched_capabilities");
     d.getMatchedCapabilities().forEach(caps::add);
@@ -65,6 +71,12 @@ final class DecisionJson {
       o.put("redacted_text", d.getRedactedText());
     }
     return o;
+  }
+
+  private static void putIfSet(ObjectNode o, String field, String value) {
+    if (value != null) {
+      o.put(field, value);
+    }
   }
 
   private static byte[] receiptBytes(AccessReceipt r) {

@@ -104,7 +104,7 @@ public final class Replayer {
             }
             warmedUp++;
             if (outcome.sessionSpend() != null) {
-                spend.put(outcome.decision().getSessionId(), outcome.sessionSpend());
+                spend.put(outcome.sessionKey(), outcome.sessionSpend());
             }
         }
         List<Decision> ordered = new ArrayList<>(recorded);
@@ -141,7 +141,7 @@ public final class Replayer {
             }
             sources.merge(found.source(), 1L, Long::sum);
             if (outcome.sessionSpend() != null) {
-                spend.put(again.getSessionId(), outcome.sessionSpend());
+                spend.put(outcome.sessionKey(), outcome.sessionSpend());
             }
             replayed++;
             List<String> diffs = differences(rec, again);

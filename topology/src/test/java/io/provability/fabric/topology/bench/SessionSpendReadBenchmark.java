@@ -20,6 +20,7 @@ import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.retrieval.RetrievalOutcome;
+import io.provability.fabric.processors.retrieval.StoredSpend;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.FabricTopology;
@@ -76,11 +77,11 @@ public final class SessionSpendReadBenchmark {
 
     try (TopologyTestDriver driver = new TopologyTestDriver(FabricTopology.build(settings, keys, HotTier.disabled()),
         props, start)) {
-      KeyValueStore<String, PrivacySpend> store = driver.getKeyValueStore(StoreNames.PRIVACY_BUDGETS);
+      KeyValueStore<String, StoredSpend> store = driver.getKeyValueStore(StoreNames.PRIVACY_BUDGETS);
       String[] ids = new String[sessions];
       for (int i = 0; i < sessions; i++) {
         ids[i] = "session-" + i;
-        store.put(ids[i], new PrivacySpend((i % 1000) / 2000.0, 0.0));
+        store.put(ids[i], new StoredSpend(new PrivacySpend((i % 1000) / 2000.0, 0.0), 0L));
       }
       // one record through the topology: its commit flushes the store, so reads go to RocksDB's files too
       TestInputTopic<byte[], byte[]> in = driver.createInputTopic("requests", new ByteArraySerializer(),
@@ -97,13 +98,15 @@ public final class SessionSpendReadBenchmark {
         double sink = 0;
         long t0 = System.nanoTime();
         for (String id : sequence) {
-          PrivacySpend p = store.get(id);
-          sink += p == null ? 0 : p.epsilon();
+          StoredSpend p = store.get(id);
+          sink += p == null ? 0 : p.spend().epsilon();
         }
         long storeNanos = System.nanoTime() - t0;
 
         CacheMetrics metrics = CacheMetrics.simple();
-        SessionSpendCache cache = new SessionSpendCache(store::get, store::put, CacheName.RETRIEVAL_SESSIONS.defaultTtl(),
+        SessionSpendCache cache = new SessionSpendCache(
+            k -> store.get(k) == null ? null : store.get(k).spend(),
+            (k, v) -> store.put(k, v == null ? null : new StoredSpend(v, 0L)), CacheName.RETRIEVAL_SESSIONS.defaultTtl(),
             CacheName.RETRIEVAL_SESSIONS.defaultNearMaxBytes(), System::currentTimeMillis, metrics, false);
         t0 = System.nanoTime();
         for (String id : sequence) {

@@ -183,7 +183,7 @@ class ReplayerTest {
       RequestDecider.Decided d = live.decide(inputs.get(i), policy.view(),
           session -> spend.getOrDefault(session, PrivacySpend.ZERO), NOW.plusSeconds(i));
       if (d.sessionSpend() != null) {
-        spend.put(d.decision().getSessionId(), d.sessionSpend());
+        spend.put(d.sessionKey(), d.sessionSpend());
       }
       decided.add(d.decision());
       byId.put(d.decision().getRequestId(), inputs.get(i));

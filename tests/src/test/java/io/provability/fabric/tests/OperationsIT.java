@@ -117,6 +117,7 @@ class OperationsIT {
         FabricConfig.LAG_INTERVAL_CONFIG, "500"));
     overrides.put(FabricConfig.HTTP_MAX_BODY_CONFIG, "16384");
     overrides.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "1000");
+    overrides.put(FabricConfig.METRICS_MAX_AGE_CONFIG, "1000");
     cfg = FabricConfig.defaults(overrides);
 
     runtime = FabricRuntime.create(cfg, ep, true);
@@ -360,10 +361,10 @@ class OperationsIT {
     }
     await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_dead_letters_total{"));
     // the same record seen as growth of the dead-letter topic, by the lag monitor's offset sampling
-    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^fabric_topic_end_offset\\{topic=\""
+    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^kafka_partition_latest_offset\\{[^}]*topic=\""
         + java.util.regex.Pattern.quote(cfg.topicDeadLetter()) + "\"\\} [1-9]").matcher(get("/metrics").body()).find());
     await().atMost(PATIENCE).until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
-    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_consumer_lag_records{group=\"" + ns + "runtime\""));
+    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("kafka_consumergroup_group_lag{cluster_name=\"fabric\",group=\"" + ns + "runtime\""));
     String metrics = get("/metrics").body();
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "operations-it-metrics.txt"), metrics);
@@ -374,14 +375,25 @@ class OperationsIT {
         .contains("fabric_decision_latency_seconds_bucket{kind=\"plan\"")
         .contains("fabric_http_requests_seconds_count{endpoint=\"plan\",status=\"200\"}")
         .contains("fabric_http_requests_seconds_count{endpoint=\"egress\",status=\"504\"}")
-        .contains("fabric_consumer_lag_seconds{group=\"" + ns + "runtime\"")
-        .contains("fabric_topic_produce_rate{")
-        .contains("fabric_sink_put_batch_avg_ms{connector=\"" + ns + "sinks-decision-log-sink\"")
+        .contains("kafka_consumergroup_group_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
+        .contains("kafka_consumergroup_group_max_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"}")
+        .contains("kafka_consumergroup_group_offset{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
+        .contains("kafka_partition_latest_offset{")
+        .contains("fabric_sink_put_batch_avg_seconds{connector=\"" + ns + "sinks-decision-log-sink\"")
         .contains("fabric_sink_batch_size_avg{")
         .contains("fabric_sink_records_sent_total{connector=\"" + ns + "sinks-decision-log-sink\"")
         // bound from Kafka Streams' and the clients' own metrics, not measured again
         .containsPattern("kafka_stream_thread_process_total\\{[^}]*\\}")
-        .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"");
+        .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"")
+        // client ids are stable across restarts: <application id>-<instance id>, not a random process id
+        .containsPattern("kafka_stream_thread_process_total\\{[^}]*thread_id=\"" + ns + "runtime-[^\"]+-StreamThread-1\"")
+        // a scrape stays small: few histogram buckets, no per-task or per-processor-node Kafka detail
+        .doesNotContain("kafka_stream_task_").doesNotContain("kafka_stream_processor_node_")
+        .doesNotContain("kafka_admin_client_").doesNotContain("kafka_producer_node_");
+    assertThat(metrics.lines().filter(l -> l.startsWith("fabric_decision_latency_seconds_bucket{kind=\"plan\"")))
+        .as("latency buckets of one decider").hasSizeLessThanOrEqualTo(12);
+    long series = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+    System.out.println("/metrics: " + series + " series, " + metrics.length() + " bytes");
     assertThat(metrics).containsPattern("fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
 
     // every series the alert rules and the Grafana dashboard in infra/ query is one this instance exposes
@@ -429,6 +441,12 @@ class OperationsIT {
     assertThat(lag.groups()).contains(ns + "runtime", "connect-" + ns + "sinks-evidence-sink");
     // exactly-once leaves a transaction marker after a group's last record: known as no lag in time, not unknown
     assertThat(lag.partitions()).allSatisfy(r -> assertThat(r.lagSeconds()).as(r.toString()).isFinite());
+    // ... and no lag in records either: idle sinks that have written every decision lag by 0, not by the markers
+    await().atMost(PATIENCE).until(() -> {
+      ConsumerLag l = ops.lagMonitor().latest();
+      return l.at().toEpochMilli() > commitAt && l.totalLag("connect-" + ns + "sinks-decision-log-sink") == 0
+          && l.totalLag("connect-" + ns + "sinks-evidence-sink") == 0 && l.totalLag(ns + "runtime") == 0;
+    });
 
     // fabric lag: the same figures as a table
     StringWriter out = new StringWriter();

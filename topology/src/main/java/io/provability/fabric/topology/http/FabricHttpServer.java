@@ -3,7 +3,6 @@ package io.provability.fabric.topology.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.micrometer.core.instrument.Timer;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
 import io.provability.fabric.topology.metrics.FabricMetrics;
@@ -83,7 +82,7 @@ public final class FabricHttpServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.routes.get("/health/live", this::live);
       cfg.routes.get("/health/ready", this::ready);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.exposition()));
       cfg.routes.get("/lag", this::lagPage);
       cfg.routes.get("/api/lag", this::lagJson);
       cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
@@ -234,10 +233,8 @@ public final class FabricHttpServer implements AutoCloseable {
         status = 503;
         error(ctx, 503, "the request could not be handed to Kafka: " + cause.getMessage(), null, mapped.requestId());
       }
-      Timer.builder("fabric.http.requests").description("Front-door requests by endpoint and status")
+      FabricMetrics.latencyTimer("fabric.http.requests").description("Front-door requests by endpoint and status")
           .tag("endpoint", endpoint).tag("status", String.valueOf(status))
-          .publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(2))
-          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
           .register(metrics.registry()).record(Duration.ofNanos(done - t0));
       return null;
     }));

@@ -74,13 +74,24 @@ public final class FrontDoor implements AutoCloseable {
   private volatile boolean running = true;
   private volatile Throwable replyFailure;
 
-  /** Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned. */
+  /** Creates the clients (client ids {@code fabric-front-door*}) and starts the reply consumer. */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
+    this(bootstrap, requestsTopic, decisionsTopic, registry, "fabric");
+  }
+
+  /**
+   * Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned.
+   *
+   * @param clientIdPrefix stem of the client ids ({@code <prefix>-front-door}, {@code <prefix>-front-door-replies}),
+   *     stable across restarts of this instance
+   */
+  public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
+                   String clientIdPrefix) {
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "fabric-front-door");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-front-door");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -88,7 +99,7 @@ public final class FrontDoor implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-front-door-replies");
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-front-door-replies");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);

@@ -38,7 +38,8 @@ public final class OperationsServer implements AutoCloseable {
   public static OperationsServer start(FabricRuntime runtime, Clock clock) throws InterruptedException {
     FabricConfig cfg = runtime.config();
     String bootstrap = runtime.endpoints().bootstrapServers();
-    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry());
+    FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry(),
+        cfg.clientIdPrefix());
     ConsumerLagMonitor lag = null;
     FabricHttpServer http = null;
     ScheduledExecutorService refresh = null;
@@ -48,7 +49,7 @@ public final class OperationsServer implements AutoCloseable {
       }
       runtime.health().frontDoor(frontDoor::ready);
       lag = new ConsumerLagMonitor(bootstrap, TopicDeclarations.of(cfg).stream().map(TopicDeclarations.Topic::name).toList(),
-          clock).start(runtime.meterRegistry(), Duration.ofMillis(cfg.getLong(FabricConfig.LAG_INTERVAL_CONFIG)));
+          clock, cfg.clientIdPrefix(), cfg.getString(FabricConfig.LAG_CLUSTER_NAME_CONFIG)).start(runtime.meterRegistry(), Duration.ofMillis(cfg.getLong(FabricConfig.LAG_INTERVAL_CONFIG)));
       http = FabricHttpServer.start(new FabricHttpServer.Settings(cfg.getString(FabricConfig.HTTP_HOST_CONFIG),
               cfg.getInt(FabricConfig.HTTP_PORT_CONFIG), Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_TIMEOUT_CONFIG)),
               Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_MAX_TIMEOUT_CONFIG)), cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG)),

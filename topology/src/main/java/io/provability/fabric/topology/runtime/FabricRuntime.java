@@ -120,7 +120,7 @@ public final class FabricRuntime implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while creating topics", e);
     }
-    FabricMetrics metrics = FabricMetrics.create();
+    FabricMetrics metrics = FabricMetrics.create(Duration.ofMillis(cfg.getLong(FabricConfig.METRICS_MAX_AGE_CONFIG)));
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
     Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
@@ -211,6 +211,9 @@ public final class FabricRuntime implements AutoCloseable {
   public static Properties streamsProperties(FabricConfig cfg, StackEndpoints endpoints) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.getString(FabricConfig.APPLICATION_ID_CONFIG));
+    // stable across restarts (not Kafka Streams' random process id), so client-id labels of metrics and
+    // broker-side quotas and logs keep naming the same instance
+    p.put(StreamsConfig.CLIENT_ID_CONFIG, cfg.clientIdPrefix());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.getString(FabricConfig.PROCESSING_GUARANTEE_CONFIG));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG));

@@ -67,7 +67,7 @@ class LagUnderExactlyOnceIT {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (ConsumerLagMonitor monitor = new ConsumerLagMonitor(ep.bootstrapServers(), List.of(topic), Clock.systemUTC(),
         ns, "test-cluster")) {
-      monitor.start(registry, Duration.ofHours(1)); // registers the meters and takes the first sample now
+      monitor.start(registry, Duration.ofMillis(500)); // registers the meters and samples from now on
       ConsumerLag lag = null;
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
       // a probe starved of CPU on a busy machine reports an unknown age; the next sample will not
@@ -84,8 +84,10 @@ class LagUnderExactlyOnceIT {
       assertThat(row(lag, ns + "-between").lag()).isEqualTo(4);
       assertThat(row(lag, ns + "-behind").lagSeconds()).isPositive();
 
-      // the meters, under Kafka Lag Exporter's names (the monitor publishes its scheduled first sample)
-      Thread.sleep(200);
+      // the meters, under Kafka Lag Exporter's names, as the scheduled samples publish them (a sample whose
+      // probe ran out of time on a busy machine publishes NaN ages; a later one will not)
+      String caughtUpLag = "kafka_consumergroup_group_max_lag_seconds{cluster_name=\"test-cluster\",group=\"" + ns + "-caught-up\"} 0.0";
+      org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> registry.scrape().contains(caughtUpLag));
       String text = registry.scrape();
       assertThat(text)
           .contains("kafka_consumergroup_group_lag{cluster_name=\"test-cluster\",group=\"" + ns + "-caught-up\",partition=\"0\",topic=\"" + topic + "\"} 0.0")

@@ -39,6 +39,8 @@ import tools.jackson.databind.node.ObjectNode;
  *       ({@link StreamsHealth}).
  *   <li>{@code GET /metrics}: Prometheus text format.
  *   <li>{@code GET /lag}: the consumer-lag dashboard page; {@code GET /api/lag}: its data as JSON.
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3.1 document of every endpoint here, with its request and
+ *       answer schemas and examples.
  * </ul>
  */
 public final class FabricHttpServer implements AutoCloseable {
@@ -85,6 +87,7 @@ public final class FabricHttpServer implements AutoCloseable {
       cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.exposition()));
       cfg.routes.get("/lag", this::lagPage);
       cfg.routes.get("/api/lag", this::lagJson);
+      cfg.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/fabric/openapi.json")));
       cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
       cfg.routes.post("/v1/retrievals", ctx -> decide(ctx, "retrieval", RequestMapper::retrieval));
       cfg.routes.post("/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
@@ -118,11 +121,16 @@ public final class FabricHttpServer implements AutoCloseable {
   }
 
   private void lagPage(Context ctx) throws IOException {
-    try (InputStream in = FabricHttpServer.class.getResourceAsStream("/fabric/lag.html")) {
+    ctx.contentType("text/html; charset=utf-8").result(resource("/fabric/lag.html"));
+  }
+
+  /** A text resource of the application jar. */
+  private static String resource(String name) throws IOException {
+    try (InputStream in = FabricHttpServer.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("/fabric/lag.html is missing from the application jar");
+        throw new IllegalStateException(name + " is missing from the application jar");
       }
-      ctx.contentType("text/html; charset=utf-8").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 

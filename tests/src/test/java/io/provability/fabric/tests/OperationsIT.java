@@ -281,6 +281,65 @@ class OperationsIT {
   }
 
   @Test
+  @Order(5)
+  void aTraceparentOnARequestIsCarriedToItsDecisionRecord() throws Exception {
+    // W3C trace context (the example of the specification); tracing is off here, so it is carried as it is
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String traceparent = "00-" + traceId + "-00f067aa0ba902b7-01";
+    ObjectNode egress = JSON.createObjectNode();
+    egress.put("request_id", ns + "traced-http");
+    egress.put("tenant", TENANT);
+    egress.put("subject_id", SUBJECT);
+    egress.put("text", "traced");
+    HttpResponse<String> r = post("/v1/egress", egress.toString(), Map.of("traceparent", traceparent, "X-Fabric-Timeout-Ms", "30000"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+
+    // and a request record produced to Kafka with the header, as a non-HTTP producer sends it
+    String kafkaTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    egress.put("request_id", ns + "traced-kafka");
+    RequestMapperAccess mapped = RequestMapperAccess.egress(egress.toString());
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(cfg.topicRequests(), null, System.currentTimeMillis(),
+          mapped.key(), mapped.value());
+      rec.headers().add("traceparent", kafkaTraceparent.getBytes(StandardCharsets.UTF_8));
+      producer.send(rec).get();
+    }
+
+    Map<String, String> traceparents = new java.util.HashMap<>();
+    org.apache.kafka.common.serialization.Deserializer<Decision> decisions =
+        io.provability.fabric.schemas.serde.EventSerde.of(Decision.class).deserializer();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      c.partitionsFor(cfg.topicDecisions()).forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      await().atMost(PATIENCE).until(() -> {
+        c.poll(Duration.ofMillis(200)).forEach(rec -> {
+          Decision d = decisions.deserialize(rec.topic(), rec.value());
+          org.apache.kafka.common.header.Header h = rec.headers().lastHeader("traceparent");
+          if (h != null) {
+            traceparents.put(d.getRequestId(), new String(h.value(), StandardCharsets.UTF_8));
+          }
+        });
+        return traceparents.containsKey(ns + "traced-http") && traceparents.containsKey(ns + "traced-kafka");
+      });
+    }
+    assertThat(traceparents.get(ns + "traced-http")).as("same trace id on the decision record").contains(traceId);
+    assertThat(traceparents.get(ns + "traced-kafka")).contains("0af7651916cd43dd8448eb211c80319c");
+  }
+
+  /** The Kafka key and value the front door would produce for an egress body. */
+  private record RequestMapperAccess(byte[] key, byte[] value) {
+    static RequestMapperAccess egress(String json) {
+      io.provability.fabric.topology.http.RequestMapper.Mapped m =
+          io.provability.fabric.topology.http.RequestMapper.egress(json.getBytes(StandardCharsets.UTF_8), Instant.now());
+      return new RequestMapperAccess(m.sessionId().getBytes(StandardCharsets.UTF_8),
+          io.provability.fabric.schemas.serde.EventCodec.standard().encode(m.event()));
+    }
+  }
+
+  @Test
   @Order(6)
   void concurrentRequestsShareOneReplyConsumerAndEachGetsItsOwnDecision() throws Exception {
     int n = 200;

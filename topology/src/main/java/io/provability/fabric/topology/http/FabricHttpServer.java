@@ -7,6 +7,7 @@ import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
 import io.provability.fabric.topology.metrics.FabricMetrics;
 import io.provability.fabric.topology.ops.StreamsHealth;
+import io.provability.fabric.topology.tracing.FabricTracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,7 @@ public final class FabricHttpServer implements AutoCloseable {
   private final FrontDoor frontDoor;
   private final ConsumerLagMonitor lag;
   private final Clock clock;
+  private final FabricTracing tracing;
   private final Javalin app;
 
   /**
@@ -68,12 +70,19 @@ public final class FabricHttpServer implements AutoCloseable {
    */
   public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
                                        FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock) {
-    return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock);
+    return start(settings, metrics, health, frontDoor, lag, clock, FabricTracing.off());
+  }
+
+  /** Starts the server; a request's W3C trace context goes into its request record ({@link FabricTracing}). */
+  public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
+                                       FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
+    return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock, tracing);
   }
 
   private FabricHttpServer(Settings settings, FabricMetrics metrics, StreamsHealth health, FrontDoor frontDoor,
-                           ConsumerLagMonitor lag, Clock clock) {
+                           ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
     this.settings = settings;
+    this.tracing = Objects.requireNonNull(tracing);
     this.metrics = Objects.requireNonNull(metrics);
     this.health = Objects.requireNonNull(health);
     this.frontDoor = frontDoor;
@@ -222,9 +231,14 @@ public final class FabricHttpServer implements AutoCloseable {
     RequestMapper.Mapped mapped = mapper.apply(body, now);
     long parsed = System.nanoTime();
     ctx.header("X-Request-Id", mapped.requestId());
-    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline).handle((reply, failure) -> {
+    FabricTracing.Send send = tracing.send(ctx::header, frontDoor.requestsTopic(), mapped.requestId());
+    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline, send.headers()).handle((reply, failure) -> {
       long done = System.nanoTime();
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      // the send span ends at the broker's acknowledgement (known once the reply is back); a deadline is
+      // no failure of the send
+      send.end(reply == null ? null : clock.instant().minusNanos(done - reply.ackedNanos()),
+          cause == null || cause instanceof TimeoutException ? null : cause);
       int status;
       if (cause == null) {
         status = 200;

@@ -129,6 +129,12 @@ public final class FrontDoor implements AutoCloseable {
    * {@link TimeoutException} at the deadline (or the producer's error).
    */
   public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline) {
+    return submit(mapped, timestampMs, deadline, List.of());
+  }
+
+  /** As {@link #submit(RequestMapper.Mapped, long, Duration)}, the request record carrying {@code headers}. */
+  public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline,
+                                         List<org.apache.kafka.common.header.Header> headers) {
     if (!ready()) {
       return CompletableFuture.failedFuture(new IllegalStateException("the front door is not ready"));
     }
@@ -136,7 +142,8 @@ public final class FrontDoor implements AutoCloseable {
     Pending p = pending.computeIfAbsent(mapped.requestId(), id -> new Pending());
     try {
       producer.send(new ProducerRecord<>(requestsTopic, null, timestampMs,
-          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event())), (meta, error) -> {
+          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event()),
+          headers.isEmpty() ? null : headers), (meta, error) -> {
             if (error != null) {
               pending.remove(mapped.requestId(), p);
               p.future.completeExceptionally(error);
@@ -155,6 +162,11 @@ public final class FrontDoor implements AutoCloseable {
         pending.remove(mapped.requestId(), p);
       }
     });
+  }
+
+  /** The topic requests are produced to. */
+  public String requestsTopic() {
+    return requestsTopic;
   }
 
   /** Requests waiting for their decision now. */

@@ -53,7 +53,7 @@ public final class OperationsServer implements AutoCloseable {
       http = FabricHttpServer.start(new FabricHttpServer.Settings(cfg.getString(FabricConfig.HTTP_HOST_CONFIG),
               cfg.getInt(FabricConfig.HTTP_PORT_CONFIG), Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_TIMEOUT_CONFIG)),
               Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_MAX_TIMEOUT_CONFIG)), cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG)),
-          runtime.metrics(), runtime.health(), frontDoor, lag, clock);
+          runtime.metrics(), runtime.health(), frontDoor, lag, clock, runtime.tracing());
       refresh = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fabric-sink-metrics");
         t.setDaemon(true);

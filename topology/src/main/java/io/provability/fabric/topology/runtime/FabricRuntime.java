@@ -15,6 +15,8 @@ import io.provability.fabric.topology.metrics.ConnectSinkMetrics;
 import io.provability.fabric.topology.metrics.FabricMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.provability.fabric.topology.DecisionObserver;
+import io.provability.fabric.topology.tracing.FabricTracing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +48,7 @@ public final class FabricRuntime implements AutoCloseable {
   private final boolean withSinks;
   private final KafkaStreams streams;
   private final FabricMetrics metrics;
+  private final FabricTracing tracing;
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
@@ -55,8 +58,9 @@ public final class FabricRuntime implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
-                        FabricMetrics metrics, HotTier hotTier) {
+                        FabricMetrics metrics, FabricTracing tracing, HotTier hotTier) {
     this.cfg = cfg;
+    this.tracing = tracing;
     this.hotTier = hotTier;
     this.endpoints = endpoints;
     this.withSinks = withSinks;
@@ -122,9 +126,11 @@ public final class FabricRuntime implements AutoCloseable {
     }
     FabricMetrics metrics = FabricMetrics.create(Duration.ofMillis(cfg.getLong(FabricConfig.METRICS_MAX_AGE_CONFIG)));
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier);
+    FabricTracing tracing = FabricTracing.of(cfg);
+    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), DecisionObserver.both(metrics,
+        tracing.decider(cfg.topicRequests(), cfg.getString(FabricConfig.APPLICATION_ID_CONFIG))), hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
+    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, tracing, hotTier);
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
@@ -285,6 +291,11 @@ public final class FabricRuntime implements AutoCloseable {
     return metrics;
   }
 
+  /** This instance's tracing (off unless tracing.otlp.endpoint is set). */
+  public FabricTracing tracing() {
+    return tracing;
+  }
+
   /** Liveness and readiness from the Kafka Streams state. */
   public StreamsHealth health() {
     return health;
@@ -322,5 +333,6 @@ public final class FabricRuntime implements AutoCloseable {
       sinks.close();
     }
     hotTier.close();
+    tracing.close();
   }
 }

@@ -53,6 +53,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String STREAM_THREADS_CONFIG = "streams.threads";
   public static final String PROCESSING_GUARANTEE_CONFIG = "streams.processing.guarantee";
   public static final String COMMIT_INTERVAL_CONFIG = "streams.commit.interval.ms";
+  public static final String WARMUP_REQUESTS_CONFIG = "warmup.requests";
+  public static final String WARMUP_MAX_MS_CONFIG = "warmup.max.ms";
   public static final String SESSION_TIMEOUT_CONFIG = "streams.session.timeout.ms";
   public static final String PRODUCER_COMPRESSION_CONFIG = "streams.producer.compression.type";
 
@@ -216,6 +218,11 @@ public final class FabricConfig extends AbstractConfig {
               + "<work dir>/keys/egress-certificate.key, generated if missing.")
       .define(EGRESS_POLICIES_CONFIG, Type.STRING, "", Importance.MEDIUM,
           "File of egress policies (format: EgressPolicies). Empty: the built-in default and strict templates.")
+      .define(WARMUP_REQUESTS_CONFIG, Type.LONG, 20_000L, Range.atLeast(0), Importance.MEDIUM,
+          "Synthetic requests decided in-process before the topology starts, so that the JIT has compiled the "
+              + "decision path before real traffic arrives (health reports not ready meanwhile); 0 skips the warm-up.")
+      .define(WARMUP_MAX_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+          "The most time the warm-up (" + WARMUP_REQUESTS_CONFIG + ") may take; it stops early when this is spent.")
       .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 8), Importance.MEDIUM,
           "Kafka Streams num.standby.replicas: warm copies of each state store on other instances, so a failover "
               + "does not restore from the changelog.")

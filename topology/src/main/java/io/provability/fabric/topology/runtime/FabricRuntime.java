@@ -52,6 +52,8 @@ public final class FabricRuntime implements AutoCloseable {
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
+  /** Run once by {@link #startAndAwait} before the topology starts; set by {@link #create}. */
+  private Runnable warmUp = () -> { };
   private volatile EmbeddedConnect sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
@@ -77,6 +79,21 @@ public final class FabricRuntime implements AutoCloseable {
     });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics.registry());
+  }
+
+  /**
+   * Decides synthetic requests in-process before the topology joins its group (see {@link DecisionWarmUp}),
+   * so that its first partitions meet compiled code; health answers not ready meanwhile.
+   */
+  private static void warmUp(FabricConfig cfg, FabricTopology.Settings settings, FabricTopology.Keys keys) {
+    long requests = cfg.getLong(FabricConfig.WARMUP_REQUESTS_CONFIG);
+    if (requests == 0) {
+      return;
+    }
+    DecisionWarmUp.Result r = DecisionWarmUp.run(settings, keys, requests,
+        Duration.ofMillis(cfg.getLong(FabricConfig.WARMUP_MAX_MS_CONFIG)), java.time.Clock.systemUTC());
+    LOG.info("decision path warmed up: {} synthetic requests ({} allowed) decided in {} ms", r.requests(), r.allowed(),
+        r.took().toMillis());
   }
 
   /** The endpoints named by an external-mode configuration. */
@@ -126,16 +143,21 @@ public final class FabricRuntime implements AutoCloseable {
     }
     FabricMetrics metrics = FabricMetrics.create(Duration.ofMillis(cfg.getLong(FabricConfig.METRICS_MAX_AGE_CONFIG)));
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
+    FabricTopology.Settings settings = topologySettings(cfg);
+    FabricTopology.Keys keys = keys(cfg);
     FabricTracing tracing = FabricTracing.of(cfg);
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), DecisionObserver.both(metrics,
+    Topology topology = FabricTopology.build(settings, keys, DecisionObserver.both(metrics,
         tracing.decider(cfg.topicRequests(), cfg.getString(FabricConfig.APPLICATION_ID_CONFIG))), hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, tracing, hotTier);
+    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, tracing, hotTier);
+    runtime.warmUp = () -> warmUp(cfg, settings, keys);
+    return runtime;
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
   public void startAndAwait(Duration timeout) throws InterruptedException, TimeoutException {
     try {
+      warmUp.run();
       streams.start();
       if (withSinks) {
         sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));

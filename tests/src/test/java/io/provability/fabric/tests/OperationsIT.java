@@ -117,6 +117,7 @@ class OperationsIT {
         FabricConfig.LAG_INTERVAL_CONFIG, "500"));
     overrides.put(FabricConfig.HTTP_MAX_BODY_CONFIG, "16384");
     overrides.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+    overrides.put(FabricConfig.METRICS_MAX_AGE_CONFIG, "1000");
     cfg = FabricConfig.defaults(overrides);
 
     runtime = FabricRuntime.create(cfg, ep, true);
@@ -280,6 +281,65 @@ class OperationsIT {
   }
 
   @Test
+  @Order(5)
+  void aTraceparentOnARequestIsCarriedToItsDecisionRecord() throws Exception {
+    // W3C trace context (the example of the specification); tracing is off here, so it is carried as it is
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String traceparent = "00-" + traceId + "-00f067aa0ba902b7-01";
+    ObjectNode egress = JSON.createObjectNode();
+    egress.put("request_id", ns + "traced-http");
+    egress.put("tenant", TENANT);
+    egress.put("subject_id", SUBJECT);
+    egress.put("text", "traced");
+    HttpResponse<String> r = post("/v1/egress", egress.toString(), Map.of("traceparent", traceparent, "X-Fabric-Timeout-Ms", "30000"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+
+    // and a request record produced to Kafka with the header, as a non-HTTP producer sends it
+    String kafkaTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    egress.put("request_id", ns + "traced-kafka");
+    RequestMapperAccess mapped = RequestMapperAccess.egress(egress.toString());
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(cfg.topicRequests(), null, System.currentTimeMillis(),
+          mapped.key(), mapped.value());
+      rec.headers().add("traceparent", kafkaTraceparent.getBytes(StandardCharsets.UTF_8));
+      producer.send(rec).get();
+    }
+
+    Map<String, String> traceparents = new java.util.HashMap<>();
+    org.apache.kafka.common.serialization.Deserializer<Decision> decisions =
+        io.provability.fabric.schemas.serde.EventSerde.of(Decision.class).deserializer();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      c.partitionsFor(cfg.topicDecisions()).forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      await().atMost(PATIENCE).until(() -> {
+        c.poll(Duration.ofMillis(200)).forEach(rec -> {
+          Decision d = decisions.deserialize(rec.topic(), rec.value());
+          org.apache.kafka.common.header.Header h = rec.headers().lastHeader("traceparent");
+          if (h != null) {
+            traceparents.put(d.getRequestId(), new String(h.value(), StandardCharsets.UTF_8));
+          }
+        });
+        return traceparents.containsKey(ns + "traced-http") && traceparents.containsKey(ns + "traced-kafka");
+      });
+    }
+    assertThat(traceparents.get(ns + "traced-http")).as("same trace id on the decision record").contains(traceId);
+    assertThat(traceparents.get(ns + "traced-kafka")).contains("0af7651916cd43dd8448eb211c80319c");
+  }
+
+  /** The Kafka key and value the front door would produce for an egress body. */
+  private record RequestMapperAccess(byte[] key, byte[] value) {
+    static RequestMapperAccess egress(String json) {
+      io.provability.fabric.topology.http.RequestMapper.Mapped m =
+          io.provability.fabric.topology.http.RequestMapper.egress(json.getBytes(StandardCharsets.UTF_8), Instant.now());
+      return new RequestMapperAccess(m.sessionId().getBytes(StandardCharsets.UTF_8),
+          io.provability.fabric.schemas.serde.EventCodec.standard().encode(m.event()));
+    }
+  }
+
+  @Test
   @Order(6)
   void concurrentRequestsShareOneReplyConsumerAndEachGetsItsOwnDecision() throws Exception {
     int n = 200;
@@ -360,10 +420,10 @@ class OperationsIT {
     }
     await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_dead_letters_total{"));
     // the same record seen as growth of the dead-letter topic, by the lag monitor's offset sampling
-    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^fabric_topic_end_offset\\{topic=\""
+    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^kafka_partition_latest_offset\\{[^}]*topic=\""
         + java.util.regex.Pattern.quote(cfg.topicDeadLetter()) + "\"\\} [1-9]").matcher(get("/metrics").body()).find());
     await().atMost(PATIENCE).until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
-    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_consumer_lag_records{group=\"" + ns + "runtime\""));
+    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("kafka_consumergroup_group_lag{cluster_name=\"fabric\",group=\"" + ns + "runtime\""));
     String metrics = get("/metrics").body();
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "operations-it-metrics.txt"), metrics);
@@ -374,14 +434,25 @@ class OperationsIT {
         .contains("fabric_decision_latency_seconds_bucket{kind=\"plan\"")
         .contains("fabric_http_requests_seconds_count{endpoint=\"plan\",status=\"200\"}")
         .contains("fabric_http_requests_seconds_count{endpoint=\"egress\",status=\"504\"}")
-        .contains("fabric_consumer_lag_seconds{group=\"" + ns + "runtime\"")
-        .contains("fabric_topic_produce_rate{")
-        .contains("fabric_sink_put_batch_avg_ms{connector=\"" + ns + "sinks-decision-log-sink\"")
+        .contains("kafka_consumergroup_group_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
+        .contains("kafka_consumergroup_group_max_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"}")
+        .contains("kafka_consumergroup_group_offset{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
+        .contains("kafka_partition_latest_offset{")
+        .contains("fabric_sink_put_batch_avg_seconds{connector=\"" + ns + "sinks-decision-log-sink\"")
         .contains("fabric_sink_batch_size_avg{")
         .contains("fabric_sink_records_sent_total{connector=\"" + ns + "sinks-decision-log-sink\"")
         // bound from Kafka Streams' and the clients' own metrics, not measured again
         .containsPattern("kafka_stream_thread_process_total\\{[^}]*\\}")
-        .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"");
+        .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"")
+        // client ids are stable across restarts: <application id>-<instance id>, not a random process id
+        .containsPattern("kafka_stream_thread_process_total\\{[^}]*thread_id=\"" + ns + "runtime-[^\"]+-StreamThread-1\"")
+        // a scrape stays small: few histogram buckets, no per-task or per-processor-node Kafka detail
+        .doesNotContain("kafka_stream_task_").doesNotContain("kafka_stream_processor_node_")
+        .doesNotContain("kafka_admin_client_").doesNotContain("kafka_producer_node_");
+    assertThat(metrics.lines().filter(l -> l.startsWith("fabric_decision_latency_seconds_bucket{kind=\"plan\"")))
+        .as("latency buckets of one decider").hasSizeLessThanOrEqualTo(12);
+    long series = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+    System.out.println("/metrics: " + series + " series, " + metrics.length() + " bytes");
     assertThat(metrics).containsPattern("fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
 
     // every series the alert rules and the Grafana dashboard in infra/ query is one this instance exposes
@@ -429,6 +500,12 @@ class OperationsIT {
     assertThat(lag.groups()).contains(ns + "runtime", "connect-" + ns + "sinks-evidence-sink");
     // exactly-once leaves a transaction marker after a group's last record: known as no lag in time, not unknown
     assertThat(lag.partitions()).allSatisfy(r -> assertThat(r.lagSeconds()).as(r.toString()).isFinite());
+    // ... and no lag in records either: idle sinks that have written every decision lag by 0, not by the markers
+    await().atMost(PATIENCE).until(() -> {
+      ConsumerLag l = ops.lagMonitor().latest();
+      return l.at().toEpochMilli() > commitAt && l.totalLag("connect-" + ns + "sinks-decision-log-sink") == 0
+          && l.totalLag("connect-" + ns + "sinks-evidence-sink") == 0 && l.totalLag(ns + "runtime") == 0;
+    });
 
     // fabric lag: the same figures as a table
     StringWriter out = new StringWriter();

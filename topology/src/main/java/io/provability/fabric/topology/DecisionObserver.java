@@ -27,4 +27,36 @@ public interface DecisionObserver {
   void onDecision(Decision decision, long requestTimestamp, long nowMs);
 
   void onDeadLetter(DeadLetter letter);
+
+  /**
+   * The decision record about to be written, with its Kafka headers (carried over from its request
+   * record), which the observer may change: tracing replaces the trace context there.
+   */
+  default void onDecisionRecord(Decision decision, org.apache.kafka.common.header.Headers headers) {}
+
+  /** Both observers, {@code first} first. */
+  static DecisionObserver both(DecisionObserver first, DecisionObserver second) {
+    if (second == NONE) {
+      return first;
+    }
+    return new DecisionObserver() {
+      @Override
+      public void onDecision(Decision decision, long requestTimestamp, long nowMs) {
+        first.onDecision(decision, requestTimestamp, nowMs);
+        second.onDecision(decision, requestTimestamp, nowMs);
+      }
+
+      @Override
+      public void onDeadLetter(DeadLetter letter) {
+        first.onDeadLetter(letter);
+        second.onDeadLetter(letter);
+      }
+
+      @Override
+      public void onDecisionRecord(Decision decision, org.apache.kafka.common.header.Headers headers) {
+        first.onDecisionRecord(decision, headers);
+        second.onDecisionRecord(decision, headers);
+      }
+    };
+  }
 }

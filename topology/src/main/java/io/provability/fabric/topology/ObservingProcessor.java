@@ -24,6 +24,7 @@ final class ObservingProcessor implements Processor<Object, Object, Object, Obje
   public void process(Record<Object, Object> record) {
     if (record.value() instanceof EncodedDecision d) {
       observer.onDecision(d.decision(), record.timestamp(), context.currentSystemTimeMs());
+      observer.onDecisionRecord(d.decision(), record.headers());
     } else if (record.value() instanceof DeadLetter letter) {
       observer.onDeadLetter(letter);
     }

@@ -162,7 +162,8 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     long ts = record.timestamp();
     EncodedDecision earlier = findEarlier(requestId, ts);
     if (earlier != null) {
-      context.forward(new Record<Object, Object>(record.key(), earlier, record.timestamp()), decisionsChild);
+      // the request's headers (a W3C traceparent among them) go on with its decision
+      context.forward(new Record<Object, Object>(record.key(), earlier, record.timestamp(), record.headers()), decisionsChild);
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -189,7 +190,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     }
     decided.put(requestId, DedupValues.compact(decisionBytes), ts);
     context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
-        record.timestamp()), decisionsChild);
+        record.timestamp(), record.headers()), decisionsChild);
     context.forward(new Record<Object, Object>(record.key(),
         LogEntry.inline(decisionBytes, requestBytes).encode(), record.timestamp()), evidenceChild);
   }

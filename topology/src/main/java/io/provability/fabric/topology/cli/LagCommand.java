@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code fabric lag}: the consumer lag of every group that reads a product topic, as a table: the
- * same figures as the dashboard page ({@code /lag}) and the {@code fabric_consumer_*} meters.
+ * same figures as the dashboard page ({@code /lag}) and the {@code kafka_consumergroup_*} meters.
  */
 @Command(name = "lag", mixinStandardHelpOptions = true,
     description = "Print the consumer lag of the fabric's consumer groups: per partition, in records and in seconds, "

@@ -99,6 +99,10 @@ public final class FabricConfig extends AbstractConfig {
   public static final String HTTP_MAX_TIMEOUT_CONFIG = "http.request.max.timeout.ms";
   public static final String HTTP_MAX_BODY_CONFIG = "http.max.body.bytes";
   public static final String LAG_INTERVAL_CONFIG = "metrics.lag.interval.ms";
+  public static final String LAG_CLUSTER_NAME_CONFIG = "metrics.lag.cluster.name";
+  public static final String METRICS_MAX_AGE_CONFIG = "metrics.exposition.max.age.ms";
+  public static final String INSTANCE_ID_CONFIG = "instance.id";
+  public static final String OTLP_ENDPOINT_CONFIG = "tracing.otlp.endpoint";
   public static final String AUDIT_EVIDENCE_KEYS_CONFIG = "audit.evidence.keys.file";
   public static final String REDIS_CLUSTER_URIS_CONFIG = "redis.cluster.uris";
   public static final String CACHE_ENABLED_CONFIG = "cache.enabled";
@@ -269,6 +273,20 @@ public final class FabricConfig extends AbstractConfig {
               + "max.message.bytes (Kafka's default: 1 MiB + 12 B) is at least as large.")
       .define(LAG_INTERVAL_CONFIG, Type.LONG, 5_000L, Range.between(100, 3_600_000), Importance.LOW,
           "How often consumer lag (offsets and the age of the oldest unconsumed record) is sampled.")
+      .define(LAG_CLUSTER_NAME_CONFIG, Type.STRING, "fabric", new ConfigDef.NonEmptyString(), Importance.LOW,
+          "Value of the cluster_name label on the kafka_consumergroup_* and kafka_partition_* lag series (the names "
+              + "and labels Kafka Lag Exporter uses, so its Grafana dashboards read them).")
+      .define(METRICS_MAX_AGE_CONFIG, Type.LONG, 5_000L, Range.between(0, 300_000), Importance.LOW,
+          "GET /metrics answers with an exposition rendered at most this long ago, rendered on a background thread "
+              + "at most once per interval however many scrapers ask; 0 renders on every scrape.")
+      .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.MEDIUM,
+          "Name of this instance, stable across restarts: the Kafka client ids are <streams.application.id>-<instance.id>"
+              + "[-role]. Empty: the host name and a short hash of fabric.work.dir (two instances on one host have "
+              + "different work directories).")
+      .define(OTLP_ENDPOINT_CONFIG, Type.STRING, "", Importance.LOW,
+          "OTLP/HTTP endpoint of an OpenTelemetry collector (e.g. http://collector:4318). Empty (default): no spans "
+              + "are recorded or exported and no exporter thread runs; a W3C traceparent is still carried from the "
+              + "request to the decision record's headers.")
       .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "File of trusted evidence log verifier keys (one signed-note vkey <name>+<8 hex>+<base64> per line, # comments) "
               + "that 'fabric audit' checks checkpoint signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
@@ -414,6 +432,31 @@ public final class FabricConfig extends AbstractConfig {
   /** The schema registry's API root, or empty when none is configured. */
   public String schemaRegistryUrl() {
     return getString(SCHEMA_REGISTRY_URL_CONFIG);
+  }
+
+  /**
+   * This instance's name ({@value #INSTANCE_ID_CONFIG}), or when unset the host name and a short hash of
+   * the absolute work directory: the same across restarts of one installation, different for two
+   * instances on one host.
+   */
+  public String instanceId() {
+    String configured = getString(INSTANCE_ID_CONFIG).strip();
+    if (!configured.isEmpty()) {
+      return configured;
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "localhost";
+    }
+    String dir = workDir().toAbsolutePath().normalize().toString();
+    return host + "-" + String.format(Locale.ROOT, "%08x", dir.hashCode());
+  }
+
+  /** The stem of every Kafka client id of this instance: {@code <application id>-<instance id>}. */
+  public String clientIdPrefix() {
+    return getString(APPLICATION_ID_CONFIG) + "-" + instanceId();
   }
 
   public String topicRequests() {

@@ -3,11 +3,11 @@ package io.provability.fabric.topology.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.micrometer.core.instrument.Timer;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
 import io.provability.fabric.topology.metrics.FabricMetrics;
 import io.provability.fabric.topology.ops.StreamsHealth;
+import io.provability.fabric.topology.tracing.FabricTracing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +40,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *       ({@link StreamsHealth}).
  *   <li>{@code GET /metrics}: Prometheus text format.
  *   <li>{@code GET /lag}: the consumer-lag dashboard page; {@code GET /api/lag}: its data as JSON.
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3.1 document of every endpoint here, with its request and
+ *       answer schemas and examples.
  * </ul>
  */
 public final class FabricHttpServer implements AutoCloseable {
@@ -57,6 +59,7 @@ public final class FabricHttpServer implements AutoCloseable {
   private final FrontDoor frontDoor;
   private final ConsumerLagMonitor lag;
   private final Clock clock;
+  private final FabricTracing tracing;
   private final Javalin app;
 
   /**
@@ -67,12 +70,19 @@ public final class FabricHttpServer implements AutoCloseable {
    */
   public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
                                        FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock) {
-    return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock);
+    return start(settings, metrics, health, frontDoor, lag, clock, FabricTracing.off());
+  }
+
+  /** Starts the server; a request's W3C trace context goes into its request record ({@link FabricTracing}). */
+  public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
+                                       FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
+    return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock, tracing);
   }
 
   private FabricHttpServer(Settings settings, FabricMetrics metrics, StreamsHealth health, FrontDoor frontDoor,
-                           ConsumerLagMonitor lag, Clock clock) {
+                           ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
     this.settings = settings;
+    this.tracing = Objects.requireNonNull(tracing);
     this.metrics = Objects.requireNonNull(metrics);
     this.health = Objects.requireNonNull(health);
     this.frontDoor = frontDoor;
@@ -83,9 +93,10 @@ public final class FabricHttpServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.routes.get("/health/live", this::live);
       cfg.routes.get("/health/ready", this::ready);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.exposition()));
       cfg.routes.get("/lag", this::lagPage);
       cfg.routes.get("/api/lag", this::lagJson);
+      cfg.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/fabric/openapi.json")));
       cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
       cfg.routes.post("/v1/retrievals", ctx -> decide(ctx, "retrieval", RequestMapper::retrieval));
       cfg.routes.post("/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
@@ -130,11 +141,16 @@ public final class FabricHttpServer implements AutoCloseable {
   }
 
   private void lagPage(Context ctx) throws IOException {
-    try (InputStream in = FabricHttpServer.class.getResourceAsStream("/fabric/lag.html")) {
+    ctx.contentType("text/html; charset=utf-8").result(resource("/fabric/lag.html"));
+  }
+
+  /** A text resource of the application jar. */
+  private static String resource(String name) throws IOException {
+    try (InputStream in = FabricHttpServer.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("/fabric/lag.html is missing from the application jar");
+        throw new IllegalStateException(name + " is missing from the application jar");
       }
-      ctx.contentType("text/html; charset=utf-8").result(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -227,9 +243,14 @@ public final class FabricHttpServer implements AutoCloseable {
     RequestMapper.Mapped mapped = mapper.apply(body, now);
     long parsed = System.nanoTime();
     ctx.header("X-Request-Id", mapped.requestId());
-    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline).handle((reply, failure) -> {
+    FabricTracing.Send send = tracing.send(ctx::header, frontDoor.requestsTopic(), mapped.requestId());
+    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline, send.headers()).handle((reply, failure) -> {
       long done = System.nanoTime();
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      // the send span ends at the broker's acknowledgement (known once the reply is back); a deadline is
+      // no failure of the send
+      send.end(reply == null ? null : clock.instant().minusNanos(done - reply.ackedNanos()),
+          cause == null || cause instanceof TimeoutException ? null : cause);
       int status;
       if (cause == null) {
         status = 200;
@@ -251,10 +272,8 @@ public final class FabricHttpServer implements AutoCloseable {
         status = 503;
         error(ctx, 503, "the request could not be handed to Kafka: " + cause.getMessage(), null, mapped.requestId());
       }
-      Timer.builder("fabric.http.requests").description("Front-door requests by endpoint and status")
+      FabricMetrics.latencyTimer("fabric.http.requests").description("Front-door requests by endpoint and status")
           .tag("endpoint", endpoint).tag("status", String.valueOf(status))
-          .publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(100), Duration.ofSeconds(2))
-          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
           .register(metrics.registry()).record(Duration.ofNanos(done - t0));
       return null;
     }));

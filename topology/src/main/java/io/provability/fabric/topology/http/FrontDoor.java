@@ -77,9 +77,9 @@ public final class FrontDoor implements AutoCloseable {
   /** How many bytes a produced request may have beyond the body it came from (Avro framing, record headers). */
   public static final int ENVELOPE_BYTES = 64 * 1024;
 
-  /** A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}. */
+  /** A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}, client ids {@code fabric-front-door*}. */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
-    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES, EventCodec.standard());
+    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES, EventCodec.standard(), "fabric");
   }
 
   /**
@@ -89,16 +89,18 @@ public final class FrontDoor implements AutoCloseable {
    *     is derived from it, so a body that passes the HTTP limit is never refused by the producer
    * @param codec reads decisions (one that knows the registry's schema ids when the topology writes the
    *     schema-registry format); requests are sent single-object encoded
+   * @param clientIdPrefix stem of the client ids ({@code <prefix>-front-door}, {@code <prefix>-front-door-replies}),
+   *     stable across restarts of this instance
    */
   public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
-                   int maxBodyBytes, EventCodec codec) {
+                   int maxBodyBytes, EventCodec codec, String clientIdPrefix) {
     this.codec = codec;
     this.decisions = EventSerde.of(Decision.class, codec).deserializer();
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "fabric-front-door");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-front-door");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -107,7 +109,7 @@ public final class FrontDoor implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-front-door-replies");
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-front-door-replies");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
@@ -137,6 +139,12 @@ public final class FrontDoor implements AutoCloseable {
    * {@link TimeoutException} at the deadline (or the producer's error).
    */
   public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline) {
+    return submit(mapped, timestampMs, deadline, List.of());
+  }
+
+  /** As {@link #submit(RequestMapper.Mapped, long, Duration)}, the request record carrying {@code headers}. */
+  public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline,
+                                         List<org.apache.kafka.common.header.Header> headers) {
     if (!ready()) {
       return CompletableFuture.failedFuture(new IllegalStateException("the front door is not ready"));
     }
@@ -144,7 +152,8 @@ public final class FrontDoor implements AutoCloseable {
     Pending p = pending.computeIfAbsent(mapped.requestId(), id -> new Pending());
     try {
       producer.send(new ProducerRecord<>(requestsTopic, null, timestampMs,
-          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event())), (meta, error) -> {
+          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event()),
+          headers.isEmpty() ? null : headers), (meta, error) -> {
             if (error != null) {
               pending.remove(mapped.requestId(), p);
               p.future.completeExceptionally(error);
@@ -163,6 +172,11 @@ public final class FrontDoor implements AutoCloseable {
         pending.remove(mapped.requestId(), p);
       }
     });
+  }
+
+  /** The topic requests are produced to. */
+  public String requestsTopic() {
+    return requestsTopic;
   }
 
   /** Requests waiting for their decision now. */

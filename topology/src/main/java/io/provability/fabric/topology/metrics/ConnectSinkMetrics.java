@@ -18,18 +18,23 @@ import javax.management.ObjectName;
  * measuring again. Tasks appear after the connectors start: call {@link #refresh()} now and then.
  *
  * <p>Meters (Prometheus form), tagged {@code connector} and {@code task}:
- * {@code fabric_sink_put_batch_avg_ms}, {@code fabric_sink_put_batch_max_ms} (time of one
+ * {@code fabric_sink_put_batch_avg_seconds}, {@code fabric_sink_put_batch_max_seconds} (time of one
  * {@code SinkTask.put}, i.e. one write to PostgreSQL or S3), {@code fabric_sink_batch_size_avg},
  * {@code fabric_sink_batch_size_max} (records per batch), {@code fabric_sink_records_sent_total}.
  */
 public final class ConnectSinkMetrics {
-  private record Bridge(String domainType, String attribute, String meter, String description) {}
+  /** One JMX attribute as one meter; {@code scale} converts Connect's unit to the base unit (ms to seconds). */
+  private record Bridge(String domainType, String attribute, String meter, String description, double scale) {
+    Bridge(String domainType, String attribute, String meter, String description) {
+      this(domainType, attribute, meter, description, 1.0);
+    }
+  }
 
   private static final List<Bridge> BRIDGES = List.of(
-      new Bridge("sink-task-metrics", "put-batch-avg-time-ms", "fabric.sink.put.batch.avg.ms",
-          "Average time of one SinkTask.put (one write batch)"),
-      new Bridge("sink-task-metrics", "put-batch-max-time-ms", "fabric.sink.put.batch.max.ms",
-          "Longest SinkTask.put (one write batch)"),
+      new Bridge("sink-task-metrics", "put-batch-avg-time-ms", "fabric.sink.put.batch.avg.seconds",
+          "Average time of one SinkTask.put (one write batch)", 0.001),
+      new Bridge("sink-task-metrics", "put-batch-max-time-ms", "fabric.sink.put.batch.max.seconds",
+          "Longest SinkTask.put (one write batch)", 0.001),
       new Bridge("sink-task-metrics", "sink-record-send-total", "fabric.sink.records.sent.total",
           "Records handed to the sink task"),
       new Bridge("connector-task-metrics", "batch-size-avg", "fabric.sink.batch.size.avg",
@@ -69,12 +74,12 @@ public final class ConnectSinkMetrics {
           FunctionCounter.builder(b.meter().substring(0, b.meter().length() - ".total".length()), name,
               n -> read(n, b.attribute())).description(b.description()).tags(tags).register(registry);
         } else {
-          Gauge.builder(b.meter(), () -> read(name, b.attribute())).description(b.description()).tags(tags)
+          Gauge.builder(b.meter(), () -> read(name, b.attribute()) * b.scale()).description(b.description()).tags(tags)
               .register(registry);
         }
       }
     }
-    return (int) bound.stream().filter(k -> k.startsWith("fabric.sink.put.batch.avg.ms|")).count();
+    return (int) bound.stream().filter(k -> k.startsWith("fabric.sink.put.batch.avg.seconds|")).count();
   }
 
   private double read(ObjectName name, String attribute) {

@@ -8,9 +8,17 @@ import java.util.List;
  *
  * @param at when the offsets were read
  * @param partitions one row per group, topic and partition
- * @param topicEnds per product topic, the sum of its partitions' log-end offsets (records ever appended)
+ * @param partitionEnds the last stable offset of every partition of every product topic
  */
-public record ConsumerLag(Instant at, List<Row> partitions, java.util.Map<String, Long> topicEnds) {
+public record ConsumerLag(Instant at, List<Row> partitions,
+                          java.util.Map<org.apache.kafka.common.TopicPartition, Long> partitionEnds) {
+  /** Per product topic, the sum of its partitions' last stable offsets (offsets ever appended). */
+  public java.util.Map<String, Long> topicEnds() {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    partitionEnds.forEach((tp, end) -> out.merge(tp.topic(), end, Long::sum));
+    return out;
+  }
+
   /**
    * Lag of one group on one partition.
    *

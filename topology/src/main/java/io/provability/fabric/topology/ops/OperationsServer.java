@@ -41,7 +41,7 @@ public final class OperationsServer implements AutoCloseable {
     int maxBody = cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG);
     requireTopicTakesLargestBody(bootstrap, cfg.topicRequests(), maxBody);
     FrontDoor frontDoor = new FrontDoor(bootstrap, cfg.topicRequests(), cfg.topicDecisions(), runtime.meterRegistry(),
-        maxBody, runtime.codec());
+        maxBody, runtime.codec(), cfg.clientIdPrefix());
     ConsumerLagMonitor lag = null;
     FabricHttpServer http = null;
     ScheduledExecutorService refresh = null;
@@ -51,11 +51,11 @@ public final class OperationsServer implements AutoCloseable {
       }
       runtime.health().frontDoor(frontDoor::ready);
       lag = new ConsumerLagMonitor(bootstrap, TopicDeclarations.of(cfg).stream().map(TopicDeclarations.Topic::name).toList(),
-          clock).start(runtime.meterRegistry(), Duration.ofMillis(cfg.getLong(FabricConfig.LAG_INTERVAL_CONFIG)));
+          clock, cfg.clientIdPrefix(), cfg.getString(FabricConfig.LAG_CLUSTER_NAME_CONFIG)).start(runtime.meterRegistry(), Duration.ofMillis(cfg.getLong(FabricConfig.LAG_INTERVAL_CONFIG)));
       http = FabricHttpServer.start(new FabricHttpServer.Settings(cfg.getString(FabricConfig.HTTP_HOST_CONFIG),
               cfg.getInt(FabricConfig.HTTP_PORT_CONFIG), Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_TIMEOUT_CONFIG)),
               Duration.ofMillis(cfg.getLong(FabricConfig.HTTP_MAX_TIMEOUT_CONFIG)), cfg.getInt(FabricConfig.HTTP_MAX_BODY_CONFIG)),
-          runtime.metrics(), runtime.health(), frontDoor, lag, clock);
+          runtime.metrics(), runtime.health(), frontDoor, lag, clock, runtime.tracing());
       refresh = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fabric-sink-metrics");
         t.setDaemon(true);

@@ -21,6 +21,8 @@ import io.provability.fabric.topology.metrics.ConnectSinkMetrics;
 import io.provability.fabric.topology.metrics.FabricMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.provability.fabric.topology.DecisionObserver;
+import io.provability.fabric.topology.tracing.FabricTracing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +56,7 @@ public final class FabricRuntime implements AutoCloseable {
   private final boolean withSinks;
   private final KafkaStreams streams;
   private final FabricMetrics metrics;
+  private final FabricTracing tracing;
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
@@ -66,8 +69,9 @@ public final class FabricRuntime implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
-                        FabricMetrics metrics, HotTier hotTier, FabricTopology.Wire wire) {
+                        FabricMetrics metrics, FabricTracing tracing, HotTier hotTier, FabricTopology.Wire wire) {
     this.cfg = cfg;
+    this.tracing = tracing;
     this.wire = wire;
     this.hotTier = hotTier;
     this.endpoints = endpoints;
@@ -149,13 +153,15 @@ public final class FabricRuntime implements AutoCloseable {
       throw new IOException("interrupted while creating topics", e);
     }
     FabricTopology.Wire wire = wire(cfg);
-    FabricMetrics metrics = FabricMetrics.create();
+    FabricMetrics metrics = FabricMetrics.create(Duration.ofMillis(cfg.getLong(FabricConfig.METRICS_MAX_AGE_CONFIG)));
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
     FabricTopology.Settings settings = topologySettings(cfg);
     FabricTopology.Keys keys = keys(cfg);
-    Topology topology = FabricTopology.build(settings, keys, metrics, hotTier, wire);
+    FabricTracing tracing = FabricTracing.of(cfg);
+    Topology topology = FabricTopology.build(settings, keys, DecisionObserver.both(metrics,
+        tracing.decider(cfg.topicRequests(), cfg.getString(FabricConfig.APPLICATION_ID_CONFIG))), hotTier, wire);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier, wire);
+    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, tracing, hotTier, wire);
     runtime.warmUp = () -> warmUp(cfg, settings, keys);
     return runtime;
   }
@@ -311,6 +317,9 @@ public final class FabricRuntime implements AutoCloseable {
   public static Properties streamsProperties(FabricConfig cfg, StackEndpoints endpoints) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.getString(FabricConfig.APPLICATION_ID_CONFIG));
+    // stable across restarts (not Kafka Streams' random process id), so client-id labels of metrics and
+    // broker-side quotas and logs keep naming the same instance
+    p.put(StreamsConfig.CLIENT_ID_CONFIG, cfg.clientIdPrefix());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.getString(FabricConfig.PROCESSING_GUARANTEE_CONFIG));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG));
@@ -385,6 +394,11 @@ public final class FabricRuntime implements AutoCloseable {
     return metrics;
   }
 
+  /** This instance's tracing (off unless tracing.otlp.endpoint is set). */
+  public FabricTracing tracing() {
+    return tracing;
+  }
+
   /** Liveness and readiness from the Kafka Streams state. */
   public StreamsHealth health() {
     return health;
@@ -422,5 +436,6 @@ public final class FabricRuntime implements AutoCloseable {
       sinks.close();
     }
     hotTier.close();
+    tracing.close();
   }
 }

@@ -98,7 +98,7 @@ class FabricHttpServerTest {
     assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
     assertThat(r.body())
         .contains("fabric_decisions_total{kind=\"plan\",verdict=\"ALLOW\"} 1.0")
-        .contains("fabric_decision_eval_seconds_bucket{kind=\"plan\",le=\"0.01\"} 1")
+        .contains("fabric_decision_eval_seconds_bucket{kind=\"plan\",le=\"0.001\"} 1")
         .contains("fabric_decision_latency_seconds_bucket{kind=\"plan\",le=\"0.1\"} 1")
         .contains("fabric_decision_latency_seconds_count{kind=\"plan\"} 1")
         .contains("fabric_dead_letters_total{reason=\"" + DeadLetterReason.values()[0] + "\",stage=\"intake\"} 1.0")

@@ -2,6 +2,7 @@ package io.provability.fabric.connectors.runtime;
 
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,8 +22,11 @@ import java.util.Objects;
  * @param s3AccessKey      S3 access key
  * @param s3SecretKey      S3 secret key
  * @param tasksMax         tasks per connector
- * @param workDir          a directory for local state; the distributed-mode worker keeps all its state in
- *                         Kafka topics, so it currently writes nothing there
+ * @param workDir          a directory for local state: the worker keeps its state in Kafka topics, and writes
+ *                         here only the secrets that have no declared reference ({@code secrets/})
+ * @param secretReferences connector key (e.g. {@code jdbc.password}) to the config-provider reference the
+ *                         Connect config topic holds for it instead of its value, e.g.
+ *                         {@code ${env:FABRIC_POSTGRES_PASSWORD}} ({@link SecretReferences})
  */
 public record SinkPipelineSettings(
         String bootstrapServers,
@@ -38,7 +42,8 @@ public record SinkPipelineSettings(
         String s3AccessKey,
         String s3SecretKey,
         int tasksMax,
-        Path workDir) {
+        Path workDir,
+        Map<String, String> secretReferences) {
 
     /** Checks the values every mode needs; messages name the component. */
     public SinkPipelineSettings {
@@ -58,18 +63,35 @@ public record SinkPipelineSettings(
             throw new IllegalArgumentException("SinkPipelineSettings.tasksMax must be at least 1, was " + tasksMax);
         }
         Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
+        secretReferences = Map.copyOf(secretReferences == null ? Map.of() : secretReferences);
+        secretReferences.forEach((key, ref) -> {
+            if (!SecretReferences.isReference(ref)) {
+                throw new IllegalArgumentException("SinkPipelineSettings.secretReferences: " + key
+                        + " must be a ${env:...}, ${file:...} or ${directory:...} reference");
+            }
+        });
+    }
+
+    /** Settings without declared secret references (secrets go to {@code workDir/secrets}). */
+    public SinkPipelineSettings(String bootstrapServers, String decisionsTopic, String evidenceTopic,
+            String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword, String s3Endpoint,
+            String s3Region, String s3Bucket, String s3AccessKey, String s3SecretKey, int tasksMax, Path workDir) {
+        this(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl, jdbcUser, jdbcPassword,
+                s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, Map.of());
     }
 
     /** @return a copy with another Connect group (a second pipeline on the same broker) */
     public SinkPipelineSettings withConnectGroupId(String groupId) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, groupId, jdbcUrl, jdbcUser,
-                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir);
+                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir,
+                secretReferences);
     }
 
     /** @return a copy with another task count */
     public SinkPipelineSettings withTasksMax(int tasks) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl,
-                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir);
+                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir,
+                secretReferences);
     }
 
     @Override
@@ -78,7 +100,7 @@ public record SinkPipelineSettings(
                 + ", evidenceTopic=" + evidenceTopic + ", connectGroupId=" + connectGroupId + ", jdbcUrl=" + DecisionLogConfig.redactUrl(jdbcUrl)
                 + ", jdbcUser=" + jdbcUser + ", jdbcPassword=" + mask(jdbcPassword) + ", s3Endpoint=" + s3Endpoint
                 + ", s3Region=" + s3Region + ", s3Bucket=" + s3Bucket + ", s3AccessKey=" + s3AccessKey
-                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + "]";
+                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + ", secretReferences=" + secretReferences + "]";
     }
 
     private static String mask(String secret) {

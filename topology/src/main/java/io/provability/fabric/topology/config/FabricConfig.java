@@ -323,8 +323,7 @@ public final class FabricConfig extends AbstractConfig {
       props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).strip()));
     }
     for (String key : DEF.names()) {
-      String envName = "FABRIC_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-      String v = env.get(envName);
+      String v = env.get(envName(key));
       if (v != null) {
         values.put(key, v);
       }
@@ -336,6 +335,11 @@ public final class FabricConfig extends AbstractConfig {
       }
     }
     return new FabricConfig(values);
+  }
+
+  /** The environment variable that sets {@code key}: {@code FABRIC_} + the key in upper case, dots as underscores. */
+  public static String envName(String key) {
+    return "FABRIC_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   /** Defaults only (embedded mode), with explicit overrides. */

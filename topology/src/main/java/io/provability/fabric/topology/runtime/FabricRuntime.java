@@ -49,7 +49,7 @@ public final class FabricRuntime implements AutoCloseable {
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
-  private volatile EmbeddedConnect sinks;
+  private volatile SinkPipeline sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -132,9 +132,15 @@ public final class FabricRuntime implements AutoCloseable {
     try {
       streams.start();
       if (withSinks) {
-        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints));
-        sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
-            sinks.evidenceConnector()));
+        SinkPipeline pipeline = new SinkPipeline(sinkSettings(cfg, endpoints), connect -> {
+          ConnectSinkMetrics bridge = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(
+              connect.decisionLogConnector(), connect.evidenceConnector()));
+          bridge.bindSupervisor(connect.supervisor());
+          sinkMetrics = bridge;
+        });
+        sinks = pipeline;
+        health.sinks(() -> pipeline.status().healthy(), pipeline::status);
+        pipeline.start();
       }
       started.await(timeout);
     } catch (InterruptedException | TimeoutException | RuntimeException e) {
@@ -227,12 +233,33 @@ public final class FabricRuntime implements AutoCloseable {
     return p;
   }
 
-  /** Settings of the sink connectors for this configuration. */
+  /**
+   * Settings of the sink connectors for this configuration. A secret that this process got from its
+   * environment ({@code FABRIC_POSTGRES_PASSWORD}, {@code FABRIC_S3_SECRET_KEY}) is stored in the Connect
+   * config topic as an {@code ${env:...}} reference, the same on every instance; any other is written to
+   * this instance's own {@code <work dir>/connect/secrets} and referenced there (see SecretReferences).
+   */
   public static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep) {
+    return sinkSettings(cfg, ep, System.getenv());
+  }
+
+  static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep, Map<String, String> env) {
+    Map<String, String> refs = new java.util.HashMap<>();
+    envReference(env, FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword())
+        .ifPresent(r -> refs.put(io.provability.fabric.connectors.JdbcSettings.JDBC_PASSWORD_CONFIG, r));
+    envReference(env, FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey())
+        .ifPresent(r -> refs.put(io.provability.fabric.connectors.evidence.EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, r));
     return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
         cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
         ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
-        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"));
+        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"), refs);
+  }
+
+  /** {@code ${env:FABRIC_...}} if this process's environment holds exactly the value in use. */
+  private static java.util.Optional<String> envReference(Map<String, String> env, String key, String value) {
+    String name = FabricConfig.envName(key);
+    return value != null && !value.isEmpty() && value.equals(env.get(name))
+        ? java.util.Optional.of("${env:" + name + "}") : java.util.Optional.empty();
   }
 
   /** Completes when the topology first reaches RUNNING, or fails if it stops on the way. */
@@ -285,6 +312,11 @@ public final class FabricRuntime implements AutoCloseable {
   /** Liveness and readiness from the Kafka Streams state. */
   public StreamsHealth health() {
     return health;
+  }
+
+  /** This instance's sinks (null when it runs without them). */
+  public SinkPipeline sinks() {
+    return sinks;
   }
 
   /** The sink connectors' meters, once the sinks run (null otherwise): refresh to bind new tasks. */

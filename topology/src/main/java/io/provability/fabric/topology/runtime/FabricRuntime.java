@@ -228,6 +228,10 @@ public final class FabricRuntime implements AutoCloseable {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), cfg.getString(FabricConfig.PRODUCER_COMPRESSION_CONFIG));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), cfg.getInt(FabricConfig.SESSION_TIMEOUT_CONFIG));
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), cfg.getInt(FabricConfig.HEARTBEAT_INTERVAL_CONFIG));
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), cfg.getInt(FabricConfig.TRANSACTION_TIMEOUT_CONFIG));
+    p.put(StreamsConfig.MAX_WARMUP_REPLICAS_CONFIG, cfg.getInt(FabricConfig.WARMUP_REPLICAS_CONFIG));
+    p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.PROBING_INTERVAL_CONFIG));
     // opt in now to what becomes the default in Kafka 5.0
     p.put("processing.exception.handler.global.enabled", true);
     return p;

@@ -63,7 +63,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-  private static final Duration START_PATIENCE = Duration.ofMinutes(4);
+  private static final Duration START_PATIENCE = Duration.ofMinutes(6);
   private static final Duration OUTAGE = Duration.ofSeconds(30);
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -50,7 +50,7 @@ public final class SinkCredentials {
         }
     }
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private SinkCredentials() {
     }

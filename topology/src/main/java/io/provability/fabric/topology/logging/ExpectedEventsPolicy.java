@@ -71,7 +71,6 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
             .setMessage(new SimpleMessage(firstLine(source.getMessage().getFormattedMessage()) + cause + ". "
                 + rule.because() + "."))
             .setThrown(null)
-            .setThrownProxy(null)
             .build();
       }
     }

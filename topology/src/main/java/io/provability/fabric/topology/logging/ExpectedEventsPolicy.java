@@ -45,6 +45,9 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
       new Rule("org.apache.kafka.connect.runtime.Worker", "failed to properly shut down",
           "Expected while the broker is unreachable: the connector stops once it answers again, and the sink "
               + "supervisor restarts whatever failed"),
+      new Rule("org.apache.kafka.connect.runtime.WorkerTask", "will not recover until manually restarted",
+          "Not so here: the sink supervisor restarts this worker's FAILED tasks with backoff and logs the cause "
+              + "once per outage"),
       new Rule("org.apache.kafka.connect.runtime.WorkerSinkTask", "RetriableException from SinkTask",
           "Expected while a sink's server is unavailable: the batch is redelivered until it is back, nothing is lost"));
 

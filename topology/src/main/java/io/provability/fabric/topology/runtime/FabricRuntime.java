@@ -139,6 +139,10 @@ public final class FabricRuntime implements AutoCloseable {
           sinkMetrics = bridge;
         });
         sinks = pipeline;
+        io.micrometer.core.instrument.Gauge.builder("fabric.sink.credentials.rejected", pipeline,
+                p -> p.status().phase() == SinkPipeline.Phase.CREDENTIALS_REJECTED ? 1 : 0)
+            .description("1 while PostgreSQL or S3 rejects this instance's sink credentials (its worker stays out)")
+            .register(metrics.registry());
         health.sinks(() -> pipeline.status().healthy(), pipeline::status);
         pipeline.start();
       }

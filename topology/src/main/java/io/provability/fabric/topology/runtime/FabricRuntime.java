@@ -52,6 +52,8 @@ public final class FabricRuntime implements AutoCloseable {
   private volatile SinkPipeline sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
+  private volatile io.provability.fabric.topology.ops.DependencyWatch dependencies;
+  private final java.util.List<AutoCloseable> probeClients = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
@@ -131,6 +133,7 @@ public final class FabricRuntime implements AutoCloseable {
   public void startAndAwait(Duration timeout) throws InterruptedException, TimeoutException {
     try {
       streams.start();
+      dependencies = watchDependencies();
       if (withSinks) {
         SinkPipeline pipeline = new SinkPipeline(sinkSettings(cfg, endpoints), connect -> {
           ConnectSinkMetrics bridge = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(
@@ -151,6 +154,34 @@ public final class FabricRuntime implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Probes every dependency this instance uses every two seconds and logs each loss and return once
+   * (DependencyWatch): the broker always, PostgreSQL and S3 when it runs the sinks, Redis when the hot
+   * tier shares through it.
+   */
+  private io.provability.fabric.topology.ops.DependencyWatch watchDependencies() {
+    Duration timeout = Duration.ofSeconds(3);
+    var watch = new io.provability.fabric.topology.ops.DependencyWatch(metrics.registry(), java.time.Clock.systemUTC());
+    Admin admin = io.provability.fabric.topology.ops.DependencyProbes.admin(endpoints.bootstrapServers(), timeout);
+    probeClients.add(admin);
+    watch.watch("broker", io.provability.fabric.topology.ops.DependencyProbes.kafka(admin, timeout));
+    if (withSinks) {
+      watch.watch("postgresql", io.provability.fabric.topology.ops.DependencyProbes.postgres(endpoints.jdbcUrl(),
+          endpoints.jdbcUser(), endpoints.jdbcPassword(), timeout));
+      var s3 = io.provability.fabric.topology.ops.DependencyProbes.s3Client(endpoints.s3Endpoint(), endpoints.s3Region(),
+          endpoints.s3AccessKey(), endpoints.s3SecretKey(), timeout);
+      probeClients.add(s3);
+      watch.watch("s3", io.provability.fabric.topology.ops.DependencyProbes.s3(s3, cfg.getString(FabricConfig.S3_BUCKET_CONFIG)));
+    }
+    java.util.List<String> cluster = cfg.getList(FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
+    String redis = cluster.isEmpty() ? endpoints.redisUri() : cluster.get(0);
+    if (cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG) && cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG)
+        && redis != null && !redis.isBlank()) {
+      watch.watch("redis", io.provability.fabric.topology.ops.DependencyProbes.redis(redis, timeout));
+    }
+    return watch.start(Duration.ofSeconds(2));
   }
 
   /** The topology settings a configuration describes. */
@@ -357,6 +388,16 @@ public final class FabricRuntime implements AutoCloseable {
     streamsMetrics.close();
     if (sinks != null) {
       sinks.close();
+    }
+    if (dependencies != null) {
+      dependencies.close();
+    }
+    for (AutoCloseable c : probeClients) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.debug("closing a dependency probe's client: {}", e.toString());
+      }
     }
     hotTier.close();
   }

@@ -347,6 +347,16 @@ s3.secret.key=fabric-secret-key
 s3.bucket=$S3_BUCKET
 PROPS
   mv "$tmp" "$RUN/external.properties"
+  # The same secrets as environment variables: instances that share one Connect group must take their
+  # secrets from the environment (the config topic then holds ${env:...} references, the same for all).
+  # Use: set -a; . infra/.run/external.env; set +a
+  local env_tmp="$RUN/external.env.tmp"
+  ( umask 077; cat > "$env_tmp" <<ENV
+FABRIC_POSTGRES_PASSWORD=fabric
+FABRIC_S3_SECRET_KEY=fabric-secret-key
+ENV
+  )
+  mv "$env_tmp" "$RUN/external.env"
 }
 
 main() {
@@ -378,7 +388,7 @@ main() {
   echo
   print_status
   echo "  timings:   ${TIMING[install]:+install ${TIMING[install]}; }${TIMING[build]:+build ${TIMING[build]}; }postgres ${TIMING[postgres]:-already up}; redis ${TIMING[redis]:-already up}; kafka ${TIMING[kafka]:-already up}; s3proxy ${TIMING[s3proxy]:-already up}; up.sh total $(elapsed_s "$t_all") s"
-  echo "  config:    $RUN/external.properties"
+  echo "  config:    $RUN/external.properties (secrets for a cluster of instances: $RUN/external.env)"
   echo "  logs:      $PG_LOG $REDIS_DIR/redis.log $KAFKA_LOG $S3_LOG"
 }
 

@@ -596,9 +596,11 @@ public final class EmbeddedConnect implements AutoCloseable {
     private void superviseQuietly() {
         try {
             supervisor.check();
-        } catch (RuntimeException e) {
-            // the herder is stopping or rebalancing: the next round reads again
-            LOG.debug("sink task supervision round failed: {}", e.toString());
+        } catch (RuntimeException | LinkageError e) {
+            // the herder is stopping or rebalancing: the next round reads again. Never let it escape: a
+            // scheduled task that throws is silently never run again
+            LOG.warn("sink task supervision round failed (the next one runs in {} s): {}",
+                    SUPERVISE_INTERVAL.toSeconds(), e.toString());
         }
     }
 

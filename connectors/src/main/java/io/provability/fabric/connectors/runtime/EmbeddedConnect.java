@@ -123,7 +123,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         this.decisionConnector = decisionConnectorName(settings);
         this.evidenceConnector = evidenceConnectorName(settings);
         URI rest = connect.rest().advertisedUrl();
-        this.supervisor = new SinkTaskSupervisor(connect.herder(), Set.of(decisionConnector, evidenceConnector),
+        this.supervisor = new SinkTaskSupervisor(SinkTaskSupervisor.of(connect.herder()), Set.of(decisionConnector, evidenceConnector),
                 rest.getHost() + ":" + rest.getPort(), RESTART_FIRST_DELAY, RESTART_MAX_DELAY, Clock.systemUTC());
         this.supervision = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fabric-sink-supervisor-" + settings.connectGroupId());

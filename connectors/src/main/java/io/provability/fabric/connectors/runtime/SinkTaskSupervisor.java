@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * {@code errors.retry.timeout} covers converters and transformations only, and a task whose
  * {@code put} or {@code start} throws a non-retriable exception stays FAILED until someone asks.
  *
+ * <p>This worker's own tasks are known from the worker's task metrics ({@code connector-task-metrics}'s
+ * {@code status}), not only from the group's status topic: after the only worker of a group restarted, the
+ * group's generation starts again and Connect skips writing a task's new status over the one an earlier
+ * worker wrote with a higher generation, so the topic can go on saying RUNNING on a worker that is gone
+ * while the task here is FAILED.
+ *
  * <p>Each outage of a task is logged twice: once when it is first seen FAILED (with the first line of
  * its error), once when it has run again for {@link #STABLE} (with the outage's length and the number
  * of restarts). Only this worker's own tasks are restarted: another worker restarts its own, and a task
@@ -63,7 +69,19 @@ public final class SinkTaskSupervisor {
         }
     }
 
-    private final Herder herder;
+    /** Where the supervisor reads states and sends restarts; the herder and JMX in production. */
+    public interface Cluster {
+        /** The group's view (status topic) of a connector; throws NotFoundException when unknown. */
+        ConnectorStateInfo status(String connector);
+
+        /** This worker's own tasks of a connector: task number to Connect state (RUNNING, FAILED, ...). */
+        Map<Integer, String> localTasks(String connector);
+
+        /** Asks for a restart of a task ({@code task >= 0}) or of the connector ({@code task < 0}). */
+        void restart(String connector, int task);
+    }
+
+    private final Cluster cluster;
     private final Set<String> connectors;
     private final String workerId;
     private final Duration firstDelay;
@@ -81,9 +99,9 @@ public final class SinkTaskSupervisor {
      * @param firstDelay the wait before the first restart; doubled after each one
      * @param maxDelay   the longest wait between two restarts
      */
-    public SinkTaskSupervisor(Herder herder, Set<String> connectors, String workerId, Duration firstDelay,
+    public SinkTaskSupervisor(Cluster cluster, Set<String> connectors, String workerId, Duration firstDelay,
             Duration maxDelay, Clock clock) {
-        this.herder = herder;
+        this.cluster = cluster;
         this.connectors = Set.copyOf(connectors);
         this.workerId = workerId;
         this.firstDelay = firstDelay;
@@ -111,18 +129,37 @@ public final class SinkTaskSupervisor {
         Instant now = clock.instant();
         List<TaskStatus> seen = new ArrayList<>();
         for (String connector : connectors) {
-            ConnectorStateInfo info;
+            Map<Integer, String> local = cluster.localTasks(connector);
+            ConnectorStateInfo info = null;
             try {
-                info = herder.connectorStatus(connector);
+                info = cluster.status(connector);
             } catch (NotFoundException e) {
-                continue; // not created yet, or being recreated
+                // not created yet, or no status written yet: this worker's own tasks still count
             }
-            ConnectorStateInfo.ConnectorState c = info.connector();
-            supervise(connector, -1, c.state(), c.workerId(), c.trace(), now);
-            for (ConnectorStateInfo.TaskState t : info.tasks()) {
-                seen.add(new TaskStatus(connector, t.id(), t.state(), t.workerId(), workerId.equals(t.workerId()),
-                        "FAILED".equals(t.state()) ? firstLine(t.trace()) : ""));
-                supervise(connector, t.id(), t.state(), t.workerId(), t.trace(), now);
+            Map<Integer, ConnectorStateInfo.TaskState> stored = new java.util.TreeMap<>();
+            if (info != null) {
+                ConnectorStateInfo.ConnectorState c = info.connector();
+                supervise(connector, -1, c.state(), c.workerId(), c.trace(), now);
+                info.tasks().forEach(t -> stored.put(t.id(), t));
+            }
+            java.util.Set<Integer> ids = new java.util.TreeSet<>(stored.keySet());
+            ids.addAll(local.keySet());
+            for (int id : ids) {
+                ConnectorStateInfo.TaskState t = stored.get(id);
+                String trace = t == null ? null : t.trace();
+                if (local.containsKey(id)) {
+                    // this worker runs it: its own metrics are the truth, whatever the status topic says
+                    String state = local.get(id);
+                    String error = "FAILED".equals(state)
+                            ? (t != null && "FAILED".equals(t.state()) ? firstLine(trace) : "failed on this worker") : "";
+                    seen.add(new TaskStatus(connector, id, state, workerId, true, error));
+                    supervise(connector, id, state, workerId, trace, now);
+                } else if (t != null) {
+                    boolean here = workerId.equals(t.workerId());
+                    seen.add(new TaskStatus(connector, id, t.state(), t.workerId(), here,
+                            "FAILED".equals(t.state()) ? firstLine(trace) : ""));
+                    supervise(connector, id, t.state(), t.workerId(), trace, now);
+                }
             }
         }
         last = List.copyOf(seen);
@@ -166,16 +203,40 @@ public final class SinkTaskSupervisor {
     }
 
     private void restart(String connector, int task, String what) {
-        org.apache.kafka.connect.util.Callback<Void> done = (error, ignored) -> {
-            if (error != null) {
-                LOG.debug("restart of {} was not accepted: {}", what, error.toString());
+        try {
+            cluster.restart(connector, task);
+        } catch (RuntimeException e) {
+            LOG.debug("restart of {} was not accepted: {}", what, e.toString());
+        }
+    }
+
+    /** The production {@link Cluster}: the herder's status and restarts, this worker's task metrics from JMX. */
+    public static Cluster of(Herder herder) {
+        return new Cluster() {
+            @Override
+            public ConnectorStateInfo status(String connector) {
+                return herder.connectorStatus(connector);
+            }
+
+            @Override
+            public Map<Integer, String> localTasks(String connector) {
+                return LocalTaskStates.read(connector);
+            }
+
+            @Override
+            public void restart(String connector, int task) {
+                org.apache.kafka.connect.util.Callback<Void> done = (error, ignored) -> {
+                    if (error != null) {
+                        LOG.debug("restart of {}-{} was not accepted: {}", connector, task, error.toString());
+                    }
+                };
+                if (task < 0) {
+                    herder.restartConnector(connector, done);
+                } else {
+                    herder.restartTask(new ConnectorTaskId(connector, task), done);
+                }
             }
         };
-        if (task < 0) {
-            herder.restartConnector(connector, done);
-        } else {
-            herder.restartTask(new ConnectorTaskId(connector, task), done);
-        }
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -59,16 +59,26 @@ class ConnectorConfigTest {
 
     @Test
     void crossFieldRulesNameTheKey() {
-        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
-                "s3.bucket", "evidence", "lifecycle.transition.days", "90", "lifecycle.expiration.days", "30"))
+        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x", "log.origin", "o",
+                "log.signing.key.file", "/k", "s3.bucket", "evidence", "lifecycle.transition.days", "90", "lifecycle.expiration.days", "30"))
                 .evidenceStore())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("lifecycle.expiration.days");
-        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
-                "s3.bucket", "evidence", "s3.access.key", "AKIA")).evidenceStore())
+        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x", "log.origin", "o",
+                "log.signing.key.file", "/k", "s3.bucket", "evidence", "s3.access.key", "AKIA")).evidenceStore())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("s3.secret.key");
         assertThatThrownBy(() -> new DecisionLogSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
                 "pool.max.size", "2", "pool.min.idle", "3")).decisionLog())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("pool.min.idle");
+    }
+
+    @Test
+    void theSequencerNeedsALogNameAndASigningKey() {
+        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
+                "s3.bucket", "evidence", "log.signing.key.file", "/k")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.origin");
+        assertThatThrownBy(() -> new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
+                "s3.bucket", "evidence", "log.origin", "o")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.signing.key.file");
     }
 
     @Test
@@ -77,8 +87,8 @@ class ConnectorConfigTest {
                 "jdbc.password", "hunter2"));
         assertThat(c.values().get("jdbc.password").toString()).isEqualTo("[hidden]");
         assertThat(c.decisionLog().toString()).doesNotContain("hunter2");
-        EvidenceSinkConfig e = new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x",
-                "s3.bucket", "evidence", "s3.access.key", "AKIA", "s3.secret.key", "s3cr3t"));
+        EvidenceSinkConfig e = new EvidenceSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x", "log.origin", "o",
+                "log.signing.key.file", "/k", "s3.bucket", "evidence", "s3.access.key", "AKIA", "s3.secret.key", "s3cr3t"));
         assertThat(e.evidenceStore().toString()).doesNotContain("s3cr3t");
     }
 }

@@ -1,6 +1,7 @@
 package io.provability.fabric.connectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConfig;
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkTask;
@@ -8,7 +9,6 @@ import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkTask;
 import io.provability.fabric.connectors.testing.RecordingTaskContext;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
@@ -16,6 +16,12 @@ import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -127,51 +133,70 @@ class SinkTasksTest {
     }
 
     @Test
-    void evidenceTaskStoresIndexesAndRoutesInconsistentBundles() {
+    void evidenceTaskSequencesEntriesIntoASignedLogAndRewindsToItsLastCheckpoint(@TempDir Path dir) throws Exception {
         String url = postgres.newDatabase();
         Map<String, String> props = jdbc(url);
         props.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s3proxy.endpoint().toString());
         props.put(EvidenceSinkConfig.S3_BUCKET_CONFIG, "task-evidence");
         props.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, S3ProxyFixture.ACCESS_KEY);
         props.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, S3ProxyFixture.SECRET_KEY);
+        props.put(EvidenceSinkConfig.LOG_ORIGIN_CONFIG, "test.example/evidence");
+        props.put(EvidenceSinkConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "100");
+        Path key = dir.resolve("evidence.key");
+        Files.writeString(key, "evidence-1=" + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        props.put(EvidenceSinkConfig.LOG_SIGNING_KEY_FILE_CONFIG, key.toString());
+        TopicPartition tp = new TopicPartition("evidence", 0);
+        Instant now = Instant.now();
+        List<SinkRecord> records = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            records.add(record("evidence", i, TestEvents.entry(TestEvents.decision(i, now))));
+        }
+        records.add(record("evidence", 60, new byte[] {9, 9})); // not an entry
+
         RecordingTaskContext context = new RecordingTaskContext(props, true);
         EvidenceSinkTask task = new EvidenceSinkTask();
         task.initialize(context);
         task.start(props);
         try {
-            Instant window = Instant.now();
-            List<SinkRecord> records = new ArrayList<>();
-            for (int s = 0; s < 6; s++) {
-                EvidenceBundle b = TestEvents.bundle("session-" + s, "tenant-" + (s % 2), window, s * 10, 10);
-                records.add(record("evidence", s, CODEC.encode(b)));
-            }
-            EvidenceBundle forged = TestEvents.bundle("session-x", "tenant-0", window, 900, 3);
-            forged.setRoot(ByteBuffer.wrap(new byte[32]));
-            records.add(record("evidence", 6, CODEC.encode(forged)));
-            records.add(record("evidence", 7, TestEvents.encode(TestEvents.decision(1, window)))); // wrong type
-
+            task.open(List.of(tp));
+            assertThat(context.rewinds()).containsEntry(tp, 0L);
             task.put(records);
-            task.put(records.subList(0, 6)); // redelivery
-
-            // a PUT whose first attempt the SDK had to retry comes back 412 and counts as a dedup
-            assertThat(task.written() + task.deduplicated()).isEqualTo(12);
-            assertThat(task.deduplicated()).isGreaterThanOrEqualTo(6);
-            assertThat(task.indexed()).isEqualTo(6);
-            assertThat(context.reported()).extracting(r -> r.record().kafkaOffset()).containsExactlyInAnyOrder(6L, 7L);
-            assertThat(context.reported()).filteredOn(r -> r.record().kafkaOffset() == 6L).singleElement()
-                    .satisfies(r -> assertThat(r.error()).hasMessageContaining("declares root 0000"));
-            assertThat(context.reported()).filteredOn(r -> r.record().kafkaOffset() == 7L).singleElement()
-                    .satisfies(r -> assertThat(r.error()).hasMessageStartingWith("not a decodable EvidenceBundle"));
-            try (S3Client s3 = s3proxy.client()) {
-                assertThat(s3.listObjectsV2(b -> b.bucket("task-evidence")).keyCount()).isEqualTo(6);
-            }
+            task.put(records.subList(0, 30)); // a redelivery is skipped by offset
             try (DecisionLog log = reader(url)) {
-                assertThat(log.reader().bundleCount()).isEqualTo(6);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(log.evidenceLog().latest("test.example/evidence/0")).hasValueSatisfying(c -> {
+                            assertThat(c.size()).isEqualTo(60);
+                            assertThat(c.nextOffset()).isEqualTo(61); // past the bad record too
+                        }));
                 assertThat(log.reader().decisionEvidenceCount()).isEqualTo(60);
-                assertThat(log.reader().evidenceOf("dec-25").orElseThrow().leafIndex()).isEqualTo(5);
+                assertThat(log.evidenceLog().leavesOf(List.of("dec-25"))).singleElement()
+                        .satisfies(l -> assertThat(l.leafIndex()).isEqualTo(25));
             }
+            assertThat(context.reported()).singleElement().satisfies(r -> {
+                assertThat(r.record().kafkaOffset()).isEqualTo(60L);
+                assertThat(r.error()).hasMessageStartingWith("not an evidence log entry");
+            });
+            assertThat(task.preCommit(Map.of(tp, new OffsetAndMetadata(61)))).containsEntry(tp, new OffsetAndMetadata(61));
         } finally {
+            task.close(List.of(tp));
             task.stop();
+        }
+        try (S3Client s3 = s3proxy.client()) {
+            assertThat(s3.getObjectAsBytes(b -> b.bucket("task-evidence").key("log/0/checkpoint")).asUtf8String())
+                    .startsWith("test.example/evidence/0\n60\n");
+        }
+
+        // a new task (a restart, a rebalance) rewinds the partition to where the log's last checkpoint is
+        RecordingTaskContext again = new RecordingTaskContext(props, true);
+        EvidenceSinkTask second = new EvidenceSinkTask();
+        second.initialize(again);
+        second.start(props);
+        try {
+            second.open(List.of(tp));
+            assertThat(again.rewinds()).containsEntry(tp, 61L);
+        } finally {
+            second.close(List.of(tp));
+            second.stop();
         }
     }
 }

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.sinks.evidence.EvidenceObjectFormat;
-import io.provability.fabric.sinks.evidence.StoredBundle;
 import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
@@ -103,8 +101,8 @@ class AuditEndToEndIT {
     }
     settings.put(FabricConfig.S3_BUCKET_CONFIG, bucket);
     settings.put(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks");
-    settings.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "1500");
-    settings.put(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "200");
+    // its own log names: the database is shared with the other end-to-end tests
+    settings.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
     cfg = FabricConfig.defaults(settings);
 
     // what an operator's external-mode file for this deployment holds; the CLI reads it
@@ -123,7 +121,7 @@ class AuditEndToEndIT {
     try (var w = Files.newBufferedWriter(config)) {
       props.store(w, "AuditEndToEndIT");
     }
-    assertThat(cli("audit", "trust", "--key", work.resolve("keys/evidence.key").toString(), "--ring",
+    assertThat(cli("audit", "trust", "--config", config.toString(), "--key", work.resolve("keys/evidence.key").toString(), "--ring",
         cfg.auditEvidenceKeysFile().toString()).code()).isZero();
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 4, 40, Instant.now(), 777L);
@@ -162,38 +160,46 @@ class AuditEndToEndIT {
   void untouchedEvidenceVerifiesAndEveryProofChecksOffline() throws Exception {
     Cli all = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
     assertThat(all.code()).as(all.out()).isZero();
-    assertThat(all.out()).contains("decision rows checked " + REQUESTS + ", equal to their evidence leaf " + REQUESTS)
+    assertThat(all.out()).contains("decision rows checked " + REQUESTS + ", equal to their entry " + REQUESTS)
         .contains("RESULT: OK");
 
     Cli noRing = cli("audit", "verify", "--config", config.toString(), "--session", "x", "--evidence-keys",
         work.resolve("missing.keys").toString());
     assertThat(noRing.code()).as("not a finding: exit 2").isEqualTo(2);
-    assertThat(noRing.out()).contains("trusted evidence key ring").contains("does not exist");
+    assertThat(noRing.out()).contains("trusted evidence log keys").contains("do not exist");
 
-    String session = sessionsWithBundles().keySet().iterator().next();
+    String session = sessions().get(0);
     Cli one = cli("audit", "verify", "--config", config.toString(), "--session", session);
     assertThat(one.code()).as(one.out()).isZero();
 
     String decision = decisionsOf(session).get(0);
-    Path proof = work.resolve("proof.json");
+    Path proof = work.resolve("proof.tlog-proof");
     Cli prove = cli("audit", "prove", "--config", config.toString(), decision, "--out", proof.toString());
     assertThat(prove.code()).as(prove.out()).isZero();
-    // offline: the check gets the key ring and the file, and no endpoint at all
+    assertThat(Files.readString(proof)).startsWith("c2sp.org/tlog-proof@v1\n");
+    // offline: the check gets the trusted keys and the file, and no endpoint at all
     Cli check = cli("audit", "check-proof", "--set", FabricConfig.AUDIT_EVIDENCE_KEYS_CONFIG + "="
         + cfg.auditEvidenceKeysFile(), proof.toString());
     assertThat(check.code()).as(check.out()).isZero();
-    assertThat(check.out()).startsWith("VALID: decision " + decision);
+    assertThat(check.out()).startsWith("VALID: entry ").contains("decision " + decision)
+        .contains("on the request in the entry");
 
-    // one hash of the audit path changed (only there: the same hash can also be the request leaf's)
-    com.fasterxml.jackson.databind.node.ObjectNode doc =
-        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(proof.toFile());
-    String path0 = doc.get("audit_path").get(0).asText();
-    ((com.fasterxml.jackson.databind.node.ArrayNode) doc.get("audit_path"))
-        .set(0, (path0.charAt(0) == '0' ? "1" : "0") + path0.substring(1));
-    Files.writeString(proof, JSON.writeValueAsString(doc));
+    // every decision of a session, against one checkpoint
+    Path dir = work.resolve("session-proofs");
+    Cli proveSession = cli("audit", "prove", "--config", config.toString(), "--session", session, "--out",
+        dir.toString());
+    assertThat(proveSession.code()).as(proveSession.out()).isZero();
+    try (var files = Files.list(dir)) {
+      assertThat(files.count()).isEqualTo(decisionsOf(session).size());
+    }
+
+    // the proof's index moved to another leaf: the audit path no longer leads to the signed root
+    String text = Files.readString(proof);
+    long index = Long.parseLong(text.lines().filter(l -> l.startsWith("index ")).findFirst().orElseThrow().substring(6));
+    Files.writeString(proof, text.replace("index " + index + "\n", "index " + (index ^ 1) + "\n"));
     Cli bad = cli("audit", "check-proof", "--evidence-keys", cfg.auditEvidenceKeysFile().toString(), proof.toString());
     assertThat(bad.code()).isEqualTo(1);
-    assertThat(bad.out()).startsWith("INVALID: 1 check(s) failed").contains("audit path does not prove the leaf");
+    assertThat(bad.out()).startsWith("INVALID: ").contains("inclusion proof does not verify");
   }
 
   @Test
@@ -209,15 +215,15 @@ class AuditEndToEndIT {
         "--out", out.toString());
     assertThat(kafka.code()).as(kafka.out()).isZero();
     assertThat(kafka.out()).contains("recorded " + REQUESTS + ", replayed " + REQUESTS + " (requests from Kafka "
-        + REQUESTS + ", from bundles 0), unavailable 0").contains("same " + REQUESTS + ", different 0");
+        + REQUESTS + ", from the evidence logs 0), unavailable 0").contains("same " + REQUESTS + ", different 0");
     assertThat(Files.readAllLines(out)).hasSize(REQUESTS).allMatch(l -> l.contains("\"same\":true"));
 
-    // requests from the archived bundles, under the policy state rebuilt for a version (0: none was published)
-    Cli bundles = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
-        "--source", "bundles", "--policy", "0", "--out", work.resolve("replay-bundles.jsonl").toString());
-    assertThat(bundles.code()).as(bundles.out()).isZero();
-    assertThat(bundles.out()).contains("while policy version 0 was in force")
-        .contains("(requests from Kafka 0, from bundles " + REQUESTS + ")")
+    // requests from the evidence logs' entries, under the policy state rebuilt for a version (0: none was published)
+    Cli logs = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
+        "--source", "log", "--policy", "0", "--out", work.resolve("replay-log.jsonl").toString());
+    assertThat(logs.code()).as(logs.out()).isZero();
+    assertThat(logs.out()).contains("while policy version 0 was in force")
+        .contains("(requests from Kafka 0, from the evidence logs " + REQUESTS + ")")
         .contains("same " + REQUESTS + ", different 0");
 
     assertThat(groupOffsets(ns + "runtime")).isEqualTo(appOffsets);
@@ -266,102 +272,94 @@ class AuditEndToEndIT {
 
   @Test
   @Order(4)
-  void eachTamperingIsReportedPreciselyAndNothingElse() throws Exception {
-    Map<String, List<String>> sessions = sessionsWithBundles();
-    List<String> ids = new ArrayList<>(sessions.keySet());
-    assertThat(ids).hasSizeGreaterThanOrEqualTo(7);
+  void eachTamperingIsReportedWithItsReason() throws Exception {
+    List<String> ids = sessions();
+    assertThat(ids).hasSizeGreaterThanOrEqualTo(3);
     Map<String, String> expected = new TreeMap<>();
+    // 1. a decision row deleted
+    String deleted = decisionsOf(ids.get(0)).get(0);
+    update("delete from decision_log where decision_id = ?", deleted);
+    expected.put("decision " + deleted, "ROW_MISSING");
+    // 2. one row's verdict changed
+    String changed = decisionsOf(ids.get(1)).get(0);
+    update("update decision_log set verdict = case verdict when 'ALLOW' then 'DENY' else 'ALLOW' end "
+        + "where decision_id = ?", changed);
+    expected.put("decision " + changed, "ROW_DIFFERS");
+    // 3. a second row of an existing decision placed in the previous day's partition
+    String duplicated = decisionsOf(ids.get(2)).get(0);
+    update("insert into decision_log (decided_on, decision_id, request_id, session_id, tenant, subject_id, kind, "
+        + "verdict, reason_codes, reasons, matched_capabilities, token_id, policy_version, decided_at, eval_micros, "
+        + "request_hash, event) select decided_on - 1, decision_id, request_id, session_id, tenant, subject_id, kind, "
+        + "'ALLOW', '{}', '[]', matched_capabilities, token_id, policy_version, decided_at - interval '1 day', "
+        + "eval_micros, request_hash, event from decision_log where decision_id = ?", duplicated);
+    expected.put("decision " + duplicated, "DUPLICATE_ROW");
+
+    Cli range = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
+    assertThat(range.code()).as(range.out()).isEqualTo(1);
+    Map<String, List<String>> reported = mismatches(range.out());
+    expected.forEach((subject, code) -> assertThat(reported.get(subject)).as(range.out()).contains(code));
+    assertThat(range.out()).contains("verdict: row ");
+
+    // 4. one bit flipped in the log's first entry bundle: the root no longer recomputes
+    String log = "log/" + 0;
     try (S3Client s3 = s3()) {
-      // 1. one byte flipped in a stored bundle
-      String flipped = sessions.get(ids.get(0)).get(0);
-      byte[] object = get(s3, flipped);
-      object[object.length / 2] ^= 0x01;
-      put(s3, flipped, object);
-      expected.put("bundle " + flipped, null);
-      // 2. a decision row deleted
-      String deleted = decisionsOf(ids.get(1)).get(0);
-      update("delete from decision_log where decision_id = ?", deleted);
-      expected.put("decision " + deleted, "ROW_MISSING");
-      // 3. one row's verdict changed
-      String changed = decisionsOf(ids.get(2)).get(0);
-      update("update decision_log set verdict = case verdict when 'ALLOW' then 'DENY' else 'ALLOW' end "
-          + "where decision_id = ?", changed);
-      expected.put("decision " + changed, "ROW_DIFFERS");
-      // 4. two leaves of a bundle swapped (the object re-encoded; its recorded root kept)
-      String reordered = sessions.get(ids.get(3)).get(0);
-      StoredBundle b = EvidenceObjectFormat.decode(get(s3, reordered));
-      List<StoredBundle.Leaf> leaves = new ArrayList<>(b.leaves());
-      int i = leaves.size() >= 4 ? 1 : 0;
-      int j = leaves.size() >= 4 ? 3 : 1;
-      StoredBundle.Leaf li = leaves.get(i);
-      StoredBundle.Leaf lj = leaves.get(j);
-      leaves.set(i, new StoredBundle.Leaf(i, lj.kind(), lj.decisionId(), lj.requestId(), lj.leafHash(), lj.body()));
-      leaves.set(j, new StoredBundle.Leaf(j, li.kind(), li.decisionId(), li.requestId(), li.leafHash(), li.body()));
-      put(s3, reordered, EvidenceObjectFormat.encode(new StoredBundle(b.sessionId(), b.tenant(), b.windowStart(),
-          b.windowEnd(), b.createdAt(), leaves, b.root(), b.keyId(), b.signature()).toEvent(), 1024).bytes());
-      expected.put("bundle " + reordered, "ROOT_MISMATCH");
-      // 5. a bundle removed
-      String removed = sessions.get(ids.get(4)).get(0);
-      s3.deleteObject(r -> r.bucket(bucket).key(removed));
-      expected.put("bundle " + removed, "BUNDLE_MISSING");
-      // 6. a bundle replaced by a valid bundle of another session
-      String replaced = sessions.get(ids.get(5)).get(0);
-      put(s3, replaced, get(s3, sessions.get(ids.get(6)).get(0)));
-      expected.put("bundle " + replaced, "BUNDLE_REPLACED");
-    }
+      String key = s3.listObjectsV2(r -> r.bucket(bucket).prefix(log + "/tile/entries/")).contents().get(0).key();
+      byte[] bundle = get(s3, key);
+      bundle[bundle.length / 2] ^= 0x01;
+      put(s3, key, bundle);
+      Cli flipped = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
+          to.toString());
+      assertThat(flipped.code()).as(flipped.out()).isEqualTo(1);
+      assertThat(flipped.out()).containsPattern("(ENTRY_NOT_IN_LOG|TILE_MISMATCH|ENTRY_INVALID) ");
+      bundle[bundle.length / 2] ^= 0x01;
+      put(s3, key, bundle);
 
-    Cli all = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
-    assertThat(all.code()).as(all.out()).isEqualTo(1);
-    Map<String, String> reported = mismatches(all.out());
-    assertThat(reported.keySet()).as(all.out()).isEqualTo(expected.keySet());
-    expected.forEach((subject, code) -> {
-      if (code != null) {
-        assertThat(reported.get(subject)).as(subject).isEqualTo(code);
+      // 5. the published checkpoint rolled back to an older one
+      byte[] latest = get(s3, log + "/checkpoint");
+      byte[] older;
+      try (Connection c = db(); PreparedStatement q = c.prepareStatement(
+          "select note from log_checkpoint where origin = ? order by size limit 1")) {
+        q.setString(1, ns + "evidence.test/log/0");
+        try (ResultSet rs = q.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          older = rs.getBytes(1);
+        }
       }
-    });
-    assertThat(reported.get("bundle " + sessions.get(ids.get(0)).get(0))).isIn("BUNDLE_UNREADABLE",
-        "LEAF_HASH_MISMATCH", "BUNDLE_KEY_MISMATCH", "ROOT_MISMATCH");
-    assertThat(all.out()).contains("RESULT: 6 MISMATCH(ES)");
-
-    // per session: each tampered session reports its own mismatch; the donor of the replacement is clean
-    for (int k = 0; k < 6; k++) {
-      Cli one = cli("audit", "verify", "--config", config.toString(), "--session", ids.get(k));
-      assertThat(one.code()).as(one.out()).isEqualTo(1);
-      assertThat(mismatches(one.out())).as(one.out()).hasSize(1);
+      if (!java.util.Arrays.equals(older, latest)) {
+        put(s3, log + "/checkpoint", older);
+        Cli rolled = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
+            to.toString());
+        assertThat(rolled.code()).as(rolled.out()).isEqualTo(1);
+        assertThat(rolled.out()).contains("CHECKPOINT_ROLLED_BACK log " + ns + "evidence.test/log/0");
+        put(s3, log + "/checkpoint", latest);
+      }
     }
-    Cli donor = cli("audit", "verify", "--config", config.toString(), "--session", ids.get(6));
-    assertThat(donor.code()).as(donor.out()).isZero();
-    Cli bundle = cli("audit", "verify", "--config", config.toString(), "--bundle", sessions.get(ids.get(3)).get(0));
-    assertThat(mismatches(bundle.out())).containsOnlyKeys("bundle " + sessions.get(ids.get(3)).get(0));
   }
 
-  /** Mismatch lines of a report: subject to code. */
-  private static Map<String, String> mismatches(String report) {
-    Map<String, String> out = new TreeMap<>();
+  /** Mismatch lines of a report: subject to its codes. */
+  private static Map<String, List<String>> mismatches(String report) {
+    Map<String, List<String>> out = new TreeMap<>();
     for (String line : report.split("\n")) {
-      if (!line.startsWith("  ") || !line.substring(2).matches("[A-Z_]+ (bundle|decision|decision_evidence) .*")) {
+      if (!line.startsWith("  ") || !line.substring(2).matches("[A-Z_]+ (log|checkpoint|entry|decision) .*")) {
         continue;
       }
       String rest = line.substring(2);
       String code = rest.substring(0, rest.indexOf(' '));
       String subject = rest.substring(code.length() + 1, rest.indexOf(": "));
-      if (subject.contains(" (row in ")) {
-        subject = subject.substring(0, subject.indexOf(" (row in "));
-      }
-      out.put(subject, code);
+      out.computeIfAbsent(subject, k -> new ArrayList<>()).add(code);
     }
     return out;
   }
 
-  /** Sessions of this run with their bundle keys, by session id. */
-  private static Map<String, List<String>> sessionsWithBundles() throws SQLException {
-    Map<String, List<String>> out = new LinkedHashMap<>();
+  /** Sessions of this run, by id. */
+  private static List<String> sessions() throws SQLException {
+    List<String> out = new ArrayList<>();
     try (Connection c = db(); PreparedStatement s = c.prepareStatement(
-        "select session_id, object_key from evidence_bundle where session_id like ? order by session_id, window_start")) {
+        "select distinct session_id from decision_log where session_id like ? order by session_id")) {
       s.setString(1, ns + "%");
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+          out.add(rs.getString(1));
         }
       }
     }

@@ -179,8 +179,8 @@ class ClusterIT {
     p.put(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter");
     p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
     p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
+    p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
     p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
-    p.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "2000");
     configFile = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
       p.store(w, "ClusterIT: two instances; secrets in their environment");

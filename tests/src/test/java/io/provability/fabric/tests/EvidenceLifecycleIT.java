@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.provability.fabric.sinks.evidence.BundleKeys;
-import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
+import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.LifecycleStatus;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -101,7 +100,7 @@ class EvidenceLifecycleIT {
     LifecycleRule rule = rules(bucket).stream()
         .filter(r -> EvidenceStore.LIFECYCLE_RULE_ID.equals(r.id())).findFirst().orElseThrow();
     assertThat(rule.status()).isEqualTo(ExpirationStatus.ENABLED);
-    assertThat(rule.filter().prefix()).isEqualTo(BundleKeys.PREFIX);
+    assertThat(rule.filter().prefix()).isEqualTo(EvidenceStoreConfig.DEFAULT_PREFIX + "/");
     assertThat(rule.transitions()).hasSize(1);
     assertThat(rule.transitions().get(0).days()).isEqualTo(EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS);
     assertThat(rule.transitions().get(0).storageClassAsString())
@@ -118,7 +117,7 @@ class EvidenceLifecycleIT {
           .filter(LifecycleRuleFilter.builder().prefix("tmp/").build()).status(ExpirationStatus.ENABLED)
           .expiration(LifecycleExpiration.builder().days(1).build()).build();
       LifecycleRule staleOurs = LifecycleRule.builder().id(EvidenceStore.LIFECYCLE_RULE_ID)
-          .filter(LifecycleRuleFilter.builder().prefix(BundleKeys.PREFIX).build()).status(ExpirationStatus.ENABLED)
+          .filter(LifecycleRuleFilter.builder().prefix(EvidenceStoreConfig.DEFAULT_PREFIX + "/").build()).status(ExpirationStatus.ENABLED)
           .expiration(LifecycleExpiration.builder().days(7).build()).build();
       s3.putBucketLifecycleConfiguration(b -> b.bucket(bucket)
           .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(foreign, staleOurs).build()));

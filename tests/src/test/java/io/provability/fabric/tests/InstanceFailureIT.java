@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.schemas.merkle.MerkleTree;
+import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -163,8 +160,7 @@ class InstanceFailureIT {
     p.remove(FabricConfig.S3_SECRET_KEY_CONFIG);
     // two instances on one machine: each takes a free port for its HTTP server (front door, health, metrics)
     p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
-    p.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "2000");
-    p.put(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "250");
+    p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
     configFile = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
       p.store(w, "InstanceFailureIT: two instances against the test JVM's servers");
@@ -217,7 +213,7 @@ class InstanceFailureIT {
     report("SIGKILL and restart", result, events);
     assertDecidedOnce(result);
     assertOneCommittedRowPerRequest(result);
-    assertEachDecisionInExactlyOneBundle(result);
+    assertEachDecisionInExactlyOneEntry(result);
   }
 
   @Test
@@ -237,7 +233,7 @@ class InstanceFailureIT {
     report("rolling restart", result, events);
     assertDecidedOnce(result);
     assertOneCommittedRowPerRequest(result);
-    assertEachDecisionInExactlyOneBundle(result);
+    assertEachDecisionInExactlyOneEntry(result);
   }
 
   private interface Disruption {
@@ -342,35 +338,29 @@ class InstanceFailureIT {
   }
 
   /**
-   * Every committed decision is a DECISION leaf of exactly one committed evidence bundle, byte for byte,
-   * and every bundle's root is the RFC 6962 root of its leaves: open bundles survived the kill or restart
-   * (the bundler rebuilds them from its restored store) and none was emitted twice.
+   * Every committed decision has exactly one committed evidence entry, and that entry holds the
+   * decision byte for byte: the entry is produced in the same exactly-once transaction as the
+   * decision, so a kill or a restart neither loses nor repeats one.
    */
-  private static void assertEachDecisionInExactlyOneBundle(LoadResult r) {
+  private static void assertEachDecisionInExactlyOneEntry(LoadResult r) {
     Map<String, List<Decision>> onTopic = committedDecisions(r.prefix());
-    Map<String, List<byte[]>> leaves = new HashMap<>();
-    // bundles close within one evidence window (2 s here) of their first leaf
-    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
-      leaves.clear();
-      for (EvidenceBundle bundle : readCommitted(cfg.topicEvidence(), EventSerde.of(EvidenceBundle.class).deserializer())) {
-        List<byte[]> bodies = new ArrayList<>();
-        for (EvidenceLeaf leaf : bundle.getLeaves()) {
-          byte[] body = bytes(leaf.getBody());
-          bodies.add(body);
-          if (leaf.getKind() == LeafKind.DECISION && leaf.getRequestId().startsWith(r.prefix())) {
-            leaves.computeIfAbsent(leaf.getRequestId(), k -> new ArrayList<>()).add(body);
-          }
-        }
-        assertThat(bundle.getRoot()).as("root of bundle %s", bundle.getSessionId())
-            .isEqualTo(ByteBuffer.wrap(MerkleTree.fromLeaves(bodies).root()));
-      }
-      return leaves.size() >= r.sent();
-    });
-    assertThat(leaves).as("requests with a DECISION leaf").hasSize((int) r.sent());
+    Map<String, List<byte[]>> entries = new HashMap<>();
     EventCodec codec = EventCodec.standard();
-    leaves.forEach((requestId, bodies) -> {
-      assertThat(bodies).as("DECISION leaves of %s", requestId).hasSize(1);
-      assertThat(bodies.get(0)).as("the DECISION leaf of %s is the committed decision", requestId)
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      entries.clear();
+      for (byte[] value : readCommitted(cfg.topicEvidence(), (topic, bytes) -> bytes)) {
+        LogEntry entry = LogEntry.decode(value);
+        Decision d = codec.decode(entry.decisionBytes(), Decision.class);
+        if (d.getRequestId().startsWith(r.prefix())) {
+          entries.computeIfAbsent(d.getRequestId(), k -> new ArrayList<>()).add(entry.decisionBytes());
+        }
+      }
+      return entries.size() >= r.sent();
+    });
+    assertThat(entries).as("requests with an evidence entry").hasSize((int) r.sent());
+    entries.forEach((requestId, decisions) -> {
+      assertThat(decisions).as("entries of %s", requestId).hasSize(1);
+      assertThat(decisions.get(0)).as("the entry of %s holds the committed decision", requestId)
           .isEqualTo(codec.encode(onTopic.get(requestId).get(0)));
     });
   }

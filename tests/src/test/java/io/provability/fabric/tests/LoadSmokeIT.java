@@ -6,6 +6,11 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.load.BoxCost;
+import io.provability.fabric.topology.load.BoxMeter;
+import io.provability.fabric.topology.load.BoxMonitor;
+import io.provability.fabric.topology.load.BoxProcesses;
+import io.provability.fabric.topology.load.BrokerWrites;
 import io.provability.fabric.topology.load.KafkaTransport;
 import io.provability.fabric.topology.load.LoadGenerator;
 import io.provability.fabric.topology.load.LoadProfile;
@@ -53,12 +58,16 @@ class LoadSmokeIT {
         LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.67, 0.8, 42L);
 
     LoadResult result;
+    BoxMeter meter;
     // the topology alone: the sinks are covered by PipelineEndToEndIT and InstanceFailureIT
     try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false);
          KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
+      meter = new BoxMeter(new BoxMonitor(new BoxProcesses().add(BoxProcesses.GENERATOR, ProcessHandle.current().pid(),
+          "this JVM"), Clock.systemUTC(), Duration.ofSeconds(1)), new BrokerWrites(ep.bootstrapServers()), null);
       LoadSession session = new LoadSession(transport, issuer, Clock.systemUTC(),
-          new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(1)), ns, null);
+          new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(1)), ns, null).observe(meter);
       result = session.run("smoke (CI)", profile);
+      meter.close();
       assertThat(runtime.streams().state().isRunningOrRebalancing()).as("the topology survived the load").isTrue();
     }
     LoadReport report = new LoadReport("smoke-ci", "LoadSmokeIT", Instant.now(), Map.of("mode", "embedded, shared stack"),
@@ -78,6 +87,13 @@ class LoadSmokeIT {
     assertThat(result.sessionsTouched()).as("sessions the requests spread over").isGreaterThan(3_000);
     assertThat(report.checks()).filteredOn(c -> c.kind() == LoadReport.Kind.CORRECTNESS).allMatch(LoadReport.Check::met);
     assertThat(Files.readString(html)).contains("<svg").contains("Latency by percentile");
+    // the broker's writes of the run, read back: each request once on the requests topic, each decision once
+    BoxCost cost = meter.windows().get(0);
+    assertThat(cost.writes().complete()).isTrue();
+    assertThat(cost.writes().byTopic().get(prefix + "requests").records()).isEqualTo(result.sent());
+    assertThat(cost.writes().byTopic().get(prefix + "decisions").records()).isEqualTo(result.decided());
+    assertThat(cost.recordsPerDecision()).isGreaterThanOrEqualTo(2.0);
+    assertThat(cost.cpuMicros().get(BoxProcesses.GENERATOR)).isPositive();
     assertThat(Files.readString(html.resolveSibling("smoke-ci-" + ns + ".json"))).contains("\"lost\": 0");
   }
 }

@@ -116,7 +116,7 @@ class OperationsIT {
         FabricConfig.HTTP_PORT_CONFIG, "0",
         FabricConfig.LAG_INTERVAL_CONFIG, "500"));
     overrides.put(FabricConfig.HTTP_MAX_BODY_CONFIG, "16384");
-    overrides.put(FabricConfig.EVIDENCE_WINDOW_CONFIG, "1000");
+    overrides.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
     cfg = FabricConfig.defaults(overrides);
 
     runtime = FabricRuntime.create(cfg, ep, true);

@@ -140,6 +140,23 @@ class RunCommandIT {
     // the latency split at decided_at: every decision in both parts
     assertThat(run.at("/latency_ms_until_decided_at/count").asLong()).isEqualTo(1_000);
     assertThat(run.at("/latency_ms_after_decided_at/count").asLong()).isEqualTo(1_000);
+    // the whole box: the generator and the application by pid, CPU per decision, what the broker took
+    JsonNode custom = null;
+    for (JsonNode w : report.at("/box/runs")) {
+      if (w.get("window").asText().equals("custom")) {
+        custom = w;
+      }
+    }
+    assertThat(custom).as("the box cost of the judged run").isNotNull();
+    assertThat(custom.at("/cpu_by_process/application/cpu_seconds").asDouble()).isPositive();
+    assertThat(custom.at("/cpu_by_process/generator/cpu_seconds").asDouble()).isPositive();
+    assertThat(custom.get("cpu_us_per_decision_total").asDouble()).isPositive();
+    // every request the generator sent is on the requests topic, exactly once, and every decision on the decisions topic
+    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.requests/records").asLong()).isEqualTo(1_000);
+    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.decisions/records").asLong()).isEqualTo(1_000);
+    assertThat(custom.at("/broker_writes/complete").asBoolean()).isTrue();
+    assertThat(report.at("/box/idle/cpu_by_process/application/cores_busy").isNumber()).isTrue();
+    assertThat(report.at("/box/cpu_timeline").size()).isPositive();
     // memory is the application's JVM, not the generator's
     assertThat(report.at("/memory/note").asText()).contains("the application's own JVM");
     assertThat(report.at("/memory/rss_bytes").asLong()).isPositive();

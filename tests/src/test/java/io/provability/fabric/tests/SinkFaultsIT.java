@@ -7,16 +7,15 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.schemas.merkle.MerkleTree;
+import io.provability.fabric.schemas.tlog.NoteSigner;
+import io.provability.fabric.sinks.audit.AuditReport;
+import io.provability.fabric.topology.runtime.KeyFiles;
 import io.provability.fabric.schemas.serde.EventCodec;
-import io.provability.fabric.sinks.evidence.BundleObject;
 import io.provability.fabric.topology.demo.SinkAudit;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -56,17 +55,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sinks under faults, end to end on real servers: Decision and EvidenceBundle events are produced
+ * The sinks under faults, end to end on real servers: Decision events and their log entries are produced
  * straight to their topics by a rate-limited producer (the topology is not under test here), the two
  * Kafka Connect sink connectors run in an in-process worker, and while traffic flows
  * <ol>
  *   <li>PostgreSQL is stopped for 60 s while decisions flow at 5,000/s,
- *   <li>the S3 server is stopped for 60 s while bundles flow,
+ *   <li>the S3 server is stopped for 60 s while log entries flow,
  *   <li>both connectors' tasks are restarted three times through the herder while their batches are
  *       in flight.
  * </ol>
- * Afterwards every produced decision has exactly one row, and every produced bundle is stored exactly
- * once (one object per root, one index row per root) and verifies.
+ * Afterwards every produced decision has exactly one row and exactly one entry in the evidence logs, and the
+ * whole audit (signatures, consistency, roots, rows) passes.
  *
  * <p>Embedded mode only: stopping and restarting the servers needs the embedded stack's handles. In
  * external mode (services started by {@code infra/up.sh} as system processes) the test is skipped.
@@ -76,12 +75,9 @@ class SinkFaultsIT {
   /** The outage length; a fault-injection step, held deliberately, not a wait for a condition. */
   private static final Duration OUTAGE = Duration.ofSeconds(60);
   private static final int DECISIONS_PER_SECOND = 5_000;
-  /** Lower while only S3 is failing, so that the test's database stays small; bundles keep their rate. */
+  /** Lower while only S3 is failing, so that the test's database stays small. */
   private static final int DECISIONS_PER_SECOND_DURING_S3_OUTAGE = 1_000;
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-  /** One bundle every five ticks: 20 bundles/s, each holding the last {@value #LEAVES_PER_BUNDLE} decisions. */
-  private static final int TICKS_PER_BUNDLE = 5;
-  private static final int LEAVES_PER_BUNDLE = 8;
   private static final Duration PATIENCE = Duration.ofMinutes(3);
   private static final EventCodec CODEC = EventCodec.standard();
 
@@ -137,11 +133,11 @@ class SinkFaultsIT {
   }
 
   @Test
-  void everyDecisionHasExactlyOneRowAndEveryBundleIsStoredOnceAndVerifiesAfterOutagesAndTaskRestarts()
+  void everyDecisionHasExactlyOneRowAndOneLogEntryAndTheAuditPassesAfterOutagesAndTaskRestarts()
       throws Exception {
     // traffic reaches both sinks before any fault
-    await("first rows and bundles").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
-        .until(() -> rowCount() > 0 && bundleRowCount() > 0);
+    await("first rows and entries").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+        .until(() -> rowCount() > 0 && entryRowCount() > 0);
 
     // (a) PostgreSQL down for 60 s at 5,000 decisions/s
     long beforePostgresOutage = producer.decisionsSent();
@@ -153,14 +149,14 @@ class SinkFaultsIT {
         .isGreaterThan(DECISIONS_PER_SECOND * OUTAGE.toSeconds() / 2);
     awaitProduced(20_000);
 
-    // (b) S3 down for 60 s while bundles flow
+    // (b) S3 down for 60 s while entries flow (the sequencer keeps its batch staged and retries)
     producer.rate(DECISIONS_PER_SECOND_DURING_S3_OUTAGE);
-    long bundlesBeforeS3Outage = producer.bundlesSent();
+    long beforeS3Outage = producer.decisionsSent();
     stack.stopS3();
     holdOutage();
     stack.restartS3();
     producer.rate(DECISIONS_PER_SECOND);
-    assertThat(producer.bundlesSent() - bundlesBeforeS3Outage).as("bundles produced across the S3 outage")
+    assertThat(producer.decisionsSent() - beforeS3Outage).as("entries produced across the S3 outage")
         .isGreaterThan(OUTAGE.toSeconds() * 5);
     awaitProduced(20_000);
 
@@ -174,12 +170,11 @@ class SinkFaultsIT {
 
     producer.stop();
     long decisions = producer.decisionsSent();
-    Set<String> roots = producer.roots();
 
     await("every decision in the log").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
         .until(SinkFaultsIT::rowCount, count -> count >= decisions);
-    await("every bundle indexed").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
-        .until(SinkFaultsIT::bundleRowCount, count -> count >= roots.size());
+    await("every entry in a checkpoint").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+        .until(SinkFaultsIT::entryRowCount, count -> count >= decisions);
 
     try (Connection c = connection();
          PreparedStatement q = c.prepareStatement("SELECT count(*), count(DISTINCT decision_id) FROM decision_log "
@@ -196,16 +191,15 @@ class SinkFaultsIT {
     assertThat(audit.decisionLog().findDecision(ns + "dec-0")).isPresent();
     assertThat(audit.decisionLog().findDecision(ns + "dec-" + (decisions - 1))).isPresent();
 
-    assertThat(bundleRowCount()).as("index rows, one per root").isEqualTo(roots.size());
-    List<BundleObject> objects = audit.evidenceStore().list();
-    Set<String> storedRoots = objects.stream()
-        .map(o -> o.key().substring(o.key().lastIndexOf('/') + 1, o.key().length() - ".pfb".length()))
-        .collect(Collectors.toSet());
-    assertThat(objects).as("objects in the bucket, one per root").hasSize(roots.size());
-    assertThat(storedRoots).isEqualTo(roots);
-    SinkAudit.Verification verification = audit.verifyAllBundles();
-    assertThat(verification.problems()).isEmpty();
-    assertThat(verification.verified()).isEqualTo(roots.size());
+    // exactly one entry per decision across the logs (no gap, no duplicate through the outages and
+    // the restarts), and the whole audit passes: signatures, consistency, roots, rows
+    assertThat(entryRowCount()).as("decision_evidence rows").isEqualTo(decisions);
+    assertThat(audit.logSummaries().stream().mapToLong(SinkAudit.LogSummary::size).sum()).as("log entries")
+        .isEqualTo(decisions);
+    AuditReport report = audit.verifyLogs(NoteSigner.fromSeed(SinkPipelineSettings.EvidenceLog.DEFAULT_ORIGIN,
+        KeyFiles.read(work.resolve("keys").resolve("evidence.key")).seed()).verifier(), List.of());
+    assertThat(report.mismatches()).as(report.render()).isEmpty();
+    assertThat(report.rowsMatched()).isEqualTo(decisions);
 
     for (String name : List.of(connect.decisionLogConnector(), connect.evidenceConnector())) {
       ConnectorStateInfo status = connect.status(name);
@@ -239,8 +233,8 @@ class SinkFaultsIT {
     return count("SELECT count(*) FROM decision_log WHERE decision_id LIKE ?");
   }
 
-  private static long bundleRowCount() throws SQLException {
-    return count("SELECT count(*) FROM evidence_bundle WHERE session_id LIKE ?");
+  private static long entryRowCount() throws SQLException {
+    return count("SELECT count(*) FROM decision_evidence WHERE decision_id LIKE ?");
   }
 
   private static long count(String sql) throws SQLException {
@@ -252,8 +246,7 @@ class SinkFaultsIT {
   }
 
   /**
-   * Sends decisions at a set rate in 10 ms ticks, and every fifth tick a bundle of that tick's last
-   * decisions; remembers each bundle's root. Sends are asynchronous: a broker-side failure is kept and
+   * Sends decisions and their log entries at a set rate in 10 ms ticks. Sends are asynchronous: a broker-side failure is kept and
    * fails the test.
    */
   private static final class Producer {
@@ -263,8 +256,6 @@ class SinkFaultsIT {
     private final String ns;
     private final Thread thread;
     private final AtomicLong decisions = new AtomicLong();
-    private final AtomicLong bundles = new AtomicLong();
-    private final Set<String> roots = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private volatile int perSecond = DECISIONS_PER_SECOND;
     private volatile boolean running = true;
@@ -310,14 +301,6 @@ class SinkFaultsIT {
       return decisions.get();
     }
 
-    long bundlesSent() {
-      return bundles.get();
-    }
-
-    Set<String> roots() {
-      return Set.copyOf(roots);
-    }
-
     Exception failure() {
       return failure.get();
     }
@@ -336,24 +319,15 @@ class SinkFaultsIT {
         int count = (int) owed;
         owed -= count;
         Instant now = Instant.now();
-        List<Decision> recent = new ArrayList<>(LEAVES_PER_BUNDLE);
         for (int i = 0; i < count; i++) {
           Decision d = decision(decisions.get(), now);
           byte[] value = CODEC.encode(d);
           kafka.send(new ProducerRecord<>(decisionsTopic, d.getDecisionId().getBytes(StandardCharsets.UTF_8), value),
               this::onCompletion);
           decisions.incrementAndGet();
-          if (recent.size() == LEAVES_PER_BUNDLE) {
-            recent.remove(0);
-          }
-          recent.add(d);
-        }
-        if (tick % TICKS_PER_BUNDLE == 0 && !recent.isEmpty()) {
-          EvidenceBundle bundle = bundle(ns + "s" + bundles.get(), now, recent);
-          roots.add(Hex.encode(bundle.getRoot().array()));
-          kafka.send(new ProducerRecord<>(evidenceTopic, bundle.getSessionId().getBytes(StandardCharsets.UTF_8),
-              CODEC.encode(bundle)), this::onCompletion);
-          bundles.incrementAndGet();
+          // its evidence entry, as the decider emits it (the request is the bytes its hash covers)
+          kafka.send(new ProducerRecord<>(evidenceTopic, d.getSessionId().getBytes(StandardCharsets.UTF_8),
+              LogEntry.inline(value, d.getRequestId().getBytes(StandardCharsets.UTF_8)).encode()), this::onCompletion);
         }
       }
     }
@@ -381,25 +355,6 @@ class SinkFaultsIT {
           .setDecidedAt(at)
           .setEvalMicros(100)
           .setRequestHash(ByteBuffer.wrap(Sha256.digest((ns + "req-" + i).getBytes(StandardCharsets.UTF_8))))
-          .build();
-    }
-
-    private static EvidenceBundle bundle(String session, Instant at, List<Decision> decisions) {
-      List<EvidenceLeaf> leaves = new ArrayList<>();
-      List<byte[]> bodies = new ArrayList<>();
-      for (Decision d : decisions) {
-        byte[] body = CODEC.encode(d);
-        bodies.add(body);
-        leaves.add(EvidenceLeaf.newBuilder().setKind(LeafKind.DECISION).setDecisionId(d.getDecisionId())
-            .setRequestId(d.getRequestId()).setBody(ByteBuffer.wrap(body)).build());
-      }
-      return EvidenceBundle.newBuilder()
-          .setSessionId(session).setTenant(decisions.get(0).getTenant())
-          .setWindowStart(at).setWindowEnd(at.plusSeconds(1))
-          .setLeaves(leaves)
-          .setRoot(ByteBuffer.wrap(MerkleTree.fromLeaves(bodies).root()))
-          .setCreatedAt(at.plusSeconds(1))
-          .setKeyId(null).setSignature(null)
           .build();
     }
   }

@@ -1,7 +1,6 @@
 package io.provability.fabric.topology;
 
 import io.provability.fabric.events.DeadLetter;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
@@ -16,8 +15,6 @@ import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.stream.DecisionProcessor;
 import io.provability.fabric.processors.stream.EncodedDecision;
-import io.provability.fabric.processors.stream.EvidenceBundler;
-import io.provability.fabric.processors.stream.HashKeyValueStore;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
 import io.provability.fabric.processors.stream.RequestIntakeProcessor;
 import io.provability.fabric.processors.stream.StoreNames;
@@ -40,7 +37,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * requests ─► intake ─┬─► decide ─┬─► decisions
- *                     │           └─► bundle ─► evidence
+ *                     │           └─► evidence (one log entry per decision)
  *                     └─► dead-letter ◄─ (decide failures)
  * policy-state ─► global store (read by decide)
  * </pre>
@@ -56,7 +53,6 @@ public final class FabricTopology {
   static final String SOURCE_REQUESTS = "requests";
   static final String INTAKE = "intake";
   static final String DECIDE = "decide";
-  static final String BUNDLE = "bundle";
   static final String SINK_DECISIONS = "decisions-sink";
   static final String SINK_EVIDENCE = "evidence-sink";
   static final String SINK_DEAD_LETTER = "dead-letter-sink";
@@ -78,12 +74,12 @@ public final class FabricTopology {
    * @param sessionPrivacyBudget the differential-privacy budget each session's retrievals may spend
    * @param egressPolicies the egress firewall's policies
    */
-  public record Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence,
+  public record Settings(Topics topics, Duration dedupWindow,
                          KernelLimits kernelLimits, long tokenCacheSize, PrivacyBudget sessionPrivacyBudget,
                          EgressPolicies egressPolicies) {
     /** Default kernel limits, a 10,000-token cache, the default session privacy budget and egress policies. */
-    public Settings(Topics topics, Duration dedupWindow, EvidenceBundler.Settings evidence) {
-      this(topics, dedupWindow, evidence, KernelLimits.DEFAULTS, 10_000L, PrivacyBudget.DEFAULTS,
+    public Settings(Topics topics, Duration dedupWindow) {
+      this(topics, dedupWindow, KernelLimits.DEFAULTS, 10_000L, PrivacyBudget.DEFAULTS,
           EgressPolicies.defaults());
     }
   }
@@ -92,7 +88,6 @@ public final class FabricTopology {
    * The keys the topology trusts and signs with.
    *
    * @param trustedIssuers capability-token issuer keys
-   * @param evidenceSigner the key that signs evidence bundles
    * @param trustedReceiptSigners access-receipt signer keys (the retrieval gateway's), kept apart from issuers
    * @param receiptSigner the key this instance's retrieval gateway signs receipts with; null denies every
    *     retrieval request ({@code UNSUPPORTED_KIND}). Its key id must be in {@code trustedReceiptSigners}
@@ -100,14 +95,14 @@ public final class FabricTopology {
    * @param certificateSigner the key the egress firewall signs certificates with; null denies every
    *     egress request ({@code UNSUPPORTED_KIND})
    */
-  public record Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner, KeyRing trustedReceiptSigners,
+  public record Keys(KeyRing trustedIssuers, KeyRing trustedReceiptSigners,
                      Ed25519.SigningKey receiptSigner, Ed25519.SigningKey certificateSigner) {
     /**
      * No receipt signer trusted, no gateway or certificate key: every retrieval request, retrieval
      * step and egress request is denied.
      */
-    public Keys(KeyRing trustedIssuers, Ed25519.SigningKey evidenceSigner) {
-      this(trustedIssuers, evidenceSigner, KeyRing.empty(), null, null);
+    public Keys(KeyRing trustedIssuers) {
+      this(trustedIssuers, KeyRing.empty(), null, null);
     }
   }
 
@@ -174,11 +169,10 @@ public final class FabricTopology {
     topology.addProcessor(INTAKE, () -> new RequestIntakeProcessor(codec, DECIDE, OBSERVE_DEAD_LETTERS), SOURCE_REQUESTS);
     topology.addProcessor(DECIDE, () -> new DecisionProcessor(decider,
             ctx -> DecisionProcessor.globalPolicyView(ctx, codec), settings.dedupWindow(), codec,
-            OBSERVE_DECISIONS, BUNDLE, OBSERVE_DEAD_LETTERS),
+            OBSERVE_DECISIONS, SINK_EVIDENCE, OBSERVE_DEAD_LETTERS),
         INTAKE);
     topology.addProcessor(OBSERVE_DECISIONS, () -> new ObservingProcessor(observer), DECIDE);
     topology.addProcessor(OBSERVE_DEAD_LETTERS, () -> new ObservingProcessor(observer), INTAKE, DECIDE);
-    topology.addProcessor(BUNDLE, () -> new EvidenceBundler(settings.evidence(), keys.evidenceSigner()), DECIDE);
 
     // values are the decisions' canonical bytes, as on the decisions topic (EncodedDecision)
     topology.addStateStore(Stores.windowStoreBuilder(
@@ -188,18 +182,14 @@ public final class FabricTopology {
     // Budgets must outlive any window: persistent and changelogged, restored after a restart.
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.PRIVACY_BUDGETS),
         Serdes.String(), StoreSerdes.privacySpend()), DECIDE);
-    // Open bundles live for one evidence window only, so they are small: an in-memory store (still
-    // changelogged, so restored after a restart) spares every commit a RocksDB memtable flush. A hash
-    // store, not Kafka's sorted one: it is written twice per decision and never scanned in order.
-    topology.addStateStore(Stores.keyValueStoreBuilder(HashKeyValueStore.supplier(StoreNames.EVIDENCE_PENDING),
-        Serdes.String(), StoreSerdes.pendingEvidence()), BUNDLE);
 
     Serializer<Object> stringKey = cast(new StringSerializer());
     // the decider encoded each decision once; the topic gets those bytes
     Serializer<EncodedDecision> decisionBytes = (topic, d) -> d == null ? null : d.bytes();
     topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, cast(decisionBytes), OBSERVE_DECISIONS);
-    topology.addSink(SINK_EVIDENCE, t.evidence(), new StringSerializer(),
-        EventSerde.of(EvidenceBundle.class).serializer(), BUNDLE);
+    // one record per new decision: its log entry (inline form), keyed by session so that a session's
+    // decisions share one log; the sequencer of that partition appends it
+    topology.addSink(SINK_EVIDENCE, t.evidence(), stringKey, cast(new ByteArraySerializer()), DECIDE);
     topology.addSink(SINK_DEAD_LETTER, t.deadLetter(), cast(new ByteArraySerializer()),
         cast(EventSerde.of(DeadLetter.class).serializer()), OBSERVE_DEAD_LETTERS);
     return topology;

@@ -6,18 +6,13 @@ import io.provability.fabric.events.CapabilityRevocation;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
-import io.provability.fabric.schemas.evidence.BundleStatement;
+import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
-import io.provability.fabric.schemas.merkle.MerkleTree;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.demo.SyntheticTraffic;
@@ -53,7 +48,7 @@ class FabricTopologyTest {
   private TestInputTopic<byte[], byte[]> requests;
   private TestInputTopic<String, byte[]> policy;
   private TestOutputTopic<String, Decision> decisions;
-  private TestOutputTopic<String, EvidenceBundle> evidence;
+  private TestOutputTopic<String, byte[]> evidence;
   private TestOutputTopic<byte[], DeadLetter> deadLetters;
 
   @org.junit.jupiter.api.io.TempDir
@@ -66,10 +61,9 @@ class FabricTopologyTest {
 
   @BeforeEach
   void start() {
-    FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 6, 1 << 20, Duration.ofSeconds(1)));
+    FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1));
     FabricTopology.Keys keys = new FabricTopology.Keys(
-        KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())), evidenceKey);
+        KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -79,7 +73,7 @@ class FabricTopologyTest {
     requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
     policy = driver.createInputTopic("policy", new StringSerializer(), new ByteArraySerializer());
     decisions = driver.createOutputTopic("decisions", new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
-    evidence = driver.createOutputTopic("evidence", new StringDeserializer(), EventSerde.of(EvidenceBundle.class).deserializer());
+    evidence = driver.createOutputTopic("evidence", new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     deadLetters = driver.createOutputTopic("dlq", (t, b) -> b, EventSerde.of(DeadLetter.class).deserializer());
   }
 
@@ -147,14 +141,16 @@ class FabricTopologyTest {
     assertThat(out).hasSize(2);
     assertThat(out.get(1)).isEqualTo(out.get(0));
 
-    driver.advanceWallClockTime(Duration.ofSeconds(11));
-    List<EvidenceBundle> bundles = evidence.readValuesToList();
-    assertThat(bundles).hasSize(1);
-    assertThat(bundles.get(0).getLeaves()).extracting(EvidenceLeaf::getKind).containsExactly(LeafKind.REQUEST, LeafKind.DECISION);
+    // one evidence record: the first decision's entry (the repeat adds none)
+    List<byte[]> entries = evidence.readValuesToList();
+    assertThat(entries).hasSize(1);
+    LogEntry entry = LogEntry.decode(entries.get(0));
+    assertThat(entry.requestBytes()).isEqualTo(CanonicalEncoding.encode(plan));
+    assertThat(EventCodec.standard().decode(entry.decisionBytes(), Decision.class)).isEqualTo(out.get(0));
   }
 
   @Test
-  void bundlesCloseOnTheirWindowOrSizeAndTheirRootsVerify() {
+  void everyNewDecisionEmitsExactlyOneEntryAtOnceKeyedBySession() {
     SyntheticTraffic traffic = new SyntheticTraffic(issuer, 1, 1, START, 9L);
     List<PlanRequest> sent = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -162,25 +158,18 @@ class FabricTopologyTest {
       sent.add(p);
       send(p);
     }
-    // max 6 leaves = 3 decisions: the first bundle closed by size, the fourth waits for its window
-    List<EvidenceBundle> bySize = evidence.readValuesToList();
-    assertThat(bySize).hasSize(1);
-    assertThat(bySize.get(0).getLeaves()).hasSize(6);
-
-    driver.advanceWallClockTime(Duration.ofSeconds(5));
-    assertThat(evidence.isEmpty()).isTrue();
-    driver.advanceWallClockTime(Duration.ofSeconds(6));
-    List<EvidenceBundle> byWindow = evidence.readValuesToList();
-    assertThat(byWindow).hasSize(1);
-
-    for (EvidenceBundle b : List.of(bySize.get(0), byWindow.get(0))) {
-      List<byte[]> bodies = b.getLeaves().stream().map(l -> bytes(l.getBody())).toList();
-      byte[] root = MerkleTree.fromLeaves(bodies).root();
-      assertThat(bytes(b.getRoot())).isEqualTo(root);
-      assertThat(Ed25519.verify(evidenceKey.publicKey(), BundleStatement.of(b), bytes(b.getSignature()))).isTrue();
-      assertThat(Ed25519.verify(evidenceKey.publicKey(), root, bytes(b.getSignature()))).as("a bare root is not what is signed").isFalse();
+    // no window, no punctuation: each entry leaves with its decision
+    List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> out = evidence.readRecordsToList();
+    assertThat(out).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(out.get(i).key()).isEqualTo(sent.get(i).getSessionId());
+      LogEntry entry = LogEntry.decode(out.get(i).value());
+      byte[] request = CanonicalEncoding.encode(sent.get(i));
+      assertThat(entry.requestBytes()).isEqualTo(request);
+      Decision d = EventCodec.standard().decode(entry.decisionBytes(), Decision.class);
+      assertThat(d.getRequestId()).isEqualTo(sent.get(i).getRequestId());
+      assertThat(bytes(d.getRequestHash())).isEqualTo(io.provability.fabric.schemas.hash.Sha256.digest(request));
     }
-    assertThat(bytes(byWindow.get(0).getLeaves().get(0).getBody())).isEqualTo(CanonicalEncoding.encode(sent.get(3)));
   }
 
   @Test

@@ -7,7 +7,6 @@ import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.demo.SyntheticTraffic;
@@ -37,10 +36,8 @@ class ObservedTopologyTest {
   void theObserverSeesEachDecisionAndDeadLetterThatIsWritten() {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
     FabricTopology.Settings settings = new FabricTopology.Settings(
-        new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy"), Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 6, 1 << 20, Duration.ofSeconds(1)));
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
-        Ed25519.SigningKey.fromSeed("evidence-1", new byte[32]));
+        new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy"), Duration.ofHours(1));
+    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())));
     List<Decision> seen = new ArrayList<>();
     List<Long> latencies = new ArrayList<>();
     List<DeadLetter> letters = new ArrayList<>();

@@ -8,9 +8,6 @@ import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Verdict;
@@ -26,9 +23,9 @@ import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.serde.EventSerde;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +63,7 @@ class RetrievalTopologyTest {
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> requests;
   private TestOutputTopic<String, Decision> decisions;
-  private TestOutputTopic<String, EvidenceBundle> evidence;
+  private TestOutputTopic<String, byte[]> evidence;
   private KeyValueStore<String, PrivacySpend> budgets;
 
   @org.junit.jupiter.api.io.TempDir
@@ -85,9 +82,8 @@ class RetrievalTopologyTest {
 
   private void start(HotTier hotTier) {
     FabricTopology.Settings settings = new FabricTopology.Settings(TOPICS, Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 1 << 20, Duration.ofSeconds(1)),
         KernelLimits.DEFAULTS, 100L, new PrivacyBudget(1.0, 1e-5), EgressPolicies.defaults());
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())), evidenceKey,
+    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
         KeyRing.of(Map.of(gatewayKey.keyId(), gatewayKey.publicKey())), gatewayKey, certificateKey);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "retrieval-topology-test");
@@ -97,7 +93,7 @@ class RetrievalTopologyTest {
     driver = new TopologyTestDriver(FabricTopology.build(settings, keys, hotTier), props, START);
     requests = driver.createInputTopic("requests", new ByteArraySerializer(), new ByteArraySerializer());
     decisions = driver.createOutputTopic("decisions", new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
-    evidence = driver.createOutputTopic("evidence", new StringDeserializer(), EventSerde.of(EvidenceBundle.class).deserializer());
+    evidence = driver.createOutputTopic("evidence", new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     budgets = driver.getKeyValueStore(StoreNames.PRIVACY_BUDGETS);
   }
 
@@ -192,10 +188,9 @@ class RetrievalTopologyTest {
     assertThat(Ed25519.verify(gatewayKey.publicKey(), ReceiptSigning.signedBytes(receipt), ReceiptSigning.signatureOf(receipt)))
         .isTrue();
 
-    driver.advanceWallClockTime(Duration.ofSeconds(11));
-    EvidenceBundle bundle = evidence.readValue();
-    assertThat(bundle.getLeaves()).extracting(EvidenceLeaf::getKind)
-        .containsExactly(LeafKind.REQUEST, LeafKind.DECISION, LeafKind.RECEIPT);
+    // the entry's decision carries the receipt
+    LogEntry entry = LogEntry.decode(evidence.readValue());
+    assertThat(EventCodec.standard().decode(entry.decisionBytes(), Decision.class).getReceipt()).isEqualTo(receipt);
   }
 
   @Test
@@ -209,8 +204,9 @@ class RetrievalTopologyTest {
     assertThat(d.getCertificate()).isNotNull();
     assertThat(d.getRedactedText()).isNull();
 
-    driver.advanceWallClockTime(Duration.ofSeconds(11));
-    assertThat(evidence.readValue().getLeaves()).extracting(EvidenceLeaf::getKind)
-        .containsExactly(LeafKind.REQUEST, LeafKind.DECISION, LeafKind.CERTIFICATE);
+    LogEntry entry = LogEntry.decode(evidence.readValue());
+    assertThat(EventCodec.standard().decode(entry.decisionBytes(), Decision.class).getCertificate())
+        .isEqualTo(d.getCertificate());
+    assertThat(entry.requestBytes()).isEqualTo(io.provability.fabric.schemas.hash.CanonicalEncoding.encode(clean));
   }
 }

@@ -2,6 +2,7 @@ package io.provability.fabric.connectors.evidence;
 
 import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
+import io.provability.fabric.sinks.evidence.EvidenceLogs;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import java.net.URI;
 import java.util.Map;
@@ -12,8 +13,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Configuration of {@link EvidenceSinkConnector}: where bundles go (S3) and where their roots are
- * recorded (the shared JDBC keys of {@link JdbcSettings}).
+ * Configuration of {@link EvidenceSinkConnector}, the evidence logs' sequencer: the logs' names and
+ * signing key, where their objects go (S3), where their checkpoints and leaf rows are recorded (the
+ * shared JDBC keys of {@link JdbcSettings}) and how often a checkpoint is published.
  */
 public final class EvidenceSinkConfig extends AbstractConfig {
 
@@ -25,7 +27,7 @@ public final class EvidenceSinkConfig extends AbstractConfig {
     private static final String S3_REGION_DOC = "Signing region.";
     /** Bucket. */
     public static final String S3_BUCKET_CONFIG = "s3.bucket";
-    private static final String S3_BUCKET_DOC = "Bucket holding the evidence bundles.";
+    private static final String S3_BUCKET_DOC = "Bucket holding the evidence logs.";
     /** Access key. */
     public static final String S3_ACCESS_KEY_CONFIG = "s3.access.key";
     private static final String S3_ACCESS_KEY_DOC = "Access key id; empty to use the AWS default credential chain.";
@@ -40,28 +42,43 @@ public final class EvidenceSinkConfig extends AbstractConfig {
     private static final String S3_CREATE_BUCKET_DOC = "Create the bucket at start when it does not exist.";
     /** Upload concurrency. */
     public static final String S3_PUT_CONCURRENCY_CONFIG = "s3.put.concurrency";
-    private static final String S3_PUT_CONCURRENCY_DOC = "Bundles uploaded in parallel by one task within one put().";
-    /** Compression threshold. */
-    public static final String COMPRESSION_THRESHOLD_CONFIG = "compression.threshold.bytes";
-    private static final String COMPRESSION_THRESHOLD_DOC = "Bundle bodies longer than this are LZ4-compressed.";
+    private static final String S3_PUT_CONCURRENCY_DOC = "Log objects (tiles, bundles, large entries) one task "
+            + "writes in parallel for one checkpoint.";
+    /** Log name. */
+    public static final String LOG_ORIGIN_CONFIG = "log.origin";
+    private static final String LOG_ORIGIN_DOC = "Name of the evidence logs: partition p's log has origin <this>/<p>. "
+            + "Also the signing key's name in checkpoints.";
+    /** Key prefix. */
+    public static final String LOG_PREFIX_CONFIG = "log.s3.prefix";
+    private static final String LOG_PREFIX_DOC = "S3 key prefix of the logs: partition p's log is under <this>/<p>/ "
+            + "(C2SP tlog-tiles layout). The lifecycle rule applies to this prefix.";
+    /** Signing key. */
+    public static final String LOG_SIGNING_KEY_FILE_CONFIG = "log.signing.key.file";
+    private static final String LOG_SIGNING_KEY_FILE_DOC = "File on the worker with the log signing key: one line "
+            + "key-id=base64(32-byte Ed25519 seed) (the key id is not used; checkpoints are signed under log.origin).";
+    /** Checkpoint interval. */
+    public static final String CHECKPOINT_INTERVAL_MS_CONFIG = "checkpoint.interval.ms";
+    private static final String CHECKPOINT_INTERVAL_MS_DOC = "How often each log integrates what was read and "
+            + "publishes a signed checkpoint (also when its partition is closed). Longer: fewer S3 requests per "
+            + "decision; shorter: less evidence lag.";
     /** Lifecycle on/off. */
     public static final String LIFECYCLE_ENABLED_CONFIG = "lifecycle.enabled";
     private static final String LIFECYCLE_ENABLED_DOC = "Apply the transition/expiry rule to the bucket at start "
             + "(other rules on the bucket are kept). Endpoints without lifecycle support are detected and reported.";
     /** Transition days. */
     public static final String LIFECYCLE_TRANSITION_DAYS_CONFIG = "lifecycle.transition.days";
-    private static final String LIFECYCLE_TRANSITION_DAYS_DOC = "Days after which bundles move to "
+    private static final String LIFECYCLE_TRANSITION_DAYS_DOC = "Days after which log objects move to "
             + "lifecycle.transition.storage.class.";
     /** Transition class. */
     public static final String LIFECYCLE_TRANSITION_CLASS_CONFIG = "lifecycle.transition.storage.class";
-    private static final String LIFECYCLE_TRANSITION_CLASS_DOC = "S3 storage class bundles move to.";
+    private static final String LIFECYCLE_TRANSITION_CLASS_DOC = "S3 storage class log objects move to.";
     /** Expiration days. */
     public static final String LIFECYCLE_EXPIRATION_DAYS_CONFIG = "lifecycle.expiration.days";
-    private static final String LIFECYCLE_EXPIRATION_DAYS_DOC = "Days after which bundles are deleted.";
+    private static final String LIFECYCLE_EXPIRATION_DAYS_DOC = "Days after which log objects are deleted.";
     /** Backoff. */
     public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
-    private static final String RETRY_BACKOFF_MS_DOC = "How long Connect waits before redelivering a batch whose "
-            + "upload or index write failed transiently.";
+    private static final String RETRY_BACKOFF_MS_DOC = "How long to wait before trying again after a write to S3 or "
+            + "PostgreSQL failed transiently.";
 
     /** The definition Connect validates against. */
     public static final ConfigDef CONFIG_DEF = JdbcSettings.define(new ConfigDef())
@@ -77,8 +94,14 @@ public final class EvidenceSinkConfig extends AbstractConfig {
             .define(S3_CREATE_BUCKET_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_CREATE_BUCKET_DOC)
             .define(S3_PUT_CONCURRENCY_CONFIG, Type.INT, 8, ConfigDef.Range.between(1, 64), Importance.LOW,
                     S3_PUT_CONCURRENCY_DOC)
-            .define(COMPRESSION_THRESHOLD_CONFIG, Type.INT, EvidenceStoreConfig.DEFAULT_COMPRESSION_THRESHOLD,
-                    ConfigDef.Range.atLeast(0), Importance.LOW, COMPRESSION_THRESHOLD_DOC)
+            .define(LOG_ORIGIN_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, LOG_ORIGIN_DOC)
+            .define(LOG_PREFIX_CONFIG, Type.STRING, EvidenceStoreConfig.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM, LOG_PREFIX_DOC)
+            .define(LOG_SIGNING_KEY_FILE_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(), Importance.HIGH, LOG_SIGNING_KEY_FILE_DOC)
+            .define(CHECKPOINT_INTERVAL_MS_CONFIG, Type.LONG, 1_000L, ConfigDef.Range.between(10, 3_600_000),
+                    Importance.MEDIUM, CHECKPOINT_INTERVAL_MS_DOC)
             .define(LIFECYCLE_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, LIFECYCLE_ENABLED_DOC)
             .define(LIFECYCLE_TRANSITION_DAYS_CONFIG, Type.INT, EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS,
                     ConfigDef.Range.atLeast(1), Importance.MEDIUM, LIFECYCLE_TRANSITION_DAYS_DOC)
@@ -121,7 +144,7 @@ public final class EvidenceSinkConfig extends AbstractConfig {
                 .secretKey(secret)
                 .pathStyle(getBoolean(S3_PATH_STYLE_CONFIG))
                 .createBucket(getBoolean(S3_CREATE_BUCKET_CONFIG))
-                .compressionThreshold(getInt(COMPRESSION_THRESHOLD_CONFIG))
+                .prefix(getString(LOG_PREFIX_CONFIG))
                 .lifecycleEnabled(getBoolean(LIFECYCLE_ENABLED_CONFIG))
                 .transitionDays(transition)
                 .transitionStorageClass(getString(LIFECYCLE_TRANSITION_CLASS_CONFIG))
@@ -129,7 +152,26 @@ public final class EvidenceSinkConfig extends AbstractConfig {
                 .build();
     }
 
-    /** @return settings of the evidence index in PostgreSQL */
+    /** @return the logs' names */
+    public EvidenceLogs logs() {
+        try {
+            return new EvidenceLogs(getString(LOG_ORIGIN_CONFIG), getString(LOG_PREFIX_CONFIG));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(LOG_ORIGIN_CONFIG, getString(LOG_ORIGIN_CONFIG), e.getMessage());
+        }
+    }
+
+    /** @return the signing key file */
+    public java.nio.file.Path signingKeyFile() {
+        return java.nio.file.Path.of(getString(LOG_SIGNING_KEY_FILE_CONFIG));
+    }
+
+    /** @return the checkpoint interval */
+    public java.time.Duration checkpointInterval() {
+        return java.time.Duration.ofMillis(getLong(CHECKPOINT_INTERVAL_MS_CONFIG));
+    }
+
+    /** @return settings of the log's rows in PostgreSQL */
     public DecisionLogConfig evidenceIndex() {
         return JdbcSettings.decisionLog(this, DecisionLogConfig.DEFAULT_BATCH_SIZE,
                 DecisionLogConfig.WriteMode.MULTI_ROW_INSERT);

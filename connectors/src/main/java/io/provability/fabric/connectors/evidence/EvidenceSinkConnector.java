@@ -9,11 +9,12 @@ import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
- * Kafka Connect sink that stores each evidence bundle of the evidence topic in S3 (content-addressed,
- * LZ4 above the threshold) and then records its root beside the decision rows in PostgreSQL
- * ({@code evidence_bundle}, {@code decision_evidence}); see {@link EvidenceSinkTask}.
+ * The evidence logs' sequencer as a Kafka Connect sink: one transparency log per partition of the
+ * evidence topic, written by the task that owns the partition (Kafka's group membership guarantees
+ * one owner at a time); see {@link EvidenceSinkTask}. Tiles and checkpoints go to S3, checkpoints and
+ * leaf rows to PostgreSQL ({@code log_checkpoint}, {@code decision_evidence}).
  *
- * <p>Record values must be the Avro single-object bytes of {@code EvidenceBundle}: configure
+ * <p>Record values must be the log entries the decider emits: configure
  * {@code value.converter=org.apache.kafka.connect.converters.ByteArrayConverter}.
  */
 public final class EvidenceSinkConnector extends SinkConnector {
@@ -25,6 +26,7 @@ public final class EvidenceSinkConnector extends SinkConnector {
         EvidenceSinkConfig config = new EvidenceSinkConfig(props);
         config.evidenceStore();
         config.evidenceIndex();
+        config.logs();
         this.props = Map.copyOf(props);
     }
 

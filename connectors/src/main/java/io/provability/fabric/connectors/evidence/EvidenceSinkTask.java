@@ -3,28 +3,33 @@ package io.provability.fabric.connectors.evidence;
 import io.provability.fabric.connectors.BadRecords;
 import io.provability.fabric.connectors.ConnectorVersion;
 import io.provability.fabric.connectors.RecordValues;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.schemas.serde.EventCodec;
-import io.provability.fabric.schemas.serde.EventDecodeException;
-import io.provability.fabric.sinks.decisionlog.BundleIndexEntry;
+import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;
+import io.provability.fabric.sinks.evidence.EvidenceLag;
+import io.provability.fabric.sinks.evidence.EvidenceLogs;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreException;
-import io.provability.fabric.sinks.evidence.InvalidBundleException;
-import io.provability.fabric.sinks.evidence.PutResult;
+import io.provability.fabric.sinks.evidence.LogSequencer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -34,38 +39,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores evidence bundles in S3, then records them in PostgreSQL, all inside {@link #put}: the S3
- * objects first (in parallel, {@code s3.put.concurrency} at a time), then one transaction for the
- * index rows of the whole batch. A row therefore never points at a missing object, and when
- * {@code put} returns everything it was given is durable, so committed offsets never run ahead of the
- * data. Redelivery is harmless: the object key is content-addressed (HEAD / If-None-Match skip the
- * upload) and the index inserts end in {@code ON CONFLICT DO NOTHING}.
+ * The sequencer of the evidence logs of the partitions this task owns: one {@link LogSequencer} per
+ * assigned partition, created in {@link #open} (which rewinds the partition to the offset its last
+ * recorded checkpoint reached, so Kafka's committed offset never decides what is in the log) and
+ * closed, after a last publish, in {@link #close}.
  *
- * <p>Undecodable values and bundles whose root does not match their leaves go to {@link BadRecords};
- * transient S3 or database failures become a {@link RetriableException} (the whole batch is
- * redelivered after {@code retry.backoff.ms}); anything else fails the task.
+ * <p>{@link #put} only hands records to their sequencer; a timer publishes each log every
+ * {@code checkpoint.interval.ms} (so an idle partition's last entries do not wait for the next poll),
+ * and {@link #preCommit} gives Connect, per partition, the offset after the last recorded checkpoint.
+ * A failed publish is retried by the timer with the same bytes; if it keeps failing and entries pile
+ * up, {@code put} publishes itself and turns a transient failure into a {@link RetriableException}
+ * (Connect redelivers; records already read are skipped by offset).
+ *
+ * <p>Values that are not log entries go to {@link BadRecords}.
  */
 public class EvidenceSinkTask extends SinkTask {
 
     private static final Logger LOG = LoggerFactory.getLogger(EvidenceSinkTask.class);
+    /** Entries a log may hold unpublished before put() stops taking more (while S3 or PostgreSQL fail). */
+    static final int MAX_PENDING = 50_000;
 
     private final Clock clock;
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong deduplicated = new AtomicLong();
-    private final AtomicLong indexed = new AtomicLong();
+    private final Map<TopicPartition, LogSequencer> logs = new HashMap<>();
+    private EvidenceSinkConfig config;
+    private EvidenceLogs names;
     private EvidenceStore store;
     private DecisionLog index;
-    private ExecutorService uploads;
-    private EventCodec codec;
+    private NoteSigner signer;
+    private ExecutorService writers;
+    private ScheduledExecutorService timer;
     private BadRecords badRecords;
-    private long retryBackoffMs;
+    private Duration interval;
+    private String failing;
 
     /** Used by Connect. */
     public EvidenceSinkTask() {
         this(Clock.systemUTC());
     }
 
-    /** @param clock source of "today" for partition maintenance of the shared database */
+    /** @param clock source of checkpoint times and of "today" for partition maintenance */
     EvidenceSinkTask(Clock clock) {
         this.clock = clock;
     }
@@ -77,103 +89,175 @@ public class EvidenceSinkTask extends SinkTask {
 
     @Override
     public void start(Map<String, String> props) {
-        EvidenceSinkConfig config = new EvidenceSinkConfig(props);
-        retryBackoffMs = config.retryBackoffMs();
-        codec = EventCodec.standard();
+        config = new EvidenceSinkConfig(props);
+        names = config.logs();
+        interval = config.checkpointInterval();
         String name = props.getOrDefault("name", "evidence-sink");
         badRecords = BadRecords.from(context, name);
+        try {
+            signer = NoteSigner.fromSeed(names.originPrefix(), readSeed(config.signingKeyFile()));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConnectException(EvidenceSinkConfig.LOG_SIGNING_KEY_FILE_CONFIG + ": " + e.getMessage(), e);
+        }
         try {
             store = EvidenceStore.open(config.evidenceStore());
             index = DecisionLog.open(config.evidenceIndex(), clock);
         } catch (EvidenceStoreException | DecisionLogException e) {
             stop();
-            throw new ConnectException("evidence sink cannot start: " + e.getMessage(), e);
+            throw new ConnectException("evidence sequencer cannot start: " + e.getMessage(), e);
         }
         AtomicInteger threads = new AtomicInteger();
-        uploads = Executors.newFixedThreadPool(config.putConcurrency(), r -> {
+        writers = Executors.newFixedThreadPool(config.putConcurrency(), r -> {
             Thread t = new Thread(r, name + "-s3-put-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name + "-checkpoints");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = Math.max(10, interval.toMillis() / 4);
+        timer.scheduleWithFixedDelay(this::publishDue, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads the key file format of the application's signing keys: {@code key-id=base64(seed)}. */
+    static byte[] readSeed(Path file) throws IOException {
+        String line = Files.readString(file, StandardCharsets.UTF_8).strip();
+        int eq = line.indexOf('=');
+        if (eq <= 0) {
+            throw new IOException(file + ": expected key-id=base64-seed");
+        }
+        byte[] seed = Base64.getDecoder().decode(line.substring(eq + 1).strip());
+        if (seed.length != 32) {
+            throw new IOException(file + ": the seed has " + seed.length + " bytes, Ed25519 needs 32");
+        }
+        return seed;
     }
 
     @Override
-    public void put(Collection<SinkRecord> records) {
-        if (records.isEmpty()) {
-            return;
+    public synchronized void open(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            try {
+                LogSequencer log = LogSequencer.open(names, tp.topic(), tp.partition(), store, index.evidenceLog(),
+                        signer, clock, writers, EvidenceLag::observe);
+                logs.put(tp, log);
+                context.offset(tp, log.nextOffset());
+            } catch (EvidenceStoreException | DecisionLogException e) {
+                throw new ConnectException("opening the evidence log of " + tp + " failed: " + e.getMessage(), e);
+            }
         }
-        List<SinkRecord> accepted = new ArrayList<>(records.size());
-        List<Future<PutResult>> puts = new ArrayList<>(records.size());
-        List<EvidenceBundle> bundles = new ArrayList<>(records.size());
+    }
+
+    @Override
+    public synchronized void put(Collection<SinkRecord> records) {
         for (SinkRecord record : records) {
-            EvidenceBundle bundle;
-            try {
-                bundle = codec.decode(RecordValues.bytes(record), EvidenceBundle.class);
-            } catch (EventDecodeException e) {
-                badRecords.report(record, new DataException("not a decodable EvidenceBundle (" + e.reason() + "): "
-                        + e.getMessage(), e));
-                continue;
-            } catch (DataException e) {
-                badRecords.report(record, e);
-                continue;
+            TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+            LogSequencer log = logs.get(tp);
+            if (log == null) {
+                throw new ConnectException("record of " + tp + " arrived before the partition was opened");
             }
-            accepted.add(record);
-            bundles.add(bundle);
-            puts.add(uploads.submit(() -> store.put(bundle)));
-        }
-
-        List<BundleIndexEntry> entries = new ArrayList<>(puts.size());
-        RuntimeException transientFailure = null;
-        for (int i = 0; i < puts.size(); i++) {
             try {
-                PutResult result = puts.get(i).get();
-                (result.deduplicated() ? deduplicated : written).incrementAndGet();
-                entries.add(BundleIndexEntry.of(bundles.get(i), result.key()));
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof InvalidBundleException invalid) {
-                    badRecords.report(accepted.get(i), new DataException(invalid.getMessage(), invalid));
-                } else if (cause instanceof EvidenceStoreException s && s.retriable()) {
-                    transientFailure = s; // keep waiting for the others: no upload is left running
-                } else {
-                    throw new ConnectException("storing evidence bundle of record " + describe(accepted.get(i))
-                            + " failed", cause);
+                log.add(record.kafkaOffset(), RecordValues.bytes(record));
+            } catch (IllegalArgumentException | DataException e) {
+                log.skip(record.kafkaOffset());
+                badRecords.report(record, e instanceof DataException d ? d
+                        : new DataException("not an evidence log entry: " + e.getMessage(), e));
+            }
+        }
+        for (Map.Entry<TopicPartition, LogSequencer> e : logs.entrySet()) {
+            LogSequencer log = e.getValue();
+            if (log.nextOffset() - log.committedOffset() > MAX_PENDING) {
+                try {
+                    log.publish();
+                } catch (EvidenceStoreException | DecisionLogException f) {
+                    if (retriable(f)) {
+                        context.timeout(config.retryBackoffMs());
+                        throw new RetriableException("evidence log " + log.origin() + " cannot publish and holds "
+                                + MAX_PENDING + " unpublished entries; retrying in " + config.retryBackoffMs() + " ms", f);
+                    }
+                    throw new ConnectException("evidence log " + log.origin() + " cannot publish", f);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ConnectException("interrupted while storing evidence bundles", e);
             }
         }
-        if (transientFailure != null) {
-            context.timeout(retryBackoffMs);
-            throw new RetriableException("storing evidence bundles failed transiently; Connect will redeliver the "
-                    + "batch in " + retryBackoffMs + " ms (stored bundles are skipped by key)", transientFailure);
-        }
+    }
 
-        try {
-            indexed.addAndGet(index.evidenceIndex().record(entries));
-        } catch (DecisionLogException e) {
-            if (e.retriable()) {
-                context.timeout(retryBackoffMs);
-                throw new RetriableException("recording " + entries.size() + " evidence bundles failed; Connect will "
-                        + "redeliver them in " + retryBackoffMs + " ms", e);
+    private synchronized void publishDue() {
+        for (LogSequencer log : logs.values()) {
+            if (!log.due(interval)) {
+                continue;
             }
-            throw new ConnectException("recording " + entries.size() + " evidence bundles failed", e);
+            try {
+                log.publish();
+                if (failing != null) {
+                    LOG.info("evidence log {} publishes again (size {})", log.origin(), log.size());
+                    failing = null;
+                }
+            } catch (RuntimeException e) {
+                // the batch stays staged; the next tick writes the same bytes again
+                if (failing == null) {
+                    LOG.warn("evidence log {}: publishing a checkpoint failed; retrying every {} ms with the same "
+                            + "bytes: {}", log.origin(), Math.max(10, interval.toMillis() / 4), e.toString());
+                }
+                failing = log.origin();
+            }
+        }
+    }
+
+    private static boolean retriable(RuntimeException e) {
+        return e instanceof EvidenceStoreException s ? s.retriable()
+                : e instanceof DecisionLogException d && d.retriable();
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, OffsetAndMetadata> preCommit(
+            Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        Map<TopicPartition, OffsetAndMetadata> safe = new HashMap<>();
+        for (Map.Entry<TopicPartition, LogSequencer> e : logs.entrySet()) {
+            if (currentOffsets.containsKey(e.getKey())) {
+                safe.put(e.getKey(), new OffsetAndMetadata(e.getValue().committedOffset()));
+            }
+        }
+        return safe;
+    }
+
+    @Override
+    public synchronized void close(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            LogSequencer log = logs.remove(tp);
+            if (log == null) {
+                continue;
+            }
+            try {
+                log.publish();
+            } catch (RuntimeException e) {
+                // the next owner resumes from the last recorded checkpoint and re-reads the rest
+                LOG.warn("evidence log {}: the last publish before giving up {} failed ({}); the next owner "
+                        + "resumes from size {}", log.origin(), tp, e.toString(), log.size());
+            }
         }
     }
 
     @Override
     public void stop() {
-        if (uploads != null) {
-            uploads.shutdownNow();
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+        synchronized (this) {
+            close(new ArrayList<>(logs.keySet()));
+        }
+        if (writers != null) {
+            writers.shutdownNow();
             try {
-                uploads.awaitTermination(10, TimeUnit.SECONDS);
+                writers.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            uploads = null;
+            writers = null;
         }
         if (store != null) {
+            LOG.info("evidence sequencer stopped: S3 requests {}", store.requests());
             store.close();
             store = null;
         }
@@ -181,31 +265,15 @@ public class EvidenceSinkTask extends SinkTask {
             index.close();
             index = null;
         }
-        LOG.info("evidence sink task stopped: {} bundles written, {} already stored, {} newly indexed, {} bad records",
-                written.get(), deduplicated.get(), indexed.get(), badRecords == null ? 0 : badRecords.count());
     }
 
-    /** @return bundles this task uploaded */
-    public long written() {
-        return written.get();
-    }
-
-    /** @return bundles that were already stored */
-    public long deduplicated() {
-        return deduplicated.get();
-    }
-
-    /** @return bundles newly recorded in the index */
-    public long indexed() {
-        return indexed.get();
+    /** @return the sequencers of the partitions this task owns (tests) */
+    synchronized List<LogSequencer> sequencers() {
+        return List.copyOf(logs.values());
     }
 
     /** @return records routed as bad */
     public long badRecords() {
         return badRecords.count();
-    }
-
-    private static String describe(SinkRecord r) {
-        return r.topic() + "-" + r.kafkaPartition() + "@" + r.kafkaOffset();
     }
 }

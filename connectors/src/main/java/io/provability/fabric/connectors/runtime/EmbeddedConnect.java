@@ -192,6 +192,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         List<ConnectorSpec> specs = connectorSpecs(settings, decisionLogOverrides);
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
+        ensureSigningKey(settings.evidenceLog().signingKeyFile());
         createInternalTopics(settings, timeout);
 
         Connect<DistributedHerder> connect;
@@ -372,7 +373,39 @@ public final class EmbeddedConnect implements AutoCloseable {
         c.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, s.s3AccessKey());
         c.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s.s3SecretKey());
         c.put(EvidenceSinkConfig.S3_PATH_STYLE_CONFIG, "true");
+        c.put(EvidenceSinkConfig.LOG_ORIGIN_CONFIG, s.evidenceLog().origin());
+        c.put(EvidenceSinkConfig.LOG_PREFIX_CONFIG, s.evidenceLog().s3Prefix());
+        c.put(EvidenceSinkConfig.LOG_SIGNING_KEY_FILE_CONFIG, s.evidenceLog().signingKeyFile().toAbsolutePath().toString());
+        c.put(EvidenceSinkConfig.CHECKPOINT_INTERVAL_MS_CONFIG, Long.toString(s.evidenceLog().checkpointInterval().toMillis()));
         return c;
+    }
+
+    /**
+     * Creates the evidence log signing key when it does not exist (one machine: the worker and the
+     * application share the work directory), as {@code key-id=base64(seed)}, readable by the owner only.
+     */
+    static void ensureSigningKey(java.nio.file.Path file) {
+        if (java.nio.file.Files.exists(file)) {
+            return;
+        }
+        try {
+            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            byte[] seed = new byte[32];
+            new java.security.SecureRandom().nextBytes(seed);
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.writeString(tmp, "evidence-1=" + java.util.Base64.getEncoder().encodeToString(seed) + "\n");
+            try {
+                java.nio.file.Files.setPosixFilePermissions(tmp,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException nonPosix) {
+                // best effort on file systems without POSIX permissions
+            }
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // another starter wrote it first: use theirs
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the evidence log signing key " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The dead-letter topic of a sink's input topic. */

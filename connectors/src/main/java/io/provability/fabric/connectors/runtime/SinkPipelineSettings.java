@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param bootstrapServers Kafka bootstrap servers
  * @param decisionsTopic   topic of Decision events
- * @param evidenceTopic    topic of EvidenceBundle events
+ * @param evidenceTopic    topic of evidence log entries
  * @param connectGroupId   Connect worker group; also prefixes the worker's internal topics
  * @param jdbcUrl          PostgreSQL JDBC URL
  * @param jdbcUser         database user
@@ -22,11 +22,13 @@ import java.util.Objects;
  * @param s3AccessKey      S3 access key
  * @param s3SecretKey      S3 secret key
  * @param tasksMax         tasks per connector
- * @param workDir          a directory for local state: the worker keeps its state in Kafka topics, and writes
- *                         here only the secrets that have no declared reference ({@code secrets/})
+ * @param workDir          a directory for local state; the distributed-mode worker keeps all its state in
+ *                         Kafka topics, so it currently writes nothing there
+ * @param evidenceLog      names, signing key and checkpoint interval of the evidence logs
  * @param secretReferences connector key (e.g. {@code jdbc.password}) to the config-provider reference the
  *                         Connect config topic holds for it instead of its value, e.g.
- *                         {@code ${env:FABRIC_POSTGRES_PASSWORD}} ({@link SecretReferences})
+ *                         {@code ${env:FABRIC_POSTGRES_PASSWORD}} ({@link SecretReferences}); a secret without
+ *                         one is written to {@code workDir/secrets} and referenced there
  */
 public record SinkPipelineSettings(
         String bootstrapServers,
@@ -43,7 +45,38 @@ public record SinkPipelineSettings(
         String s3SecretKey,
         int tasksMax,
         Path workDir,
+        EvidenceLog evidenceLog,
         Map<String, String> secretReferences) {
+
+    /**
+     * The evidence logs' settings.
+     *
+     * @param origin             log name; partition p's log is {@code <origin>/<p>}
+     * @param s3Prefix           S3 key prefix of the logs
+     * @param signingKeyFile     the log signing key ({@code key-id=base64 seed}); {@link EmbeddedConnect}
+     *                           creates it when missing
+     * @param checkpointInterval how often each log publishes a checkpoint
+     */
+    public record EvidenceLog(String origin, String s3Prefix, Path signingKeyFile, java.time.Duration checkpointInterval) {
+        /** Default log name. */
+        public static final String DEFAULT_ORIGIN = "provability-fabric.local/evidence";
+
+        /** Defaults, with the key at {@code <workDir>/keys/evidence.key}. */
+        public static EvidenceLog defaults(Path workDir) {
+            return new EvidenceLog(DEFAULT_ORIGIN, "log", workDir.resolve("keys").resolve("evidence.key"),
+                    java.time.Duration.ofSeconds(1));
+        }
+    }
+
+    /** Default evidence log settings under {@code workDir}. */
+    public SinkPipelineSettings(String bootstrapServers, String decisionsTopic, String evidenceTopic,
+                                String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                                String s3Endpoint, String s3Region, String s3Bucket, String s3AccessKey,
+                                String s3SecretKey, int tasksMax, Path workDir) {
+        this(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl, jdbcUser, jdbcPassword,
+                s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir,
+                EvidenceLog.defaults(workDir), Map.of());
+    }
 
     /** Checks the values every mode needs; messages name the component. */
     public SinkPipelineSettings {
@@ -63,6 +96,7 @@ public record SinkPipelineSettings(
             throw new IllegalArgumentException("SinkPipelineSettings.tasksMax must be at least 1, was " + tasksMax);
         }
         Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
+        Objects.requireNonNull(evidenceLog, "SinkPipelineSettings.evidenceLog");
         secretReferences = Map.copyOf(secretReferences == null ? Map.of() : secretReferences);
         secretReferences.forEach((key, ref) -> {
             if (!SecretReferences.isReference(ref)) {
@@ -74,23 +108,24 @@ public record SinkPipelineSettings(
 
     /** Settings without declared secret references (secrets go to {@code workDir/secrets}). */
     public SinkPipelineSettings(String bootstrapServers, String decisionsTopic, String evidenceTopic,
-            String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword, String s3Endpoint,
-            String s3Region, String s3Bucket, String s3AccessKey, String s3SecretKey, int tasksMax, Path workDir) {
+                                String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                                String s3Endpoint, String s3Region, String s3Bucket, String s3AccessKey,
+                                String s3SecretKey, int tasksMax, Path workDir, EvidenceLog evidenceLog) {
         this(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl, jdbcUser, jdbcPassword,
-                s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, Map.of());
+                s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, evidenceLog, Map.of());
     }
 
     /** @return a copy with another Connect group (a second pipeline on the same broker) */
     public SinkPipelineSettings withConnectGroupId(String groupId) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, groupId, jdbcUrl, jdbcUser,
-                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir,
+                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, evidenceLog,
                 secretReferences);
     }
 
     /** @return a copy with another task count */
     public SinkPipelineSettings withTasksMax(int tasks) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl,
-                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir,
+                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir, evidenceLog,
                 secretReferences);
     }
 
@@ -100,7 +135,8 @@ public record SinkPipelineSettings(
                 + ", evidenceTopic=" + evidenceTopic + ", connectGroupId=" + connectGroupId + ", jdbcUrl=" + DecisionLogConfig.redactUrl(jdbcUrl)
                 + ", jdbcUser=" + jdbcUser + ", jdbcPassword=" + mask(jdbcPassword) + ", s3Endpoint=" + s3Endpoint
                 + ", s3Region=" + s3Region + ", s3Bucket=" + s3Bucket + ", s3AccessKey=" + s3AccessKey
-                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + ", secretReferences=" + secretReferences + "]";
+                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + ", evidenceLog=" + evidenceLog
+                + ", secretReferences=" + secretReferences + "]";
     }
 
     private static String mask(String secret) {

@@ -4,9 +4,6 @@ import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.connectors.testing.KafkaBroker;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.schemas.merkle.MerkleTree;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
@@ -59,13 +56,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       JMX metrics, polled in this JVM); the time from the task's start to its first record (consumer
  *       group join, first fetch) is printed apart. Each side also prints the CPU seconds this JVM and the
  *       PostgreSQL server spent meanwhile. Printed as rows/s and as the ratio connector / COPY.
- *   <li>Evidence: bundles worth D decisions/s (each decision giving a REQUEST, a DECISION and a RECEIPT
- *       leaf) are produced for S seconds; every 5 s the backlog (bundles produced but not yet recorded
- *       in {@code evidence_bundle}, which the task writes after the S3 object is durable) is printed.
+ *   <li>Evidence: D log entries/s are produced for S seconds to P evidence partitions; the sequencer's
+ *       drain time is printed, and the S3 PUTs its checkpoints cost (tiles, bundles and the checkpoint
+ *       object, replayed from the recorded checkpoint sizes) per 1,000 decisions.
  * </ol>
  *
  * <p>Arguments: {@code [decisions per round=200000] [rounds=3] [evidence seconds=60 (0: skip)]
- * [decisions/s for evidence=5000] [decisions per bundle=20] [key=value ...]}; the {@code key=value}
+ * [decisions/s for evidence=5000] [evidence partitions=1] [key=value ...]}; the {@code key=value}
  * pairs override the decision-log connector's embedded configuration ({@code write.mode=COPY},
  * {@code batch.size=500}; {@code tasks.max=2} sets the task count).
  */
@@ -82,7 +79,7 @@ public final class SinkConnectorBenchmark {
         int rounds = arg(args, 1, 3);
         int evidenceSeconds = arg(args, 2, 60);
         int decisionsPerSecond = arg(args, 3, 5_000);
-        int decisionsPerBundle = arg(args, 4, 20);
+        int evidencePartitions = arg(args, 4, 1);
         Path work = Files.createTempDirectory("sink-bench-");
         try (KafkaBroker broker = KafkaBroker.start();
              PostgresFixture postgres = PostgresFixture.start();
@@ -151,7 +148,7 @@ public final class SinkConnectorBenchmark {
                         .map(r -> String.format("%.2f", r)).toList());
             }
             if (evidenceSeconds > 0) {
-                evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, decisionsPerBundle);
+                evidence(broker, postgres, s3, jdbcUrl, work, evidenceSeconds, decisionsPerSecond, evidencePartitions);
             }
         }
         // the broker's and Connect's non-daemon threads would keep the JVM alive
@@ -159,52 +156,74 @@ public final class SinkConnectorBenchmark {
     }
 
     private static void evidence(KafkaBroker broker, PostgresFixture postgres, S3ProxyFixture s3, String jdbcUrl,
-            Path work, int seconds, int decisionsPerSecond, int decisionsPerBundle) throws Exception {
+            Path work, int seconds, int decisionsPerSecond, int partitions) throws Exception {
         String topic = "bench-evidence";
-        broker.createTopics(Map.of(topic, 3, "bench-evidence-decisions", 3));
+        broker.createTopics(Map.of(topic, partitions, "bench-evidence-decisions", 1));
         SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), "bench-evidence-decisions",
                 topic, "bench-evidence", jdbcUrl, postgres.user(), "", s3.endpoint().toString(),
                 S3ProxyFixture.REGION, "bench-evidence", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, work);
-        int bundlesPerSecond = Math.max(1, decisionsPerSecond / decisionsPerBundle);
-        System.out.printf("evidence: %d bundles/s of %d decisions (%d leaves) for %d s%n", bundlesPerSecond,
-                decisionsPerBundle, decisionsPerBundle * 3, seconds);
-        AtomicLong produced = new AtomicLong();
+        System.out.printf("evidence: %d decisions/s over %d evidence partition(s) for %d s%n", decisionsPerSecond,
+                partitions, seconds);
+        long produced = 0;
         try (EmbeddedConnect connect = EmbeddedConnect.start(settings);
              KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
             System.out.printf("evidence: worker up at %s%n", connect.restUrl());
             long start = System.nanoTime();
-            long tickNanos = TimeUnit.SECONDS.toNanos(1) / bundlesPerSecond;
-            long nextReport = start + TimeUnit.SECONDS.toNanos(5);
+            long tickNanos = TimeUnit.SECONDS.toNanos(1) / decisionsPerSecond;
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             long next = start;
-            int sequence = 0;
+            Instant now = Instant.now();
             while (System.nanoTime() < end) {
                 long delay = next - System.nanoTime();
                 if (delay > 0) {
                     LockSupport.parkNanos(delay);
                 }
                 next += tickNanos;
-                EvidenceBundle b = bundle("bench-s" + sequence, sequence * decisionsPerBundle, decisionsPerBundle);
-                sequence++;
-                producer.send(new ProducerRecord<>(topic, b.getSessionId().getBytes(StandardCharsets.UTF_8),
-                        CODEC.encode(b)));
-                produced.incrementAndGet();
-                if (System.nanoTime() >= nextReport) {
-                    nextReport += TimeUnit.SECONDS.toNanos(5);
-                    long recorded = count(jdbcUrl, postgres.user(), "evidence_bundle", "session_id", "bench-s%");
-                    System.out.printf("  t=%3d s produced %7d recorded %7d backlog %6d bundles%n",
-                            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), produced.get(), recorded,
-                            produced.get() - recorded);
-                }
+                Decision d = TestEvents.decision("tenant-bench", "bench-s" + (produced % 20_000), (int) produced, now);
+                producer.send(new ProducerRecord<>(topic, d.getSessionId().getBytes(StandardCharsets.UTF_8),
+                        TestEvents.entry(d)));
+                produced++;
             }
             producer.flush();
             long drainStart = System.nanoTime();
-            while (count(jdbcUrl, postgres.user(), "evidence_bundle", "session_id", "bench-s%") < produced.get()) {
+            while (count(jdbcUrl, postgres.user(), "decision_evidence", "decision_id", "dec-%") < produced) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
-            System.out.printf("evidence: %d bundles produced at %.0f/s; backlog drained %.1f s after the last one%n",
-                    produced.get(), produced.get() / ((drainStart - start) / 1e9), seconds(drainStart));
+            System.out.printf("evidence: %d entries produced at %.0f/s; all in a checkpoint %.1f s after the last one%n",
+                    produced, produced / ((drainStart - start) / 1e9), seconds(drainStart));
         }
+        // S3 PUTs follow from the checkpoint sizes alone: replay the appender over them
+        List<Long> sizes = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, postgres.user(), "");
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT origin, size FROM log_checkpoint ORDER BY origin, size")) {
+            String origin = null;
+            while (rs.next()) {
+                if (!rs.getString(1).equals(origin)) {
+                    origin = rs.getString(1);
+                    sizes.add(-1L);
+                }
+                sizes.add(rs.getLong(2));
+            }
+        }
+        long puts = 0;
+        long checkpoints = 0;
+        io.provability.fabric.schemas.tlog.TileLogAppender appender = null;
+        byte[] entry = new byte[300];
+        for (long size : sizes) {
+            if (size < 0) {
+                appender = new io.provability.fabric.schemas.tlog.TileLogAppender();
+                continue;
+            }
+            List<byte[]> batch = new ArrayList<>();
+            for (long k = appender.size(); k < size; k++) {
+                batch.add(entry);
+            }
+            puts += appender.append(batch).writes().size() + 1; // tiles and bundles, then the checkpoint
+            checkpoints++;
+        }
+        System.out.printf("evidence: %d checkpoints, %d S3 PUTs: %.1f per 1,000 decisions%n", checkpoints, puts,
+                puts * 1000.0 / Math.max(1, produced));
     }
 
     /** One side of a round: wall time, rows/s, and the CPU the JVM and PostgreSQL spent meanwhile. */
@@ -431,30 +450,6 @@ public final class SinkConnectorBenchmark {
         return out;
     }
 
-    /** A REQUEST, a DECISION and a RECEIPT leaf per decision, of roughly the pipeline's sizes. */
-    private static EvidenceBundle bundle(String session, int first, int decisions) {
-        Instant now = Instant.now();
-        List<EvidenceLeaf> leaves = new ArrayList<>();
-        List<byte[]> bodies = new ArrayList<>();
-        for (int i = first; i < first + decisions; i++) {
-            Decision d = TestEvents.decision("tenant-bench", session, i, now);
-            d.setDecisionId(session + "-" + i);
-            byte[] decision = CODEC.encode(d);
-            byte[] request = ("request " + session + " " + i + " " + "x".repeat(280)).getBytes(StandardCharsets.UTF_8);
-            byte[] receipt = ("receipt " + session + " " + i + " " + "y".repeat(180)).getBytes(StandardCharsets.UTF_8);
-            for (Object[] leaf : new Object[][] {{LeafKind.REQUEST, request}, {LeafKind.DECISION, decision},
-                    {LeafKind.RECEIPT, receipt}}) {
-                byte[] body = (byte[]) leaf[1];
-                bodies.add(body);
-                leaves.add(EvidenceLeaf.newBuilder().setKind((LeafKind) leaf[0]).setDecisionId(d.getDecisionId())
-                        .setRequestId(d.getRequestId()).setBody(ByteBuffer.wrap(body)).build());
-            }
-        }
-        return EvidenceBundle.newBuilder().setSessionId(session).setTenant("tenant-bench")
-                .setWindowStart(now).setWindowEnd(now.plusSeconds(1)).setCreatedAt(now.plusSeconds(1))
-                .setLeaves(leaves).setRoot(ByteBuffer.wrap(MerkleTree.fromLeaves(bodies).root()))
-                .setKeyId(null).setSignature(null).build();
-    }
 
     private static long count(String url, String user, String table, String column, String like) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, "");

@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.connectors.testing.KafkaBroker;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
-import io.provability.fabric.sinks.evidence.BundleObject;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.testing.PostgresFixture;
@@ -103,7 +101,7 @@ class EmbeddedConnectTest {
                 "fabric-sinks-it", jdbcUrl, postgres.user(), "", s3proxy.endpoint().toString(),
                 S3ProxyFixture.REGION, "evidence-it", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 2, workDir);
         Instant now = Instant.now();
-        List<EvidenceBundle> bundles = new ArrayList<>();
+        List<byte[]> entries = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < 250; i++) {
                 byte[] value = TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)));
@@ -114,15 +112,13 @@ class EmbeddedConnectTest {
                 }
             }
             producer.send(new ProducerRecord<>(DECISIONS, null, "garbage".getBytes(StandardCharsets.UTF_8)));
-            for (int s = 0; s < 5; s++) {
-                EvidenceBundle b = TestEvents.bundle("session-" + s, "tenant-" + (s % 2), now, s * 50, 50);
-                bundles.add(b);
-                producer.send(new ProducerRecord<>(EVIDENCE, b.getSessionId().getBytes(StandardCharsets.UTF_8),
-                        CODEC.encode(b)));
+            for (int i = 0; i < 250; i++) {
+                byte[] entry = TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)));
+                entries.add(entry);
+                producer.send(new ProducerRecord<>(EVIDENCE, ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8),
+                        entry));
             }
-            EvidenceBundle forged = TestEvents.bundle("session-x", "tenant-0", now, 900, 2);
-            forged.setRoot(ByteBuffer.wrap(new byte[32]));
-            producer.send(new ProducerRecord<>(EVIDENCE, null, CODEC.encode(forged)));
+            producer.send(new ProducerRecord<>(EVIDENCE, null, "not an entry".getBytes(StandardCharsets.UTF_8)));
             producer.flush();
         }
 
@@ -138,12 +134,12 @@ class EmbeddedConnectTest {
 
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                     assertThat(log.reader().totalRows()).isEqualTo(250);
-                    assertThat(log.reader().bundleCount()).isEqualTo(5);
+                    assertThat(entries(log)).isEqualTo(250);
                 });
                 assertThat(log.reader().decisionEvidenceCount()).isEqualTo(250);
-                List<BundleObject> objects = store.list();
-                assertThat(objects).hasSize(5);
-                assertThat(objects).allSatisfy(o -> assertThat(store.verify(o.key()).ok()).isTrue());
+                for (String origin : log.evidenceLog().origins()) {
+                    assertThat(store.get("log/" + origin.substring(origin.lastIndexOf('/') + 1) + "/checkpoint")).isPresent();
+                }
 
                 List<ConsumerRecord<byte[], byte[]>> dlq = readAll(EmbeddedConnect.deadLetterTopic(DECISIONS), 1);
                 assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
@@ -158,8 +154,9 @@ class EmbeddedConnectTest {
                     producer.send(new ProducerRecord<>(DECISIONS, null,
                             TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)))));
                 }
-                for (EvidenceBundle b : bundles) {
-                    producer.send(new ProducerRecord<>(EVIDENCE, null, CODEC.encode(b)));
+                for (int i = 250; i < 300; i++) {
+                    producer.send(new ProducerRecord<>(EVIDENCE, null,
+                            TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)))));
                 }
                 producer.flush();
             }
@@ -169,11 +166,18 @@ class EmbeddedConnectTest {
                         (System.nanoTime() - t0) / 1_000_000);
                 await().atMost(Duration.ofSeconds(60))
                         .untilAsserted(() -> assertThat(log.reader().totalRows()).isEqualTo(300));
-                assertThat(log.reader().bundleCount()).isEqualTo(5);
-                assertThat(store.list()).hasSize(5);
+                // the second worker resumed the log where its last checkpoint was: 50 more entries, no duplicate
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(entries(log)).isEqualTo(300));
+                assertThat(log.reader().decisionEvidenceCount()).isEqualTo(300);
                 assertThat(connect.restUrl().getHost()).isEqualTo("127.0.0.1");
             }
         }
+    }
+
+    /** Entries in every log's latest checkpoint (one log per partition of the evidence topic). */
+    private static long entries(DecisionLog log) {
+        return log.evidenceLog().origins().stream()
+                .mapToLong(o -> log.evidenceLog().latest(o).map(c -> c.size()).orElse(0L)).sum();
     }
 
     @Test
@@ -185,7 +189,8 @@ class EmbeddedConnectTest {
         Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
         SinkPipelineSettings a = new SinkPipelineSettings(broker.bootstrapServers(), DECISIONS, EVIDENCE,
                 "owners", jdbcUrl, postgres.user(), password, s3proxy.endpoint().toString(), S3ProxyFixture.REGION,
-                "evidence-owners", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, workA, declared);
+                "evidence-owners", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, workA,
+                SinkPipelineSettings.EvidenceLog.defaults(workA), declared);
         try (EmbeddedConnect first = EmbeddedConnect.start(a, Duration.ofSeconds(60), Map.of(), false)) {
             Map<String, String> stored = first.storedConfig(first.evidenceConnector());
             assertThat(stored.get("jdbc.password")).isEqualTo("${env:FABRIC_TEST_UNSET_PASSWORD}");
@@ -194,7 +199,7 @@ class EmbeddedConnectTest {
             // another bucket: refused, one line naming the key, and the stored config is untouched
             SinkPipelineSettings other = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE, "owners",
                     jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-elsewhere",
-                    a.s3AccessKey(), a.s3SecretKey(), 1, workA, declared);
+                    a.s3AccessKey(), a.s3SecretKey(), 1, workA, a.evidenceLog(), declared);
             assertThatThrownBy(() -> EmbeddedConnect.start(other, Duration.ofSeconds(60), Map.of(), false))
                     .isInstanceOf(ConnectorConflictException.class)
                     .hasMessageContaining("s3.bucket is evidence-owners in the config topic, evidence-elsewhere here")
@@ -202,7 +207,7 @@ class EmbeddedConnectTest {
             // a secret kept in another instance's own directory is another reference: refused too
             SinkPipelineSettings elsewhere = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE,
                     "owners", jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-owners",
-                    a.s3AccessKey(), a.s3SecretKey(), 1, workB, declared);
+                    a.s3AccessKey(), a.s3SecretKey(), 1, workB, a.evidenceLog(), declared);
             assertThatThrownBy(() -> EmbeddedConnect.start(elsewhere, Duration.ofSeconds(60), Map.of(), false))
                     .isInstanceOf(ConnectorConflictException.class)
                     .hasMessageContaining("s3.secret.key is ${directory:" + workA.toAbsolutePath());

@@ -16,6 +16,7 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * records what the task reports as errant and the timeout it asks for.
  */
 public final class RecordingTaskContext implements SinkTaskContext {
+    private final Map<TopicPartition, Long> rewinds = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One record the task reported, with the reason. */
     public record Reported(SinkRecord record, Throwable error) {
@@ -57,7 +58,12 @@ public final class RecordingTaskContext implements SinkTaskContext {
 
     @Override
     public void offset(TopicPartition tp, long offset) {
-        throw new UnsupportedOperationException("the sinks never rewind");
+        rewinds.put(tp, offset);
+    }
+
+    /** @return where the task asked each partition to be rewound to (the evidence sequencer does, on open) */
+    public Map<TopicPartition, Long> rewinds() {
+        return rewinds;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.SessionSpends;
+import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
@@ -28,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * Decides each accepted request exactly once per request id.
  *
  * <p>A request id seen within the deduplication window is answered with the decision already
- * made (kept without the two ids its key gives back, see {@link DedupValues}; re-emitted unchanged, so a client retrying a request-reply still gets its answer) and adds
- * no evidence; a new one is decided and passed on, with its request, to the evidence bundler.
+ * made (kept without the two ids its key gives back, see {@link DedupValues}; re-emitted unchanged, so a
+ * client retrying a request-reply still gets its answer) and adds no evidence; a new one is decided and
+ * passed on, and exactly one evidence record goes to the evidence child: the {@link LogEntry} of the
+ * decision and the request's canonical bytes (inline form; the sequencer makes the log form).
  *
  * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
  * store in the same task (so the same exactly-once transaction) as its decision and its
@@ -109,7 +112,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     RequestDecider.Decided outcome;
     byte[] decisionBytes;
     try {
-      // encoded once: the request hash is computed over these bytes and they are the REQUEST leaf
+      // encoded once: the request hash is computed over these bytes and they go into the log entry
       requestBytes = CanonicalEncoding.encode(record.value());
       outcome = decider.decide(record.value(), requestBytes, policy, spends::spent, now);
       decisionBytes = codec.encode(outcome.decision());
@@ -130,7 +133,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
         record.timestamp()), decisionsChild);
     context.forward(new Record<Object, Object>(record.key(),
-        new Evidence(record.value(), requestBytes, decision, decisionBytes), record.timestamp()), evidenceChild);
+        LogEntry.inline(decisionBytes, requestBytes).encode(), record.timestamp()), evidenceChild);
   }
 
   private EncodedDecision findEarlier(String requestId, long ts) {

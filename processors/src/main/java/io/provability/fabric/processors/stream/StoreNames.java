@@ -5,11 +5,6 @@ public final class StoreNames {
   /** Window store: request id to the decision already made for it (deduplication). */
   public static final String DECIDED_REQUESTS = "decided-requests";
   /**
-   * Key-value store: session key + position to the evidence of one decision in the session's open
-   * bundle ({@code PendingEvidence}); the bundler's only state.
-   */
-  public static final String EVIDENCE_PENDING = "evidence-pending";
-  /**
    * Key-value store: session id to the differential-privacy budget its retrievals have spent
    * ({@code PrivacySpend}); changelogged and updated in the same transaction as the decision.
    */

@@ -8,11 +8,6 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class StoreSerdes {
   private StoreSerdes() {}
 
-  /** Evidence of one decision waiting in an open bundle. */
-  public static Serde<PendingEvidence> pendingEvidence() {
-    return PendingEvidence.serde();
-  }
-
   /** Privacy spends of sessions, as 16 bytes (two big-endian doubles). */
   public static Serde<PrivacySpend> privacySpend() {
     return Serdes.serdeFrom(

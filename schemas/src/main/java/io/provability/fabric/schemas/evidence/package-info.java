@@ -1,2 +1,5 @@
-/** What evidence-bundle signatures cover, shared by the bundler that signs and the auditors that verify. */
+/**
+ * The evidence log's entry: what the decider emits once per decision and what the sequencer appends
+ * to the transparency log ({@link io.provability.fabric.schemas.evidence.LogEntry}).
+ */
 package io.provability.fabric.schemas.evidence;

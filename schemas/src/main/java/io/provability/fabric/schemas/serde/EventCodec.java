@@ -9,7 +9,6 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressCertificate;
 import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.events.RetrievalRequest;
@@ -70,7 +69,6 @@ public final class EventCodec {
           RetrievalRequest.class,
           EgressRequest.class,
           Decision.class,
-          EvidenceBundle.class,
           DeadLetter.class,
           CapabilityGrant.class,
           CapabilityRevocation.class,

@@ -4,19 +4,17 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * What an audit covers: one session, a time range, or one stored bundle.
+ * What an audit covers: every log in full, the decisions of a time range, or one session.
  *
  * @param kind      which of the three
  * @param sessionId the session ({@link Kind#SESSION})
- * @param from      inclusive start ({@link Kind#TIME_RANGE}): decisions decided at or after it, bundles whose
- *                  window ends at or after it
+ * @param from      inclusive start ({@link Kind#TIME_RANGE}): decisions decided at or after it
  * @param to        exclusive end ({@link Kind#TIME_RANGE})
- * @param bundleKey the object key ({@link Kind#BUNDLE})
  */
-public record AuditScope(Kind kind, String sessionId, Instant from, Instant to, String bundleKey) {
+public record AuditScope(Kind kind, String sessionId, Instant from, Instant to) {
 
     /** The three ways to scope an audit. */
-    public enum Kind { SESSION, TIME_RANGE, BUNDLE }
+    public enum Kind { ALL, TIME_RANGE, SESSION }
 
     /** Validates the fields the kind needs. */
     public AuditScope {
@@ -30,37 +28,31 @@ public record AuditScope(Kind kind, String sessionId, Instant from, Instant to, 
                     throw new IllegalArgumentException("time range [" + from + ", " + to + ") is empty");
                 }
             }
-            case BUNDLE -> Objects.requireNonNull(bundleKey, "bundleKey");
-            default -> throw new IllegalArgumentException("unknown scope kind " + kind);
+            default -> { }
         }
     }
 
-    /** @return every decision and bundle of one session */
+    /** @return every log, every checkpoint, every entry, every row */
+    public static AuditScope all() {
+        return new AuditScope(Kind.ALL, null, null, null);
+    }
+
+    /** @return every decision of one session */
     public static AuditScope session(String sessionId) {
-        return new AuditScope(Kind.SESSION, sessionId, null, null, null);
+        return new AuditScope(Kind.SESSION, sessionId, null, null);
     }
 
-    /** @return decisions decided in {@code [from, to)} and bundles whose window overlaps it */
+    /** @return decisions decided in {@code [from, to)}, the entries around them and the checkpoints of the range */
     public static AuditScope timeRange(Instant from, Instant to) {
-        return new AuditScope(Kind.TIME_RANGE, null, from, to, null);
-    }
-
-    /** @return one stored bundle and the decision rows its leaves and the index name */
-    public static AuditScope bundle(String key) {
-        return new AuditScope(Kind.BUNDLE, null, null, null, key);
+        return new AuditScope(Kind.TIME_RANGE, null, from, to);
     }
 
     /** @return a short description for reports */
     public String describe() {
         return switch (kind) {
+            case ALL -> "every evidence log and decision";
             case SESSION -> "session " + sessionId;
-            case TIME_RANGE -> "decisions and bundles in [" + from + ", " + to + ")";
-            case BUNDLE -> "bundle " + bundleKey;
+            case TIME_RANGE -> "decisions in [" + from + ", " + to + ")";
         };
-    }
-
-    /** @return true when a window {@code [start, end]} overlaps this time range (always true for other kinds) */
-    boolean overlaps(Instant start, Instant end) {
-        return kind != Kind.TIME_RANGE || (start.isBefore(to) && !end.isBefore(from));
     }
 }

@@ -5,9 +5,10 @@ import java.util.Objects;
 
 /**
  * One thing an audit found wrong: which object or row, what kind of mismatch, what differs, and the
- * decisions whose evidence it takes away (a broken bundle is one mismatch, not one per decision in it).
+ * decisions whose evidence it takes away.
  *
- * @param subject  what is wrong: {@code bundle <key>}, {@code decision <id>} (a row) or {@code leaf ...}
+ * @param subject  what is wrong: {@code log <origin>}, {@code checkpoint <origin> size <n>}, {@code entry <origin>#<i>},
+ *                 {@code decision <id>} (a row)
  * @param code     the kind of mismatch
  * @param detail   what differs, precisely (values on both sides)
  * @param affected decision ids left without verifiable evidence by this mismatch (sorted)
@@ -16,38 +17,36 @@ public record Mismatch(String subject, Code code, String detail, List<String> af
 
     /** Kinds of mismatch, roughly from the most to the least severe. */
     public enum Code {
-        /** A bundle the index records is not in the bucket. */
-        BUNDLE_MISSING,
-        /** The object cannot be decoded (header, LZ4 frame, JSON). */
-        BUNDLE_UNREADABLE,
-        /** The object is a self-consistent bundle, but not the one its key and the index name: it was replaced. */
-        BUNDLE_REPLACED,
-        /** A leaf's recorded hash differs from {@code SHA-256(0x00 || body)}: the leaf body was changed. */
-        LEAF_HASH_MISMATCH,
-        /** The RFC 6962 root recomputed from the leaves differs from the recorded one (order or content changed). */
-        ROOT_MISMATCH,
-        /** The key (day, tenant, root) does not match the content, or the body is not canonical. */
-        BUNDLE_KEY_MISMATCH,
-        /** The signature does not verify over the bundle statement. */
-        SIGNATURE_INVALID,
-        /** The signing key id is not in the trusted evidence key ring. */
-        SIGNATURE_UNTRUSTED_KEY,
-        /** The bundle carries no signature. */
-        UNSIGNED,
-        /** A leaf body does not decode or contradicts its leaf or bundle (ids, session, request hash). */
-        LEAF_INVALID,
-        /** The object's fields differ from its {@code evidence_bundle} row. */
-        INDEX_MISMATCH,
-        /** An object in the bucket has no {@code evidence_bundle} row. */
-        BUNDLE_NOT_INDEXED,
-        /** A DECISION leaf of a verified bundle has no row in {@code decision_log}. */
+        /** The log's {@code checkpoint} object is missing or cannot be parsed. */
+        CHECKPOINT_MISSING,
+        /** A checkpoint (published or recorded) has no valid signature by a trusted log key, or the wrong origin. */
+        CHECKPOINT_SIGNATURE_INVALID,
+        /** A recorded checkpoint row's size or root differs from the signed note it stores. */
+        CHECKPOINT_ROW_MISMATCH,
+        /** The published checkpoint is smaller than the latest recorded one: the log was rolled back. */
+        CHECKPOINT_ROLLED_BACK,
+        /** The published checkpoint is larger than any recorded one: checkpoint rows are missing. */
+        CHECKPOINT_NOT_RECORDED,
+        /** Two checkpoints are not consistent (the larger does not extend the smaller): a fork or a rewrite. */
+        CHECKPOINT_INCONSISTENT,
+        /** The tiles or entry bundles do not recompute to the checkpoint's root (a tile or bundle changed, or is gone). */
+        TILE_MISMATCH,
+        /** An entry is not included under the checkpoint's root (its bundle or a tile on its path changed or is gone). */
+        ENTRY_NOT_IN_LOG,
+        /** An entry does not decode, its request does not hash to the decision's request hash, or its object is bad. */
+        ENTRY_INVALID,
+        /** A trusted witness has not cosigned a checkpoint of this log, or its cosigned checkpoint is not this log's. */
+        WITNESS_MISMATCH,
+        /** An entry's decision has no row in {@code decision_log}. */
         ROW_MISSING,
-        /** A row differs from the DECISION leaf holding the same decision. */
+        /** A row differs from the decision in its entry. */
         ROW_DIFFERS,
-        /** A row has no DECISION leaf in any verified bundle, and no failed bundle explains why. */
-        ROW_WITHOUT_EVIDENCE,
-        /** {@code decision_evidence} points at a leaf that does not hold the decision. */
-        EVIDENCE_POINTER_WRONG
+        /** More than one row holds the same decision id (in whatever day partitions). */
+        DUPLICATE_ROW,
+        /** A row has no entry in any log. */
+        ROW_WITHOUT_ENTRY,
+        /** {@code decision_evidence} is missing for an entry or names another decision than the entry holds. */
+        LEAF_ROW_WRONG
     }
 
     /** Validates and copies. */

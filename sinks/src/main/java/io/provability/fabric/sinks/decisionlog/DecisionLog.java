@@ -43,7 +43,7 @@ public final class DecisionLog implements AutoCloseable {
     private final HikariDataSource pool;
     private final PartitionManager partitions;
     private final DecisionLogWriter writer;
-    private final EvidenceIndexWriter evidenceIndex;
+    private final EvidenceLogIndex evidenceLog;
     private final DecisionLogReader reader;
     private final ScheduledExecutorService maintenance;
     /** Threads that write batches beside the caller's; null when writeConcurrency is 1. */
@@ -64,7 +64,7 @@ public final class DecisionLog implements AutoCloseable {
                 });
         this.writer = new DecisionLogWriter(pool, partitions, codec, config.batchSize(), config.writeMode(),
                 config.writeConcurrency(), batchWriters);
-        this.evidenceIndex = new EvidenceIndexWriter(pool);
+        this.evidenceLog = new EvidenceLogIndex(pool, partitions);
         this.reader = new DecisionLogReader(pool, codec);
         this.maintenance = config.maintenanceInterval().isZero() ? null
                 : Executors.newSingleThreadScheduledExecutor(r -> {
@@ -111,9 +111,9 @@ public final class DecisionLog implements AutoCloseable {
         return writer;
     }
 
-    /** @return the writer of evidence-bundle index rows */
-    public EvidenceIndexWriter evidenceIndex() {
-        return evidenceIndex;
+    /** @return the evidence logs' checkpoints and leaf index rows */
+    public EvidenceLogIndex evidenceLog() {
+        return evidenceLog;
     }
 
     /** @return the audit reader */

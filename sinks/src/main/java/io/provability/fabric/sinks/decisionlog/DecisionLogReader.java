@@ -19,8 +19,8 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
- * Read side of the warm tier, for audits, tests and the demo summary: counts, one decision, the
- * recorded evidence bundles and their roots. Every method runs its own short read-only query.
+ * Read side of the warm tier, for audits, tests and the demo summary: counts and decisions (the
+ * evidence logs' rows are read through {@link EvidenceLogIndex}). Every method runs its own short read-only query.
  */
 public final class DecisionLogReader {
 
@@ -32,10 +32,6 @@ public final class DecisionLogReader {
             + "d.tenant, d.subject_id, d.kind, d.verdict, d.reason_codes, d.reasons::text, d.matched_capabilities, "
             + "d.token_id, d.policy_version, d.decided_at, d.eval_micros, d.request_hash, d.event, d.logged_at, "
             + "c.relname";
-    /** The columns {@link #bundleRow} reads, in its order, from {@code evidence_bundle}. */
-    public static final String BUNDLE_COLUMNS =
-            "root, object_key, session_id, tenant, window_start, window_end, leaf_count, created_at, recorded_at";
-
     private final DataSource dataSource;
     private final EventCodec codec;
 
@@ -72,34 +68,6 @@ public final class DecisionLogReader {
             String subjectId, String kind, String verdict, List<String> reasonCodes, String reasonsJson,
             List<String> matchedCapabilities, String tokenId, long policyVersion, Instant decidedAt,
             long evalMicros, byte[] requestHash, byte[] event, Instant loggedAt, String partition) {
-    }
-
-    /**
-     * One recorded evidence bundle.
-     *
-     * @param root        Merkle root (32 bytes)
-     * @param objectKey   S3 key
-     * @param sessionId   session
-     * @param tenant      tenant
-     * @param windowStart window start
-     * @param windowEnd   window end
-     * @param leafCount   leaves in the bundle
-     * @param createdAt   when the bundle was sealed
-     * @param recordedAt  when the index row was written
-     */
-    public record BundleRecord(byte[] root, String objectKey, String sessionId, String tenant, Instant windowStart,
-            Instant windowEnd, int leafCount, Instant createdAt, Instant recordedAt) {
-    }
-
-    /**
-     * Where a decision's evidence is.
-     *
-     * @param decisionId decision
-     * @param bundleRoot root of the bundle holding it
-     * @param leafIndex  its leaf's position in the bundle
-     * @param objectKey  S3 key of the bundle
-     */
-    public record DecisionEvidence(String decisionId, byte[] bundleRoot, int leafIndex, String objectKey) {
     }
 
     /** Decodes the stored event bytes back into the Decision that was logged. */
@@ -169,44 +137,6 @@ public final class DecisionLogReader {
         return counts;
     }
 
-    /** @return number of recorded evidence bundles */
-    public long bundleCount() {
-        return queryLong("SELECT count(*) FROM evidence_bundle");
-    }
-
-    /** @return every recorded bundle, oldest window first */
-    public List<BundleRecord> bundles() {
-        return bundles("SELECT " + BUNDLE_COLUMNS + " FROM evidence_bundle ORDER BY window_start, root", null);
-    }
-
-    /** @return the bundle with this root, if recorded */
-    public Optional<BundleRecord> bundle(byte[] root) {
-        List<BundleRecord> found = bundles("SELECT " + BUNDLE_COLUMNS + " FROM evidence_bundle WHERE root = ?", root);
-        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-    }
-
-    /** @return where the evidence of this decision is, if recorded */
-    public Optional<DecisionEvidence> evidenceOf(String decisionId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT decision_id, bundle_root, leaf_index, object_key "
-                     + "FROM decision_evidence WHERE decision_id = ?")) {
-            ps.setString(1, decisionId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new DecisionEvidence(rs.getString(1), rs.getBytes(2), rs.getInt(3), rs.getString(4)));
-            }
-        } catch (SQLException e) {
-            throw new DecisionLogException("reading the evidence of decision " + decisionId + " failed", e);
-        }
-    }
-
-    /** @return number of decision_evidence rows */
-    public long decisionEvidenceCount() {
-        return queryLong("SELECT count(*) FROM decision_evidence");
-    }
-
     private List<LoggedDecision> decisions(String where, String value) {
         List<LoggedDecision> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
@@ -224,22 +154,9 @@ public final class DecisionLogReader {
         return out;
     }
 
-    private List<BundleRecord> bundles(String sql, byte[] root) {
-        List<BundleRecord> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(sql)) {
-            if (root != null) {
-                ps.setBytes(1, root);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(bundleRow(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw new DecisionLogException("reading evidence bundles failed", e);
-        }
-        return out;
+    /** @return number of decision_evidence rows (decisions whose entry a published checkpoint includes) */
+    public long decisionEvidenceCount() {
+        return queryLong("SELECT count(*) FROM decision_evidence");
     }
 
     private long queryLong(String sql) {
@@ -261,12 +178,6 @@ public final class DecisionLogReader {
                 rs.getString(10), strings(rs.getArray(11)), rs.getString(12), rs.getLong(13),
                 instant(rs, 14), rs.getLong(15), rs.getBytes(16), rs.getBytes(17), instant(rs, 18),
                 rs.getString(19));
-    }
-
-    /** The evidence_bundle row at the cursor of a query selecting {@link #BUNDLE_COLUMNS}. */
-    public static BundleRecord bundleRow(ResultSet rs) throws SQLException {
-        return new BundleRecord(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                instant(rs, 5), instant(rs, 6), rs.getInt(7), instant(rs, 8), instant(rs, 9));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -46,6 +46,8 @@ public final class PartitionManager {
 
     /** Parent table name. */
     public static final String TABLE = "decision_log";
+    /** The table partitioned by the same days (the evidence log's leaf index of each decision). */
+    public static final String EVIDENCE_TABLE = "decision_evidence";
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionManager.class);
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
@@ -80,7 +82,7 @@ public final class PartitionManager {
     }
 
     /** What one {@link #maintain()} run changed. */
-    public record MaintenanceResult(List<String> created, List<String> dropped, int evidenceBundlesExpired) {
+    public record MaintenanceResult(List<String> created, List<String> dropped, int checkpointsThinned) {
         /** Defensive copies. */
         public MaintenanceResult {
             created = List.copyOf(created);
@@ -117,9 +119,9 @@ public final class PartitionManager {
 
     /**
      * Creates the partitions from {@code today - retentionDays} to {@code today + partitionsAhead},
-     * drops the partitions older than {@code today - retentionDays}, and deletes the evidence-index rows
-     * of bundles whose window ended before that day (the S3 objects themselves stay, under the bucket's
-     * lifecycle).
+     * drops the partitions older than {@code today - retentionDays} (of {@code decision_log} and
+     * {@code decision_evidence} alike), and thins the log checkpoints older than that day to one per
+     * hour and log (the S3 objects themselves stay, under the bucket's lifecycle).
      *
      * @return what changed
      */
@@ -128,7 +130,7 @@ public final class PartitionManager {
         LocalDate oldest = today.minusDays(retentionDays);
         List<String> created = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
-        int expiredBundles;
+        int thinned;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -144,13 +146,19 @@ public final class PartitionManager {
                     if (day.isBefore(oldest)) {
                         try (Statement s = c.createStatement()) {
                             s.execute("DROP TABLE IF EXISTS " + partitionName(day));
+                            s.execute("DROP TABLE IF EXISTS " + evidencePartitionName(day));
                         }
                         dropped.add(partitionName(day));
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM evidence_bundle WHERE window_end < ?")) {
+                // checkpoints older than the retention are thinned to the last one of each UTC hour per log:
+                // enough to resume and to ask for consistency with a past size at an hour's granularity
+                // (the tiles in S3 give a proof between any two sizes)
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM log_checkpoint c WHERE c.published_at < ? "
+                        + "AND EXISTS (SELECT 1 FROM log_checkpoint n WHERE n.origin = c.origin AND n.size > c.size "
+                        + "AND date_trunc('hour', n.published_at) = date_trunc('hour', c.published_at))")) {
                     ps.setObject(1, oldest.atStartOfDay().atOffset(ZoneOffset.UTC));
-                    expiredBundles = ps.executeUpdate();
+                    thinned = ps.executeUpdate();
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -161,11 +169,11 @@ public final class PartitionManager {
             throw new DecisionLogException("partition maintenance of " + TABLE + " failed", e);
         }
         known.clear();
-        if (!created.isEmpty() || !dropped.isEmpty() || expiredBundles > 0) {
-            LOG.info("decision_log partitions: created {}, dropped {} (retention {} days, oldest kept {}); "
-                    + "expired {} evidence-index bundles", created, dropped, retentionDays, oldest, expiredBundles);
+        if (!created.isEmpty() || !dropped.isEmpty() || thinned > 0) {
+            LOG.info("decision_log and decision_evidence partitions: created {}, dropped {} (retention {} days, "
+                    + "oldest kept {}); {} old log checkpoints thinned", created, dropped, retentionDays, oldest, thinned);
         }
-        return new MaintenanceResult(created, dropped, expiredBundles);
+        return new MaintenanceResult(created, dropped, thinned);
     }
 
     /**
@@ -238,7 +246,14 @@ public final class PartitionManager {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + partitionName(day) + " PARTITION OF " + TABLE
                     + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')");
+            s.execute("CREATE TABLE IF NOT EXISTS " + evidencePartitionName(day) + " PARTITION OF " + EVIDENCE_TABLE
+                    + " FOR VALUES FROM ('" + day + "') TO ('" + day.plusDays(1) + "')");
         }
+    }
+
+    /** The decision_evidence partition of a day, e.g. {@code decision_evidence_p20261127}. */
+    public static String evidencePartitionName(LocalDate day) {
+        return EVIDENCE_TABLE + "_p" + SUFFIX.format(day);
     }
 
     private static SortedSet<LocalDate> existingDays(Connection c) throws SQLException {
@@ -252,6 +267,19 @@ public final class PartitionManager {
                 dayOf(rs.getString(1)).ifPresent(days::add);
             }
         }
+        // a day counts only when decision_evidence has it too (create() makes both; IF NOT EXISTS
+        // makes re-creating the one that exists harmless)
+        SortedSet<LocalDate> evidenceDays = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT child.relname FROM pg_inherits i JOIN pg_class child ON child.oid = i.inhrelid "
+                        + "WHERE i.inhparent = to_regclass(?)");
+             ResultSet rs = setAndQuery(ps, EVIDENCE_TABLE)) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                dayOf(TABLE + name.substring(EVIDENCE_TABLE.length())).ifPresent(evidenceDays::add);
+            }
+        }
+        days.retainAll(evidenceDays);
         return days;
     }
 

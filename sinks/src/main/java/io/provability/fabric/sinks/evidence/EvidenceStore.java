@@ -1,9 +1,6 @@
 package io.provability.fabric.sinks.evidence;
 
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.schemas.hash.Hex;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,27 +37,26 @@ import software.amazon.awssdk.services.s3.model.Transition;
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
- * The evidence store on S3: writes each bundle once, under a content-addressed key, and reads and
- * re-verifies stored bundles.
+ * The evidence bucket on S3: the objects of the evidence logs (tiles, entry bundles, checkpoints and
+ * large-entry objects, docs/transparency-log.md), written as raw bytes under the paths the log format
+ * names, and read back by auditors.
  *
- * <p>{@link #put} first checks the bundle is self-consistent (its root is the RFC 6962 root of its
- * leaves), then skips the upload when a HEAD finds the key, and otherwise uploads with
- * {@code If-None-Match: *}, so a concurrent writer of the same bundle gets 412 instead of
- * overwriting: both are counted as dedups, not errors. A retry or a replay therefore writes nothing new.
+ * <p>Writes are plain PUTs: every path but {@code checkpoint} is immutable and content-determined
+ * (the sequencer that rewrites one after a crash writes the same bytes), so no HEAD or conditional
+ * request is spent on them; the checkpoint is replaced on purpose at every publish.
  *
  * <p>{@link #open} creates the bucket when missing and applies the lifecycle rule (transition, then
- * expiry, on the {@code bundles/} prefix, keeping other rules already on the bucket) and reads it back.
+ * expiry, on the logs' prefix, keeping other rules already on the bucket) and reads it back.
  * Endpoints without lifecycle support (S3Proxy answers 501 NotImplemented) are detected, logged once
  * per bucket and reported by {@link #lifecycle()} as {@code supported=false}; writing goes on.
  *
- * <p>Thread-safe. Uses the SDK's URL-connection HTTP client (no Netty on the classpath).
+ * <p>Counts every request it sends ({@link #requests()}), so a run can report S3 requests per decision.
+ * Thread-safe.
  */
 public final class EvidenceStore implements AutoCloseable {
 
     /** Id of the lifecycle rule this store owns on the bucket. */
     public static final String LIFECYCLE_RULE_ID = "provability-fabric-evidence-retention";
-    /** Content type of stored objects. */
-    public static final String CONTENT_TYPE = "application/vnd.provability-fabric.evidence-bundle";
 
     private static final Logger LOG = LoggerFactory.getLogger(EvidenceStore.class);
     /** Buckets whose missing lifecycle support was already logged at WARN in this JVM (a log de-duplicator). */
@@ -69,9 +65,9 @@ public final class EvidenceStore implements AutoCloseable {
     private final EvidenceStoreConfig config;
     private final S3Client s3;
     private final LifecycleStatus lifecycle;
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong skippedByHead = new AtomicLong();
-    private final AtomicLong preconditionFailed = new AtomicLong();
+    private final AtomicLong puts = new AtomicLong();
+    private final AtomicLong gets = new AtomicLong();
+    private final AtomicLong lists = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
 
     private EvidenceStore(EvidenceStoreConfig config, S3Client s3) {
@@ -104,98 +100,60 @@ public final class EvidenceStore implements AutoCloseable {
     }
 
     /**
-     * Stores a bundle unless an object with its key already exists.
+     * Writes an object (creating or replacing it).
      *
-     * @param bundle the bundle as published on the evidence topic
-     * @return what happened
-     * @throws InvalidBundleException when the bundle's root does not match its leaves (never retriable)
      * @throws EvidenceStoreException when S3 fails ({@link EvidenceStoreException#retriable()} says whether
      *                                to try again)
      */
-    public PutResult put(EvidenceBundle bundle) {
-        byte[] root = BundleVerifier.checkConsistent(bundle);
-        String rootHex = Hex.encode(root);
-        String key = BundleKeys.keyFor(bundle.getWindowStart(), bundle.getTenant(), root);
-        if (exists(key)) {
-            skippedByHead.incrementAndGet();
-            return new PutResult(key, rootHex, PutResult.Outcome.ALREADY_PRESENT, 0, false);
-        }
-        return upload(bundle, key, rootHex);
-    }
-
-    /** The conditional upload alone, as it runs after a HEAD that missed (tests race it against another writer). */
-    PutResult putWithoutHead(EvidenceBundle bundle) {
-        byte[] root = BundleVerifier.checkConsistent(bundle);
-        return upload(bundle, BundleKeys.keyFor(bundle.getWindowStart(), bundle.getTenant(), root), Hex.encode(root));
-    }
-
-    private PutResult upload(EvidenceBundle bundle, String key, String rootHex) {
-        EvidenceObjectFormat.Encoded encoded = EvidenceObjectFormat.encode(bundle, config.compressionThreshold());
+    public void put(String key, byte[] bytes) {
         try {
-            s3.putObject(b -> b.bucket(config.bucket()).key(key)
-                            .ifNoneMatch("*")
-                            .contentType(CONTENT_TYPE)
-                            .contentLength((long) encoded.bytes().length)
-                            .metadata(Map.of(
-                                    "pf-format-version", Integer.toString(EvidenceObjectFormat.VERSION),
-                                    "pf-root", rootHex,
-                                    "pf-leaf-count", Integer.toString(bundle.getLeaves().size()),
-                                    "pf-compressed", Boolean.toString(encoded.compressed()))),
-                    RequestBody.fromBytes(encoded.bytes()));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412) {
-                // Another writer stored this key first - or our own first attempt did: the SDK retries a PUT
-                // whose response it lost, and the retry meets our own object. Same key, same content: a dedup.
-                preconditionFailed.incrementAndGet();
-                return new PutResult(key, rootHex, PutResult.Outcome.PRECONDITION_FAILED, 0, false);
-            }
-            throw failure("PUT " + key, e);
+            puts.incrementAndGet();
+            s3.putObject(b -> b.bucket(config.bucket()).key(key).contentLength((long) bytes.length)
+                    .contentType("application/octet-stream"), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw failure("PUT " + key, e);
         }
-        written.incrementAndGet();
-        bytesWritten.addAndGet(encoded.bytes().length);
-        return new PutResult(key, rootHex, PutResult.Outcome.WRITTEN, encoded.bytes().length, encoded.compressed());
+        bytesWritten.addAndGet(bytes.length);
     }
 
-    /** @return true when an object exists under this key (HEAD) */
-    public boolean exists(String key) {
+    /**
+     * Reads an object.
+     *
+     * @return its bytes, or empty when there is no object under this key
+     * @throws EvidenceStoreException when S3 fails otherwise
+     */
+    public Optional<byte[]> get(String key) {
         try {
-            s3.headObject(b -> b.bucket(config.bucket()).key(key));
-            return true;
+            gets.incrementAndGet();
+            return Optional.of(s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(key)).asByteArray());
         } catch (NoSuchKeyException e) {
-            return false;
+            return Optional.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return Optional.empty();
             }
-            throw failure("HEAD " + key, e);
+            throw failure("GET " + key, e);
         } catch (SdkException e) {
-            throw failure("HEAD " + key, e);
+            throw failure("GET " + key, e);
         }
     }
 
-    /** @return every stored bundle, in key order */
-    public List<BundleObject> list() {
-        return list(BundleKeys.PREFIX);
-    }
-
-    /** @return the bundles whose window started on this UTC day, in key order */
-    public List<BundleObject> list(LocalDate day) {
-        return list(BundleKeys.dayPrefix(day));
-    }
-
-    private List<BundleObject> list(String prefix) {
-        List<BundleObject> out = new ArrayList<>();
+    /** Deletes an object (tests and tamper drills; the sequencer never deletes). */
+    public void delete(String key) {
         try {
+            s3.deleteObject(b -> b.bucket(config.bucket()).key(key));
+        } catch (SdkException e) {
+            throw failure("DELETE " + key, e);
+        }
+    }
+
+    /** @return the keys under a prefix, in key order */
+    public List<String> list(String prefix) {
+        List<String> out = new ArrayList<>();
+        try {
+            lists.incrementAndGet();
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
-                Optional<BundleKeys.ParsedKey> k = BundleKeys.parse(o.key());
-                if (k.isPresent()) {
-                    out.add(new BundleObject(o.key(), o.size(), o.lastModified(), k.get().day(), k.get().tenant(),
-                            k.get().rootHex()));
-                } else {
-                    LOG.debug("ignoring object {} under {}: not a bundle key", o.key(), prefix);
-                }
+                out.add(o.key());
             }
         } catch (SdkException e) {
             throw failure("LIST " + prefix, e);
@@ -203,67 +161,19 @@ public final class EvidenceStore implements AutoCloseable {
         return out;
     }
 
-    /**
-     * @param key object key
-     * @return the stored bytes
-     * @throws EvidenceStoreException when the object cannot be read (not retriable when it does not exist)
-     */
-    public byte[] readRaw(String key) {
-        try {
-            return s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(key)).asByteArray();
-        } catch (SdkException e) {
-            throw failure("GET " + key, e);
-        }
+    /** @return requests sent by this store, by kind */
+    public Map<String, Long> requests() {
+        return Map.of("PUT", puts.get(), "GET", gets.get(), "LIST", lists.get());
     }
 
-    /**
-     * Reads and decodes a stored bundle, without verifying it.
-     *
-     * @param key object key
-     * @return the decoded bundle
-     * @throws EvidenceFormatException when the object is not a well-formed evidence object
-     */
-    public StoredBundle read(String key) {
-        return EvidenceObjectFormat.decode(readRaw(key));
-    }
-
-    /**
-     * Reads a stored bundle and re-verifies it (see {@link BundleVerifier#verify}).
-     *
-     * @param key object key
-     * @return the result, listing every failed check
-     */
-    public BundleVerification verify(String key) {
-        byte[] object;
-        try {
-            object = readRaw(key);
-        } catch (EvidenceStoreException e) {
-            if (e.getCause() instanceof NoSuchKeyException) {
-                return new BundleVerification(key, List.of("object does not exist"), Optional.empty());
-            }
-            throw e;
-        }
-        return BundleVerifier.verify(key, object);
+    /** @return PUT requests sent by this store */
+    public long puts() {
+        return puts.get();
     }
 
     /** @return the lifecycle state found when the store was opened */
     public LifecycleStatus lifecycle() {
         return lifecycle;
-    }
-
-    /** @return objects written by this instance */
-    public long objectsWritten() {
-        return written.get();
-    }
-
-    /** @return puts skipped because a HEAD found the key, plus puts answered 412 */
-    public long deduplicated() {
-        return skippedByHead.get() + preconditionFailed.get();
-    }
-
-    /** @return puts answered 412 Precondition Failed (a concurrent writer stored the same bundle) */
-    public long preconditionFailures() {
-        return preconditionFailed.get();
     }
 
     /** @return bytes uploaded by this instance */
@@ -314,7 +224,7 @@ public final class EvidenceStore implements AutoCloseable {
     private LifecycleStatus applyLifecycle() {
         LifecycleRule ours = LifecycleRule.builder()
                 .id(LIFECYCLE_RULE_ID)
-                .filter(LifecycleRuleFilter.builder().prefix(BundleKeys.PREFIX).build())
+                .filter(LifecycleRuleFilter.builder().prefix(config.prefix() + "/").build())
                 .status(ExpirationStatus.ENABLED)
                 .transitions(Transition.builder().days(config.transitionDays())
                         .storageClass(TransitionStorageClass.fromValue(config.transitionStorageClass())).build())
@@ -349,7 +259,7 @@ public final class EvidenceStore implements AutoCloseable {
                     + " does not implement bucket lifecycle: HTTP " + e.statusCode() + " "
                     + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
             if (LIFECYCLE_WARNED.add(config.endpoint() + "/" + config.bucket())) {
-                LOG.warn("Evidence bucket {}: {}. Bundles are stored but will NOT transition after {} days nor "
+                LOG.warn("Evidence bucket {}: {}. Log objects are stored but will NOT transition after {} days nor "
                                 + "expire after {} days; apply the rule on the real object store instead.",
                         config.bucket(), detail, config.transitionDays(), config.expirationDays());
             } else {

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * @param secretKey              secret access key (never logged)
  * @param pathStyle              path-style addressing ({@code endpoint/bucket/key}), needed by S3Proxy
  * @param createBucket           create the bucket when it does not exist
- * @param compressionThreshold   bodies strictly larger than this many bytes are LZ4-compressed
+ * @param prefix                 key prefix of the evidence logs (the lifecycle rule's filter); log
+ *                               {@code p} lives under {@code <prefix>/<p>/}
  * @param lifecycleEnabled       apply the lifecycle rule to the bucket on open
  * @param transitionDays         days after which bundles move to {@code transitionStorageClass}
  * @param transitionStorageClass S3 storage class for the transition (e.g. STANDARD_IA, GLACIER_IR)
@@ -31,14 +32,14 @@ public record EvidenceStoreConfig(
         String secretKey,
         boolean pathStyle,
         boolean createBucket,
-        int compressionThreshold,
+        String prefix,
         boolean lifecycleEnabled,
         int transitionDays,
         String transitionStorageClass,
         int expirationDays) {
 
-    /** Seed default: compress bodies larger than 1 KiB. */
-    public static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
+    /** Default key prefix of the evidence logs. */
+    public static final String DEFAULT_PREFIX = "log";
     /** Seed default: transition after 30 days. */
     public static final int DEFAULT_TRANSITION_DAYS = 30;
     /** Seed default: expire after 2555 days (7 years of compliance retention). */
@@ -64,7 +65,8 @@ public record EvidenceStoreConfig(
         secretKey = secretKey == null ? "" : secretKey;
         require(accessKey.isEmpty() == secretKey.isEmpty(),
                 "accessKey and secretKey must be set together (or both left empty for the default credential chain)");
-        require(compressionThreshold >= 0, "compressionThreshold must not be negative");
+        require(prefix != null && !prefix.isBlank() && !prefix.startsWith("/") && !prefix.endsWith("/"),
+                "prefix must be set, without a leading or trailing '/', was '" + prefix + "'");
         require(transitionDays >= 1, "transitionDays must be at least 1");
         require(expirationDays > transitionDays, "expirationDays must be greater than transitionDays");
         Objects.requireNonNull(transitionStorageClass, "transitionStorageClass");
@@ -81,7 +83,7 @@ public record EvidenceStoreConfig(
         return "EvidenceStoreConfig[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket
                 + ", accessKey=" + accessKey + ", secretKey=" + (secretKey.isEmpty() ? "" : "********")
                 + ", pathStyle=" + pathStyle + ", createBucket=" + createBucket
-                + ", compressionThreshold=" + compressionThreshold + ", lifecycleEnabled=" + lifecycleEnabled
+                + ", prefix=" + prefix + ", lifecycleEnabled=" + lifecycleEnabled
                 + ", transitionDays=" + transitionDays + ", transitionStorageClass=" + transitionStorageClass
                 + ", expirationDays=" + expirationDays + "]";
     }
@@ -101,7 +103,7 @@ public record EvidenceStoreConfig(
         private String secretKey = "";
         private Boolean pathStyle;
         private boolean createBucket = true;
-        private int compressionThreshold = DEFAULT_COMPRESSION_THRESHOLD;
+        private String prefix = DEFAULT_PREFIX;
         private boolean lifecycleEnabled = true;
         private int transitionDays = DEFAULT_TRANSITION_DAYS;
         private String transitionStorageClass = DEFAULT_TRANSITION_STORAGE_CLASS;
@@ -158,9 +160,9 @@ public record EvidenceStoreConfig(
             return this;
         }
 
-        /** @param value bodies larger than this many bytes are compressed */
-        public Builder compressionThreshold(int value) {
-            this.compressionThreshold = value;
+        /** @param value key prefix of the evidence logs */
+        public Builder prefix(String value) {
+            this.prefix = value;
             return this;
         }
 
@@ -192,7 +194,7 @@ public record EvidenceStoreConfig(
         public EvidenceStoreConfig build() {
             boolean path = pathStyle != null ? pathStyle : endpoint != null;
             return new EvidenceStoreConfig(endpoint, region, bucket, accessKey, secretKey, path, createBucket,
-                    compressionThreshold, lifecycleEnabled, transitionDays, transitionStorageClass, expirationDays);
+                    prefix, lifecycleEnabled, transitionDays, transitionStorageClass, expirationDays);
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
 import io.provability.fabric.sinks.testing.MutableClock;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
@@ -263,20 +262,25 @@ class DecisionLogTest {
                     TestEvents.decision(1, Instant.parse("2026-11-20T08:00:00Z")),
                     TestEvents.decision(2, Instant.parse("2026-11-21T08:00:00Z")),
                     TestEvents.decision(3, Instant.parse("2026-11-22T08:00:00Z"))));
-            EvidenceBundle oldBundle = TestEvents.bundle("s-old", "t", Instant.parse("2026-11-20T08:00:00Z"), 100, 2);
-            log.evidenceIndex().record(List.of(BundleIndexEntry.of(oldBundle, "bundles/old.pfb")));
+            // two checkpoints in the same old hour (the smaller one is thinned) and the leaf rows of a dropped day
+            for (long size = 1; size <= 2; size++) {
+                log.evidenceLog().record(new EvidenceLogIndex.CheckpointRow("o/0", size, new byte[32], new byte[] {1},
+                        "ev", 0, size, Instant.parse("2026-11-20T08:00:0" + size + "Z")), List.of(
+                        new EvidenceLogIndex.LeafRow(LocalDate.parse("2026-11-20"), "dec-1" + size, "o/0", size - 1)));
+            }
 
             clock.advance(Duration.ofDays(2));
             PartitionManager.MaintenanceResult result = log.partitions().maintain();
 
             assertThat(result.created()).containsExactly("decision_log_p20261201", "decision_log_p20261202");
             assertThat(result.dropped()).containsExactly("decision_log_p20261120", "decision_log_p20261121");
-            assertThat(result.evidenceBundlesExpired()).isEqualTo(1);
+            assertThat(result.checkpointsThinned()).isEqualTo(1);
+            assertThat(log.evidenceLog().checkpoints("o/0")).extracting(EvidenceLogIndex.CheckpointRow::size)
+                    .containsExactly(2L);
             assertThat(log.partitions().partitionDays()).first().isEqualTo(LocalDate.parse("2026-11-22"));
             assertThat(log.reader().totalRows()).isEqualTo(1);
             assertThat(log.reader().findDecision("dec-3")).isPresent();
-            assertThat(log.reader().bundleCount()).isZero();
-            assertThat(log.reader().decisionEvidenceCount()).isZero();
+            assertThat(log.reader().decisionEvidenceCount()).isZero(); // its day partition was dropped too
 
             assertThat(log.partitions().maintain().created()).isEmpty(); // idempotent
         }
@@ -361,25 +365,30 @@ class DecisionLogTest {
     }
 
     @Test
-    void evidenceBundlesAreRecordedOnceBesideTheDecisions() {
+    void checkpointsAndLeafRowsAreRecordedOnceInOneTransaction() {
         try (DecisionLog log = open(new MutableClock(NOW), DecisionLogConfig.WriteMode.MULTI_ROW_INSERT)) {
-            EvidenceBundle bundle = TestEvents.bundle("session-1", "tenant-a", NOW, 10, 4);
-            BundleIndexEntry entry = BundleIndexEntry.of(bundle, "bundles/dt=2026-11-27/tenant=tenant-a/x.pfb");
+            EvidenceLogIndex index = log.evidenceLog();
+            LocalDate today = LocalDate.ofInstant(NOW, java.time.ZoneOffset.UTC);
+            List<EvidenceLogIndex.LeafRow> leaves = List.of(
+                    new EvidenceLogIndex.LeafRow(today, "dec-10", "log/0", 0),
+                    new EvidenceLogIndex.LeafRow(today.minusDays(30), "dec-11", "log/0", 1)); // a day with no partition yet
+            EvidenceLogIndex.CheckpointRow row = new EvidenceLogIndex.CheckpointRow("log/0", 2, new byte[32],
+                    "note".getBytes(java.nio.charset.StandardCharsets.UTF_8), "fabric.evidence", 0, 17, NOW);
 
-            assertThat(log.evidenceIndex().record(List.of(entry))).isEqualTo(1);
-            assertThat(log.evidenceIndex().record(List.of(entry, entry))).isZero();
+            index.record(row, leaves);
+            index.record(row, leaves); // a retry after a crash changes nothing
 
-            assertThat(log.reader().bundles()).singleElement().satisfies(b -> {
-                assertThat(b.root()).isEqualTo(entry.root());
-                assertThat(b.leafCount()).isEqualTo(4);
-                assertThat(b.sessionId()).isEqualTo("session-1");
-                assertThat(b.windowStart()).isEqualTo(NOW);
+            assertThat(index.latest("log/0")).get().satisfies(c -> {
+                assertThat(c.size()).isEqualTo(2);
+                assertThat(c.nextOffset()).isEqualTo(17);
+                assertThat(c.publishedAt()).isEqualTo(NOW);
             });
-            assertThat(log.reader().decisionEvidenceCount()).isEqualTo(4);
-            DecisionLogReader.DecisionEvidence ev = log.reader().evidenceOf("dec-12").orElseThrow();
-            assertThat(ev.leafIndex()).isEqualTo(2);
-            assertThat(ev.bundleRoot()).isEqualTo(entry.root());
-            assertThat(log.reader().bundle(entry.root())).isPresent();
+            assertThat(index.origins()).containsExactly("log/0");
+            assertThat(log.reader().decisionEvidenceCount()).isEqualTo(2);
+            assertThat(index.leavesOf(List.of("dec-11"))).singleElement()
+                    .satisfies(l -> assertThat(l.leafIndex()).isEqualTo(1));
+            assertThat(index.leavesIn("log/0", 1, 5)).extracting(EvidenceLogIndex.LeafRow::decisionId)
+                    .containsExactly("dec-11");
         }
     }
 }

@@ -1,22 +1,17 @@
 package io.provability.fabric.sinks.testing;
 
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EvidenceBundle;
-import io.provability.fabric.events.EvidenceLeaf;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.schemas.merkle.MerkleTree;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Deterministic decisions and evidence bundles for tests. */
+/** Deterministic decisions and log entries for tests. */
 public final class TestEvents {
 
     private static final EventCodec CODEC = EventCodec.standard();
@@ -69,48 +64,11 @@ public final class TestEvents {
     }
 
     /**
-     * A bundle whose leaves are the given decisions (one DECISION leaf each), with a correct root.
-     *
-     * @param session     session id
-     * @param tenant      tenant
-     * @param windowStart window start
-     * @param decisions   the decisions
-     * @return the bundle
+     * The inline log entry the decider would emit for a decision of {@link #decision}: its request
+     * is the request id's bytes, which is what the decision's request hash is computed over.
      */
-    public static EvidenceBundle bundle(String session, String tenant, Instant windowStart, List<Decision> decisions) {
-        List<EvidenceLeaf> leaves = new ArrayList<>();
-        List<byte[]> bodies = new ArrayList<>();
-        for (Decision d : decisions) {
-            byte[] body = CODEC.encode(d);
-            bodies.add(body);
-            leaves.add(EvidenceLeaf.newBuilder().setKind(LeafKind.DECISION).setDecisionId(d.getDecisionId())
-                    .setRequestId(d.getRequestId()).setBody(ByteBuffer.wrap(body)).build());
-        }
-        return EvidenceBundle.newBuilder()
-                .setSessionId(session).setTenant(tenant)
-                .setWindowStart(windowStart).setWindowEnd(windowStart.plusSeconds(60))
-                .setLeaves(leaves)
-                .setRoot(ByteBuffer.wrap(MerkleTree.fromLeaves(bodies).root()))
-                .setCreatedAt(windowStart.plusSeconds(61))
-                .setKeyId(null).setSignature(null)
-                .build();
-    }
-
-    /**
-     * A bundle with {@code count} decision leaves for one session.
-     *
-     * @param session     session id
-     * @param tenant      tenant
-     * @param windowStart window start
-     * @param firstId     first decision number
-     * @param count       number of leaves
-     * @return the bundle
-     */
-    public static EvidenceBundle bundle(String session, String tenant, Instant windowStart, int firstId, int count) {
-        List<Decision> ds = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ds.add(decision(tenant, session, firstId + i, windowStart.plusMillis(i)));
-        }
-        return bundle(session, tenant, windowStart, ds);
+    public static byte[] entry(Decision d) {
+        return io.provability.fabric.schemas.evidence.LogEntry.inline(encode(d),
+                d.getRequestId().getBytes(StandardCharsets.UTF_8)).encode();
     }
 }

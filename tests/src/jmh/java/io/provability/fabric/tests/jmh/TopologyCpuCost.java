@@ -3,7 +3,6 @@ package io.provability.fabric.tests.jmh;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.FabricTopology;
 import java.lang.management.ManagementFactory;
@@ -61,9 +60,9 @@ public final class TopologyCpuCost {
     Ed25519.SigningKey evidenceKey = Ed25519.SigningKey.fromSeed("evidence-1", new byte[32]);
     FabricTopology.Settings settings = new FabricTopology.Settings(
         new FabricTopology.Topics("requests", "decisions", "evidence", "dead-letter", "policy-state"),
-        Duration.ofHours(24), new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 512 * 1024, Duration.ofSeconds(1)));
+        Duration.ofHours(24));
     FabricTopology.Keys keyRing = new FabricTopology.Keys(
-        KeyRing.of(Map.of(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey())), evidenceKey);
+        KeyRing.of(Map.of(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey())));
 
     StreamsBuilder b = new StreamsBuilder();
     b.stream("requests", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))

@@ -83,6 +83,7 @@ public final class FailoverBenchmark {
       p.put(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter");
       p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
       p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
+      p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
       p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
       Path config = work.resolve("fabric.properties");
       try (var w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {

@@ -4,18 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.LeafKind;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
-import io.provability.fabric.sinks.audit.AuditSource;
-import io.provability.fabric.sinks.audit.SignatureCheck;
-import io.provability.fabric.sinks.decisionlog.DecisionLogReader.DecisionEvidence;
+import io.provability.fabric.schemas.evidence.LogEntry;
+import io.provability.fabric.sinks.audit.LogAuditor;
+import io.provability.fabric.sinks.audit.ProofUnavailableException;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.LoggedDecision;
-import io.provability.fabric.sinks.evidence.BundleVerification;
-import io.provability.fabric.sinks.evidence.BundleVerifier;
-import io.provability.fabric.sinks.evidence.StoredBundle;
 import io.provability.fabric.topology.replay.PolicySnapshot;
 import io.provability.fabric.topology.replay.ReplayReport;
 import io.provability.fabric.topology.replay.ReplayedDecision;
@@ -51,8 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code fabric replay}: the recorded decisions of a time range from the decision log, their requests
  * from the requests topic while Kafka still has them (read by manual assignment: no consumer group,
- * no committed offset, so the live application's offsets are untouched) and otherwise from the REQUEST
- * leaves of archived bundles (each bundle verified first, signature included), re-decided by
+ * no committed offset, so the live application's offsets are untouched) and otherwise from the
+ * evidence log entries (each proven included in its log's signed checkpoint first), re-decided by
  * {@link Replayer}; results go to a JSON-lines file, never to a topic or the decision log. The report's
  * time covers the whole run, reading included.
  */
@@ -62,12 +58,12 @@ public final class ReplayRunner {
 
     /** Where requests are read from. */
     public enum Source {
-        /** Kafka while it has them, then bundles. */
+        /** Kafka while it has them, then the evidence logs. */
         AUTO,
         /** Kafka only. */
         KAFKA,
-        /** Archived bundles only. */
-        BUNDLES
+        /** The evidence logs only. */
+        LOG
     }
 
     /**
@@ -84,24 +80,20 @@ public final class ReplayRunner {
                           Path output, Duration timeout) {
     }
 
-    private final AuditSource audit;
-    private final SignatureCheck evidenceKeys;
+    private final LogAuditor audit;
     private final RequestDecider decider;
     private final String bootstrap;
     private final String requestsTopic;
     private final EventCodec codec = EventCodec.standard();
 
     /**
-     * @param audit         the decision log and the evidence bucket
-     * @param evidenceKeys  trusted evidence key ring (bundles whose signature fails are not used)
+     * @param audit         the decision log and the evidence logs, read under the trusted log keys
      * @param decider       the deciders, built as the live topology builds them
      * @param bootstrap     Kafka bootstrap servers
      * @param requestsTopic the requests topic
      */
-    public ReplayRunner(AuditSource audit, SignatureCheck evidenceKeys, RequestDecider decider, String bootstrap,
-                        String requestsTopic) {
+    public ReplayRunner(LogAuditor audit, RequestDecider decider, String bootstrap, String requestsTopic) {
         this.audit = audit;
-        this.evidenceKeys = evidenceKeys;
         this.decider = decider;
         this.bootstrap = bootstrap;
         this.requestsTopic = requestsTopic;
@@ -148,17 +140,17 @@ public final class ReplayRunner {
         warmUp.forEach(d -> wanted.add(d.getRequestId()));
         List<Decision> all = new ArrayList<>(recorded);
         all.addAll(warmUp);
-        if (o.source() != Source.BUNDLES && !wanted.isEmpty()) {
+        if (o.source() != Source.LOG && !wanted.isEmpty()) {
             fromKafka(o, wanted, all, requests);
         }
         if (o.source() != Source.KAFKA) {
-            List<String> missing = new ArrayList<>();
+            List<Decision> missing = new ArrayList<>();
             for (Decision d : all) {
                 if (!requests.containsKey(d.getRequestId())) {
-                    missing.add(d.getDecisionId());
+                    missing.add(d);
                 }
             }
-            fromBundles(missing, requests);
+            fromLog(missing, requests);
         }
         Replayer replayer = new Replayer(decider);
         ReplayReport report;
@@ -223,7 +215,7 @@ public final class ReplayRunner {
             int found = 0;
             while (!reading.isEmpty() && found < wanted.size()) {
                 if (System.nanoTime() > deadline) {
-                    LOG.warn("reading {} stopped after {}: the rest comes from bundles", requestsTopic, o.timeout());
+                    LOG.warn("reading {} stopped after {}: the rest comes from the evidence logs", requestsTopic, o.timeout());
                     break;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -246,37 +238,16 @@ public final class ReplayRunner {
         }
     }
 
-    /** REQUEST leaves of the bundles holding the given decisions; bundles that do not verify are skipped. */
-    private void fromBundles(List<String> decisionIds, Map<String, Replayer.Found> out) {
-        if (decisionIds.isEmpty()) {
-            return;
-        }
-        Map<String, List<String>> byKey = new LinkedHashMap<>();
-        for (DecisionEvidence e : audit.evidenceOfDecisions(decisionIds)) {
-            byKey.computeIfAbsent(e.objectKey(), k -> new ArrayList<>()).add(e.decisionId());
-        }
-        for (Map.Entry<String, List<String>> e : byKey.entrySet()) {
-            byte[] object = audit.readBundle(e.getKey()).orElse(null);
-            if (object == null) {
-                LOG.warn("bundle {} is missing: its {} requests cannot be replayed", e.getKey(), e.getValue().size());
-                continue;
-            }
-            BundleVerification v = BundleVerifier.verify(e.getKey(), object);
-            StoredBundle b = v.bundle().orElse(null);
-            if (!v.ok() || b == null || b.signature() == null
-                    || evidenceKeys.check(b.keyId(), b.signedStatement(), b.signature()) != SignatureCheck.Result.VALID) {
-                LOG.warn("bundle {} does not verify ({}): its requests are not used", e.getKey(), v.problems());
-                continue;
-            }
-            Set<String> ids = new HashSet<>(e.getValue());
-            for (StoredBundle.Leaf l : b.leaves()) {
-                if (l.kind() == LeafKind.REQUEST && ids.contains(l.decisionId()) && !out.containsKey(l.requestId())) {
-                    try {
-                        out.put(l.requestId(), new Replayer.Found(codec.decode(l.body()), "bundle"));
-                    } catch (EventDecodeException ex) {
-                        LOG.warn("REQUEST leaf {} of {} does not decode: {}", l.index(), e.getKey(), ex.getMessage());
-                    }
-                }
+    /** The requests in the log entries of the given decisions; entries that do not verify are skipped. */
+    private void fromLog(List<Decision> decisions, Map<String, Replayer.Found> out) {
+        for (Decision d : decisions) {
+            try {
+                LogEntry entry = audit.verifiedEntry(d.getDecisionId());
+                // the entry's request is the one the decision's request hash names (the audit checks that)
+                out.putIfAbsent(d.getRequestId(), new Replayer.Found(codec.decode(entry.requestBytes()), "log"));
+            } catch (ProofUnavailableException | EventDecodeException e) {
+                LOG.warn("the request of decision {} cannot be read from the evidence log: {}", d.getDecisionId(),
+                        e.getMessage());
             }
         }
     }

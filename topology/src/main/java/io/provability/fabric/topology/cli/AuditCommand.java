@@ -1,28 +1,26 @@
 package io.provability.fabric.topology.cli;
 
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.hash.Hex;
+import io.provability.fabric.schemas.tlog.NoteVerifier;
+import io.provability.fabric.schemas.tlog.TlogException;
+import io.provability.fabric.schemas.tlog.TlogProof;
 import io.provability.fabric.sinks.audit.AuditReport;
 import io.provability.fabric.sinks.audit.AuditScope;
-import io.provability.fabric.sinks.audit.EvidenceAuditor;
-import io.provability.fabric.sinks.audit.InclusionProofDocument;
+import io.provability.fabric.sinks.audit.LogAuditor;
 import io.provability.fabric.sinks.audit.ProofChecker;
-import io.provability.fabric.sinks.audit.ProofFormatException;
 import io.provability.fabric.sinks.audit.ProofUnavailableException;
-import io.provability.fabric.sinks.audit.SignatureCheck;
 import io.provability.fabric.topology.audit.AuditConnections;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
-import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,12 +32,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code fabric audit}: verify stored evidence against the decision log, prove one decision's inclusion,
- * check such a proof offline, and trust an evidence signing key. Exit codes: 0 verified, 1 mismatches
- * or an invalid proof (listed on standard output), 2 usage errors and failures that are not findings
- * (no key ring, a server unreachable; one line on standard error).
+ * {@code fabric audit}: verify the evidence logs against the decision log, prove decisions' inclusion,
+ * check such a proof offline, and trust a log signing key. Exit codes: 0 verified, 1 findings or an
+ * invalid proof (listed on standard output, each with its reason), 2 usage errors and failures that
+ * are not findings (no trusted keys, a server unreachable; one line on standard error).
  */
-@Command(name = "audit", description = "Verify evidence and decisions; inclusion proofs.",
+@Command(name = "audit", description = "Verify the evidence logs and the decisions; inclusion proofs.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.CheckProof.class,
         AuditCommand.Trust.class})
 final class AuditCommand implements Runnable {
@@ -88,8 +86,10 @@ final class AuditCommand implements Runnable {
 
   /** {@code fabric audit verify}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = "Re-verify every bundle (root, leaf hashes, signature, index) and match every decision row with "
-          + "its leaf, for a session, a time range or one bundle. Exit 1 lists each mismatch.")
+      description = "Verify the evidence logs and the decision log against each other: every checkpoint's signature "
+          + "and consistency with its predecessor, every root recomputed from the entries, every row against its "
+          + "entry and every entry against its row (whole logs by default, or a time range or a session). "
+          + "Exit 1 lists each finding with its reason.")
   static final class Verify implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,21 +97,23 @@ final class AuditCommand implements Runnable {
     @Mixin
     ConfigOptions config;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Target target;
 
-    @Option(names = "--evidence-keys", description = "Trusted evidence key ring (default: audit.evidence.keys.file).")
+    @Option(names = "--evidence-keys", description = "Trusted log verifier keys, one vkey per line "
+        + "(default: audit.evidence.keys.file).")
     Path evidenceKeys;
 
+    @Option(names = "--witness-key", description = "A witness's cosignature verifier key (vkey) that must have cosigned "
+        + "a checkpoint of every log consistent with it; repeatable.")
+    List<String> witnessKeys = new ArrayList<>();
+
     static final class Target {
-      @Option(names = "--session", description = "Every decision and bundle of this session.")
+      @Option(names = "--session", description = "Every decision of this session.")
       String session;
 
       @ArgGroup(exclusive = false)
       Range range;
-
-      @Option(names = "--bundle", description = "One stored bundle, by object key.")
-      String bundle;
     }
 
     static final class Range {
@@ -129,12 +131,17 @@ final class AuditCommand implements Runnable {
 
     private int verify() throws IOException {
       FabricConfig cfg = config.load(Map.of());
-      AuditScope scope = target.session != null ? AuditScope.session(target.session)
-          : target.bundle != null ? AuditScope.bundle(target.bundle)
+      AuditScope scope = target == null ? AuditScope.all()
+          : target.session != null ? AuditScope.session(target.session)
           : AuditScope.timeRange(target.range.from, target.range.to);
-      SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
+      List<NoteVerifier> keys = AuditConnections.trustedLogKeys(cfg, evidenceKeys);
+      List<NoteVerifier> witnesses = AuditConnections.witnessKeys(witnessKeys);
+      PrintWriter err = spec.commandLine().getErr();
       try (AuditConnections c = AuditConnections.open(cfg, endpoints(cfg, spec.commandLine()))) {
-        AuditReport report = new EvidenceAuditor(c.source(), keys).verify(scope);
+        AuditReport report = c.auditor(keys, witnesses, line -> {
+          err.println(line);
+          err.flush();
+        }).verify(scope);
         PrintWriter out = spec.commandLine().getOut();
         out.print(report.render());
         out.flush();
@@ -145,7 +152,9 @@ final class AuditCommand implements Runnable {
 
   /** {@code fabric audit prove}. */
   @Command(name = "prove", mixinStandardHelpOptions = true,
-      description = "Print the inclusion proof of one decision as JSON (after verifying the bundle holding it).")
+      description = "Write the inclusion proof of a decision (c2sp.org/tlog-proof@v1, the entry in its extra line) "
+          + "against its log's current checkpoint; with --session, one proof per decision of the session, all "
+          + "against one checkpoint per log.")
   static final class Prove implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -153,13 +162,16 @@ final class AuditCommand implements Runnable {
     @Mixin
     ConfigOptions config;
 
-    @Parameters(index = "0", description = "The decision id.")
+    @Parameters(index = "0", arity = "0..1", description = "The decision id.")
     String decisionId;
 
-    @Option(names = "--out", description = "Write the proof to this file instead of standard output.")
+    @Option(names = "--session", description = "Prove every decision of this session (needs --out DIR).")
+    String session;
+
+    @Option(names = "--out", description = "The proof file (a directory with --session); default: standard output.")
     Path out;
 
-    @Option(names = "--evidence-keys", description = "Trusted evidence key ring (default: audit.evidence.keys.file).")
+    @Option(names = "--evidence-keys", description = "Trusted log verifier keys (default: audit.evidence.keys.file).")
     Path evidenceKeys;
 
     @Override
@@ -168,16 +180,36 @@ final class AuditCommand implements Runnable {
     }
 
     private int prove() throws IOException {
+      if ((decisionId == null) == (session == null)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give a decision id or --session S");
+      }
+      if (session != null && out == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--session needs --out DIR");
+      }
       FabricConfig cfg = config.load(Map.of());
-      SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
+      List<NoteVerifier> keys = AuditConnections.trustedLogKeys(cfg, evidenceKeys);
       try (AuditConnections c = AuditConnections.open(cfg, endpoints(cfg, spec.commandLine()))) {
-        String json = new EvidenceAuditor(c.source(), keys).prove(decisionId).toJson();
-        if (out == null) {
-          spec.commandLine().getOut().print(json);
-          spec.commandLine().getOut().flush();
-        } else {
-          Files.writeString(out, json, StandardCharsets.UTF_8);
+        LogAuditor auditor = c.auditor(keys, List.of(), m -> { });
+        if (session == null) {
+          byte[] proof = auditor.prove(decisionId).encode();
+          if (out == null) {
+            spec.commandLine().getOut().print(new String(proof, StandardCharsets.UTF_8));
+            spec.commandLine().getOut().flush();
+          } else {
+            Files.write(out, proof);
+          }
+          return 0;
         }
+        Map<String, TlogProof> proofs = auditor.proveSession(session);
+        Files.createDirectories(out);
+        for (Map.Entry<String, TlogProof> e : proofs.entrySet()) {
+          Files.write(out.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".tlog-proof"), e.getValue().encode());
+        }
+        TlogProof any = proofs.values().iterator().next();
+        spec.commandLine().getOut().printf("%d proofs of session %s written to %s, against the checkpoint: %s%n",
+            proofs.size(), session, out, new String(any.checkpoint(), StandardCharsets.UTF_8).lines().limit(2)
+                .reduce((a, b) -> a + " size " + b).orElse(""));
+        spec.commandLine().getOut().flush();
         return 0;
       } catch (ProofUnavailableException e) {
         spec.commandLine().getErr().println("no proof: " + e.getMessage());
@@ -188,8 +220,9 @@ final class AuditCommand implements Runnable {
 
   /** {@code fabric audit check-proof}. */
   @Command(name = "check-proof", mixinStandardHelpOptions = true,
-      description = "Verify an inclusion proof offline (no network): leaf hash, audit path, statement, signature "
-          + "under the trusted evidence key ring, leaf contents.")
+      description = "Verify an inclusion proof offline (no network): the checkpoint's signature under the trusted log "
+          + "keys (and the witnesses' cosignatures asked for), the audit path to its root, the entry's decision and "
+          + "the request its hash names.")
   static final class CheckProof implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -200,8 +233,12 @@ final class AuditCommand implements Runnable {
     @Parameters(index = "0", description = "The proof file written by 'fabric audit prove'.")
     Path file;
 
-    @Option(names = "--evidence-keys", description = "Trusted evidence key ring (default: audit.evidence.keys.file).")
+    @Option(names = "--evidence-keys", description = "Trusted log verifier keys (default: audit.evidence.keys.file).")
     Path evidenceKeys;
+
+    @Option(names = "--witness-key", description = "A witness cosignature key that must have cosigned the proof's "
+        + "checkpoint; repeatable.")
+    List<String> witnessKeys = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -214,56 +251,62 @@ final class AuditCommand implements Runnable {
 
     private int checkProof() throws IOException {
       FabricConfig cfg = config.load(Map.of());
-      SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
+      List<NoteVerifier> keys = AuditConnections.trustedLogKeys(cfg, evidenceKeys);
+      List<NoteVerifier> witnesses = AuditConnections.witnessKeys(witnessKeys);
       PrintWriter w = spec.commandLine().getOut();
-      InclusionProofDocument proof;
       try {
-        proof = InclusionProofDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
-      } catch (ProofFormatException e) {
-        w.println("INVALID: " + file + " is not a well-formed proof: " + e.getMessage());
+        ProofChecker.Result r = new ProofChecker(keys, witnesses).check(Files.readAllBytes(file));
+        Decision d = r.decision();
+        w.printf("VALID: entry %d of log %s (checkpoint size %d, root %s)%s%n", r.index(), r.checkpoint().origin(),
+            r.checkpoint().size(), Hex.encode(r.checkpoint().rootHash()), d == null
+                ? "; its decision is stored as an object and is not read offline"
+                : ": decision " + d.getDecisionId() + " (" + d.getVerdict() + ", " + (d.getReasons().isEmpty()
+                    ? "no reasons" : "reasons " + d.getReasons().stream().map(x -> x.getCode().toString()).toList())
+                    + " at " + d.getDecidedAt() + ")" + (r.requestChecked() ? ", on the request in the entry" : ""));
+        w.flush();
+        return 0;
+      } catch (TlogException e) {
+        w.println("INVALID: " + file + ": " + e.getMessage());
         w.flush();
         return 1;
       }
-      List<String> problems = new ProofChecker(keys).check(proof);
-      if (problems.isEmpty()) {
-        Decision d = EventCodec.standard().decode(proof.leaf().body(), Decision.class);
-        w.printf("VALID: decision %s (%s, %s at %s) is leaf %d of the %d-leaf bundle %s, root %s, signed by '%s'%n",
-            proof.decisionId(), d.getVerdict(), d.getReasons().isEmpty() ? "no reasons"
-                : "reasons " + d.getReasons().stream().map(r -> r.getCode().toString()).toList(),
-            d.getDecidedAt(), proof.leaf().index(), proof.treeSize(), proof.bundleKey(),
-            io.provability.fabric.schemas.hash.Hex.encode(proof.root()), proof.keyId());
-        w.flush();
-        return 0;
-      }
-      w.println("INVALID: " + problems.size() + " check(s) failed for " + file);
-      problems.forEach(p -> w.println("  " + p));
-      w.flush();
-      return 1;
     }
   }
 
   /** {@code fabric audit trust}. */
   @Command(name = "trust", mixinStandardHelpOptions = true,
-      description = "Add the public half of an evidence signing key file to a trusted evidence key ring.")
+      description = "Add the verifier key (vkey) of a log signing key file to a trusted keys file.")
   static final class Trust implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--key", required = true, description = "Evidence signing key file (key-id=base64 seed).")
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--key", required = true, description = "Log signing key file (key-id=base64 seed).")
     Path key;
 
-    @Option(names = "--ring", required = true, description = "Key ring file to add its public key to (created if missing).")
+    @Option(names = "--ring", required = true, description = "Trusted keys file to add its vkey to (created if missing).")
     Path ring;
 
     @Override
-    public Integer call() throws IOException {
-      Ed25519.SigningKey k = KeyFiles.read(key);
-      KeyRing existing = Files.exists(ring) ? KeyRing.read(ring) : KeyRing.empty();
+    public Integer call() {
+      return exitCode(spec.commandLine(), this::trust);
+    }
+
+    private int trust() throws IOException {
+      FabricConfig cfg = config.load(Map.of());
+      String vkey = AuditConnections.verifierOf(cfg, key).vkey();
       if (ring.toAbsolutePath().getParent() != null) {
         Files.createDirectories(ring.toAbsolutePath().getParent());
       }
-      existing.with(k.keyId(), k.publicKey()).write(ring);
-      spec.commandLine().getOut().println("trusted evidence key '" + k.keyId() + "' in " + ring);
+      List<String> lines = Files.exists(ring) ? new ArrayList<>(Files.readAllLines(ring, StandardCharsets.UTF_8))
+          : new ArrayList<>();
+      if (!lines.contains(vkey)) {
+        lines.add(vkey);
+        Files.write(ring, lines, StandardCharsets.UTF_8);
+      }
+      spec.commandLine().getOut().println("trusted evidence log key " + vkey + " in " + ring);
       spec.commandLine().getOut().flush();
       return 0;
     }

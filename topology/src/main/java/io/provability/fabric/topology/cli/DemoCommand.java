@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code fabric demo}: the whole pipeline on the embedded stack, driven by synthetic traffic, with
- * a summary that must add up (requests = decisions = rows; every bundle root re-verifies).
+ * a summary that must add up (requests = decisions = rows = entries of the evidence logs; the whole
+ * audit of logs and rows passes).
  */
 @Command(name = "demo", description = "Run the whole pipeline on embedded services with synthetic traffic and print a summary.")
 final class DemoCommand implements Callable<Integer> {
@@ -47,13 +48,17 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "PT150S", description = "Give up waiting for the sinks after this (ISO-8601, default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--work-dir", description = "Keep the demo's work directory here afterwards (keys, the embedded "
+      + "services' data, S3 objects included) instead of a temporary directory that is deleted.")
+  Path workDir;
+
   private final PrintStream out = System.out;
   private volatile FabricRuntime running;
 
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
-    Path work = Files.createTempDirectory("fabric-demo-");
+    Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("fabric-demo-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
     Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
     Files.createDirectories(trusted.getParent());
@@ -64,10 +69,7 @@ final class DemoCommand implements Callable<Integer> {
     KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
     KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
 
-    FabricConfig cfg = FabricConfig.defaults(Map.of(
-        FabricConfig.WORK_DIR_CONFIG, work.toString(),
-        FabricConfig.EVIDENCE_WINDOW_CONFIG, "5000",
-        FabricConfig.EVIDENCE_PUNCTUATE_CONFIG, "250"));
+    FabricConfig cfg = FabricConfig.defaults(Map.of(FabricConfig.WORK_DIR_CONFIG, work.toString()));
 
     status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
     EmbeddedStack stack = EmbeddedStack.start(work.resolve("stack"));
@@ -93,7 +95,8 @@ final class DemoCommand implements Callable<Integer> {
 
       long tStart = System.nanoTime();
       try (FabricRuntime runtime = startRuntime(cfg, ep, traffic);
-           SinkAudit audit = new SinkAudit(ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG));
+           SinkAudit audit = new SinkAudit(ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG),
+               io.provability.fabric.topology.audit.AuditConnections.logs(cfg));
            KafkaTraffic.DecisionReader decisions = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
            KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
         status(String.format("topology and sinks running in %.1f s; producing %,d plan requests over %,d sessions and %d tenants",
@@ -123,14 +126,20 @@ final class DemoCommand implements Callable<Integer> {
         double sunkSeconds = seconds(tProduce);
         System.err.println();
 
-        return summary(generated, decisions.decisions(), audit, produceSeconds, decideSeconds, sunkSeconds, seconds(t0));
+        return summary(generated, decisions.decisions(), audit,
+            io.provability.fabric.topology.audit.AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
+            produceSeconds, decideSeconds, sunkSeconds, seconds(t0));
       }
     } finally {
       if (running != null) {
         running.close();
       }
       stack.close();
-      deleteQuietly(work);
+      if (workDir == null) {
+        deleteQuietly(work);
+      } else {
+        status("kept the work directory " + work + " (S3 objects under " + work.resolve("stack") + ")");
+      }
     }
   }
 
@@ -145,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int summary(List<SyntheticTraffic.Generated> generated, Map<String, Decision> decided, SinkAudit audit,
-                      double produceSeconds, double decideSeconds, double sunkSeconds, double totalSeconds) {
+                      io.provability.fabric.schemas.tlog.NoteVerifier logKey, double produceSeconds, double decideSeconds, double sunkSeconds, double totalSeconds) {
     Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
     int mismatches = 0;
     for (SyntheticTraffic.Generated g : generated) {
@@ -162,7 +171,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     long rows = audit.decisionLog().totalRows();
     long linked = audit.decisionLog().decisionEvidenceCount();
-    SinkAudit.Verification bundles = audit.verifyAllBundles();
+    io.provability.fabric.sinks.audit.AuditReport audited = audit.verifyLogs(logKey, List.of());
+    List<SinkAudit.LogSummary> logs = audit.logSummaries();
+    long entries = logs.stream().mapToLong(SinkAudit.LogSummary::size).sum();
 
     out.println();
     out.println("Provability Fabric demo — summary");
@@ -182,16 +193,19 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("      %-28s %,8d rows%n", p, n);
       }
     });
-    out.printf("  decisions linked to a root %,10d%n", linked);
-    out.printf("  bundles in S3              %,10d   (rows in evidence_bundle: %,d)%n", bundles.objects(),
-        audit.decisionLog().bundleCount());
-    out.printf("  roots re-verified          %,10d   (failures: %d)%n", bundles.verified(), bundles.problems().size());
-    bundles.problems().stream().limit(5).forEach(p -> out.println("      " + p));
+    out.printf("  decisions in a checkpoint  %,10d   (rows in decision_evidence)%n", linked);
+    for (SinkAudit.LogSummary l : logs) {
+      out.printf("  evidence log: %s size %d vkey %s at %s%n", l.origin(), l.size(), logKey.vkey(), l.url());
+    }
+    out.printf("  audit of logs and rows     %10s   (%,d checkpoints, %,d entries, %,d rows; findings: %d)%n",
+        audited.ok() ? "OK" : "FAILED", audited.checkpointsVerified(), audited.entriesVerified(), audited.rowsMatched(),
+        audited.mismatches().size());
+    audited.mismatches().stream().limit(5).forEach(m -> out.println("      " + m.render()));
     out.printf("  everything sunk after      %10.1f s;  total run %.1f s%n", sunkSeconds, totalSeconds);
 
     boolean adds = decided.size() == generated.size() && rows == generated.size() && linked == generated.size()
-        && mismatches == 0 && bundles.problems().isEmpty() && bundles.objects() > 0;
-    out.println(adds ? "  RESULT: OK — requests = decisions = rows, every root verifies"
+        && entries == generated.size() && mismatches == 0 && audited.ok();
+    out.println(adds ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
         : "  RESULT: FAILED — the figures above do not add up");
     return adds ? 0 : 1;
   }
@@ -200,7 +214,7 @@ final class DemoCommand implements Callable<Integer> {
     if (last != -2 && decided == last) {
       return last;
     }
-    System.err.printf("\r  decided %,d/%,d   rows %,d   linked to bundles %,d      ", decided, total,
+    System.err.printf("\r  decided %,d/%,d   rows %,d   in a checkpoint %,d      ", decided, total,
         rows.getAsLong(), linked.getAsLong());
     return decided;
   }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     description = "Provability Fabric streaming runtime: decides agent plans on Kafka Streams and keeps "
         + "tamper-evident evidence.",
     subcommands = {DemoCommand.class, RunCommand.class, LoadCommand.class, TopologyCommand.class, TopicsCommand.class,
-        LagCommand.class, TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class})
+        LagCommand.class, TokenCommand.class, TokenCommand.Keys.class, AuditCommand.class, ReplayCommand.class,
+        WitnessCommand.class})
 public final class FabricCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -7,6 +7,12 @@ import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.load.ApplicationProcess;
 import io.provability.fabric.topology.load.Baselines;
+import io.provability.fabric.topology.load.BoxCost;
+import io.provability.fabric.topology.load.BoxMeter;
+import io.provability.fabric.topology.load.BoxMonitor;
+import io.provability.fabric.topology.load.BoxProcesses;
+import io.provability.fabric.topology.load.BoxReport;
+import io.provability.fabric.topology.load.BrokerWrites;
 import io.provability.fabric.topology.load.HttpTransport;
 import io.provability.fabric.topology.load.KafkaTransport;
 import io.provability.fabric.topology.load.LoadGenerator;
@@ -15,6 +21,7 @@ import io.provability.fabric.topology.load.LoadReport;
 import io.provability.fabric.topology.load.LoadResult;
 import io.provability.fabric.topology.load.LoadSession;
 import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.load.MetricsScraper;
 import io.provability.fabric.topology.load.Scenario;
 import io.provability.fabric.topology.load.StateSize;
 import io.provability.fabric.topology.load.Transport;
@@ -152,8 +159,26 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--ceiling-max", defaultValue = "200000", description = "Ceiling: highest rate tried (default ${DEFAULT-VALUE}).")
   double ceilingMax;
 
-  @Option(names = "--ceiling-p99-ms", defaultValue = "100", description = "Ceiling: p99 bar of a sustained step (default ${DEFAULT-VALUE}).")
+  @Option(names = "--ceiling-p99-ms", defaultValue = "500", description = "Ceiling: p99 bar of a sustained step (default ${DEFAULT-VALUE}).")
   double ceilingP99;
+
+  @Option(names = "--process", paramLabel = "ROLE=PID", description = "Also measure this process's CPU (and its live "
+      + "descendants') under ROLE, e.g. --process postgresql=1234. Repeatable. The generator, the application it starts and, "
+      + "with --config FILE, the servers whose pid files lie beside FILE (infra/up.sh's) are measured anyway.")
+  List<String> processes = new ArrayList<>();
+
+  @Option(names = "--idle", defaultValue = "PT5S", description = "Measure the box at rest this long before the warm-up: "
+      + "the fixed CPU cost with no decisions (default ${DEFAULT-VALUE}; PT0S for none).")
+  Duration idle;
+
+  @Option(names = "--scrape-every", defaultValue = "PT15S", description = "Scrape the application's /metrics this often "
+      + "during the runs, as Prometheus would, so the latency includes the scrapes' cost; the report lists each scrape's "
+      + "time and series (default ${DEFAULT-VALUE}; PT0S for none).")
+  Duration scrapeEvery;
+
+  @Option(names = "--no-broker-writes", description = "Do not read back what each run wrote to the broker (records, "
+      + "transaction markers and bytes per decision, per topic).")
+  boolean noBrokerWrites;
 
   @Mixin
   ConfigOptions config;
@@ -283,9 +308,23 @@ final class LoadCommand implements Callable<Integer> {
       env.put("runtime overrides", config.overrides.toString());
       env.put("streams.commit.interval.ms", Long.toString(cfg.getLong(FabricConfig.COMMIT_INTERVAL_CONFIG)));
       env.put("streams.threads", Integer.toString(cfg.getInt(FabricConfig.STREAM_THREADS_CONFIG)));
-      env.put("evidence.window.ms", Long.toString(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)));
+      env.put("evidence.checkpoint.interval.ms", Long.toString(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG)));
       env.put("topics.partitions", Integer.toString(cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG)));
 
+      BoxProcesses box = new BoxProcesses().add(BoxProcesses.GENERATOR, ProcessHandle.current().pid(),
+          "this JVM (the generator" + (stack != null ? ", the embedded broker and S3 server" : "") + (runtime != null
+              ? ", the application" : "") + ")");
+      if (app != null) {
+        box.add("application", app.pid(), "the fabric run process this command started");
+      }
+      if (stack != null) {
+        box.add(BoxProcesses.CHILDREN, ProcessHandle.current().pid(), "embedded PostgreSQL and Redis: live child processes "
+            + "of this JVM other than the application");
+      }
+      if (config.file != null && config.file.toAbsolutePath().getParent() != null) {
+        box.addInfra(config.file.toAbsolutePath().getParent());
+      }
+      processes.forEach(box::addOption);
       List<Baselines.Figure> baselines = List.of();
       if (!noBaselines) {
         status("measuring baselines (" + baselineRecords + " records each)");
@@ -296,12 +335,20 @@ final class LoadCommand implements Callable<Integer> {
 
       List<LoadResult> runs = new ArrayList<>();
       List<LoadReport.CeilingStep> steps = List.of();
+      BoxMeter meter = new BoxMeter(new BoxMonitor(box, Clock.systemUTC(), Duration.ofSeconds(1)),
+          noBrokerWrites ? null : new BrokerWrites(ep.bootstrapServers()), s3Requests(app, runtime));
+      BoxCost idleCost = null;
+      if (!idle.isZero()) {
+        status("measuring the box at rest for " + idle);
+        idleCost = meter.idle(idle);
+      }
+      MetricsScraper scraper = scrapeEvery.isZero() ? null : scraper(app, runtime, scrapeEvery);
       try (Transport transport = http
           ? new HttpTransport(url, httpMaxInFlight, httpDeadlineMs == null ? null : Duration.ofMillis(httpDeadlineMs),
               drainTimeout)
           : new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), lingerMs)) {
         LoadSession session = new LoadSession(transport, issuer, Clock.systemUTC(),
-            new LoadGenerator(Clock.systemUTC(), drainTimeout, Duration.ofSeconds(1)), runId, err);
+            new LoadGenerator(Clock.systemUTC(), drainTimeout, Duration.ofSeconds(1)), runId, err).observe(meter);
         if (!warmup.isZero()) {
           runs.add(session.run("warm-up", profile.withRate(profile.rate(), warmup)));
         }
@@ -338,8 +385,14 @@ final class LoadCommand implements Callable<Integer> {
             + "touched (a lower bound of the invocation's, so the per-session figure errs high)", active));
       }
       env.put("load average at the end", loadAverage());
+      meter.close();
+      if (scraper != null) {
+        scraper.close();
+        env.put("prometheus scrapes", scraper.summary(scrapeEvery));
+      }
+      BoxReport boxReport = new BoxReport(box.members(), idleCost, meter.windows(), meter.timeline());
       LoadReport report = new LoadReport(scenario.name().toLowerCase(Locale.ROOT), commandLine(), started, env, runs, steps,
-          baselines, memory, state, scenario.seedScenario());
+          baselines, memory, state, boxReport, scenario.seedScenario());
       String name = scenario.name().toLowerCase(Locale.ROOT) + "-"
           + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
       Path html = report.write(reportDir, name);
@@ -363,6 +416,31 @@ final class LoadCommand implements Callable<Integer> {
       }
       deleteQuietly(work);
     }
+  }
+
+  /**
+   * Reads the application's count of S3 requests ({@value BoxMeter#S3_REQUESTS_METRIC}, by operation),
+   * from its own /metrics or its in-process registry; null when it publishes none.
+   */
+  private static BoxMeter.S3Counter s3Requests(ApplicationProcess app, FabricRuntime runtime) {
+    if (app != null) {
+      return () -> app.metricsByLabel(BoxMeter.S3_REQUESTS_METRIC, "operation");
+    }
+    if (runtime != null) {
+      return () -> BoxMeter.fromRegistry(runtime.meterRegistry(), BoxMeter.S3_REQUESTS_METRIC, "operation");
+    }
+    return null;
+  }
+
+  /** Scrapes the application's exposition: its /metrics over HTTP, or its in-process registry; null if neither. */
+  private static MetricsScraper scraper(ApplicationProcess app, FabricRuntime runtime, Duration every) {
+    if (app != null) {
+      return new MetricsScraper(app::exposition, every);
+    }
+    if (runtime != null) {
+      return new MetricsScraper(() -> runtime.metrics().scrape(), every);
+    }
+    return null;
   }
 
   /** Prometheus names of the RocksDB stores' figures, as the instance's /metrics exposes them. */
@@ -430,9 +508,10 @@ final class LoadCommand implements Callable<Integer> {
     out.println();
     out.println("fabric load — " + report.toMap().get("scenario"));
     for (LoadReport.Check c : report.checks()) {
-      out.printf("  %-11s %-42s %-24s %-44s %s%n", c.kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), c.name(), c.bar(),
-          c.observed(), c.met() ? "met" : c.kind() == LoadReport.Kind.GOAL ? "NOT MET" : "BREACHED");
+      out.printf("  %-11s %-46s %-24s %-44s %s%n", c.kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), c.name(), c.bar(),
+          c.observed(), c.verdict());
     }
+    out.println("  (judged on run '" + report.judgedRun().name() + "'; the warm-up counts in no check)");
     if (report.ceilingRate() > 0) {
       out.printf("  ceiling: %,.0f decisions/s sustained%n", report.ceilingRate());
     }

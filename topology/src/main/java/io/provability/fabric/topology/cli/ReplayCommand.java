@@ -1,7 +1,6 @@
 package io.provability.fabric.topology.cli;
 
 import io.provability.fabric.processors.decide.RequestDecider;
-import io.provability.fabric.sinks.audit.SignatureCheck;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.audit.AuditConnections;
 import io.provability.fabric.topology.audit.ReplayRunner;
@@ -14,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Re-decide historic requests with their recorded decision times and report differences from the "
-        + "recorded decisions. Reads the requests topic by manual assignment (no consumer group) and archived bundles; "
+        + "recorded decisions. Reads the requests topic by manual assignment (no consumer group) and the evidence logs; "
         + "writes a JSON-lines file, never a topic or the decision log.")
 final class ReplayCommand implements Callable<Integer> {
   @CommandLine.Spec
@@ -55,7 +55,7 @@ final class ReplayCommand implements Callable<Integer> {
   String policyBase;
 
   @Option(names = "--source", defaultValue = "auto", description = "auto (Kafka while it has the requests, then "
-      + "bundles), kafka or bundles (default ${DEFAULT-VALUE}).")
+      + "the evidence logs), kafka or log (default ${DEFAULT-VALUE}).")
   String source;
 
   @Option(names = "--lookback", defaultValue = "PT1H", description = "Read the requests topic from this long before "
@@ -68,7 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--out", description = "JSON-lines output (default <work dir>/replay/replay-<from>-<to>.jsonl).")
   Path out;
 
-  @Option(names = "--evidence-keys", description = "Trusted evidence key ring (default: audit.evidence.keys.file).")
+  @Option(names = "--evidence-keys", description = "Trusted evidence log verifier keys (default: audit.evidence.keys.file).")
   Path evidenceKeys;
 
   @Override
@@ -85,16 +85,17 @@ final class ReplayCommand implements Callable<Integer> {
     try {
       src = ReplayRunner.Source.valueOf(source.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--source must be auto, kafka or bundles");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--source must be auto, kafka or log");
     }
     StackEndpoints ep = AuditCommand.endpoints(cfg, spec.commandLine());
-    SignatureCheck keys = AuditConnections.trustedEvidenceKeys(cfg, evidenceKeys);
+    var keys = AuditConnections.trustedLogKeys(cfg, evidenceKeys);
     PolicySnapshot snapshot = policy(cfg, ep);
     RequestDecider decider = FabricTopology.decider(FabricRuntime.topologySettings(cfg), FabricRuntime.keys(cfg));
     Path output = out != null ? out : cfg.workDir().resolve("replay")
         .resolve(("replay-" + from + "-" + to + ".jsonl").replace(':', '-'));
     try (AuditConnections c = AuditConnections.open(cfg, ep)) {
-      ReplayReport report = new ReplayRunner(c.source(), keys, decider, ep.bootstrapServers(), cfg.topicRequests())
+      ReplayReport report = new ReplayRunner(c.auditor(keys, List.of(), m -> { }), decider, ep.bootstrapServers(),
+          cfg.topicRequests())
           .run(new ReplayRunner.Options(from, to, snapshot, src, lookback, output, timeout));
       spec.commandLine().getOut().print(report.render());
       spec.commandLine().getOut().flush();

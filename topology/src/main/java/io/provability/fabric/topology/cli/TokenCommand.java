@@ -6,6 +6,8 @@ import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.schemas.tlog.NoteSigner;
+import io.provability.fabric.schemas.tlog.TlogException;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -178,10 +180,25 @@ final class TokenCommand implements Runnable {
           + "e.g. <work dir>/keys/trusted-issuers.keys.")
       Path keyRing;
 
+      @Option(names = "--format", defaultValue = "raw", description = "What to print: raw (key-id=base64 public key) "
+          + "or note (the signed-note verifier keys: for checkpoints signed with this key, and for its "
+          + "cosignatures as a witness; --key-id is then the key name, e.g. the log origin or witness name).")
+      String format;
+
       @Override
       public Integer call() throws IOException {
         if (Files.exists(out)) {
           throw new CommandLine.ParameterException(spec.commandLine(), out + " exists; refusing to overwrite a key");
+        }
+        if (!format.equals("raw") && !format.equals("note")) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--format must be raw or note, was " + format);
+        }
+        if (format.equals("note")) {
+          try {
+            NoteSigner.fromSeed(keyId, new byte[32]);
+          } catch (TlogException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--key-id: " + e.getMessage());
+          }
         }
         Ed25519.SigningKey key = Ed25519.SigningKey.generate(keyId, new SecureRandom());
         KeyFiles.write(out, key);
@@ -193,6 +210,13 @@ final class TokenCommand implements Runnable {
           ring.with(keyId, key.publicKey()).write(keyRing);
         }
         PrintWriter w = spec.commandLine().getOut();
+        if (format.equals("note")) {
+          NoteSigner signer = NoteSigner.fromSeed(keyId, key.seed());
+          w.println("vkey " + signer.verifier().vkey());
+          w.println("cosignature vkey " + signer.asCosigner(java.time.Clock.systemUTC()).verifier().vkey());
+          w.flush();
+          return 0;
+        }
         w.println(keyId + "=" + new String(Base64.getEncoder().encode(key.publicKey()), StandardCharsets.US_ASCII));
         w.flush();
         return 0;

@@ -53,6 +53,8 @@ public final class FabricConfig extends AbstractConfig {
   public static final String STREAM_THREADS_CONFIG = "streams.threads";
   public static final String PROCESSING_GUARANTEE_CONFIG = "streams.processing.guarantee";
   public static final String COMMIT_INTERVAL_CONFIG = "streams.commit.interval.ms";
+  public static final String WARMUP_REQUESTS_CONFIG = "warmup.requests";
+  public static final String WARMUP_MAX_MS_CONFIG = "warmup.max.ms";
   public static final String SESSION_TIMEOUT_CONFIG = "streams.session.timeout.ms";
   public static final String PRODUCER_COMPRESSION_CONFIG = "streams.producer.compression.type";
   public static final String HEARTBEAT_INTERVAL_CONFIG = "streams.heartbeat.interval.ms";
@@ -69,10 +71,9 @@ public final class FabricConfig extends AbstractConfig {
   public static final String TOPIC_REPLICATION_CONFIG = "topics.replication.factor";
 
   public static final String DEDUP_WINDOW_CONFIG = "decisions.dedup.window.ms";
-  public static final String EVIDENCE_WINDOW_CONFIG = "evidence.window.ms";
-  public static final String EVIDENCE_MAX_LEAVES_CONFIG = "evidence.max.leaves";
-  public static final String EVIDENCE_MAX_BYTES_CONFIG = "evidence.max.bytes";
-  public static final String EVIDENCE_PUNCTUATE_CONFIG = "evidence.punctuate.ms";
+  public static final String EVIDENCE_LOG_ORIGIN_CONFIG = "evidence.log.origin";
+  public static final String EVIDENCE_LOG_PREFIX_CONFIG = "evidence.log.s3.prefix";
+  public static final String EVIDENCE_CHECKPOINT_INTERVAL_CONFIG = "evidence.checkpoint.interval.ms";
 
   public static final String TRUSTED_KEYS_CONFIG = "kernel.trusted.keys.file";
   public static final String EVIDENCE_KEY_CONFIG = "evidence.signing.key.file";
@@ -193,19 +194,19 @@ public final class FabricConfig extends AbstractConfig {
           "Replication factor of Kafka Streams' internal topics, and of a declared topic whose declaration does not state it.")
       .define(DEDUP_WINDOW_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.MEDIUM,
           "How long a request id is remembered: a repeat within it gets the first decision back and adds no evidence.")
-      .define(EVIDENCE_WINDOW_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
-          "How long a session's evidence bundle stays open after its first leaf.")
-      .define(EVIDENCE_MAX_LEAVES_CONFIG, Type.INT, 256, Range.between(2, 100_000), Importance.MEDIUM,
-          "Leaves at which a bundle closes before its window ends.")
-      .define(EVIDENCE_MAX_BYTES_CONFIG, Type.LONG, 512L * 1024, Range.atLeast(1024), Importance.MEDIUM,
-          "Leaf bytes at which a bundle closes before its window ends (keep below the broker's message size).")
-      .define(EVIDENCE_PUNCTUATE_CONFIG, Type.LONG, 100L, Range.atLeast(10), Importance.LOW,
-          "How often (wall clock) due bundles are closed. Each closing blocks the stream thread for the bundles that "
-              + "fell due since the last one, so a short interval means short stalls (docs/BENCHMARKS.md).")
+      .define(EVIDENCE_LOG_ORIGIN_CONFIG, Type.STRING, "provability-fabric.local/evidence", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Name of the evidence logs: the log of partition p of the evidence topic has the origin <this>/<p>; it is "
+              + "also the name of the log signing key (" + EVIDENCE_KEY_CONFIG + ") in checkpoints and its verifier key.")
+      .define(EVIDENCE_LOG_PREFIX_CONFIG, Type.STRING, "log", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "S3 key prefix of the evidence logs in the evidence bucket: the log of partition p is under <this>/<p>/.")
+      .define(EVIDENCE_CHECKPOINT_INTERVAL_CONFIG, Type.LONG, 1_000L, Range.between(100, 3_600_000), Importance.MEDIUM,
+          "How often each evidence log's sequencer integrates what it has read and publishes a signed checkpoint "
+              + "(and always when it stops). Longer: fewer S3 requests per decision; shorter: less evidence lag.")
       .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
       .define(EVIDENCE_KEY_CONFIG, Type.STRING, "", Importance.HIGH,
-          "File with the evidence signing key (key-id=base64 seed). Empty: <work dir>/keys/evidence.key, generated if missing.")
+          "File with the evidence log signing key (key-id=base64 seed; the key id is ignored, checkpoints are signed under the "
+              + "name " + EVIDENCE_LOG_ORIGIN_CONFIG + "). Empty: <work dir>/keys/evidence.key, generated if missing.")
       .define(RECEIPT_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted access-receipt signer keys (the retrieval gateway's; key-id=base64 per line), kept "
               + "apart from the token issuers. Empty: <work dir>/keys/trusted-receipt-signers.keys; if that is missing "
@@ -233,6 +234,11 @@ public final class FabricConfig extends AbstractConfig {
               + "<work dir>/keys/egress-certificate.key, generated if missing.")
       .define(EGRESS_POLICIES_CONFIG, Type.STRING, "", Importance.MEDIUM,
           "File of egress policies (format: EgressPolicies). Empty: the built-in default and strict templates.")
+      .define(WARMUP_REQUESTS_CONFIG, Type.LONG, 20_000L, Range.atLeast(0), Importance.MEDIUM,
+          "Synthetic requests decided in-process before the topology starts, so that the JIT has compiled the "
+              + "decision path before real traffic arrives (health reports not ready meanwhile); 0 skips the warm-up.")
+      .define(WARMUP_MAX_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+          "The most time the warm-up (" + WARMUP_REQUESTS_CONFIG + ") may take; it stops early when this is spent.")
       .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.between(0, 8), Importance.MEDIUM,
           "Kafka Streams num.standby.replicas: warm copies of each state store on other instances, so that a "
               + "failover does not restore from the changelog, and a joining instance gets copies at once and active "
@@ -253,8 +259,8 @@ public final class FabricConfig extends AbstractConfig {
       .define(LAG_INTERVAL_CONFIG, Type.LONG, 5_000L, Range.between(100, 3_600_000), Importance.LOW,
           "How often consumer lag (offsets and the age of the oldest unconsumed record) is sampled.")
       .define(AUDIT_EVIDENCE_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
-          "Key ring file of trusted evidence signer public keys (key-id=base64 per line) that 'fabric audit' and "
-              + "'fabric replay' check bundle signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
+          "File of trusted evidence log verifier keys (one signed-note vkey <name>+<8 hex>+<base64> per line, # comments) "
+              + "that 'fabric audit' checks checkpoint signatures against. Empty: <work dir>/keys/trusted-evidence-signers.keys.")
       .define(SINK_GROUP_CONFIG, Type.STRING, "fabric-sinks", Importance.MEDIUM, "Group id of the Kafka Connect worker running the sinks.")
       .define(SINK_TASKS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "tasks.max of each sink connector.");
 
@@ -427,7 +433,7 @@ public final class FabricConfig extends AbstractConfig {
     return f.isBlank() ? workDir().resolve("keys").resolve("egress-certificate.key") : Path.of(f);
   }
 
-  /** The key ring of trusted evidence signers that audits check bundle signatures against. */
+  /** The trusted evidence log verifier keys that audits check checkpoint signatures against. */
   public Path auditEvidenceKeysFile() {
     String f = getString(AUDIT_EVIDENCE_KEYS_CONFIG);
     return f.isBlank() ? workDir().resolve("keys").resolve("trusted-evidence-signers.keys") : Path.of(f);

@@ -1,10 +1,14 @@
 package io.provability.fabric.topology.demo;
 
+import io.provability.fabric.schemas.tlog.NoteVerifier;
+import io.provability.fabric.sinks.audit.AuditReport;
+import io.provability.fabric.sinks.audit.AuditScope;
+import io.provability.fabric.sinks.audit.LogAuditor;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader;
-import io.provability.fabric.sinks.evidence.BundleObject;
-import io.provability.fabric.sinks.evidence.BundleVerification;
+import io.provability.fabric.sinks.decisionlog.EvidenceLogIndex;
+import io.provability.fabric.sinks.evidence.EvidenceLogs;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -13,49 +17,79 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads back what the sinks wrote — rows in the decision log, bundles in the evidence store — and
- * re-verifies every bundle from its bytes alone. What the demo summary and the end-to-end tests
- * count with.
+ * Reads back what the sinks wrote — rows in the decision log, evidence logs in S3 — and audits them
+ * with the log's own verifier key. What the demo summary and the end-to-end tests count with.
  */
 public final class SinkAudit implements AutoCloseable {
   private final DecisionLog log;
   private final EvidenceStore store;
+  private final EvidenceLogs logs;
+  private final String bucket;
+
+  /** Opens read connections to the decision log and the evidence store, with the default log names. */
+  public SinkAudit(StackEndpoints ep, String bucket) {
+    this(ep, bucket, new EvidenceLogs("provability-fabric.local/evidence", "log"));
+  }
 
   /** Opens read connections to the decision log and the evidence store. */
-  public SinkAudit(StackEndpoints ep, String bucket) {
+  public SinkAudit(StackEndpoints ep, String bucket, EvidenceLogs logs) {
     this.log = DecisionLog.open(DecisionLogConfig.builder()
         .jdbcUrl(ep.jdbcUrl()).user(ep.jdbcUser()).password(ep.jdbcPassword()).poolMaxSize(2).build(),
         Clock.systemUTC());
     this.store = EvidenceStore.open(EvidenceStoreConfig.builder()
-        .endpoint(ep.s3Endpoint()).region(ep.s3Region()).bucket(bucket)
+        .endpoint(ep.s3Endpoint()).region(ep.s3Region()).bucket(bucket).prefix(logs.keyPrefix())
         .accessKey(ep.s3AccessKey()).secretKey(ep.s3SecretKey()).pathStyle(true).build());
+    this.logs = logs;
+    this.bucket = bucket;
   }
 
   public DecisionLogReader decisionLog() {
     return log.reader();
   }
 
+  public EvidenceLogIndex evidenceLogIndex() {
+    return log.evidenceLog();
+  }
+
   public EvidenceStore evidenceStore() {
     return store;
   }
 
-  /** Outcome of re-verifying every stored bundle. */
-  public record Verification(int objects, int verified, List<String> problems) {}
+  public EvidenceLogs logs() {
+    return logs;
+  }
 
-  /** Reads every bundle object and re-verifies its leaves, root and key. */
-  public Verification verifyAllBundles() {
-    List<BundleObject> objects = store.list();
-    List<String> problems = new ArrayList<>();
-    int ok = 0;
-    for (BundleObject o : objects) {
-      BundleVerification v = store.verify(o.key());
-      if (v.ok()) {
-        ok++;
-      } else {
-        problems.add(v.summary());
+  /**
+   * One evidence log as its latest recorded checkpoint describes it.
+   *
+   * @param origin the log's origin
+   * @param size   entries in its latest checkpoint
+   * @param url    where its objects are, {@code s3://<bucket>/<prefix>}
+   */
+  public record LogSummary(String origin, long size, String url) {}
+
+  /** @return every evidence log with a checkpoint */
+  public List<LogSummary> logSummaries() {
+    List<LogSummary> out = new ArrayList<>();
+    for (String origin : log.evidenceLog().origins()) {
+      if (logs.partitionOf(origin) < 0) {
+        continue;
       }
+      long size = log.evidenceLog().latest(origin).map(EvidenceLogIndex.CheckpointRow::size).orElse(0L);
+      out.add(new LogSummary(origin, size, "s3://" + bucket + "/" + logs.prefixOf(origin)));
     }
-    return new Verification(objects.size(), ok, problems);
+    return out;
+  }
+
+  /** @return the decisions included in the published checkpoints (rows of decision_evidence) */
+  public long decisionsInLogs() {
+    return log.reader().decisionEvidenceCount();
+  }
+
+  /** Audits every log and every row (the whole-log scope of {@code fabric audit verify}). */
+  public AuditReport verifyLogs(NoteVerifier logKey, List<NoteVerifier> witnesses) {
+    return new LogAuditor(store, log.evidenceLog(), log.dataSource(), logs, List.of(logKey), witnesses, m -> { },
+        Clock.systemUTC()).verify(AuditScope.all());
   }
 
   @Override

@@ -123,6 +123,47 @@ public final class ApplicationProcess implements AutoCloseable {
     return sums(r.body(), names);
   }
 
+  /** The instance's whole /metrics exposition. */
+  public String exposition() throws IOException, InterruptedException {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("/metrics answered " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  /**
+   * The instance's samples of one metric, summed by the value of one label (samples without it under
+   * ""); null when the instance publishes no sample of that name.
+   */
+  public Map<String, Long> metricsByLabel(String name, String label) throws IOException, InterruptedException {
+    return byLabel(exposition(), name, label);
+  }
+
+  /** Samples of {@code name} in a Prometheus text exposition, summed by the value of {@code label}; null if none. */
+  static Map<String, Long> byLabel(String exposition, String name, String label) {
+    Map<String, Long> out = new TreeMap<>();
+    Pattern labelValue = Pattern.compile("[{,]\\s*" + Pattern.quote(label) + "=\"([^\"]*)\"");
+    for (String line : exposition.split("\n")) {
+      if (!line.startsWith(name) || line.length() == name.length()
+          || (line.charAt(name.length()) != '{' && line.charAt(name.length()) != ' ')) {
+        continue;
+      }
+      Matcher m = labelValue.matcher(line);
+      String key = m.find() ? m.group(1) : "";
+      int valueStart = line.charAt(name.length()) == '{' ? line.lastIndexOf('}') + 1 : name.length();
+      String[] parts = line.substring(valueStart).strip().split("\\s+");
+      try {
+        out.merge(key, (long) Double.parseDouble(parts[0]), Long::sum);
+      } catch (NumberFormatException e) {
+        // a malformed sample: skipped
+      }
+    }
+    return out.isEmpty() ? null : out;
+  }
+
   /**
    * Sums Prometheus text-format samples by wanted name. A wanted name may carry the start of a label
    * set ({@code jvm_memory_used_bytes{area="heap"}): then only samples with those labels count.

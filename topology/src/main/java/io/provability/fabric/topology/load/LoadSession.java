@@ -16,6 +16,15 @@ import java.util.function.Consumer;
  * flight growing through the step).
  */
 public final class LoadSession {
+  /** Told before and after every run (warm-up, scenario run, ceiling step), e.g. to measure its cost. */
+  public interface RunObserver {
+    /** Called just before the run's first send. */
+    void before(String name) throws Exception;
+
+    /** Called when the run has drained. */
+    void after(String name, LoadResult result) throws Exception;
+  }
+
   /** Settings of the ceiling search. */
   public record CeilingSettings(double startRate, double factor, Duration stepDuration, double maxRate, double p99BarMillis) {}
 
@@ -26,6 +35,13 @@ public final class LoadSession {
   private final String runId;
   private final PrintStream progressOut;
   private int runs;
+  private RunObserver observer = new RunObserver() {
+    @Override
+    public void before(String name) {}
+
+    @Override
+    public void after(String name, LoadResult result) {}
+  };
 
   /**
    * @param runId a short id unique to this invocation; request and session ids start with it
@@ -41,6 +57,12 @@ public final class LoadSession {
     this.progressOut = progressOut;
   }
 
+  /** Observes every later run. */
+  public LoadSession observe(RunObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
   /** The prefix of the session ids of this invocation. */
   public String sessionPrefix() {
     return runId + "-";
@@ -50,7 +72,9 @@ public final class LoadSession {
   public LoadResult run(String name, LoadProfile profile) throws Exception {
     String prefix = runId + "-" + (runs++) + "-";
     LoadTraffic traffic = new LoadTraffic(prefix, sessionPrefix(), profile, issuer, clock);
+    observer.before(name);
     LoadResult r = generator.run(name, profile, traffic, transport, progress(name, profile.rate()));
+    observer.after(name, r);
     if (progressOut != null) {
       progressOut.printf("%n  %s: sent %,d, decided %,d, lost %,d, duplicates %,d, mismatches %,d, send errors %,d; "
               + "p50 %s, p99 %s, max %s%n", name, r.sent(), r.decided(), r.lost(), r.duplicates(), r.mismatches(), r.sendErrors(),

@@ -150,12 +150,19 @@ final class SvgChart {
   private static List<Double> ticks(double lo, double hi, boolean log) {
     List<Double> out = new ArrayList<>();
     if (log) {
+      // decades, and 2 and 5 within them when fewer than three decades are in view, so that every
+      // log axis carries labelled ticks
+      double[] steps = Math.log10(hi / lo) < 2 ? new double[] {1, 2, 5} : new double[] {1};
       for (double d = Math.pow(10, Math.floor(Math.log10(lo))); d <= hi * 1.0001; d *= 10) {
-        if (d >= lo * 0.9999) {
-          out.add(d);
+        for (double m : steps) {
+          double v = d * m;
+          if (v >= lo * 0.9999 && v <= hi * 1.0001) {
+            out.add(v);
+          }
         }
       }
       if (out.size() < 2) {
+        out.clear();
         out.add(lo);
         out.add(hi);
       }

@@ -15,9 +15,9 @@ import java.util.Map;
  * @param replayed       decisions re-decided
  * @param same           re-decided with an equal outcome
  * @param different      re-decided with another outcome
- * @param unavailable    recorded decisions whose request could be found neither on Kafka nor in a bundle
+ * @param unavailable    recorded decisions whose request could be found neither on Kafka nor in an evidence log
  * @param fromKafka      requests read from the requests topic
- * @param fromBundles    requests read from archived bundles
+ * @param fromBundles    requests read from the evidence logs' entries
  * @param warmedUp       earlier retrievals of the range's sessions re-decided only to rebuild their privacy spend
  * @param warmUpMissing  such retrievals whose request was not found (those sessions may start from a lower spend)
  * @param byReason       differences counted by what changed: verdict transitions ({@code verdict ALLOW->DENY}),
@@ -41,7 +41,7 @@ public record ReplayReport(Instant from, Instant to, String policy, long recorde
         StringBuilder sb = new StringBuilder();
         sb.append("replay of decisions in [").append(from).append(", ").append(to).append(")\n");
         sb.append("  policy: ").append(policy).append('\n');
-        sb.append(String.format("  recorded %d, replayed %d (requests from Kafka %d, from bundles %d), unavailable %d%n",
+        sb.append(String.format("  recorded %d, replayed %d (requests from Kafka %d, from the evidence logs %d), unavailable %d%n",
                 recorded, replayed, fromKafka, fromBundles, unavailable));
         if (warmedUp + warmUpMissing > 0) {
             sb.append(String.format("  earlier retrievals re-decided to rebuild session privacy spend %d (requests not"

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param recorded    the decision as recorded
  * @param replayed    the decision made again, or null when the request was not available
- * @param source      where the request came from ({@code kafka}, {@code bundle}) or why it is missing
+ * @param source      where the request came from ({@code kafka}, {@code log}) or why it is missing
  * @param differences what differs (decision-relevant fields only); empty when equal
  */
 public record ReplayedDecision(Decision recorded, Decision replayed, String source, List<String> differences) {

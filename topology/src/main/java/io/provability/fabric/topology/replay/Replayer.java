@@ -157,7 +157,7 @@ public final class Replayer {
             output.accept(new ReplayedDecision(rec, again, found.source(), diffs));
         }
         return new ReplayReport(from, to, policyDescription, recorded.size(), replayed, same, different, unavailable,
-                sources.getOrDefault("kafka", 0L), sources.getOrDefault("bundle", 0L), warmedUp, warmUpMissing, byReason, examples, null,
+                sources.getOrDefault("kafka", 0L), sources.getOrDefault("log", 0L), warmedUp, warmUpMissing, byReason, examples, null,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 

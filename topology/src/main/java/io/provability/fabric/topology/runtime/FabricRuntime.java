@@ -6,7 +6,6 @@ import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.EgressPolicies;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -49,6 +48,8 @@ public final class FabricRuntime implements AutoCloseable {
   private final StreamsHealth health = new StreamsHealth();
   private final StartWatch started = new StartWatch();
   private final KafkaStreamsMetrics streamsMetrics;
+  /** Run once by {@link #startAndAwait} before the topology starts; set by {@link #create}. */
+  private Runnable warmUp = () -> { };
   private volatile SinkPipeline sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
@@ -75,6 +76,21 @@ public final class FabricRuntime implements AutoCloseable {
     });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics.registry());
+  }
+
+  /**
+   * Decides synthetic requests in-process before the topology joins its group (see {@link DecisionWarmUp}),
+   * so that its first partitions meet compiled code; health answers not ready meanwhile.
+   */
+  private static void warmUp(FabricConfig cfg, FabricTopology.Settings settings, FabricTopology.Keys keys) {
+    long requests = cfg.getLong(FabricConfig.WARMUP_REQUESTS_CONFIG);
+    if (requests == 0) {
+      return;
+    }
+    DecisionWarmUp.Result r = DecisionWarmUp.run(settings, keys, requests,
+        Duration.ofMillis(cfg.getLong(FabricConfig.WARMUP_MAX_MS_CONFIG)), java.time.Clock.systemUTC());
+    LOG.info("decision path warmed up: {} synthetic requests ({} allowed) decided in {} ms", r.requests(), r.allowed(),
+        r.took().toMillis());
   }
 
   /** The endpoints named by an external-mode configuration. */
@@ -124,17 +140,24 @@ public final class FabricRuntime implements AutoCloseable {
     }
     FabricMetrics metrics = FabricMetrics.create();
     HotTier hotTier = HotTiers.create(cfg, endpoints.redisUri(), metrics.registry());
-    Topology topology = FabricTopology.build(topologySettings(cfg), keys(cfg), metrics, hotTier);
+    FabricTopology.Settings settings = topologySettings(cfg);
+    FabricTopology.Keys keys = keys(cfg);
+    Topology topology = FabricTopology.build(settings, keys, metrics, hotTier);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cfg, endpoints));
-    return new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
+    FabricRuntime runtime = new FabricRuntime(cfg, endpoints, withSinks, streams, metrics, hotTier);
+    runtime.warmUp = () -> warmUp(cfg, settings, keys);
+    return runtime;
   }
 
   /** Starts the topology (and the sinks) and waits until the topology is RUNNING. */
   public void startAndAwait(Duration timeout) throws InterruptedException, TimeoutException {
     try {
+      warmUp.run();
       streams.start();
       dependencies = watchDependencies();
       if (withSinks) {
+        // the sequencers report evidence lag here (Connect builds its tasks by reflection)
+        io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
         SinkPipeline pipeline = new SinkPipeline(sinkSettings(cfg, endpoints), connect -> {
           ConnectSinkMetrics bridge = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(
               connect.decisionLogConnector(), connect.evidenceConnector()));
@@ -190,11 +213,6 @@ public final class FabricRuntime implements AutoCloseable {
         new FabricTopology.Topics(cfg.topicRequests(), cfg.topicDecisions(), cfg.topicEvidence(),
             cfg.topicDeadLetter(), cfg.topicPolicyState()),
         cfg.dedupWindow(),
-        new EvidenceBundler.Settings(
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_WINDOW_CONFIG)),
-            cfg.getInt(FabricConfig.EVIDENCE_MAX_LEAVES_CONFIG),
-            cfg.getLong(FabricConfig.EVIDENCE_MAX_BYTES_CONFIG),
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_PUNCTUATE_CONFIG))),
         cfg.kernelLimits(),
         cfg.getLong(FabricConfig.KERNEL_TOKEN_CACHE_SIZE_CONFIG),
         cfg.sessionPrivacyBudget(),
@@ -216,7 +234,7 @@ public final class FabricRuntime implements AutoCloseable {
   }
 
   /**
-   * Loads the trusted issuer keys (required), the evidence signing key (created if missing), the
+   * Loads the trusted issuer keys (required), the
    * trusted receipt signer keys (optional) and the retrieval gateway's receipt signing key (created
    * if missing; trusted by the kernel only if the receipt ring lists it) and the egress firewall's
    * certificate signing key (created if missing).
@@ -228,7 +246,6 @@ public final class FabricRuntime implements AutoCloseable {
           + " does not exist; without trusted issuer keys every plan would be denied");
     }
     KeyRing ring = KeyRing.read(trusted);
-    Ed25519.SigningKey evidenceKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
     Path receiptKeys = cfg.receiptKeysFile();
     KeyRing receiptSigners;
     if (Files.exists(receiptKeys)) {
@@ -245,7 +262,7 @@ public final class FabricRuntime implements AutoCloseable {
           FabricConfig.RECEIPT_KEYS_CONFIG, gatewayKey.keyId(), receiptKeys);
     }
     Ed25519.SigningKey certificateKey = KeyFiles.readOrCreate(cfg.egressCertificateKeyFile(), "egress-certificate-1");
-    return new FabricTopology.Keys(ring, evidenceKey, receiptSigners, gatewayKey, certificateKey);
+    return new FabricTopology.Keys(ring, receiptSigners, gatewayKey, certificateKey);
   }
 
   /** Kafka Streams properties for this configuration. */
@@ -291,7 +308,10 @@ public final class FabricRuntime implements AutoCloseable {
     return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
         cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
         ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
-        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"), refs);
+        ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"),
+        new SinkPipelineSettings.EvidenceLog(cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG),
+            cfg.getString(FabricConfig.EVIDENCE_LOG_PREFIX_CONFIG), cfg.evidenceKeyFile(),
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG))), refs);
   }
 
   /** {@code ${env:FABRIC_...}} if this process's environment holds exactly the value in use. */

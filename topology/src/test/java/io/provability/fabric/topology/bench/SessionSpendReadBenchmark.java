@@ -20,7 +20,6 @@ import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.retrieval.RetrievalOutcome;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.FabricTopology;
@@ -65,9 +64,8 @@ public final class SessionSpendReadBenchmark {
     KeyRing issuers = KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey()));
     FabricTopology.Settings settings = new FabricTopology.Settings(
         new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy"), Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 1 << 20, Duration.ofSeconds(1)),
         KernelLimits.DEFAULTS, 100L, PrivacyBudget.DEFAULTS, EgressPolicies.defaults());
-    FabricTopology.Keys keys = new FabricTopology.Keys(issuers, Ed25519.SigningKey.fromSeed("evidence-1", filled(9)),
+    FabricTopology.Keys keys = new FabricTopology.Keys(issuers,
         KeyRing.of(Map.of(gatewayKey.keyId(), gatewayKey.publicKey())), gatewayKey, null);
     Path stateDir = Files.createTempDirectory("session-spend-bench-");
     Properties props = new Properties();

@@ -8,7 +8,6 @@ import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.FabricTopology;
 import java.nio.charset.StandardCharsets;
@@ -46,10 +45,9 @@ class LoadTrafficTest {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
     Ed25519.SigningKey gateway = Ed25519.SigningKey.fromSeed("gateway-1", filled(3));
     FabricTopology.Topics topics = new FabricTopology.Topics("requests", "decisions", "evidence", "dlq", "policy");
-    FabricTopology.Settings settings = new FabricTopology.Settings(topics, Duration.ofHours(1),
-        new EvidenceBundler.Settings(Duration.ofSeconds(10), 64, 1 << 20, Duration.ofSeconds(1)));
+    FabricTopology.Settings settings = new FabricTopology.Settings(topics, Duration.ofHours(1));
     FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey())),
-        Ed25519.SigningKey.fromSeed("evidence-1", filled(9)), KeyRing.of(Map.of(gateway.keyId(), gateway.publicKey())),
+        KeyRing.of(Map.of(gateway.keyId(), gateway.publicKey())),
         gateway, Ed25519.SigningKey.fromSeed("egress-1", filled(5)));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "load-traffic-test");

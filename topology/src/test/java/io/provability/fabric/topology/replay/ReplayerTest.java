@@ -16,7 +16,6 @@ import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
-import io.provability.fabric.processors.stream.EvidenceBundler;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.FabricTopology;
@@ -48,10 +47,9 @@ class ReplayerTest {
 
   private final Ed25519.SigningKey issuer = Ed25519.SigningKey.fromSeed("issuer", new byte[32]);
   private final FabricTopology.Settings settings = new FabricTopology.Settings(
-      new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1),
-      new EvidenceBundler.Settings(Duration.ofSeconds(10), 256, 512 * 1024, Duration.ofSeconds(1)));
+      new FabricTopology.Topics("r", "d", "e", "dl", "p"), Duration.ofHours(1));
   private final FabricTopology.Keys keys = new FabricTopology.Keys(
-      KeyRing.empty().with(issuer.keyId(), issuer.publicKey()), Ed25519.SigningKey.generate("ev", new SecureRandom()));
+      KeyRing.empty().with(issuer.keyId(), issuer.publicKey()));
 
   private final Map<String, PlanRequest> requests = new HashMap<>();
   private final List<Decision> recorded = new ArrayList<>();
@@ -159,7 +157,7 @@ class ReplayerTest {
         1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
         30, 31, 32});
     Ed25519.SigningKey certificates = Ed25519.SigningKey.fromSeed("certificates", new byte[32]);
-    FabricTopology.Keys all = new FabricTopology.Keys(keys.trustedIssuers(), keys.evidenceSigner(),
+    FabricTopology.Keys all = new FabricTopology.Keys(keys.trustedIssuers(),
         KeyRing.empty().with(gateway.keyId(), gateway.publicKey()), gateway, certificates);
     CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder().setTokenId("tok-r").setTenant("t")
         .setSubjectId("agent").setCapabilities(List.of(

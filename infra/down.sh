@@ -75,7 +75,7 @@ stop_by_pidfile kafka "$KAFKA_PID" "$KAFKA_CONF" 90 || true
 stop_by_pidfile redis "$REDIS_PID" redis-server 30 || true
 stop_postgres || true
 
-rm -f "$RUN/external.properties"   # it describes services that no longer run
+rm -f "$RUN/external.properties" "$RUN/external.env"   # they describe services that no longer run
 
 if (( FAILED )); then
   die "some services did not stop; $RUN left in place"

@@ -11,6 +11,9 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 READY_TIMEOUT_S="${FABRIC_READY_TIMEOUT_S:-60}"
 declare -A TIMING=()
+# PIDs of the processes this call started: the only ones it may ever signal. A server that was already
+# running (ours from an earlier call, or anyone's) is reported when it does not answer, never killed.
+declare -A SPAWNED=()
 
 now_ms() { date +%s%3N; }
 elapsed_s() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN{printf "%.1f", (b-a)/1000}'; }
@@ -41,15 +44,20 @@ spawn() {
   printf '\n===== %s: %s\n' "$(date '+%F %T')" "$*" >> "$log"
   # shellcheck disable=SC2016  # $$ and $1 belong to the inner shell
   nohup setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' spawn "$pidfile" "$@" >> "$log" 2>&1 < /dev/null 9>&- &
-  local _
+  local child=$! _
+  SPAWNED[$child]=1
   for _ in $(seq 1 100); do
-    [[ -s "$pidfile" ]] && return 0
+    if [[ -s "$pidfile" ]]; then
+      SPAWNED[$(cat "$pidfile")]=1
+      return 0
+    fi
     sleep 0.05
   done
   die "could not start: $*"
 }
 
-# Waits until $check succeeds; fails early if $pid dies; on timeout stops $pid (ours) and fails.
+# Waits until $check succeeds; fails early if $pid dies. On timeout: stops $pid only if this call
+# started it; a process that was already running is reported and left alone.
 wait_ready() {
   local name=$1 pid=$2 log=$3 check=$4 deadline=$(( SECONDS + READY_TIMEOUT_S ))
   until $check; do
@@ -59,8 +67,11 @@ wait_ready() {
     fi
     if (( SECONDS >= deadline )); then
       echo "----- last lines of $log" >&2; tail -n 40 "$log" >&2 || true
-      kill "$pid" 2>/dev/null || true
-      die "$name (pid $pid) not ready after ${READY_TIMEOUT_S}s; stopped it"
+      if [[ -n "${SPAWNED[$pid]:-}" ]]; then
+        kill "$pid" 2>/dev/null || true
+        die "$name (pid $pid, started by this call) not ready after ${READY_TIMEOUT_S}s; stopped it"
+      fi
+      die "$name (pid $pid) was already running before this call and does not answer after ${READY_TIMEOUT_S}s (paused? overloaded?); left alone: check it, or stop it with infra/down.sh"
     fi
     sleep 0.2
   done
@@ -336,6 +347,16 @@ s3.secret.key=fabric-secret-key
 s3.bucket=$S3_BUCKET
 PROPS
   mv "$tmp" "$RUN/external.properties"
+  # The same secrets as environment variables: instances that share one Connect group must take their
+  # secrets from the environment (the config topic then holds ${env:...} references, the same for all).
+  # Use: set -a; . infra/.run/external.env; set +a
+  local env_tmp="$RUN/external.env.tmp"
+  ( umask 077; cat > "$env_tmp" <<ENV
+FABRIC_POSTGRES_PASSWORD=fabric
+FABRIC_S3_SECRET_KEY=fabric-secret-key
+ENV
+  )
+  mv "$env_tmp" "$RUN/external.env"
 }
 
 main() {
@@ -367,7 +388,7 @@ main() {
   echo
   print_status
   echo "  timings:   ${TIMING[install]:+install ${TIMING[install]}; }${TIMING[build]:+build ${TIMING[build]}; }postgres ${TIMING[postgres]:-already up}; redis ${TIMING[redis]:-already up}; kafka ${TIMING[kafka]:-already up}; s3proxy ${TIMING[s3proxy]:-already up}; up.sh total $(elapsed_s "$t_all") s"
-  echo "  config:    $RUN/external.properties"
+  echo "  config:    $RUN/external.properties (secrets for a cluster of instances: $RUN/external.env)"
   echo "  logs:      $PG_LOG $REDIS_DIR/redis.log $KAFKA_LOG $S3_LOG"
 }
 

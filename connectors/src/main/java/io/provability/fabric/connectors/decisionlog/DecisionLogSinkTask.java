@@ -3,6 +3,7 @@ package io.provability.fabric.connectors.decisionlog;
 import io.provability.fabric.connectors.BadRecords;
 import io.provability.fabric.connectors.ConnectorVersion;
 import io.provability.fabric.connectors.RecordValues;
+import io.provability.fabric.connectors.WriteCounter;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
@@ -51,6 +52,8 @@ public class DecisionLogSinkTask extends SinkTask {
     private EventCodec codec;
     private BadRecords badRecords;
     private long retryBackoffMs;
+    private WriteCounter written;
+    private boolean retrying;
 
     /** Used by Connect. */
     public DecisionLogSinkTask() {
@@ -73,6 +76,7 @@ public class DecisionLogSinkTask extends SinkTask {
         retryBackoffMs = config.retryBackoffMs();
         codec = EventCodec.standard().withSchemaIds(config.schemaIds());
         badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
+        written = WriteCounter.of(context, "decision-log rows (new or already there)");
         try {
             log = DecisionLog.open(config.decisionLog(), clock);
         } catch (DecisionLogException e) {
@@ -106,12 +110,24 @@ public class DecisionLogSinkTask extends SinkTask {
             DecisionLogWriter.WriteResult result = log.writer().writeEncoded(batch);
             inserted.addAndGet(result.inserted());
             duplicates.addAndGet(result.duplicates());
+            written.add(result.inserted() + result.duplicates());
+            if (retrying) {
+                retrying = false;
+                LOG.info("decision-log sink writes again: the database is back");
+            }
             if (result.duplicates() > 0) {
                 LOG.debug("{} of {} decisions were already in the log (redelivery)", result.duplicates(),
                         result.attempted());
             }
         } catch (DecisionLogException e) {
             if (e.retriable()) {
+                if (!retrying) {
+                    retrying = true;
+                    // Connect also logs each redelivery; its logger is quietened in the log configuration
+                    LOG.warn("decision-log sink cannot write ({}); expected while the database is unavailable: "
+                            + "the batch is redelivered every {} ms until it is back, nothing is lost",
+                            e.getMessage(), retryBackoffMs);
+                }
                 context.timeout(retryBackoffMs);
                 throw new RetriableException("writing " + batch.size() + " decisions failed; Connect will redeliver "
                         + "them in " + retryBackoffMs + " ms", e);

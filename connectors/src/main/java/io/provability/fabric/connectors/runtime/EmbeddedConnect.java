@@ -5,6 +5,7 @@ import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConnector;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConnector;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -23,6 +26,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.errors.NotFoundException;
 import org.apache.kafka.connect.converters.ByteArrayConverter;
 import org.apache.kafka.connect.runtime.ConnectorConfig;
 import org.apache.kafka.connect.runtime.Connect;
@@ -31,6 +36,7 @@ import org.apache.kafka.connect.runtime.SinkConnectorConfig;
 import org.apache.kafka.connect.runtime.WorkerConfig;
 import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
 import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
+import org.apache.kafka.connect.runtime.distributed.RebalanceNeededException;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorInfo;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.FutureCallback;
@@ -38,17 +44,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kafka Connect worker in this JVM running both sink connectors: the single-machine mode of the
- * sink pipeline, on the same code path operators run on a Connect cluster.
+ * A Kafka Connect worker in this JVM running the sink connectors: the single-machine mode of the
+ * sink pipeline, on the same code path operators run on a Connect cluster. Instances of the
+ * application that share {@link SinkPipelineSettings#connectGroupId()} form one Connect group and
+ * share the tasks.
  *
- * <p>{@link #start(SinkPipelineSettings)} starts a <em>distributed-mode</em> worker (a group of one):
- * its config, offset and status topics ({@code <group>-configs}, {@code -offsets}, {@code -status},
- * replication factor 1) are created on the broker first, the REST server listens on 127.0.0.1 and a
- * free port, and plugins are found by {@code plugin.discovery=service_load} (no classpath scan). It
- * then creates (or updates) the connectors {@code <group>-decision-log-sink} and
- * {@code <group>-evidence-sink} and returns once every task is RUNNING. Record-level failures go to
- * the dead-letter topics {@code <topic>.sink-dlq}. {@link #close()} stops the worker; committed offsets
- * stay in the broker, so the next start with the same group resumes where this one stopped.
+ * <p>{@link #start(SinkPipelineSettings)} starts a <em>distributed-mode</em> worker: its config, offset
+ * and status topics ({@code <group>-configs}, {@code -offsets}, {@code -status}, replication factor 1)
+ * are created on the broker first, the REST server listens on 127.0.0.1 and a free port, and plugins are
+ * found by {@code plugin.discovery=service_load} (no classpath scan). Then, for each connector
+ * ({@code <group>-decision-log-sink}, {@code <group>-evidence-sink}):
+ * <ul>
+ *   <li>it is created if it does not exist;</li>
+ *   <li>if it exists, its stored configuration is compared with this instance's, and a difference fails
+ *       the start with one line naming the keys ({@link ConnectorConfigs}): an instance never overwrites
+ *       the configuration every other instance's tasks run with;</li>
+ *   <li>secrets are stored as config-provider references, never as values ({@link SecretReferences}):
+ *       the worker is configured with Kafka's {@code env}, {@code file} and {@code directory} providers.</li>
+ * </ul>
+ * A {@link SinkTaskSupervisor} then restarts this worker's FAILED tasks with backoff. Record-level
+ * failures go to the dead-letter topics {@code <topic>.sink-dlq}. {@link #close()} stops the worker;
+ * committed offsets stay in the broker, so the next start with the same group resumes where this one
+ * stopped.
  *
  * <p>Hazards a caller must know: Kafka Connect ends the JVM ({@code Exit.exit}) when its herder thread
  * dies of an unexpected error, e.g. when the internal topics become unusable; the pre-flight topic
@@ -75,18 +92,44 @@ public final class EmbeddedConnect implements AutoCloseable {
     /** {@code pool.max.size} of each embedded task (the connector default is the seed's 100). */
     public static final int EMBEDDED_POOL_MAX_SIZE = 4;
 
+    /** How often the supervisor reads the tasks' states. */
+    public static final Duration SUPERVISE_INTERVAL = Duration.ofSeconds(2);
+    /** The supervisor's first wait before restarting a FAILED task; doubled after each restart. */
+    public static final Duration RESTART_FIRST_DELAY = Duration.ofSeconds(2);
+    /** The supervisor's longest wait between two restarts of one task. */
+    public static final Duration RESTART_MAX_DELAY = Duration.ofSeconds(60);
+
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedConnect.class);
+
+    /**
+     * One connector this worker declares.
+     *
+     * @param name           connector name
+     * @param connectorClass its class (its {@code config()} says which keys are secret)
+     * @param config         its configuration, secrets already replaced by references
+     */
+    public record ConnectorSpec(String name, Class<? extends Connector> connectorClass, Map<String, String> config) {}
 
     private final SinkPipelineSettings settings;
     private final Connect<DistributedHerder> connect;
     private final String decisionConnector;
     private final String evidenceConnector;
+    private final SinkTaskSupervisor supervisor;
+    private final ScheduledExecutorService supervision;
 
     private EmbeddedConnect(SinkPipelineSettings settings, Connect<DistributedHerder> connect) {
         this.settings = settings;
         this.connect = connect;
         this.decisionConnector = decisionConnectorName(settings);
         this.evidenceConnector = evidenceConnectorName(settings);
+        URI rest = connect.rest().advertisedUrl();
+        this.supervisor = new SinkTaskSupervisor(SinkTaskSupervisor.of(connect.herder()), Set.of(decisionConnector, evidenceConnector),
+                rest.getHost() + ":" + rest.getPort(), RESTART_FIRST_DELAY, RESTART_MAX_DELAY, Clock.systemUTC());
+        this.supervision = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fabric-sink-supervisor-" + settings.connectGroupId());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -126,10 +169,27 @@ public final class EmbeddedConnect implements AutoCloseable {
      */
     public static EmbeddedConnect start(SinkPipelineSettings settings, Duration timeout,
             Map<String, String> decisionLogOverrides) {
+        return start(settings, timeout, decisionLogOverrides, true);
+    }
+
+    /**
+     * Starts the worker and creates the missing connectors.
+     *
+     * @param settings             the pipeline settings
+     * @param timeout              how long to wait for the broker, the worker (and the tasks) together
+     * @param decisionLogOverrides connector properties that replace or extend the embedded defaults
+     * @param awaitTasks           true: return once every task is RUNNING (FAILED ones are restarted meanwhile);
+     *                             false: return once the connectors exist, and let health tell the tasks' state
+     * @return a running worker
+     * @throws ConnectorConflictException when a connector exists with another configuration; nothing is
+     *                                    left running
+     * @throws IllegalStateException      when anything does not come up in time; nothing is left running
+     */
+    public static EmbeddedConnect start(SinkPipelineSettings settings, Duration timeout,
+            Map<String, String> decisionLogOverrides, boolean awaitTasks) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(decisionLogOverrides, "decisionLogOverrides");
-        Map<String, String> decisionConfig = decisionConnectorConfig(settings);
-        decisionConfig.putAll(decisionLogOverrides);
+        List<ConnectorSpec> specs = connectorSpecs(settings, decisionLogOverrides);
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         ensureSigningKey(settings.evidenceLog().signingKeyFile());
@@ -146,18 +206,66 @@ public final class EmbeddedConnect implements AutoCloseable {
         }
         EmbeddedConnect worker = new EmbeddedConnect(settings, connect);
         try {
-            worker.putConnector(worker.decisionConnector, decisionConfig, deadline);
-            worker.putConnector(worker.evidenceConnector, evidenceConnectorConfig(settings), deadline);
-            worker.awaitRunning(worker.decisionConnector, deadline);
-            worker.awaitRunning(worker.evidenceConnector, deadline);
+            for (ConnectorSpec spec : specs) {
+                worker.ensureConnector(spec, deadline);
+            }
+            worker.supervision.scheduleWithFixedDelay(worker::superviseQuietly, 0,
+                    SUPERVISE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            if (awaitTasks) {
+                for (ConnectorSpec spec : specs) {
+                    worker.awaitRunning(spec.name(), deadline);
+                }
+            }
         } catch (RuntimeException e) {
             worker.close();
             throw e;
         }
-        LOG.info("Connect worker {} running {} and {} ({} task(s) each) in {} ms; REST at {}", settings.connectGroupId(),
-                worker.decisionConnector, worker.evidenceConnector, settings.tasksMax(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), worker.restUrl());
+        LOG.info("Connect worker {} ({}) joined; connectors {} ({} task(s) each) in {} ms; REST at {}",
+                settings.connectGroupId(), worker.workerId(), specs.stream().map(ConnectorSpec::name).toList(),
+                settings.tasksMax(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), worker.restUrl());
         return worker;
+    }
+
+    /**
+     * The connectors a pipeline declares, with secrets replaced by references. Writes the secrets that
+     * have no declared reference to the instance's secrets directory.
+     */
+    public static List<ConnectorSpec> connectorSpecs(SinkPipelineSettings settings,
+            Map<String, String> decisionLogOverrides) {
+        SecretReferences secrets = new SecretReferences(settings.workDir().resolve("secrets"),
+                settings.secretReferences());
+        Map<String, String> decisionConfig = decisionConnectorConfig(settings);
+        decisionConfig.putAll(decisionLogOverrides);
+        return List.of(
+                spec(decisionConnectorName(settings), DecisionLogSinkConnector.class, decisionConfig, secrets),
+                spec(evidenceConnectorName(settings), EvidenceSinkConnector.class, evidenceConnectorConfig(settings),
+                        secrets));
+    }
+
+    private static ConnectorSpec spec(String name, Class<? extends Connector> type, Map<String, String> config,
+            SecretReferences secrets) {
+        Map<String, String> withName = new HashMap<>(secrets.apply(type, config));
+        withName.put(ConnectorConfig.NAME_CONFIG, name);
+        return new ConnectorSpec(name, type, Map.copyOf(withName));
+    }
+
+    /** @return this worker's id in the group's status topic ({@code host:port} of its REST API) */
+    public String workerId() {
+        URI rest = connect.rest().advertisedUrl();
+        return rest.getHost() + ":" + rest.getPort();
+    }
+
+    /**
+     * @param connector a connector name
+     * @return its configuration as the config topic holds it (references, not secrets), or null
+     */
+    public Map<String, String> storedConfig(String connector) {
+        return storedConfig(connector, System.nanoTime() + Duration.ofSeconds(30).toNanos());
+    }
+
+    /** @return the supervisor of this worker's tasks: their states, restarts and failures */
+    public SinkTaskSupervisor supervisor() {
+        return supervisor;
     }
 
     /** @return the worker's REST endpoint (status, restarts) */
@@ -197,6 +305,7 @@ public final class EmbeddedConnect implements AutoCloseable {
     @Override
     public void close() {
         long t0 = System.nanoTime();
+        supervision.shutdownNow();
         connect.stop();
         LOG.info("Connect worker {} stopped in {} ms", settings.connectGroupId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
@@ -212,6 +321,9 @@ public final class EmbeddedConnect implements AutoCloseable {
 
     static Map<String, String> workerProps(SinkPipelineSettings s) {
         Map<String, String> p = new HashMap<>();
+        // secrets reach tasks as ${env:...} / ${file:...} / ${directory:...} references, resolved by the
+        // worker that runs the task: the config topic never holds a value
+        SecretReferences.configureWorker(p);
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
         p.put(DistributedConfig.GROUP_ID_CONFIG, s.connectGroupId());
         p.put(DistributedConfig.CONFIG_TOPIC_CONFIG, configTopic(s));
@@ -237,8 +349,11 @@ public final class EmbeddedConnect implements AutoCloseable {
         // decisions and bundles of an aborted exactly-once transaction (an instance killed mid-commit) must
         // never reach the log or the store: the replayed, committed ones will
         p.put("consumer." + ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        // a group of one: there is no other worker whose tasks are worth waiting for after a restart
+        // a worker that leaves (SIGKILL, a failed host) gives its tasks back after the session timeout and
+        // this delay; 0: at once to the workers still there, rather than holding them for its return
         p.put(DistributedConfig.SCHEDULED_REBALANCE_MAX_DELAY_MS_CONFIG, "0");
+        p.put(DistributedConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+        p.put(DistributedConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
         p.put(WorkerConfig.TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS_CONFIG, "10000");
         return p;
     }
@@ -378,61 +493,122 @@ public final class EmbeddedConnect implements AutoCloseable {
         }
     }
 
-    private void putConnector(String name, Map<String, String> config, long deadline) {
-        Map<String, String> withName = new HashMap<>(config);
-        withName.put(ConnectorConfig.NAME_CONFIG, name);
-        FutureCallback<Herder.Created<ConnectorInfo>> done = new FutureCallback<>();
-        connect.herder().putConnectorConfig(name, withName, true, done);
-        try {
-            done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.connect.runtime.distributed.NotLeaderException) {
-                // another instance's worker leads the group: only it may write connector configs, and the
-                // REST API forwards there (what a second instance of the application runs into)
-                putConnectorThroughRest(name, withName, deadline);
+    /**
+     * Creates {@code spec}'s connector if it does not exist; otherwise checks that the stored config is
+     * this instance's. Never replaces a stored config.
+     */
+    private void ensureConnector(ConnectorSpec spec, long deadline) {
+        Set<String> secretKeys = SecretReferences.secretKeys(spec.connectorClass());
+        while (true) {
+            Map<String, String> stored = storedConfig(spec.name(), deadline);
+            if (stored != null) {
+                List<ConnectorConfigs.Drift> drift = ConnectorConfigs.compare(spec.name(), stored, spec.config(),
+                        secretKeys);
+                if (!drift.isEmpty()) {
+                    throw new ConnectorConflictException(ConnectorConfigs.describe(spec.name(), drift), drift);
+                }
                 return;
             }
-            throw new IllegalStateException("Connect rejected connector " + name + ": " + e.getCause().getMessage(),
-                    e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("connector " + name + " was not created in time (is the worker's group "
-                    + settings.connectGroupId() + " able to join on " + settings.bootstrapServers() + "?)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating connector " + name, e);
+            if (create(spec, deadline)) {
+                LOG.info("created connector {}", spec.name());
+                return;
+            }
+            // another instance created it at the same moment, or the group was rebalancing: read it again
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("connector " + spec.name() + " was not created in time (is the "
+                        + "worker's group " + settings.connectGroupId() + " able to join on "
+                        + settings.bootstrapServers() + "?)");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
         }
     }
 
-    private void putConnectorThroughRest(String name, Map<String, String> config, long deadline) {
-        StringBuilder json = new StringBuilder("{");
-        for (Map.Entry<String, String> e : config.entrySet()) {
-            json.append(json.length() > 1 ? "," : "").append(jsonString(e.getKey())).append(':').append(jsonString(e.getValue()));
+    /** The stored config of a connector (with references as stored), or null if it does not exist. */
+    private Map<String, String> storedConfig(String name, long deadline) {
+        while (true) {
+            FutureCallback<Map<String, String>> done = new FutureCallback<>();
+            connect.herder().connectorConfig(name, done);
+            try {
+                return done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof NotFoundException) {
+                    return null;
+                }
+                if (!(e.getCause() instanceof RebalanceNeededException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot read the configuration of connector " + name + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the configuration of connector " + name + " could not be read in "
+                        + "time (is the worker's group " + settings.connectGroupId() + " able to join on "
+                        + settings.bootstrapServers() + "?)", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading connector " + name, e);
+            }
         }
-        json.append('}');
-        java.net.URI uri = restUrl().resolve("/connectors/" + name + "/config");
+    }
+
+    /** Creates a connector that did not exist; false when it exists by now or the group is rebalancing. */
+    private boolean create(ConnectorSpec spec, long deadline) {
+        FutureCallback<Herder.Created<ConnectorInfo>> done = new FutureCallback<>();
+        connect.herder().putConnectorConfig(spec.name(), spec.config(), false, done);
+        try {
+            done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof org.apache.kafka.connect.runtime.distributed.NotLeaderException) {
+                // another instance's worker leads the group: only it writes connector configs, and the
+                // REST API forwards there
+                return createThroughRest(spec, deadline);
+            }
+            if (cause instanceof org.apache.kafka.connect.errors.AlreadyExistsException
+                    || cause instanceof RebalanceNeededException) {
+                return false;
+            }
+            throw new IllegalStateException("Connect rejected connector " + spec.name() + ": " + cause.getMessage(),
+                    cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("connector " + spec.name() + " was not created in time (is the worker's "
+                    + "group " + settings.connectGroupId() + " able to join on " + settings.bootstrapServers() + "?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating connector " + spec.name(), e);
+        }
+    }
+
+    private boolean createThroughRest(ConnectorSpec spec, long deadline) {
+        StringBuilder json = new StringBuilder("{\"name\":").append(jsonString(spec.name())).append(",\"config\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : spec.config().entrySet()) {
+            json.append(first ? "" : ",").append(jsonString(e.getKey())).append(':').append(jsonString(e.getValue()));
+            first = false;
+        }
+        json.append("}}");
+        URI uri = restUrl().resolve("/connectors");
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         try {
-            java.net.http.HttpResponse<String> response;
-            // 409: the group is rebalancing (an instance joined or left); the leader answers once it settles
-            do {
-                response = http.send(java.net.http.HttpRequest.newBuilder(uri)
-                        .timeout(Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())))
-                        .header("Content-Type", "application/json")
-                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(json.toString())).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 409 && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                }
-            } while (response.statusCode() == 409 && System.nanoTime() < deadline);
-            if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException("Connect rejected connector " + name + " (through the REST API, HTTP "
-                        + response.statusCode() + "): " + response.body());
+            java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json.toString())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                return true;
             }
+            // 409: it exists by now, or the group is rebalancing (an instance joined or left)
+            if (response.statusCode() == 409) {
+                return false;
+            }
+            throw new IllegalStateException("Connect rejected connector " + spec.name() + " (through the REST API, "
+                    + "HTTP " + response.statusCode() + "): " + response.body());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot reach this worker's REST API at " + uri + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating connector " + name, e);
+            throw new IllegalStateException("interrupted while creating connector " + spec.name(), e);
         }
     }
 
@@ -450,26 +626,41 @@ public final class EmbeddedConnect implements AutoCloseable {
         return b.append('"').toString();
     }
 
+    private void superviseQuietly() {
+        try {
+            supervisor.check();
+        } catch (RuntimeException | LinkageError e) {
+            // the herder is stopping or rebalancing: the next round reads again. Never let it escape: a
+            // scheduled task that throws is silently never run again
+            LOG.warn("sink task supervision round failed (the next one runs in {} s): {}",
+                    SUPERVISE_INTERVAL.toSeconds(), e.toString());
+        }
+    }
+
+    /**
+     * Waits until every task of the named connector is RUNNING.
+     *
+     * @throws IllegalStateException at the deadline, with the last status seen
+     */
+    public void awaitRunning(String name, Duration timeout) {
+        awaitRunning(name, System.nanoTime() + timeout.toNanos());
+    }
+
     private void awaitRunning(String name, long deadline) {
         String last = "no status yet";
         while (System.nanoTime() < deadline) {
             try {
                 ConnectorStateInfo info = connect.herder().connectorStatus(name);
                 List<ConnectorStateInfo.TaskState> tasks = info.tasks();
-                if ("FAILED".equals(info.connector().state())) {
-                    throw new IllegalStateException("connector " + name + " failed: " + info.connector().trace());
-                }
-                for (ConnectorStateInfo.TaskState t : tasks) {
-                    if ("FAILED".equals(t.state())) {
-                        throw new IllegalStateException("task " + name + "-" + t.id() + " failed: " + t.trace());
-                    }
-                }
+                // a FAILED task is not the end: the supervisor restarts it with backoff
                 if ("RUNNING".equals(info.connector().state()) && tasks.size() == settings.tasksMax()
                         && tasks.stream().allMatch(t -> "RUNNING".equals(t.state()))) {
                     return;
                 }
                 last = "connector " + info.connector().state() + ", tasks "
-                        + tasks.stream().map(t -> t.id() + "=" + t.state()).toList();
+                        + tasks.stream().map(t -> t.id() + "=" + t.state()
+                                + ("FAILED".equals(t.state()) ? " (" + SinkTaskSupervisor.firstLine(t.trace()) + ")" : ""))
+                                .toList();
             } catch (org.apache.kafka.connect.errors.NotFoundException e) {
                 last = "not known to the herder yet";
             }

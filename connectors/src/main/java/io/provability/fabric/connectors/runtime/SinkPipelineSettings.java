@@ -2,6 +2,7 @@ package io.provability.fabric.connectors.runtime;
 
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,10 @@ import java.util.Objects;
  * @param workDir          a directory for local state; the distributed-mode worker keeps all its state in
  *                         Kafka topics, so it currently writes nothing there
  * @param evidenceLog      names, signing key and checkpoint interval of the evidence logs
+ * @param secretReferences connector key (e.g. {@code jdbc.password}) to the config-provider reference the
+ *                         Connect config topic holds for it instead of its value, e.g.
+ *                         {@code ${env:FABRIC_POSTGRES_PASSWORD}} ({@link SecretReferences}); a secret without
+ *                         one is written to {@code workDir/secrets} and referenced there
  */
 public record SinkPipelineSettings(
         String bootstrapServers,
@@ -40,7 +45,8 @@ public record SinkPipelineSettings(
         String s3SecretKey,
         int tasksMax,
         Path workDir,
-        EvidenceLog evidenceLog) {
+        EvidenceLog evidenceLog,
+        Map<String, String> secretReferences) {
 
     /**
      * The evidence logs' settings.
@@ -69,7 +75,7 @@ public record SinkPipelineSettings(
                                 String s3SecretKey, int tasksMax, Path workDir) {
         this(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl, jdbcUser, jdbcPassword,
                 s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir,
-                EvidenceLog.defaults(workDir));
+                EvidenceLog.defaults(workDir), Map.of());
     }
 
     /** Checks the values every mode needs; messages name the component. */
@@ -91,18 +97,36 @@ public record SinkPipelineSettings(
         }
         Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
         Objects.requireNonNull(evidenceLog, "SinkPipelineSettings.evidenceLog");
+        secretReferences = Map.copyOf(secretReferences == null ? Map.of() : secretReferences);
+        secretReferences.forEach((key, ref) -> {
+            if (!SecretReferences.isReference(ref)) {
+                throw new IllegalArgumentException("SinkPipelineSettings.secretReferences: " + key
+                        + " must be a ${env:...}, ${file:...} or ${directory:...} reference");
+            }
+        });
+    }
+
+    /** Settings without declared secret references (secrets go to {@code workDir/secrets}). */
+    public SinkPipelineSettings(String bootstrapServers, String decisionsTopic, String evidenceTopic,
+                                String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                                String s3Endpoint, String s3Region, String s3Bucket, String s3AccessKey,
+                                String s3SecretKey, int tasksMax, Path workDir, EvidenceLog evidenceLog) {
+        this(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl, jdbcUser, jdbcPassword,
+                s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, evidenceLog, Map.of());
     }
 
     /** @return a copy with another Connect group (a second pipeline on the same broker) */
     public SinkPipelineSettings withConnectGroupId(String groupId) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, groupId, jdbcUrl, jdbcUser,
-                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, evidenceLog);
+                jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasksMax, workDir, evidenceLog,
+                secretReferences);
     }
 
     /** @return a copy with another task count */
     public SinkPipelineSettings withTasksMax(int tasks) {
         return new SinkPipelineSettings(bootstrapServers, decisionsTopic, evidenceTopic, connectGroupId, jdbcUrl,
-                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir, evidenceLog);
+                jdbcUser, jdbcPassword, s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey, tasks, workDir, evidenceLog,
+                secretReferences);
     }
 
     @Override
@@ -111,7 +135,8 @@ public record SinkPipelineSettings(
                 + ", evidenceTopic=" + evidenceTopic + ", connectGroupId=" + connectGroupId + ", jdbcUrl=" + DecisionLogConfig.redactUrl(jdbcUrl)
                 + ", jdbcUser=" + jdbcUser + ", jdbcPassword=" + mask(jdbcPassword) + ", s3Endpoint=" + s3Endpoint
                 + ", s3Region=" + s3Region + ", s3Bucket=" + s3Bucket + ", s3AccessKey=" + s3AccessKey
-                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + ", evidenceLog=" + evidenceLog + "]";
+                + ", s3SecretKey=" + mask(s3SecretKey) + ", tasksMax=" + tasksMax + ", workDir=" + workDir + ", evidenceLog=" + evidenceLog
+                + ", secretReferences=" + secretReferences + "]";
     }
 
     private static String mask(String secret) {

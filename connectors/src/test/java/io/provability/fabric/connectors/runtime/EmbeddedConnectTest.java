@@ -1,6 +1,7 @@
 package io.provability.fabric.connectors.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.connectors.testing.KafkaBroker;
@@ -177,5 +178,42 @@ class EmbeddedConnectTest {
     private static long entries(DecisionLog log) {
         return log.evidenceLog().origins().stream()
                 .mapToLong(o -> log.evidenceLog().latest(o).map(c -> c.size()).orElse(0L)).sum();
+    }
+
+    @Test
+    void aSecondInstanceWithAnotherConfigurationRefusesInsteadOfOverwritingAndNoSecretReachesAnyTopic(
+            @TempDir Path workA, @TempDir Path workB) {
+        String jdbcUrl = postgres.newDatabase();
+        // the embedded PostgreSQL trusts loopback, so any password logs in: this one only has to stay out of Kafka
+        String password = "pw-" + UUID.randomUUID();
+        Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
+        SinkPipelineSettings a = new SinkPipelineSettings(broker.bootstrapServers(), DECISIONS, EVIDENCE,
+                "owners", jdbcUrl, postgres.user(), password, s3proxy.endpoint().toString(), S3ProxyFixture.REGION,
+                "evidence-owners", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, workA,
+                SinkPipelineSettings.EvidenceLog.defaults(workA), declared);
+        try (EmbeddedConnect first = EmbeddedConnect.start(a, Duration.ofSeconds(60), Map.of(), false)) {
+            Map<String, String> stored = first.storedConfig(first.evidenceConnector());
+            assertThat(stored.get("jdbc.password")).isEqualTo("${env:FABRIC_TEST_UNSET_PASSWORD}");
+            assertThat(stored.get("s3.secret.key")).startsWith("${directory:" + workA.toAbsolutePath());
+
+            // another bucket: refused, one line naming the key, and the stored config is untouched
+            SinkPipelineSettings other = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE, "owners",
+                    jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-elsewhere",
+                    a.s3AccessKey(), a.s3SecretKey(), 1, workA, a.evidenceLog(), declared);
+            assertThatThrownBy(() -> EmbeddedConnect.start(other, Duration.ofSeconds(60), Map.of(), false))
+                    .isInstanceOf(ConnectorConflictException.class)
+                    .hasMessageContaining("s3.bucket is evidence-owners in the config topic, evidence-elsewhere here")
+                    .hasMessageNotContaining("\n");
+            // a secret kept in another instance's own directory is another reference: refused too
+            SinkPipelineSettings elsewhere = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE,
+                    "owners", jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-owners",
+                    a.s3AccessKey(), a.s3SecretKey(), 1, workB, a.evidenceLog(), declared);
+            assertThatThrownBy(() -> EmbeddedConnect.start(elsewhere, Duration.ofSeconds(60), Map.of(), false))
+                    .isInstanceOf(ConnectorConflictException.class)
+                    .hasMessageContaining("s3.secret.key is ${directory:" + workA.toAbsolutePath());
+            assertThat(first.storedConfig(first.evidenceConnector()).get("s3.bucket")).isEqualTo("evidence-owners");
+        }
+        assertThat(TopicScan.topicsContaining(broker.bootstrapServers(), List.of(password, S3ProxyFixture.SECRET_KEY)))
+                .as("topics holding a secret value").isEmpty();
     }
 }

@@ -102,8 +102,11 @@ public final class RecordingTaskContext implements SinkTaskContext {
         };
     }
 
+    private final PluginMetrics pluginMetrics = new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(
+            new org.apache.kafka.common.metrics.Metrics(), java.util.Map.of("connector", "test", "task", "0"));
+
     @Override
     public PluginMetrics pluginMetrics() {
-        return null;
+        return pluginMetrics;
     }
 }

@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.cli;
 
+import io.provability.fabric.connectors.runtime.ConnectorConflictException;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
@@ -90,7 +91,14 @@ final class RunCommand implements Callable<Integer> {
       LOG.info("stopped");
       stopped.countDown();
     }, "fabric-shutdown"));
-    runtime.startAndAwait(Duration.ofMinutes(10));
+    try {
+      runtime.startAndAwait(Duration.ofMinutes(10));
+    } catch (ConnectorConflictException e) {
+      // one line, no stack trace: the operator's settings disagree with the cluster's, nothing is broken
+      // the shutdown hook above stops the rest at exit
+      LOG.error("refusing to start: {}", e.getMessage());
+      return 2;
+    }
     LOG.info("running: {}{}", endpoints, ops == null ? "" : "; HTTP on port " + ops.port());
     if (dev != null) {
       Path file = endpointsFile != null ? endpointsFile : cfg.workDir().resolve("endpoints.properties");

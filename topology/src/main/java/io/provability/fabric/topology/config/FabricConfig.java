@@ -59,6 +59,10 @@ public final class FabricConfig extends AbstractConfig {
   public static final String WARMUP_MAX_MS_CONFIG = "warmup.max.ms";
   public static final String SESSION_TIMEOUT_CONFIG = "streams.session.timeout.ms";
   public static final String PRODUCER_COMPRESSION_CONFIG = "streams.producer.compression.type";
+  public static final String HEARTBEAT_INTERVAL_CONFIG = "streams.heartbeat.interval.ms";
+  public static final String TRANSACTION_TIMEOUT_CONFIG = "streams.transaction.timeout.ms";
+  public static final String WARMUP_REPLICAS_CONFIG = "streams.max.warmup.replicas";
+  public static final String PROBING_INTERVAL_CONFIG = "streams.probing.rebalance.interval.ms";
 
   public static final String TOPIC_REQUESTS_CONFIG = "topic.requests";
   public static final String TOPIC_DECISIONS_CONFIG = "topic.decisions";
@@ -169,10 +173,27 @@ public final class FabricConfig extends AbstractConfig {
           "Kafka Streams commit interval; under exactly-once it bounds how long a decision waits to become visible.")
       .define(PRODUCER_COMPRESSION_CONFIG, Type.STRING, "lz4", ValidString.in("none", "gzip", "snappy", "lz4", "zstd"),
           Importance.LOW, "Compression of what the topology produces (decisions, evidence, changelogs); see docs/BENCHMARKS.md for its cost.")
-      .define(SESSION_TIMEOUT_CONFIG, Type.INT, 45_000, Range.between(6_000, 1_800_000), Importance.LOW,
+      .define(SESSION_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(6_000, 1_800_000), Importance.MEDIUM,
           "Consumer-group session timeout of the stream threads: how long the partitions of an instance that died "
               + "without leaving the group (SIGKILL, power loss) wait before another instance takes them over. "
-              + "Kafka's default; the broker bounds it (group.min/max.session.timeout.ms).")
+              + "10 s instead of Kafka's 45 s; the broker's floor is 6 s (group.min.session.timeout.ms). Lower it with "
+              + TRANSACTION_TIMEOUT_CONFIG + " on machines where a commit never takes seconds; raise it where long GC "
+              + "pauses make healthy instances miss heartbeats.")
+      .define(HEARTBEAT_INTERVAL_CONFIG, Type.INT, 3_000, Range.between(100, 600_000), Importance.LOW,
+          "Heartbeat interval of the stream threads; keep it at most a third of " + SESSION_TIMEOUT_CONFIG + ".")
+      .define(TRANSACTION_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1_000, 900_000), Importance.LOW,
+          "Exactly-once: how long the broker lets a transaction stay open before aborting it. An instance killed "
+              + "mid-transaction holds back every read_committed reader of its partitions (and its successor's "
+              + "offset fetch) until then, so it bounds the failover gap with " + SESSION_TIMEOUT_CONFIG + " (10 s: Streams' "
+              + "default). A commit must finish well inside it: at 5 s an overloaded machine (load 30 on 2 cores) had "
+              + "its transactions aborted by the broker, its producers fenced and its tasks restored over and over.")
+      .define(WARMUP_REPLICAS_CONFIG, Type.INT, 2, Range.between(1, 64), Importance.LOW,
+          "Kafka Streams max.warmup.replicas: state stores copied to an instance that joined, before their active "
+              + "tasks move to it (at most this many at a time, over the group).")
+      .define(PROBING_INTERVAL_CONFIG, Type.LONG, 60_000L, Range.atLeast(60_000L), Importance.LOW,
+          "Kafka Streams probing.rebalance.interval.ms: how often the group checks whether warm-up replicas have "
+              + "caught up and active tasks can move to a joining instance. 60 s (Kafka's minimum; its default is "
+              + "10 min), so that a joining instance takes its share within about a minute.")
       .define(TOPIC_REQUESTS_CONFIG, Type.STRING, "fabric.requests", Importance.HIGH, "Topic of incoming requests (key: session id).")
       .define(TOPIC_DECISIONS_CONFIG, Type.STRING, "fabric.decisions", Importance.HIGH, "Topic of decisions (key: session id).")
       .define(TOPIC_EVIDENCE_CONFIG, Type.STRING, "fabric.evidence", Importance.HIGH, "Topic of evidence bundles (key: session id).")
@@ -254,9 +275,11 @@ public final class FabricConfig extends AbstractConfig {
               + "decision path before real traffic arrives (health reports not ready meanwhile); 0 skips the warm-up.")
       .define(WARMUP_MAX_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
           "The most time the warm-up (" + WARMUP_REQUESTS_CONFIG + ") may take; it stops early when this is spent.")
-      .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 8), Importance.MEDIUM,
-          "Kafka Streams num.standby.replicas: warm copies of each state store on other instances, so a failover "
-              + "does not restore from the changelog.")
+      .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.between(0, 8), Importance.MEDIUM,
+          "Kafka Streams num.standby.replicas: warm copies of each state store on other instances, so that a "
+              + "failover does not restore from the changelog, and a joining instance gets copies at once and active "
+              + "tasks after the next probing rebalance. 1 fits two or more instances (with one, nothing is kept); "
+              + "each copy costs the store's disk and its changelog's read traffic on the other instance.")
       .define(TOPICS_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM,
           "Topic declarations file (format: infra/topics.properties). Empty: the copy of infra/topics.properties "
               + "bundled in the application jar.")
@@ -395,8 +418,7 @@ public final class FabricConfig extends AbstractConfig {
       props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).strip()));
     }
     for (String key : DEF.names()) {
-      String envName = "FABRIC_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-      String v = env.get(envName);
+      String v = env.get(envName(key));
       if (v != null) {
         values.put(key, v);
       }
@@ -409,6 +431,11 @@ public final class FabricConfig extends AbstractConfig {
       }
     }
     return new FabricConfig(values);
+  }
+
+  /** The environment variable that sets {@code key}: {@code FABRIC_} + the key in upper case, dots as underscores. */
+  public static String envName(String key) {
+    return "FABRIC_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   /** Defaults only (embedded mode), with explicit overrides. */

@@ -131,6 +131,8 @@ final class KafkaService implements EmbeddedService {
     props.put("group.initial.rebalance.delay.ms", "0");
     // the application creates its topics with the partitions and settings it needs
     props.put("auto.create.topics.enable", "false");
+    // abort the open transaction of a killed instance soon after its timeout (default: checked every 10 s)
+    props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
 
     // sized for a 2-core machine shared with the application: the defaults are 3 network threads,
     // 8 I/O threads and a 128 MiB log-cleaner buffer taken from the heap

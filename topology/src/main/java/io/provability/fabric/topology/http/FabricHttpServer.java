@@ -36,8 +36,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *       decision was read back), {@code eval} (the decider's own time), {@code commit} (from the
  *       decision's {@code decided_at} to reading it back: the exactly-once commit and the fetch) and
  *       {@code total}.
- *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state
- *       ({@link StreamsHealth}).
+ *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state, the
+ *       front door and this instance's sinks ({@link StreamsHealth}); {@code GET /health}: always 200, the
+ *       same with {@code live} and each sink task's state, worker and error.
  *   <li>{@code GET /metrics}: Prometheus text format.
  *   <li>{@code GET /lag}: the consumer-lag dashboard page; {@code GET /api/lag}: its data as JSON.
  *   <li>{@code GET /openapi.json}: the OpenAPI 3.1 document of every endpoint here, with its request and
@@ -93,6 +94,7 @@ public final class FabricHttpServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.routes.get("/health/live", this::live);
       cfg.routes.get("/health/ready", this::ready);
+      cfg.routes.get("/health", this::detail);
       cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.exposition()));
       cfg.routes.get("/lag", this::lagPage);
       cfg.routes.get("/api/lag", this::lagJson);
@@ -130,14 +132,29 @@ public final class FabricHttpServer implements AutoCloseable {
     healthBody(ctx, health.ready());
   }
 
+  /** Always 200: what every part of the instance is doing, for an operator (not a probe). */
+  private void detail(Context ctx) {
+    ObjectNode o = healthJson(health.ready());
+    o.put("live", health.live());
+    ctx.status(200).contentType("application/json").result(o.toString());
+  }
+
   private void healthBody(Context ctx, boolean up) {
+    ctx.status(up ? 200 : 503).contentType("application/json").result(healthJson(up).toString());
+  }
+
+  private ObjectNode healthJson(boolean up) {
     ObjectNode o = DecisionJson.JSON.createObjectNode();
     o.put("status", up ? "UP" : "DOWN");
     o.put("streams_state", health.stateName());
     if (frontDoor != null) {
       o.put("front_door", frontDoor.ready() ? "ready" : "not ready");
     }
-    ctx.status(up ? 200 : 503).contentType("application/json").result(o.toString());
+    Object sinks = health.sinksDetail();
+    if (sinks != null) {
+      o.set("sinks", DecisionJson.JSON.valueToTree(sinks));
+    }
+    return o;
   }
 
   private void lagPage(Context ctx) throws IOException {

@@ -1,6 +1,8 @@
 package io.provability.fabric.topology.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.provability.fabric.connectors.WriteCounter;
+import io.provability.fabric.connectors.runtime.SinkTaskSupervisor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -20,7 +22,13 @@ import javax.management.ObjectName;
  * <p>Meters (Prometheus form), tagged {@code connector} and {@code task}:
  * {@code fabric_sink_put_batch_avg_seconds}, {@code fabric_sink_put_batch_max_seconds} (time of one
  * {@code SinkTask.put}, i.e. one write to PostgreSQL or S3), {@code fabric_sink_batch_size_avg},
- * {@code fabric_sink_batch_size_max} (records per batch), {@code fabric_sink_records_sent_total}.
+ * {@code fabric_sink_batch_size_max} (records per batch), {@code fabric_sink_records_sent_total},
+ * {@code fabric_sink_records_written_total} (what the task durably wrote: grows only on success).
+ *
+ * <p>From this worker's {@link SinkTaskSupervisor} ({@link #bindSupervisor}): {@code fabric_sink_tasks{state}}
+ * (this worker's tasks by Connect state; {@code state="FAILED"} above 0 is an alert),
+ * {@code fabric_sink_task_failures_total} (outages: a task seen FAILED) and
+ * {@code fabric_sink_task_restarts_total} (restarts the supervisor asked for).
  */
 public final class ConnectSinkMetrics {
   /** One JMX attribute as one meter; {@code scale} converts Connect's unit to the base unit (ms to seconds). */
@@ -40,7 +48,14 @@ public final class ConnectSinkMetrics {
       new Bridge("connector-task-metrics", "batch-size-avg", "fabric.sink.batch.size.avg",
           "Average records per batch"),
       new Bridge("connector-task-metrics", "batch-size-max", "fabric.sink.batch.size.max",
-          "Largest batch in records"));
+          "Largest batch in records"),
+      // published by the sink tasks themselves (WriteCounter): grows only when a write succeeded
+      new Bridge("plugins", WriteCounter.METRIC, "fabric.sink.records.written.total",
+          "Records the sink task durably wrote (rows, objects)"));
+
+  /** Connect's task states, each a series of {@code fabric_sink_tasks}. */
+  private static final List<String> STATES = List.of("RUNNING", "FAILED", "PAUSED", "UNASSIGNED", "RESTARTING",
+      "STOPPED");
 
   private final MeterRegistry registry;
   private final Set<String> connectors;
@@ -51,6 +66,20 @@ public final class ConnectSinkMetrics {
   public ConnectSinkMetrics(MeterRegistry registry, Set<String> connectors) {
     this.registry = registry;
     this.connectors = Set.copyOf(connectors);
+  }
+
+  /** Binds the supervisor's meters: this worker's tasks by state, failures and restarts. */
+  public void bindSupervisor(SinkTaskSupervisor supervisor) {
+    for (String state : STATES) {
+      Gauge.builder("fabric.sink.tasks", supervisor, s -> s.tasks().stream()
+              .filter(t -> t.here() && state.equals(t.state())).count())
+          .description("Sink tasks running on this instance's Connect worker, by Connect state")
+          .tag("state", state).register(registry);
+    }
+    FunctionCounter.builder("fabric.sink.task.failures", supervisor, SinkTaskSupervisor::failures)
+        .description("Times a sink task (or connector) of this worker was seen FAILED").register(registry);
+    FunctionCounter.builder("fabric.sink.task.restarts", supervisor, SinkTaskSupervisor::restarts)
+        .description("Restarts of FAILED sink tasks asked by this worker's supervisor").register(registry);
   }
 
   /** Binds gauges for task MBeans that appeared since the last call. Returns how many tasks are bound. */

@@ -10,13 +10,16 @@ import org.apache.kafka.streams.KafkaStreams;
  * <ul>
  *   <li>live: the process should not be restarted. False once Streams is ERROR, PENDING_ERROR or
  *       NOT_RUNNING (it will not recover by itself); true while it is starting, rebalancing or running.
- *   <li>ready: it should get traffic. Only in RUNNING and when the front door (if any) can answer;
- *       not before the first start, nor while REBALANCING (its tasks are moving), nor when stopping.
+ *   <li>ready: it should get traffic. Only in RUNNING, when the front door (if any) can answer and its
+ *       sinks (if any) are healthy; not before the first start, nor while REBALANCING (its tasks are
+ *       moving), nor when stopping.
  * </ul>
  */
 public final class StreamsHealth implements KafkaStreams.StateListener {
   private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>();
   private volatile BooleanSupplier frontDoorReady = () -> true;
+  private volatile BooleanSupplier sinksHealthy = () -> true;
+  private volatile java.util.function.Supplier<Object> sinksDetail = () -> null;
 
   @Override
   public void onChange(KafkaStreams.State newState, KafkaStreams.State oldState) {
@@ -26,6 +29,26 @@ public final class StreamsHealth implements KafkaStreams.StateListener {
   /** Adds the front door's readiness to this instance's readiness. */
   public void frontDoor(BooleanSupplier ready) {
     this.frontDoorReady = ready;
+  }
+
+  /**
+   * Adds this instance's sinks to its readiness: an instance whose sink worker is kept out (credentials
+   * rejected) or one of whose own sink tasks FAILED answers not ready, so that a load balancer and an
+   * operator see which instance is broken.
+   */
+  public void sinks(BooleanSupplier healthy, java.util.function.Supplier<Object> detail) {
+    this.sinksHealthy = healthy;
+    this.sinksDetail = detail;
+  }
+
+  /** @return the sinks' state for health bodies (a record serialised as JSON), or null without sinks */
+  public Object sinksDetail() {
+    return sinksDetail.get();
+  }
+
+  /** @return true if the sinks of this instance (if it runs any) are healthy */
+  public boolean sinksHealthy() {
+    return sinksHealthy.getAsBoolean();
   }
 
   /** The last state reported, or null before Kafka Streams was started. */
@@ -40,7 +63,7 @@ public final class StreamsHealth implements KafkaStreams.StateListener {
   }
 
   public boolean ready() {
-    return state.get() == KafkaStreams.State.RUNNING && frontDoorReady.getAsBoolean();
+    return state.get() == KafkaStreams.State.RUNNING && frontDoorReady.getAsBoolean() && sinksHealthy.getAsBoolean();
   }
 
   /** The state's name for health bodies ({@code NOT_STARTED} before the first start). */

@@ -62,10 +62,12 @@ public final class FabricRuntime implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   /** Run once by {@link #startAndAwait} before the topology starts; set by {@link #create}. */
   private Runnable warmUp = () -> { };
-  private volatile EmbeddedConnect sinks;
+  private volatile SinkPipeline sinks;
   private volatile ConnectSinkMetrics sinkMetrics;
   private final HotTier hotTier;
   private final FabricTopology.Wire wire;
+  private volatile io.provability.fabric.topology.ops.DependencyWatch dependencies;
+  private final java.util.List<AutoCloseable> probeClients = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private FabricRuntime(FabricConfig cfg, StackEndpoints endpoints, boolean withSinks, KafkaStreams streams,
@@ -198,22 +200,61 @@ public final class FabricRuntime implements AutoCloseable {
     try {
       warmUp.run();
       streams.start();
+      dependencies = watchDependencies();
       if (withSinks) {
         // the sequencers report evidence lag here (Connect builds its tasks by reflection)
         io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
         // the decision-log sink reads registry-framed decisions with the ids this instance looked up
-        sinks = EmbeddedConnect.start(sinkSettings(cfg, endpoints), EmbeddedConnect.DEFAULT_START_TIMEOUT,
-            wire.format() == WireFormat.REGISTRY
-                ? Map.of(DecisionLogSinkConfig.SCHEMA_IDS_CONFIG, wire.codec().schemaIds().format())
-                : Map.of());
-        sinkMetrics = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(sinks.decisionLogConnector(),
-            sinks.evidenceConnector()));
+        Map<String, String> decisionLogOverrides = wire.format() == WireFormat.REGISTRY
+            ? Map.of(DecisionLogSinkConfig.SCHEMA_IDS_CONFIG, wire.codec().schemaIds().format())
+            : Map.of();
+        SinkPipeline pipeline = new SinkPipeline(sinkSettings(cfg, endpoints), decisionLogOverrides, connect -> {
+          ConnectSinkMetrics bridge = new ConnectSinkMetrics(metrics.registry(), java.util.Set.of(
+              connect.decisionLogConnector(), connect.evidenceConnector()));
+          bridge.bindSupervisor(connect.supervisor());
+          sinkMetrics = bridge;
+        });
+        sinks = pipeline;
+        io.micrometer.core.instrument.Gauge.builder("fabric.sink.credentials.rejected", pipeline,
+                p -> p.status().phase() == SinkPipeline.Phase.CREDENTIALS_REJECTED ? 1 : 0)
+            .description("1 while PostgreSQL or S3 rejects this instance's sink credentials (its worker stays out)")
+            .register(metrics.registry());
+        health.sinks(() -> pipeline.status().healthy(), pipeline::status);
+        pipeline.start();
       }
       started.await(timeout);
     } catch (InterruptedException | TimeoutException | RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Probes every dependency this instance uses every two seconds and logs each loss and return once
+   * (DependencyWatch): the broker always, PostgreSQL and S3 when it runs the sinks, Redis when the hot
+   * tier shares through it.
+   */
+  private io.provability.fabric.topology.ops.DependencyWatch watchDependencies() {
+    Duration timeout = Duration.ofSeconds(3);
+    var watch = new io.provability.fabric.topology.ops.DependencyWatch(metrics.registry(), java.time.Clock.systemUTC());
+    Admin admin = io.provability.fabric.topology.ops.DependencyProbes.admin(endpoints.bootstrapServers(), timeout);
+    probeClients.add(admin);
+    watch.watch("broker", io.provability.fabric.topology.ops.DependencyProbes.kafka(admin, timeout));
+    if (withSinks) {
+      watch.watch("postgresql", io.provability.fabric.topology.ops.DependencyProbes.postgres(endpoints.jdbcUrl(),
+          endpoints.jdbcUser(), endpoints.jdbcPassword(), timeout));
+      var s3 = io.provability.fabric.topology.ops.DependencyProbes.s3Client(endpoints.s3Endpoint(), endpoints.s3Region(),
+          endpoints.s3AccessKey(), endpoints.s3SecretKey(), timeout);
+      probeClients.add(s3);
+      watch.watch("s3", io.provability.fabric.topology.ops.DependencyProbes.s3(s3, cfg.getString(FabricConfig.S3_BUCKET_CONFIG)));
+    }
+    java.util.List<String> cluster = cfg.getList(FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
+    String redis = cluster.isEmpty() ? endpoints.redisUri() : cluster.get(0);
+    if (cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG) && cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG)
+        && redis != null && !redis.isBlank()) {
+      watch.watch("redis", io.provability.fabric.topology.ops.DependencyProbes.redis(redis, timeout));
+    }
+    return watch.start(Duration.ofSeconds(2));
   }
 
   /** The topology settings a configuration describes. */
@@ -331,20 +372,45 @@ public final class FabricRuntime implements AutoCloseable {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), cfg.getString(FabricConfig.PRODUCER_COMPRESSION_CONFIG));
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), cfg.getInt(FabricConfig.SESSION_TIMEOUT_CONFIG));
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), cfg.getInt(FabricConfig.HEARTBEAT_INTERVAL_CONFIG));
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), cfg.getInt(FabricConfig.TRANSACTION_TIMEOUT_CONFIG));
+    p.put(StreamsConfig.MAX_WARMUP_REPLICAS_CONFIG, cfg.getInt(FabricConfig.WARMUP_REPLICAS_CONFIG));
+    p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, cfg.getLong(FabricConfig.PROBING_INTERVAL_CONFIG));
     // opt in now to what becomes the default in Kafka 5.0
     p.put("processing.exception.handler.global.enabled", true);
     return p;
   }
 
-  /** Settings of the sink connectors for this configuration. */
+  /**
+   * Settings of the sink connectors for this configuration. A secret that this process got from its
+   * environment ({@code FABRIC_POSTGRES_PASSWORD}, {@code FABRIC_S3_SECRET_KEY}) is stored in the Connect
+   * config topic as an {@code ${env:...}} reference, the same on every instance; any other is written to
+   * this instance's own {@code <work dir>/connect/secrets} and referenced there (see SecretReferences).
+   */
   public static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep) {
+    return sinkSettings(cfg, ep, System.getenv());
+  }
+
+  static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep, Map<String, String> env) {
+    Map<String, String> refs = new java.util.HashMap<>();
+    envReference(env, FabricConfig.JDBC_PASSWORD_CONFIG, ep.jdbcPassword())
+        .ifPresent(r -> refs.put(io.provability.fabric.connectors.JdbcSettings.JDBC_PASSWORD_CONFIG, r));
+    envReference(env, FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey())
+        .ifPresent(r -> refs.put(io.provability.fabric.connectors.evidence.EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, r));
     return new SinkPipelineSettings(ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence(),
         cfg.getString(FabricConfig.SINK_GROUP_CONFIG), ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(),
         ep.s3Endpoint(), ep.s3Region(), cfg.getString(FabricConfig.S3_BUCKET_CONFIG), ep.s3AccessKey(),
         ep.s3SecretKey(), cfg.getInt(FabricConfig.SINK_TASKS_CONFIG), cfg.workDir().resolve("connect"),
         new SinkPipelineSettings.EvidenceLog(cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG),
             cfg.getString(FabricConfig.EVIDENCE_LOG_PREFIX_CONFIG), cfg.evidenceKeyFile(),
-            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG))));
+            Duration.ofMillis(cfg.getLong(FabricConfig.EVIDENCE_CHECKPOINT_INTERVAL_CONFIG))), refs);
+  }
+
+  /** {@code ${env:FABRIC_...}} if this process's environment holds exactly the value in use. */
+  private static java.util.Optional<String> envReference(Map<String, String> env, String key, String value) {
+    String name = FabricConfig.envName(key);
+    return value != null && !value.isEmpty() && value.equals(env.get(name))
+        ? java.util.Optional.of("${env:" + name + "}") : java.util.Optional.empty();
   }
 
   /** Completes when the topology first reaches RUNNING, or fails if it stops on the way. */
@@ -404,6 +470,11 @@ public final class FabricRuntime implements AutoCloseable {
     return health;
   }
 
+  /** This instance's sinks (null when it runs without them). */
+  public SinkPipeline sinks() {
+    return sinks;
+  }
+
   /** The sink connectors' meters, once the sinks run (null otherwise): refresh to bind new tasks. */
   public ConnectSinkMetrics sinkMetrics() {
     return sinkMetrics;
@@ -434,6 +505,16 @@ public final class FabricRuntime implements AutoCloseable {
     streamsMetrics.close();
     if (sinks != null) {
       sinks.close();
+    }
+    if (dependencies != null) {
+      dependencies.close();
+    }
+    for (AutoCloseable c : probeClients) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.debug("closing a dependency probe's client: {}", e.toString());
+      }
     }
     hotTier.close();
     tracing.close();

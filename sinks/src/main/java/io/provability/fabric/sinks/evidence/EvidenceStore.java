@@ -108,6 +108,7 @@ public final class EvidenceStore implements AutoCloseable {
     public void put(String key, byte[] bytes) {
         try {
             puts.incrementAndGet();
+            S3Requests.record(S3Requests.Kind.PUT);
             s3.putObject(b -> b.bucket(config.bucket()).key(key).contentLength((long) bytes.length)
                     .contentType("application/octet-stream"), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
@@ -125,6 +126,7 @@ public final class EvidenceStore implements AutoCloseable {
     public Optional<byte[]> get(String key) {
         try {
             gets.incrementAndGet();
+            S3Requests.record(S3Requests.Kind.GET);
             return Optional.of(s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(key)).asByteArray());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
@@ -152,6 +154,7 @@ public final class EvidenceStore implements AutoCloseable {
         List<String> out = new ArrayList<>();
         try {
             lists.incrementAndGet();
+            S3Requests.record(S3Requests.Kind.LIST);
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
                 out.add(o.key());
             }

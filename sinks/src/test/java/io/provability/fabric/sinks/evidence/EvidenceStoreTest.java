@@ -46,6 +46,8 @@ class EvidenceStoreTest {
     void objectsAreStoredAsRawBytesAndAMissingOneIsEmpty() {
         byte[] tile = new byte[32 * 256];
         Arrays.fill(tile, (byte) 7);
+        long processPuts = S3Requests.count(S3Requests.Kind.PUT);
+        long processGets = S3Requests.count(S3Requests.Kind.GET);
         store.put("log/0/tile/0/000", tile);
         store.put("log/0/tile/0/000", tile); // a sequencer's retry writes the same bytes again
 
@@ -53,6 +55,9 @@ class EvidenceStoreTest {
         assertThat(store.get("log/0/tile/0/001")).isEmpty();
         assertThat(store.list("log/0/")).containsExactly("log/0/tile/0/000");
         assertThat(store.requests()).containsEntry("PUT", 2L).containsEntry("GET", 2L);
+        // the JVM-wide count (the instance's fabric_s3_requests_total) saw the same requests
+        assertThat(S3Requests.count(S3Requests.Kind.PUT) - processPuts).isEqualTo(2L);
+        assertThat(S3Requests.count(S3Requests.Kind.GET) - processGets).isEqualTo(2L);
     }
 
     @Test

@@ -204,6 +204,13 @@ public final class FabricRuntime implements AutoCloseable {
       if (withSinks) {
         // the sequencers report evidence lag here (Connect builds its tasks by reflection)
         io.provability.fabric.sinks.evidence.EvidenceLag.listen(metrics.evidenceLag());
+        // ... and count their S3 object requests, which fabric load states per 1,000 decisions
+        for (var kind : io.provability.fabric.sinks.evidence.S3Requests.Kind.values()) {
+          io.micrometer.core.instrument.FunctionCounter.builder("fabric.s3.requests", kind,
+                  io.provability.fabric.sinks.evidence.S3Requests::count)
+              .description("S3 object requests sent by the evidence sequencers of this instance, by operation")
+              .tag("operation", kind.name()).register(metrics.registry());
+        }
         // the decision-log sink reads registry-framed decisions with the ids this instance looked up
         Map<String, String> decisionLogOverrides = wire.format() == WireFormat.REGISTRY
             ? Map.of(DecisionLogSinkConfig.SCHEMA_IDS_CONFIG, wire.codec().schemaIds().format())

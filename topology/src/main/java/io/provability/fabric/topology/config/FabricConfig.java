@@ -241,11 +241,19 @@ public final class FabricConfig extends AbstractConfig {
           "Largest constraints.latency_max, in seconds, a plan may declare (LATENCY_EXCEEDED).")
       .define(KERNEL_TOKEN_CACHE_SIZE_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
           "How many verified capability tokens each decider remembers, so a token's signature is verified once; 0 disables.")
-      .define(KERNEL_LABEL_CLEARANCES_CONFIG, Type.STRING, "", (name, value) -> {
-            try {
-              LabelClearances.parse((String) value);
-            } catch (IllegalArgumentException e) {
-              throw new ConfigException(name, value, e.getMessage());
+      .define(KERNEL_LABEL_CLEARANCES_CONFIG, Type.STRING, "", new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+              try {
+                LabelClearances.parse((String) value);
+              } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+              }
+            }
+
+            @Override
+            public String toString() {
+              return "capability:label,label;... (empty: none)";
             }
           }, Importance.MEDIUM,
           "Which labels may reach a step of each capability, as capability:label,label;capability:label (e.g. "

@@ -161,6 +161,8 @@ class InstanceFailureIT {
     // two instances on one machine: each takes a free port for its HTTP server (front door, health, metrics)
     p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
     p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+    // one log, one signing key for the whole cluster: every instance's sequencer signs with the same file
+    p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
     configFile = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
       p.store(w, "InstanceFailureIT: two instances against the test JVM's servers");

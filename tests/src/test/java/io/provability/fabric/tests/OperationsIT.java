@@ -424,6 +424,9 @@ class OperationsIT {
         + java.util.regex.Pattern.quote(cfg.topicDeadLetter()) + "\"\\} [1-9]").matcher(get("/metrics").body()).find());
     await().atMost(PATIENCE).until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
     await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("kafka_consumergroup_group_lag{cluster_name=\"fabric\",group=\"" + ns + "runtime\""));
+    // the sink tasks' meters are bound once their worker has started them (the sinks start after a credential check)
+    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_sink_put_batch_avg_seconds{connector=\""
+        + ns + "sinks-decision-log-sink\""));
     String metrics = get("/metrics").body();
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "operations-it-metrics.txt"), metrics);

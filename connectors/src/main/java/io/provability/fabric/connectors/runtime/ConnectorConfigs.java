@@ -59,8 +59,9 @@ public final class ConnectorConfigs {
             b.append(i == 0 ? "" : "; ").append(drift.get(i));
         }
         return b.append(". This instance does not overwrite it (every instance's tasks run with the stored one): ")
-                .append("give this instance the same settings, or change the stored configuration for all with ")
-                .append("'fabric connectors apply'").toString();
+                .append("give this instance the same settings (a cluster's instances share one evidence signing key ")
+                .append("file and the same servers), or change the stored configuration for all through Connect's REST ")
+                .append("API (PUT /connectors/").append(connector).append("/config)").toString();
     }
 
     private static String show(String value, boolean secret) {

@@ -88,8 +88,13 @@ public final class SinkAudit implements AutoCloseable {
 
   /** Audits every log and every row (the whole-log scope of {@code fabric audit verify}). */
   public AuditReport verifyLogs(NoteVerifier logKey, List<NoteVerifier> witnesses) {
+    return verifyLogs(logKey, witnesses, AuditScope.all());
+  }
+
+  /** As above, over {@code scope} only. */
+  public AuditReport verifyLogs(NoteVerifier logKey, List<NoteVerifier> witnesses, AuditScope scope) {
     return new LogAuditor(store, log.evidenceLog(), log.dataSource(), logs, List.of(logKey), witnesses, m -> { },
-        Clock.systemUTC()).verify(AuditScope.all());
+        Clock.systemUTC()).verify(scope);
   }
 
   @Override

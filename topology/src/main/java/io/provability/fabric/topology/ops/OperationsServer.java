@@ -66,7 +66,7 @@ public final class OperationsServer implements AutoCloseable {
         if (runtime.sinkMetrics() != null) {
           runtime.sinkMetrics().refresh();
         }
-      }, 1, 10, TimeUnit.SECONDS);
+      }, 1, 2, TimeUnit.SECONDS);
       LOG.info("HTTP server on port {}: /v1/plans /v1/retrievals /v1/egress /health/live /health/ready /metrics /lag", http.port());
       return new OperationsServer(frontDoor, lag, http, refresh);
     } catch (RuntimeException | InterruptedException e) {

@@ -43,12 +43,21 @@ public final class StreamsHealth implements KafkaStreams.StateListener {
 
   /** @return the sinks' state for health bodies (a record serialised as JSON), or null without sinks */
   public Object sinksDetail() {
-    return sinksDetail.get();
+    try {
+      return sinksDetail.get();
+    } catch (RuntimeException e) {
+      // a health probe answers, whatever state the sinks are in (stopped, half started)
+      return java.util.Map.of("state", "unavailable", "detail", String.valueOf(e.getMessage()));
+    }
   }
 
   /** @return true if the sinks of this instance (if it runs any) are healthy */
   public boolean sinksHealthy() {
-    return sinksHealthy.getAsBoolean();
+    try {
+      return sinksHealthy.getAsBoolean();
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** The last state reported, or null before Kafka Streams was started. */
@@ -63,7 +72,7 @@ public final class StreamsHealth implements KafkaStreams.StateListener {
   }
 
   public boolean ready() {
-    return state.get() == KafkaStreams.State.RUNNING && frontDoorReady.getAsBoolean() && sinksHealthy.getAsBoolean();
+    return state.get() == KafkaStreams.State.RUNNING && frontDoorReady.getAsBoolean() && sinksHealthy();
   }
 
   /** The state's name for health bodies ({@code NOT_STARTED} before the first start). */

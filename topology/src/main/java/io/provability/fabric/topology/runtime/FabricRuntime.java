@@ -507,14 +507,15 @@ public final class FabricRuntime implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // stop watching first: on the way down the servers going away is expected, not an outage to report
+    if (dependencies != null) {
+      dependencies.close();
+    }
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
     streamsMetrics.close();
     if (sinks != null) {
       sinks.close();
-    }
-    if (dependencies != null) {
-      dependencies.close();
     }
     for (AutoCloseable c : probeClients) {
       try {

@@ -314,7 +314,8 @@ public final class EvidenceStore implements AutoCloseable {
         return new EvidenceStoreException(what + " in bucket " + config.bucket() + " failed", e, retriable);
     }
 
-    private static S3Client client(EvidenceStoreConfig config) {
+    /** The S3 client the store's settings describe (path style, endpoint, credentials, timeouts); the witness reads with it too. */
+    public static S3Client client(EvidenceStoreConfig config) {
         AwsCredentialsProvider credentials = config.accessKey().isEmpty()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));

@@ -1,17 +1,10 @@
 package io.provability.fabric.sinks.witness;
 
+import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
-import java.time.Duration;
 import java.util.Optional;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -30,7 +23,7 @@ public final class S3LogStorage implements LogStorage, AutoCloseable {
      * @param config endpoint, region, bucket and credentials (the other settings are unused)
      */
     public S3LogStorage(EvidenceStoreConfig config) {
-        this(client(config), config.bucket());
+        this(EvidenceStore.client(config), config.bucket());
     }
 
     /**
@@ -61,23 +54,5 @@ public final class S3LogStorage implements LogStorage, AutoCloseable {
     @Override
     public void close() {
         s3.close();
-    }
-
-    private static S3Client client(EvidenceStoreConfig config) {
-        AwsCredentialsProvider credentials = config.accessKey().isEmpty()
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
-        S3ClientBuilder b = S3Client.builder()
-                .httpClient(Apache5HttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(30))
-                        .build())
-                .region(Region.of(config.region()))
-                .credentialsProvider(credentials)
-                .forcePathStyle(config.pathStyle());
-        if (config.endpoint() != null) {
-            b.endpointOverride(config.endpoint());
-        }
-        return b.build();
     }
 }

@@ -331,6 +331,30 @@ wait_s3proxy() {
   fi
 }
 
+# One evidence log signing key for every instance that uses these servers (a cluster signs one log with
+# one key; an instance with its own key is refused as configuration drift), and the auditors' trusted
+# copy of its verifier key. Kept across runs, like the log it signs; down.sh --purge removes both.
+ensure_evidence_key() {
+  local dir="$RUN/keys"
+  mkdir -p "$dir"
+  EVIDENCE_KEY="$dir/evidence.key"
+  EVIDENCE_RING="$dir/trusted-evidence-signers.keys"
+  if [[ ! -s "$EVIDENCE_KEY" ]]; then
+    ( umask 077; printf 'evidence-1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$EVIDENCE_KEY.tmp" )
+    mv "$EVIDENCE_KEY.tmp" "$EVIDENCE_KEY"
+    rm -f "$EVIDENCE_RING"
+    log "created the evidence log signing key $EVIDENCE_KEY"
+  fi
+  if [[ ! -s "$EVIDENCE_RING" ]]; then
+    if [[ -f "$REPO/topology/target/fabric.jar" ]] && "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" \
+        io.provability.fabric.topology.cli.FabricCli audit trust --key "$EVIDENCE_KEY" --ring "$EVIDENCE_RING" >/dev/null; then
+      log "trusted its verifier key in $EVIDENCE_RING"
+    else
+      log "could not write $EVIDENCE_RING; run: ./fabric audit trust --key $EVIDENCE_KEY --ring $EVIDENCE_RING"
+    fi
+  fi
+}
+
 write_external_properties() {
   local tmp="$RUN/external.properties.tmp"
   cat > "$tmp" <<PROPS
@@ -345,6 +369,8 @@ s3.region=us-east-1
 s3.access.key=fabric
 s3.secret.key=fabric-secret-key
 s3.bucket=$S3_BUCKET
+evidence.signing.key.file=$EVIDENCE_KEY
+audit.evidence.keys.file=$EVIDENCE_RING
 PROPS
   mv "$tmp" "$RUN/external.properties"
   # The same secrets as environment variables: instances that share one Connect group must take their
@@ -384,6 +410,7 @@ main() {
   wait_s3proxy
   wait_kafka
 
+  ensure_evidence_key
   write_external_properties
   echo
   print_status

@@ -227,13 +227,12 @@ public final class EmbeddedConnect implements AutoCloseable {
     }
 
     /**
-     * The connectors a pipeline declares, with secrets replaced by references. Writes the secrets that
-     * have no declared reference to the instance's secrets directory.
+     * The connectors a pipeline declares, with secrets replaced by references (a secret without a
+     * declared reference becomes {@code ${fabric:KEY}}, resolved from the worker's own properties).
      */
     public static List<ConnectorSpec> connectorSpecs(SinkPipelineSettings settings,
             Map<String, String> decisionLogOverrides) {
-        SecretReferences secrets = new SecretReferences(settings.workDir().resolve("secrets"),
-                settings.secretReferences());
+        SecretReferences secrets = new SecretReferences(settings.secretReferences());
         Map<String, String> decisionConfig = decisionConnectorConfig(settings);
         decisionConfig.putAll(decisionLogOverrides);
         return List.of(
@@ -321,9 +320,10 @@ public final class EmbeddedConnect implements AutoCloseable {
 
     static Map<String, String> workerProps(SinkPipelineSettings s) {
         Map<String, String> p = new HashMap<>();
-        // secrets reach tasks as ${env:...} / ${file:...} / ${directory:...} references, resolved by the
-        // worker that runs the task: the config topic never holds a value
-        SecretReferences.configureWorker(p);
+        // secrets reach tasks as ${env:...} / ${file:...} / ${directory:...} / ${fabric:...} references,
+        // resolved by the worker that runs the task: the config topic never holds a value
+        SecretReferences.configureWorker(p, Map.of(JdbcSettings.JDBC_PASSWORD_CONFIG, s.jdbcPassword(),
+                EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s.s3SecretKey()));
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
         p.put(DistributedConfig.GROUP_ID_CONFIG, s.connectGroupId());
         p.put(DistributedConfig.CONFIG_TOPIC_CONFIG, configTopic(s));

@@ -1,12 +1,5 @@
 package io.provability.fabric.connectors.runtime;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -20,30 +13,26 @@ import org.apache.kafka.connect.connector.Connector;
  * Keeps secret values out of the Connect config topic: every connector key that its connector declares
  * as a {@link ConfigDef.Type#PASSWORD} is stored as a reference to one of Kafka's config providers, which
  * the worker resolves when it starts a task, on the worker that runs it. The topic holds
- * {@code ${env:NAME}}, {@code ${file:PATH:KEY}} or {@code ${directory:DIR:FILE}}, never the value.
+ * {@code ${env:NAME}}, {@code ${file:PATH:KEY}}, {@code ${directory:DIR:FILE}} or {@code ${fabric:KEY}},
+ * never the value.
  *
  * <p>Where a reference comes from, in order: the one the caller declared for that key
- * ({@link SinkPipelineSettings#secretReferences()}, e.g. {@code ${env:FABRIC_POSTGRES_PASSWORD}}, the same on
- * every instance); a value that already is a reference; otherwise the value is written to a file of this
- * instance's own secrets directory ({@code <work dir>/secrets}, readable by its owner only) and referenced
- * there. The last form names a path of one instance: fine for one instance, but a second instance with
- * another work directory declares another reference, and {@link ConnectorConfigs} reports that as drift.
+ * ({@link SinkPipelineSettings#secretReferences()}, e.g. {@code ${env:FABRIC_POSTGRES_PASSWORD}}); a value
+ * that already is a reference; otherwise {@code ${fabric:KEY}}, which {@link InstanceSecretsProvider}
+ * resolves to the value this worker was started with ({@link #configureWorker}). Every form but a
+ * caller's own {@code file}/{@code directory} path is the same text on every instance of a cluster.
  */
 public final class SecretReferences {
 
     /** Worker property naming the config providers every embedded worker configures. */
-    public static final String PROVIDERS = "env,file,directory";
-    private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file|directory):[^}]+}");
+    public static final String PROVIDERS = "env,file,directory," + InstanceSecretsProvider.NAME;
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file|directory|" + InstanceSecretsProvider.NAME
+            + "):[^}]+}");
 
-    private final Path directory;
     private final Map<String, String> declared;
 
-    /**
-     * @param directory this instance's own secrets directory (created on first use, owner-only)
-     * @param declared  connector key to reference, used whatever the value (may be empty)
-     */
-    public SecretReferences(Path directory, Map<String, String> declared) {
-        this.directory = directory.toAbsolutePath();
+    /** @param declared connector key to reference, used whatever the value (may be empty) */
+    public SecretReferences(Map<String, String> declared) {
         this.declared = Map.copyOf(declared);
     }
 
@@ -52,12 +41,24 @@ public final class SecretReferences {
         return value != null && REFERENCE.matcher(value.strip()).matches();
     }
 
-    /** Adds the config providers to a worker's properties. */
-    public static void configureWorker(Map<String, String> workerProps) {
+    /**
+     * Adds the config providers to a worker's properties.
+     *
+     * @param secrets connector key to value, for the {@code ${fabric:KEY}} references; values that are
+     *                references themselves are left out
+     */
+    public static void configureWorker(Map<String, String> workerProps, Map<String, String> secrets) {
         workerProps.put("config.providers", PROVIDERS);
         workerProps.put("config.providers.env.class", EnvVarConfigProvider.class.getName());
         workerProps.put("config.providers.file.class", FileConfigProvider.class.getName());
         workerProps.put("config.providers.directory.class", DirectoryConfigProvider.class.getName());
+        String prefix = "config.providers." + InstanceSecretsProvider.NAME;
+        workerProps.put(prefix + ".class", InstanceSecretsProvider.class.getName());
+        secrets.forEach((key, value) -> {
+            if (value != null && !value.isEmpty() && !isReference(value)) {
+                workerProps.put(prefix + ".param." + key, value);
+            }
+        });
     }
 
     /**
@@ -82,7 +83,7 @@ public final class SecretReferences {
             } else if (value == null || value.isEmpty() || isReference(value)) {
                 continue;
             } else {
-                out.put(e.getKey(), writeFile(e.getKey(), value));
+                out.put(e.getKey(), InstanceSecretsProvider.reference(e.getKey()));
             }
         }
         return out;
@@ -104,29 +105,6 @@ public final class SecretReferences {
             return connectorClass.getDeclaredConstructor().newInstance().config();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot read the config definition of " + connectorClass.getName(), e);
-        }
-    }
-
-    private String writeFile(String key, String value) {
-        try {
-            Files.createDirectories(directory);
-            restrict(directory, "rwx------");
-            Path file = directory.resolve(key);
-            Path tmp = directory.resolve("." + key + ".tmp");
-            Files.writeString(tmp, value, StandardCharsets.UTF_8);
-            restrict(tmp, "rw-------");
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return "${directory:" + directory + ":" + key + "}";
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the sinks' secret " + key + " to " + directory, e);
-        }
-    }
-
-    private static void restrict(Path path, String permissions) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the directory's own access rules apply
         }
     }
 }

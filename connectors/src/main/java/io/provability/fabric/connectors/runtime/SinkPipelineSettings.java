@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param secretReferences connector key (e.g. {@code jdbc.password}) to the config-provider reference the
  *                         Connect config topic holds for it instead of its value, e.g.
  *                         {@code ${env:FABRIC_POSTGRES_PASSWORD}} ({@link SecretReferences}); a secret without
- *                         one is written to {@code workDir/secrets} and referenced there
+ *                         one is stored as {@code ${fabric:KEY}}, resolved from the worker's own properties
  */
 public record SinkPipelineSettings(
         String bootstrapServers,
@@ -101,12 +101,12 @@ public record SinkPipelineSettings(
         secretReferences.forEach((key, ref) -> {
             if (!SecretReferences.isReference(ref)) {
                 throw new IllegalArgumentException("SinkPipelineSettings.secretReferences: " + key
-                        + " must be a ${env:...}, ${file:...} or ${directory:...} reference");
+                        + " must be a ${env:...}, ${file:...}, ${directory:...} or ${fabric:...} reference");
             }
         });
     }
 
-    /** Settings without declared secret references (secrets go to {@code workDir/secrets}). */
+    /** Settings without declared secret references (secrets are stored as {@code ${fabric:KEY}}). */
     public SinkPipelineSettings(String bootstrapServers, String decisionsTopic, String evidenceTopic,
                                 String connectGroupId, String jdbcUrl, String jdbcUser, String jdbcPassword,
                                 String s3Endpoint, String s3Region, String s3Bucket, String s3AccessKey,

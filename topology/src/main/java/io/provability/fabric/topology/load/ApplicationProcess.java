@@ -55,7 +55,8 @@ public final class ApplicationProcess implements AutoCloseable {
     try {
       while (System.nanoTime() < deadline) {
         if (!p.isAlive()) {
-          throw new IllegalStateException("the application exited with " + p.exitValue() + " while starting; log: " + log);
+          throw new IllegalStateException("the application exited with " + p.exitValue() + " while starting; the end of its log:"
+              + System.lineSeparator() + tail(log, 15));
         }
         Matcher m = RUNNING.matcher(Files.readString(log, StandardCharsets.UTF_8));
         if (m.find()) {
@@ -64,10 +65,22 @@ public final class ApplicationProcess implements AutoCloseable {
         // polling a log file of a child process: there is nothing to wait on but time
         p.waitFor(200, TimeUnit.MILLISECONDS);
       }
-      throw new IllegalStateException("the application did not report running within " + patience + "; log: " + log);
+      throw new IllegalStateException("the application did not report running within " + patience + "; the end of its log:"
+          + System.lineSeparator() + tail(log, 15));
     } catch (IOException | InterruptedException | RuntimeException e) {
       p.destroyForcibly();
       throw e;
+    }
+  }
+
+  /** The last {@code lines} lines of a log, indented; the log itself goes with the run's work directory. */
+  static String tail(Path log, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join(System.lineSeparator(),
+          all.subList(Math.max(0, all.size() - lines), all.size()).stream().map(l -> "    " + l).toList());
+    } catch (IOException e) {
+      return "    (could not read " + log + ": " + e.getMessage() + ")";
     }
   }
 

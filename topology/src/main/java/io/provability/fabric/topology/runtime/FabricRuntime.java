@@ -391,8 +391,8 @@ public final class FabricRuntime implements AutoCloseable {
   /**
    * Settings of the sink connectors for this configuration. A secret that this process got from its
    * environment ({@code FABRIC_POSTGRES_PASSWORD}, {@code FABRIC_S3_SECRET_KEY}) is stored in the Connect
-   * config topic as an {@code ${env:...}} reference, the same on every instance; any other is written to
-   * this instance's own {@code <work dir>/connect/secrets} and referenced there (see SecretReferences).
+   * config topic as an {@code ${env:...}} reference; any other as {@code ${fabric:KEY}}, resolved from the
+   * worker's own properties. Both are the same text on every instance (see SecretReferences).
    */
   public static SinkPipelineSettings sinkSettings(FabricConfig cfg, StackEndpoints ep) {
     return sinkSettings(cfg, ep, System.getenv());

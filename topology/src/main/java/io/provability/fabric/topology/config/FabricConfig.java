@@ -169,8 +169,11 @@ public final class FabricConfig extends AbstractConfig {
       .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Stream threads per instance.")
       .define(PROCESSING_GUARANTEE_CONFIG, Type.STRING, "exactly_once_v2", ValidString.in("exactly_once_v2", "at_least_once"),
           Importance.HIGH, "Kafka Streams processing guarantee.")
-      .define(COMMIT_INTERVAL_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.MEDIUM,
-          "Kafka Streams commit interval; under exactly-once it bounds how long a decision waits to become visible.")
+      .define(COMMIT_INTERVAL_CONFIG, Type.LONG, 20L, Range.atLeast(1), Importance.MEDIUM,
+          "Kafka Streams commit interval; under exactly-once a decision becomes visible (to the front door, to "
+              + "consumers reading committed records) only when its transaction commits, so this bounds the wait "
+              + "a caller sees. Measured at 1,000/s: 100 ms gave a p99 of 268 ms request to readable decision, 20 ms "
+              + "gave 92 ms for 4 % more CPU, 10 ms gave 74 ms for 11 % more.")
       .define(PRODUCER_COMPRESSION_CONFIG, Type.STRING, "lz4", ValidString.in("none", "gzip", "snappy", "lz4", "zstd"),
           Importance.LOW, "Compression of what the topology produces (decisions, evidence, changelogs); see docs/BENCHMARKS.md for its cost.")
       .define(SESSION_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(6_000, 1_800_000), Importance.MEDIUM,

@@ -196,6 +196,9 @@ public final class FrontDoor implements AutoCloseable {
       positioned.countDown();
       while (running) {
         for (ConsumerRecord<byte[], byte[]> rec : replies.poll(Duration.ofMillis(200))) {
+          if (pending.isEmpty()) {
+            continue; // nobody waits: every decision of the cluster passes here, most of them not ours
+          }
           Decision d;
           try {
             d = decisions.deserialize(rec.topic(), rec.value());

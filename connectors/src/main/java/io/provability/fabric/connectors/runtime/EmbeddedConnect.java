@@ -87,6 +87,13 @@ public final class EmbeddedConnect implements AutoCloseable {
      * over what it has (Kafka's default, well inside the seed's "at most 5 s wait").
      */
     public static final long FETCH_MAX_WAIT_MS = 500;
+    /**
+     * Worker {@code consumer.fetch.min.bytes}: a fetch waits (up to {@link #FETCH_MAX_WAIT_MS}) until this much
+     * is there, so that each {@code put()} -- one PostgreSQL transaction -- carries hundreds of rows, not the
+     * handful one 20 ms exactly-once commit makes visible. Measured at 1,000 decisions/s: with 1 byte
+     * (Kafka's default) PostgreSQL spent 120 CPU-µs per decision.
+     */
+    public static final int FETCH_MIN_BYTES = 64 * 1024;
     /** {@code pool.min.idle} of each embedded task (the connector default is the seed's 10). */
     public static final int EMBEDDED_POOL_MIN_IDLE = 1;
     /** {@code pool.max.size} of each embedded task (the connector default is the seed's 100). */
@@ -346,6 +353,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         // the seed's "at most 5 s wait" bounds how long a decision may sit before it is written: the
         // consumer returns what it has after at most this long, and put() writes it at once
         p.put("consumer." + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(FETCH_MAX_WAIT_MS));
+        p.put("consumer." + ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(FETCH_MIN_BYTES));
         // decisions and bundles of an aborted exactly-once transaction (an instance killed mid-commit) must
         // never reach the log or the store: the replayed, committed ones will
         p.put("consumer." + ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,10 +68,6 @@ class AppDistributionIT {
   }
 
   @Test
-  @Disabled("fails: the distribution leaves out kafka-storage (and other jars connect-runtime and the topic "
-      + "declarations load at run time), so bin/fabric run stops with NoClassDefFoundError "
-      + "org/apache/kafka/storage/internals/log/LogConfig; putting kafka-storage back needs the embedded-server ban "
-      + "narrowed first")
   void binFabricRunsAnInstanceWithItsSinksInExternalMode() throws Exception {
     String ns = "app" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
     StackEndpoints ep = TestEnvironment.endpoints();

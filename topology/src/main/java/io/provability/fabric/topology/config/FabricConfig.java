@@ -207,8 +207,11 @@ public final class FabricConfig extends AbstractConfig {
           "Partitions of a declared topic whose declaration (" + TOPICS_FILE_CONFIG + ") does not state them.")
       .define(TOPIC_REPLICATION_CONFIG, Type.SHORT, (short) 1, Range.between(1, 16), Importance.MEDIUM,
           "Replication factor of Kafka Streams' internal topics, and of a declared topic whose declaration does not state it.")
-      .define(DEDUP_WINDOW_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(), Range.atLeast(1), Importance.MEDIUM,
-          "How long a request id is remembered: a repeat within it gets the first decision back and adds no evidence.")
+      .define(DEDUP_WINDOW_CONFIG, Type.LONG, Duration.ofHours(1).toMillis(), Range.atLeast(1), Importance.MEDIUM,
+          "How long a request id is remembered: a repeat within it gets the first decision back and adds no evidence. "
+              + "Cover the callers' retry horizon (the front door's longest deadline is 30 s); every decision of the window "
+              + "is kept, and an instance without local state restores all of them from the changelog before it decides: "
+              + "at 1,000 decisions/s an hour is 3.6 million entries, about 0.95 GB.")
       .define(EVIDENCE_LOG_ORIGIN_CONFIG, Type.STRING, "provability-fabric.local/evidence", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Name of the evidence logs: the log of partition p of the evidence topic has the origin <this>/<p>; it is "
               + "also the name of the log signing key (" + EVIDENCE_KEY_CONFIG + ") in checkpoints and its verifier key.")

@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The application's topics as declared in one file ({@code infra/topics.properties}, bundled in the
@@ -138,7 +139,28 @@ public final class TopicDeclarations {
   }
 
   private static boolean knownTopicConfig(String name) {
-    return org.apache.kafka.storage.internals.log.LogConfig.configNames().contains(name);
+    return TOPIC_CONFIG_NAMES.contains(name);
+  }
+
+  /**
+   * The topic-level configuration names of Kafka's public {@link TopicConfig} (its {@code *_CONFIG}
+   * constants): the broker's own list lives in a server module that the production distribution leaves out.
+   */
+  private static final java.util.Set<String> TOPIC_CONFIG_NAMES = topicConfigNames();
+
+  private static java.util.Set<String> topicConfigNames() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (java.lang.reflect.Field f : TopicConfig.class.getFields()) {
+      if (f.getName().endsWith("_CONFIG") && f.getType() == String.class
+          && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+        try {
+          names.add((String) f.get(null));
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException("cannot read " + f, e);
+        }
+      }
+    }
+    return java.util.Set.copyOf(names);
   }
 
   private static long number(String source, String key, String value, long min, long max) {

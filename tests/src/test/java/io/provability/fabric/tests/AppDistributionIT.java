@@ -103,7 +103,8 @@ class AppDistributionIT {
         assertThat(p.isAlive()).as("bin/fabric run exited: %s", Files.readString(work.resolve("stderr.txt"))).isTrue();
         return Files.readString(work.resolve("stderr.txt")).contains("RunCommand - running:");
       });
-      String plan = Files.readString(Path.of("..", "docs", "examples", "plan-denied.json")).replace("\"token\": \"TOKEN\",", "");
+      String plan = Files.readString(Path.of("..", "docs", "examples", "plan-denied.json"))
+          .replaceAll(",\\s*\"token\": \"TOKEN\"", ""); // no token: denied by default, answered 200
       HttpResponse<String> decided = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
           .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(plan)).build(),
           HttpResponse.BodyHandlers.ofString());

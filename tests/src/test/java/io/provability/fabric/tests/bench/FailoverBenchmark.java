@@ -84,6 +84,8 @@ public final class FailoverBenchmark {
       p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
       p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
       p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+      // a cluster signs its one log with one key: both instances name the same file
+      p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
       p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
       Path config = work.resolve("fabric.properties");
       try (var w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {

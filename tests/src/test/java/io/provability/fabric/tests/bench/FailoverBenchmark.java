@@ -99,10 +99,16 @@ public final class FailoverBenchmark {
             FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
         Child a = new Child("a", work, config, env);
         Child b = new Child("b", work, config, env);
-        a.start();
-        a.awaitRunning();
-        b.start();
-        b.awaitRunning();
+        try {
+          a.start();
+          a.awaitRunning();
+          b.start();
+          b.awaitRunning();
+        } catch (Exception | Error e) {
+          a.destroy(); // an instance that did start must not outlive the benchmark
+          b.destroy();
+          throw e;
+        }
         System.out.printf("join: b got active tasks %.1f s after it logged running%n",
             awaitShare(admin, cfg, 2, b.runningAt) / 1000.0);
 

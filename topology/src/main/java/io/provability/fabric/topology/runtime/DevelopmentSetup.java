@@ -2,6 +2,7 @@ package io.provability.fabric.topology.runtime;
 
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import java.io.IOException;
@@ -82,7 +83,9 @@ public final class DevelopmentSetup {
     }
     if (cfg.getString(FabricConfig.AUDIT_EVIDENCE_KEYS_CONFIG).isBlank()
         && cfg.getString(FabricConfig.EVIDENCE_KEY_CONFIG).isBlank()) {
-      trust(cfg.auditEvidenceKeysFile(), KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1"));
+      Ed25519.SigningKey logKey = KeyFiles.readOrCreate(cfg.evidenceKeyFile(), "evidence-1");
+      trustLogKey(cfg.auditEvidenceKeysFile(),
+          NoteSigner.fromSeed(cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG), logKey.seed()).verifier().vkey());
     }
     for (String dir : new String[] {"state", "connect"}) {
       if (deleteTree(cfg.workDir().resolve(dir))) {
@@ -110,6 +113,28 @@ public final class DevelopmentSetup {
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       p.store(w, "servers of a running embedded stack (valid while it runs); use with --config");
     }
+  }
+
+  /**
+   * Adds a log verifier key ({@code <name>+<id>+<key>}, what {@code fabric audit} reads) to the trusted
+   * evidence keys file, dropping lines that are not verifier keys (a key ring line {@code id=key} is not).
+   */
+  private static void trustLogKey(Path file, String vkey) throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (Files.exists(file)) {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String t = line.strip();
+        if (t.isEmpty() || t.startsWith("#") || t.split("\\+", -1).length == 3) {
+          lines.add(line);
+        }
+      }
+    } else {
+      lines.add("# trusted evidence log verifier keys (signed-note vkeys), one per line");
+    }
+    if (!lines.contains(vkey)) {
+      lines.add(vkey);
+    }
+    Files.write(file, lines, StandardCharsets.UTF_8);
   }
 
   private static void trust(Path ring, Ed25519.SigningKey key) throws IOException {

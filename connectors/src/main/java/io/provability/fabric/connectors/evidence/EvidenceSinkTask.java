@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * recorded checkpoint reached, so Kafka's committed offset never decides what is in the log) and
  * closed, after a last publish, in {@link #close}.
  *
- * <p>{@link #put} only hands records to their sequencer; a timer publishes each log every
+ * <p>{@link #put} only hands records to their sequencer; a timer publishes each log (up to its last
+ * full tile, see {@link LogSequencer#publishDue()}) every
  * {@code checkpoint.interval.ms} (so an idle partition's last entries do not wait for the next poll),
  * and {@link #preCommit} gives Connect, per partition, the offset after the last recorded checkpoint.
  * A failed publish is retried by the timer with the same bytes; if it keeps failing and entries pile
@@ -188,7 +189,7 @@ public class EvidenceSinkTask extends SinkTask {
                 continue;
             }
             try {
-                log.publish();
+                log.publishDue();
                 if (failing != null) {
                     LOG.info("evidence log {} publishes again (size {})", log.origin(), log.size());
                     failing = null;

@@ -47,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * the same entries: no gap, no duplicate. A crash between (4) and (5) is repaired at the next start,
  * which re-publishes the recorded checkpoint.
  *
+ * <p><b>Whole tiles on the timer.</b> {@link #publishDue()} (the interval's publish) stops the
+ * checkpoint at the last full tile when the waiting entries complete at least one: a checkpoint at
+ * a multiple of 256 needs no partial entry bundle and no partial level-0 tile, so at 1,000 entries/s
+ * it saves two of every twelve object writes. The entries past that tile boundary are the newest
+ * (fewer than 256) and go into the next interval's checkpoint, so no entry waits more than two
+ * intervals. {@link #publish()} (a stop, a full buffer) publishes everything.
+ *
  * <p>Not thread-safe: the owner serialises calls.
  */
 public final class LogSequencer {
@@ -77,7 +84,7 @@ public final class LogSequencer {
     private Instant lastPublish;
     private long published;
 
-    private record Pending(LeafRow row, Instant decidedAt) {}
+    private record Pending(LeafRow row, Instant decidedAt, long nextOffset) {}
 
     private record Staged(Map<String, byte[]> writes, long size, byte[] root, byte[] note, long nextOffset,
                           List<Pending> leaves) {}
@@ -173,7 +180,7 @@ public final class LogSequencer {
         pendingEntries.add(value);
         Instant decidedAt = decision.getDecidedAt();
         pending.add(new Pending(new LeafRow(LocalDate.ofInstant(decidedAt, ZoneOffset.UTC), decision.getDecisionId(),
-                origin, leafIndex), decidedAt));
+                origin, leafIndex), decidedAt, offset + 1));
         pendingNextOffset = offset + 1;
         return true;
     }
@@ -203,13 +210,28 @@ public final class LogSequencer {
      *     staged and the next call writes the same bytes again
      */
     public void publish() {
+        publish(pendingEntries.size());
+    }
+
+    /**
+     * The interval's publish: like {@link #publish()}, but when the waiting entries complete at least
+     * one tile, the checkpoint stops at the last full tile and the newer entries wait for the next
+     * interval.
+     */
+    public void publishDue() {
+        long size = appender.size();
+        long boundary = (size + pendingEntries.size()) / TlogPaths.TILE_WIDTH * TlogPaths.TILE_WIDTH;
+        publish(staged == null && boundary > size ? (int) (boundary - size) : pendingEntries.size());
+    }
+
+    private void publish(int entries) {
         if (staged == null) {
             if (pendingEntries.isEmpty()) {
                 // only skipped records: nothing to log; a restart re-reads and skips them again
                 committedOffset = pendingNextOffset;
                 return;
             }
-            staged = stage();
+            staged = stage(entries);
         }
         Staged s = staged;
         writeAll(s.writes());
@@ -227,10 +249,12 @@ public final class LogSequencer {
         }
     }
 
-    private Staged stage() {
+    private Staged stage(int count) {
         Map<String, byte[]> writes = new LinkedHashMap<>();
-        List<byte[]> entries = new ArrayList<>(pendingEntries.size());
-        for (byte[] value : pendingEntries) {
+        List<byte[]> batch = pendingEntries.subList(0, count);
+        List<Pending> leaves = pending.subList(0, count);
+        List<byte[]> entries = new ArrayList<>(count);
+        for (byte[] value : batch) {
             LogEntry inline = LogEntry.decode(value);
             LogEntry forLog = inline.forLog();
             if (forLog.requestIsReference()) {
@@ -245,9 +269,11 @@ public final class LogSequencer {
         writes.putAll(result.writes());
         Checkpoint checkpoint = result.checkpoint(origin);
         byte[] note = SignedNote.sign(checkpoint.body(), signer).encode();
-        Staged s = new Staged(writes, result.size(), result.root(), note, pendingNextOffset, List.copyOf(pending));
-        pendingEntries.clear();
-        pending.clear();
+        // all entries: past any skipped records after the last one; a part: just past its last entry
+        long nextOffset = count == pendingEntries.size() ? pendingNextOffset : leaves.get(count - 1).nextOffset();
+        Staged s = new Staged(writes, result.size(), result.root(), note, nextOffset, List.copyOf(leaves));
+        batch.clear();
+        leaves.clear();
         return s;
     }
 

@@ -155,6 +155,45 @@ class LogAuditorTest {
     }
 
     @Test
+    void theIntervalsPublishStopsAtTheLastFullTileAndTheRestFollowsAtTheNext() {
+        db.writer().write(decisions);
+        LogSequencer seq = sequencer();
+        for (int i = 0; i < 300; i++) {
+            seq.add(i, TestEvents.entry(decisions.get(i)));
+        }
+
+        seq.publishDue(); // 300 waiting: one whole tile, 44 newer entries wait
+
+        assertThat(seq.size()).isEqualTo(256);
+        assertThat(seq.committedOffset()).isEqualTo(256);
+        assertThat(seq.nextOffset()).isEqualTo(300);
+        // at a tile boundary: no partial entry bundle, no partial level-0 tile (level 1 holds one hash)
+        assertThat(store.list("log/0/tile/")).containsExactlyInAnyOrder("log/0/tile/0/000", "log/0/tile/1/000.p/1",
+                "log/0/tile/entries/000");
+        assertThat(seq.due(Duration.ofSeconds(1))).isFalse();
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(seq.due(Duration.ofSeconds(1))).isTrue();
+        seq.publishDue(); // 44 waiting, no tile completes: all of them
+        assertThat(seq.size()).isEqualTo(300);
+        assertThat(seq.committedOffset()).isEqualTo(300);
+        assertThat(store.get("log/0/tile/entries/001.p/44")).isPresent();
+        for (int i = 300; i < 600; i++) {
+            seq.add(i, TestEvents.entry(decisions.get(i)));
+        }
+        clock.advance(Duration.ofSeconds(1));
+        seq.publishDue(); // 300 + 300 = 600: up to 512
+        assertThat(seq.size()).isEqualTo(512);
+        seq.publish(); // a stop publishes everything
+        assertThat(seq.size()).isEqualTo(600);
+
+        AuditReport report = verifyAll();
+        assertThat(report.mismatches()).isEmpty();
+        assertThat(report.entriesVerified()).isEqualTo(600);
+        assertThat(report.checkpointsVerified()).isEqualTo(4);
+    }
+
+    @Test
     void aRestartedSequencerWritesTheSameBytesWhateverTheBatches() {
         sequence(100, 256, 300, 600);
         Map<String, byte[]> cut = objects(store);

@@ -5,9 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.schemas.evidence.LogEntry;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.tlog.Checkpoint;
+import io.provability.fabric.schemas.tlog.EntryBundle;
+import io.provability.fabric.schemas.tlog.NoteSigner;
+import io.provability.fabric.schemas.tlog.SignedNote;
+import io.provability.fabric.schemas.tlog.TileLogAppender;
+import io.provability.fabric.schemas.tlog.TlogPaths;
 import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
@@ -336,6 +345,178 @@ class AuditEndToEndIT {
     }
   }
 
+  @Test
+  @Order(5)
+  void aWitnessCosignsAndRefusesEachRewriteOfTheLogThatAuditVerifyAlsoReports() throws Exception {
+    String origin = ns + "evidence.test/log/0";
+    String log = "log/0";
+    Path witnessKey = work.resolve("witness.key");
+    Cli keys = cli("keys", "generate", "--key-id", ns + "witness.test/w1", "--out", witnessKey.toString(),
+        "--format", "note");
+    assertThat(keys.code()).as(keys.out()).isZero();
+    String cosignatureVkey = keys.out().lines().filter(l -> l.startsWith("cosignature vkey "))
+        .map(l -> l.substring("cosignature vkey ".length()).strip()).findFirst().orElseThrow();
+    Properties w = new Properties();
+    w.put("witness.logs", origin + "=" + log);
+    w.put("witness.log.keys", String.join(",", Files.readAllLines(cfg.auditEvidenceKeysFile())).strip());
+    w.put("witness.state.file", work.resolve("witness-state.json").toString());
+    w.put("s3.endpoint", ep.s3Endpoint());
+    w.put("s3.region", ep.s3Region());
+    w.put("s3.access.key", ep.s3AccessKey());
+    w.put("s3.secret.key", ep.s3SecretKey());
+    w.put("s3.bucket", bucket);
+    Path witnessConfig = work.resolve("witness.properties");
+    try (var out = Files.newBufferedWriter(witnessConfig)) {
+      w.store(out, "the witness of AuditEndToEndIT");
+    }
+    String[] witness = {"witness", "--config", witnessConfig.toString(), "--key", witnessKey.toString(), "--once"};
+    String untouched = sessions().get(3);
+    String[] verifySession = {"audit", "verify", "--config", config.toString(), "--session", untouched,
+        "--witness-key", cosignatureVkey};
+
+    // the witness cosigns the log as it is, and audit verify finds its cosignature
+    Cli first = cli(witness);
+    assertThat(first.code()).as(first.out()).isZero();
+    assertThat(first.out()).contains("COSIGNED " + origin);
+    Cli verified = cli(verifySession);
+    assertThat(verified.code()).as(verified.out()).isZero();
+    assertThat(verified.out()).contains("RESULT: OK");
+    Cli again = cli(witness);
+    assertThat(again.code()).as(again.out()).isZero();
+    assertThat(again.out()).contains("UNCHANGED " + origin);
+
+    try (S3Client s3 = s3()) {
+      Map<String, byte[]> original = new TreeMap<>();
+      for (var o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(log + "/")).contents()) {
+        original.put(o.key(), get(s3, o.key()));
+      }
+      byte[] latest = original.get(log + "/checkpoint");
+      Checkpoint published = Checkpoint.parse(SignedNote.parse(latest).text());
+
+      // 1. one bit flipped in the checkpoint's signature
+      byte[] flipped = latest.clone();
+      flipped[flipped.length - 10] ^= 0x01;
+      put(s3, log + "/checkpoint", flipped);
+      expectRefused(witness, "BAD_CHECKPOINT " + origin);
+      expectReported(verifySession, "CHECKPOINT_SIGNATURE_INVALID log " + origin);
+      put(s3, log + "/checkpoint", latest);
+
+      // 2. the checkpoint rolled back to the first one recorded
+      byte[] older = recordedCheckpoints(origin).get(0);
+      assertThat(Checkpoint.parse(SignedNote.parse(older).text()).size()).isLessThan(published.size());
+      put(s3, log + "/checkpoint", older);
+      expectRefused(witness, "ROLLBACK " + origin);
+      expectReported(verifySession, "CHECKPOINT_ROLLED_BACK log " + origin);
+      put(s3, log + "/checkpoint", latest);
+
+      // 3. a session erased, its entries and its rows (no log key: tiles and checkpoint left as they were);
+      // the witness sees an unchanged checkpoint, the audit the entries that no longer hash to the tiles
+      String erased = sessions().get(4);
+      Set<String> erasedDecisions = new HashSet<>(decisionsOf(erased));
+      for (Map.Entry<String, byte[]> e : original.entrySet()) {
+        if (e.getKey().startsWith(log + "/tile/entries/")) {
+          List<byte[]> kept = EntryBundle.decode(e.getValue()).stream()
+              .filter(entry -> !erasedDecisions.contains(decisionIdOf(entry))).toList();
+          put(s3, e.getKey(), EntryBundle.encode(kept));
+        }
+      }
+      update("delete from decision_evidence where decision_id in (select decision_id from decision_log "
+          + "where session_id = ?)", erased, erasedDecisions.size());
+      update("delete from decision_log where session_id = ?", erased, erasedDecisions.size());
+      Cli unchanged = cli(witness);
+      assertThat(unchanged.out()).contains("UNCHANGED " + origin);
+      Cli range = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
+          to.toString());
+      assertThat(range.code()).as(range.out()).isEqualTo(1);
+      assertThat(range.out()).containsPattern("ENTRY_NOT_IN_LOG entry " + origin + "#\\d+: not included under the root "
+          + "of the checkpoint of size " + published.size() + ": entry bundle holds \\d+ entries, expected 256");
+      original.forEach((key, bytes) -> put(s3, key, bytes));
+
+      // 4. an insider with the log key rebuilds the log with two decisions swapped and signs it: a fork
+      List<byte[]> entries = new ArrayList<>();
+      for (long i = 0; i * TlogPaths.TILE_WIDTH < published.size(); i++) {
+        int width = (int) Math.min(TlogPaths.TILE_WIDTH, published.size() - i * TlogPaths.TILE_WIDTH);
+        entries.addAll(EntryBundle.decode(original.get(log + "/" + TlogPaths.entries(i, width == 256 ? 0 : width))));
+      }
+      assertThat(entries).hasSize((int) published.size());
+      java.util.Collections.swap(entries, 0, 1);
+      TileLogAppender.AppendResult fork = new TileLogAppender().append(entries);
+      fork.writes().forEach((path, bytes) -> put(s3, log + "/" + path, bytes));
+      NoteSigner logKey = NoteSigner.fromSeed(ns + "evidence.test/log",
+          KeyFiles.read(work.resolve("keys/evidence.key")).seed());
+      put(s3, log + "/checkpoint", SignedNote.sign(fork.checkpoint(origin).body(), logKey).encode());
+      expectRefused(witness, "FORK " + origin);
+      expectReported(verifySession, "CHECKPOINT_INCONSISTENT log " + origin);
+      original.forEach((key, bytes) -> put(s3, key, bytes));
+
+      // 5. the log truncated: the last bundle gone, the checkpoint and its record rolled back
+      long keep = recordedSizes(origin).get(0);
+      long firstGone = (keep + TlogPaths.TILE_WIDTH - 1) / TlogPaths.TILE_WIDTH;
+      for (String key : original.keySet()) {
+        if (key.startsWith(log + "/tile/entries/") && bundleIndex(key) >= firstGone) {
+          s3.deleteObject(r -> r.bucket(bucket).key(key));
+        }
+      }
+      put(s3, log + "/checkpoint", recordedCheckpoints(origin).get(0));
+      try (Connection c = db(); PreparedStatement d = c.prepareStatement(
+          "delete from log_checkpoint where origin = ? and size > ?")) {
+        d.setString(1, origin);
+        d.setLong(2, keep);
+        assertThat(d.executeUpdate()).isPositive();
+      }
+      expectRefused(witness, "ROLLBACK " + origin);
+      Cli truncated = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
+          to.toString(), "--witness-key", cosignatureVkey);
+      assertThat(truncated.code()).as(truncated.out()).isEqualTo(1);
+      assertThat(truncated.out()).contains("CHECKPOINT_ROLLED_BACK log " + origin + ": witness");
+    }
+  }
+
+  private static void expectRefused(String[] witness, String line) {
+    Cli refused = cli(witness);
+    assertThat(refused.code()).as(refused.out()).isEqualTo(1);
+    assertThat(refused.out()).contains(line);
+  }
+
+  private static void expectReported(String[] verify, String line) {
+    Cli report = cli(verify);
+    assertThat(report.code()).as(report.out()).isEqualTo(1);
+    assertThat(report.out()).contains(line);
+  }
+
+  private static String decisionIdOf(byte[] entry) {
+    return EventCodec.standard().decode(LogEntry.decode(entry).decisionBytes(), Decision.class).getDecisionId();
+  }
+
+  /** The index of an entry bundle's path ({@code .../entries/x001/234} and {@code .../x001/234.p/7} are 1234). */
+  private static long bundleIndex(String key) {
+    String path = key.substring(key.indexOf("tile/entries/") + "tile/entries/".length());
+    int partial = path.indexOf(".p/");
+    return Long.parseLong((partial < 0 ? path : path.substring(0, partial)).replace("x", "").replace("/", ""));
+  }
+
+  private static List<byte[]> recordedCheckpoints(String origin) throws SQLException {
+    List<byte[]> out = new ArrayList<>();
+    try (Connection c = db(); PreparedStatement q = c.prepareStatement(
+        "select note from log_checkpoint where origin = ? order by size")) {
+      q.setString(1, origin);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Long> recordedSizes(String origin) throws SQLException {
+    List<Long> out = new ArrayList<>();
+    for (byte[] note : recordedCheckpoints(origin)) {
+      out.add(Checkpoint.parse(SignedNote.parse(note).text()).size());
+    }
+    return out;
+  }
+
   /** Mismatch lines of a report: subject to its codes. */
   private static Map<String, List<String>> mismatches(String report) {
     Map<String, List<String>> out = new TreeMap<>();
@@ -444,9 +625,13 @@ class AuditEndToEndIT {
   }
 
   private static void update(String sql, String id) throws SQLException {
+    update(sql, id, 1);
+  }
+
+  private static void update(String sql, String id, int rows) throws SQLException {
     try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, id);
-      assertThat(s.executeUpdate()).isEqualTo(1);
+      assertThat(s.executeUpdate()).isEqualTo(rows);
     }
   }
 }

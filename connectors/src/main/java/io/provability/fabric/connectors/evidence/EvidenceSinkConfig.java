@@ -59,7 +59,8 @@ public final class EvidenceSinkConfig extends AbstractConfig {
     /** Checkpoint interval. */
     public static final String CHECKPOINT_INTERVAL_MS_CONFIG = "checkpoint.interval.ms";
     private static final String CHECKPOINT_INTERVAL_MS_DOC = "How often each log integrates what was read and "
-            + "publishes a signed checkpoint (also when its partition is closed). Longer: fewer S3 requests per "
+            + "publishes a signed checkpoint (also when its partition is closed); when the waiting entries complete "
+            + "a tile of 256, up to its end, the newer ones at the next interval. Longer: fewer S3 requests per "
             + "decision; shorter: less evidence lag.";
     /** Lifecycle on/off. */
     public static final String LIFECYCLE_ENABLED_CONFIG = "lifecycle.enabled";

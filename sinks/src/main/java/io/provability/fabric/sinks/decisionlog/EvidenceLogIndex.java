@@ -219,39 +219,6 @@ public final class EvidenceLogIndex {
         return out;
     }
 
-    /**
-     * The smallest and largest leaf index, per log, of the decisions decided in {@code [from, to)}
-     * (joined through decision_log): where a time range lies in each log.
-     *
-     * @return origin, min index, max index (inclusive) rows
-     */
-    public List<LeafSpan> spans(Instant from, Instant to) {
-        List<LeafSpan> out = new ArrayList<>();
-        LocalDate firstDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
-        LocalDate lastDay = LocalDate.ofInstant(to, ZoneOffset.UTC);
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT e.log_origin, min(e.leaf_index), max(e.leaf_index) "
-                     + "FROM decision_log d JOIN decision_evidence e ON e.decision_id = d.decision_id "
-                     + "AND e.decided_on = d.decided_on WHERE d.decided_on BETWEEN ? AND ? AND d.decided_at >= ? "
-                     + "AND d.decided_at < ? GROUP BY e.log_origin ORDER BY e.log_origin")) {
-            ps.setObject(1, firstDay);
-            ps.setObject(2, lastDay);
-            ps.setObject(3, OffsetDateTime.ofInstant(from, ZoneOffset.UTC));
-            ps.setObject(4, OffsetDateTime.ofInstant(to, ZoneOffset.UTC));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new LeafSpan(rs.getString(1), rs.getLong(2), rs.getLong(3)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new DecisionLogException("mapping [" + from + ", " + to + ") to leaf ranges", e);
-        }
-        return out;
-    }
-
-    /** Leaf indexes {@code [min, max]} of a log. */
-    public record LeafSpan(String origin, long min, long max) {}
-
     private List<LeafRow> leaves(String sql, String[] ids) {
         List<LeafRow> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {

@@ -258,6 +258,24 @@ class LogAuditorTest {
     }
 
     @Test
+    void aRangeAuditFindsAnEntryChangedInItsBundleWhetherOrNotItIsTheFirstOfItsTile() {
+        sequence(300, 600);
+        List<byte[]> entries = new ArrayList<>(EntryBundle.decode(store.get("log/0/tile/entries/001").orElseThrow()));
+        for (int k : new int[] {0, 44}) { // entries 256 (its tile's inclusion proof) and 300 (its tile hash)
+            byte[] changed = entries.get(k).clone();
+            changed[changed.length / 2] ^= 1;
+            entries.set(k, changed);
+        }
+        store.put("log/0/tile/entries/001", EntryBundle.encode(entries));
+
+        AuditReport report = auditor().verify(AuditScope.timeRange(T0.plusMillis(2_000), T0.plusMillis(4_000)));
+
+        assertThat(report.of(Mismatch.Code.ENTRY_NOT_IN_LOG)).extracting(Mismatch::subject)
+                .containsExactlyInAnyOrder("entry " + LOGS.origin(0) + "#256", "entry " + LOGS.origin(0) + "#300");
+        assertThat(report.entriesVerified()).isEqualTo(598);
+    }
+
+    @Test
     void aBitFlippedInTheCheckpointIsFound() {
         sequence(300, 600);
         byte[] note = store.get("log/0/checkpoint").orElseThrow();

@@ -48,11 +48,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *       killed instance's partitions stalled;</li>
  *   <li><b>max latency</b> of the requests decided in the seconds after the kill, from the load generator.</li>
  * </ul>
- * Prints one line per round and the machine's load average.
+ * Prints one line per round and the machine's load average. Arguments after the third are configuration
+ * overrides for both instances (e.g. {@code streams.transaction.timeout.ms=6000}).
  *
  * <pre>
  * java -cp tests/target/test-classes:tests/target/classes:$(cat /tmp/failover.cp) \
- *   io.provability.fabric.tests.bench.FailoverBenchmark [rate=200] [settle-seconds=75] [after-seconds=30]
+ *   io.provability.fabric.tests.bench.FailoverBenchmark [rate=200] [settle-seconds=75] [after-seconds=30] [key=value ...]
  * </pre>
  */
 public final class FailoverBenchmark {
@@ -87,6 +88,13 @@ public final class FailoverBenchmark {
       // a cluster signs its one log with one key: both instances name the same file
       p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
       p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
+      for (int i = 3; i < args.length; i++) { // key=value overrides, e.g. streams.session.timeout.ms=6000
+        int eq = args[i].indexOf('=');
+        if (eq < 1) {
+          throw new IllegalArgumentException("expected key=value, got " + args[i]);
+        }
+        p.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+      }
       Path config = work.resolve("fabric.properties");
       try (var w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
         p.store(w, "FailoverBenchmark");

@@ -219,7 +219,8 @@ public final class FabricConfig extends AbstractConfig {
           "S3 key prefix of the evidence logs in the evidence bucket: the log of partition p is under <this>/<p>/.")
       .define(EVIDENCE_CHECKPOINT_INTERVAL_CONFIG, Type.LONG, 1_000L, Range.between(100, 3_600_000), Importance.MEDIUM,
           "How often each evidence log's sequencer integrates what it has read and publishes a signed checkpoint "
-              + "(and always when it stops). Longer: fewer S3 requests per decision; shorter: less evidence lag.")
+              + "(and always when it stops); when the waiting entries complete a tile of 256, up to its end, the "
+              + "newer ones at the next interval. Longer: fewer S3 requests per decision; shorter: less evidence lag.")
       .define(TRUSTED_KEYS_CONFIG, Type.STRING, "", Importance.HIGH,
           "Key ring file of trusted token issuer keys (key-id=base64 per line). Empty: <work dir>/keys/trusted-issuers.keys.")
       .define(TRUSTED_JWKS_FILE_CONFIG, Type.STRING, "", Importance.HIGH,

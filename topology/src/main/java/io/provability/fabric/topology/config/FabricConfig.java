@@ -176,20 +176,22 @@ public final class FabricConfig extends AbstractConfig {
               + "gave 92 ms for 4 % more CPU, 10 ms gave 74 ms for 11 % more.")
       .define(PRODUCER_COMPRESSION_CONFIG, Type.STRING, "lz4", ValidString.in("none", "gzip", "snappy", "lz4", "zstd"),
           Importance.LOW, "Compression of what the topology produces (decisions, evidence, changelogs); see docs/BENCHMARKS.md for its cost.")
-      .define(SESSION_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(6_000, 1_800_000), Importance.MEDIUM,
+      .define(SESSION_TIMEOUT_CONFIG, Type.INT, 6_000, Range.between(6_000, 1_800_000), Importance.MEDIUM,
           "Consumer-group session timeout of the stream threads: how long the partitions of an instance that died "
               + "without leaving the group (SIGKILL, power loss) wait before another instance takes them over. "
-              + "10 s instead of Kafka's 45 s; the broker's floor is 6 s (group.min.session.timeout.ms). Lower it with "
-              + TRANSACTION_TIMEOUT_CONFIG + " on machines where a commit never takes seconds; raise it where long GC "
-              + "pauses make healthy instances miss heartbeats.")
-      .define(HEARTBEAT_INTERVAL_CONFIG, Type.INT, 3_000, Range.between(100, 600_000), Importance.LOW,
+              + "6 s, the broker's floor (group.min.session.timeout.ms), instead of Kafka's 45 s: with "
+              + TRANSACTION_TIMEOUT_CONFIG + " at 6 s a killed instance's partitions stalled 5-8 s (FailoverBenchmark). "
+              + "Raise both where long GC pauses or an overloaded machine make healthy instances miss heartbeats "
+              + "or commits take seconds.")
+      .define(HEARTBEAT_INTERVAL_CONFIG, Type.INT, 2_000, Range.between(100, 600_000), Importance.LOW,
           "Heartbeat interval of the stream threads; keep it at most a third of " + SESSION_TIMEOUT_CONFIG + ".")
-      .define(TRANSACTION_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1_000, 900_000), Importance.LOW,
+      .define(TRANSACTION_TIMEOUT_CONFIG, Type.INT, 6_000, Range.between(1_000, 900_000), Importance.LOW,
           "Exactly-once: how long the broker lets a transaction stay open before aborting it. An instance killed "
               + "mid-transaction holds back every read_committed reader of its partitions (and its successor's "
-              + "offset fetch) until then, so it bounds the failover gap with " + SESSION_TIMEOUT_CONFIG + " (10 s: Streams' "
-              + "default). A commit must finish well inside it: at 5 s an overloaded machine (load 30 on 2 cores) had "
-              + "its transactions aborted by the broker, its producers fenced and its tasks restored over and over.")
+              + "offset fetch) until then, so it bounds the failover gap with " + SESSION_TIMEOUT_CONFIG + " (Streams' "
+              + "default is 10 s). A commit (every streams.commit.interval.ms, 20 ms) must finish well inside it: at 5 s "
+              + "an overloaded machine (load 30 on 2 cores) had its transactions aborted by the broker, its producers "
+              + "fenced and its tasks restored over and over; raise it there.")
       .define(WARMUP_REPLICAS_CONFIG, Type.INT, 2, Range.between(1, 64), Importance.LOW,
           "Kafka Streams max.warmup.replicas: state stores copied to an instance that joined, before their active "
               + "tasks move to it (at most this many at a time, over the group).")

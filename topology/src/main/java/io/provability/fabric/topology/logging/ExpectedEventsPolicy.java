@@ -49,7 +49,14 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
           "Not so here: the sink supervisor restarts this worker's FAILED tasks with backoff and logs the cause "
               + "once per outage"),
       new Rule("org.apache.kafka.connect.runtime.WorkerSinkTask", "RetriableException from SinkTask",
-          "Expected while a sink's server is unavailable: the batch is redelivered until it is back, nothing is lost"));
+          "Expected while a sink's server is unavailable: the batch is redelivered until it is back, nothing is lost"),
+      new Rule("org.apache.kafka.connect.runtime.Worker", "Graceful stop of task",
+          "Expected when the sink tasks move while the broker or another instance is away: the task is cancelled, "
+              + "and its successor resumes from the last committed offset (an evidence log from its last recorded "
+              + "checkpoint), writing nothing twice"),
+      new Rule("org.apache.kafka.connect.runtime.WorkerSinkTask", "RetriableCommitFailedException",
+          "Expected while the broker is unreachable: the offsets are committed at the next attempt, and records "
+              + "after the last committed offset are written again, idempotently"));
 
   private ExpectedEventsPolicy() {
   }

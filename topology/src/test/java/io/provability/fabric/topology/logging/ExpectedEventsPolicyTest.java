@@ -3,6 +3,7 @@ package io.provability.fabric.topology.logging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.errors.TaskCorruptedException;
 import org.apache.kafka.streams.processor.TaskId;
@@ -39,6 +40,25 @@ class ExpectedEventsPolicyTest {
             + "resources. Correct the configuration for this connector or remove the connector.", null));
     assertThat(out.getLevel()).isEqualTo(Level.WARN);
     assertThat(out.getMessage().getFormattedMessage()).contains("Expected while the broker is unreachable");
+  }
+
+  @Test
+  void connectsComplaintsWhenTasksMoveOrCommitsFailDuringABrokerOutageAreWarnings() {
+    LogEvent stop = policy.rewrite(event("org.apache.kafka.connect.runtime.Worker", Level.ERROR,
+        "Graceful stop of task fabric-sinks-decision-log-sink-0 failed.", null));
+    assertThat(stop.getLevel()).isEqualTo(Level.WARN);
+    assertThat(stop.getMessage().getFormattedMessage()).contains("its successor resumes from the last committed offset");
+    LogEvent commit = policy.rewrite(event("org.apache.kafka.connect.runtime.WorkerSinkTask", Level.ERROR,
+        "WorkerSinkTask{id=x-0} Commit of offsets threw an unexpected exception for sequence number 13: {...}",
+        new RetriableCommitFailedException("Offset commit failed with a retriable exception.")));
+    assertThat(commit.getLevel()).isEqualTo(Level.WARN);
+    assertThat(commit.getThrown()).isNull();
+    assertThat(commit.getMessage().getFormattedMessage()).contains("(RetriableCommitFailedException: ")
+        .contains("committed at the next attempt");
+    // a commit failing for another reason stays an error
+    LogEvent other = event("org.apache.kafka.connect.runtime.WorkerSinkTask", Level.ERROR,
+        "WorkerSinkTask{id=x-0} Commit of offsets threw an unexpected exception", new IllegalStateException("boom"));
+    assertThat(policy.rewrite(other)).isSameAs(other);
   }
 
   @Test

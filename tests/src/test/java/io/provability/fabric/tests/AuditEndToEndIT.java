@@ -496,17 +496,25 @@ class AuditEndToEndIT {
   }
 
   private static List<byte[]> recordedCheckpoints(String origin) throws SQLException {
-    List<byte[]> out = new ArrayList<>();
-    try (Connection c = db(); PreparedStatement q = c.prepareStatement(
-        "select note from log_checkpoint where origin = ? order by size")) {
-      q.setString(1, origin);
+    return query("select note from log_checkpoint where origin = ? order by size", origin, rs -> rs.getBytes(1));
+  }
+
+  /** One column of the rows a one-parameter query returns. */
+  private static <T> List<T> query(String sql, String parameter, Column<T> column) throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (Connection c = db(); PreparedStatement q = c.prepareStatement(sql)) {
+      q.setString(1, parameter);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          out.add(rs.getBytes(1));
+          out.add(column.read(rs));
         }
       }
     }
     return out;
+  }
+
+  private interface Column<T> {
+    T read(ResultSet rs) throws SQLException;
   }
 
   private static List<Long> recordedSizes(String origin) throws SQLException {
@@ -534,31 +542,13 @@ class AuditEndToEndIT {
 
   /** Sessions of this run, by id. */
   private static List<String> sessions() throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
-        "select distinct session_id from decision_log where session_id like ? order by session_id")) {
-      s.setString(1, ns + "%");
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
+    return query("select distinct session_id from decision_log where session_id like ? order by session_id", ns + "%",
+        rs -> rs.getString(1));
   }
 
   private static List<String> decisionsOf(String session) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
-        "select decision_id from decision_log where session_id = ? order by decided_at")) {
-      s.setString(1, session);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
+    return query("select decision_id from decision_log where session_id = ? order by decided_at", session,
+        rs -> rs.getString(1));
   }
 
   private record Cli(int code, String out) {}

@@ -355,6 +355,24 @@ ensure_evidence_key() {
   fi
 }
 
+# The retrieval gateways of a cluster sign access receipts that any instance's kernel must verify
+# (a session's plans move with its partition): one receipt signing key for every instance on these
+# servers, and the ring that trusts it.
+ensure_receipt_key() {
+  RECEIPT_KEY="$RUN/keys/receipt.key"
+  RECEIPT_RING="$RUN/keys/trusted-receipt-signers.keys"
+  if [[ ! -s "$RECEIPT_KEY" || ! -s "$RECEIPT_RING" ]]; then
+    rm -f "$RECEIPT_KEY" "$RECEIPT_RING"
+    if [[ -f "$REPO/topology/target/fabric.jar" ]] && "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" \
+        io.provability.fabric.topology.cli.FabricCli keys generate --key-id retrieval-gateway-1 --out "$RECEIPT_KEY" \
+        --trust-in "$RECEIPT_RING" >/dev/null; then
+      log "created the retrieval receipt signing key $RECEIPT_KEY, trusted in $RECEIPT_RING"
+    else
+      log "could not create $RECEIPT_KEY; run: ./fabric keys generate --key-id retrieval-gateway-1 --out $RECEIPT_KEY --trust-in $RECEIPT_RING"
+    fi
+  fi
+}
+
 write_external_properties() {
   local tmp="$RUN/external.properties.tmp"
   cat > "$tmp" <<PROPS
@@ -371,6 +389,8 @@ s3.secret.key=fabric-secret-key
 s3.bucket=$S3_BUCKET
 evidence.signing.key.file=$EVIDENCE_KEY
 audit.evidence.keys.file=$EVIDENCE_RING
+retrieval.receipt.signing.key.file=$RECEIPT_KEY
+kernel.receipt.keys.file=$RECEIPT_RING
 PROPS
   mv "$tmp" "$RUN/external.properties"
   # The same secrets as environment variables: instances that share one Connect group must take their
@@ -411,6 +431,7 @@ main() {
   wait_kafka
 
   ensure_evidence_key
+  ensure_receipt_key
   write_external_properties
   echo
   print_status

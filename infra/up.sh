@@ -334,6 +334,13 @@ wait_s3proxy() {
 # One evidence log signing key for every instance that uses these servers (a cluster signs one log with
 # one key; an instance with its own key is refused as configuration drift), and the auditors' trusted
 # copy of its verifier key. Kept across runs, like the log it signs; down.sh --purge removes both.
+# fabric_cli ARGS...: a `fabric` command from the built application jar, its output discarded (false
+# when the jar is not built or the command fails)
+fabric_cli() {
+  [[ -f "$REPO/topology/target/fabric.jar" ]] &&
+    "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" io.provability.fabric.topology.cli.FabricCli "$@" >/dev/null
+}
+
 ensure_evidence_key() {
   local dir="$RUN/keys"
   mkdir -p "$dir"
@@ -346,8 +353,7 @@ ensure_evidence_key() {
     log "created the evidence log signing key $EVIDENCE_KEY"
   fi
   if [[ ! -s "$EVIDENCE_RING" ]]; then
-    if [[ -f "$REPO/topology/target/fabric.jar" ]] && "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" \
-        io.provability.fabric.topology.cli.FabricCli audit trust --key "$EVIDENCE_KEY" --ring "$EVIDENCE_RING" >/dev/null; then
+    if fabric_cli audit trust --key "$EVIDENCE_KEY" --ring "$EVIDENCE_RING"; then
       log "trusted its verifier key in $EVIDENCE_RING"
     else
       log "could not write $EVIDENCE_RING; run: ./fabric audit trust --key $EVIDENCE_KEY --ring $EVIDENCE_RING"
@@ -363,9 +369,7 @@ ensure_receipt_key() {
   RECEIPT_RING="$RUN/keys/trusted-receipt-signers.keys"
   if [[ ! -s "$RECEIPT_KEY" || ! -s "$RECEIPT_RING" ]]; then
     rm -f "$RECEIPT_KEY" "$RECEIPT_RING"
-    if [[ -f "$REPO/topology/target/fabric.jar" ]] && "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" \
-        io.provability.fabric.topology.cli.FabricCli keys generate --key-id retrieval-gateway-1 --out "$RECEIPT_KEY" \
-        --trust-in "$RECEIPT_RING" >/dev/null; then
+    if fabric_cli keys generate --key-id retrieval-gateway-1 --out "$RECEIPT_KEY" --trust-in "$RECEIPT_RING"; then
       log "created the retrieval receipt signing key $RECEIPT_KEY, trusted in $RECEIPT_RING"
     else
       log "could not create $RECEIPT_KEY; run: ./fabric keys generate --key-id retrieval-gateway-1 --out $RECEIPT_KEY --trust-in $RECEIPT_RING"

@@ -16,6 +16,7 @@ import io.provability.fabric.schemas.tlog.EntryBundle;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.schemas.tlog.SignedNote;
 import io.provability.fabric.schemas.tlog.TileLogAppender;
+import io.provability.fabric.schemas.tlog.TileReader;
 import io.provability.fabric.schemas.tlog.TlogPaths;
 import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -38,11 +39,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -350,26 +353,9 @@ class AuditEndToEndIT {
   void aWitnessCosignsAndRefusesEachRewriteOfTheLogThatAuditVerifyAlsoReports() throws Exception {
     String origin = ns + "evidence.test/log/0";
     String log = "log/0";
-    Path witnessKey = work.resolve("witness.key");
-    Cli keys = cli("keys", "generate", "--key-id", ns + "witness.test/w1", "--out", witnessKey.toString(),
-        "--format", "note");
-    assertThat(keys.code()).as(keys.out()).isZero();
-    String cosignatureVkey = keys.out().lines().filter(l -> l.startsWith("cosignature vkey "))
-        .map(l -> l.substring("cosignature vkey ".length()).strip()).findFirst().orElseThrow();
-    Properties w = new Properties();
-    w.put("witness.logs", origin + "=" + log);
-    w.put("witness.log.keys", String.join(",", Files.readAllLines(cfg.auditEvidenceKeysFile())).strip());
-    w.put("witness.state.file", work.resolve("witness-state.json").toString());
-    w.put("s3.endpoint", ep.s3Endpoint());
-    w.put("s3.region", ep.s3Region());
-    w.put("s3.access.key", ep.s3AccessKey());
-    w.put("s3.secret.key", ep.s3SecretKey());
-    w.put("s3.bucket", bucket);
-    Path witnessConfig = work.resolve("witness.properties");
-    try (var out = Files.newBufferedWriter(witnessConfig)) {
-      w.store(out, "the witness of AuditEndToEndIT");
-    }
-    String[] witness = {"witness", "--config", witnessConfig.toString(), "--key", witnessKey.toString(), "--once"};
+    WitnessRun witnessRun = witness(origin, log);
+    String[] witness = witnessRun.once();
+    String cosignatureVkey = witnessRun.cosignatureVkey();
     String untouched = sessions().get(3);
     String[] verifySession = {"audit", "verify", "--config", config.toString(), "--session", untouched,
         "--witness-key", cosignatureVkey};
@@ -433,13 +419,13 @@ class AuditEndToEndIT {
       original.forEach((key, bytes) -> put(s3, key, bytes));
 
       // 4. an insider with the log key rebuilds the log with two decisions swapped and signs it: a fork
+      TileReader stored = new TileReader(path -> Optional.ofNullable(original.get(log + "/" + path)), published.size());
       List<byte[]> entries = new ArrayList<>();
       for (long i = 0; i * TlogPaths.TILE_WIDTH < published.size(); i++) {
-        int width = (int) Math.min(TlogPaths.TILE_WIDTH, published.size() - i * TlogPaths.TILE_WIDTH);
-        entries.addAll(EntryBundle.decode(original.get(log + "/" + TlogPaths.entries(i, width == 256 ? 0 : width))));
+        entries.addAll(stored.bundle(i));
       }
       assertThat(entries).hasSize((int) published.size());
-      java.util.Collections.swap(entries, 0, 1);
+      Collections.swap(entries, 0, 1);
       TileLogAppender.AppendResult fork = new TileLogAppender().append(entries);
       fork.writes().forEach((path, bytes) -> put(s3, log + "/" + path, bytes));
       NoteSigner logKey = NoteSigner.fromSeed(ns + "evidence.test/log",
@@ -470,6 +456,37 @@ class AuditEndToEndIT {
       assertThat(truncated.code()).as(truncated.out()).isEqualTo(1);
       assertThat(truncated.out()).contains("CHECKPOINT_ROLLED_BACK log " + origin + ": witness");
     }
+  }
+
+  /** {@code fabric witness --once} for one log, and its cosignature key. */
+  private record WitnessRun(String[] once, String cosignatureVkey) {}
+
+  /**
+   * Sets up a witness as an auditor would: its own key ({@code fabric keys generate --format note}),
+   * its own properties file naming the log, the trusted log key, a state file and the bucket.
+   */
+  private static WitnessRun witness(String origin, String log) throws Exception {
+    Path witnessKey = work.resolve("witness.key");
+    Cli keys = cli("keys", "generate", "--key-id", ns + "witness.test/w1", "--out", witnessKey.toString(),
+        "--format", "note");
+    assertThat(keys.code()).as(keys.out()).isZero();
+    String cosignatureVkey = keys.out().lines().filter(l -> l.startsWith("cosignature vkey "))
+        .map(l -> l.substring("cosignature vkey ".length()).strip()).findFirst().orElseThrow();
+    Properties w = new Properties();
+    w.put("witness.logs", origin + "=" + log);
+    w.put("witness.log.keys", String.join(",", Files.readAllLines(cfg.auditEvidenceKeysFile())).strip());
+    w.put("witness.state.file", work.resolve("witness-state.json").toString());
+    w.put("s3.endpoint", ep.s3Endpoint());
+    w.put("s3.region", ep.s3Region());
+    w.put("s3.access.key", ep.s3AccessKey());
+    w.put("s3.secret.key", ep.s3SecretKey());
+    w.put("s3.bucket", bucket);
+    Path witnessConfig = work.resolve("witness.properties");
+    try (var out = Files.newBufferedWriter(witnessConfig)) {
+      w.store(out, "the witness of AuditEndToEndIT");
+    }
+    return new WitnessRun(new String[] {"witness", "--config", witnessConfig.toString(), "--key", witnessKey.toString(),
+        "--once"}, cosignatureVkey);
   }
 
   private static void expectRefused(String[] witness, String line) {

@@ -382,24 +382,28 @@ public final class LogAuditor {
                         + " but the log's checkpoint has size " + size + ": the log was truncated or rolled back");
                 continue;
             }
+            long tile = i / TlogPaths.TILE_WIDTH;
             try {
-                // wanted is sorted: each bundle is read and decoded once
-                if (i / TlogPaths.TILE_WIDTH != bundleIndex) {
+                // wanted is sorted: each bundle is read and decoded once (a bundle that fails is tried again)
+                if (tile != bundleIndex) {
                     bundleIndex = -1;
-                    bundle = run.reader.bundle(i / TlogPaths.TILE_WIDTH);
-                    bundleIndex = i / TlogPaths.TILE_WIDTH;
+                    bundle = run.reader.bundle(tile);
+                    bundleIndex = tile;
                 }
                 byte[] entry = bundle.get((int) (i % TlogPaths.TILE_WIDTH));
                 byte[] leafHash = Rfc6962.leafHash(entry);
-                if (provenTile != i / TlogPaths.TILE_WIDTH) {
+                if (tile != provenTile) {
                     // one inclusion proof per level-0 tile: its audit path inside the tile is computed from
                     // every other hash of that tile, so a proof that verifies binds all of them to the root
                     MerkleVerifier.verifyInclusion(i, size, leafHash, run.reader.inclusionProof(i, size).auditPath(),
                             root);
-                    provenTile = i / TlogPaths.TILE_WIDTH;
-                } else if (!MessageDigest.isEqual(leafHash, run.reader.leafHash(i))) {
-                    throw new ProofException("its leaf hash " + Hex.encode(leafHash) + " is not the tile's "
-                            + Hex.encode(run.reader.leafHash(i)));
+                    provenTile = tile;
+                } else {
+                    byte[] stored = run.reader.leafHash(i);
+                    if (!MessageDigest.isEqual(leafHash, stored)) {
+                        throw new ProofException("its leaf hash " + Hex.encode(leafHash) + " is not the tile's "
+                                + Hex.encode(stored));
+                    }
                 }
                 run.entriesVerified++;
                 visitEntry(run, i, entry);

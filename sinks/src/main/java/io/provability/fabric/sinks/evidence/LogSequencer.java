@@ -221,9 +221,10 @@ public final class LogSequencer {
     public void publishDue() {
         long size = appender.size();
         long boundary = (size + pendingEntries.size()) / TlogPaths.TILE_WIDTH * TlogPaths.TILE_WIDTH;
-        publish(staged == null && boundary > size ? (int) (boundary - size) : pendingEntries.size());
+        publish(boundary > size ? (int) (boundary - size) : pendingEntries.size());
     }
 
+    /** Publishes a staged batch if there is one (as staged), else the first {@code entries} waiting. */
     private void publish(int entries) {
         if (staged == null) {
             if (pendingEntries.isEmpty()) {

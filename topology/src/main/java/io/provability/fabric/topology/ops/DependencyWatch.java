@@ -60,6 +60,9 @@ public final class DependencyWatch implements AutoCloseable {
       } catch (Exception e) {
         failure = e;
       }
+      if (closed) {
+        return; // a probe cut short by close() (interrupted, or its server already stopping) is no outage
+      }
       Instant now = clock.instant();
       if (failure == null && !up) {
         Duration outage = Duration.between(lostAt, now);
@@ -80,6 +83,7 @@ public final class DependencyWatch implements AutoCloseable {
   private final MeterRegistry registry;
   private final Clock clock;
   private final ScheduledExecutorService probes;
+  private volatile boolean closed;
 
   /** A watch with no dependency yet; add them with {@link #watch}, then {@link #start}. */
   public DependencyWatch(MeterRegistry registry, Clock clock) {
@@ -120,6 +124,7 @@ public final class DependencyWatch implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     probes.shutdownNow();
   }
 }

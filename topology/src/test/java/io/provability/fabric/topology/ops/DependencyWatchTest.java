@@ -63,4 +63,17 @@ class DependencyWatchTest {
         .isEqualTo(30);
     watch.close();
   }
+
+  @Test
+  void aProbeCutShortByCloseIsNoOutage() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AtomicReference<DependencyWatch> self = new AtomicReference<>();
+    DependencyWatch watch = new DependencyWatch(registry, new MovingClock()).watch("broker", () -> {
+      self.get().close(); // the instance stops while this probe waits for its answer
+      throw new InterruptedException();
+    });
+    self.set(watch);
+    watch.probeAll();
+    assertThat(registry.get("fabric.dependency.up").tag("dependency", "broker").gauge().value()).isEqualTo(1);
+  }
 }

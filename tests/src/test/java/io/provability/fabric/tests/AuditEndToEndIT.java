@@ -39,7 +39,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,9 +75,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The audit tools against real servers: the pipeline decides and stores a few hundred plans, then
- * {@code fabric audit} and {@code fabric replay} (run through the CLI, as an operator runs them) verify,
- * prove and replay them; then six kinds of tampering, each on its own session, must each be reported
- * precisely, and nothing else.
+ * {@code fabric audit} and {@code fabric replay} (run through the CLI, as an operator runs them)
+ * verify, prove and replay them; then six kinds of tampering, each on its own session, must each be
+ * reported precisely, and nothing else.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditEndToEndIT {
@@ -109,7 +111,9 @@ class AuditEndToEndIT {
     settings.put(FabricConfig.WORK_DIR_CONFIG, work.toString());
     settings.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
     for (String t : List.of("requests", "decisions", "evidence", "dead-letter", "policy-state")) {
-      settings.put("topic." + t.replace("-letter", ".letter").replace("-state", ".state"), ns + "fabric." + t);
+      settings.put(
+          "topic." + t.replace("-letter", ".letter").replace("-state", ".state"),
+          ns + "fabric." + t);
     }
     settings.put(FabricConfig.S3_BUCKET_CONFIG, bucket);
     settings.put(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks");
@@ -133,8 +137,18 @@ class AuditEndToEndIT {
     try (var w = Files.newBufferedWriter(config)) {
       props.store(w, "AuditEndToEndIT");
     }
-    assertThat(cli("audit", "trust", "--config", config.toString(), "--key", work.resolve("keys/evidence.key").toString(), "--ring",
-        cfg.auditEvidenceKeysFile().toString()).code()).isZero();
+    assertThat(
+            cli(
+                    "audit",
+                    "trust",
+                    "--config",
+                    config.toString(),
+                    "--key",
+                    work.resolve("keys/evidence.key").toString(),
+                    "--ring",
+                    cfg.auditEvidenceKeysFile().toString())
+                .code())
+        .isZero();
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 4, 40, Instant.now(), 777L);
     List<PlanRequest> plans = new ArrayList<>();
@@ -144,15 +158,22 @@ class AuditEndToEndIT {
     try (Admin admin = admin()) {
       TopicSetup.ensure(admin, cfg);
     }
-    KafkaTraffic.publishRevocations(ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
+    KafkaTraffic.publishRevocations(
+        ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
     from = Instant.now();
     try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, true);
-         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-      KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250))
-          .until(() -> count("select count(*) from decision_log where session_id like ?") == REQUESTS
-              && count("select count(*) from decision_evidence e join decision_log d using (decision_id) "
-                  + "where d.session_id like ?") == REQUESTS);
+        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+      KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () ->
+                  count("select count(*) from decision_log where session_id like ?") == REQUESTS
+                      && count(
+                              "select count(*) from decision_evidence e join decision_log d using (decision_id) "
+                                  + "where d.session_id like ?")
+                          == REQUESTS);
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
     }
     to = Instant.now().plusSeconds(1);
@@ -162,7 +183,7 @@ class AuditEndToEndIT {
   static void cleanUp() throws Exception {
     if (work != null) {
       try (var paths = Files.walk(work)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -170,13 +191,31 @@ class AuditEndToEndIT {
   @Test
   @Order(1)
   void untouchedEvidenceVerifiesAndEveryProofChecksOffline() throws Exception {
-    Cli all = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
+    Cli all =
+        cli(
+            "audit",
+            "verify",
+            "--config",
+            config.toString(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString());
     assertThat(all.code()).as(all.out()).isZero();
-    assertThat(all.out()).contains("decision rows checked " + REQUESTS + ", equal to their entry " + REQUESTS)
+    assertThat(all.out())
+        .contains("decision rows checked " + REQUESTS + ", equal to their entry " + REQUESTS)
         .contains("RESULT: OK");
 
-    Cli noRing = cli("audit", "verify", "--config", config.toString(), "--session", "x", "--evidence-keys",
-        work.resolve("missing.keys").toString());
+    Cli noRing =
+        cli(
+            "audit",
+            "verify",
+            "--config",
+            config.toString(),
+            "--session",
+            "x",
+            "--evidence-keys",
+            work.resolve("missing.keys").toString());
     assertThat(noRing.code()).as("not a finding: exit 2").isEqualTo(2);
     assertThat(noRing.out()).contains("trusted evidence log keys").contains("do not exist");
 
@@ -186,20 +225,36 @@ class AuditEndToEndIT {
 
     String decision = decisionsOf(session).get(0);
     Path proof = work.resolve("proof.tlog-proof");
-    Cli prove = cli("audit", "prove", "--config", config.toString(), decision, "--out", proof.toString());
+    Cli prove =
+        cli("audit", "prove", "--config", config.toString(), decision, "--out", proof.toString());
     assertThat(prove.code()).as(prove.out()).isZero();
     assertThat(Files.readString(proof)).startsWith("c2sp.org/tlog-proof@v1\n");
     // offline: the check gets the trusted keys and the file, and no endpoint at all
-    Cli check = cli("audit", "check-proof", "--set", FabricConfig.AUDIT_EVIDENCE_KEYS_CONFIG + "="
-        + cfg.auditEvidenceKeysFile(), proof.toString());
+    Cli check =
+        cli(
+            "audit",
+            "check-proof",
+            "--set",
+            FabricConfig.AUDIT_EVIDENCE_KEYS_CONFIG + "=" + cfg.auditEvidenceKeysFile(),
+            proof.toString());
     assertThat(check.code()).as(check.out()).isZero();
-    assertThat(check.out()).startsWith("VALID: entry ").contains("decision " + decision)
+    assertThat(check.out())
+        .startsWith("VALID: entry ")
+        .contains("decision " + decision)
         .contains("on the request in the entry");
 
     // every decision of a session, against one checkpoint
     Path dir = work.resolve("session-proofs");
-    Cli proveSession = cli("audit", "prove", "--config", config.toString(), "--session", session, "--out",
-        dir.toString());
+    Cli proveSession =
+        cli(
+            "audit",
+            "prove",
+            "--config",
+            config.toString(),
+            "--session",
+            session,
+            "--out",
+            dir.toString());
     assertThat(proveSession.code()).as(proveSession.out()).isZero();
     try (var files = Files.list(dir)) {
       assertThat(files.count()).isEqualTo(decisionsOf(session).size());
@@ -207,9 +262,21 @@ class AuditEndToEndIT {
 
     // the proof's index moved to another leaf: the audit path no longer leads to the signed root
     String text = Files.readString(proof);
-    long index = Long.parseLong(text.lines().filter(l -> l.startsWith("index ")).findFirst().orElseThrow().substring(6));
+    long index =
+        Long.parseLong(
+            text.lines()
+                .filter(l -> l.startsWith("index "))
+                .findFirst()
+                .orElseThrow()
+                .substring(6));
     Files.writeString(proof, text.replace("index " + index + "\n", "index " + (index ^ 1) + "\n"));
-    Cli bad = cli("audit", "check-proof", "--evidence-keys", cfg.auditEvidenceKeysFile().toString(), proof.toString());
+    Cli bad =
+        cli(
+            "audit",
+            "check-proof",
+            "--evidence-keys",
+            cfg.auditEvidenceKeysFile().toString(),
+            proof.toString());
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.out()).startsWith("INVALID: ").contains("inclusion proof does not verify");
   }
@@ -223,18 +290,52 @@ class AuditEndToEndIT {
     long rows = count("select count(*) from decision_log where session_id like ?");
 
     Path out = work.resolve("replay-same.jsonl");
-    Cli kafka = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
-        "--out", out.toString());
+    Cli kafka =
+        cli(
+            "replay",
+            "--config",
+            config.toString(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString(),
+            "--out",
+            out.toString());
     assertThat(kafka.code()).as(kafka.out()).isZero();
-    assertThat(kafka.out()).contains("recorded " + REQUESTS + ", replayed " + REQUESTS + " (requests from Kafka "
-        + REQUESTS + ", from the evidence logs 0), unavailable 0").contains("same " + REQUESTS + ", different 0");
-    assertThat(Files.readAllLines(out)).hasSize(REQUESTS).allMatch(l -> l.contains("\"same\":true"));
+    assertThat(kafka.out())
+        .contains(
+            "recorded "
+                + REQUESTS
+                + ", replayed "
+                + REQUESTS
+                + " (requests from Kafka "
+                + REQUESTS
+                + ", from the evidence logs 0), unavailable 0")
+        .contains("same " + REQUESTS + ", different 0");
+    assertThat(Files.readAllLines(out))
+        .hasSize(REQUESTS)
+        .allMatch(l -> l.contains("\"same\":true"));
 
-    // requests from the evidence logs' entries, under the policy state rebuilt for a version (0: none was published)
-    Cli logs = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
-        "--source", "log", "--policy", "0", "--out", work.resolve("replay-log.jsonl").toString());
+    // requests from the evidence logs' entries, under the policy state rebuilt for a version (0:
+    // none was published)
+    Cli logs =
+        cli(
+            "replay",
+            "--config",
+            config.toString(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString(),
+            "--source",
+            "log",
+            "--policy",
+            "0",
+            "--out",
+            work.resolve("replay-log.jsonl").toString());
     assertThat(logs.code()).as(logs.out()).isZero();
-    assertThat(logs.out()).contains("while policy version 0 was in force")
+    assertThat(logs.out())
+        .contains("while policy version 0 was in force")
         .contains("(requests from Kafka 0, from the evidence logs " + REQUESTS + ")")
         .contains("same " + REQUESTS + ", different 0");
 
@@ -249,8 +350,10 @@ class AuditEndToEndIT {
   void replayWithOneRevokedTokenChangesExactlyTheDecisionsThatUsedIt() throws Exception {
     // the session token used by most requests of the busiest session
     Map<String, Set<String>> byToken = new HashMap<>();
-    try (Connection c = db(); PreparedStatement s = c.prepareStatement(
-        "select token_id, decision_id from decision_log where session_id like ? and token_id like ?")) {
+    try (Connection c = db();
+        PreparedStatement s =
+            c.prepareStatement(
+                "select token_id, decision_id from decision_log where session_id like ? and token_id like ?")) {
       s.setString(1, ns + "%");
       s.setString(2, "tok-" + ns + "session-%");
       try (ResultSet rs = s.executeQuery()) {
@@ -259,17 +362,33 @@ class AuditEndToEndIT {
         }
       }
     }
-    String token = byToken.entrySet().stream().max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
-        .orElseThrow().getKey();
+    String token =
+        byToken.entrySet().stream()
+            .max(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+            .orElseThrow()
+            .getKey();
     Set<String> expected = byToken.get(token);
     assertThat(expected).hasSizeGreaterThan(3);
     Path policy = work.resolve("revoke.json");
-    Files.writeString(policy, "{\"revocations\": [{\"token_id\": \"" + token + "\", \"tenant\": \"x\"}]}");
+    Files.writeString(
+        policy, "{\"revocations\": [{\"token_id\": \"" + token + "\", \"tenant\": \"x\"}]}");
     Path out = work.resolve("replay-revoked.jsonl");
-    Cli revoked = cli("replay", "--config", config.toString(), "--from", from.toString(), "--to", to.toString(),
-        "--policy", policy.toString(), "--out", out.toString());
+    Cli revoked =
+        cli(
+            "replay",
+            "--config",
+            config.toString(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString(),
+            "--policy",
+            policy.toString(),
+            "--out",
+            out.toString());
     assertThat(revoked.code()).as(revoked.out()).isEqualTo(1);
-    assertThat(revoked.out()).contains("same " + (REQUESTS - expected.size()) + ", different " + expected.size())
+    assertThat(revoked.out())
+        .contains("same " + (REQUESTS - expected.size()) + ", different " + expected.size())
         .containsPattern("\\+TOKEN_REVOKED +" + expected.size() + "\n");
     Set<String> differing = new TreeSet<>();
     for (String line : Files.readAllLines(out)) {
@@ -294,33 +413,59 @@ class AuditEndToEndIT {
     expected.put("decision " + deleted, "ROW_MISSING");
     // 2. one row's verdict changed
     String changed = decisionsOf(ids.get(1)).get(0);
-    update("update decision_log set verdict = case verdict when 'ALLOW' then 'DENY' else 'ALLOW' end "
-        + "where decision_id = ?", changed);
+    update(
+        "update decision_log set verdict = case verdict when 'ALLOW' then 'DENY' else 'ALLOW' end "
+            + "where decision_id = ?",
+        changed);
     expected.put("decision " + changed, "ROW_DIFFERS");
     // 3. a second row of an existing decision placed in the previous day's partition
     String duplicated = decisionsOf(ids.get(2)).get(0);
-    update("insert into decision_log (decided_on, decision_id, request_id, session_id, tenant, subject_id, kind, "
-        + "verdict, reason_codes, reasons, matched_capabilities, token_id, policy_version, decided_at, eval_micros, "
-        + "request_hash, event) select decided_on - 1, decision_id, request_id, session_id, tenant, subject_id, kind, "
-        + "'ALLOW', '{}', '[]', matched_capabilities, token_id, policy_version, decided_at - interval '1 day', "
-        + "eval_micros, request_hash, event from decision_log where decision_id = ?", duplicated);
+    update(
+        "insert into decision_log (decided_on, decision_id, request_id, session_id, tenant, subject_id, kind, "
+            + "verdict, reason_codes, reasons, matched_capabilities, token_id, policy_version, decided_at, eval_micros, "
+            + "request_hash, event) select decided_on - 1, decision_id, request_id, session_id, tenant, subject_id, kind, "
+            + "'ALLOW', '{}', '[]', matched_capabilities, token_id, policy_version, decided_at - interval '1 day', "
+            + "eval_micros, request_hash, event from decision_log where decision_id = ?",
+        duplicated);
     expected.put("decision " + duplicated, "DUPLICATE_ROW");
 
-    Cli range = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to", to.toString());
+    Cli range =
+        cli(
+            "audit",
+            "verify",
+            "--config",
+            config.toString(),
+            "--from",
+            from.toString(),
+            "--to",
+            to.toString());
     assertThat(range.code()).as(range.out()).isEqualTo(1);
     Map<String, List<String>> reported = mismatches(range.out());
-    expected.forEach((subject, code) -> assertThat(reported.get(subject)).as(range.out()).contains(code));
+    expected.forEach(
+        (subject, code) -> assertThat(reported.get(subject)).as(range.out()).contains(code));
     assertThat(range.out()).contains("verdict: row ");
 
     // 4. one bit flipped in the log's first entry bundle: the root no longer recomputes
     String log = "log/" + 0;
     try (S3Client s3 = s3()) {
-      String key = s3.listObjectsV2(r -> r.bucket(bucket).prefix(log + "/tile/entries/")).contents().get(0).key();
+      String key =
+          s3.listObjectsV2(r -> r.bucket(bucket).prefix(log + "/tile/entries/"))
+              .contents()
+              .get(0)
+              .key();
       byte[] bundle = get(s3, key);
       bundle[bundle.length / 2] ^= 0x01;
       put(s3, key, bundle);
-      Cli flipped = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
-          to.toString());
+      Cli flipped =
+          cli(
+              "audit",
+              "verify",
+              "--config",
+              config.toString(),
+              "--from",
+              from.toString(),
+              "--to",
+              to.toString());
       assertThat(flipped.code()).as(flipped.out()).isEqualTo(1);
       assertThat(flipped.out()).containsPattern("(ENTRY_NOT_IN_LOG|TILE_MISMATCH|ENTRY_INVALID) ");
       bundle[bundle.length / 2] ^= 0x01;
@@ -329,20 +474,31 @@ class AuditEndToEndIT {
       // 5. the published checkpoint rolled back to an older one
       byte[] latest = get(s3, log + "/checkpoint");
       byte[] older;
-      try (Connection c = db(); PreparedStatement q = c.prepareStatement(
-          "select note from log_checkpoint where origin = ? order by size limit 1")) {
+      try (Connection c = db();
+          PreparedStatement q =
+              c.prepareStatement(
+                  "select note from log_checkpoint where origin = ? order by size limit 1")) {
         q.setString(1, ns + "evidence.test/log/0");
         try (ResultSet rs = q.executeQuery()) {
           assertThat(rs.next()).isTrue();
           older = rs.getBytes(1);
         }
       }
-      if (!java.util.Arrays.equals(older, latest)) {
+      if (!Arrays.equals(older, latest)) {
         put(s3, log + "/checkpoint", older);
-        Cli rolled = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
-            to.toString());
+        Cli rolled =
+            cli(
+                "audit",
+                "verify",
+                "--config",
+                config.toString(),
+                "--from",
+                from.toString(),
+                "--to",
+                to.toString());
         assertThat(rolled.code()).as(rolled.out()).isEqualTo(1);
-        assertThat(rolled.out()).contains("CHECKPOINT_ROLLED_BACK log " + ns + "evidence.test/log/0");
+        assertThat(rolled.out())
+            .contains("CHECKPOINT_ROLLED_BACK log " + ns + "evidence.test/log/0");
         put(s3, log + "/checkpoint", latest);
       }
     }
@@ -357,8 +513,16 @@ class AuditEndToEndIT {
     String[] witness = witnessRun.once();
     String cosignatureVkey = witnessRun.cosignatureVkey();
     String untouched = sessions().get(3);
-    String[] verifySession = {"audit", "verify", "--config", config.toString(), "--session", untouched,
-        "--witness-key", cosignatureVkey};
+    String[] verifySession = {
+      "audit",
+      "verify",
+      "--config",
+      config.toString(),
+      "--session",
+      untouched,
+      "--witness-key",
+      cosignatureVkey
+    };
 
     // the witness cosigns the log as it is, and audit verify finds its cosignature
     Cli first = cli(witness);
@@ -389,37 +553,62 @@ class AuditEndToEndIT {
 
       // 2. the checkpoint rolled back to the first one recorded
       byte[] older = recordedCheckpoints(origin).get(0);
-      assertThat(Checkpoint.parse(SignedNote.parse(older).text()).size()).isLessThan(published.size());
+      assertThat(Checkpoint.parse(SignedNote.parse(older).text()).size())
+          .isLessThan(published.size());
       put(s3, log + "/checkpoint", older);
       expectRefused(witness, "ROLLBACK " + origin);
       expectReported(verifySession, "CHECKPOINT_ROLLED_BACK log " + origin);
       put(s3, log + "/checkpoint", latest);
 
-      // 3. a session erased, its entries and its rows (no log key: tiles and checkpoint left as they were);
-      // the witness sees an unchanged checkpoint, the audit the entries that no longer hash to the tiles
+      // 3. a session erased, its entries and its rows (no log key: tiles and checkpoint left as
+      // they were);
+      // the witness sees an unchanged checkpoint, the audit the entries that no longer hash to the
+      // tiles
       String erased = sessions().get(4);
       Set<String> erasedDecisions = new HashSet<>(decisionsOf(erased));
       for (Map.Entry<String, byte[]> e : original.entrySet()) {
         if (e.getKey().startsWith(log + "/tile/entries/")) {
-          List<byte[]> kept = EntryBundle.decode(e.getValue()).stream()
-              .filter(entry -> !erasedDecisions.contains(decisionIdOf(entry))).toList();
+          List<byte[]> kept =
+              EntryBundle.decode(e.getValue()).stream()
+                  .filter(entry -> !erasedDecisions.contains(decisionIdOf(entry)))
+                  .toList();
           put(s3, e.getKey(), EntryBundle.encode(kept));
         }
       }
-      update("delete from decision_evidence where decision_id in (select decision_id from decision_log "
-          + "where session_id = ?)", erased, erasedDecisions.size());
+      update(
+          "delete from decision_evidence where decision_id in (select decision_id from decision_log "
+              + "where session_id = ?)",
+          erased,
+          erasedDecisions.size());
       update("delete from decision_log where session_id = ?", erased, erasedDecisions.size());
       Cli unchanged = cli(witness);
       assertThat(unchanged.out()).contains("UNCHANGED " + origin);
-      Cli range = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
-          to.toString());
+      Cli range =
+          cli(
+              "audit",
+              "verify",
+              "--config",
+              config.toString(),
+              "--from",
+              from.toString(),
+              "--to",
+              to.toString());
       assertThat(range.code()).as(range.out()).isEqualTo(1);
-      assertThat(range.out()).containsPattern("ENTRY_NOT_IN_LOG entry " + origin + "#\\d+: not included under the root "
-          + "of the checkpoint of size " + published.size() + ": entry bundle holds \\d+ entries, expected 256");
+      assertThat(range.out())
+          .containsPattern(
+              "ENTRY_NOT_IN_LOG entry "
+                  + origin
+                  + "#\\d+: not included under the root "
+                  + "of the checkpoint of size "
+                  + published.size()
+                  + ": entry bundle holds \\d+ entries, expected 256");
       original.forEach((key, bytes) -> put(s3, key, bytes));
 
-      // 4. an insider with the log key rebuilds the log with two decisions swapped and signs it: a fork
-      TileReader stored = new TileReader(path -> Optional.ofNullable(original.get(log + "/" + path)), published.size());
+      // 4. an insider with the log key rebuilds the log with two decisions swapped and signs it: a
+      // fork
+      TileReader stored =
+          new TileReader(
+              path -> Optional.ofNullable(original.get(log + "/" + path)), published.size());
       List<byte[]> entries = new ArrayList<>();
       for (long i = 0; i * TlogPaths.TILE_WIDTH < published.size(); i++) {
         entries.addAll(stored.bundle(i));
@@ -428,9 +617,13 @@ class AuditEndToEndIT {
       Collections.swap(entries, 0, 1);
       TileLogAppender.AppendResult fork = new TileLogAppender().append(entries);
       fork.writes().forEach((path, bytes) -> put(s3, log + "/" + path, bytes));
-      NoteSigner logKey = NoteSigner.fromSeed(ns + "evidence.test/log",
-          KeyFiles.read(work.resolve("keys/evidence.key")).seed());
-      put(s3, log + "/checkpoint", SignedNote.sign(fork.checkpoint(origin).body(), logKey).encode());
+      NoteSigner logKey =
+          NoteSigner.fromSeed(
+              ns + "evidence.test/log", KeyFiles.read(work.resolve("keys/evidence.key")).seed());
+      put(
+          s3,
+          log + "/checkpoint",
+          SignedNote.sign(fork.checkpoint(origin).body(), logKey).encode());
       expectRefused(witness, "FORK " + origin);
       expectReported(verifySession, "CHECKPOINT_INCONSISTENT log " + origin);
       original.forEach((key, bytes) -> put(s3, key, bytes));
@@ -444,15 +637,26 @@ class AuditEndToEndIT {
         }
       }
       put(s3, log + "/checkpoint", recordedCheckpoints(origin).get(0));
-      try (Connection c = db(); PreparedStatement d = c.prepareStatement(
-          "delete from log_checkpoint where origin = ? and size > ?")) {
+      try (Connection c = db();
+          PreparedStatement d =
+              c.prepareStatement("delete from log_checkpoint where origin = ? and size > ?")) {
         d.setString(1, origin);
         d.setLong(2, keep);
         assertThat(d.executeUpdate()).isPositive();
       }
       expectRefused(witness, "ROLLBACK " + origin);
-      Cli truncated = cli("audit", "verify", "--config", config.toString(), "--from", from.toString(), "--to",
-          to.toString(), "--witness-key", cosignatureVkey);
+      Cli truncated =
+          cli(
+              "audit",
+              "verify",
+              "--config",
+              config.toString(),
+              "--from",
+              from.toString(),
+              "--to",
+              to.toString(),
+              "--witness-key",
+              cosignatureVkey);
       assertThat(truncated.code()).as(truncated.out()).isEqualTo(1);
       assertThat(truncated.out()).contains("CHECKPOINT_ROLLED_BACK log " + origin + ": witness");
     }
@@ -462,19 +666,35 @@ class AuditEndToEndIT {
   private record WitnessRun(String[] once, String cosignatureVkey) {}
 
   /**
-   * Sets up a witness as an auditor would: its own key ({@code fabric keys generate --format note}),
-   * its own properties file naming the log, the trusted log key, a state file and the bucket.
+   * Sets up a witness as an auditor would: its own key ({@code fabric keys generate --format
+   * note}), its own properties file naming the log, the trusted log key, a state file and the
+   * bucket.
    */
   private static WitnessRun witness(String origin, String log) throws Exception {
     Path witnessKey = work.resolve("witness.key");
-    Cli keys = cli("keys", "generate", "--key-id", ns + "witness.test/w1", "--out", witnessKey.toString(),
-        "--format", "note");
+    Cli keys =
+        cli(
+            "keys",
+            "generate",
+            "--key-id",
+            ns + "witness.test/w1",
+            "--out",
+            witnessKey.toString(),
+            "--format",
+            "note");
     assertThat(keys.code()).as(keys.out()).isZero();
-    String cosignatureVkey = keys.out().lines().filter(l -> l.startsWith("cosignature vkey "))
-        .map(l -> l.substring("cosignature vkey ".length()).strip()).findFirst().orElseThrow();
+    String cosignatureVkey =
+        keys.out()
+            .lines()
+            .filter(l -> l.startsWith("cosignature vkey "))
+            .map(l -> l.substring("cosignature vkey ".length()).strip())
+            .findFirst()
+            .orElseThrow();
     Properties w = new Properties();
     w.put("witness.logs", origin + "=" + log);
-    w.put("witness.log.keys", String.join(",", Files.readAllLines(cfg.auditEvidenceKeysFile())).strip());
+    w.put(
+        "witness.log.keys",
+        String.join(",", Files.readAllLines(cfg.auditEvidenceKeysFile())).strip());
     w.put("witness.state.file", work.resolve("witness-state.json").toString());
     w.put("s3.endpoint", ep.s3Endpoint());
     w.put("s3.region", ep.s3Region());
@@ -485,8 +705,11 @@ class AuditEndToEndIT {
     try (var out = Files.newBufferedWriter(witnessConfig)) {
       w.store(out, "the witness of AuditEndToEndIT");
     }
-    return new WitnessRun(new String[] {"witness", "--config", witnessConfig.toString(), "--key", witnessKey.toString(),
-        "--once"}, cosignatureVkey);
+    return new WitnessRun(
+        new String[] {
+          "witness", "--config", witnessConfig.toString(), "--key", witnessKey.toString(), "--once"
+        },
+        cosignatureVkey);
   }
 
   private static void expectRefused(String[] witness, String line) {
@@ -502,24 +725,35 @@ class AuditEndToEndIT {
   }
 
   private static String decisionIdOf(byte[] entry) {
-    return EventCodec.standard().decode(LogEntry.decode(entry).decisionBytes(), Decision.class).getDecisionId();
+    return EventCodec.standard()
+        .decode(LogEntry.decode(entry).decisionBytes(), Decision.class)
+        .getDecisionId();
   }
 
-  /** The index of an entry bundle's path ({@code .../entries/x001/234} and {@code .../x001/234.p/7} are 1234). */
+  /**
+   * The index of an entry bundle's path ({@code .../entries/x001/234} and {@code .../x001/234.p/7}
+   * are 1234).
+   */
   private static long bundleIndex(String key) {
     String path = key.substring(key.indexOf("tile/entries/") + "tile/entries/".length());
     int partial = path.indexOf(".p/");
-    return Long.parseLong((partial < 0 ? path : path.substring(0, partial)).replace("x", "").replace("/", ""));
+    return Long.parseLong(
+        (partial < 0 ? path : path.substring(0, partial)).replace("x", "").replace("/", ""));
   }
 
   private static List<byte[]> recordedCheckpoints(String origin) throws SQLException {
-    return query("select note from log_checkpoint where origin = ? order by size", origin, rs -> rs.getBytes(1));
+    return query(
+        "select note from log_checkpoint where origin = ? order by size",
+        origin,
+        rs -> rs.getBytes(1));
   }
 
   /** One column of the rows a one-parameter query returns. */
-  private static <T> List<T> query(String sql, String parameter, Column<T> column) throws SQLException {
+  private static <T> List<T> query(String sql, String parameter, Column<T> column)
+      throws SQLException {
     List<T> out = new ArrayList<>();
-    try (Connection c = db(); PreparedStatement q = c.prepareStatement(sql)) {
+    try (Connection c = db();
+        PreparedStatement q = c.prepareStatement(sql)) {
       q.setString(1, parameter);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
@@ -546,7 +780,8 @@ class AuditEndToEndIT {
   private static Map<String, List<String>> mismatches(String report) {
     Map<String, List<String>> out = new TreeMap<>();
     for (String line : report.split("\n")) {
-      if (!line.startsWith("  ") || !line.substring(2).matches("[A-Z_]+ (log|checkpoint|entry|decision) .*")) {
+      if (!line.startsWith("  ")
+          || !line.substring(2).matches("[A-Z_]+ (log|checkpoint|entry|decision) .*")) {
         continue;
       }
       String rest = line.substring(2);
@@ -559,12 +794,16 @@ class AuditEndToEndIT {
 
   /** Sessions of this run, by id. */
   private static List<String> sessions() throws SQLException {
-    return query("select distinct session_id from decision_log where session_id like ? order by session_id", ns + "%",
+    return query(
+        "select distinct session_id from decision_log where session_id like ? order by session_id",
+        ns + "%",
         rs -> rs.getString(1));
   }
 
   private static List<String> decisionsOf(String session) throws SQLException {
-    return query("select decision_id from decision_log where session_id = ? order by decided_at", session,
+    return query(
+        "select decision_id from decision_log where session_id = ? order by decided_at",
+        session,
         rs -> rs.getString(1));
   }
 
@@ -581,10 +820,15 @@ class AuditEndToEndIT {
   }
 
   private static S3Client s3() {
-    return S3Client.builder().httpClient(Apache5HttpClient.builder().build())
-        .endpointOverride(URI.create(ep.s3Endpoint())).region(Region.of(ep.s3Region())).forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ep.s3AccessKey(),
-            ep.s3SecretKey()))).build();
+    return S3Client.builder()
+        .httpClient(Apache5HttpClient.builder().build())
+        .endpointOverride(URI.create(ep.s3Endpoint()))
+        .region(Region.of(ep.s3Region()))
+        .forcePathStyle(true)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(ep.s3AccessKey(), ep.s3SecretKey())))
+        .build();
   }
 
   private static byte[] get(S3Client s3, String key) {
@@ -599,7 +843,8 @@ class AuditEndToEndIT {
     return Admin.create(Map.of("bootstrap.servers", ep.bootstrapServers()));
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> groupOffsets(String group) throws Exception {
+  private static Map<TopicPartition, OffsetAndMetadata> groupOffsets(String group)
+      throws Exception {
     try (Admin admin = admin()) {
       return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     }
@@ -607,7 +852,8 @@ class AuditEndToEndIT {
 
   private static Set<String> groups() throws Exception {
     try (Admin admin = admin()) {
-      return admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream().map(GroupListing::groupId)
+      return admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get().stream()
+          .map(GroupListing::groupId)
           .collect(Collectors.toCollection(HashSet::new));
     }
   }
@@ -615,7 +861,12 @@ class AuditEndToEndIT {
   private static Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
     try (Admin admin = admin()) {
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+      admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get()
+          .get(topic)
+          .partitions()
           .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
       Map<TopicPartition, Long> out = new HashMap<>();
       admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
@@ -636,7 +887,8 @@ class AuditEndToEndIT {
   }
 
   private static void update(String sql, String id, int rows) throws SQLException {
-    try (Connection c = db(); PreparedStatement s = c.prepareStatement(sql)) {
+    try (Connection c = db();
+        PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, id);
       assertThat(s.executeUpdate()).isEqualTo(rows);
     }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
+import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LifecycleStatus;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -36,10 +36,11 @@ import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 /**
  * The evidence bucket's lifecycle rule (transition after 30 days, expiry after 2555 days), applied
  * by {@link EvidenceStore#open} and read back, against an S3 server that implements bucket
- * lifecycle. S3Proxy, the embedded stack's S3 server, answers 501 to lifecycle requests, so this test
- * starts Adobe S3Mock as a separate JVM (its classpath resolved from {@code infra/s3mock/pom.xml} by
- * Maven, which this test runs). The rule's effect over time (objects actually transitioned or
- * expired) is not observable on any server here; the rule's presence and values are.
+ * lifecycle. S3Proxy, the embedded stack's S3 server, answers 501 to lifecycle requests, so this
+ * test starts Adobe S3Mock as a separate JVM (its classpath resolved from {@code
+ * infra/s3mock/pom.xml} by Maven, which this test runs). The rule's effect over time (objects
+ * actually transitioned or expired) is not observable on any server here; the rule's presence and
+ * values are.
  *
  * <p>Skipped in external mode: it uses a server of its own, not the configured endpoints.
  */
@@ -52,31 +53,56 @@ class EvidenceLifecycleIT {
 
   @BeforeAll
   static void startS3Mock() throws Exception {
-    assumeFalse(TestEnvironment.external(), "EvidenceLifecycleIT runs its own S3Mock; skipped in external mode");
+    assumeFalse(
+        TestEnvironment.external(),
+        "EvidenceLifecycleIT runs its own S3Mock; skipped in external mode");
     Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
     work = Files.createTempDirectory("fabric-lifecycle-it-");
     Path classpath = work.resolve("s3mock.classpath");
-    Process resolve = new ProcessBuilder("mvn", "-q", "-B", "-ntp", "-f", root.resolve("infra/s3mock/pom.xml").toString(),
-        "dependency:build-classpath", "-Dmdep.outputFile=" + classpath)
-        .redirectErrorStream(true).redirectOutput(work.resolve("resolve.log").toFile()).start();
-    assertThat(resolve.waitFor(5, TimeUnit.MINUTES)).as("resolving S3Mock's classpath finished").isTrue();
-    assertThat(resolve.exitValue()).as("mvn dependency:build-classpath for S3Mock; see " + work.resolve("resolve.log"))
+    Process resolve =
+        new ProcessBuilder(
+                "mvn",
+                "-q",
+                "-B",
+                "-ntp",
+                "-f",
+                root.resolve("infra/s3mock/pom.xml").toString(),
+                "dependency:build-classpath",
+                "-Dmdep.outputFile=" + classpath)
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("resolve.log").toFile())
+            .start();
+    assertThat(resolve.waitFor(5, TimeUnit.MINUTES))
+        .as("resolving S3Mock's classpath finished")
+        .isTrue();
+    assertThat(resolve.exitValue())
+        .as("mvn dependency:build-classpath for S3Mock; see " + work.resolve("resolve.log"))
         .isZero();
 
     int port = freePort();
     endpoint = URI.create("http://127.0.0.1:" + port);
     Path log = work.resolve("s3mock.log");
-    s3mock = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-        "-cp", Files.readString(classpath).strip(), "com.adobe.testing.s3mock.S3MockApplication",
-        "--http.port=" + port, "--server.address=127.0.0.1",
-        "--com.adobe.testing.s3mock.store.root=" + work.resolve("store"))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    await("S3Mock answering on " + endpoint + " (log: " + log + ")").atMost(START_PATIENCE)
+    s3mock =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m",
+                "-cp",
+                Files.readString(classpath).strip(),
+                "com.adobe.testing.s3mock.S3MockApplication",
+                "--http.port=" + port,
+                "--server.address=127.0.0.1",
+                "--com.adobe.testing.s3mock.store.root=" + work.resolve("store"))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    await("S3Mock answering on " + endpoint + " (log: " + log + ")")
+        .atMost(START_PATIENCE)
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> {
-          assertThat(s3mock.isAlive()).as("S3Mock process alive; see " + log).isTrue();
-          return answers(endpoint);
-        });
+        .until(
+            () -> {
+              assertThat(s3mock.isAlive()).as("S3Mock process alive; see " + log).isTrue();
+              return answers(endpoint);
+            });
   }
 
   @AfterAll
@@ -97,12 +123,16 @@ class EvidenceLifecycleIT {
       assertThat(status.supported()).as(status.detail()).isTrue();
       assertThat(status.applied()).as(status.detail()).isTrue();
     }
-    LifecycleRule rule = rules(bucket).stream()
-        .filter(r -> EvidenceStore.LIFECYCLE_RULE_ID.equals(r.id())).findFirst().orElseThrow();
+    LifecycleRule rule =
+        rules(bucket).stream()
+            .filter(r -> EvidenceStore.LIFECYCLE_RULE_ID.equals(r.id()))
+            .findFirst()
+            .orElseThrow();
     assertThat(rule.status()).isEqualTo(ExpirationStatus.ENABLED);
     assertThat(rule.filter().prefix()).isEqualTo(EvidenceStoreConfig.DEFAULT_PREFIX + "/");
     assertThat(rule.transitions()).hasSize(1);
-    assertThat(rule.transitions().get(0).days()).isEqualTo(EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS);
+    assertThat(rule.transitions().get(0).days())
+        .isEqualTo(EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS);
     assertThat(rule.transitions().get(0).storageClassAsString())
         .isEqualTo(EvidenceStoreConfig.DEFAULT_TRANSITION_STORAGE_CLASS);
     assertThat(rule.expiration().days()).isEqualTo(EvidenceStoreConfig.DEFAULT_EXPIRATION_DAYS);
@@ -113,23 +143,41 @@ class EvidenceLifecycleIT {
     String bucket = bucket("shared");
     try (S3Client s3 = client()) {
       s3.createBucket(b -> b.bucket(bucket));
-      LifecycleRule foreign = LifecycleRule.builder().id("someone-elses-tmp-cleanup")
-          .filter(LifecycleRuleFilter.builder().prefix("tmp/").build()).status(ExpirationStatus.ENABLED)
-          .expiration(LifecycleExpiration.builder().days(1).build()).build();
-      LifecycleRule staleOurs = LifecycleRule.builder().id(EvidenceStore.LIFECYCLE_RULE_ID)
-          .filter(LifecycleRuleFilter.builder().prefix(EvidenceStoreConfig.DEFAULT_PREFIX + "/").build()).status(ExpirationStatus.ENABLED)
-          .expiration(LifecycleExpiration.builder().days(7).build()).build();
-      s3.putBucketLifecycleConfiguration(b -> b.bucket(bucket)
-          .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(foreign, staleOurs).build()));
+      LifecycleRule foreign =
+          LifecycleRule.builder()
+              .id("someone-elses-tmp-cleanup")
+              .filter(LifecycleRuleFilter.builder().prefix("tmp/").build())
+              .status(ExpirationStatus.ENABLED)
+              .expiration(LifecycleExpiration.builder().days(1).build())
+              .build();
+      LifecycleRule staleOurs =
+          LifecycleRule.builder()
+              .id(EvidenceStore.LIFECYCLE_RULE_ID)
+              .filter(
+                  LifecycleRuleFilter.builder()
+                      .prefix(EvidenceStoreConfig.DEFAULT_PREFIX + "/")
+                      .build())
+              .status(ExpirationStatus.ENABLED)
+              .expiration(LifecycleExpiration.builder().days(7).build())
+              .build();
+      s3.putBucketLifecycleConfiguration(
+          b ->
+              b.bucket(bucket)
+                  .lifecycleConfiguration(
+                      BucketLifecycleConfiguration.builder().rules(foreign, staleOurs).build()));
     }
     try (EvidenceStore store = EvidenceStore.open(config(bucket))) {
       assertThat(store.lifecycle().applied()).as(store.lifecycle().detail()).isTrue();
     }
     List<LifecycleRule> rules = rules(bucket);
-    assertThat(rules).extracting(LifecycleRule::id)
+    assertThat(rules)
+        .extracting(LifecycleRule::id)
         .containsExactlyInAnyOrder("someone-elses-tmp-cleanup", EvidenceStore.LIFECYCLE_RULE_ID);
-    LifecycleRule ours = rules.stream().filter(r -> EvidenceStore.LIFECYCLE_RULE_ID.equals(r.id())).findFirst()
-        .orElseThrow();
+    LifecycleRule ours =
+        rules.stream()
+            .filter(r -> EvidenceStore.LIFECYCLE_RULE_ID.equals(r.id()))
+            .findFirst()
+            .orElseThrow();
     assertThat(ours.expiration().days()).as("the stale 7-day rule was replaced").isEqualTo(2555);
   }
 
@@ -140,15 +188,27 @@ class EvidenceLifecycleIT {
   }
 
   private static EvidenceStoreConfig config(String bucket) {
-    return EvidenceStoreConfig.builder().endpoint(endpoint).region("us-east-1").bucket(bucket)
-        .accessKey("lifecycle-it").secretKey("lifecycle-it-secret").pathStyle(true).createBucket(true)
-        .lifecycleEnabled(true).build();
+    return EvidenceStoreConfig.builder()
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .bucket(bucket)
+        .accessKey("lifecycle-it")
+        .secretKey("lifecycle-it-secret")
+        .pathStyle(true)
+        .createBucket(true)
+        .lifecycleEnabled(true)
+        .build();
   }
 
   private static S3Client client() {
-    return S3Client.builder().httpClient(Apache5HttpClient.create()).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("lifecycle-it", "x")))
-        .forcePathStyle(true).endpointOverride(endpoint).build();
+    return S3Client.builder()
+        .httpClient(Apache5HttpClient.create())
+        .region(Region.US_EAST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("lifecycle-it", "x")))
+        .forcePathStyle(true)
+        .endpointOverride(endpoint)
+        .build();
   }
 
   private static String bucket(String what) {

@@ -33,6 +33,7 @@ import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,11 +45,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,29 +59,31 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
 /**
- * The hot tier end to end, on a real broker and real Redis servers (standalone and a 3-master cluster),
- * with every cache hit also evaluated afresh ({@code cache.shadow.check}) so that a wrong hit would be
- * counted:
+ * The hot tier end to end, on a real broker and real Redis servers (standalone and a 3-master
+ * cluster), with every cache hit also evaluated afresh ({@code cache.shadow.check}) so that a wrong
+ * hit would be counted:
+ *
  * <ul>
- *   <li>two instances share entries through Redis; a revocation, a grant change and a policy version
- *       bump published on the policy-state topic reach both instances' caches (the time from the
- *       broker's acknowledgement to both instances having applied it is printed), and no decision made
- *       after that contradicts the change;
+ *   <li>two instances share entries through Redis; a revocation, a grant change and a policy
+ *       version bump published on the policy-state topic reach both instances' caches (the time
+ *       from the broker's acknowledgement to both instances having applied it is printed), and no
+ *       decision made after that contradicts the change;
  *   <li>the same against a Redis Cluster, selected by {@code redis.cluster.uris};
- *   <li>Redis killed mid-run and started again: every request is decided, correctly, errors are counted,
- *       and entries reach Redis again once it is back.
+ *   <li>Redis killed mid-run and started again: every request is decided, correctly, errors are
+ *       counted, and entries reach Redis again once it is back.
  * </ul>
  */
 class HotTierEndToEndIT {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
-  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
   private static final String TENANT = "tenant-h";
-  private static final Ed25519.SigningKey ISSUER = Ed25519.SigningKey.generate("hot-issuer", new SecureRandom());
+  private static final Ed25519.SigningKey ISSUER =
+      Ed25519.SigningKey.generate("hot-issuer", new SecureRandom());
 
   @Test
   void invalidationsReachBothInstancesAndNoCachedDecisionContradictsThem() throws Exception {
@@ -94,43 +99,107 @@ class HotTierEndToEndIT {
     CapabilityToken control = token(ns + "tok-control", "agent-c", now.plus(Duration.ofHours(1)));
 
     try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
-         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-         Traffic traffic = new Traffic(ep, cfgA, ns, i -> i % 4 == 3 ? control : revoked);
-         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
+        FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
+        Traffic traffic = new Traffic(ep, cfgA, ns, i -> i % 4 == 3 ? control : revoked);
+        KafkaTraffic.DecisionReader reader =
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
       CacheMetrics ma = a.hotTier().metrics();
       CacheMetrics mb = b.hotTier().metrics();
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-          .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () ->
+                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
       traffic.start();
       List<Decision> decisions = new ArrayList<>();
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-          .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200
-              && hits(ma) > 20 && hits(mb) > 20);
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  ItFixtures.count(
+                              ItFixtures.readAll(reader, decisions),
+                              revoked.getTokenId(),
+                              Verdict.ALLOW,
+                              Long.MIN_VALUE)
+                          >= 200
+                      && hits(ma) > 20
+                      && hits(mb) > 20);
 
-      long[] revocation = publishAndWait(ep, cfgA, PolicyStateKeys.revocation(revoked.getTokenId()),
-          EventCodec.standard().encode(CapabilityRevocation.newBuilder().setTokenId(revoked.getTokenId()).setTenant(TENANT)
-              .setRevokedAt(Instant.now()).setReason("hot tier IT").build()),
-          () -> ma.policyChanges("revocation") >= 1 && mb.policyChanges("revocation") >= 1);
-      // the control subject loses read_docs: its later plans must be denied, however often they were cached
-      long[] grant = publishAndWait(ep, cfgA, PolicyStateKeys.grant(TENANT, "agent-c"),
-          EventCodec.standard().encode(CapabilityGrant.newBuilder().setGrantId(ns + "g1").setTenant(TENANT)
-              .setSubjectId("agent-c").setCapabilities(List.of(Capability.newBuilder().setName("send_email")
-                  .setEffect(EffectKind.SEND).setResources(List.of(TENANT + "/mail/*")).build()))
-              .setPolicyVersion(7L).setGrantedAt(Instant.now()).build()),
-          () -> ma.policyChanges("grant") >= 1 && mb.policyChanges("grant") >= 1);
-      long[] version = publishAndWait(ep, cfgA, PolicyStateKeys.POLICY_VERSION,
-          EventCodec.standard().encode(PolicyVersion.newBuilder().setVersion(7L).setPolicyHash(HASH)
-              .setEffectiveAt(Instant.now()).build()),
-          () -> ma.policyChanges("policy_version") >= 1 && mb.policyChanges("policy_version") >= 1);
+      long[] revocation =
+          publishAndWait(
+              ep,
+              cfgA,
+              PolicyStateKeys.revocation(revoked.getTokenId()),
+              EventCodec.standard()
+                  .encode(
+                      CapabilityRevocation.newBuilder()
+                          .setTokenId(revoked.getTokenId())
+                          .setTenant(TENANT)
+                          .setRevokedAt(Instant.now())
+                          .setReason("hot tier IT")
+                          .build()),
+              () -> ma.policyChanges("revocation") >= 1 && mb.policyChanges("revocation") >= 1);
+      // the control subject loses read_docs: its later plans must be denied, however often they
+      // were cached
+      long[] grant =
+          publishAndWait(
+              ep,
+              cfgA,
+              PolicyStateKeys.grant(TENANT, "agent-c"),
+              EventCodec.standard()
+                  .encode(
+                      CapabilityGrant.newBuilder()
+                          .setGrantId(ns + "g1")
+                          .setTenant(TENANT)
+                          .setSubjectId("agent-c")
+                          .setCapabilities(
+                              List.of(
+                                  Capability.newBuilder()
+                                      .setName("send_email")
+                                      .setEffect(EffectKind.SEND)
+                                      .setResources(List.of(TENANT + "/mail/*"))
+                                      .build()))
+                          .setPolicyVersion(7L)
+                          .setGrantedAt(Instant.now())
+                          .build()),
+              () -> ma.policyChanges("grant") >= 1 && mb.policyChanges("grant") >= 1);
+      long[] version =
+          publishAndWait(
+              ep,
+              cfgA,
+              PolicyStateKeys.POLICY_VERSION,
+              EventCodec.standard()
+                  .encode(
+                      PolicyVersion.newBuilder()
+                          .setVersion(7L)
+                          .setPolicyHash(HASH)
+                          .setEffectiveAt(Instant.now())
+                          .build()),
+              () ->
+                  ma.policyChanges("policy_version") >= 1
+                      && mb.policyChanges("policy_version") >= 1);
 
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-          .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), null, version[2]) >= 150
-              && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  ItFixtures.count(
+                              ItFixtures.readAll(reader, decisions),
+                              revoked.getTokenId(),
+                              null,
+                              version[2])
+                          >= 150
+                      && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
       traffic.stop();
 
-      // decided_at is the stream thread's clock when it decided; "after applied" is safe to check, while
+      // decided_at is the stream thread's clock when it decided; "after applied" is safe to check,
+      // while
       // "before sent" is not (a global store may apply a record before its producer sees the ack)
-      assertThat(ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE)).isPositive();
+      assertThat(ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE))
+          .isPositive();
       for (Decision d : decisions) {
         long at = d.getDecidedAt().toEpochMilli();
         if (d.getTokenId().equals(revoked.getTokenId()) && at > revocation[2]) {
@@ -147,16 +216,29 @@ class HotTierEndToEndIT {
       }
       for (CacheMetrics m : List.of(ma, mb)) {
         assertThat(m.shadowChecks()).as("hits re-evaluated afresh").isPositive();
-        assertThat(m.shadowMismatches()).as("cached decisions that differed from a fresh evaluation").isZero();
-        assertThat(m.replicated(CacheName.DECISIONS)).as("entries received from the other instance").isPositive();
+        assertThat(m.shadowMismatches())
+            .as("cached decisions that differed from a fresh evaluation")
+            .isZero();
+        assertThat(m.replicated(CacheName.DECISIONS))
+            .as("entries received from the other instance")
+            .isPositive();
         assertThat(m.redis("set", "error")).isZero();
         assertThat(m.redis("set", "ok")).isPositive();
       }
-      System.out.printf("hot tier IT (standalone Redis, 2 instances): broker ack -> applied by both instances' caches: "
+      System.out.printf(
+          "hot tier IT (standalone Redis, 2 instances): broker ack -> applied by both instances' caches: "
               + "revocation %d ms, grant change %d ms, policy version bump %d ms; %d decisions read; hits A %d (%s), "
               + "B %d (%s); replicated A %d, B %d%n",
-          revocation[2] - revocation[1], grant[2] - grant[1], version[2] - version[1], decisions.size(),
-          hits(ma), tiers(ma), hits(mb), tiers(mb), ma.replicated(CacheName.DECISIONS), mb.replicated(CacheName.DECISIONS));
+          revocation[2] - revocation[1],
+          grant[2] - grant[1],
+          version[2] - version[1],
+          decisions.size(),
+          hits(ma),
+          tiers(ma),
+          hits(mb),
+          tiers(mb),
+          ma.replicated(CacheName.DECISIONS),
+          mb.replicated(CacheName.DECISIONS));
     }
   }
 
@@ -168,7 +250,9 @@ class HotTierEndToEndIT {
       StackEndpoints ep = TestEnvironment.endpoints();
       Path work = Files.createTempDirectory("fabric-hot-cluster-it-");
       Path trusted = trustedKeys(work);
-      String uris = String.join(",", nodes.stream().map(n -> "redis://127.0.0.1:" + RedisProcesses.port(n)).toList());
+      String uris =
+          String.join(
+              ",", nodes.stream().map(n -> "redis://127.0.0.1:" + RedisProcesses.port(n)).toList());
       Map<String, String> cluster = Map.of(FabricConfig.REDIS_CLUSTER_URIS_CONFIG, uris);
       FabricConfig cfgA = config(ns, work.resolve("a"), trusted, cluster);
       FabricConfig cfgB = config(ns, work.resolve("b"), trusted, cluster);
@@ -176,33 +260,60 @@ class HotTierEndToEndIT {
       Instant now = Instant.now();
       List<CapabilityToken> tokens = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
-        tokens.add(token(ns + "tok-" + i, "agent-" + i, i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
+        tokens.add(
+            token(
+                ns + "tok-" + i,
+                "agent-" + i,
+                i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
       }
       int requests = 600;
       try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
-           FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-           KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
-           KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-            .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+          FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
+          KafkaTraffic.DecisionReader reader =
+              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
+          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () ->
+                    ItFixtures.hasActiveTasks(a.streams())
+                        && ItFixtures.hasActiveTasks(b.streams()));
         Map<String, Verdict> expected = produce(producer, cfgA, ns, 0, requests, tokens);
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-            .until(() -> { reader.poll(Duration.ofMillis(50)); return reader.decisions().size() >= requests; });
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () -> {
+                  reader.poll(Duration.ofMillis(50));
+                  return reader.decisions().size() >= requests;
+                });
         assertVerdicts(reader.decisions(), expected);
         CacheMetrics ma = a.hotTier().metrics();
         CacheMetrics mb = b.hotTier().metrics();
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> ma.replicated(CacheName.DECISIONS) > 0
-            && mb.replicated(CacheName.DECISIONS) > 0);
-        long nodesWithKeys = nodes.stream().filter(n -> RedisProcesses.dbSize(RedisProcesses.port(n)) > 0).count();
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () ->
+                    ma.replicated(CacheName.DECISIONS) > 0
+                        && mb.replicated(CacheName.DECISIONS) > 0);
+        long nodesWithKeys =
+            nodes.stream().filter(n -> RedisProcesses.dbSize(RedisProcesses.port(n)) > 0).count();
         for (CacheMetrics m : List.of(ma, mb)) {
           assertThat(m.shadowMismatches()).isZero();
           assertThat(m.redis("set", "error")).isZero();
           assertThat(m.redis("set", "ok")).isPositive();
         }
         assertThat(nodesWithKeys).as("cluster nodes holding entries").isGreaterThanOrEqualTo(2);
-        System.out.printf("hot tier IT (3-master cluster, 2 instances): %d requests, %d decided, all as expected; "
-                + "SET ok A %d B %d; replicated A %d B %d; keys per node %s%n", requests, reader.decisions().size(),
-            ma.redis("set", "ok"), mb.redis("set", "ok"), ma.replicated(CacheName.DECISIONS),
+        System.out.printf(
+            "hot tier IT (3-master cluster, 2 instances): %d requests, %d decided, all as expected; "
+                + "SET ok A %d B %d; replicated A %d B %d; keys per node %s%n",
+            requests,
+            reader.decisions().size(),
+            ma.redis("set", "ok"),
+            mb.redis("set", "ok"),
+            ma.replicated(CacheName.DECISIONS),
             mb.replicated(CacheName.DECISIONS),
             nodes.stream().map(n -> RedisProcesses.dbSize(RedisProcesses.port(n))).toList());
       }
@@ -219,23 +330,44 @@ class HotTierEndToEndIT {
     try {
       String ns = ns("hoto");
       StackEndpoints shared = TestEnvironment.endpoints();
-      StackEndpoints ep = new StackEndpoints(shared.bootstrapServers(), shared.jdbcUrl(), shared.jdbcUser(),
-          shared.jdbcPassword(), "redis://127.0.0.1:" + port, shared.s3Endpoint(), shared.s3Region(),
-          shared.s3AccessKey(), shared.s3SecretKey());
+      StackEndpoints ep =
+          new StackEndpoints(
+              shared.bootstrapServers(),
+              shared.jdbcUrl(),
+              shared.jdbcUser(),
+              shared.jdbcPassword(),
+              "redis://127.0.0.1:" + port,
+              shared.s3Endpoint(),
+              shared.s3Region(),
+              shared.s3AccessKey(),
+              shared.s3SecretKey());
       Path work = Files.createTempDirectory("fabric-hot-outage-it-");
       // verified tokens go to a Redis of their own (the stack's), which stays up: per-cache routing
-      FabricConfig cfg = config(ns, work.resolve("a"), trustedKeys(work), Map.of(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG, "200",
-          FabricConfig.cacheRedisUriConfig(CacheName.TOKENS), shared.redisUri()));
+      FabricConfig cfg =
+          config(
+              ns,
+              work.resolve("a"),
+              trustedKeys(work),
+              Map.of(
+                  FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG,
+                  "200",
+                  FabricConfig.cacheRedisUriConfig(CacheName.TOKENS),
+                  shared.redisUri()));
       createTopics(ep, cfg);
       Instant now = Instant.now();
       List<CapabilityToken> tokens = new ArrayList<>();
       for (int i = 0; i < 1_000; i++) {
-        tokens.add(token(ns + "tok-" + i, "agent-" + i, i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
+        tokens.add(
+            token(
+                ns + "tok-" + i,
+                "agent-" + i,
+                i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
       }
       Map<String, Verdict> expected = new HashMap<>();
       try (FabricRuntime app = FabricRuntime.start(cfg, ep, false);
-           KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
-           KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+          KafkaTraffic.DecisionReader reader =
+              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
+          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
         CacheMetrics m = app.hotTier().metrics();
         // 1: Redis up; every request a new token, so every decision is a miss that is stored
         expected.putAll(produce(producer, cfg, ns, 0, 100, tokens));
@@ -250,7 +382,9 @@ class HotTierEndToEndIT {
         expected.putAll(produce(producer, cfg, ns, 100, 200, tokens));
         awaitDecided(reader, expected.size());
         long failedWhileDown = m.redis("set", "error") + m.redis("set", "dropped");
-        assertThat(failedWhileDown).as("stores that failed while Redis was down, counted").isPositive();
+        assertThat(failedWhileDown)
+            .as("stores that failed while Redis was down, counted")
+            .isPositive();
         await().atMost(PATIENCE).until(() -> m.redis("set", "ok") > okAtKill);
         long tokenStoresWhileDown = m.redis("set", "ok") - okAtKill;
 
@@ -269,11 +403,18 @@ class HotTierEndToEndIT {
         assertThat(reader.decisions()).hasSize(expected.size());
         assertThat(m.shadowMismatches()).isZero();
         assertThat(m.redis("set", "ok")).isGreaterThan(okBefore);
-        System.out.printf("hot tier IT (Redis outage): %d requests, %d decided, all as expected; SET ok %d, "
+        System.out.printf(
+            "hot tier IT (Redis outage): %d requests, %d decided, all as expected; SET ok %d, "
                 + "failed while Redis was down %d (error %d, dropped %d), while the tokens' own Redis took %d; after "
                 + "the restart %d keys in Redis%n",
-            expected.size(), reader.decisions().size(), m.redis("set", "ok"), failedWhileDown, m.redis("set", "error"),
-            m.redis("set", "dropped"), tokenStoresWhileDown, RedisProcesses.dbSize(port));
+            expected.size(),
+            reader.decisions().size(),
+            m.redis("set", "ok"),
+            failedWhileDown,
+            m.redis("set", "error"),
+            m.redis("set", "dropped"),
+            tokenStoresWhileDown,
+            RedisProcesses.dbSize(port));
       }
     } finally {
       if (restarted != null) {
@@ -281,7 +422,7 @@ class HotTierEndToEndIT {
       } else {
         try {
           redis.stop();
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
           // already stopped by the test
         }
       }
@@ -294,7 +435,7 @@ class HotTierEndToEndIT {
     return prefix + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
   }
 
-  private static Path trustedKeys(Path work) throws java.io.IOException {
+  private static Path trustedKeys(Path work) throws IOException {
     Files.createDirectories(work);
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(ISSUER.keyId(), ISSUER.publicKey()).write(trusted);
@@ -302,22 +443,25 @@ class HotTierEndToEndIT {
   }
 
   private static void createTopics(StackEndpoints ep, FabricConfig cfg) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       TopicSetup.ensure(admin, cfg);
     }
   }
 
-  private static FabricConfig config(String ns, Path workDir, Path trusted, Map<String, String> extra) {
-    Map<String, String> m = new HashMap<>(Map.of(
-        FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true",
-        // a channel of this test's own: other tests' instances share the stack's Redis
-        FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier",
-        // instances share entries through Redis only under a shared MAC secret
-        FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret"));
+  private static FabricConfig config(
+      String ns, Path workDir, Path trusted, Map<String, String> extra) {
+    Map<String, String> m =
+        new HashMap<>(
+            Map.of(
+                FabricConfig.CACHE_SHADOW_CHECK_CONFIG, "true",
+                // a channel of this test's own: other tests' instances share the stack's Redis
+                FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier",
+                // instances share entries through Redis only under a shared MAC secret
+                FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret"));
     m.putAll(extra);
     return ItFixtures.namespacedConfig(ns, workDir, trusted, m);
   }
-
 
   private static long hits(CacheMetrics m) {
     return m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
@@ -328,7 +472,10 @@ class HotTierEndToEndIT {
   private static String tiers(CacheMetrics m) {
     StringBuilder s = new StringBuilder();
     for (CacheMetrics.Outcome o : CacheMetrics.Outcome.values()) {
-      s.append(o.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(m.lookups(CacheName.DECISIONS, o)).append(' ');
+      s.append(o.name().toLowerCase(Locale.ROOT))
+          .append(' ')
+          .append(m.lookups(CacheName.DECISIONS, o))
+          .append(' ');
     }
     return s.toString().trim();
   }
@@ -337,13 +484,23 @@ class HotTierEndToEndIT {
     return d.getReasons().stream().map(Reason::getCode).toList();
   }
 
-  /** Publishes a policy-state record; returns {send, broker ack, applied by every instance} wall-clock millis. */
-  private static long[] publishAndWait(StackEndpoints ep, FabricConfig cfg, String key, byte[] value,
-                                       BooleanSupplier applied) throws Exception {
+  /**
+   * Publishes a policy-state record; returns {send, broker ack, applied by every instance}
+   * wall-clock millis.
+   */
+  private static long[] publishAndWait(
+      StackEndpoints ep, FabricConfig cfg, String key, byte[] value, BooleanSupplier applied)
+      throws Exception {
     long[] t = new long[3];
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-        new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
       p.partitionsFor(cfg.topicPolicyState());
       t[0] = System.currentTimeMillis();
       p.send(new ProducerRecord<>(cfg.topicPolicyState(), null, t[0], key, value)).get();
@@ -355,21 +512,41 @@ class HotTierEndToEndIT {
   }
 
   private static void awaitDecided(KafkaTraffic.DecisionReader reader, int n) {
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-        .until(() -> { reader.poll(Duration.ofMillis(50)); return reader.decisions().size() >= n; });
+    await()
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              reader.poll(Duration.ofMillis(50));
+              return reader.decisions().size() >= n;
+            });
   }
 
-  /** Requests {@code from..to-1}, request i using token i (expired tokens: DENY); returns the expected verdicts. */
-  private static Map<String, Verdict> produce(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String ns,
-                                              int from, int to, List<CapabilityToken> tokens) {
+  /**
+   * Requests {@code from..to-1}, request i using token i (expired tokens: DENY); returns the
+   * expected verdicts.
+   */
+  private static Map<String, Verdict> produce(
+      KafkaProducer<byte[], byte[]> producer,
+      FabricConfig cfg,
+      String ns,
+      int from,
+      int to,
+      List<CapabilityToken> tokens) {
     Map<String, Verdict> expected = new HashMap<>();
     EventCodec codec = EventCodec.standard();
     for (int i = from; i < to; i++) {
       CapabilityToken t = tokens.get(i % tokens.size());
       PlanRequest p = plan(ns, i, t, Instant.now(), TENANT + "/docs/d" + (i % 3));
-      producer.send(new ProducerRecord<>(cfg.topicRequests(), null, p.getRequestedAt().toEpochMilli(),
-          p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
-      expected.put(p.getRequestId(), t.getExpiresAt().isAfter(Instant.now()) ? Verdict.ALLOW : Verdict.DENY);
+      producer.send(
+          new ProducerRecord<>(
+              cfg.topicRequests(),
+              null,
+              p.getRequestedAt().toEpochMilli(),
+              p.getSessionId().getBytes(StandardCharsets.UTF_8),
+              codec.encode(p)));
+      expected.put(
+          p.getRequestId(), t.getExpiresAt().isAfter(Instant.now()) ? Verdict.ALLOW : Verdict.DENY);
     }
     producer.flush();
     return expected;
@@ -387,31 +564,73 @@ class HotTierEndToEndIT {
   }
 
   private static CapabilityToken token(String id, String subject, Instant expires) {
-    return TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId(id).setTenant(TENANT).setSubjectId(subject)
-        .setCapabilities(List.of(Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ)
-            .setResources(List.of(TENANT + "/docs/**")).build()))
-        .setIssuedAt(expires.minus(Duration.ofHours(2))).setNotBefore(expires.minus(Duration.ofHours(2)))
-        .setExpiresAt(expires).setIssuer("hot-tier-it").setKeyId(ISSUER.keyId())
-        .setSignature(ByteBuffer.allocate(0)).build(), ISSUER);
+    return TokenSigning.sign(
+        CapabilityToken.newBuilder()
+            .setTokenId(id)
+            .setTenant(TENANT)
+            .setSubjectId(subject)
+            .setCapabilities(
+                List.of(
+                    Capability.newBuilder()
+                        .setName("read_docs")
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of(TENANT + "/docs/**"))
+                        .build()))
+            .setIssuedAt(expires.minus(Duration.ofHours(2)))
+            .setNotBefore(expires.minus(Duration.ofHours(2)))
+            .setExpiresAt(expires)
+            .setIssuer("hot-tier-it")
+            .setKeyId(ISSUER.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build(),
+        ISSUER);
   }
 
-  private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at, String resource) {
+  private static PlanRequest plan(
+      String ns, long i, CapabilityToken token, Instant at, String resource) {
     Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     return PlanRequest.newBuilder()
-        .setRequestId(ns + "req-" + i).setSessionId(ns + "session-" + (i % 64)).setRequestedAt(t).setPlanId("plan-" + i)
+        .setRequestId(ns + "req-" + i)
+        .setSessionId(ns + "session-" + (i % 64))
+        .setRequestedAt(t)
+        .setPlanId("plan-" + i)
         .setTenant(TENANT)
-        .setSubject(Subject.newBuilder().setId(token.getSubjectId()).setToken(token).setCaps(List.of()).build())
-        .setSteps(List.of(PlanStep.newBuilder().setTool("search_docs").setArgs(Map.of("n", Long.toString(i)))
-            .setCapsRequired(List.of("read_docs")).setResource(resource).setEffect(EffectKind.READ)
-            .setLabelsIn(List.of("public")).setLabelsOut(List.of("public")).setReceipts(List.of()).build()))
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-            .setRetrieved(List.of()).setFile(List.of()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
-            .setLatencyMax(30.0).build())
-        .setSystemPromptHash(HASH).setCreatedAt(t).setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .setSubject(
+            Subject.newBuilder()
+                .setId(token.getSubjectId())
+                .setToken(token)
+                .setCaps(List.of())
+                .build())
+        .setSteps(
+            List.of(
+                PlanStep.newBuilder()
+                    .setTool("search_docs")
+                    .setArgs(Map.of("n", Long.toString(i)))
+                    .setCapsRequired(List.of("read_docs"))
+                    .setResource(resource)
+                    .setEffect(EffectKind.READ)
+                    .setLabelsIn(List.of("public"))
+                    .setLabelsOut(List.of("public"))
+                    .setReceipts(List.of())
+                    .build()))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+                .setRetrieved(List.of())
+                .setFile(List.of())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1.0)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30.0)
+                .build())
+        .setSystemPromptHash(HASH)
+        .setCreatedAt(t)
+        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();
   }
 
@@ -420,13 +639,14 @@ class HotTierEndToEndIT {
     private final KafkaProducer<byte[], byte[]> producer;
     private final FabricConfig cfg;
     private final String ns;
-    private final java.util.function.LongFunction<CapabilityToken> tokenFor;
+    private final LongFunction<CapabilityToken> tokenFor;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong sent = new AtomicLong();
     private final Thread thread;
 
-    Traffic(StackEndpoints ep, FabricConfig cfg, String ns, java.util.function.LongFunction<CapabilityToken> tokenFor) {
+    Traffic(
+        StackEndpoints ep, FabricConfig cfg, String ns, LongFunction<CapabilityToken> tokenFor) {
       this.producer = KafkaTraffic.producer(ep.bootstrapServers());
       this.cfg = cfg;
       this.ns = ns;
@@ -442,9 +662,15 @@ class HotTierEndToEndIT {
       EventCodec codec = EventCodec.standard();
       try {
         for (long i = 0; running.get(); i++) {
-          PlanRequest p = plan(ns, i, tokenFor.apply(i), Instant.now(), TENANT + "/docs/d" + (i % 3));
-          producer.send(new ProducerRecord<>(cfg.topicRequests(), null, p.getRequestedAt().toEpochMilli(),
-              p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+          PlanRequest p =
+              plan(ns, i, tokenFor.apply(i), Instant.now(), TENANT + "/docs/d" + (i % 3));
+          producer.send(
+              new ProducerRecord<>(
+                  cfg.topicRequests(),
+                  null,
+                  p.getRequestedAt().toEpochMilli(),
+                  p.getSessionId().getBytes(StandardCharsets.UTF_8),
+                  codec.encode(p)));
           sent.incrementAndGet();
           if (i % 20 == 19) {
             producer.flush();

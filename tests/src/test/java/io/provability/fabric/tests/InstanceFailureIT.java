@@ -32,11 +32,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -61,17 +63,18 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       exactly one decision on the decisions topic (read with {@code read_committed}) and exactly
  *       one row in the decision log, and that row is the committed decision (not one from the
  *       transaction the kill aborted);
- *   <li>both instances are restarted one after the other (SIGTERM, then start again): no request
- *       is lost, and the latency spike is reported.
+ *   <li>both instances are restarted one after the other (SIGTERM, then start again): no request is
+ *       lost, and the latency spike is reported.
  * </ol>
  *
  * The instances run with the cluster defaults (a 6 s session timeout, one standby replica) and get
- * their secrets from their environment, as instances sharing one Connect group must (the config topic
- * holds {@code ${env:...}} references, the same for every instance).
+ * their secrets from their environment, as instances sharing one Connect group must (the config
+ * topic holds {@code ${env:...}} references, the same for every instance).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstanceFailureIT {
-  // a fabric run JVM starts its streams and its Connect worker; on a busy 2-core machine that has taken over 2 min
+  // a fabric run JVM starts its streams and its Connect worker; on a busy 2-core machine that has
+  // taken over 2 min
   private static final Duration START_PATIENCE = Duration.ofMinutes(4);
   private static final double RATE = 200;
   private static final Duration MAX_LOAD = Duration.ofMinutes(3);
@@ -101,19 +104,33 @@ class InstanceFailureIT {
     void start() throws IOException {
       starts++;
       log = dir.resolve("instance-" + name + "-" + starts + ".log");
-      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-          "io.provability.fabric.topology.cli.FabricCli", "run", "--config", configFile.toString(),
-          "--set", FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work")));
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put(FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword());
-      pb.environment().put(FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx512m",
+                  "-XX:+UseSerialGC",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "io.provability.fabric.topology.cli.FabricCli",
+                  "run",
+                  "--config",
+                  configFile.toString(),
+                  "--set",
+                  FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work")));
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment()
+          .put(FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword());
+      pb.environment()
+          .put(FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
       process = pb.start();
     }
 
     boolean running() throws IOException {
       if (!process.isAlive()) {
-        throw new IllegalStateException("instance " + name + " exited with " + process.exitValue() + "; log: " + log);
+        throw new IllegalStateException(
+            "instance " + name + " exited with " + process.exitValue() + "; log: " + log);
       }
       return Files.readString(log, StandardCharsets.UTF_8).contains("RunCommand - running:");
     }
@@ -129,10 +146,11 @@ class InstanceFailureIT {
 
     void stopGracefully() throws InterruptedException {
       process.destroy();
-      if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         process.waitFor();
-        throw new IllegalStateException("instance " + name + " did not stop within 60 s of SIGTERM; log: " + log);
+        throw new IllegalStateException(
+            "instance " + name + " did not stop within 60 s of SIGTERM; log: " + log);
       }
     }
   }
@@ -158,21 +176,26 @@ class InstanceFailureIT {
     p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
     p.remove(FabricConfig.JDBC_PASSWORD_CONFIG);
     p.remove(FabricConfig.S3_SECRET_KEY_CONFIG);
-    // two instances on one machine: each takes a free port for its HTTP server (front door, health, metrics)
+    // two instances on one machine: each takes a free port for its HTTP server (front door, health,
+    // metrics)
     p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
     p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
-    // one log, one signing key for the whole cluster: every instance's sequencer signs with the same file
+    // one log, one signing key for the whole cluster: every instance's sequencer signs with the
+    // same file
     p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
     configFile = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
       p.store(w, "InstanceFailureIT: two instances against the test JVM's servers");
     }
     cfg = FabricConfig.load(configFile, Map.of(), Map.of());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
-      TopicSetup.ensure(admin, cfg); // before the instances start, so they do not race to create them
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      TopicSetup.ensure(
+          admin, cfg); // before the instances start, so they do not race to create them
     }
     for (int i = 0; i < 2; i++) {
-      instances[i] = new Instance(i == 0 ? "a" : "b", Files.createDirectories(work.resolve("instance-" + i)));
+      instances[i] =
+          new Instance(i == 0 ? "a" : "b", Files.createDirectories(work.resolve("instance-" + i)));
       instances[i].start();
     }
     for (Instance in : instances) {
@@ -187,7 +210,8 @@ class InstanceFailureIT {
         in.kill();
       }
       if (in != null) {
-        deleteTree(in.dir.resolve("work")); // state stores; the instance logs stay for a post-mortem
+        deleteTree(
+            in.dir.resolve("work")); // state stores; the instance logs stay for a post-mortem
       }
     }
   }
@@ -195,7 +219,7 @@ class InstanceFailureIT {
   private static void deleteTree(Path dir) throws IOException {
     if (Files.exists(dir)) {
       try (var paths = Files.walk(dir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -204,14 +228,18 @@ class InstanceFailureIT {
   @Order(1)
   void anInstanceKilledMidStreamLeavesExactlyOneDecisionAndOneRowPerRequest() throws Exception {
     Events events = new Events();
-    LoadResult result = underLoad("kill", events, () -> {
-      events.awaitSecond(6);
-      events.mark("SIGKILL a");
-      instances[0].kill();
-      instances[0].start();
-      instances[0].awaitRunning();
-      events.mark("a running again");
-    });
+    LoadResult result =
+        underLoad(
+            "kill",
+            events,
+            () -> {
+              events.awaitSecond(6);
+              events.mark("SIGKILL a");
+              instances[0].kill();
+              instances[0].start();
+              instances[0].awaitRunning();
+              events.mark("a running again");
+            });
     report("SIGKILL and restart", result, events);
     assertDecidedOnce(result);
     assertOneCommittedRowPerRequest(result);
@@ -222,16 +250,20 @@ class InstanceFailureIT {
   @Order(2)
   void aRollingRestartUnderLoadLosesNoRequest() throws Exception {
     Events events = new Events();
-    LoadResult result = underLoad("rolling", events, () -> {
-      events.awaitSecond(6);
-      for (Instance in : instances) {
-        events.mark("SIGTERM " + in.name);
-        in.stopGracefully();
-        in.start();
-        in.awaitRunning();
-        events.mark(in.name + " running again");
-      }
-    });
+    LoadResult result =
+        underLoad(
+            "rolling",
+            events,
+            () -> {
+              events.awaitSecond(6);
+              for (Instance in : instances) {
+                events.mark("SIGTERM " + in.name);
+                in.stopGracefully();
+                in.start();
+                in.awaitRunning();
+                events.mark(in.name + " running again");
+              }
+            });
     report("rolling restart", result, events);
     assertDecidedOnce(result);
     assertOneCommittedRowPerRequest(result);
@@ -248,7 +280,10 @@ class InstanceFailureIT {
     final List<String> marks = new ArrayList<>();
 
     void awaitSecond(int s) {
-      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> second.get() >= s);
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> second.get() >= s);
     }
 
     synchronized void mark(String what) {
@@ -270,23 +305,39 @@ class InstanceFailureIT {
    * ends (at most {@link #MAX_LOAD}), then waits for every decision.
    */
   private LoadResult underLoad(String name, Events events, Disruption disruption) throws Exception {
-    LoadProfile profile = new LoadProfile(RATE, MAX_LOAD, 2_000, 4, 10,
-        LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.7, 0.8, 7L);
-    LoadTraffic traffic = new LoadTraffic(ns + "-" + name + "-", ns + "-" + name + "-", profile, issuer, Clock.systemUTC());
-    try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
-      LoadGenerator generator = new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(2));
-      CompletableFuture<Void> disrupted = CompletableFuture.runAsync(() -> {
-        try {
-          disruption.run();
-          int ended = events.second.get();
-          events.awaitSecond(ended + (int) LOAD_AFTER.toSeconds());
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        } finally {
-          generator.requestStop();
-        }
-      });
-      LoadResult result = generator.run(name, profile, traffic, transport, s -> events.second.set(s.second()));
+    LoadProfile profile =
+        new LoadProfile(
+            RATE,
+            MAX_LOAD,
+            2_000,
+            4,
+            10,
+            LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"),
+            0.7,
+            0.8,
+            7L);
+    LoadTraffic traffic =
+        new LoadTraffic(
+            ns + "-" + name + "-", ns + "-" + name + "-", profile, issuer, Clock.systemUTC());
+    try (KafkaTransport transport =
+        new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
+      LoadGenerator generator =
+          new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(90), Duration.ofSeconds(2));
+      CompletableFuture<Void> disrupted =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  disruption.run();
+                  int ended = events.second.get();
+                  events.awaitSecond(ended + (int) LOAD_AFTER.toSeconds());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                } finally {
+                  generator.requestStop();
+                }
+              });
+      LoadResult result =
+          generator.run(name, profile, traffic, transport, s -> events.second.set(s.second()));
       disrupted.get();
       return result;
     }
@@ -306,36 +357,57 @@ class InstanceFailureIT {
         steadyP99 = Math.max(steadyP99, s.p99Micros());
       }
     }
-    System.out.printf("instance failure IT, %s: %,d sent, %,d decided, %,d lost, %,d duplicates seen by the generator; "
+    System.out.printf(
+        "instance failure IT, %s: %,d sent, %,d decided, %,d lost, %,d duplicates seen by the generator; "
             + "events %s; latency before: worst 1-s p99 %.0f ms; during the disruption (s%d-s%d): worst 1-s p99 %.0f ms, "
-            + "max %.0f ms; whole run p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", what, r.sent(), r.decided(), r.lost(),
-        r.duplicates(), events.marks, steadyP99 / 1000.0, from, to, windowP99 / 1000.0, windowMax / 1000.0,
-        r.percentileMillis(50), r.percentileMillis(99), r.latency().getMaxValue() / 1000.0);
+            + "max %.0f ms; whole run p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+        what,
+        r.sent(),
+        r.decided(),
+        r.lost(),
+        r.duplicates(),
+        events.marks,
+        steadyP99 / 1000.0,
+        from,
+        to,
+        windowP99 / 1000.0,
+        windowMax / 1000.0,
+        r.percentileMillis(50),
+        r.percentileMillis(99),
+        r.latency().getMaxValue() / 1000.0);
   }
 
-  /** Every request sent has exactly one committed decision on the topic, as the generator expected. */
+  /**
+   * Every request sent has exactly one committed decision on the topic, as the generator expected.
+   */
   private static void assertDecidedOnce(LoadResult r) {
     assertThat(r.sendErrors()).as("send errors (first: %s)", r.firstSendError()).isZero();
     assertThat(r.lost()).as("requests without a decision").isZero();
     assertThat(r.mismatches()).as("unexpected decisions: %s", r.mismatchSamples()).isZero();
     Map<String, List<Decision>> onTopic = committedDecisions(r.prefix());
     assertThat(onTopic).as("requests with a committed decision").hasSize((int) r.sent());
-    assertThat(onTopic.values()).as("committed decisions per request").allSatisfy(list -> assertThat(list).hasSize(1));
+    assertThat(onTopic.values())
+        .as("committed decisions per request")
+        .allSatisfy(list -> assertThat(list).hasSize(1));
   }
 
   /** Every request has exactly one decision-log row, and it is the committed decision. */
   private static void assertOneCommittedRowPerRequest(LoadResult r) throws SQLException {
     Map<String, List<Decision>> onTopic = committedDecisions(r.prefix());
     try (Connection c = ItFixtures.db(ep)) {
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(500))
           .until(() -> rows(c, r.prefix()).size() >= r.sent());
       Map<String, List<Instant>> rows = rows(c, r.prefix());
       assertThat(rows).hasSize((int) r.sent());
-      rows.forEach((requestId, decidedAt) -> {
-        assertThat(decidedAt).as("rows of %s", requestId).hasSize(1);
-        assertThat(decidedAt.get(0)).as("the row of %s is the committed decision", requestId)
-            .isEqualTo(onTopic.get(requestId).get(0).getDecidedAt());
-      });
+      rows.forEach(
+          (requestId, decidedAt) -> {
+            assertThat(decidedAt).as("rows of %s", requestId).hasSize(1);
+            assertThat(decidedAt.get(0))
+                .as("the row of %s is the committed decision", requestId)
+                .isEqualTo(onTopic.get(requestId).get(0).getDecidedAt());
+          });
     }
   }
 
@@ -348,23 +420,31 @@ class InstanceFailureIT {
     Map<String, List<Decision>> onTopic = committedDecisions(r.prefix());
     Map<String, List<byte[]>> entries = new HashMap<>();
     EventCodec codec = EventCodec.standard();
-    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> {
-      entries.clear();
-      for (byte[] value : readCommitted(cfg.topicEvidence(), (topic, bytes) -> bytes)) {
-        LogEntry entry = LogEntry.decode(value);
-        Decision d = codec.decode(entry.decisionBytes(), Decision.class);
-        if (d.getRequestId().startsWith(r.prefix())) {
-          entries.computeIfAbsent(d.getRequestId(), k -> new ArrayList<>()).add(entry.decisionBytes());
-        }
-      }
-      return entries.size() >= r.sent();
-    });
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              entries.clear();
+              for (byte[] value : readCommitted(cfg.topicEvidence(), (topic, bytes) -> bytes)) {
+                LogEntry entry = LogEntry.decode(value);
+                Decision d = codec.decode(entry.decisionBytes(), Decision.class);
+                if (d.getRequestId().startsWith(r.prefix())) {
+                  entries
+                      .computeIfAbsent(d.getRequestId(), k -> new ArrayList<>())
+                      .add(entry.decisionBytes());
+                }
+              }
+              return entries.size() >= r.sent();
+            });
     assertThat(entries).as("requests with an evidence entry").hasSize((int) r.sent());
-    entries.forEach((requestId, decisions) -> {
-      assertThat(decisions).as("entries of %s", requestId).hasSize(1);
-      assertThat(decisions.get(0)).as("the entry of %s holds the committed decision", requestId)
-          .isEqualTo(codec.encode(onTopic.get(requestId).get(0)));
-    });
+    entries.forEach(
+        (requestId, decisions) -> {
+          assertThat(decisions).as("entries of %s", requestId).hasSize(1);
+          assertThat(decisions.get(0))
+              .as("the entry of %s holds the committed decision", requestId)
+              .isEqualTo(codec.encode(onTopic.get(requestId).get(0)));
+        });
   }
 
   private static byte[] bytes(ByteBuffer buffer) {
@@ -381,23 +461,32 @@ class InstanceFailureIT {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<T> out = new ArrayList<>();
-    try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
+    try (KafkaConsumer<String, T> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), values)) {
       List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+      consumer
+          .partitionsFor(topic)
+          .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(rec -> out.add(rec.value()));
-        return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-      });
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(rec -> out.add(rec.value()));
+                return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+              });
     }
     return out;
   }
 
   private static Map<String, List<Instant>> rows(Connection c, String prefix) throws SQLException {
     Map<String, List<Instant>> out = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT request_id, decided_at FROM decision_log WHERE request_id LIKE ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT request_id, decided_at FROM decision_log WHERE request_id LIKE ?")) {
       ps.setString(1, prefix.replace("_", "\\_") + "%");
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -412,7 +501,8 @@ class InstanceFailureIT {
   /** Reads the whole decisions topic with read_committed; this run's decisions by request id. */
   private static Map<String, List<Decision>> committedDecisions(String requestPrefix) {
     Map<String, List<Decision>> out = new HashMap<>();
-    for (Decision d : readCommitted(cfg.topicDecisions(), EventSerde.of(Decision.class).deserializer())) {
+    for (Decision d :
+        readCommitted(cfg.topicDecisions(), EventSerde.of(Decision.class).deserializer())) {
       if (d.getRequestId().startsWith(requestPrefix)) {
         out.computeIfAbsent(d.getRequestId(), k -> new ArrayList<>()).add(d);
       }

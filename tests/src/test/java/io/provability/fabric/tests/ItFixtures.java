@@ -9,15 +9,15 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,44 +26,62 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * What the end-to-end tests that run their own application instances share: a configuration whose
- * topics, application id and work dir belong to one test namespace (so tests can share servers), and
- * sending a request / waiting for its decision.
+ * topics, application id and work dir belong to one test namespace (so tests can share servers),
+ * and sending a request / waiting for its decision.
  */
 final class ItFixtures {
   private ItFixtures() {}
 
   /**
-   * A configuration for namespace {@code ns}: topics {@code <ns>fabric.*}, application id
-   * {@code <ns>runtime}, the given work dir and trusted issuer ring, then {@code extra} on top.
+   * A configuration for namespace {@code ns}: topics {@code <ns>fabric.*}, application id {@code
+   * <ns>runtime}, the given work dir and trusted issuer ring, then {@code extra} on top.
    */
-  static FabricConfig namespacedConfig(String ns, Path workDir, Path trustedIssuers, Map<String, String> extra) {
+  static FabricConfig namespacedConfig(
+      String ns, Path workDir, Path trustedIssuers, Map<String, String> extra) {
     String prefix = ns + "fabric.";
-    Map<String, String> m = new HashMap<>(Map.of(
-        FabricConfig.WORK_DIR_CONFIG, workDir.toString(),
-        FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
-        FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
-        FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
-        FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
-        FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
-        FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state",
-        FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString()));
+    Map<String, String> m =
+        new HashMap<>(
+            Map.of(
+                FabricConfig.WORK_DIR_CONFIG, workDir.toString(),
+                FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
+                FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
+                FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
+                FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
+                FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
+                FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state",
+                FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString()));
     m.putAll(extra);
     return FabricConfig.defaults(m);
   }
 
   /** Produces {@code request} to the requests topic, keyed by its session, and flushes. */
-  static void send(KafkaProducer<byte[], byte[]> producer, FabricConfig cfg, String session, SpecificRecord request) {
-    producer.send(new ProducerRecord<>(cfg.topicRequests(), session.getBytes(StandardCharsets.UTF_8),
-        EventCodec.standard().encode(request)));
+  static void send(
+      KafkaProducer<byte[], byte[]> producer,
+      FabricConfig cfg,
+      String session,
+      SpecificRecord request) {
+    producer.send(
+        new ProducerRecord<>(
+            cfg.topicRequests(),
+            session.getBytes(StandardCharsets.UTF_8),
+            EventCodec.standard().encode(request)));
     producer.flush();
   }
 
-  /** Polls {@code reader} until the decision of {@code requestId} has arrived, at most {@code patience}. */
-  static Decision awaitDecision(KafkaTraffic.DecisionReader reader, Duration patience, String requestId) {
-    await("decision of " + requestId).atMost(patience).pollInterval(Duration.ofMillis(20)).until(() -> {
-      reader.poll(Duration.ofMillis(50));
-      return reader.decisions().containsKey(requestId);
-    });
+  /**
+   * Polls {@code reader} until the decision of {@code requestId} has arrived, at most {@code
+   * patience}.
+   */
+  static Decision awaitDecision(
+      KafkaTraffic.DecisionReader reader, Duration patience, String requestId) {
+    await("decision of " + requestId)
+        .atMost(patience)
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              reader.poll(Duration.ofMillis(50));
+              return reader.decisions().containsKey(requestId);
+            });
     return reader.decisions().get(requestId);
   }
 
@@ -73,7 +91,10 @@ final class ItFixtures {
         && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
   }
 
-  /** Polls once and copies every decision read so far into {@code into} (replacing it); returns {@code into}. */
+  /**
+   * Polls once and copies every decision read so far into {@code into} (replacing it); returns
+   * {@code into}.
+   */
   static List<Decision> readAll(KafkaTraffic.DecisionReader reader, List<Decision> into) {
     int before = reader.decisions().size();
     reader.poll(Duration.ofMillis(50));
@@ -84,10 +105,17 @@ final class ItFixtures {
     return into;
   }
 
-  /** Decisions of {@code tokenId} with the verdict (any if null) decided after {@code afterMillis}. */
+  /**
+   * Decisions of {@code tokenId} with the verdict (any if null) decided after {@code afterMillis}.
+   */
   static long count(List<Decision> decisions, String tokenId, Verdict verdict, long afterMillis) {
-    return decisions.stream().filter(d -> tokenId.equals(d.getTokenId())
-        && (verdict == null || d.getVerdict() == verdict) && d.getDecidedAt().toEpochMilli() > afterMillis).count();
+    return decisions.stream()
+        .filter(
+            d ->
+                tokenId.equals(d.getTokenId())
+                    && (verdict == null || d.getVerdict() == verdict)
+                    && d.getDecidedAt().toEpochMilli() > afterMillis)
+        .count();
   }
 
   /** A connection to the stack's PostgreSQL. */
@@ -95,9 +123,13 @@ final class ItFixtures {
     return DriverManager.getConnection(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword());
   }
 
-  /** The single number {@code sql} (one {@code ?}, bound to {@code like}) returns, e.g. a {@code count(*)}. */
+  /**
+   * The single number {@code sql} (one {@code ?}, bound to {@code like}) returns, e.g. a {@code
+   * count(*)}.
+   */
   static long count(StackEndpoints ep, String sql, String like) throws SQLException {
-    try (Connection c = db(ep); PreparedStatement q = c.prepareStatement(sql)) {
+    try (Connection c = db(ep);
+        PreparedStatement q = c.prepareStatement(sql)) {
       q.setString(1, like);
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
@@ -105,7 +137,8 @@ final class ItFixtures {
       }
     } catch (SQLException e) {
       if ("42P01".equals(e.getSQLState())) {
-        return 0; // undefined_table: on a fresh database the sinks create their tables on their first write
+        return 0; // undefined_table: on a fresh database the sinks create their tables on their
+        // first write
       }
       throw e;
     }

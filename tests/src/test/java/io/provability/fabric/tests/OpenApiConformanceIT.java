@@ -23,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,17 +50,19 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The OpenAPI document the server publishes at {@code /openapi.json} against the real server's
- * behaviour: every documented request is sent to a running instance (embedded stack), and each answer
- * must have a status the document lists for that path and method, a body that validates against the
- * documented schema (JSON Schema 2020-12, OpenAPI 3.1's dialect, validated by networknt's
- * json-schema-validator), and the documented headers. Every documented status of every operation is
- * produced at least once, and every example in the document validates against its own schema.
+ * behaviour: every documented request is sent to a running instance (embedded stack), and each
+ * answer must have a status the document lists for that path and method, a body that validates
+ * against the documented schema (JSON Schema 2020-12, OpenAPI 3.1's dialect, validated by
+ * networknt's json-schema-validator), and the documented headers. Every documented status of every
+ * operation is produced at least once, and every example in the document validates against its own
+ * schema.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiConformanceIT {
   private static final Duration PATIENCE = Duration.ofMinutes(2);
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String BASE = "https://fabric.invalid/openapi.json";
   private static final String TENANT = "tenant-openapi";
   private static final String SUBJECT = "agent-openapi";
@@ -72,8 +74,10 @@ class OpenApiConformanceIT {
   private static JsonNode doc;
   private static SchemaRegistry schemas;
   private static final Map<String, Schema> compiled = new HashMap<>();
+
   /** What each answer covered: "METHOD path status". */
   private static final Set<String> seen = new TreeSet<>();
+
   private static final List<String> beforeStart = new ArrayList<>();
 
   @BeforeAll
@@ -84,18 +88,21 @@ class OpenApiConformanceIT {
     issuer = Ed25519.SigningKey.generate("openapi-it-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("openapi-it-gateway", new SecureRandom());
+    Ed25519.SigningKey gateway =
+        Ed25519.SigningKey.generate("openapi-it-gateway", new SecureRandom());
     Path gatewayKey = work.resolve("retrieval-gateway.key");
     KeyFiles.write(gatewayKey, gateway);
     Path receiptRing = work.resolve("receipt-signers.keys");
     KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
-    Map<String, String> extra = new HashMap<>(Map.of(
-        FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
-        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString(),
-        FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
-        FabricConfig.HTTP_PORT_CONFIG, "0",
-        FabricConfig.HTTP_MAX_BODY_CONFIG, "16384",
-        FabricConfig.LAG_INTERVAL_CONFIG, "500"));
+    Map<String, String> extra =
+        new HashMap<>(
+            Map.of(
+                FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
+                FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString(),
+                FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
+                FabricConfig.HTTP_PORT_CONFIG, "0",
+                FabricConfig.HTTP_MAX_BODY_CONFIG, "16384",
+                FabricConfig.LAG_INTERVAL_CONFIG, "500"));
     FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, extra);
     runtime = FabricRuntime.create(cfg, ep, false); // the HTTP server needs no sinks
     ops = OperationsServer.start(runtime, Clock.systemUTC());
@@ -109,8 +116,12 @@ class OpenApiConformanceIT {
     doc = JSON.readTree(served.body());
     assertThat(doc.get("openapi").stringValue()).startsWith("3.1");
     // the document served is the one checked in
-    assertThat(doc).isEqualTo(JSON.readTree(Files.readString(
-        Path.of("..", "topology", "src", "main", "resources", "fabric", "openapi.json"))));
+    assertThat(doc)
+        .isEqualTo(
+            JSON.readTree(
+                Files.readString(
+                    Path.of(
+                        "..", "topology", "src", "main", "resources", "fabric", "openapi.json"))));
     schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     seen.add("GET /openapi.json 200");
   }
@@ -135,7 +146,9 @@ class OpenApiConformanceIT {
         JsonNode body = op.getValue().path("requestBody").path("content");
         for (Map.Entry<String, JsonNode> media : body.properties()) {
           if (media.getValue().has("example")) {
-            assertValid(at + "/requestBody/content/" + pointer(media.getKey()) + "/schema", media.getValue().get("example"),
+            assertValid(
+                at + "/requestBody/content/" + pointer(media.getKey()) + "/schema",
+                media.getValue().get("example"),
                 op.getKey() + " " + path.getKey() + " request example");
             examples++;
           }
@@ -143,8 +156,15 @@ class OpenApiConformanceIT {
         for (Map.Entry<String, JsonNode> status : op.getValue().get("responses").properties()) {
           for (Map.Entry<String, JsonNode> media : status.getValue().path("content").properties()) {
             if (media.getValue().has("example") && media.getKey().equals("application/json")) {
-              assertValid(at + "/responses/" + status.getKey() + "/content/" + pointer(media.getKey()) + "/schema",
-                  media.getValue().get("example"), op.getKey() + " " + path.getKey() + " " + status.getKey() + " example");
+              assertValid(
+                  at
+                      + "/responses/"
+                      + status.getKey()
+                      + "/content/"
+                      + pointer(media.getKey())
+                      + "/schema",
+                  media.getValue().get("example"),
+                  op.getKey() + " " + path.getKey() + " " + status.getKey() + " example");
               examples++;
             }
           }
@@ -157,7 +177,9 @@ class OpenApiConformanceIT {
   @Test
   @Order(2)
   void decisionsOfEveryKindMatchTheDecisionSchema() throws Exception {
-    String plan = Files.readString(Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
+    String plan =
+        Files.readString(
+            Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
     HttpResponse<String> p = check("POST", "/v1/plans", plan, Map.of(), 200);
     assertThat(p.headers().firstValue("X-Fabric-Verdict")).isPresent();
     assertThat(p.headers().firstValue("Server-Timing")).isPresent();
@@ -173,38 +195,86 @@ class OpenApiConformanceIT {
     HttpResponse<String> r = check("POST", "/v1/retrievals", retrieval.toString(), Map.of(), 200);
     assertThat(JSON.readTree(r.body()).has("receipt")).as(r.body()).isTrue();
 
-    HttpResponse<String> e = check("POST", "/v1/egress", egress("egress-1", "write to alice.smith@example.com"), Map.of(), 200);
+    HttpResponse<String> e =
+        check(
+            "POST",
+            "/v1/egress",
+            egress("egress-1", "write to alice.smith@example.com"),
+            Map.of(),
+            200);
     assertThat(JSON.readTree(e.body()).has("certificate")).as(e.body()).isTrue();
   }
 
   @Test
   @Order(3)
   void everyClientErrorMatchesTheErrorSchema() throws Exception {
-    String plan = Files.readString(Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
+    String plan =
+        Files.readString(
+            Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
     for (String path : List.of("/v1/plans", "/v1/retrievals", "/v1/egress")) {
       check("POST", path, "{\"tenant\": ", Map.of(), 400);
-      check("POST", path, "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\", \"nope\": 1}", Map.of(), 400);
-      check("POST", path, "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\"}", Map.of("X-Fabric-Timeout-Ms", "soon"), 400);
-      check("POST", path, "{\"tenant\": \"t\", \"text\": \"" + "x".repeat(20_000) + "\"}", Map.of(), 413);
+      check(
+          "POST",
+          path,
+          "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\", \"nope\": 1}",
+          Map.of(),
+          400);
+      check(
+          "POST",
+          path,
+          "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\"}",
+          Map.of("X-Fabric-Timeout-Ms", "soon"),
+          400);
+      check(
+          "POST",
+          path,
+          "{\"tenant\": \"t\", \"text\": \"" + "x".repeat(20_000) + "\"}",
+          Map.of(),
+          413);
       check("POST", path, "hello", Map.of("Content-Type", "text/plain"), 415);
     }
-    check("POST", "/v1/plans", plan.replace("\"budget\": 1.0", "\"budget\": \"lots\""), Map.of(), 400);
-    check("POST", "/v1/retrievals", "{\"tenant\": \"t\", \"subject_id\": \"s\", \"token\": \"not base64!\", \"query\": \"q\", "
-        + "\"requested_labels\": [], \"index_shard\": \"d\"}", Map.of(), 400);
+    check(
+        "POST",
+        "/v1/plans",
+        plan.replace("\"budget\": 1.0", "\"budget\": \"lots\""),
+        Map.of(),
+        400);
+    check(
+        "POST",
+        "/v1/retrievals",
+        "{\"tenant\": \"t\", \"subject_id\": \"s\", \"token\": \"not base64!\", \"query\": \"q\", "
+            + "\"requested_labels\": [], \"index_shard\": \"d\"}",
+        Map.of(),
+        400);
     check("POST", "/v1/egress", "{\"tenant\": \"t\", \"subject_id\": \"s\"}", Map.of(), 400);
   }
 
-  /** Answers documented as they are once blank identity fields and wrong methods are refused (405, 400). */
+  /**
+   * Answers documented as they are once blank identity fields and wrong methods are refused (405,
+   * 400).
+   */
   @Test
   @Order(4)
   void wrongMethodsAndBlankIdentitiesAreRefused() throws Exception {
     for (String path : List.of("/v1/plans", "/v1/retrievals", "/v1/egress")) {
       for (String method : List.of("GET", "PUT", "DELETE", "PATCH")) {
-        HttpResponse<String> r = check(method, path, method.equals("GET") || method.equals("DELETE") ? null : "{}", Map.of(), 405);
+        HttpResponse<String> r =
+            check(
+                method,
+                path,
+                method.equals("GET") || method.equals("DELETE") ? null : "{}",
+                Map.of(),
+                405);
         assertThat(r.headers().firstValue("Allow")).hasValue("POST");
       }
     }
-    HttpResponse<String> blank = check("POST", "/v1/egress", "{\"tenant\": \"  \", \"subject_id\": \"s\", \"text\": \"x\"}", Map.of(), 400);
+    HttpResponse<String> blank =
+        check(
+            "POST",
+            "/v1/egress",
+            "{\"tenant\": \"  \", \"subject_id\": \"s\", \"text\": \"x\"}",
+            Map.of(),
+            400);
     assertThat(JSON.readTree(blank.body()).get("path").stringValue()).isEqualTo("$.tenant");
   }
 
@@ -212,12 +282,22 @@ class OpenApiConformanceIT {
   @Order(5)
   void aDeadlineIsA504WithTheRequestId() throws Exception {
     for (String path : List.of("/v1/plans", "/v1/retrievals", "/v1/egress")) {
-      String body = switch (path) {
-        case "/v1/plans" -> Files.readString(Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
-        case "/v1/retrievals" -> "{\"tenant\": \"" + TENANT + "\", \"subject_id\": \"" + SUBJECT + "\", \"token\": \"" + token()
-            + "\", \"query\": \"q\", \"requested_labels\": [\"public\"], \"index_shard\": \"docs-1\"}";
-        default -> egress("deadline-" + path.hashCode(), "nothing to see");
-      };
+      String body =
+          switch (path) {
+            case "/v1/plans" ->
+                Files.readString(
+                    Path.of(
+                        "..", "topology", "src", "test", "resources", "http", "plan-example.json"));
+            case "/v1/retrievals" ->
+                "{\"tenant\": \""
+                    + TENANT
+                    + "\", \"subject_id\": \""
+                    + SUBJECT
+                    + "\", \"token\": \""
+                    + token()
+                    + "\", \"query\": \"q\", \"requested_labels\": [\"public\"], \"index_shard\": \"docs-1\"}";
+            default -> egress("deadline-" + path.hashCode(), "nothing to see");
+          };
       // 1 ms: less than one exactly-once commit, so the decision cannot be back in time
       HttpResponse<String> r = check("POST", path, body, Map.of("X-Fabric-Timeout-Ms", "1"), 504);
       assertThat(JSON.readTree(r.body()).has("request_id")).isTrue();
@@ -233,7 +313,7 @@ class OpenApiConformanceIT {
     HttpResponse<String> metrics = check("GET", "/metrics", null, Map.of(), 200);
     assertThat(metrics.body()).contains("# TYPE");
     assertThat(check("GET", "/lag", null, Map.of(), 200).body()).contains("<html");
-    org.awaitility.Awaitility.await().atMost(PATIENCE).until(() -> ops.lagMonitor().latest() != null);
+    Awaitility.await().atMost(PATIENCE).until(() -> ops.lagMonitor().latest() != null);
     check("GET", "/api/lag", null, Map.of(), 200);
   }
 
@@ -254,9 +334,25 @@ class OpenApiConformanceIT {
   @Order(8)
   void everyDocumentedStatusOfEveryOperationWasProduced() {
     Set<String> documented = new TreeSet<>();
-    doc.get("paths").properties().forEach(path -> path.getValue().properties().forEach(op ->
-        op.getValue().get("responses").properties().forEach(status ->
-            documented.add(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey() + " " + status.getKey()))));
+    doc.get("paths")
+        .properties()
+        .forEach(
+            path ->
+                path.getValue()
+                    .properties()
+                    .forEach(
+                        op ->
+                            op.getValue()
+                                .get("responses")
+                                .properties()
+                                .forEach(
+                                    status ->
+                                        documented.add(
+                                            op.getKey().toUpperCase(Locale.ROOT)
+                                                + " "
+                                                + path.getKey()
+                                                + " "
+                                                + status.getKey()))));
     assertThat(beforeStart).isNotEmpty();
     assertThat(seen).as("statuses the server produced").containsAll(documented);
     assertThat(documented).as("statuses the document lists").containsAll(seen);
@@ -264,8 +360,8 @@ class OpenApiConformanceIT {
 
   /**
    * The schema at {@code pointer} of the document: the document itself with a {@code $ref} to that
-   * place, so that the schema's own {@code $ref}s (to {@code #/components/schemas/...}) resolve within
-   * the document. OpenAPI's other keywords are unknown to JSON Schema and ignored.
+   * place, so that the schema's own {@code $ref}s (to {@code #/components/schemas/...}) resolve
+   * within the document. OpenAPI's other keywords are unknown to JSON Schema and ignored.
    */
   private static Schema schemaAt(String pointer) {
     ObjectNode root = (ObjectNode) doc.deepCopy();
@@ -275,46 +371,68 @@ class OpenApiConformanceIT {
   }
 
   /** Sends a request and checks its answer against the document; returns it. */
-  private static HttpResponse<String> check(String method, String path, String body, Map<String, String> headers,
-                                            int expected) throws Exception {
+  private static HttpResponse<String> check(
+      String method, String path, String body, Map<String, String> headers, int expected)
+      throws Exception {
     HttpResponse<String> r = send(method, path, body, headers);
     assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(expected);
     seen.add(method + " " + path + " " + r.statusCode());
     if (doc == null) {
-      return r; // before the document was read (the readiness probe before start): checked at the end
+      return r; // before the document was read (the readiness probe before start): checked at the
+      // end
     }
     JsonNode op = doc.path("paths").path(path).path(method.toLowerCase(Locale.ROOT));
     assertThat(op.isMissingNode()).as("%s %s is documented", method, path).isFalse();
     JsonNode answer = op.get("responses").get(String.valueOf(r.statusCode()));
-    assertThat(answer).as("%s %s answered %d, which the document does not list", method, path, r.statusCode()).isNotNull();
+    assertThat(answer)
+        .as("%s %s answered %d, which the document does not list", method, path, r.statusCode())
+        .isNotNull();
     String type = r.headers().firstValue("Content-Type").orElse("").split(";")[0].strip();
-    assertThat(answer.path("content").has(type)).as("%s %s %d answered %s", method, path, r.statusCode(), type).isTrue();
+    assertThat(answer.path("content").has(type))
+        .as("%s %s %d answered %s", method, path, r.statusCode(), type)
+        .isTrue();
     for (Map.Entry<String, JsonNode> h : answer.path("headers").properties()) {
       if (!h.getKey().equals("Server-Timing") || r.statusCode() == 200 || r.statusCode() == 504) {
-        assertThat(r.headers().firstValue(h.getKey())).as("%s %s %d header %s", method, path, r.statusCode(), h.getKey()).isPresent();
+        assertThat(r.headers().firstValue(h.getKey()))
+            .as("%s %s %d header %s", method, path, r.statusCode(), h.getKey())
+            .isPresent();
       }
     }
     if (type.equals("application/json")) {
-      assertValid("#/paths/" + pointer(path) + "/" + method.toLowerCase(Locale.ROOT) + "/responses/" + r.statusCode()
-          + "/content/application~1json/schema", JSON.readTree(r.body()), method + " " + path + " " + r.statusCode());
+      assertValid(
+          "#/paths/"
+              + pointer(path)
+              + "/"
+              + method.toLowerCase(Locale.ROOT)
+              + "/responses/"
+              + r.statusCode()
+              + "/content/application~1json/schema",
+          JSON.readTree(r.body()),
+          method + " " + path + " " + r.statusCode());
     }
     return r;
   }
 
   private static void assertValid(String pointer, JsonNode value, String what) {
-    List<Error> errors = compiled.computeIfAbsent(pointer, OpenApiConformanceIT::schemaAt).validate(value);
+    List<Error> errors =
+        compiled.computeIfAbsent(pointer, OpenApiConformanceIT::schemaAt).validate(value);
     assertThat(errors).as("%s against %s: %s", what, pointer, value).isEmpty();
   }
 
-  private static HttpResponse<String> send(String method, String path, String body, Map<String, String> headers)
-      throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path))
-        .timeout(Duration.ofSeconds(60));
+  private static HttpResponse<String> send(
+      String method, String path, String body, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path))
+            .timeout(Duration.ofSeconds(60));
     if (!headers.containsKey("Content-Type") && body != null) {
       b.header("Content-Type", "application/json");
     }
     headers.forEach(b::header);
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -334,12 +452,27 @@ class OpenApiConformanceIT {
 
   private static String token() throws Exception {
     Instant now = Instant.now();
-    CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId(ns + "tok").setTenant(TENANT).setSubjectId(SUBJECT)
-        .setCapabilities(List.of(Capability.newBuilder().setName(RetrievalGateway.CAP_RETRIEVE).setEffect(EffectKind.READ)
-            .setResources(List.of(TENANT + "/docs-*")).build()))
-        .setIssuedAt(now.minusSeconds(60)).setNotBefore(now.minusSeconds(60)).setExpiresAt(now.plusSeconds(3600))
-        .setIssuer("openapi-it").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build(), issuer);
+    CapabilityToken token =
+        TokenSigning.sign(
+            CapabilityToken.newBuilder()
+                .setTokenId(ns + "tok")
+                .setTenant(TENANT)
+                .setSubjectId(SUBJECT)
+                .setCapabilities(
+                    List.of(
+                        Capability.newBuilder()
+                            .setName(RetrievalGateway.CAP_RETRIEVE)
+                            .setEffect(EffectKind.READ)
+                            .setResources(List.of(TENANT + "/docs-*"))
+                            .build()))
+                .setIssuedAt(now.minusSeconds(60))
+                .setNotBefore(now.minusSeconds(60))
+                .setExpiresAt(now.plusSeconds(3600))
+                .setIssuer("openapi-it")
+                .setKeyId(issuer.keyId())
+                .setSignature(ByteBuffer.allocate(0))
+                .build(),
+            issuer);
     ByteBuffer b = token.toByteBuffer();
     byte[] bytes = new byte[b.remaining()];
     b.get(bytes);

@@ -6,21 +6,29 @@ import static org.awaitility.Awaitility.await;
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.events.Constraints;
 import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
+import io.provability.fabric.events.Subject;
+import io.provability.fabric.events.SystemChannel;
+import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
+import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.demo.KafkaTraffic;
 import io.provability.fabric.topology.demo.SyntheticTraffic;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.http.RequestMapper;
 import io.provability.fabric.topology.load.FrontDoorBodies;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.ops.OperationsServer;
@@ -43,16 +51,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,8 +84,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What an operator and an HTTP caller see of one running instance, against real servers: the front
- * door (plan, retrieval, egress; timeout; each 4xx), health across the instance's life, the Prometheus
- * endpoint, the consumer-lag monitor, its dashboard page in headless Chromium, and {@code fabric lag}.
+ * door (plan, retrieval, egress; timeout; each 4xx), health across the instance's life, the
+ * Prometheus endpoint, the consumer-lag monitor, its dashboard page in headless Chromium, and
+ * {@code fabric lag}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperationsIT {
@@ -77,9 +95,11 @@ class OperationsIT {
   private static final FrontDoorBodies BODIES = new FrontDoorBodies();
   private static final String TENANT = "tenant-http";
   private static final String SUBJECT = "agent-http";
-  private static final String HASH = "a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456";
+  private static final String HASH =
+      "a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456";
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static String ns;
   private static StackEndpoints ep;
   private static FabricConfig cfg;
@@ -103,18 +123,29 @@ class OperationsIT {
     KeyFiles.write(gatewayKey, gateway);
     Path receiptRing = work.resolve("receipt-signers.keys");
     KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
-    Map<String, String> overrides = new java.util.HashMap<>(topicNames(ns));
-    overrides.putAll(Map.of(
-        FabricConfig.WORK_DIR_CONFIG, work.resolve("instance").toString(),
-        FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
-        FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence",
-        FabricConfig.SINK_GROUP_CONFIG, ns + "sinks",
-        FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString(),
-        FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
-        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString(),
-        FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
-        FabricConfig.HTTP_PORT_CONFIG, "0",
-        FabricConfig.LAG_INTERVAL_CONFIG, "500"));
+    Map<String, String> overrides = new HashMap<>(topicNames(ns));
+    overrides.putAll(
+        Map.of(
+            FabricConfig.WORK_DIR_CONFIG,
+            work.resolve("instance").toString(),
+            FabricConfig.APPLICATION_ID_CONFIG,
+            ns + "runtime",
+            FabricConfig.S3_BUCKET_CONFIG,
+            "fabric-" + ns + "evidence",
+            FabricConfig.SINK_GROUP_CONFIG,
+            ns + "sinks",
+            FabricConfig.TRUSTED_KEYS_CONFIG,
+            trusted.toString(),
+            FabricConfig.RECEIPT_KEYS_CONFIG,
+            receiptRing.toString(),
+            FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG,
+            gatewayKey.toString(),
+            FabricConfig.HTTP_HOST_CONFIG,
+            "127.0.0.1",
+            FabricConfig.HTTP_PORT_CONFIG,
+            "0",
+            FabricConfig.LAG_INTERVAL_CONFIG,
+            "500"));
     overrides.put(FabricConfig.HTTP_MAX_BODY_CONFIG, "16384");
     overrides.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
     overrides.put(FabricConfig.METRICS_MAX_AGE_CONFIG, "1000");
@@ -158,7 +189,9 @@ class OperationsIT {
     assertThat(liveBeforeStart.statusCode()).isEqualTo(200);
     HttpResponse<String> ready = get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.body()).contains("\"streams_state\":\"RUNNING\"").contains("\"front_door\":\"ready\"");
+    assertThat(ready.body())
+        .contains("\"streams_state\":\"RUNNING\"")
+        .contains("\"front_door\":\"ready\"");
   }
 
   @Test
@@ -168,7 +201,7 @@ class OperationsIT {
     SyntheticTraffic.Generated allowed;
     do {
       allowed = traffic.next();
-    } while (allowed.expectedVerdict() != io.provability.fabric.events.Verdict.ALLOW);
+    } while (allowed.expectedVerdict() != Verdict.ALLOW);
     HttpResponse<String> r = post("/v1/plans", planJson(allowed.request()), Map.of());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode body = JSON.readTree(r.body());
@@ -176,27 +209,52 @@ class OperationsIT {
     assertThat(body.get("verdict").stringValue()).as(r.body()).isEqualTo("ALLOW");
     assertThat(body.get("kind").stringValue()).isEqualTo("PLAN");
     assertThat(r.headers().firstValue("X-Request-Id")).hasValue(allowed.request().getRequestId());
-    assertThat(r.headers().firstValue("Server-Timing")).hasValueSatisfying(t -> assertThat(t)
-        .containsPattern("parse;dur=[0-9.]+, produce;dur=[0-9.]+, decide;dur=[0-9.]+, eval;dur=[0-9.]+, commit;dur=[0-9]+, total;dur=[0-9.]+"));
-    System.out.println("front door plan: Server-Timing " + r.headers().firstValue("Server-Timing").orElseThrow());
+    assertThat(r.headers().firstValue("Server-Timing"))
+        .hasValueSatisfying(
+            t ->
+                assertThat(t)
+                    .containsPattern(
+                        "parse;dur=[0-9.]+, produce;dur=[0-9.]+, decide;dur=[0-9.]+, eval;dur=[0-9.]+, commit;dur=[0-9]+, total;dur=[0-9.]+"));
+    System.out.println(
+        "front door plan: Server-Timing " + r.headers().firstValue("Server-Timing").orElseThrow());
 
     // the original project's example as it is: accepted, and denied (no token, long expired)
     byte[] reference = Files.readAllBytes(referencePlan());
-    HttpResponse<String> ref = post("/v1/plans", new String(reference, StandardCharsets.UTF_8), Map.of());
+    HttpResponse<String> ref =
+        post("/v1/plans", new String(reference, StandardCharsets.UTF_8), Map.of());
     assertThat(ref.statusCode()).as(ref.body()).isEqualTo(200);
-    assertThat(ref.body()).contains("\"verdict\":\"DENY\"").contains("TOKEN_MISSING").contains("PLAN_EXPIRED");
+    assertThat(ref.body())
+        .contains("\"verdict\":\"DENY\"")
+        .contains("TOKEN_MISSING")
+        .contains("PLAN_EXPIRED");
   }
 
   @Test
   @Order(3)
-  void aRetrievalIsAllowedWithAReceiptThatALaterPlanCarriesBackThroughTheFrontDoor() throws Exception {
+  void aRetrievalIsAllowedWithAReceiptThatALaterPlanCarriesBackThroughTheFrontDoor()
+      throws Exception {
     Instant now = Instant.now();
-    CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId(ns + "tok-http").setTenant(TENANT).setSubjectId(SUBJECT)
-        .setCapabilities(List.of(Capability.newBuilder().setName(RetrievalGateway.CAP_RETRIEVE).setEffect(EffectKind.READ)
-            .setResources(List.of(TENANT + "/docs-*")).build()))
-        .setIssuedAt(now.minusSeconds(60)).setNotBefore(now.minusSeconds(60)).setExpiresAt(now.plusSeconds(3600))
-        .setIssuer("ops-it").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build(), issuer);
+    CapabilityToken token =
+        TokenSigning.sign(
+            CapabilityToken.newBuilder()
+                .setTokenId(ns + "tok-http")
+                .setTenant(TENANT)
+                .setSubjectId(SUBJECT)
+                .setCapabilities(
+                    List.of(
+                        Capability.newBuilder()
+                            .setName(RetrievalGateway.CAP_RETRIEVE)
+                            .setEffect(EffectKind.READ)
+                            .setResources(List.of(TENANT + "/docs-*"))
+                            .build()))
+                .setIssuedAt(now.minusSeconds(60))
+                .setNotBefore(now.minusSeconds(60))
+                .setExpiresAt(now.plusSeconds(3600))
+                .setIssuer("ops-it")
+                .setKeyId(issuer.keyId())
+                .setSignature(ByteBuffer.allocate(0))
+                .build(),
+            issuer);
     String session = ns + "session-retrieval";
     ObjectNode retrieval = JSON.createObjectNode();
     retrieval.put("request_id", ns + "retrieve-1");
@@ -212,31 +270,64 @@ class OperationsIT {
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.get("verdict").stringValue()).as(r.body()).isEqualTo("ALLOW");
     assertThat(body.get("kind").stringValue()).isEqualTo("RETRIEVAL");
-    AccessReceipt receipt = AccessReceipt.fromByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(body.get("receipt").stringValue())));
+    AccessReceipt receipt =
+        AccessReceipt.fromByteBuffer(
+            ByteBuffer.wrap(Base64.getDecoder().decode(body.get("receipt").stringValue())));
     assertThat(receipt.getReceiptId()).isEqualTo(RetrievalGateway.receiptId(ns + "retrieve-1"));
 
     Instant t = Instant.now();
-    PlanRequest plan = PlanRequest.newBuilder()
-        .setRequestId(ns + "plan-with-receipt").setSessionId(session).setRequestedAt(t).setPlanId("p-receipt")
-        .setTenant(TENANT)
-        .setSubject(io.provability.fabric.events.Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
-        .setSteps(List.of(PlanStep.newBuilder().setTool("retrieve").setArgs(Map.of())
-            .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE)).setResource(TENANT + "/docs-1")
-            .setEffect(EffectKind.READ).setLabelsIn(List.of("public")).setLabelsOut(List.of("public"))
-            .setReceipts(List.of(receipt)).build()))
-        .setInputChannels(io.provability.fabric.events.InputChannels.newBuilder()
-            .setSystem(io.provability.fabric.events.SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-            .setRetrieved(List.of(RetrievedContent.newBuilder().setReceiptId(receipt.getReceiptId())
-                .setContentHash(receipt.getResultHash()).setQuoted(true).setLabels(receipt.getLabels()).build()))
-            .setFile(List.of()).build())
-        .setConstraints(io.provability.fabric.events.Constraints.newBuilder().setBudget(1.0).setPii(false)
-            .setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30.0).build())
-        .setSystemPromptHash(HASH).setCreatedAt(t.minusSeconds(1)).setExpiresAt(t.plusSeconds(600))
-        .build();
+    PlanRequest plan =
+        PlanRequest.newBuilder()
+            .setRequestId(ns + "plan-with-receipt")
+            .setSessionId(session)
+            .setRequestedAt(t)
+            .setPlanId("p-receipt")
+            .setTenant(TENANT)
+            .setSubject(
+                Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
+            .setSteps(
+                List.of(
+                    PlanStep.newBuilder()
+                        .setTool("retrieve")
+                        .setArgs(Map.of())
+                        .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE))
+                        .setResource(TENANT + "/docs-1")
+                        .setEffect(EffectKind.READ)
+                        .setLabelsIn(List.of("public"))
+                        .setLabelsOut(List.of("public"))
+                        .setReceipts(List.of(receipt))
+                        .build()))
+            .setInputChannels(
+                InputChannels.newBuilder()
+                    .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+                    .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+                    .setRetrieved(
+                        List.of(
+                            RetrievedContent.newBuilder()
+                                .setReceiptId(receipt.getReceiptId())
+                                .setContentHash(receipt.getResultHash())
+                                .setQuoted(true)
+                                .setLabels(receipt.getLabels())
+                                .build()))
+                    .setFile(List.of())
+                    .build())
+            .setConstraints(
+                Constraints.newBuilder()
+                    .setBudget(1.0)
+                    .setPii(false)
+                    .setDpEpsilon(0.1)
+                    .setDpDelta(1e-6)
+                    .setLatencyMax(30.0)
+                    .build())
+            .setSystemPromptHash(HASH)
+            .setCreatedAt(t.minusSeconds(1))
+            .setExpiresAt(t.plusSeconds(600))
+            .build();
     HttpResponse<String> p = post("/v1/plans", planJson(plan), Map.of());
     assertThat(p.statusCode()).as(p.body()).isEqualTo(200);
-    assertThat(JSON.readTree(p.body()).get("verdict").stringValue()).as(p.body()).isEqualTo("ALLOW");
+    assertThat(JSON.readTree(p.body()).get("verdict").stringValue())
+        .as(p.body())
+        .isEqualTo("ALLOW");
   }
 
   @Test
@@ -267,15 +358,20 @@ class OperationsIT {
     egress.put("subject_id", SUBJECT);
     egress.put("text", "nothing to see");
     // 1 ms: less than one exactly-once commit interval, so the decision cannot be back in time
-    HttpResponse<String> r = post("/v1/egress", egress.toString(), Map.of("X-Fabric-Timeout-Ms", "1"));
+    HttpResponse<String> r =
+        post("/v1/egress", egress.toString(), Map.of("X-Fabric-Timeout-Ms", "1"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
     assertThat(JSON.readTree(r.body()).get("request_id").stringValue()).isEqualTo(requestId);
     assertThat(r.headers().firstValue("X-Request-Id")).hasValue(requestId);
-    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await().atMost(PATIENCE).until(() -> {
-        reader.poll(Duration.ofMillis(200));
-        return reader.decisions().containsKey(requestId);
-      });
+    try (KafkaTraffic.DecisionReader reader =
+        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await()
+          .atMost(PATIENCE)
+          .until(
+              () -> {
+                reader.poll(Duration.ofMillis(200));
+                return reader.decisions().containsKey(requestId);
+              });
       assertThat(reader.decisions().get(requestId).getVerdict().name()).isEqualTo("ALLOW");
     }
   }
@@ -283,7 +379,8 @@ class OperationsIT {
   @Test
   @Order(5)
   void aTraceparentOnARequestIsCarriedToItsDecisionRecord() throws Exception {
-    // W3C trace context (the example of the specification); tracing is off here, so it is carried as it is
+    // W3C trace context (the example of the specification); tracing is off here, so it is carried
+    // as it is
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     String traceparent = "00-" + traceId + "-00f067aa0ba902b7-01";
     ObjectNode egress = JSON.createObjectNode();
@@ -291,7 +388,11 @@ class OperationsIT {
     egress.put("tenant", TENANT);
     egress.put("subject_id", SUBJECT);
     egress.put("text", "traced");
-    HttpResponse<String> r = post("/v1/egress", egress.toString(), Map.of("traceparent", traceparent, "X-Fabric-Timeout-Ms", "30000"));
+    HttpResponse<String> r =
+        post(
+            "/v1/egress",
+            egress.toString(),
+            Map.of("traceparent", traceparent, "X-Fabric-Timeout-Ms", "30000"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
 
     // and a request record produced to Kafka with the header, as a non-HTTP producer sends it
@@ -299,43 +400,60 @@ class OperationsIT {
     egress.put("request_id", ns + "traced-kafka");
     RequestMapperAccess mapped = RequestMapperAccess.egress(egress.toString());
     try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(cfg.topicRequests(), null, System.currentTimeMillis(),
-          mapped.key(), mapped.value());
+      ProducerRecord<byte[], byte[]> rec =
+          new ProducerRecord<>(
+              cfg.topicRequests(), null, System.currentTimeMillis(), mapped.key(), mapped.value());
       rec.headers().add("traceparent", kafkaTraceparent.getBytes(StandardCharsets.UTF_8));
       producer.send(rec).get();
     }
 
-    Map<String, String> traceparents = new java.util.HashMap<>();
-    org.apache.kafka.common.serialization.Deserializer<Decision> decisions =
-        io.provability.fabric.schemas.serde.EventSerde.of(Decision.class).deserializer();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    Map<String, String> traceparents = new HashMap<>();
+    Deserializer<Decision> decisions = EventSerde.of(Decision.class).deserializer();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
-      c.partitionsFor(cfg.topicDecisions()).forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+      c.partitionsFor(cfg.topicDecisions())
+          .forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
       c.assign(parts);
       c.seekToBeginning(parts);
-      await().atMost(PATIENCE).until(() -> {
-        c.poll(Duration.ofMillis(200)).forEach(rec -> {
-          Decision d = decisions.deserialize(rec.topic(), rec.value());
-          org.apache.kafka.common.header.Header h = rec.headers().lastHeader("traceparent");
-          if (h != null) {
-            traceparents.put(d.getRequestId(), new String(h.value(), StandardCharsets.UTF_8));
-          }
-        });
-        return traceparents.containsKey(ns + "traced-http") && traceparents.containsKey(ns + "traced-kafka");
-      });
+      await()
+          .atMost(PATIENCE)
+          .until(
+              () -> {
+                c.poll(Duration.ofMillis(200))
+                    .forEach(
+                        rec -> {
+                          Decision d = decisions.deserialize(rec.topic(), rec.value());
+                          Header h = rec.headers().lastHeader("traceparent");
+                          if (h != null) {
+                            traceparents.put(
+                                d.getRequestId(), new String(h.value(), StandardCharsets.UTF_8));
+                          }
+                        });
+                return traceparents.containsKey(ns + "traced-http")
+                    && traceparents.containsKey(ns + "traced-kafka");
+              });
     }
-    assertThat(traceparents.get(ns + "traced-http")).as("same trace id on the decision record").contains(traceId);
+    assertThat(traceparents.get(ns + "traced-http"))
+        .as("same trace id on the decision record")
+        .contains(traceId);
     assertThat(traceparents.get(ns + "traced-kafka")).contains("0af7651916cd43dd8448eb211c80319c");
   }
 
   /** The Kafka key and value the front door would produce for an egress body. */
   private record RequestMapperAccess(byte[] key, byte[] value) {
     static RequestMapperAccess egress(String json) {
-      io.provability.fabric.topology.http.RequestMapper.Mapped m =
-          io.provability.fabric.topology.http.RequestMapper.egress(json.getBytes(StandardCharsets.UTF_8), Instant.now());
-      return new RequestMapperAccess(m.sessionId().getBytes(StandardCharsets.UTF_8),
-          io.provability.fabric.schemas.serde.EventCodec.standard().encode(m.event()));
+      RequestMapper.Mapped m =
+          RequestMapper.egress(json.getBytes(StandardCharsets.UTF_8), Instant.now());
+      return new RequestMapperAccess(
+          m.sessionId().getBytes(StandardCharsets.UTF_8), EventCodec.standard().encode(m.event()));
     }
   }
 
@@ -343,7 +461,7 @@ class OperationsIT {
   @Order(6)
   void concurrentRequestsShareOneReplyConsumerAndEachGetsItsOwnDecision() throws Exception {
     int n = 200;
-    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       ObjectNode egress = JSON.createObjectNode();
@@ -352,17 +470,22 @@ class OperationsIT {
       egress.put("tenant", TENANT);
       egress.put("subject_id", SUBJECT);
       egress.put("text", i % 2 == 0 ? "write to bob" + i + "@example.com" : "status report " + i);
-      answers.add(HTTP.sendAsync(HttpRequest.newBuilder(uri("/v1/egress")).timeout(Duration.ofSeconds(60))
-          // the machine is shared: a generous deadline keeps this about correctness, not speed
-          .header("Content-Type", "application/json").header("X-Fabric-Timeout-Ms", "30000")
-          .POST(HttpRequest.BodyPublishers.ofString(egress.toString())).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      answers.add(
+          HTTP.sendAsync(
+              HttpRequest.newBuilder(uri("/v1/egress"))
+                  .timeout(Duration.ofSeconds(60))
+                  // the machine is shared: a generous deadline keeps this about correctness, not
+                  // speed
+                  .header("Content-Type", "application/json")
+                  .header("X-Fabric-Timeout-Ms", "30000")
+                  .POST(HttpRequest.BodyPublishers.ofString(egress.toString()))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
     }
-    java.util.concurrent.CompletableFuture.allOf(answers.toArray(java.util.concurrent.CompletableFuture[]::new))
-        .get(2, TimeUnit.MINUTES);
+    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     List<Double> totals = new ArrayList<>();
-    Map<String, List<Double>> stages = new java.util.TreeMap<>();
+    Map<String, List<Double>> stages = new TreeMap<>();
     for (int i = 0; i < n; i++) {
       HttpResponse<String> r = answers.get(i).get();
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -378,12 +501,17 @@ class OperationsIT {
     }
     assertThat(ops.frontDoor().inFlight()).isZero();
     totals.sort(Double::compare);
-    System.out.printf("front door, %d concurrent egress requests: all answered in %d ms; server-side total p50 %.1f ms, "
-        + "p95 %.1f ms, max %.1f ms%n", n, elapsedMs, totals.get(n / 2), totals.get(n * 95 / 100), totals.get(n - 1));
-    stages.forEach((stage, values) -> {
-      values.sort(Double::compare);
-      System.out.printf("  stage %-8s p50 %8.1f ms  p95 %8.1f ms%n", stage, values.get(n / 2), values.get(n * 95 / 100));
-    });
+    System.out.printf(
+        "front door, %d concurrent egress requests: all answered in %d ms; server-side total p50 %.1f ms, "
+            + "p95 %.1f ms, max %.1f ms%n",
+        n, elapsedMs, totals.get(n / 2), totals.get(n * 95 / 100), totals.get(n - 1));
+    stages.forEach(
+        (stage, values) -> {
+          values.sort(Double::compare);
+          System.out.printf(
+              "  stage %-8s p50 %8.1f ms  p95 %8.1f ms%n",
+              stage, values.get(n / 2), values.get(n * 95 / 100));
+        });
   }
 
   @Test
@@ -391,23 +519,52 @@ class OperationsIT {
   void badRequestsGetClear4xxAnswers() throws Exception {
     String plan = new String(Files.readAllBytes(referencePlan()), StandardCharsets.UTF_8);
     assertError(post("/v1/plans", "{\"plan_id\": ", Map.of()), 400, "malformed JSON", null);
-    assertError(post("/v1/plans", plan.replace("\"plan_id\"", "\"planid\": \"x\", \"plan_id\""), Map.of()),
-        400, "unknown field 'planid'", "$.planid");
-    assertError(post("/v1/plans", plan.replace("\"budget\": 1.0", "\"budget\": \"lots\""), Map.of()),
-        400, "expected a number, got a string", "$.constraints.budget");
-    assertError(post("/v1/egress", "{\"tenant\": \"t\", \"subject_id\": \"s\"}", Map.of()),
-        400, "required field 'text' is missing", "$.text");
-    // repeated: a server that answers 413 without reading the body lets TCP reset the connection, and the
+    assertError(
+        post("/v1/plans", plan.replace("\"plan_id\"", "\"planid\": \"x\", \"plan_id\""), Map.of()),
+        400,
+        "unknown field 'planid'",
+        "$.planid");
+    assertError(
+        post("/v1/plans", plan.replace("\"budget\": 1.0", "\"budget\": \"lots\""), Map.of()),
+        400,
+        "expected a number, got a string",
+        "$.constraints.budget");
+    assertError(
+        post("/v1/egress", "{\"tenant\": \"t\", \"subject_id\": \"s\"}", Map.of()),
+        400,
+        "required field 'text' is missing",
+        "$.text");
+    // repeated: a server that answers 413 without reading the body lets TCP reset the connection,
+    // and the
     // client then sees a broken connection instead of the answer (seen once in CI)
     for (int i = 0; i < 50; i++) {
-      assertError(post("/v1/egress", "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"" + "x".repeat(20_000) + "\"}",
-          Map.of()), 413, "larger than 16384", null);
+      assertError(
+          post(
+              "/v1/egress",
+              "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \""
+                  + "x".repeat(20_000)
+                  + "\"}",
+              Map.of()),
+          413,
+          "larger than 16384",
+          null);
     }
-    HttpResponse<String> form = HTTP.send(HttpRequest.newBuilder(uri("/v1/egress")).header("Content-Type", "text/plain")
-        .POST(HttpRequest.BodyPublishers.ofString("hello")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> form =
+        HTTP.send(
+            HttpRequest.newBuilder(uri("/v1/egress"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertError(form, 415, "Content-Type must be application/json", null);
-    assertError(post("/v1/egress", "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\"}",
-        Map.of("X-Fabric-Timeout-Ms", "soon")), 400, "X-Fabric-Timeout-Ms", null);
+    assertError(
+        post(
+            "/v1/egress",
+            "{\"tenant\": \"t\", \"subject_id\": \"s\", \"text\": \"x\"}",
+            Map.of("X-Fabric-Timeout-Ms", "soon")),
+        400,
+        "X-Fabric-Timeout-Ms",
+        null);
   }
 
   @Test
@@ -415,18 +572,53 @@ class OperationsIT {
   void prometheusEndpointHasTheNamedSeries() throws Exception {
     // a record no decoder accepts: it must be counted as a dead letter
     try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-      producer.send(new ProducerRecord<>(cfg.topicRequests(), "s".getBytes(StandardCharsets.UTF_8),
-          "not avro".getBytes(StandardCharsets.UTF_8))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  cfg.topicRequests(),
+                  "s".getBytes(StandardCharsets.UTF_8),
+                  "not avro".getBytes(StandardCharsets.UTF_8)))
+          .get();
     }
-    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_dead_letters_total{"));
+    await()
+        .atMost(PATIENCE)
+        .until(() -> get("/metrics").body().contains("fabric_dead_letters_total{"));
     // the same record seen as growth of the dead-letter topic, by the lag monitor's offset sampling
-    await().atMost(PATIENCE).until(() -> java.util.regex.Pattern.compile("(?m)^kafka_partition_latest_offset\\{[^}]*topic=\""
-        + java.util.regex.Pattern.quote(cfg.topicDeadLetter()) + "\"\\} [1-9]").matcher(get("/metrics").body()).find());
-    await().atMost(PATIENCE).until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
-    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("kafka_consumergroup_group_lag{cluster_name=\"fabric\",group=\"" + ns + "runtime\""));
-    // the sink tasks' meters are bound once their worker has started them (the sinks start after a credential check)
-    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("fabric_sink_put_batch_avg_seconds{connector=\""
-        + ns + "sinks-decision-log-sink\""));
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                Pattern.compile(
+                        "(?m)^kafka_partition_latest_offset\\{[^}]*topic=\""
+                            + Pattern.quote(cfg.topicDeadLetter())
+                            + "\"\\} [1-9]")
+                    .matcher(get("/metrics").body())
+                    .find());
+    await()
+        .atMost(PATIENCE)
+        .until(() -> runtime.sinkMetrics() != null && runtime.sinkMetrics().refresh() > 0);
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                get("/metrics")
+                    .body()
+                    .contains(
+                        "kafka_consumergroup_group_lag{cluster_name=\"fabric\",group=\""
+                            + ns
+                            + "runtime\""));
+    // the sink tasks' meters are bound once their worker has started them (the sinks start after a
+    // credential check)
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                get("/metrics")
+                    .body()
+                    .contains(
+                        "fabric_sink_put_batch_avg_seconds{connector=\""
+                            + ns
+                            + "sinks-decision-log-sink\""));
     String metrics = get("/metrics").body();
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "operations-it-metrics.txt"), metrics);
@@ -437,102 +629,183 @@ class OperationsIT {
         .contains("fabric_decision_latency_seconds_bucket{kind=\"plan\"")
         .contains("fabric_http_requests_seconds_count{endpoint=\"plan\",status=\"200\"}")
         .contains("fabric_http_requests_seconds_count{endpoint=\"egress\",status=\"504\"}")
-        .contains("kafka_consumergroup_group_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
-        .contains("kafka_consumergroup_group_max_lag_seconds{cluster_name=\"fabric\",group=\"" + ns + "runtime\"}")
-        .contains("kafka_consumergroup_group_offset{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
+        .contains(
+            "kafka_consumergroup_group_lag_seconds{cluster_name=\"fabric\",group=\""
+                + ns
+                + "runtime\"")
+        .contains(
+            "kafka_consumergroup_group_max_lag_seconds{cluster_name=\"fabric\",group=\""
+                + ns
+                + "runtime\"}")
+        .contains(
+            "kafka_consumergroup_group_offset{cluster_name=\"fabric\",group=\"" + ns + "runtime\"")
         .contains("kafka_partition_latest_offset{")
-        .contains("fabric_sink_put_batch_avg_seconds{connector=\"" + ns + "sinks-decision-log-sink\"")
+        .contains(
+            "fabric_sink_put_batch_avg_seconds{connector=\"" + ns + "sinks-decision-log-sink\"")
         .contains("fabric_sink_batch_size_avg{")
         .contains("fabric_sink_records_sent_total{connector=\"" + ns + "sinks-decision-log-sink\"")
         // bound from Kafka Streams' and the clients' own metrics, not measured again
         .containsPattern("kafka_stream_thread_process_total\\{[^}]*\\}")
         .containsPattern("kafka_producer_record_send_total\\{[^}]*component=\"front-door\"")
-        // client ids are stable across restarts: <application id>-<instance id>, not a random process id
-        .containsPattern("kafka_stream_thread_process_total\\{[^}]*thread_id=\"" + ns + "runtime-[^\"]+-StreamThread-1\"")
-        // a scrape stays small: few histogram buckets, no per-task or per-processor-node Kafka detail
-        .doesNotContain("kafka_stream_task_").doesNotContain("kafka_stream_processor_node_")
-        .doesNotContain("kafka_admin_client_").doesNotContain("kafka_producer_node_");
-    assertThat(metrics.lines().filter(l -> l.startsWith("fabric_decision_latency_seconds_bucket{kind=\"plan\"")))
-        .as("latency buckets of one decider").hasSizeLessThanOrEqualTo(12);
+        // client ids are stable across restarts: <application id>-<instance id>, not a random
+        // process id
+        .containsPattern(
+            "kafka_stream_thread_process_total\\{[^}]*thread_id=\""
+                + ns
+                + "runtime-[^\"]+-StreamThread-1\"")
+        // a scrape stays small: few histogram buckets, no per-task or per-processor-node Kafka
+        // detail
+        .doesNotContain("kafka_stream_task_")
+        .doesNotContain("kafka_stream_processor_node_")
+        .doesNotContain("kafka_admin_client_")
+        .doesNotContain("kafka_producer_node_");
+    assertThat(
+            metrics
+                .lines()
+                .filter(l -> l.startsWith("fabric_decision_latency_seconds_bucket{kind=\"plan\"")))
+        .as("latency buckets of one decider")
+        .hasSizeLessThanOrEqualTo(12);
     long series = metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).count();
     System.out.println("/metrics: " + series + " series, " + metrics.length() + " bytes");
-    assertThat(metrics).containsPattern("fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
+    assertThat(metrics)
+        .containsPattern(
+            "fabric_dead_letters_total\\{reason=\"[A-Z_]+\",stage=\"[a-z-]+\"\\} [1-9]");
 
-    // every series the alert rules and the Grafana dashboard in infra/ query is one this instance exposes
-    for (Path file : List.of(Path.of("..", "infra", "prometheus", "fabric-alerts.yml"),
-        Path.of("..", "infra", "grafana", "fabric-dashboard.json"))) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b((?:fabric|kafka|jvm)_[a-z_]+)").matcher(Files.readString(file));
-      java.util.Set<String> names = new java.util.TreeSet<>();
+    // every series the alert rules and the Grafana dashboard in infra/ query is one this instance
+    // exposes
+    for (Path file :
+        List.of(
+            Path.of("..", "infra", "prometheus", "fabric-alerts.yml"),
+            Path.of("..", "infra", "grafana", "fabric-dashboard.json"))) {
+      Matcher m =
+          Pattern.compile("\\b((?:fabric|kafka|jvm)_[a-z_]+)").matcher(Files.readString(file));
+      Set<String> names = new TreeSet<>();
       while (m.find()) {
         names.add(m.group(1));
       }
-      assertThat(names).as(file.toString()).isNotEmpty()
-          .allSatisfy(n -> assertThat(metrics).as("%s queries %s", file, n).containsPattern("(?m)^" + n + "(_bucket|_count|_sum)?[{ ]"));
+      assertThat(names)
+          .as(file.toString())
+          .isNotEmpty()
+          .allSatisfy(
+              n ->
+                  assertThat(metrics)
+                      .as("%s queries %s", file, n)
+                      .containsPattern("(?m)^" + n + "(_bucket|_count|_sum)?[{ ]"));
     }
   }
 
   @Test
   @Order(9)
   void lagIsMeasuredForEveryGroupInRecordsAndInTime() throws Exception {
-    // a downstream reader of the decisions topic that has read nothing yet: lag = every decision so far
-    laggingReader = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, ns + "audit-reader"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // a downstream reader of the decisions topic that has read nothing yet: lag = every decision so
+    // far
+    laggingReader =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                ns + "audit-reader"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
     List<TopicPartition> parts = new ArrayList<>();
-    laggingReader.partitionsFor(cfg.topicDecisions()).forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
-    Map<TopicPartition, OffsetAndMetadata> zero = new java.util.HashMap<>();
+    laggingReader
+        .partitionsFor(cfg.topicDecisions())
+        .forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+    Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
     parts.forEach(tp -> zero.put(tp, new OffsetAndMetadata(0)));
     laggingReader.commitSync(zero);
     long commitAt = System.currentTimeMillis();
 
-    await().atMost(PATIENCE).until(() -> {
-      ConsumerLag lag = ops.lagMonitor().latest();
-      return lag != null && lag.at().toEpochMilli() > commitAt && lag.groups().contains(ns + "audit-reader")
-          && lag.groups().contains("connect-" + ns + "sinks-decision-log-sink")
-          && lag.groups().contains("connect-" + ns + "sinks-evidence-sink")
-          // a sample whose probe was starved of CPU reports an unknown age; the next one will not
-          && lag.partitions().stream().allMatch(r -> Double.isFinite(r.lagSeconds()));
-    });
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () -> {
+              ConsumerLag lag = ops.lagMonitor().latest();
+              return lag != null
+                  && lag.at().toEpochMilli() > commitAt
+                  && lag.groups().contains(ns + "audit-reader")
+                  && lag.groups().contains("connect-" + ns + "sinks-decision-log-sink")
+                  && lag.groups().contains("connect-" + ns + "sinks-evidence-sink")
+                  // a sample whose probe was starved of CPU reports an unknown age; the next one
+                  // will not
+                  && lag.partitions().stream().allMatch(r -> Double.isFinite(r.lagSeconds()));
+            });
     ConsumerLag lag = ops.lagMonitor().latest();
-    List<ConsumerLag.Row> audit = lag.partitions().stream().filter(r -> r.group().equals(ns + "audit-reader")).toList();
+    List<ConsumerLag.Row> audit =
+        lag.partitions().stream().filter(r -> r.group().equals(ns + "audit-reader")).toList();
     assertThat(audit).isNotEmpty();
     long decisions = audit.stream().mapToLong(ConsumerLag.Row::end).sum();
     assertThat(lag.totalLag(ns + "audit-reader")).isEqualTo(decisions).isGreaterThanOrEqualTo(5);
-    long testAgeSeconds = TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - commitAt) + 600;
-    assertThat(audit).filteredOn(r -> r.lag() > 0).allSatisfy(r ->
-        assertThat(r.lagSeconds()).as("age of the oldest unread decision").isPositive().isLessThan(testAgeSeconds));
+    long testAgeSeconds =
+        TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - commitAt) + 600;
+    assertThat(audit)
+        .filteredOn(r -> r.lag() > 0)
+        .allSatisfy(
+            r ->
+                assertThat(r.lagSeconds())
+                    .as("age of the oldest unread decision")
+                    .isPositive()
+                    .isLessThan(testAgeSeconds));
     assertThat(lag.groups()).contains(ns + "runtime", "connect-" + ns + "sinks-evidence-sink");
-    // exactly-once leaves a transaction marker after a group's last record: known as no lag in time, not unknown
-    assertThat(lag.partitions()).allSatisfy(r -> assertThat(r.lagSeconds()).as(r.toString()).isFinite());
-    // ... and no lag in records either: idle sinks that have written every decision lag by 0, not by the markers
-    await().atMost(PATIENCE).until(() -> {
-      ConsumerLag l = ops.lagMonitor().latest();
-      return l.at().toEpochMilli() > commitAt && l.totalLag("connect-" + ns + "sinks-decision-log-sink") == 0
-          && l.totalLag("connect-" + ns + "sinks-evidence-sink") == 0 && l.totalLag(ns + "runtime") == 0;
-    });
+    // exactly-once leaves a transaction marker after a group's last record: known as no lag in
+    // time, not unknown
+    assertThat(lag.partitions())
+        .allSatisfy(r -> assertThat(r.lagSeconds()).as(r.toString()).isFinite());
+    // ... and no lag in records either: idle sinks that have written every decision lag by 0, not
+    // by the markers
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () -> {
+              ConsumerLag l = ops.lagMonitor().latest();
+              return l.at().toEpochMilli() > commitAt
+                  && l.totalLag("connect-" + ns + "sinks-decision-log-sink") == 0
+                  && l.totalLag("connect-" + ns + "sinks-evidence-sink") == 0
+                  && l.totalLag(ns + "runtime") == 0;
+            });
 
     // fabric lag: the same figures as a table
     StringWriter out = new StringWriter();
-    List<String> args = new ArrayList<>(List.of("lag", "--bootstrap-servers", ep.bootstrapServers(), "--interval", "PT0.5S"));
+    List<String> args =
+        new ArrayList<>(
+            List.of("lag", "--bootstrap-servers", ep.bootstrapServers(), "--interval", "PT0.5S"));
     topicNames(ns).forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-    int code = new CommandLine(new FabricCli()).setOut(new PrintWriter(out)).execute(args.toArray(String[]::new));
+    int code =
+        new CommandLine(new FabricCli())
+            .setOut(new PrintWriter(out))
+            .execute(args.toArray(String[]::new));
     assertThat(code).isZero();
     System.out.println(out);
-    assertThat(out.toString()).contains("GROUP").contains("LAG_S")
-        .contains(ns + "runtime").contains("total lag of " + ns + "audit-reader: " + decisions + " records");
+    assertThat(out.toString())
+        .contains("GROUP")
+        .contains("LAG_S")
+        .contains(ns + "runtime")
+        .contains("total lag of " + ns + "audit-reader: " + decisions + " records");
   }
 
   @Test
   @Order(10)
   void theDashboardRendersTheLiveGroupsInHeadlessChromium() throws Exception {
-    Path chromium = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser").stream().map(Path::of)
-        .filter(Files::isExecutable).findFirst().orElse(null);
-    Assumptions.assumeTrue(chromium != null,
+    Path chromium =
+        List.of("/usr/bin/chromium", "/usr/bin/chromium-browser").stream()
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    Assumptions.assumeTrue(
+        chromium != null,
         "SKIPPED: headless Chromium not installed (Debian: apt-get install -y chromium); the dashboard test needs it");
-    await().atMost(PATIENCE).until(() -> ops.lagMonitor().latest() != null
-        && ops.lagMonitor().latest().groups().contains(ns + "audit-reader"));
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () ->
+                ops.lagMonitor().latest() != null
+                    && ops.lagMonitor().latest().groups().contains(ns + "audit-reader"));
     String url = "http://127.0.0.1:" + ops.port() + "/lag";
     String dom = chromium(chromium, List.of("--dump-dom", url));
-    assertThat(dom).contains("<tr class=\"lag-row\" data-group=\"" + ns + "runtime\">")
+    assertThat(dom)
+        .contains("<tr class=\"lag-row\" data-group=\"" + ns + "runtime\">")
         .contains("<tr class=\"lag-row\" data-group=\"" + ns + "audit-reader\">")
         .contains("data-group=\"connect-" + ns + "sinks-decision-log-sink\"")
         .contains("Last sample:");
@@ -556,25 +829,44 @@ class OperationsIT {
     assertThat(live.body()).contains("\"streams_state\":\"NOT_RUNNING\"");
   }
 
-  private static String chromium(Path binary, List<String> extra) throws IOException, InterruptedException {
+  private static String chromium(Path binary, List<String> extra)
+      throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory("fabric-chromium-");
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile,
-        // long enough for the page's first fetch of /api/lag and one refresh
-        "--virtual-time-budget=5000"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                binary.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                // long enough for the page's first fetch of /api/lag and one refresh
+                "--virtual-time-budget=5000"));
     cmd.addAll(extra);
     Path stdout = profile.resolve("stdout.txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(profile.resolve("stderr.txt").toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(stdout.toFile())
+            .redirectError(profile.resolve("stderr.txt").toFile())
+            .start();
     if (!p.waitFor(90, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("chromium did not finish within 90 s: " + cmd);
     }
-    assertThat(p.exitValue()).as("chromium exit code; stderr: %s", Files.readString(profile.resolve("stderr.txt"))).isZero();
+    assertThat(p.exitValue())
+        .as("chromium exit code; stderr: %s", Files.readString(profile.resolve("stderr.txt")))
+        .isZero();
     return Files.readString(stdout);
   }
 
-  private static void assertError(HttpResponse<String> r, int status, String message, String path) throws IOException {
+  private static void assertError(HttpResponse<String> r, int status, String message, String path)
+      throws IOException {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.get("error").stringValue()).contains(message);
@@ -590,7 +882,10 @@ class OperationsIT {
     return p;
   }
 
-  /** A plan event in the original project's JSON shape (times in epoch seconds), as an HTTP caller sends it. */
+  /**
+   * A plan event in the original project's JSON shape (times in epoch seconds), as an HTTP caller
+   * sends it.
+   */
   private static String planJson(PlanRequest p) {
     return new String(BODIES.of(p).json(), StandardCharsets.UTF_8);
   }
@@ -602,14 +897,18 @@ class OperationsIT {
   }
 
   private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> post(String path, String body, Map<String, String> headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(b::header);
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

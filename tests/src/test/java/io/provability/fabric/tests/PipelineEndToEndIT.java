@@ -9,7 +9,6 @@ import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.sinks.audit.AuditReport;
@@ -27,17 +26,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -59,9 +54,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The whole pipeline against real servers (embedded, or external with -Dfabric.mode=external):
- * requests on Kafka → topology → decisions topic → decision log in PostgreSQL, evidence logs in
- * S3 with their roots recorded beside the rows. Every id of this run carries a fresh namespace so
- * the test can share servers with earlier runs.
+ * requests on Kafka → topology → decisions topic → decision log in PostgreSQL, evidence logs in S3
+ * with their roots recorded beside the rows. Every id of this run carries a fresh namespace so the
+ * test can share servers with earlier runs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineEndToEndIT {
@@ -73,8 +68,13 @@ class PipelineEndToEndIT {
   private static FabricConfig cfg;
   private static FabricRuntime runtime;
   private static SinkAudit audit;
-  /** When this test's pipeline started: its decisions are the only ones after it (the database is shared). */
+
+  /**
+   * When this test's pipeline started: its decisions are the only ones after it (the database is
+   * shared).
+   */
   private static Instant started;
+
   private static KafkaProducer<byte[], byte[]> producer;
   private static List<SyntheticTraffic.Generated> generated;
   private static Path work;
@@ -88,19 +88,21 @@ class PipelineEndToEndIT {
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
     String topicPrefix = ns + "fabric.";
-    cfg = FabricConfig.defaults(Map.ofEntries(
-        Map.entry(FabricConfig.WORK_DIR_CONFIG, work.toString()),
-        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
-        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, topicPrefix + "requests"),
-        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, topicPrefix + "decisions"),
-        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, topicPrefix + "evidence"),
-        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, topicPrefix + "dead-letter"),
-        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, topicPrefix + "policy-state"),
-        Map.entry(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence"),
-        Map.entry(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks"),
-        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
-        // its own log names: the database is shared with the other end-to-end tests
-        Map.entry(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log")));
+    cfg =
+        FabricConfig.defaults(
+            Map.ofEntries(
+                Map.entry(FabricConfig.WORK_DIR_CONFIG, work.toString()),
+                Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
+                Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, topicPrefix + "requests"),
+                Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, topicPrefix + "decisions"),
+                Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, topicPrefix + "evidence"),
+                Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, topicPrefix + "dead-letter"),
+                Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, topicPrefix + "policy-state"),
+                Map.entry(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence"),
+                Map.entry(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks"),
+                Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
+                // its own log names: the database is shared with the other end-to-end tests
+                Map.entry(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log")));
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 8, 1_000, Instant.now(), 4242L);
     generated = new ArrayList<>(REQUESTS);
@@ -110,10 +112,12 @@ class PipelineEndToEndIT {
     try (Admin admin = admin()) {
       TopicSetup.ensure(admin, cfg);
     }
-    KafkaTraffic.publishRevocations(ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
+    KafkaTraffic.publishRevocations(
+        ep.bootstrapServers(), cfg.topicPolicyState(), traffic.revocations());
     started = Instant.now();
     runtime = FabricRuntime.start(cfg, ep, true);
-    audit = new SinkAudit(ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
+    audit =
+        new SinkAudit(ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
     producer = KafkaTraffic.producer(ep.bootstrapServers());
   }
 
@@ -134,34 +138,47 @@ class PipelineEndToEndIT {
   @Order(1)
   void tenThousandRequestsBecomeTenThousandDecisionsRowsAndVerifiedLogEntries() throws Exception {
     List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
-    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
+    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
 
-    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
-        reader.poll(Duration.ofMillis(200));
-        return reader.decisions().size() >= REQUESTS;
-      });
+    try (KafkaTraffic.DecisionReader reader =
+        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                reader.poll(Duration.ofMillis(200));
+                return reader.decisions().size() >= REQUESTS;
+              });
       reader.poll(Duration.ofSeconds(1));
       assertThat(reader.decisions()).hasSize(REQUESTS);
       assertThat(reader.records()).as("decision records on the topic").isEqualTo(REQUESTS);
       for (SyntheticTraffic.Generated g : generated) {
         Decision d = reader.decisions().get(g.request().getRequestId());
-        assertThat(d.getVerdict()).as("%s: %s", g.request().getRequestId(), d.getReasons()).isEqualTo(g.expectedVerdict());
+        assertThat(d.getVerdict())
+            .as("%s: %s", g.request().getRequestId(), d.getReasons())
+            .isEqualTo(g.expectedVerdict());
         if (g.expectedCode() != null) {
           assertThat(d.getReasons()).extracting(r -> r.getCode()).contains(g.expectedCode().name());
         }
       }
     }
 
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250))
+    await()
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(250))
         .until(() -> rowCount() == REQUESTS && linkedCount() == REQUESTS);
     assertThat(rowsOutsideTheirDayPartition()).isZero();
 
-    // one entry per decision in the logs, and the audit of this run's time range (signatures, roots, rows:
+    // one entry per decision in the logs, and the audit of this run's time range (signatures,
+    // roots, rows:
     // the other end-to-end tests' rows lie before it in the shared database) passes
     assertThat(entriesOfThisRun()).isEqualTo(REQUESTS);
-    AuditReport report = audit.verifyLogs(AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()), List.of(),
-        AuditScope.timeRange(started, Instant.now().plusSeconds(60)));
+    AuditReport report =
+        audit.verifyLogs(
+            AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
+            List.of(),
+            AuditScope.timeRange(started, Instant.now().plusSeconds(60)));
     assertThat(report.mismatches()).as(report.render()).isEmpty();
     assertThat(report.rowsMatched()).isEqualTo(REQUESTS);
   }
@@ -171,17 +188,24 @@ class PipelineEndToEndIT {
   void replayingTheSameInputAddsNoRowAndNoEntry() throws Exception {
     long entriesBefore = entriesOfThisRun();
     List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
-    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> { });
+    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
 
-    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
-        reader.poll(Duration.ofMillis(200));
-        return reader.records() >= 2L * REQUESTS;
-      });
+    try (KafkaTraffic.DecisionReader reader =
+        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                reader.poll(Duration.ofMillis(200));
+                return reader.records() >= 2L * REQUESTS;
+              });
       assertThat(reader.decisions()).hasSize(REQUESTS);
     }
-    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).until(() ->
-        sinksCaughtUp(cfg.topicDecisions()) && sinksCaughtUp(cfg.topicEvidence()));
+    await()
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> sinksCaughtUp(cfg.topicDecisions()) && sinksCaughtUp(cfg.topicEvidence()));
 
     assertThat(rowCount()).isEqualTo(REQUESTS);
     assertThat(linkedCount()).isEqualTo(REQUESTS);
@@ -194,11 +218,18 @@ class PipelineEndToEndIT {
     EventCodec codec = EventCodec.standard();
     List<PlanRequest> valid = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      valid.add(PlanRequest.newBuilder(generated.get(i).request()).setRequestId(ns + "bad-input-valid-" + i).build());
+      valid.add(
+          PlanRequest.newBuilder(generated.get(i).request())
+              .setRequestId(ns + "bad-input-valid-" + i)
+              .build());
     }
     byte[] unknownFingerprint = codec.encode(valid.get(0));
     unknownFingerprint[4] ^= 0x7f;
-    PlanRequest missing = PlanRequest.newBuilder(valid.get(0)).setRequestId(ns + "bad-input-missing").setTenant("").build();
+    PlanRequest missing =
+        PlanRequest.newBuilder(valid.get(0))
+            .setRequestId(ns + "bad-input-missing")
+            .setTenant("")
+            .build();
 
     send(valid.get(0).getSessionId(), codec.encode(valid.get(0)));
     send("malformed", new byte[] {(byte) 0xC3, 0x01, 0x00, 0x01});
@@ -210,38 +241,60 @@ class PipelineEndToEndIT {
     producer.flush();
 
     List<DeadLetter> letters = new ArrayList<>();
-    try (KafkaConsumer<byte[], DeadLetter> dlq = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, ns + "dlq-reader",
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new ByteArrayDeserializer(), EventSerde.of(DeadLetter.class).deserializer())) {
+    try (KafkaConsumer<byte[], DeadLetter> dlq =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                ns + "dlq-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new ByteArrayDeserializer(),
+            EventSerde.of(DeadLetter.class).deserializer())) {
       dlq.subscribe(List.of(cfg.topicDeadLetter()));
-      await().atMost(Duration.ofMinutes(1)).until(() -> {
-        dlq.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
-        return letters.size() >= 3;
-      });
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .until(
+              () -> {
+                dlq.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
+                return letters.size() >= 3;
+              });
     }
-    assertThat(letters).extracting(DeadLetter::getReason).containsExactlyInAnyOrder(
-        DeadLetterReason.MALFORMED, DeadLetterReason.UNKNOWN_SCHEMA, DeadLetterReason.MISSING_FIELD);
-    assertThat(letters).allSatisfy(l -> {
-      assertThat(l.getSourceTopic()).isEqualTo(cfg.topicRequests());
-      assertThat(l.getDetail()).isNotBlank();
-      assertThat(l.getValue()).isNotNull();
-    });
+    assertThat(letters)
+        .extracting(DeadLetter::getReason)
+        .containsExactlyInAnyOrder(
+            DeadLetterReason.MALFORMED,
+            DeadLetterReason.UNKNOWN_SCHEMA,
+            DeadLetterReason.MISSING_FIELD);
+    assertThat(letters)
+        .allSatisfy(
+            l -> {
+              assertThat(l.getSourceTopic()).isEqualTo(cfg.topicRequests());
+              assertThat(l.getDetail()).isNotBlank();
+              assertThat(l.getValue()).isNotNull();
+            });
 
-    try (KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await().atMost(Duration.ofMinutes(1)).until(() -> {
-        reader.poll(Duration.ofMillis(200));
-        return valid.stream().allMatch(v -> reader.decisions().containsKey(v.getRequestId()));
-      });
+    try (KafkaTraffic.DecisionReader reader =
+        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .until(
+              () -> {
+                reader.poll(Duration.ofMillis(200));
+                return valid.stream()
+                    .allMatch(v -> reader.decisions().containsKey(v.getRequestId()));
+              });
       assertThat(reader.decisions()).doesNotContainKey(missing.getRequestId());
     }
     assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
   }
 
   private static void send(String key, byte[] value) {
-    producer.send(new ProducerRecord<>(cfg.topicRequests(), key.getBytes(StandardCharsets.UTF_8), value));
+    producer.send(
+        new ProducerRecord<>(cfg.topicRequests(), key.getBytes(StandardCharsets.UTF_8), value));
   }
 
   private static Admin admin() {
@@ -253,15 +306,22 @@ class PipelineEndToEndIT {
    * last record. The topology writes under exactly-once, so the last entry of each partition is a
    * transaction marker: a sink's committed offset (last record + 1) stops one short of the end.
    */
-  private static boolean sinksCaughtUp(String topic) throws ExecutionException, InterruptedException {
+  private static boolean sinksCaughtUp(String topic)
+      throws ExecutionException, InterruptedException {
     try (Admin admin = admin()) {
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+      admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get()
+          .get(topic)
+          .partitions()
           .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
       Map<TopicPartition, Long> ends = new HashMap<>();
       admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
       boolean anyGroup = false;
-      for (GroupListing group : admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get()) {
+      for (GroupListing group :
+          admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get()) {
         Map<TopicPartition, OffsetAndMetadata> committed =
             admin.listConsumerGroupOffsets(group.groupId()).partitionsToOffsetAndMetadata().get();
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
@@ -291,12 +351,14 @@ class PipelineEndToEndIT {
   }
 
   private static long linkedCount() throws SQLException {
-    return count("select count(*) from decision_evidence e join decision_log d using (decision_id) where d.session_id like ?");
+    return count(
+        "select count(*) from decision_evidence e join decision_log d using (decision_id) where d.session_id like ?");
   }
 
   private static long rowsOutsideTheirDayPartition() throws SQLException {
-    return count("select count(*) from decision_log where session_id like ? "
-        + "and tableoid::regclass::text <> 'decision_log_p' || to_char(decided_on, 'YYYYMMDD')");
+    return count(
+        "select count(*) from decision_log where session_id like ? "
+            + "and tableoid::regclass::text <> 'decision_log_p' || to_char(decided_on, 'YYYYMMDD')");
   }
 
   /** Entries in the latest checkpoints of this run's logs. */

@@ -20,10 +20,10 @@ import java.util.stream.IntStream;
 import redis.embedded.RedisServer;
 
 /**
- * Redis servers of a test's own, apart from the shared stack's (a test may kill them): the Redis 6.2
- * binary bundled with embedded-redis, on loopback, keeping nothing on disk. A 3-master cluster is formed
- * by hand with CLUSTER ADDSLOTS and CLUSTER MEET (embedded-redis's own cluster helper binds
- * fixed ports and returns before the cluster is ready).
+ * Redis servers of a test's own, apart from the shared stack's (a test may kill them): the Redis
+ * 6.2 binary bundled with embedded-redis, on loopback, keeping nothing on disk. A 3-master cluster
+ * is formed by hand with CLUSTER ADDSLOTS and CLUSTER MEET (embedded-redis's own cluster helper
+ * binds fixed ports and returns before the cluster is ready).
  */
 final class RedisProcesses {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -33,9 +33,16 @@ final class RedisProcesses {
   /** A standalone server on {@code port} (0: a free one). */
   static RedisServer standalone(int port) throws IOException {
     Path dir = Files.createTempDirectory("fabric-redis-it-");
-    RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port == 0 ? freePort(false) : port)
-        .setting("save \"\"").setting("appendonly no").setting("dir \"" + dir + "\"")
-        .soutListener(line -> { }).serrListener(line -> { }).build();
+    RedisServer server =
+        RedisServer.newRedisServer()
+            .bind("127.0.0.1")
+            .port(port == 0 ? freePort(false) : port)
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .setting("dir \"" + dir + "\"")
+            .soutListener(line -> {})
+            .serrListener(line -> {})
+            .build();
     server.start();
     return server;
   }
@@ -45,17 +52,29 @@ final class RedisProcesses {
     return server.ports().get(0);
   }
 
-  /** Three masters on loopback covering all 16384 slots; returns once every node reports cluster_state:ok. */
+  /**
+   * Three masters on loopback covering all 16384 slots; returns once every node reports
+   * cluster_state:ok.
+   */
   static List<RedisServer> cluster() throws IOException {
     List<RedisServer> nodes = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       int port = freePort(true);
       Path dir = Files.createTempDirectory("fabric-redis-cluster-it-");
-      RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-          .setting("save \"\"").setting("appendonly no").setting("dir \"" + dir + "\"")
-          .setting("cluster-enabled yes").setting("cluster-config-file nodes-" + port + ".conf")
-          .setting("cluster-node-timeout 5000").soutListener(line -> { }).serrListener(line -> { }).build();
+      RedisServer server =
+          RedisServer.newRedisServer()
+              .bind("127.0.0.1")
+              .port(port)
+              .setting("save \"\"")
+              .setting("appendonly no")
+              .setting("dir \"" + dir + "\"")
+              .setting("cluster-enabled yes")
+              .setting("cluster-config-file nodes-" + port + ".conf")
+              .setting("cluster-node-timeout 5000")
+              .soutListener(line -> {})
+              .serrListener(line -> {})
+              .build();
       server.start();
       nodes.add(server);
       ports.add(port);
@@ -69,16 +88,20 @@ final class RedisProcesses {
         }
       }
     }
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      for (int p : ports) {
-        try (Admin a = new Admin(p)) {
-          if (!a.cmd.clusterInfo().contains("cluster_state:ok")) {
-            return false;
-          }
-        }
-      }
-      return true;
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              for (int p : ports) {
+                try (Admin a = new Admin(p)) {
+                  if (!a.cmd.clusterInfo().contains("cluster_state:ok")) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
     return nodes;
   }
 

@@ -46,13 +46,14 @@ import org.junit.jupiter.api.Test;
 /**
  * A retrieval receipt on the real pipeline: the retrieval gateway allows a retrieval and its
  * decision carries a receipt signed with the gateway key; a later plan whose retrieval step carries
- * that receipt is allowed by the kernel (which trusts the gateway key through
- * {@code kernel.receipt.keys.file}); the same plan with a flipped signature bit, or with a receipt
- * signed by a key the kernel does not trust, is denied with RECEIPT_INVALID.
+ * that receipt is allowed by the kernel (which trusts the gateway key through {@code
+ * kernel.receipt.keys.file}); the same plan with a flipped signature bit, or with a receipt signed
+ * by a key the kernel does not trust, is denied with RECEIPT_INVALID.
  */
 class RetrievalReceiptEndToEndIT {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
-  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
   private static final String TENANT = "tenant-q";
   private static final String SUBJECT = "agent-q";
 
@@ -61,70 +62,107 @@ class RetrievalReceiptEndToEndIT {
     String ns = "rcpt" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-receipt-it-");
-    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("receipt-it-issuer", new SecureRandom());
+    Ed25519.SigningKey issuer =
+        Ed25519.SigningKey.generate("receipt-it-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted-issuers.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("receipt-it-gateway", new SecureRandom());
+    Ed25519.SigningKey gateway =
+        Ed25519.SigningKey.generate("receipt-it-gateway", new SecureRandom());
     Path gatewayKeyFile = work.resolve("retrieval-gateway.key");
     KeyFiles.write(gatewayKeyFile, gateway);
     Path receiptRing = work.resolve("trusted-receipt-signers.keys");
     KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
-    FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, Map.of(
-        FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
-        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKeyFile.toString()));
+    FabricConfig cfg =
+        ItFixtures.namespacedConfig(
+            ns,
+            work.resolve("instance"),
+            trusted,
+            Map.of(
+                FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
+                FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKeyFile.toString()));
 
     Instant now = Instant.now();
     CapabilityToken token = token(issuer, ns + "tok-1", now);
     String session = ns + "session-1";
 
     try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false);
-         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
-         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+        KafkaTraffic.DecisionReader reader =
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
-      RetrievalRequest retrieval = RetrievalRequest.newBuilder()
-          .setRequestId(ns + "retrieve-1").setSessionId(session).setRequestedAt(now.truncatedTo(ChronoUnit.MILLIS))
-          .setTenant(TENANT).setSubjectId(SUBJECT).setToken(token).setQuery("invoices over 10k in Q3")
-          .setRequestedLabels(List.of("financial", "public")).setIndexShard("ledger-1").setDpEpsilon(0.1).setDpDelta(1e-6)
-          .build();
+      RetrievalRequest retrieval =
+          RetrievalRequest.newBuilder()
+              .setRequestId(ns + "retrieve-1")
+              .setSessionId(session)
+              .setRequestedAt(now.truncatedTo(ChronoUnit.MILLIS))
+              .setTenant(TENANT)
+              .setSubjectId(SUBJECT)
+              .setToken(token)
+              .setQuery("invoices over 10k in Q3")
+              .setRequestedLabels(List.of("financial", "public"))
+              .setIndexShard("ledger-1")
+              .setDpEpsilon(0.1)
+              .setDpDelta(1e-6)
+              .build();
       ItFixtures.send(producer, cfg, session, retrieval);
       Decision allowed = ItFixtures.awaitDecision(reader, PATIENCE, retrieval.getRequestId());
       assertThat(allowed.getKind()).isEqualTo(RequestKind.RETRIEVAL);
       assertThat(allowed.getVerdict()).as(allowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
       AccessReceipt receipt = allowed.getReceipt();
       assertThat(receipt).isNotNull();
-      assertThat(receipt.getReceiptId()).isEqualTo(RetrievalGateway.receiptId(retrieval.getRequestId()));
+      assertThat(receipt.getReceiptId())
+          .isEqualTo(RetrievalGateway.receiptId(retrieval.getRequestId()));
       assertThat(receipt.getKeyId()).isEqualTo(gateway.keyId());
-      assertThat(receipt.getQueryHash()).isEqualTo(RetrievalGateway.queryHash("invoices over 10k in Q3"));
+      assertThat(receipt.getQueryHash())
+          .isEqualTo(RetrievalGateway.queryHash("invoices over 10k in Q3"));
       assertThat(receipt.getLabels()).containsExactly("financial", "public");
-      assertThat(Ed25519.verify(gateway.publicKey(), ReceiptSigning.signedBytes(receipt), ReceiptSigning.signatureOf(receipt)))
-          .as("the receipt as read from the decisions topic verifies under the gateway key").isTrue();
+      assertThat(
+              Ed25519.verify(
+                  gateway.publicKey(),
+                  ReceiptSigning.signedBytes(receipt),
+                  ReceiptSigning.signatureOf(receipt)))
+          .as("the receipt as read from the decisions topic verifies under the gateway key")
+          .isTrue();
 
       PlanRequest withReceipt = plan(ns + "plan-ok", session, token, receipt);
       ItFixtures.send(producer, cfg, session, withReceipt);
       Decision planAllowed = ItFixtures.awaitDecision(reader, PATIENCE, withReceipt.getRequestId());
-      assertThat(planAllowed.getVerdict()).as(planAllowed.getReasons().toString()).isEqualTo(Verdict.ALLOW);
+      assertThat(planAllowed.getVerdict())
+          .as(planAllowed.getReasons().toString())
+          .isEqualTo(Verdict.ALLOW);
 
       byte[] sig = ReceiptSigning.signatureOf(receipt);
       sig[17] ^= 0x04;
-      AccessReceipt flipped = AccessReceipt.newBuilder(receipt).setSignature(ByteBuffer.wrap(sig)).build();
+      AccessReceipt flipped =
+          AccessReceipt.newBuilder(receipt).setSignature(ByteBuffer.wrap(sig)).build();
       PlanRequest withFlipped = plan(ns + "plan-flipped", session, token, flipped);
       ItFixtures.send(producer, cfg, session, withFlipped);
-      Decision flippedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withFlipped.getRequestId());
+      Decision flippedDenied =
+          ItFixtures.awaitDecision(reader, PATIENCE, withFlipped.getRequestId());
       assertThat(flippedDenied.getVerdict()).isEqualTo(Verdict.DENY);
-      assertThat(flippedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID")
+      assertThat(flippedDenied.getReasons())
+          .extracting(r -> r.getCode())
+          .contains("RECEIPT_INVALID")
           .doesNotContain("RECEIPT_MISSING");
 
-      Ed25519.SigningKey untrusted = Ed25519.SigningKey.generate(gateway.keyId(), new SecureRandom());
+      Ed25519.SigningKey untrusted =
+          Ed25519.SigningKey.generate(gateway.keyId(), new SecureRandom());
       AccessReceipt forged = ReceiptSigning.sign(receipt, untrusted);
       PlanRequest withForged = plan(ns + "plan-forged", session, token, forged);
       ItFixtures.send(producer, cfg, session, withForged);
       Decision forgedDenied = ItFixtures.awaitDecision(reader, PATIENCE, withForged.getRequestId());
       assertThat(forgedDenied.getVerdict()).isEqualTo(Verdict.DENY);
-      assertThat(forgedDenied.getReasons()).extracting(r -> r.getCode()).contains("RECEIPT_INVALID")
+      assertThat(forgedDenied.getReasons())
+          .extracting(r -> r.getCode())
+          .contains("RECEIPT_INVALID")
           .doesNotContain("RECEIPT_MISSING");
-      System.out.printf("receipt IT: retrieval decided in %d us; plans with the receipt: genuine %s, flipped bit %s, "
-              + "untrusted signer %s%n", allowed.getEvalMicros(), planAllowed.getVerdict(),
-          codes(flippedDenied), codes(forgedDenied));
+      System.out.printf(
+          "receipt IT: retrieval decided in %d us; plans with the receipt: genuine %s, flipped bit %s, "
+              + "untrusted signer %s%n",
+          allowed.getEvalMicros(),
+          planAllowed.getVerdict(),
+          codes(flippedDenied),
+          codes(forgedDenied));
     }
   }
 
@@ -133,38 +171,81 @@ class RetrievalReceiptEndToEndIT {
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
-    return TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId(id).setTenant(TENANT).setSubjectId(SUBJECT)
-        .setCapabilities(List.of(
-            Capability.newBuilder().setName(RetrievalGateway.CAP_RETRIEVE).setEffect(EffectKind.READ)
-                .setResources(List.of(TENANT + "/ledger-*")).build(),
-            Capability.newBuilder().setName(RetrievalGateway.CAP_FINANCIAL).setEffect(EffectKind.READ)
-                .setResources(List.of(TENANT + "/ledger-*")).build()))
-        .setIssuedAt(now.minus(Duration.ofMinutes(1))).setNotBefore(now.minus(Duration.ofMinutes(1)))
-        .setExpiresAt(now.plus(Duration.ofHours(1))).setIssuer("receipt-it").setKeyId(issuer.keyId())
-        .setSignature(ByteBuffer.allocate(0)).build(), issuer);
+    return TokenSigning.sign(
+        CapabilityToken.newBuilder()
+            .setTokenId(id)
+            .setTenant(TENANT)
+            .setSubjectId(SUBJECT)
+            .setCapabilities(
+                List.of(
+                    Capability.newBuilder()
+                        .setName(RetrievalGateway.CAP_RETRIEVE)
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of(TENANT + "/ledger-*"))
+                        .build(),
+                    Capability.newBuilder()
+                        .setName(RetrievalGateway.CAP_FINANCIAL)
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of(TENANT + "/ledger-*"))
+                        .build()))
+            .setIssuedAt(now.minus(Duration.ofMinutes(1)))
+            .setNotBefore(now.minus(Duration.ofMinutes(1)))
+            .setExpiresAt(now.plus(Duration.ofHours(1)))
+            .setIssuer("receipt-it")
+            .setKeyId(issuer.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build(),
+        issuer);
   }
 
   /** A one-step plan whose retrieval step carries {@code receipt} and reads what it attests. */
-  private static PlanRequest plan(String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
+  private static PlanRequest plan(
+      String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
     Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     return PlanRequest.newBuilder()
-        .setRequestId(requestId).setSessionId(session).setRequestedAt(t).setPlanId(requestId)
+        .setRequestId(requestId)
+        .setSessionId(session)
+        .setRequestedAt(t)
+        .setPlanId(requestId)
         .setTenant(TENANT)
         .setSubject(Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
-        .setSteps(List.of(PlanStep.newBuilder().setTool("retrieve").setArgs(Map.of())
-            .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE)).setResource(TENANT + "/ledger-1")
-            .setEffect(EffectKind.READ).setLabelsIn(List.of("public", "financial"))
-            .setLabelsOut(List.of("public", "financial")).setReceipts(List.of(receipt)).build()))
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-            .setRetrieved(List.of(RetrievedContent.newBuilder().setReceiptId(receipt.getReceiptId())
-                .setContentHash(receipt.getResultHash()).setQuoted(true).setLabels(receipt.getLabels()).build()))
-            .setFile(List.of()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
-            .setLatencyMax(30.0).build())
-        .setSystemPromptHash(HASH).setCreatedAt(t).setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .setSteps(
+            List.of(
+                PlanStep.newBuilder()
+                    .setTool("retrieve")
+                    .setArgs(Map.of())
+                    .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE))
+                    .setResource(TENANT + "/ledger-1")
+                    .setEffect(EffectKind.READ)
+                    .setLabelsIn(List.of("public", "financial"))
+                    .setLabelsOut(List.of("public", "financial"))
+                    .setReceipts(List.of(receipt))
+                    .build()))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+                .setRetrieved(
+                    List.of(
+                        RetrievedContent.newBuilder()
+                            .setReceiptId(receipt.getReceiptId())
+                            .setContentHash(receipt.getResultHash())
+                            .setQuoted(true)
+                            .setLabels(receipt.getLabels())
+                            .build()))
+                .setFile(List.of())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1.0)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30.0)
+                .build())
+        .setSystemPromptHash(HASH)
+        .setCreatedAt(t)
+        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();
   }
 }

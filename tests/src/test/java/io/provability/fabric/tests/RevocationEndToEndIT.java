@@ -68,7 +68,8 @@ import org.junit.jupiter.api.Test;
  */
 class RevocationEndToEndIT {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
-  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
 
   @Test
   void aRevocationDeniesEveryLaterRequestOnEveryInstance() throws Exception {
@@ -80,7 +81,8 @@ class RevocationEndToEndIT {
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
     FabricConfig cfgA = ItFixtures.namespacedConfig(ns, work.resolve("a"), trusted, Map.of());
     FabricConfig cfgB = ItFixtures.namespacedConfig(ns, work.resolve("b"), trusted, Map.of());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       TopicSetup.ensure(admin, cfgA);
     }
 
@@ -93,54 +95,97 @@ class RevocationEndToEndIT {
     long[] ackedAndApplied = new long[2];
 
     try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
-         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
-         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
-      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
-          .until(() -> ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+        FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
+        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+        KafkaTraffic.DecisionReader reader =
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
+      await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () ->
+                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
 
-      Thread traffic = new Thread(() -> {
-        EventCodec codec = EventCodec.standard();
-        try {
-          // each flush waits for the broker: the round trip paces the traffic, no sleeping
-          for (long i = 0; producing.get(); i++) {
-            CapabilityToken t = i % 4 == 3 ? control : revoked;
-            PlanRequest p = plan(ns, i, t, Instant.now());
-            producer.send(new ProducerRecord<>(cfgA.topicRequests(), null, p.getRequestedAt().toEpochMilli(),
-                p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
-            sent.incrementAndGet();
-            if (i % 20 == 19) {
-              producer.flush();
-            }
-          }
-          producer.flush();
-        } catch (RuntimeException e) {
-          producerFailure.set(e);
-        }
-      }, "revocation-it-traffic");
+      Thread traffic =
+          new Thread(
+              () -> {
+                EventCodec codec = EventCodec.standard();
+                try {
+                  // each flush waits for the broker: the round trip paces the traffic, no sleeping
+                  for (long i = 0; producing.get(); i++) {
+                    CapabilityToken t = i % 4 == 3 ? control : revoked;
+                    PlanRequest p = plan(ns, i, t, Instant.now());
+                    producer.send(
+                        new ProducerRecord<>(
+                            cfgA.topicRequests(),
+                            null,
+                            p.getRequestedAt().toEpochMilli(),
+                            p.getSessionId().getBytes(StandardCharsets.UTF_8),
+                            codec.encode(p)));
+                    sent.incrementAndGet();
+                    if (i % 20 == 19) {
+                      producer.flush();
+                    }
+                  }
+                  producer.flush();
+                } catch (RuntimeException e) {
+                  producerFailure.set(e);
+                }
+              },
+              "revocation-it-traffic");
       traffic.start();
 
       List<Decision> decisions = new ArrayList<>();
       try {
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-            .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(20))
+            .until(
+                () ->
+                    ItFixtures.count(
+                            ItFixtures.readAll(reader, decisions),
+                            revoked.getTokenId(),
+                            Verdict.ALLOW,
+                            Long.MIN_VALUE)
+                        >= 200);
 
         String key = PolicyStateKeys.revocation(revoked.getTokenId());
         long[] sentAndAcked = new long[2];
         RecordMetadata appended = revoke(ep, cfgA.topicPolicyState(), key, revoked, sentAndAcked);
         long ackedAt = sentAndAcked[1];
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1))
-            .until(() -> policyStore(a.streams()).get(key) != null && policyStore(b.streams()).get(key) != null);
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(1))
+            .until(
+                () ->
+                    policyStore(a.streams()).get(key) != null
+                        && policyStore(b.streams()).get(key) != null);
         long appliedAt = System.currentTimeMillis();
         ackedAndApplied[0] = ackedAt;
         ackedAndApplied[1] = appliedAt;
-        System.out.printf("revocation propagation: send -> broker ack %d ms; broker ack -> visible in both instances' "
+        System.out.printf(
+            "revocation propagation: send -> broker ack %d ms; broker ack -> visible in both instances' "
                 + "global stores %d ms; send -> visible %d ms (record timestamp %d, visible at %d)%n",
-            ackedAt - sentAndAcked[0], appliedAt - ackedAt, appliedAt - sentAndAcked[0], appended.timestamp(), appliedAt);
+            ackedAt - sentAndAcked[0],
+            appliedAt - ackedAt,
+            appliedAt - sentAndAcked[0],
+            appended.timestamp(),
+            appliedAt);
 
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-            .until(() -> ItFixtures.count(ItFixtures.readAll(reader, decisions), revoked.getTokenId(), null, appliedAt) >= 300
-                && ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt) >= 50);
+        await()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(20))
+            .until(
+                () ->
+                    ItFixtures.count(
+                                ItFixtures.readAll(reader, decisions),
+                                revoked.getTokenId(),
+                                null,
+                                appliedAt)
+                            >= 300
+                        && ItFixtures.count(
+                                decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
+                            >= 50);
       } finally {
         producing.set(false);
         traffic.join(Duration.ofSeconds(30).toMillis());
@@ -148,75 +193,160 @@ class RevocationEndToEndIT {
       assertThat(producerFailure.get()).isNull();
 
       Instant visible = Instant.ofEpochMilli(ackedAndApplied[1]);
-      List<Decision> after = decisions.stream()
-          .filter(d -> d.getTokenId().equals(revoked.getTokenId()) && d.getDecidedAt().isAfter(visible)).toList();
+      List<Decision> after =
+          decisions.stream()
+              .filter(
+                  d ->
+                      d.getTokenId().equals(revoked.getTokenId())
+                          && d.getDecidedAt().isAfter(visible))
+              .toList();
       assertThat(after).isNotEmpty();
-      assertThat(after).allSatisfy(d -> {
-        assertThat(d.getVerdict()).as(d.getRequestId()).isEqualTo(Verdict.DENY);
-        assertThat(d.getReasons()).extracting(r -> r.getCode()).containsExactly("TOKEN_REVOKED");
-      });
-      assertThat(decisions.stream().filter(d -> d.getTokenId().equals(control.getTokenId()))
-          .allMatch(d -> d.getVerdict() == Verdict.ALLOW)).as("the control token is never denied").isTrue();
-      long firstDeny = decisions.stream().filter(d -> d.getTokenId().equals(revoked.getTokenId())
-          && d.getVerdict() == Verdict.DENY).mapToLong(d -> d.getDecidedAt().toEpochMilli()).min().orElseThrow();
-      long lastAllow = decisions.stream().filter(d -> d.getTokenId().equals(revoked.getTokenId())
-          && d.getVerdict() == Verdict.ALLOW).mapToLong(d -> d.getDecidedAt().toEpochMilli()).max().orElseThrow();
-      System.out.printf("revocation IT: last ALLOW of the revoked token decided %+d ms, first DENY %+d ms after the broker ack%n",
+      assertThat(after)
+          .allSatisfy(
+              d -> {
+                assertThat(d.getVerdict()).as(d.getRequestId()).isEqualTo(Verdict.DENY);
+                assertThat(d.getReasons())
+                    .extracting(r -> r.getCode())
+                    .containsExactly("TOKEN_REVOKED");
+              });
+      assertThat(
+              decisions.stream()
+                  .filter(d -> d.getTokenId().equals(control.getTokenId()))
+                  .allMatch(d -> d.getVerdict() == Verdict.ALLOW))
+          .as("the control token is never denied")
+          .isTrue();
+      long firstDeny =
+          decisions.stream()
+              .filter(
+                  d ->
+                      d.getTokenId().equals(revoked.getTokenId()) && d.getVerdict() == Verdict.DENY)
+              .mapToLong(d -> d.getDecidedAt().toEpochMilli())
+              .min()
+              .orElseThrow();
+      long lastAllow =
+          decisions.stream()
+              .filter(
+                  d ->
+                      d.getTokenId().equals(revoked.getTokenId())
+                          && d.getVerdict() == Verdict.ALLOW)
+              .mapToLong(d -> d.getDecidedAt().toEpochMilli())
+              .max()
+              .orElseThrow();
+      System.out.printf(
+          "revocation IT: last ALLOW of the revoked token decided %+d ms, first DENY %+d ms after the broker ack%n",
           lastAllow - ackedAndApplied[0], firstDeny - ackedAndApplied[0]);
-      assertThat(lastAllow).as("no ALLOW after the revocation applied").isLessThanOrEqualTo(ackedAndApplied[1]);
-      System.out.printf("revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
+      assertThat(lastAllow)
+          .as("no ALLOW after the revocation applied")
+          .isLessThanOrEqualTo(ackedAndApplied[1]);
+      System.out.printf(
+          "revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
           sent.get(), decisions.size(), after.size());
     }
   }
 
   private static ReadOnlyKeyValueStore<String, byte[]> policyStore(KafkaStreams streams) {
-    return streams.store(StoreQueryParameters.fromNameAndType(StoreNames.POLICY_STATE,
-        QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    return streams.store(
+        StoreQueryParameters.fromNameAndType(
+            StoreNames.POLICY_STATE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
   }
 
-  /** Publishes the revocation; {@code sentAndAcked} receives the wall-clock send and acknowledgement times. */
-  private static RecordMetadata revoke(StackEndpoints ep, String topic, String key, CapabilityToken token,
-                                       long[] sentAndAcked) throws Exception {
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-        new StringSerializer(), new ByteArraySerializer())) {
-      CapabilityRevocation r = CapabilityRevocation.newBuilder().setTokenId(token.getTokenId()).setTenant(token.getTenant())
-          .setRevokedAt(Instant.now()).setReason("revocation IT").build();
+  /**
+   * Publishes the revocation; {@code sentAndAcked} receives the wall-clock send and acknowledgement
+   * times.
+   */
+  private static RecordMetadata revoke(
+      StackEndpoints ep, String topic, String key, CapabilityToken token, long[] sentAndAcked)
+      throws Exception {
+    try (KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      CapabilityRevocation r =
+          CapabilityRevocation.newBuilder()
+              .setTokenId(token.getTokenId())
+              .setTenant(token.getTenant())
+              .setRevokedAt(Instant.now())
+              .setReason("revocation IT")
+              .build();
       byte[] value = EventCodec.standard().encode(r);
-      p.partitionsFor(topic); // fetch metadata first, so the measured send is the record's trip alone
+      p.partitionsFor(
+          topic); // fetch metadata first, so the measured send is the record's trip alone
       sentAndAcked[0] = System.currentTimeMillis();
-      RecordMetadata m = p.send(new ProducerRecord<>(topic, null, sentAndAcked[0], key, value)).get();
+      RecordMetadata m =
+          p.send(new ProducerRecord<>(topic, null, sentAndAcked[0], key, value)).get();
       sentAndAcked[1] = System.currentTimeMillis();
       return m;
     }
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
-    return TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId(id).setTenant("tenant-r").setSubjectId("agent-r")
-        .setCapabilities(List.of(Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ)
-            .setResources(List.of("tenant-r/docs/**")).build()))
-        .setIssuedAt(now.minus(Duration.ofMinutes(1))).setNotBefore(now.minus(Duration.ofMinutes(1)))
-        .setExpiresAt(now.plus(Duration.ofHours(1))).setIssuer("revocation-it").setKeyId(issuer.keyId())
-        .setSignature(ByteBuffer.allocate(0)).build(), issuer);
+    return TokenSigning.sign(
+        CapabilityToken.newBuilder()
+            .setTokenId(id)
+            .setTenant("tenant-r")
+            .setSubjectId("agent-r")
+            .setCapabilities(
+                List.of(
+                    Capability.newBuilder()
+                        .setName("read_docs")
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of("tenant-r/docs/**"))
+                        .build()))
+            .setIssuedAt(now.minus(Duration.ofMinutes(1)))
+            .setNotBefore(now.minus(Duration.ofMinutes(1)))
+            .setExpiresAt(now.plus(Duration.ofHours(1)))
+            .setIssuer("revocation-it")
+            .setKeyId(issuer.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build(),
+        issuer);
   }
 
   private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at) {
     Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     return PlanRequest.newBuilder()
-        .setRequestId(ns + "req-" + i).setSessionId(ns + "session-" + (i % 64)).setRequestedAt(t).setPlanId("plan-" + i)
+        .setRequestId(ns + "req-" + i)
+        .setSessionId(ns + "session-" + (i % 64))
+        .setRequestedAt(t)
+        .setPlanId("plan-" + i)
         .setTenant("tenant-r")
-        .setSubject(Subject.newBuilder().setId("agent-r").setToken(token).setCaps(List.of()).build())
-        .setSteps(List.of(PlanStep.newBuilder().setTool("search_docs").setArgs(Map.of()).setCapsRequired(List.of("read_docs"))
-            .setResource("tenant-r/docs/handbook").setEffect(EffectKind.READ).setLabelsIn(List.of("public"))
-            .setLabelsOut(List.of("public")).setReceipts(List.of()).build()))
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-            .setRetrieved(List.of()).setFile(List.of()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1.0).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
-            .setLatencyMax(30.0).build())
-        .setSystemPromptHash(HASH).setCreatedAt(t).setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .setSubject(
+            Subject.newBuilder().setId("agent-r").setToken(token).setCaps(List.of()).build())
+        .setSteps(
+            List.of(
+                PlanStep.newBuilder()
+                    .setTool("search_docs")
+                    .setArgs(Map.of())
+                    .setCapsRequired(List.of("read_docs"))
+                    .setResource("tenant-r/docs/handbook")
+                    .setEffect(EffectKind.READ)
+                    .setLabelsIn(List.of("public"))
+                    .setLabelsOut(List.of("public"))
+                    .setReceipts(List.of())
+                    .build()))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+                .setRetrieved(List.of())
+                .setFile(List.of())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1.0)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30.0)
+                .build())
+        .setSystemPromptHash(HASH)
+        .setCreatedAt(t)
+        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();
   }
 }

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.topology.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,16 +39,20 @@ import org.junit.jupiter.api.Test;
  * (built by the topology module's package phase).
  */
 class RunCommandIT {
-  private static final Path JAR = Path.of("..", "topology", "target", "fabric.jar").toAbsolutePath().normalize();
-  private static final Path LIB = Path.of("..", "topology", "target", "lib").toAbsolutePath().normalize();
+  private static final Path JAR =
+      Path.of("..", "topology", "target", "fabric.jar").toAbsolutePath().normalize();
+  private static final Path LIB =
+      Path.of("..", "topology", "target", "lib").toAbsolutePath().normalize();
 
   @Test
   void aBadValueStopsStartUpWithAMessageNamingTheKey() throws Exception {
     Path work = Files.createTempDirectory("fabric-run-it-");
-    Process p = fabric(work, Map.of("FABRIC_STREAMS_NUM_STANDBY_REPLICAS", "-1"), "run", "--no-sinks");
+    Process p =
+        fabric(work, Map.of("FABRIC_STREAMS_NUM_STANDBY_REPLICAS", "-1"), "run", "--no-sinks");
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isNotZero();
-    assertThat(Files.readString(work.resolve("stderr.txt"))).contains("streams.num.standby.replicas");
+    assertThat(Files.readString(work.resolve("stderr.txt")))
+        .contains("streams.num.standby.replicas");
   }
 
   @Test
@@ -70,27 +78,46 @@ class RunCommandIT {
       port = s.getLocalPort();
     }
     // the port and host come from the environment: FABRIC_<KEY> overrides the file
-    Process p = fabric(work, Map.of("FABRIC_HTTP_PORT", String.valueOf(port), "FABRIC_HTTP_HOST", "127.0.0.1"),
-        "run", "--config", config.toString(), "--no-sinks");
+    Process p =
+        fabric(
+            work,
+            Map.of("FABRIC_HTTP_PORT", String.valueOf(port), "FABRIC_HTTP_HOST", "127.0.0.1"),
+            "run",
+            "--config",
+            config.toString(),
+            "--no-sinks");
     HttpClient http = HttpClient.newHttpClient();
     URI ready = URI.create("http://127.0.0.1:" + port + "/health/ready");
     try {
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).until(() -> {
-        assertThat(p.isAlive()).as("fabric run exited: %s", tail(work)).isTrue();
-        return status(http, ready) == 200;
-      });
-      String example = Files.readString(Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
-      HttpResponse<String> decided = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(example)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                assertThat(p.isAlive()).as("fabric run exited: %s", tail(work)).isTrue();
+                return status(http, ready) == 200;
+              });
+      String example =
+          Files.readString(
+              Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
+      HttpResponse<String> decided =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(example))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
       assertThat(decided.body()).contains("\"verdict\":\"DENY\"");
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      try (Admin admin =
+          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
         assertThat(members(admin, ns + "runtime")).isEqualTo(1);
 
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
-        assertThat(Files.readString(work.resolve("stderr.txt"))).contains("stopping").contains("stopped");
+        assertThat(Files.readString(work.resolve("stderr.txt")))
+            .contains("stopping")
+            .contains("stopped");
         // it left the group as it stopped: no wait for the 45 s session timeout before a failover
         await().atMost(Duration.ofSeconds(10)).until(() -> members(admin, ns + "runtime") == 0);
       }
@@ -102,10 +129,10 @@ class RunCommandIT {
   }
 
   /**
-   * On embedded defaults {@code fabric run} works out of the box (a development issuer key it trusts, an
-   * endpoints file for the other commands), and starts again on the same work directory after a record on
-   * the policy-state topic: the embedded broker is new on every start, so the state of the previous one
-   * must not be restored against it.
+   * On embedded defaults {@code fabric run} works out of the box (a development issuer key it
+   * trusts, an endpoints file for the other commands), and starts again on the same work directory
+   * after a record on the policy-state topic: the embedded broker is new on every start, so the
+   * state of the previous one must not be restored against it.
    */
   @Test
   void anEmbeddedRunWorksOutOfTheBoxAndStartsAgainOnTheSameWorkDirectory() throws Exception {
@@ -115,8 +142,14 @@ class RunCommandIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Map<String, String> env = Map.of("FABRIC_HTTP_PORT", String.valueOf(port), "FABRIC_HTTP_HOST", "127.0.0.1",
-        "FABRIC_FABRIC_WORK_DIR", instance.toString());
+    Map<String, String> env =
+        Map.of(
+            "FABRIC_HTTP_PORT",
+            String.valueOf(port),
+            "FABRIC_HTTP_HOST",
+            "127.0.0.1",
+            "FABRIC_FABRIC_WORK_DIR",
+            instance.toString());
     HttpClient http = HttpClient.newHttpClient();
     for (int start = 1; start <= 2; start++) {
       Path out = work.resolve("start-" + start);
@@ -124,32 +157,70 @@ class RunCommandIT {
       Process p = fabric(out, env, "run", "--no-sinks");
       try {
         Path endpoints = instance.resolve("endpoints.properties");
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
-          assertThat(p.isAlive()).as("fabric run exited: %s", tail(out)).isTrue();
-          return Files.readString(out.resolve("stdout.txt")).contains("stop:");
-        });
+        await()
+            .atMost(Duration.ofMinutes(3))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> {
+                  assertThat(p.isAlive()).as("fabric run exited: %s", tail(out)).isTrue();
+                  return Files.readString(out.resolve("stdout.txt")).contains("stop:");
+                });
         String stdout = Files.readString(out.resolve("stdout.txt"));
         Path issuerKey = instance.resolve("keys").resolve("dev-issuer.key");
-        assertThat(stdout).contains("token issuer key").contains(issuerKey.toString()).contains("fabric token issue");
+        assertThat(stdout)
+            .contains("token issuer key")
+            .contains(issuerKey.toString())
+            .contains("fabric token issue");
         // a token minted with the development key is trusted: the example plan is allowed
-        String token = cli("token", "issue", "--key", issuerKey.toString(), "--tenant", "acme", "--subject", "agent-1",
-            "--cap", "read_docs:READ:acme/docs/*", "--format", "avro-base64").strip();
-        String plan = Files.readString(Path.of("..", "docs", "examples", "plan.json")).replace("TOKEN", token);
-        HttpResponse<String> decided = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-            // the first decision of a cold instance on a busy machine may take more than the default 5 s
-            .header("Content-Type", "application/json").header("X-Fabric-Timeout-Ms", "30000")
-            .POST(HttpRequest.BodyPublishers.ofString(plan)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        String token =
+            cli(
+                    "token",
+                    "issue",
+                    "--key",
+                    issuerKey.toString(),
+                    "--tenant",
+                    "acme",
+                    "--subject",
+                    "agent-1",
+                    "--cap",
+                    "read_docs:READ:acme/docs/*",
+                    "--format",
+                    "avro-base64")
+                .strip();
+        String plan =
+            Files.readString(Path.of("..", "docs", "examples", "plan.json"))
+                .replace("TOKEN", token);
+        HttpResponse<String> decided =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
+                    // the first decision of a cold instance on a busy machine may take more than
+                    // the default 5 s
+                    .header("Content-Type", "application/json")
+                    .header("X-Fabric-Timeout-Ms", "30000")
+                    .POST(HttpRequest.BodyPublishers.ofString(plan))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(decided.statusCode()).as("start %d: %s", start, decided.body()).isEqualTo(200);
         assertThat(decided.body()).as("start %d", start).contains("\"verdict\":\"ALLOW\"");
         // a record on the policy-state topic, through the endpoints file the instance wrote
-        cli("policy", "revoke", "tok-" + start, "--tenant", "acme", "--config", endpoints.toString());
-        assertThat(cli("policy", "show", "--config", endpoints.toString())).contains("revocation  tok-" + start);
+        cli(
+            "policy",
+            "revoke",
+            "tok-" + start,
+            "--tenant",
+            "acme",
+            "--config",
+            endpoints.toString());
+        assertThat(cli("policy", "show", "--config", endpoints.toString()))
+            .contains("revocation  tok-" + start);
 
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
         String stderr = Files.readString(out.resolve("stderr.txt"));
-        assertThat(stderr).as("console of start %d", start).doesNotContain("Exception").doesNotContain(" ERROR ")
+        assertThat(stderr)
+            .as("console of start %d", start)
+            .doesNotContain("Exception")
+            .doesNotContain(" ERROR ")
             .doesNotContain(" WARN ");
       } finally {
         if (p.isAlive()) {
@@ -161,11 +232,11 @@ class RunCommandIT {
 
   /** Runs a command in this JVM and returns its standard output; fails on a non-zero exit code. */
   private static String cli(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cl = io.provability.fabric.topology.cli.FabricCli.commandLine();
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cl = FabricCli.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
     assertThat(cl.execute(args)).as("%s: %s", String.join(" ", args), err).isZero();
     return out.toString();
   }
@@ -180,13 +251,38 @@ class RunCommandIT {
     props.putAll(OperationsIT.topicNames(ns));
     Path config = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(config)) {
-      props.store(w, "RunCommandIT: the servers only; fabric load adds the work directory and the issuer's key ring");
+      props.store(
+          w,
+          "RunCommandIT: the servers only; fabric load adds the work directory and the issuer's key ring");
     }
     Path reports = work.resolve("reports");
-    // no --issuer-key: with --app-process the generator makes one and starts the application trusting it
-    Process p = fabric(work, Map.of(), "load", "custom", "--config", config.toString(), "--app-process", "--no-sinks",
-        "--no-baselines", "--app-jvm-options", "-Xmx512m -XX:+UseParallelGC", "--rate", "200", "--duration", "PT5S",
-        "--warmup", "PT3S", "--sessions", "300", "--drain-timeout", "PT90S", "--report-dir", reports.toString());
+    // no --issuer-key: with --app-process the generator makes one and starts the application
+    // trusting it
+    Process p =
+        fabric(
+            work,
+            Map.of(),
+            "load",
+            "custom",
+            "--config",
+            config.toString(),
+            "--app-process",
+            "--no-sinks",
+            "--no-baselines",
+            "--app-jvm-options",
+            "-Xmx512m -XX:+UseParallelGC",
+            "--rate",
+            "200",
+            "--duration",
+            "PT5S",
+            "--warmup",
+            "PT3S",
+            "--sessions",
+            "300",
+            "--drain-timeout",
+            "PT90S",
+            "--report-dir",
+            reports.toString());
     try {
       assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("fabric load finished").isTrue();
       assertThat(p.exitValue()).as(tail(work)).isZero();
@@ -209,7 +305,8 @@ class RunCommandIT {
     // the latency split at decided_at: every decision in both parts
     assertThat(run.at("/latency_ms_until_decided_at/count").asLong()).isEqualTo(1_000);
     assertThat(run.at("/latency_ms_after_decided_at/count").asLong()).isEqualTo(1_000);
-    // the whole box: the generator and the application by pid, CPU per decision, what the broker took
+    // the whole box: the generator and the application by pid, CPU per decision, what the broker
+    // took
     JsonNode custom = null;
     for (JsonNode w : report.at("/box/runs")) {
       if (w.get("window").asText().equals("custom")) {
@@ -220,9 +317,12 @@ class RunCommandIT {
     assertThat(custom.at("/cpu_by_process/application/cpu_seconds").asDouble()).isPositive();
     assertThat(custom.at("/cpu_by_process/generator/cpu_seconds").asDouble()).isPositive();
     assertThat(custom.get("cpu_us_per_decision_total").asDouble()).isPositive();
-    // every request the generator sent is on the requests topic, exactly once, and every decision on the decisions topic
-    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.requests/records").asLong()).isEqualTo(1_000);
-    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.decisions/records").asLong()).isEqualTo(1_000);
+    // every request the generator sent is on the requests topic, exactly once, and every decision
+    // on the decisions topic
+    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.requests/records").asLong())
+        .isEqualTo(1_000);
+    assertThat(custom.at("/broker_writes/by_topic/" + ns + "fabric.decisions/records").asLong())
+        .isEqualTo(1_000);
     assertThat(custom.at("/broker_writes/complete").asBoolean()).isTrue();
     assertThat(report.at("/box/idle/cpu_by_process/application/cores_busy").isNumber()).isTrue();
     assertThat(report.at("/box/cpu_timeline").size()).isPositive();
@@ -230,19 +330,24 @@ class RunCommandIT {
     assertThat(report.at("/memory/note").asText()).contains("the application's own JVM");
     assertThat(report.at("/memory/rss_bytes").asLong()).isPositive();
     // the application was stopped with the generator
-    assertThat(Files.readString(work.resolve("stdout.txt")) + Files.readString(work.resolve("stderr.txt")))
+    assertThat(
+            Files.readString(work.resolve("stdout.txt"))
+                + Files.readString(work.resolve("stderr.txt")))
         .contains("application running, pid");
   }
 
   private static int members(Admin admin, String group) throws Exception {
-    ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+    ConsumerGroupDescription d =
+        admin.describeConsumerGroups(List.of(group)).all().get().get(group);
     return d.members().size();
   }
 
   private static int status(HttpClient http, URI uri) {
     try {
-      return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1; // not listening yet
     } catch (InterruptedException e) {
@@ -256,13 +361,22 @@ class RunCommandIT {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
   }
 
-  private static Process fabric(Path work, Map<String, String> env, String... args) throws IOException {
+  private static Process fabric(Path work, Map<String, String> env, String... args)
+      throws IOException {
     assertThat(JAR).as("the application jar (mvn package of topology)").exists();
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", JAR + java.io.File.pathSeparator + LIB + "/*", "io.provability.fabric.topology.cli.FabricCli"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                JAR + File.pathSeparator + LIB + "/*",
+                "io.provability.fabric.topology.cli.FabricCli"));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(work.resolve("stdout.txt").toFile())
-        .redirectError(work.resolve("stderr.txt").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectOutput(work.resolve("stdout.txt").toFile())
+            .redirectError(work.resolve("stderr.txt").toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
     pb.environment().putAll(env);
     return pb.start();

@@ -9,16 +9,15 @@ import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
-import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.audit.AuditReport;
-import io.provability.fabric.topology.runtime.KeyFiles;
-import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.demo.SinkAudit;
 import io.provability.fabric.topology.embedded.EmbeddedStack;
 import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.runtime.KeyFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,16 +29,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -55,28 +50,36 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sinks under faults, end to end on real servers: Decision events and their log entries are produced
- * straight to their topics by a rate-limited producer (the topology is not under test here), the two
- * Kafka Connect sink connectors run in an in-process worker, and while traffic flows
+ * The sinks under faults, end to end on real servers: Decision events and their log entries are
+ * produced straight to their topics by a rate-limited producer (the topology is not under test
+ * here), the two Kafka Connect sink connectors run in an in-process worker, and while traffic flows
+ *
  * <ol>
  *   <li>PostgreSQL is stopped for 60 s while decisions flow at 5,000/s,
  *   <li>the S3 server is stopped for 60 s while log entries flow,
  *   <li>both connectors' tasks are restarted three times through the herder while their batches are
  *       in flight.
  * </ol>
- * Afterwards every produced decision has exactly one row and exactly one entry in the evidence logs, and the
- * whole audit (signatures, consistency, roots, rows) passes.
+ *
+ * Afterwards every produced decision has exactly one row and exactly one entry in the evidence
+ * logs, and the whole audit (signatures, consistency, roots, rows) passes.
  *
  * <p>Embedded mode only: stopping and restarting the servers needs the embedded stack's handles. In
  * external mode (services started by {@code infra/up.sh} as system processes) the test is skipped.
  */
 class SinkFaultsIT {
 
-  /** The outage length; a fault-injection step, held deliberately, not a wait for a condition. */
+  /**
+   * The issue's outage length; a fault-injection step, held deliberately, not a wait for a
+   * condition.
+   */
   private static final Duration OUTAGE = Duration.ofSeconds(60);
+
   private static final int DECISIONS_PER_SECOND = 5_000;
+
   /** Lower while only S3 is failing, so that the test's database stays small. */
   private static final int DECISIONS_PER_SECOND_DURING_S3_OUTAGE = 1_000;
+
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final Duration PATIENCE = Duration.ofMinutes(3);
   private static final EventCodec CODEC = EventCodec.standard();
@@ -92,8 +95,10 @@ class SinkFaultsIT {
 
   @BeforeAll
   static void startSinks() throws Exception {
-    assumeFalse(TestEnvironment.external(), "SinkFaultsIT stops and restarts PostgreSQL and S3, which it can do only "
-        + "to the embedded stack; in external mode (-Dfabric.mode=external) it is skipped");
+    assumeFalse(
+        TestEnvironment.external(),
+        "SinkFaultsIT stops and restarts PostgreSQL and S3, which it can do only "
+            + "to the embedded stack; in external mode (-Dfabric.mode=external) it is skipped");
     ns = "flt" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
     work = Files.createTempDirectory("fabric-faults-");
     // A stack of its own: the outages below must not reach the servers that other test classes of
@@ -103,13 +108,30 @@ class SinkFaultsIT {
     bucket = "fabric-" + ns + "evidence";
     String decisions = ns + "decisions";
     String evidence = ns + "evidence";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(decisions, 3, (short) 1), new NewTopic(evidence, 3, (short) 1)))
-          .all().get(30, TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(new NewTopic(decisions, 3, (short) 1), new NewTopic(evidence, 3, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     }
-    SinkPipelineSettings settings = new SinkPipelineSettings(ep.bootstrapServers(), decisions, evidence,
-        ns + "sinks", ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword(), ep.s3Endpoint(), ep.s3Region(), bucket,
-        ep.s3AccessKey(), ep.s3SecretKey(), 1, work);
+    SinkPipelineSettings settings =
+        new SinkPipelineSettings(
+            ep.bootstrapServers(),
+            decisions,
+            evidence,
+            ns + "sinks",
+            ep.jdbcUrl(),
+            ep.jdbcUser(),
+            ep.jdbcPassword(),
+            ep.s3Endpoint(),
+            ep.s3Region(),
+            bucket,
+            ep.s3AccessKey(),
+            ep.s3SecretKey(),
+            1,
+            work);
     connect = EmbeddedConnect.start(settings);
     audit = new SinkAudit(ep, bucket);
     producer = new Producer(ep.bootstrapServers(), decisions, evidence, ns);
@@ -136,7 +158,9 @@ class SinkFaultsIT {
   void everyDecisionHasExactlyOneRowAndOneLogEntryAndTheAuditPassesAfterOutagesAndTaskRestarts()
       throws Exception {
     // traffic reaches both sinks before any fault
-    await("first rows and entries").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+    await("first rows and entries")
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> rowCount() > 0 && entryRowCount() > 0);
 
     // (a) PostgreSQL down for 60 s at 5,000 decisions/s
@@ -156,11 +180,13 @@ class SinkFaultsIT {
     holdOutage();
     stack.restartS3();
     producer.rate(DECISIONS_PER_SECOND);
-    assertThat(producer.decisionsSent() - beforeS3Outage).as("entries produced across the S3 outage")
+    assertThat(producer.decisionsSent() - beforeS3Outage)
+        .as("entries produced across the S3 outage")
         .isGreaterThan(OUTAGE.toSeconds() * 5);
     awaitProduced(20_000);
 
-    // (c) tasks restarted while batches are in flight: Connect stops each task, re-reads its committed
+    // (c) tasks restarted while batches are in flight: Connect stops each task, re-reads its
+    // committed
     // offsets and redelivers what was written after them
     for (int round = 0; round < 3; round++) {
       restartTask(connect.decisionLogConnector());
@@ -171,14 +197,20 @@ class SinkFaultsIT {
     producer.stop();
     long decisions = producer.decisionsSent();
 
-    await("every decision in the log").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+    await("every decision in the log")
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofSeconds(1))
         .until(SinkFaultsIT::rowCount, count -> count >= decisions);
-    await("every entry in a checkpoint").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+    await("every entry in a checkpoint")
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofSeconds(1))
         .until(SinkFaultsIT::entryRowCount, count -> count >= decisions);
 
     try (Connection c = connection();
-         PreparedStatement q = c.prepareStatement("SELECT count(*), count(DISTINCT decision_id) FROM decision_log "
-             + "WHERE decision_id LIKE ?")) {
+        PreparedStatement q =
+            c.prepareStatement(
+                "SELECT count(*), count(DISTINCT decision_id) FROM decision_log "
+                    + "WHERE decision_id LIKE ?")) {
       q.setString(1, ns + "%");
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
@@ -194,16 +226,23 @@ class SinkFaultsIT {
     // exactly one entry per decision across the logs (no gap, no duplicate through the outages and
     // the restarts), and the whole audit passes: signatures, consistency, roots, rows
     assertThat(entryRowCount()).as("decision_evidence rows").isEqualTo(decisions);
-    assertThat(audit.logSummaries().stream().mapToLong(SinkAudit.LogSummary::size).sum()).as("log entries")
+    assertThat(audit.logSummaries().stream().mapToLong(SinkAudit.LogSummary::size).sum())
+        .as("log entries")
         .isEqualTo(decisions);
-    AuditReport report = audit.verifyLogs(NoteSigner.fromSeed(SinkPipelineSettings.EvidenceLog.DEFAULT_ORIGIN,
-        KeyFiles.read(work.resolve("keys").resolve("evidence.key")).seed()).verifier(), List.of());
+    AuditReport report =
+        audit.verifyLogs(
+            NoteSigner.fromSeed(
+                    SinkPipelineSettings.EvidenceLog.DEFAULT_ORIGIN,
+                    KeyFiles.read(work.resolve("keys").resolve("evidence.key")).seed())
+                .verifier(),
+            List.of());
     assertThat(report.mismatches()).as(report.render()).isEmpty();
     assertThat(report.rowsMatched()).isEqualTo(decisions);
 
     for (String name : List.of(connect.decisionLogConnector(), connect.evidenceConnector())) {
       ConnectorStateInfo status = connect.status(name);
-      assertThat(status.tasks()).allSatisfy(t -> assertThat(t.state()).as(name + " task").isEqualTo("RUNNING"));
+      assertThat(status.tasks())
+          .allSatisfy(t -> assertThat(t.state()).as(name + " task").isEqualTo("RUNNING"));
     }
   }
 
@@ -218,7 +257,9 @@ class SinkFaultsIT {
   /** Lets traffic flow on until {@code more} further decisions have been produced. */
   private static void awaitProduced(long more) {
     long target = producer.decisionsSent() + more;
-    await("producer to send " + more + " more decisions").atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+    await("producer to send " + more + " more decisions")
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(100))
         .until(() -> producer.failure() != null || producer.decisionsSent() >= target);
     assertThat(producer.failure()).as("producer failure").isNull();
   }
@@ -246,8 +287,8 @@ class SinkFaultsIT {
   }
 
   /**
-   * Sends decisions and their log entries at a set rate in 10 ms ticks. Sends are asynchronous: a broker-side failure is kept and
-   * fails the test.
+   * Sends decisions and their log entries at a set rate in 10 ms ticks. Sends are asynchronous: a
+   * broker-side failure is kept and fails the test.
    */
   private static final class Producer {
     private final KafkaProducer<byte[], byte[]> kafka;
@@ -261,12 +302,19 @@ class SinkFaultsIT {
     private volatile boolean running = true;
 
     Producer(String bootstrap, String decisionsTopic, String evidenceTopic, String ns) {
-      this.kafka = new KafkaProducer<>(Map.of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          ProducerConfig.ACKS_CONFIG, "all",
-          ProducerConfig.LINGER_MS_CONFIG, 5,
-          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-          new ByteArraySerializer(), new ByteArraySerializer());
+      this.kafka =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  ProducerConfig.ACKS_CONFIG,
+                  "all",
+                  ProducerConfig.LINGER_MS_CONFIG,
+                  5,
+                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                  true),
+              new ByteArraySerializer(),
+              new ByteArraySerializer());
       this.decisionsTopic = decisionsTopic;
       this.evidenceTopic = evidenceTopic;
       this.ns = ns;
@@ -309,7 +357,8 @@ class SinkFaultsIT {
       long next = System.nanoTime();
       double owed = 0;
       for (long tick = 0; running; tick++) {
-        // rate limiting: each tick's share is sent at its scheduled time, late ticks catch up at once
+        // rate limiting: each tick's share is sent at its scheduled time, late ticks catch up at
+        // once
         long delay = next - System.nanoTime();
         if (delay > 0) {
           LockSupport.parkNanos(delay);
@@ -322,12 +371,19 @@ class SinkFaultsIT {
         for (int i = 0; i < count; i++) {
           Decision d = decision(decisions.get(), now);
           byte[] value = CODEC.encode(d);
-          kafka.send(new ProducerRecord<>(decisionsTopic, d.getDecisionId().getBytes(StandardCharsets.UTF_8), value),
+          kafka.send(
+              new ProducerRecord<>(
+                  decisionsTopic, d.getDecisionId().getBytes(StandardCharsets.UTF_8), value),
               this::onCompletion);
           decisions.incrementAndGet();
           // its evidence entry, as the decider emits it (the request is the bytes its hash covers)
-          kafka.send(new ProducerRecord<>(evidenceTopic, d.getSessionId().getBytes(StandardCharsets.UTF_8),
-              LogEntry.inline(value, d.getRequestId().getBytes(StandardCharsets.UTF_8)).encode()), this::onCompletion);
+          kafka.send(
+              new ProducerRecord<>(
+                  evidenceTopic,
+                  d.getSessionId().getBytes(StandardCharsets.UTF_8),
+                  LogEntry.inline(value, d.getRequestId().getBytes(StandardCharsets.UTF_8))
+                      .encode()),
+              this::onCompletion);
         }
       }
     }
@@ -354,7 +410,8 @@ class SinkFaultsIT {
           .setPolicyVersion(1)
           .setDecidedAt(at)
           .setEvalMicros(100)
-          .setRequestHash(ByteBuffer.wrap(Sha256.digest((ns + "req-" + i).getBytes(StandardCharsets.UTF_8))))
+          .setRequestHash(
+              ByteBuffer.wrap(Sha256.digest((ns + "req-" + i).getBytes(StandardCharsets.UTF_8))))
           .build();
     }
   }

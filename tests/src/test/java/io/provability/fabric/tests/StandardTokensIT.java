@@ -2,12 +2,17 @@ package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
+import io.provability.fabric.events.Constraints;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
+import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.Subject;
+import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.kernel.JwsTokens;
@@ -32,8 +37,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * JWS capability tokens through a running instance whose only trusted issuer key comes from a JWKS
- * file: a JWS token is allowed, a tampered one and one from an untrusted key are denied, and an Avro
- * token signed by the same JWKS key is still allowed.
+ * file: a JWS token is allowed, a tampered one and one from an untrusted key are denied, and an
+ * Avro token signed by the same JWKS key is still allowed.
  */
 class StandardTokensIT {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
@@ -46,38 +51,71 @@ class StandardTokensIT {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("jwks-issuer", new SecureRandom());
     Ed25519.SigningKey stranger = Ed25519.SigningKey.generate("stranger", new SecureRandom());
     Path jwks = work.resolve("issuers.jwks.json");
-    Files.writeString(jwks, "{\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": \"" + issuer.keyId()
-        + "\", \"x\": \"" + Base64.getUrlEncoder().withoutPadding().encodeToString(issuer.publicKey()) + "\"}]}");
+    Files.writeString(
+        jwks,
+        "{\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": \""
+            + issuer.keyId()
+            + "\", \"x\": \""
+            + Base64.getUrlEncoder().withoutPadding().encodeToString(issuer.publicKey())
+            + "\"}]}");
     // no key ring file at all: the JWKS is the only source of trusted issuers
-    FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), work.resolve("absent.keys"),
-        Map.of(FabricConfig.TRUSTED_JWKS_FILE_CONFIG, jwks.toString()));
+    FabricConfig cfg =
+        ItFixtures.namespacedConfig(
+            ns,
+            work.resolve("instance"),
+            work.resolve("absent.keys"),
+            Map.of(FabricConfig.TRUSTED_JWKS_FILE_CONFIG, jwks.toString()));
 
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    CapabilityToken claims = CapabilityToken.newBuilder()
-        .setTokenId(ns + "tok").setTenant("acme").setSubjectId("agent-j")
-        .setCapabilities(List.of(io.provability.fabric.events.Capability.newBuilder().setName("read_docs")
-            .setEffect(EffectKind.READ).setResources(List.of("acme/docs/**")).build()))
-        .setIssuedAt(now.minusSeconds(60)).setNotBefore(now.minusSeconds(60)).setExpiresAt(now.plusSeconds(3600))
-        .setIssuer("it").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build();
+    CapabilityToken claims =
+        CapabilityToken.newBuilder()
+            .setTokenId(ns + "tok")
+            .setTenant("acme")
+            .setSubjectId("agent-j")
+            .setCapabilities(
+                List.of(
+                    Capability.newBuilder()
+                        .setName("read_docs")
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of("acme/docs/**"))
+                        .build()))
+            .setIssuedAt(now.minusSeconds(60))
+            .setNotBefore(now.minusSeconds(60))
+            .setExpiresAt(now.plusSeconds(3600))
+            .setIssuer("it")
+            .setKeyId(issuer.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build();
     String jws = JwsTokens.sign(claims, issuer);
     String[] parts = jws.split("\\.");
-    String widened = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
-        .replace("acme/docs/**", "acme/**");
-    String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(widened.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+    String widened =
+        new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+            .replace("acme/docs/**", "acme/**");
+    String tampered =
+        parts[0]
+            + "."
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(widened.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[2];
     String untrusted = JwsTokens.sign(claims, stranger);
-    CapabilityToken avro = TokenSigning.sign(CapabilityToken.newBuilder(claims).setTokenId(ns + "avro").build(), issuer);
+    CapabilityToken avro =
+        TokenSigning.sign(
+            CapabilityToken.newBuilder(claims).setTokenId(ns + "avro").build(), issuer);
 
     String session = ns + "session";
-    Map<String, PlanRequest> plans = Map.of(
-        "jws", plan(ns + "jws", session, now, null, jws),
-        "tampered", plan(ns + "tampered", session, now, null, tampered),
-        "untrusted", plan(ns + "untrusted", session, now, null, untrusted),
-        "avro", plan(ns + "avro", session, now, avro, null));
+    Map<String, PlanRequest> plans =
+        Map.of(
+            "jws", plan(ns + "jws", session, now, null, jws),
+            "tampered", plan(ns + "tampered", session, now, null, tampered),
+            "untrusted", plan(ns + "untrusted", session, now, null, untrusted),
+            "avro", plan(ns + "avro", session, now, avro, null));
 
     try (FabricRuntime runtime = FabricRuntime.start(cfg, ep, false);
-         KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
-         KafkaTraffic.DecisionReader reader = new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
+        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
+        KafkaTraffic.DecisionReader reader =
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
       assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
       plans.values().forEach(p -> ItFixtures.send(producer, cfg, session, p));
 
@@ -88,26 +126,51 @@ class StandardTokensIT {
       for (String denied : List.of("tampered", "untrusted")) {
         Decision d = ItFixtures.awaitDecision(reader, PATIENCE, ns + denied);
         assertThat(d.getVerdict()).as(denied).isEqualTo(Verdict.DENY);
-        assertThat(d.getReasons()).extracting(Reason::getCode).as(denied).contains("TOKEN_INVALID_SIGNATURE");
+        assertThat(d.getReasons())
+            .extracting(Reason::getCode)
+            .as(denied)
+            .contains("TOKEN_INVALID_SIGNATURE");
       }
       Decision avroAllowed = ItFixtures.awaitDecision(reader, PATIENCE, ns + "avro");
-      assertThat(avroAllowed.getVerdict()).as("%s", avroAllowed.getReasons()).isEqualTo(Verdict.ALLOW);
+      assertThat(avroAllowed.getVerdict())
+          .as("%s", avroAllowed.getReasons())
+          .isEqualTo(Verdict.ALLOW);
     }
   }
 
-  private static PlanRequest plan(String requestId, String session, Instant now, CapabilityToken token, String jws) {
+  private static PlanRequest plan(
+      String requestId, String session, Instant now, CapabilityToken token, String jws) {
     String h = "a".repeat(64);
     return PlanRequest.newBuilder()
-        .setRequestId(requestId).setSessionId(session).setRequestedAt(now).setPlanId("plan-" + requestId)
+        .setRequestId(requestId)
+        .setSessionId(session)
+        .setRequestedAt(now)
+        .setPlanId("plan-" + requestId)
         .setTenant("acme")
         .setSubject(Subject.newBuilder().setId("agent-j").setToken(token).setTokenJws(jws).build())
-        .setSteps(List.of(io.provability.fabric.events.PlanStep.newBuilder().setTool("search")
-            .setCapsRequired(List.of("read_docs")).setResource("acme/docs/handbook").setEffect(EffectKind.READ).build()))
-        .setInputChannels(io.provability.fabric.events.InputChannels.newBuilder()
-            .setSystem(io.provability.fabric.events.SystemChannel.newBuilder().setHash(h).setPolicyHash(h).build()).build())
-        .setConstraints(io.provability.fabric.events.Constraints.newBuilder().setBudget(1).setPii(false)
-            .setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30).build())
-        .setSystemPromptHash(h).setCreatedAt(now.minusSeconds(1)).setExpiresAt(now.plus(Duration.ofMinutes(5)))
+        .setSteps(
+            List.of(
+                PlanStep.newBuilder()
+                    .setTool("search")
+                    .setCapsRequired(List.of("read_docs"))
+                    .setResource("acme/docs/handbook")
+                    .setEffect(EffectKind.READ)
+                    .build()))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(h).setPolicyHash(h).build())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30)
+                .build())
+        .setSystemPromptHash(h)
+        .setCreatedAt(now.minusSeconds(1))
+        .setExpiresAt(now.plus(Duration.ofMinutes(5)))
         .build();
   }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Where the end-to-end tests find their servers: the JVM-wide embedded stack by default, or the
- * external services named by {@code -Dfabric.config=FILE} when {@code -Dfabric.mode=external}.
- * The tests themselves are the same in both modes.
+ * external services named by {@code -Dfabric.config=FILE} when {@code -Dfabric.mode=external}. The
+ * tests themselves are the same in both modes.
  */
 final class TestEnvironment {
   private TestEnvironment() {}
@@ -25,7 +25,8 @@ final class TestEnvironment {
     }
     String file = System.getProperty("fabric.config");
     if (file == null || file.isBlank()) {
-      throw new IllegalStateException("external mode needs -Dfabric.config=<properties file> (infra/up.sh writes one)");
+      throw new IllegalStateException(
+          "external mode needs -Dfabric.config=<properties file> (infra/up.sh writes one)");
     }
     return FabricRuntime.externalEndpoints(FabricConfig.load(Path.of(file), Map.of(), Map.of()));
   }

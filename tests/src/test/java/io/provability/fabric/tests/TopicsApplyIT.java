@@ -48,35 +48,88 @@ class TopicsApplyIT {
     assertThat(first.code).isZero();
     assertThat(first.out).contains(declared.size() + " created, 0 as declared, 0 drifted");
 
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()));
-         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-             ep.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
-      assertThat(admin.describeTopics(List.of(cfg.topicRequests())).allTopicNames().get().get(cfg.topicRequests())
-          .partitions()).hasSize(6);
-      producer.send(new ProducerRecord<>(cfg.topicRequests(), 0, null, "kept".getBytes(StandardCharsets.UTF_8))).get();
+    try (Admin admin =
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()));
+        KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+      assertThat(
+              admin
+                  .describeTopics(List.of(cfg.topicRequests()))
+                  .allTopicNames()
+                  .get()
+                  .get(cfg.topicRequests())
+                  .partitions())
+          .hasSize(6);
+      producer
+          .send(
+              new ProducerRecord<>(
+                  cfg.topicRequests(), 0, null, "kept".getBytes(StandardCharsets.UTF_8)))
+          .get();
       // an operator's hand edits: a shorter retention on decisions, more partitions on evidence
-      ConfigResource decisions = new ConfigResource(ConfigResource.Type.TOPIC, cfg.topicDecisions());
-      admin.incrementalAlterConfigs(Map.of(decisions, List.of(new AlterConfigOp(
-          new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET)))).all().get();
+      ConfigResource decisions =
+          new ConfigResource(ConfigResource.Type.TOPIC, cfg.topicDecisions());
+      admin
+          .incrementalAlterConfigs(
+              Map.of(
+                  decisions,
+                  List.of(
+                      new AlterConfigOp(
+                          new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET))))
+          .all()
+          .get();
       admin.createPartitions(Map.of(cfg.topicEvidence(), NewPartitions.increaseTo(8))).all().get();
-      // both calls return once the controller committed; the broker applies the metadata a moment later
-      await().atMost(Duration.ofSeconds(30)).until(() ->
-          admin.describeTopics(List.of(cfg.topicEvidence())).allTopicNames().get().get(cfg.topicEvidence()).partitions().size() == 8
-              && "3600000".equals(admin.describeConfigs(List.of(decisions)).all().get().get(decisions).get("retention.ms").value()));
+      // both calls return once the controller committed; the broker applies the metadata a moment
+      // later
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  admin
+                              .describeTopics(List.of(cfg.topicEvidence()))
+                              .allTopicNames()
+                              .get()
+                              .get(cfg.topicEvidence())
+                              .partitions()
+                              .size()
+                          == 8
+                      && "3600000"
+                          .equals(
+                              admin
+                                  .describeConfigs(List.of(decisions))
+                                  .all()
+                                  .get()
+                                  .get(decisions)
+                                  .get("retention.ms")
+                                  .value()));
 
       Run second = apply(ep, names, true);
       System.out.println(second.out);
       assertThat(second.code).as("--fail-on-drift exit code").isEqualTo(3);
       assertThat(second.out)
-          .containsPattern(cfg.topicDecisions().replace(".", "\\.") + " +DRIFT +retention\\.ms is 3600000, declared 604800000")
-          .containsPattern(cfg.topicEvidence().replace(".", "\\.") + " +DRIFT +partitions is 8, declared 1")
+          .containsPattern(
+              cfg.topicDecisions().replace(".", "\\.")
+                  + " +DRIFT +retention\\.ms is 3600000, declared 604800000")
+          .containsPattern(
+              cfg.topicEvidence().replace(".", "\\.") + " +DRIFT +partitions is 8, declared 1")
           .contains("0 created, " + (declared.size() - 2) + " as declared, 2 drifted");
 
       // nothing was changed back, nothing was lost
-      assertThat(admin.describeConfigs(List.of(decisions)).all().get().get(decisions).get("retention.ms").value())
+      assertThat(
+              admin
+                  .describeConfigs(List.of(decisions))
+                  .all()
+                  .get()
+                  .get(decisions)
+                  .get("retention.ms")
+                  .value())
           .isEqualTo("3600000");
       TopicPartition p0 = new TopicPartition(cfg.topicRequests(), 0);
-      assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset()).isEqualTo(1L);
+      assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset())
+          .isEqualTo(1L);
       // the runtime's own start-up check reads the same declarations: nothing more to create
       assertThat(TopicSetup.ensure(admin, cfg)).isEmpty();
     }
@@ -85,13 +138,17 @@ class TopicsApplyIT {
   private record Run(int code, String out) {}
 
   private static Run apply(StackEndpoints ep, Map<String, String> names, boolean failOnDrift) {
-    List<String> args = new ArrayList<>(List.of("topics", "apply", "--bootstrap-servers", ep.bootstrapServers()));
+    List<String> args =
+        new ArrayList<>(List.of("topics", "apply", "--bootstrap-servers", ep.bootstrapServers()));
     names.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
     if (failOnDrift) {
       args.add("--fail-on-drift");
     }
     StringWriter out = new StringWriter();
-    int code = new CommandLine(new FabricCli()).setOut(new PrintWriter(out)).execute(args.toArray(String[]::new));
+    int code =
+        new CommandLine(new FabricCli())
+            .setOut(new PrintWriter(out))
+            .execute(args.toArray(String[]::new));
     return new Run(code, out.toString());
   }
 }

@@ -2,6 +2,7 @@ package io.provability.fabric.topology;
 
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.Decision;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Sees every decision and dead letter the topology emits, on the stream thread, just before they
@@ -12,13 +13,14 @@ import io.provability.fabric.events.Decision;
  */
 public interface DecisionObserver {
   /** Observes nothing. */
-  DecisionObserver NONE = new DecisionObserver() {
-    @Override
-    public void onDecision(Decision decision, long requestTimestamp, long nowMs) {}
+  DecisionObserver NONE =
+      new DecisionObserver() {
+        @Override
+        public void onDecision(Decision decision, long requestTimestamp, long nowMs) {}
 
-    @Override
-    public void onDeadLetter(DeadLetter letter) {}
-  };
+        @Override
+        public void onDeadLetter(DeadLetter letter) {}
+      };
 
   /**
    * @param requestTimestamp the request record's timestamp (its {@code requested_at} as produced)
@@ -32,7 +34,7 @@ public interface DecisionObserver {
    * The decision record about to be written, with its Kafka headers (carried over from its request
    * record), which the observer may change: tracing replaces the trace context there.
    */
-  default void onDecisionRecord(Decision decision, org.apache.kafka.common.header.Headers headers) {}
+  default void onDecisionRecord(Decision decision, Headers headers) {}
 
   /** Both observers, {@code first} first. */
   static DecisionObserver both(DecisionObserver first, DecisionObserver second) {
@@ -53,7 +55,7 @@ public interface DecisionObserver {
       }
 
       @Override
-      public void onDecisionRecord(Decision decision, org.apache.kafka.common.header.Headers headers) {
+      public void onDecisionRecord(Decision decision, Headers headers) {
         first.onDecisionRecord(decision, headers);
         second.onDecisionRecord(decision, headers);
       }

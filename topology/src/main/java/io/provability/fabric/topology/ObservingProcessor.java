@@ -6,7 +6,10 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
-/** Passes every record on unchanged after showing decisions and dead letters to a {@link DecisionObserver}. */
+/**
+ * Passes every record on unchanged after showing decisions and dead letters to a {@link
+ * DecisionObserver}.
+ */
 final class ObservingProcessor implements Processor<Object, Object, Object, Object> {
   private final DecisionObserver observer;
   private ProcessorContext<Object, Object> context;

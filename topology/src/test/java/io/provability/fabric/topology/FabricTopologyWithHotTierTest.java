@@ -9,8 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * Every topology test again with the in-process hot tier on and its shadow check counting: the same
- * outputs, and no cached decision that differs from a fresh evaluation (revocations and grants arrive on
- * the policy topic while identical plans repeat).
+ * outputs, and no cached decision that differs from a fresh evaluation (revocations and grants
+ * arrive on the policy topic while identical plans repeat).
  */
 class FabricTopologyWithHotTierTest extends FabricTopologyTest {
   private final CacheMetrics metrics = CacheMetrics.simple();

@@ -26,142 +26,170 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes decisions to the decision log inside {@link #put}: when {@code put} returns, every decision
- * it was given is committed in PostgreSQL, so the offsets Connect commits afterwards never run ahead
- * of the data (at-least-once), and the primary key on the decision id turns the redelivery after a
- * crash into a no-op (no duplicates): {@code ON CONFLICT DO NOTHING} skips stored rows, and in
- * {@code COPY} mode a batch that meets one is rolled back and written that way (see
- * {@link DecisionLogWriter}).
+ * Writes decisions to the decision log inside {@link #put}: when {@code put} returns, every
+ * decision it was given is committed in PostgreSQL, so the offsets Connect commits afterwards never
+ * run ahead of the data (at-least-once), and the primary key on the decision id turns the
+ * redelivery after a crash into a no-op (no duplicates): {@code ON CONFLICT DO NOTHING} skips
+ * stored rows, and in {@code COPY} mode a batch that meets one is rolled back and written that way
+ * (see {@link DecisionLogWriter}).
  *
- * <p>A record whose value is not a decodable {@code Decision} goes to {@link BadRecords}. A transient
- * database failure becomes a {@link RetriableException}: Connect redelivers the same records after
- * {@code retry.backoff.ms}. Any other failure fails the task.
+ * <p>A record whose value is not a decodable {@code Decision} goes to {@link BadRecords}. A
+ * transient database failure becomes a {@link RetriableException}: Connect redelivers the same
+ * records after {@code retry.backoff.ms}. Any other failure fails the task.
  */
 public class DecisionLogSinkTask extends SinkTask {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DecisionLogSinkTask.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DecisionLogSinkTask.class);
 
-    private final Clock clock;
-    private final AtomicLong inserted = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
-    // where put() spends its time, logged at stop(): decoding the records vs writing them to PostgreSQL
-    private final AtomicLong puts = new AtomicLong();
-    private final AtomicLong decodeNanos = new AtomicLong();
-    private final AtomicLong writeNanos = new AtomicLong();
-    private DecisionLog log;
-    private EventCodec codec;
-    private BadRecords badRecords;
-    private long retryBackoffMs;
-    private WriteCounter written;
-    private boolean retrying;
+  private final Clock clock;
+  private final AtomicLong inserted = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  // where put() spends its time, logged at stop(): decoding the records vs writing them to
+  // PostgreSQL
+  private final AtomicLong puts = new AtomicLong();
+  private final AtomicLong decodeNanos = new AtomicLong();
+  private final AtomicLong writeNanos = new AtomicLong();
+  private DecisionLog log;
+  private EventCodec codec;
+  private BadRecords badRecords;
+  private long retryBackoffMs;
+  private WriteCounter written;
+  private boolean retrying;
 
-    /** Used by Connect. */
-    public DecisionLogSinkTask() {
-        this(Clock.systemUTC());
+  /** Used by Connect. */
+  public DecisionLogSinkTask() {
+    this(Clock.systemUTC());
+  }
+
+  /**
+   * @param clock source of "today" for partition maintenance
+   */
+  DecisionLogSinkTask(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public String version() {
+    return ConnectorVersion.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    DecisionLogSinkConfig config = new DecisionLogSinkConfig(props);
+    retryBackoffMs = config.retryBackoffMs();
+    codec = EventCodec.standard().withSchemaIds(config.schemaIds());
+    badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
+    written = WriteCounter.of(context, "decision-log rows (new or already there)");
+    try {
+      log = DecisionLog.open(config.decisionLog(), clock);
+    } catch (DecisionLogException e) {
+      // Connect restarts failed tasks only on request; a clear message is what the operator sees
+      throw new ConnectException(
+          "decision-log sink cannot open the database: " + e.getMessage(), e);
     }
+  }
 
-    /** @param clock source of "today" for partition maintenance */
-    DecisionLogSinkTask(Clock clock) {
-        this.clock = clock;
+  @Override
+  public void put(Collection<SinkRecord> records) {
+    if (records.isEmpty()) {
+      return;
     }
-
-    @Override
-    public String version() {
-        return ConnectorVersion.get();
+    long t0 = System.nanoTime();
+    List<DecisionLogWriter.EncodedDecision> batch = new ArrayList<>(records.size());
+    for (SinkRecord record : records) {
+      try {
+        byte[] bytes = RecordValues.bytes(record);
+        batch.add(
+            new DecisionLogWriter.EncodedDecision(codec.decode(bytes, Decision.class), bytes));
+      } catch (EventDecodeException e) {
+        badRecords.report(
+            record,
+            new DataException(
+                "not a decodable Decision (" + e.reason() + "): " + e.getMessage(), e));
+      } catch (DataException e) {
+        badRecords.report(record, e);
+      }
     }
-
-    @Override
-    public void start(Map<String, String> props) {
-        DecisionLogSinkConfig config = new DecisionLogSinkConfig(props);
-        retryBackoffMs = config.retryBackoffMs();
-        codec = EventCodec.standard().withSchemaIds(config.schemaIds());
-        badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
-        written = WriteCounter.of(context, "decision-log rows (new or already there)");
-        try {
-            log = DecisionLog.open(config.decisionLog(), clock);
-        } catch (DecisionLogException e) {
-            // Connect restarts failed tasks only on request; a clear message is what the operator sees
-            throw new ConnectException("decision-log sink cannot open the database: " + e.getMessage(), e);
+    long t1 = System.nanoTime();
+    decodeNanos.addAndGet(t1 - t0);
+    puts.incrementAndGet();
+    try {
+      DecisionLogWriter.WriteResult result = log.writer().writeEncoded(batch);
+      inserted.addAndGet(result.inserted());
+      duplicates.addAndGet(result.duplicates());
+      written.add(result.inserted() + result.duplicates());
+      if (retrying) {
+        retrying = false;
+        LOG.info("decision-log sink writes again: the database is back");
+      }
+      if (result.duplicates() > 0) {
+        LOG.debug(
+            "{} of {} decisions were already in the log (redelivery)",
+            result.duplicates(),
+            result.attempted());
+      }
+    } catch (DecisionLogException e) {
+      if (e.retriable()) {
+        if (!retrying) {
+          retrying = true;
+          // Connect also logs each redelivery; its logger is quietened in the log configuration
+          LOG.warn(
+              "decision-log sink cannot write ({}); expected while the database is unavailable: "
+                  + "the batch is redelivered every {} ms until it is back, nothing is lost",
+              e.getMessage(),
+              retryBackoffMs);
         }
+        context.timeout(retryBackoffMs);
+        throw new RetriableException(
+            "writing "
+                + batch.size()
+                + " decisions failed; Connect will redeliver "
+                + "them in "
+                + retryBackoffMs
+                + " ms",
+            e);
+      }
+      throw new ConnectException("writing " + batch.size() + " decisions failed", e);
+    } finally {
+      writeNanos.addAndGet(System.nanoTime() - t1);
     }
+  }
 
-    @Override
-    public void put(Collection<SinkRecord> records) {
-        if (records.isEmpty()) {
-            return;
-        }
-        long t0 = System.nanoTime();
-        List<DecisionLogWriter.EncodedDecision> batch = new ArrayList<>(records.size());
-        for (SinkRecord record : records) {
-            try {
-                byte[] bytes = RecordValues.bytes(record);
-                batch.add(new DecisionLogWriter.EncodedDecision(codec.decode(bytes, Decision.class), bytes));
-            } catch (EventDecodeException e) {
-                badRecords.report(record, new DataException("not a decodable Decision (" + e.reason() + "): "
-                        + e.getMessage(), e));
-            } catch (DataException e) {
-                badRecords.report(record, e);
-            }
-        }
-        long t1 = System.nanoTime();
-        decodeNanos.addAndGet(t1 - t0);
-        puts.incrementAndGet();
-        try {
-            DecisionLogWriter.WriteResult result = log.writer().writeEncoded(batch);
-            inserted.addAndGet(result.inserted());
-            duplicates.addAndGet(result.duplicates());
-            written.add(result.inserted() + result.duplicates());
-            if (retrying) {
-                retrying = false;
-                LOG.info("decision-log sink writes again: the database is back");
-            }
-            if (result.duplicates() > 0) {
-                LOG.debug("{} of {} decisions were already in the log (redelivery)", result.duplicates(),
-                        result.attempted());
-            }
-        } catch (DecisionLogException e) {
-            if (e.retriable()) {
-                if (!retrying) {
-                    retrying = true;
-                    // Connect also logs each redelivery; its logger is quietened in the log configuration
-                    LOG.warn("decision-log sink cannot write ({}); expected while the database is unavailable: "
-                            + "the batch is redelivered every {} ms until it is back, nothing is lost",
-                            e.getMessage(), retryBackoffMs);
-                }
-                context.timeout(retryBackoffMs);
-                throw new RetriableException("writing " + batch.size() + " decisions failed; Connect will redeliver "
-                        + "them in " + retryBackoffMs + " ms", e);
-            }
-            throw new ConnectException("writing " + batch.size() + " decisions failed", e);
-        } finally {
-            writeNanos.addAndGet(System.nanoTime() - t1);
-        }
+  @Override
+  public void stop() {
+    if (log != null) {
+      log.close();
+      log = null;
     }
+    LOG.info(
+        "decision-log sink task stopped: {} rows inserted, {} duplicates skipped, {} bad records; "
+            + "{} put() calls spent {} ms decoding and {} ms writing",
+        inserted.get(),
+        duplicates.get(),
+        badRecords == null ? 0 : badRecords.count(),
+        puts.get(),
+        TimeUnit.NANOSECONDS.toMillis(decodeNanos.get()),
+        TimeUnit.NANOSECONDS.toMillis(writeNanos.get()));
+  }
 
-    @Override
-    public void stop() {
-        if (log != null) {
-            log.close();
-            log = null;
-        }
-        LOG.info("decision-log sink task stopped: {} rows inserted, {} duplicates skipped, {} bad records; "
-                + "{} put() calls spent {} ms decoding and {} ms writing", inserted.get(), duplicates.get(),
-                badRecords == null ? 0 : badRecords.count(), puts.get(),
-                TimeUnit.NANOSECONDS.toMillis(decodeNanos.get()), TimeUnit.NANOSECONDS.toMillis(writeNanos.get()));
-    }
+  /**
+   * @return rows this task inserted
+   */
+  public long inserted() {
+    return inserted.get();
+  }
 
-    /** @return rows this task inserted */
-    public long inserted() {
-        return inserted.get();
-    }
+  /**
+   * @return records already present in the log
+   */
+  public long duplicates() {
+    return duplicates.get();
+  }
 
-    /** @return records already present in the log */
-    public long duplicates() {
-        return duplicates.get();
-    }
-
-    /** @return records routed as bad */
-    public long badRecords() {
-        return badRecords.count();
-    }
+  /**
+   * @return records routed as bad
+   */
+  public long badRecords() {
+    return badRecords.count();
+  }
 }

@@ -13,7 +13,6 @@ import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,190 +30,324 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The in-process Connect worker end to end: a real KRaft broker, PostgreSQL and S3Proxy in this JVM,
- * records produced to the topics, rows and objects checked where auditors would look for them.
+ * The in-process Connect worker end to end: a real KRaft broker, PostgreSQL and S3Proxy in this
+ * JVM, records produced to the topics, rows and objects checked where auditors would look for them.
  */
 class EmbeddedConnectTest {
 
-    private static final EventCodec CODEC = EventCodec.standard();
-    private static final String DECISIONS = "decisions";
-    private static final String EVIDENCE = "evidence";
-    private static KafkaBroker broker;
-    private static PostgresFixture postgres;
-    private static S3ProxyFixture s3proxy;
+  private static final EventCodec CODEC = EventCodec.standard();
+  private static final String DECISIONS = "decisions";
+  private static final String EVIDENCE = "evidence";
+  private static KafkaBroker broker;
+  private static PostgresFixture postgres;
+  private static S3ProxyFixture s3proxy;
 
-    @BeforeAll
-    static void start() {
-        broker = KafkaBroker.start();
-        postgres = PostgresFixture.start();
-        s3proxy = S3ProxyFixture.start();
-        broker.createTopics(Map.of(DECISIONS, 3, EVIDENCE, 2));
-    }
+  @BeforeAll
+  static void start() {
+    broker = KafkaBroker.start();
+    postgres = PostgresFixture.start();
+    s3proxy = S3ProxyFixture.start();
+    broker.createTopics(Map.of(DECISIONS, 3, EVIDENCE, 2));
+  }
 
-    @AfterAll
-    static void stop() {
-        s3proxy.close();
-        postgres.close();
-        broker.close();
-    }
+  @AfterAll
+  static void stop() {
+    s3proxy.close();
+    postgres.close();
+    broker.close();
+  }
 
-    private static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
-    }
+  private static KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
 
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
                 consumer.poll(Duration.ofMillis(100)).forEach(out::add);
                 return out.size() >= expected;
-            });
+              });
+    }
+    return out;
+  }
+
+  @Test
+  void anUnreachableBrokerFailsTheStartWithAClearMessageInsteadOfEndingTheJvm(
+      @TempDir Path workDir) {
+    SinkPipelineSettings settings =
+        new SinkPipelineSettings(
+            "127.0.0.1:1",
+            DECISIONS,
+            EVIDENCE,
+            "unreachable",
+            "jdbc:postgresql://127.0.0.1:1/x",
+            "",
+            "",
+            "",
+            "us-east-1",
+            "bucket",
+            "",
+            "",
+            1,
+            workDir);
+    Assertions.assertThatThrownBy(() -> EmbeddedConnect.start(settings, Duration.ofSeconds(3)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot prepare the Connect worker's topics on 127.0.0.1:1");
+  }
+
+  @Test
+  void decisionsAndEvidenceReachPostgresAndS3OnceEvenWhenReplayed(@TempDir Path workDir) {
+    String jdbcUrl = postgres.newDatabase();
+    SinkPipelineSettings settings =
+        new SinkPipelineSettings(
+            broker.bootstrapServers(),
+            DECISIONS,
+            EVIDENCE,
+            "fabric-sinks-it",
+            jdbcUrl,
+            postgres.user(),
+            "",
+            s3proxy.endpoint().toString(),
+            S3ProxyFixture.REGION,
+            "evidence-it",
+            S3ProxyFixture.ACCESS_KEY,
+            S3ProxyFixture.SECRET_KEY,
+            2,
+            workDir);
+    Instant now = Instant.now();
+    List<byte[]> entries = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < 250; i++) {
+        byte[] value = TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)));
+        byte[] key = ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(DECISIONS, key, value));
+        if (i % 5 == 0) {
+          producer.send(
+              new ProducerRecord<>(DECISIONS, key, value)); // a producer retry's duplicate
         }
-        return out;
+      }
+      producer.send(
+          new ProducerRecord<>(DECISIONS, null, "garbage".getBytes(StandardCharsets.UTF_8)));
+      for (int i = 0; i < 250; i++) {
+        byte[] entry = TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)));
+        entries.add(entry);
+        producer.send(
+            new ProducerRecord<>(
+                EVIDENCE, ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8), entry));
+      }
+      producer.send(
+          new ProducerRecord<>(EVIDENCE, null, "not an entry".getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
     }
 
-    @Test
-    void anUnreachableBrokerFailsTheStartWithAClearMessageInsteadOfEndingTheJvm(@TempDir Path workDir) {
-        SinkPipelineSettings settings = new SinkPipelineSettings("127.0.0.1:1", DECISIONS, EVIDENCE, "unreachable",
-                "jdbc:postgresql://127.0.0.1:1/x", "", "", "", "us-east-1", "bucket", "", "", 1, workDir);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EmbeddedConnect.start(settings, Duration.ofSeconds(3)))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("cannot prepare the Connect worker's topics on 127.0.0.1:1");
-    }
+    try (DecisionLog log =
+            DecisionLog.open(
+                DecisionLogConfig.builder()
+                    .jdbcUrl(jdbcUrl)
+                    .user(postgres.user())
+                    .poolMaxSize(1)
+                    .maintenanceInterval(Duration.ZERO)
+                    .build(),
+                Clock.systemUTC());
+        EvidenceStore store =
+            EvidenceStore.open(
+                EvidenceStoreConfig.builder()
+                    .endpoint(s3proxy.endpoint())
+                    .bucket("evidence-it")
+                    .accessKey(S3ProxyFixture.ACCESS_KEY)
+                    .secretKey(S3ProxyFixture.SECRET_KEY)
+                    .build())) {
+      long t0 = System.nanoTime();
+      try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
+        System.out.printf(
+            "EmbeddedConnect.start took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(connect.status(connect.decisionLogConnector()).tasks()).hasSize(2);
 
-    @Test
-    void decisionsAndEvidenceReachPostgresAndS3OnceEvenWhenReplayed(@TempDir Path workDir) {
-        String jdbcUrl = postgres.newDatabase();
-        SinkPipelineSettings settings = new SinkPipelineSettings(broker.bootstrapServers(), DECISIONS, EVIDENCE,
-                "fabric-sinks-it", jdbcUrl, postgres.user(), "", s3proxy.endpoint().toString(),
-                S3ProxyFixture.REGION, "evidence-it", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 2, workDir);
-        Instant now = Instant.now();
-        List<byte[]> entries = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            for (int i = 0; i < 250; i++) {
-                byte[] value = TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)));
-                byte[] key = ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(DECISIONS, key, value));
-                if (i % 5 == 0) {
-                    producer.send(new ProducerRecord<>(DECISIONS, key, value)); // a producer retry's duplicate
-                }
-            }
-            producer.send(new ProducerRecord<>(DECISIONS, null, "garbage".getBytes(StandardCharsets.UTF_8)));
-            for (int i = 0; i < 250; i++) {
-                byte[] entry = TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)));
-                entries.add(entry);
-                producer.send(new ProducerRecord<>(EVIDENCE, ("session-" + (i % 10)).getBytes(StandardCharsets.UTF_8),
-                        entry));
-            }
-            producer.send(new ProducerRecord<>(EVIDENCE, null, "not an entry".getBytes(StandardCharsets.UTF_8)));
-            producer.flush();
-        }
-
-        try (DecisionLog log = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(jdbcUrl).user(postgres.user())
-                .poolMaxSize(1).maintenanceInterval(Duration.ZERO).build(), Clock.systemUTC());
-             EvidenceStore store = EvidenceStore.open(EvidenceStoreConfig.builder().endpoint(s3proxy.endpoint())
-                     .bucket("evidence-it").accessKey(S3ProxyFixture.ACCESS_KEY).secretKey(S3ProxyFixture.SECRET_KEY)
-                     .build())) {
-            long t0 = System.nanoTime();
-            try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
-                System.out.printf("EmbeddedConnect.start took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-                assertThat(connect.status(connect.decisionLogConnector()).tasks()).hasSize(2);
-
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    assertThat(log.reader().totalRows()).isEqualTo(250);
-                    assertThat(entries(log)).isEqualTo(250);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () -> {
+                  assertThat(log.reader().totalRows()).isEqualTo(250);
+                  assertThat(entries(log)).isEqualTo(250);
                 });
-                assertThat(log.reader().decisionEvidenceCount()).isEqualTo(250);
-                for (String origin : log.evidenceLog().origins()) {
-                    assertThat(store.get("log/" + origin.substring(origin.lastIndexOf('/') + 1) + "/checkpoint")).isPresent();
-                }
-
-                List<ConsumerRecord<byte[], byte[]>> dlq = readAll(EmbeddedConnect.deadLetterTopic(DECISIONS), 1);
-                assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
-                assertThat(new String(dlq.get(0).headers().lastHeader("__connect.errors.exception.message").value(),
-                        StandardCharsets.UTF_8)).startsWith("not a decodable Decision (");
-                assertThat(readAll(EmbeddedConnect.deadLetterTopic(EVIDENCE), 1)).hasSize(1);
-            }
-
-            // a second run of the same group: offsets resume, and a full replay of the topics adds nothing
-            try (KafkaProducer<byte[], byte[]> producer = producer()) {
-                for (int i = 0; i < 300; i++) {
-                    producer.send(new ProducerRecord<>(DECISIONS, null,
-                            TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)))));
-                }
-                for (int i = 250; i < 300; i++) {
-                    producer.send(new ProducerRecord<>(EVIDENCE, null,
-                            TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)))));
-                }
-                producer.flush();
-            }
-            t0 = System.nanoTime();
-            try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
-                System.out.printf("EmbeddedConnect.start (second run) took %d ms%n",
-                        (System.nanoTime() - t0) / 1_000_000);
-                await().atMost(Duration.ofSeconds(60))
-                        .untilAsserted(() -> assertThat(log.reader().totalRows()).isEqualTo(300));
-                // the second worker resumed the log where its last checkpoint was: 50 more entries, no duplicate
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(entries(log)).isEqualTo(300));
-                assertThat(log.reader().decisionEvidenceCount()).isEqualTo(300);
-                assertThat(connect.restUrl().getHost()).isEqualTo("127.0.0.1");
-            }
+        assertThat(log.reader().decisionEvidenceCount()).isEqualTo(250);
+        for (String origin : log.evidenceLog().origins()) {
+          assertThat(
+                  store.get("log/" + origin.substring(origin.lastIndexOf('/') + 1) + "/checkpoint"))
+              .isPresent();
         }
-    }
 
-    /** Entries in every log's latest checkpoint (one log per partition of the evidence topic). */
-    private static long entries(DecisionLog log) {
-        return log.evidenceLog().origins().stream()
-                .mapToLong(o -> log.evidenceLog().latest(o).map(c -> c.size()).orElse(0L)).sum();
-    }
+        List<ConsumerRecord<byte[], byte[]>> dlq =
+            readAll(EmbeddedConnect.deadLetterTopic(DECISIONS), 1);
+        assertThat(new String(dlq.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("garbage");
+        assertThat(
+                new String(
+                    dlq.get(0).headers().lastHeader("__connect.errors.exception.message").value(),
+                    StandardCharsets.UTF_8))
+            .startsWith("not a decodable Decision (");
+        assertThat(readAll(EmbeddedConnect.deadLetterTopic(EVIDENCE), 1)).hasSize(1);
+      }
 
-    @Test
-    void aSecondInstanceWithAnotherConfigurationRefusesInsteadOfOverwritingTheSameOneJoinsAndNoSecretReachesAnyTopic(
-            @TempDir Path workA, @TempDir Path workB) {
-        String jdbcUrl = postgres.newDatabase();
-        // the embedded PostgreSQL trusts loopback, so any password logs in: this one only has to stay out of Kafka
-        String password = "pw-" + UUID.randomUUID();
-        Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
-        SinkPipelineSettings a = new SinkPipelineSettings(broker.bootstrapServers(), DECISIONS, EVIDENCE,
-                "owners", jdbcUrl, postgres.user(), password, s3proxy.endpoint().toString(), S3ProxyFixture.REGION,
-                "evidence-owners", S3ProxyFixture.ACCESS_KEY, S3ProxyFixture.SECRET_KEY, 1, workA,
-                SinkPipelineSettings.EvidenceLog.defaults(workA), declared);
-        try (EmbeddedConnect first = EmbeddedConnect.start(a, Duration.ofSeconds(60), Map.of(), false)) {
-            Map<String, String> stored = first.storedConfig(first.evidenceConnector());
-            assertThat(stored.get("jdbc.password")).isEqualTo("${env:FABRIC_TEST_UNSET_PASSWORD}");
-            assertThat(stored.get("s3.secret.key")).isEqualTo("${fabric:s3.secret.key}");
-
-            // another bucket: refused, one line naming the key, and the stored config is untouched
-            SinkPipelineSettings other = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE, "owners",
-                    jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-elsewhere",
-                    a.s3AccessKey(), a.s3SecretKey(), 1, workA, a.evidenceLog(), declared);
-            assertThatThrownBy(() -> EmbeddedConnect.start(other, Duration.ofSeconds(60), Map.of(), false))
-                    .isInstanceOf(ConnectorConflictException.class)
-                    .hasMessageContaining("s3.bucket is evidence-owners in the config topic, evidence-elsewhere here")
-                    .hasMessageNotContaining("\n");
-            // the same settings from another work directory: the same stored text (${fabric:...} is resolved by
-            // each worker from its own properties), so the second instance joins instead of being refused
-            SinkPipelineSettings elsewhere = new SinkPipelineSettings(a.bootstrapServers(), DECISIONS, EVIDENCE,
-                    "owners", jdbcUrl, postgres.user(), password, a.s3Endpoint(), a.s3Region(), "evidence-owners",
-                    a.s3AccessKey(), a.s3SecretKey(), 1, workB, a.evidenceLog(), declared);
-            try (EmbeddedConnect second = EmbeddedConnect.start(elsewhere, Duration.ofSeconds(60), Map.of(), false)) {
-                assertThat(second.storedConfig(second.evidenceConnector())).isEqualTo(stored);
-            }
-            assertThat(first.storedConfig(first.evidenceConnector()).get("s3.bucket")).isEqualTo("evidence-owners");
+      // a second run of the same group: offsets resume, and a full replay of the topics adds
+      // nothing
+      try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        for (int i = 0; i < 300; i++) {
+          producer.send(
+              new ProducerRecord<>(
+                  DECISIONS, null, TestEvents.encode(TestEvents.decision(i, now.minusMillis(i)))));
         }
-        assertThat(TopicScan.topicsContaining(broker.bootstrapServers(), List.of(password, S3ProxyFixture.SECRET_KEY)))
-                .as("topics holding a secret value").isEmpty();
+        for (int i = 250; i < 300; i++) {
+          producer.send(
+              new ProducerRecord<>(
+                  EVIDENCE, null, TestEvents.entry(TestEvents.decision(i, now.minusMillis(i)))));
+        }
+        producer.flush();
+      }
+      t0 = System.nanoTime();
+      try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
+        System.out.printf(
+            "EmbeddedConnect.start (second run) took %d ms%n",
+            (System.nanoTime() - t0) / 1_000_000);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(log.reader().totalRows()).isEqualTo(300));
+        // the second worker resumed the log where its last checkpoint was: 50 more entries, no
+        // duplicate
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(entries(log)).isEqualTo(300));
+        assertThat(log.reader().decisionEvidenceCount()).isEqualTo(300);
+        assertThat(connect.restUrl().getHost()).isEqualTo("127.0.0.1");
+      }
     }
+  }
+
+  /** Entries in every log's latest checkpoint (one log per partition of the evidence topic). */
+  private static long entries(DecisionLog log) {
+    return log.evidenceLog().origins().stream()
+        .mapToLong(o -> log.evidenceLog().latest(o).map(c -> c.size()).orElse(0L))
+        .sum();
+  }
+
+  @Test
+  void
+      aSecondInstanceWithAnotherConfigurationRefusesInsteadOfOverwritingTheSameOneJoinsAndNoSecretReachesAnyTopic(
+          @TempDir Path workA, @TempDir Path workB) {
+    String jdbcUrl = postgres.newDatabase();
+    // the embedded PostgreSQL trusts loopback, so any password logs in: this one only has to stay
+    // out of Kafka
+    String password = "pw-" + UUID.randomUUID();
+    Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
+    SinkPipelineSettings a =
+        new SinkPipelineSettings(
+            broker.bootstrapServers(),
+            DECISIONS,
+            EVIDENCE,
+            "owners",
+            jdbcUrl,
+            postgres.user(),
+            password,
+            s3proxy.endpoint().toString(),
+            S3ProxyFixture.REGION,
+            "evidence-owners",
+            S3ProxyFixture.ACCESS_KEY,
+            S3ProxyFixture.SECRET_KEY,
+            1,
+            workA,
+            SinkPipelineSettings.EvidenceLog.defaults(workA),
+            declared);
+    try (EmbeddedConnect first =
+        EmbeddedConnect.start(a, Duration.ofSeconds(60), Map.of(), false)) {
+      Map<String, String> stored = first.storedConfig(first.evidenceConnector());
+      assertThat(stored.get("jdbc.password")).isEqualTo("${env:FABRIC_TEST_UNSET_PASSWORD}");
+      assertThat(stored.get("s3.secret.key")).isEqualTo("${fabric:s3.secret.key}");
+
+      // another bucket: refused, one line naming the key, and the stored config is untouched
+      SinkPipelineSettings other =
+          new SinkPipelineSettings(
+              a.bootstrapServers(),
+              DECISIONS,
+              EVIDENCE,
+              "owners",
+              jdbcUrl,
+              postgres.user(),
+              password,
+              a.s3Endpoint(),
+              a.s3Region(),
+              "evidence-elsewhere",
+              a.s3AccessKey(),
+              a.s3SecretKey(),
+              1,
+              workA,
+              a.evidenceLog(),
+              declared);
+      assertThatThrownBy(
+              () -> EmbeddedConnect.start(other, Duration.ofSeconds(60), Map.of(), false))
+          .isInstanceOf(ConnectorConflictException.class)
+          .hasMessageContaining(
+              "s3.bucket is evidence-owners in the config topic, evidence-elsewhere here")
+          .hasMessageNotContaining("\n");
+      // the same settings from another work directory: the same stored text (${fabric:...} is
+      // resolved by
+      // each worker from its own properties), so the second instance joins instead of being refused
+      SinkPipelineSettings elsewhere =
+          new SinkPipelineSettings(
+              a.bootstrapServers(),
+              DECISIONS,
+              EVIDENCE,
+              "owners",
+              jdbcUrl,
+              postgres.user(),
+              password,
+              a.s3Endpoint(),
+              a.s3Region(),
+              "evidence-owners",
+              a.s3AccessKey(),
+              a.s3SecretKey(),
+              1,
+              workB,
+              a.evidenceLog(),
+              declared);
+      try (EmbeddedConnect second =
+          EmbeddedConnect.start(elsewhere, Duration.ofSeconds(60), Map.of(), false)) {
+        assertThat(second.storedConfig(second.evidenceConnector())).isEqualTo(stored);
+      }
+      assertThat(first.storedConfig(first.evidenceConnector()).get("s3.bucket"))
+          .isEqualTo("evidence-owners");
+    }
+    assertThat(
+            TopicScan.topicsContaining(
+                broker.bootstrapServers(), List.of(password, S3ProxyFixture.SECRET_KEY)))
+        .as("topics holding a secret value")
+        .isEmpty();
+  }
 }

@@ -17,100 +17,121 @@ import org.apache.kafka.connect.runtime.rest.entities.ConnectorType;
 import org.junit.jupiter.api.Test;
 
 class SinkTaskSupervisorTest {
-    private static final String SELF = "127.0.0.1:1001";
+  private static final String SELF = "127.0.0.1:1001";
 
-    private static final class MovingClock extends Clock {
-        Instant now = Instant.parse("2026-12-03T10:00:00Z");
+  private static final class MovingClock extends Clock {
+    Instant now = Instant.parse("2026-12-03T10:00:00Z");
 
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
     }
 
-    /** A group whose status topic still says what an earlier worker wrote, while this worker's task FAILED. */
-    private static class FakeCluster implements SinkTaskSupervisor.Cluster {
-        final Map<Integer, String> local = new HashMap<>();
-        final List<String> restarts = new ArrayList<>();
-
-        @Override
-        public ConnectorStateInfo status(String connector) {
-            return new ConnectorStateInfo(connector,
-                    new ConnectorStateInfo.ConnectorState("RUNNING", SELF, null, "1"),
-                    List.of(new ConnectorStateInfo.TaskState(0, "RUNNING", "127.0.0.1:999", null, "1")),
-                    ConnectorType.SINK);
-        }
-
-        @Override
-        public Map<Integer, String> localTasks(String connector) {
-            return Map.copyOf(local);
-        }
-
-        @Override
-        public void restart(String connector, int task) {
-            restarts.add(connector + "-" + task);
-        }
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
     }
 
-    @Test
-    void aTaskFailedHereIsRestartedWithBackoffEvenWhenTheStatusTopicIsStaleAndItsOutageCountsOnce() {
-        FakeCluster cluster = new FakeCluster();
-        MovingClock clock = new MovingClock();
-        SinkTaskSupervisor supervisor = new SinkTaskSupervisor(cluster, Set.of("sink"), SELF, Duration.ofSeconds(2),
-                Duration.ofSeconds(8), clock);
-        cluster.local.put(0, "FAILED");
-        // one check a second for 30 s: restarts at 0, 2, 6, 14, 22, 30 s (2 s doubling, at most 8 s)
-        for (int s = 0; s <= 30; s++) {
-            supervisor.check();
-            clock.now = clock.now.plusSeconds(1);
-        }
-        assertThat(cluster.restarts).hasSize(6).allMatch("sink-0"::equals);
-        assertThat(supervisor.failures()).isEqualTo(1);
-        assertThat(supervisor.tasks()).singleElement().satisfies(t -> {
-            assertThat(t.state()).isEqualTo("FAILED");
-            assertThat(t.here()).isTrue();
-        });
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
 
-        cluster.local.put(0, "RUNNING");
-        for (int s = 0; s <= 12; s++) {
-            supervisor.check();
-            clock.now = clock.now.plusSeconds(1);
-        }
-        assertThat(cluster.restarts).hasSize(6);
-        cluster.local.put(0, "FAILED"); // a new outage after the first ended
-        supervisor.check();
-        assertThat(supervisor.failures()).isEqualTo(2);
-        assertThat(cluster.restarts).hasSize(7);
+  /**
+   * A group whose status topic still says what an earlier worker wrote, while this worker's task
+   * FAILED.
+   */
+  private static class FakeCluster implements SinkTaskSupervisor.Cluster {
+    final Map<Integer, String> local = new HashMap<>();
+    final List<String> restarts = new ArrayList<>();
+
+    @Override
+    public ConnectorStateInfo status(String connector) {
+      return new ConnectorStateInfo(
+          connector,
+          new ConnectorStateInfo.ConnectorState("RUNNING", SELF, null, "1"),
+          List.of(new ConnectorStateInfo.TaskState(0, "RUNNING", "127.0.0.1:999", null, "1")),
+          ConnectorType.SINK);
     }
 
-    @Test
-    void anotherWorkersFailedTaskIsLeftToThatWorker() {
-        FakeCluster cluster = new FakeCluster() {
-            @Override
-            public ConnectorStateInfo status(String connector) {
-                return new ConnectorStateInfo(connector,
-                        new ConnectorStateInfo.ConnectorState("RUNNING", "127.0.0.1:999", null, "1"),
-                        List.of(new ConnectorStateInfo.TaskState(0, "FAILED", "127.0.0.1:999", "boom\n at x", "1")),
-                        ConnectorType.SINK);
-            }
+    @Override
+    public Map<Integer, String> localTasks(String connector) {
+      return Map.copyOf(local);
+    }
+
+    @Override
+    public void restart(String connector, int task) {
+      restarts.add(connector + "-" + task);
+    }
+  }
+
+  @Test
+  void aTaskFailedHereIsRestartedWithBackoffEvenWhenTheStatusTopicIsStaleAndItsOutageCountsOnce() {
+    FakeCluster cluster = new FakeCluster();
+    MovingClock clock = new MovingClock();
+    SinkTaskSupervisor supervisor =
+        new SinkTaskSupervisor(
+            cluster, Set.of("sink"), SELF, Duration.ofSeconds(2), Duration.ofSeconds(8), clock);
+    cluster.local.put(0, "FAILED");
+    // one check a second for 30 s: restarts at 0, 2, 6, 14, 22, 30 s (2 s doubling, at most 8 s)
+    for (int s = 0; s <= 30; s++) {
+      supervisor.check();
+      clock.now = clock.now.plusSeconds(1);
+    }
+    assertThat(cluster.restarts).hasSize(6).allMatch("sink-0"::equals);
+    assertThat(supervisor.failures()).isEqualTo(1);
+    assertThat(supervisor.tasks())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.state()).isEqualTo("FAILED");
+              assertThat(t.here()).isTrue();
+            });
+
+    cluster.local.put(0, "RUNNING");
+    for (int s = 0; s <= 12; s++) {
+      supervisor.check();
+      clock.now = clock.now.plusSeconds(1);
+    }
+    assertThat(cluster.restarts).hasSize(6);
+    cluster.local.put(0, "FAILED"); // a new outage after the first ended
+    supervisor.check();
+    assertThat(supervisor.failures()).isEqualTo(2);
+    assertThat(cluster.restarts).hasSize(7);
+  }
+
+  @Test
+  void anotherWorkersFailedTaskIsLeftToThatWorker() {
+    FakeCluster cluster =
+        new FakeCluster() {
+          @Override
+          public ConnectorStateInfo status(String connector) {
+            return new ConnectorStateInfo(
+                connector,
+                new ConnectorStateInfo.ConnectorState("RUNNING", "127.0.0.1:999", null, "1"),
+                List.of(
+                    new ConnectorStateInfo.TaskState(
+                        0, "FAILED", "127.0.0.1:999", "boom\n at x", "1")),
+                ConnectorType.SINK);
+          }
         };
-        SinkTaskSupervisor supervisor = new SinkTaskSupervisor(cluster, Set.of("sink"), SELF, Duration.ofSeconds(2),
-                Duration.ofSeconds(8), new MovingClock());
-        supervisor.check();
-        assertThat(cluster.restarts).isEmpty();
-        assertThat(supervisor.tasks()).singleElement().satisfies(t -> {
-            assertThat(t.here()).isFalse();
-            assertThat(t.error()).isEqualTo("boom");
-        });
-    }
+    SinkTaskSupervisor supervisor =
+        new SinkTaskSupervisor(
+            cluster,
+            Set.of("sink"),
+            SELF,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(8),
+            new MovingClock());
+    supervisor.check();
+    assertThat(cluster.restarts).isEmpty();
+    assertThat(supervisor.tasks())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.here()).isFalse();
+              assertThat(t.error()).isEqualTo("boom");
+            });
+  }
 }

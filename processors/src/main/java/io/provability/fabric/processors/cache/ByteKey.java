@@ -1,5 +1,6 @@
 package io.provability.fabric.processors.cache;
 
+import io.provability.fabric.schemas.hash.Hex;
 import java.util.Arrays;
 
 /** An immutable byte-string key (a SHA-256 digest) with a precomputed hash. */
@@ -34,6 +35,6 @@ public final class ByteKey {
 
   @Override
   public String toString() {
-    return io.provability.fabric.schemas.hash.Hex.encode(bytes);
+    return Hex.encode(bytes);
   }
 }

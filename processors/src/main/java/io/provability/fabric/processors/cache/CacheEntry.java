@@ -1,5 +1,6 @@
 package io.provability.fabric.processors.cache;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -10,18 +11,27 @@ import java.time.Instant;
 
 /**
  * A cached value and the half-open interval of time {@code [validFrom, validUntil)} in which it is
- * exactly what a fresh evaluation would return (given the same key). Outside it the entry is a miss.
+ * exactly what a fresh evaluation would return (given the same key). Outside it the entry is a
+ * miss.
  *
  * @param value the cached value
- * @param validFrom first instant at which the value holds (a clock that jumps back before it misses)
+ * @param validFrom first instant at which the value holds (a clock that jumps back before it
+ *     misses)
  * @param validUntil first instant at which it may no longer hold (an expiry window, or the TTL)
  * @param tokenTag the token id the value depends on, for revocation; null if none
  * @param subjectTag {@code tenant:subject} the value depends on, for grant changes; null if none
- * @param originResources hash of the literal resources of the request that produced it (metrics only)
+ * @param originResources hash of the literal resources of the request that produced it (metrics
+ *     only)
  * @param originExtras hash of the fields of that request the policy does not read (metrics only)
  */
-public record CacheEntry<V>(V value, Instant validFrom, Instant validUntil, String tokenTag, String subjectTag,
-                            long originResources, long originExtras) {
+public record CacheEntry<V>(
+    V value,
+    Instant validFrom,
+    Instant validUntil,
+    String tokenTag,
+    String subjectTag,
+    long originResources,
+    long originExtras) {
   private static final byte FORMAT = 1;
 
   /** True if the entry may be served at {@code now}. */
@@ -57,7 +67,7 @@ public record CacheEntry<V>(V value, Instant validFrom, Instant validUntil, Stri
   }
 
   static <V> CacheEntry<V> decode(byte[] bytes, Codec<V> codec) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
     if (in.readByte() != FORMAT) {
       throw new IOException("unknown cache entry format");
     }

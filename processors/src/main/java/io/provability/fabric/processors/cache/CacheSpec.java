@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param ttl longest time an entry is kept or served (an entry is also never served past the moment
  *     its value would change, e.g. a token's expiry)
  * @param nearMaxBytes memory budget of the in-process near cache (approximate entry sizes)
- * @param redisMaxBytes memory budget in Redis; enforced by Redis ({@code maxmemory}), documented per
- *     cache in {@code docs/caches.md}
+ * @param redisMaxBytes memory budget in Redis; enforced by Redis ({@code maxmemory}), documented
+ *     per cache in {@code docs/caches.md}
  */
 public record CacheSpec(Duration ttl, long nearMaxBytes, long redisMaxBytes) {
   public CacheSpec {

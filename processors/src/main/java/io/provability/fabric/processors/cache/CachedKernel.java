@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel behind the decision cache. A hit returns the {@link KernelResult} a fresh evaluation
- * returned for the same key, inside the interval in which that result holds (see {@link PlanKeys}); a
- * miss evaluates afresh and stores the result. Results of malformed requests are never stored, and a
- * request that cannot be keyed is evaluated afresh ({@code bypass}).
+ * returned for the same key, inside the interval in which that result holds (see {@link PlanKeys});
+ * a miss evaluates afresh and stores the result. Results of malformed requests are never stored,
+ * and a request that cannot be keyed is evaluated afresh ({@code bypass}).
  *
  * <p>With the shadow check on, every hit is also evaluated afresh; a difference is counted, logged,
  * and the fresh result is returned.
@@ -36,8 +36,13 @@ public final class CachedKernel implements PlanEvaluator {
   private final CacheMetrics metrics;
   private final boolean shadowCheck;
 
-  CachedKernel(PlanEvaluator kernel, PlanKeys keys, TieredCache<KernelResult> cache, Duration ttl,
-               CacheMetrics metrics, boolean shadowCheck) {
+  CachedKernel(
+      PlanEvaluator kernel,
+      PlanKeys keys,
+      TieredCache<KernelResult> cache,
+      Duration ttl,
+      CacheMetrics metrics,
+      boolean shadowCheck) {
     this.kernel = kernel;
     this.keys = keys;
     this.cache = cache;
@@ -60,12 +65,20 @@ public final class CachedKernel implements PlanEvaluator {
     CacheEntry<KernelResult> hit = cache.get(k.pattern());
     CacheMetrics.Outcome outcome;
     if (hit != null && hit.validAt(now)) {
-      outcome = hit.originResources() != k.resources() ? CacheMetrics.Outcome.HIT_PATTERN
-          : hit.originExtras() == k.extras() ? CacheMetrics.Outcome.HIT_EXACT : CacheMetrics.Outcome.HIT_NORMALISED;
+      outcome =
+          hit.originResources() != k.resources()
+              ? CacheMetrics.Outcome.HIT_PATTERN
+              : hit.originExtras() == k.extras()
+                  ? CacheMetrics.Outcome.HIT_EXACT
+                  : CacheMetrics.Outcome.HIT_NORMALISED;
     } else {
       hit = cache.get(k.literal());
-      outcome = hit == null || !hit.validAt(now) ? CacheMetrics.Outcome.MISS
-          : hit.originExtras() == k.extras() ? CacheMetrics.Outcome.HIT_EXACT : CacheMetrics.Outcome.HIT_NORMALISED;
+      outcome =
+          hit == null || !hit.validAt(now)
+              ? CacheMetrics.Outcome.MISS
+              : hit.originExtras() == k.extras()
+                  ? CacheMetrics.Outcome.HIT_EXACT
+                  : CacheMetrics.Outcome.HIT_NORMALISED;
     }
     metrics.lookup(CacheName.DECISIONS, outcome);
     if (outcome.isHit()) {
@@ -76,8 +89,12 @@ public final class CachedKernel implements PlanEvaluator {
       boolean differs = !fresh.equals(hit.value());
       metrics.shadowCheck(differs);
       if (differs) {
-        LOG.error("decision cache: plan {} served {} from cache ({}) but a fresh evaluation gives {}",
-            plan.getRequestId(), hit.value(), outcome, fresh);
+        LOG.error(
+            "decision cache: plan {} served {} from cache ({}) but a fresh evaluation gives {}",
+            plan.getRequestId(),
+            hit.value(),
+            outcome,
+            fresh);
       }
       return fresh;
     }
@@ -89,9 +106,17 @@ public final class CachedKernel implements PlanEvaluator {
       } catch (RuntimeException e) {
         return fresh;
       }
-      CacheEntry<KernelResult> entry = new CacheEntry<>(fresh, validity[0], validity[1], k.tokenId(), k.subjectTag(),
-          k.resources(), k.extras());
-      // the kernel says whether its reasons name a resource or the plan's expiry (structured, never wording)
+      CacheEntry<KernelResult> entry =
+          new CacheEntry<>(
+              fresh,
+              validity[0],
+              validity[1],
+              k.tokenId(),
+              k.subjectTag(),
+              k.resources(),
+              k.extras());
+      // the kernel says whether its reasons name a resource or the plan's expiry (structured, never
+      // wording)
       cache.put(fresh.quotesLiterals() ? k.literal() : k.pattern(), entry, now);
     }
     return fresh;
@@ -116,9 +141,9 @@ public final class CachedKernel implements PlanEvaluator {
   }
 
   /**
-   * Writes kernel results into cache entries: verdict, token id, the literal flag, each reason with every
-   * field, the matched capabilities. (Entries of another layout are never read: the format is part of
-   * every key, {@code PlanKeys}.)
+   * Writes kernel results into cache entries: verdict, token id, the literal flag, each reason with
+   * every field, the matched capabilities. (Entries of another layout are never read: the format is
+   * part of every key, {@code PlanKeys}.)
    */
   static final class ResultCodec implements CacheEntry.Codec<KernelResult> {
     @Override
@@ -156,9 +181,16 @@ public final class CachedKernel implements PlanEvaluator {
         String code = CacheEntry.readString(in);
         int step = in.readInt();
         String detail = CacheEntry.readString(in);
-        reasons.add(Reason.newBuilder().setCode(code).setStep(step < 0 ? null : step).setDetail(detail)
-            .setCapability(CacheEntry.readString(in)).setResource(CacheEntry.readString(in))
-            .setLabel(CacheEntry.readString(in)).setReceiptId(CacheEntry.readString(in)).build());
+        reasons.add(
+            Reason.newBuilder()
+                .setCode(code)
+                .setStep(step < 0 ? null : step)
+                .setDetail(detail)
+                .setCapability(CacheEntry.readString(in))
+                .setResource(CacheEntry.readString(in))
+                .setLabel(CacheEntry.readString(in))
+                .setReceiptId(CacheEntry.readString(in))
+                .build());
       }
       int m = in.readInt();
       if (m < 0 || m > 100_000) {
@@ -175,8 +207,14 @@ public final class CachedKernel implements PlanEvaluator {
     public int weigh(KernelResult r) {
       int w = 64;
       for (Reason reason : r.reasons()) {
-        w += 48 + 2 * (length(reason.getDetail()) + length(reason.getCapability()) + length(reason.getResource())
-            + length(reason.getLabel()) + length(reason.getReceiptId()));
+        w +=
+            48
+                + 2
+                    * (length(reason.getDetail())
+                        + length(reason.getCapability())
+                        + length(reason.getResource())
+                        + length(reason.getLabel())
+                        + length(reason.getReceiptId()));
       }
       return w + 32 * r.matchedCapabilities().size();
     }

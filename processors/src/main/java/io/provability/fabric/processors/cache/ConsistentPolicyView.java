@@ -10,9 +10,9 @@ import java.util.Optional;
  * One request's view of the policy state: the first answer to each question is kept, so every later
  * read in the same evaluation gets the same answer. The live view behind it is the global store,
  * which the global thread updates while a stream thread decides; without this, a decision's cache
- * key could be computed before a revocation is applied and the evaluation run after it (or the other
- * way round), and a key would be paired with a result it does not describe. Not thread-safe: one
- * evaluation, one thread.
+ * key could be computed before a revocation is applied and the evaluation run after it (or the
+ * other way round), and a key would be paired with a result it does not describe. Not thread-safe:
+ * one evaluation, one thread.
  */
 final class ConsistentPolicyView implements PolicyView {
   private final PolicyView live;
@@ -45,6 +45,7 @@ final class ConsistentPolicyView implements PolicyView {
     if (grants == null) {
       grants = new HashMap<>(4);
     }
-    return grants.computeIfAbsent(tenant + '\u0000' + subjectId, k -> live.grant(tenant, subjectId));
+    return grants.computeIfAbsent(
+        tenant + '\u0000' + subjectId, k -> live.grant(tenant, subjectId));
   }
 }

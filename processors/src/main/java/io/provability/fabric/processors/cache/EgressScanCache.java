@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The egress firewall's scan results by content hash: the findings of a text depend on the text and on
- * the detectors only, so they are keyed by SHA-256 of the text (its UTF-16 code units, so text that is
- * not well-formed Unicode is keyed too) and the detector version, and never expire early. The verdict
- * is still computed per request from the findings and the request's policy, and every certificate is
- * still signed per request; what a hit saves is the scan, which is linear in the text and the costly
- * part for long texts.
+ * The egress firewall's scan results by content hash: the findings of a text depend on the text and
+ * on the detectors only, so they are keyed by SHA-256 of the text (its UTF-16 code units, so text
+ * that is not well-formed Unicode is keyed too) and the detector version, and never expire early.
+ * The verdict is still computed per request from the findings and the request's policy, and every
+ * certificate is still signed per request; what a hit saves is the scan, which is linear in the
+ * text and the costly part for long texts.
  *
  * <p>Hazard: instances sharing a Redis must run the same detectors; a change of the detectors must
  * change {@link #DETECTORS_VERSION}.
@@ -32,7 +32,10 @@ final class EgressScanCache implements Function<String, List<Finding>> {
   private final TieredCache<List<Finding>> cache;
   private final CacheMetrics metrics;
 
-  EgressScanCache(Function<String, List<Finding>> scanner, TieredCache<List<Finding>> cache, CacheMetrics metrics) {
+  EgressScanCache(
+      Function<String, List<Finding>> scanner,
+      TieredCache<List<Finding>> cache,
+      CacheMetrics metrics) {
     this.scanner = scanner;
     this.cache = cache;
     this.metrics = metrics;
@@ -89,8 +92,14 @@ final class EgressScanCache implements Function<String, List<Finding>> {
       }
       List<Finding> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        out.add(new Finding(FindingType.valueOf(in.readUTF()), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-            in.readDouble()));
+        out.add(
+            new Finding(
+                FindingType.valueOf(in.readUTF()),
+                in.readInt(),
+                in.readInt(),
+                in.readInt(),
+                in.readInt(),
+                in.readDouble()));
       }
       return List.copyOf(out);
     }

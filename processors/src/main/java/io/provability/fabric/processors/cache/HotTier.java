@@ -9,11 +9,13 @@ import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.processors.stream.PolicyChangeListener;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -28,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * The hot tier of one application instance: the caches, the shared tier they share entries through,
  * their metrics, and the policy-change hook that drops what a change makes unreachable.
  *
- * <p>Build one per instance, hand {@link #tokenCache}, {@link #planEvaluator}, {@link #sessionSpends} and
- * {@link #policyListener} to the topology, close it with the instance (it owns the shared tier).
+ * <p>Build one per instance, hand {@link #tokenCache}, {@link #planEvaluator}, {@link
+ * #sessionSpends} and {@link #policyListener} to the topology, close it with the instance (it owns
+ * the shared tier).
  */
 public final class HotTier implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HotTier.class);
@@ -44,10 +47,16 @@ public final class HotTier implements AutoCloseable {
   private volatile TieredCache<List<Finding>> egress;
 
   /**
-   * @param shared the shared tier (this hot tier closes it); {@link SharedTier#NONE} for near caches only
-   * @param readWaits how long a near miss of each cache may wait for the shared tier (absent: never)
+   * @param shared the shared tier (this hot tier closes it); {@link SharedTier#NONE} for near
+   *     caches only
+   * @param readWaits how long a near miss of each cache may wait for the shared tier (absent:
+   *     never)
    */
-  public HotTier(HotTierSettings settings, SharedTier shared, CacheMetrics metrics, Map<CacheName, Duration> readWaits) {
+  public HotTier(
+      HotTierSettings settings,
+      SharedTier shared,
+      CacheMetrics metrics,
+      Map<CacheName, Duration> readWaits) {
     this.settings = settings;
     this.shared = settings.enabled() ? shared : SharedTier.NONE;
     this.metrics = metrics;
@@ -87,21 +96,31 @@ public final class HotTier implements AutoCloseable {
     }
     byte[] ring = trustedIssuers.fingerprint();
     Duration ttl = settings.spec(CacheName.TOKENS).ttl();
-    VerifiedTokenCache cache = new VerifiedTokenCache(maximumSize, ttl, new VerifiedTokenCache.Sharing() {
-      @Override
-      public void verified(byte[] digest, String keyId, Instant expiresAt, Instant now) {
-        long ttlMillis = Math.min(ttl.toMillis(), Duration.between(now, expiresAt).toMillis());
-        if (ttlMillis > 0) {
-          shared.store(CacheName.TOKENS, tokenKey(ring, digest, keyId), encodeToken(ring, digest, keyId, expiresAt),
-              ttlMillis);
-        }
-      }
+    VerifiedTokenCache cache =
+        new VerifiedTokenCache(
+            maximumSize,
+            ttl,
+            new VerifiedTokenCache.Sharing() {
+              @Override
+              public void verified(byte[] digest, String keyId, Instant expiresAt, Instant now) {
+                long ttlMillis =
+                    Math.min(ttl.toMillis(), Duration.between(now, expiresAt).toMillis());
+                if (ttlMillis > 0) {
+                  shared.store(
+                      CacheName.TOKENS,
+                      tokenKey(ring, digest, keyId),
+                      encodeToken(ring, digest, keyId, expiresAt),
+                      ttlMillis);
+                }
+              }
 
-      @Override
-      public void looked(boolean hit) {
-        metrics.lookup(CacheName.TOKENS, hit ? CacheMetrics.Outcome.HIT_EXACT : CacheMetrics.Outcome.MISS);
-      }
-    });
+              @Override
+              public void looked(boolean hit) {
+                metrics.lookup(
+                    CacheName.TOKENS,
+                    hit ? CacheMetrics.Outcome.HIT_EXACT : CacheMetrics.Outcome.MISS);
+              }
+            });
     this.tokenRing = ring;
     this.tokens = cache;
     return cache;
@@ -113,18 +132,27 @@ public final class HotTier implements AutoCloseable {
    * @param receiptSigners the receipt ring the kernel trusts (part of every key)
    * @param limits the kernel's limits (part of every key)
    */
-  public PlanEvaluator planEvaluator(PlanEvaluator kernel, KeyRing trustedIssuers, KeyRing receiptSigners,
-                                     KernelLimits limits) {
+  public PlanEvaluator planEvaluator(
+      PlanEvaluator kernel, KeyRing trustedIssuers, KeyRing receiptSigners, KernelLimits limits) {
     if (!settings.enabled()) {
       return kernel;
     }
-    byte[] deployment = PlanKeys.deploymentDigest(trustedIssuers.fingerprint(), receiptSigners.fingerprint(),
-        limits.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] deployment =
+        PlanKeys.deploymentDigest(
+            trustedIssuers.fingerprint(),
+            receiptSigners.fingerprint(),
+            limits.toString().getBytes(StandardCharsets.UTF_8));
     CacheSpec spec = settings.spec(CacheName.DECISIONS);
-    TieredCache<KernelResult> cache = new TieredCache<>(CacheName.DECISIONS, spec, new CachedKernel.ResultCodec(),
-        shared, readWaits.get(CacheName.DECISIONS));
-    CachedKernel cached = new CachedKernel(kernel, new PlanKeys(deployment), cache, spec.ttl(), metrics,
-        settings.shadowCheck());
+    TieredCache<KernelResult> cache =
+        new TieredCache<>(
+            CacheName.DECISIONS,
+            spec,
+            new CachedKernel.ResultCodec(),
+            shared,
+            readWaits.get(CacheName.DECISIONS));
+    CachedKernel cached =
+        new CachedKernel(
+            kernel, new PlanKeys(deployment), cache, spec.ttl(), metrics, settings.shadowCheck());
     this.decisions = cached;
     return cached;
   }
@@ -137,9 +165,13 @@ public final class HotTier implements AutoCloseable {
     if (!settings.enabled()) {
       return scanner;
     }
-    TieredCache<List<Finding>> cache = new TieredCache<>(CacheName.EGRESS_VERDICTS,
-        settings.spec(CacheName.EGRESS_VERDICTS), new EgressScanCache.FindingsCodec(), shared,
-        readWaits.get(CacheName.EGRESS_VERDICTS));
+    TieredCache<List<Finding>> cache =
+        new TieredCache<>(
+            CacheName.EGRESS_VERDICTS,
+            settings.spec(CacheName.EGRESS_VERDICTS),
+            new EgressScanCache.FindingsCodec(),
+            shared,
+            readWaits.get(CacheName.EGRESS_VERDICTS));
     this.egress = cache;
     return new EgressScanCache(scanner, cache, metrics);
   }
@@ -153,8 +185,9 @@ public final class HotTier implements AutoCloseable {
       return SessionSpends.UNCACHED;
     }
     CacheSpec spec = settings.spec(CacheName.RETRIEVAL_SESSIONS);
-    return (read, write, clock) -> new SessionSpendCache(read, write, spec.ttl(), spec.nearMaxBytes(), clock, metrics,
-        settings.shadowCheck());
+    return (read, write, clock) ->
+        new SessionSpendCache(
+            read, write, spec.ttl(), spec.nearMaxBytes(), clock, metrics, settings.shadowCheck());
   }
 
   /** The hook for the policy-state updater. */
@@ -167,12 +200,16 @@ public final class HotTier implements AutoCloseable {
     if (key.startsWith("revocation:")) {
       metrics.policyChange("revocation");
       if (d != null) {
-        metrics.invalidated(CacheName.DECISIONS, "revocation", d.invalidateToken(key.substring("revocation:".length())));
+        metrics.invalidated(
+            CacheName.DECISIONS,
+            "revocation",
+            d.invalidateToken(key.substring("revocation:".length())));
       }
     } else if (key.startsWith("grant:")) {
       metrics.policyChange("grant");
       if (d != null) {
-        metrics.invalidated(CacheName.DECISIONS, "grant", d.invalidateSubject(key.substring("grant:".length())));
+        metrics.invalidated(
+            CacheName.DECISIONS, "grant", d.invalidateSubject(key.substring("grant:".length())));
       }
     } else if (key.equals(PolicyStateKeys.POLICY_VERSION)) {
       metrics.policyChange("policy_version");
@@ -201,12 +238,13 @@ public final class HotTier implements AutoCloseable {
         }
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("hot tier: a shared {} entry was not accepted ({})", cache.configName(), e.toString());
+      LOG.warn(
+          "hot tier: a shared {} entry was not accepted ({})", cache.configName(), e.toString());
     }
   }
 
   private void acceptToken(VerifiedTokenCache t, byte[] value) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(value));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(value));
     byte[] ring = in.readNBytes(32);
     byte[] digest = in.readNBytes(32);
     String keyId = CacheEntry.readString(in);
@@ -217,8 +255,9 @@ public final class HotTier implements AutoCloseable {
   }
 
   private static ByteKey tokenKey(byte[] ring, byte[] digest, String keyId) {
-    return new ByteKey(PlanKeys.deploymentDigest(ring, digest, keyId == null ? new byte[0]
-        : keyId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return new ByteKey(
+        PlanKeys.deploymentDigest(
+            ring, digest, keyId == null ? new byte[0] : keyId.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static byte[] encodeToken(byte[] ring, byte[] digest, String keyId, Instant expiresAt) {

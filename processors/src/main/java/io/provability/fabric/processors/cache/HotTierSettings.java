@@ -4,17 +4,19 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Settings of the hot tier: each cache's limits, and whether every cache hit is re-evaluated
- * afresh and compared (the shadow check: it costs the evaluation the cache saves, so it is for
- * tests, canaries and audits, not for throughput).
+ * Settings of the hot tier: each cache's limits, and whether every cache hit is re-evaluated afresh
+ * and compared (the shadow check: it costs the evaluation the cache saves, so it is for tests,
+ * canaries and audits, not for throughput).
  *
  * @param enabled false decides everything afresh and touches no cache
  * @param specs limits per cache; a missing cache gets its defaults
  * @param shadowCheck evaluate afresh on every hit and count (and log) any difference
  */
-public record HotTierSettings(boolean enabled, Map<CacheName, CacheSpec> specs, boolean shadowCheck) {
+public record HotTierSettings(
+    boolean enabled, Map<CacheName, CacheSpec> specs, boolean shadowCheck) {
   /** Every cache with the seed's defaults, no shadow check. */
   public static final HotTierSettings DEFAULTS = new HotTierSettings(true, Map.of(), false);
+
   /** No caching at all. */
   public static final HotTierSettings DISABLED = new HotTierSettings(false, Map.of(), false);
 

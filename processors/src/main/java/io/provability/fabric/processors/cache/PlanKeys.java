@@ -12,54 +12,65 @@ import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ResourcePattern;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Builds the decision-cache keys of a plan from exactly what {@code KernelEngine} reads — never from
- * similarity. A key is SHA-256 over:
+ * Builds the decision-cache keys of a plan from exactly what {@code KernelEngine} reads — never
+ * from similarity. A key is SHA-256 over:
+ *
  * <ul>
  *   <li>the deployment (trusted issuer and receipt key rings, kernel limits, key format version);
- *   <li>the policy state the decision reads: the policy version, whether the token is revoked, and the
- *       subject's current grant (every field) — so a revocation, a grant change or a policy
+ *   <li>the policy state the decision reads: the policy version, whether the token is revoked, and
+ *       the subject's current grant (every field) — so a revocation, a grant change or a policy
  *       version bump yields a different key and an old entry can never be served again;
- *   <li>the plan's tenant, subject id, token (every field, signature and key id included),
- *       whether the plan has expired at {@code now}, system prompt hash, constraints (budget, dp_epsilon, dp_delta, latency_max), input
- *       channels (system hash; whether user, retrieved and file content is quoted; retrieved receipt ids
- *       with their labels and content hashes) and, per step: tool, effect, required capabilities, labels in and out, every receipt
- *       (every field, signature included) and the resource.
+ *   <li>the plan's tenant, subject id, token (every field, signature and key id included), whether
+ *       the plan has expired at {@code now}, system prompt hash, constraints (budget, dp_epsilon,
+ *       dp_delta, latency_max), input channels (system hash; whether user, retrieved and file
+ *       content is quoted; retrieved receipt ids with their labels and content hashes) and, per
+ *       step: tool, effect, required capabilities, labels in and out, every receipt (every field,
+ *       signature included) and the resource.
  * </ul>
- * Not in the key, because the kernel never reads them: request and session ids, timestamps other than
- * the expiries, plan id, step arguments, subject caps, user and file content hashes, the pii flag and
- * the system channel's policy hash. Requests that differ only there share a key (a <em>normalised</em> hit).
+ *
+ * Not in the key, because the kernel never reads them: request and session ids, timestamps other
+ * than the expiries, plan id, step arguments, subject caps, user and file content hashes, the pii
+ * flag and the system channel's policy hash. Requests that differ only there share a key (a
+ * <em>normalised</em> hit).
  *
  * <p>Resources appear in one of two forms. The <em>literal</em> key holds the resource strings (and
- * the plan's expiry itself, quoted by a {@code PLAN_EXPIRED} reason). The
- * <em>pattern</em> key holds instead what the kernel learns from a resource: whether it is canonical,
- * whether its first segment is the plan's tenant, and whether the token's and the grant's capability
- * named by each required capability cover it. A decision the kernel marks as quoting neither a resource
- * nor the plan's expiry ({@code KernelResult.quotesLiterals()}, set from the reasons' structured fields)
- * is stored under the pattern key, so a resource covered by the same patterns hits it (a
+ * the plan's expiry itself, quoted by a {@code PLAN_EXPIRED} reason). The <em>pattern</em> key
+ * holds instead what the kernel learns from a resource: whether it is canonical, whether its first
+ * segment is the plan's tenant, and whether the token's and the grant's capability named by each
+ * required capability cover it. A decision the kernel marks as quoting neither a resource nor the
+ * plan's expiry ({@code KernelResult.quotesLiterals()}, set from the reasons' structured fields) is
+ * stored under the pattern key, so a resource covered by the same patterns hits it (a
  * <em>pattern</em> hit); any other is stored under the literal key.
  *
- * <p>Time: the kernel compares the clock with the plan's expiry, the token's not-before and expiry, and
- * each receipt's timestamp. The first is in the key as its answer at {@code now}; for the others
- * {@link #validity} gives the interval around {@code now} in which none of them changes, so a cached
- * decision is never served past the moment it would change, nor before the moment it became true (a
- * clock that jumps back).
+ * <p>Time: the kernel compares the clock with the plan's expiry, the token's not-before and expiry,
+ * and each receipt's timestamp. The first is in the key as its answer at {@code now}; for the
+ * others {@link #validity} gives the interval around {@code now} in which none of them changes, so
+ * a cached decision is never served past the moment it would change, nor before the moment it
+ * became true (a clock that jumps back).
  */
 public final class PlanKeys {
-  private static final byte[] FORMAT = "fabric/plan-decision-key/v2".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] FORMAT =
+      "fabric/plan-decision-key/v2".getBytes(StandardCharsets.UTF_8);
 
   private final byte[] deployment;
 
-  /** @param deployment digest of the trusted key rings and kernel limits (see {@link #deploymentDigest}) */
+  /**
+   * @param deployment digest of the trusted key rings and kernel limits (see {@link
+   *     #deploymentDigest})
+   */
   public PlanKeys(byte[] deployment) {
     this.deployment = deployment.clone();
   }
@@ -68,7 +79,7 @@ public final class PlanKeys {
   public static byte[] deploymentDigest(byte[]... parts) {
     MessageDigest md = sha256();
     for (byte[] p : parts) {
-      md.update(java.nio.ByteBuffer.allocate(4).putInt(p.length).array());
+      md.update(ByteBuffer.allocate(4).putInt(p.length).array());
       md.update(p);
     }
     return md.digest();
@@ -80,12 +91,18 @@ public final class PlanKeys {
    * @param pattern key with resources replaced by what the kernel learns from them
    * @param literal key with the resource strings
    * @param resources hash of the literal resources (tells a pattern hit from a normalised one)
-   * @param extras hash of the fields the kernel does not read (tells an exact hit from a normalised one)
+   * @param extras hash of the fields the kernel does not read (tells an exact hit from a normalised
+   *     one)
    * @param tokenId the token id (revocation tag), or null
    * @param subjectTag {@code tenant:subject} (grant tag), or null
    */
-  public record Keys(ByteKey pattern, ByteKey literal, long resources, long extras, String tokenId,
-                     String subjectTag) {}
+  public record Keys(
+      ByteKey pattern,
+      ByteKey literal,
+      long resources,
+      long extras,
+      String tokenId,
+      String subjectTag) {}
 
   /**
    * Computes the keys of {@code plan} under {@code policy}.
@@ -110,7 +127,8 @@ public final class PlanKeys {
       token(md, token);
       md.update((byte) (policy.isRevoked(token.getTokenId()) ? 1 : 0));
     }
-    Optional<CapabilityGrant> grant = blank(tenant) || blank(subject) ? Optional.empty() : policy.grant(tenant, subject);
+    Optional<CapabilityGrant> grant =
+        blank(tenant) || blank(subject) ? Optional.empty() : policy.grant(tenant, subject);
     if (grant.isPresent()) {
       md.update((byte) 1);
       CapabilityGrant g = grant.get();
@@ -163,11 +181,19 @@ public final class PlanKeys {
       str(md, r);
     }
     ByteKey literal = new ByteKey(md.digest());
-    return new Keys(pattern, literal, resources.hashCode(), extras(plan),
-        token == null ? null : token.getTokenId(), blank(tenant) || blank(subject) ? null : tenant + ":" + subject);
+    return new Keys(
+        pattern,
+        literal,
+        resources.hashCode(),
+        extras(plan),
+        token == null ? null : token.getTokenId(),
+        blank(tenant) || blank(subject) ? null : tenant + ":" + subject);
   }
 
-  /** Every field of the token, signature and key id included: tokens that differ anywhere differ here. */
+  /**
+   * Every field of the token, signature and key id included: tokens that differ anywhere differ
+   * here.
+   */
   private static void token(KeyBuffer md, CapabilityToken t) {
     str(md, t.getTokenId());
     str(md, t.getTenant());
@@ -205,8 +231,8 @@ public final class PlanKeys {
     }
   }
 
-  private static void byteBuffer(KeyBuffer md, java.nio.ByteBuffer b) {
-    java.nio.ByteBuffer d = b.duplicate();
+  private static void byteBuffer(KeyBuffer md, ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
     byte[] bytes = new byte[d.remaining()];
     d.get(bytes);
     bytes(md, bytes);
@@ -214,11 +240,15 @@ public final class PlanKeys {
 
   /**
    * What the kernel can learn from a step's resource: whether it is canonical, whether it is in the
-   * plan's tenant, and for each required capability whether the token's (first) capability of that name
-   * and the grant's cover it. Which glob matched is never read, only whether one did.
+   * plan's tenant, and for each required capability whether the token's (first) capability of that
+   * name and the grant's cover it. Which glob matched is never read, only whether one did.
    */
-  private static void resourceSignature(KeyBuffer md, PlanStep step, String tenant, CapabilityToken token,
-                                        Optional<CapabilityGrant> grant) {
+  private static void resourceSignature(
+      KeyBuffer md,
+      PlanStep step,
+      String tenant,
+      CapabilityToken token,
+      Optional<CapabilityGrant> grant) {
     String resource = step.getResource();
     if (resource == null) {
       md.update((byte) 0);
@@ -232,11 +262,15 @@ public final class PlanKeys {
     md.update((byte) (ResourcePattern.tenantOf(resource).equals(tenant) ? 1 : 0));
     for (String capName : step.getCapsRequired()) {
       md.update((byte) (token == null ? 0 : covers(token.getCapabilities(), capName, resource)));
-      md.update((byte) (grant.isEmpty() ? 0 : covers(grant.get().getCapabilities(), capName, resource)));
+      md.update(
+          (byte) (grant.isEmpty() ? 0 : covers(grant.get().getCapabilities(), capName, resource)));
     }
   }
 
-  /** 0: no capability of that name; 1: the first of that name does not cover the resource; 2: it does. */
+  /**
+   * 0: no capability of that name; 1: the first of that name does not cover the resource; 2: it
+   * does.
+   */
   private static int covers(List<Capability> caps, String capName, String resource) {
     for (Capability cap : caps) {
       if (cap.getName().equals(capName)) {
@@ -270,14 +304,20 @@ public final class PlanKeys {
   }
 
   /**
-   * A hash of the fields the kernel does not read but a client might think of as "the request" (plan
-   * id, arguments, user and file content hashes, subject caps, pii flag, policy hash). Used only to tell an exact hit
-   * from a normalised one in the metrics, never to decide anything.
+   * A hash of the fields the kernel does not read but a client might think of as "the request"
+   * (plan id, arguments, user and file content hashes, subject caps, pii flag, policy hash). Used
+   * only to tell an exact hit from a normalised one in the metrics, never to decide anything.
    */
   private static long extras(PlanRequest plan) {
-    int h = Objects.hash(plan.getPlanId(), plan.getSubject() == null ? null : plan.getSubject().getCaps(),
-        plan.getConstraints().getPii(), plan.getInputChannels().getSystem().getPolicyHash(),
-        plan.getInputChannels().getUser() == null ? null : plan.getInputChannels().getUser().getContentHash());
+    int h =
+        Objects.hash(
+            plan.getPlanId(),
+            plan.getSubject() == null ? null : plan.getSubject().getCaps(),
+            plan.getConstraints().getPii(),
+            plan.getInputChannels().getSystem().getPolicyHash(),
+            plan.getInputChannels().getUser() == null
+                ? null
+                : plan.getInputChannels().getUser().getContentHash());
     for (PlanStep s : plan.getSteps()) {
       h = 31 * h + Objects.hashCode(s.getArgs());
     }
@@ -288,11 +328,11 @@ public final class PlanKeys {
   }
 
   /**
-   * The largest interval {@code [from, until)} around {@code now} in which every time comparison the
-   * kernel makes for {@code plan} with the token and the receipts keeps its answer, cut at
+   * The largest interval {@code [from, until)} around {@code now} in which every time comparison
+   * the kernel makes for {@code plan} with the token and the receipts keeps its answer, cut at
    * {@code now + ttl}. (The plan's own expiry is in the key as the answer of its comparison.)
    */
-  public static Instant[] validity(PlanRequest plan, Instant now, java.time.Duration ttl) {
+  public static Instant[] validity(PlanRequest plan, Instant now, Duration ttl) {
     Instant from = Instant.MIN;
     Instant until = now.plus(ttl);
     List<Instant> bounds = new ArrayList<>();
@@ -332,9 +372,9 @@ public final class PlanKeys {
   private static final ThreadLocal<KeyBuffer> BUFFERS = ThreadLocal.withInitial(KeyBuffer::new);
 
   /**
-   * The key's bytes, written once into a reused array and hashed in one call (per-byte digest updates
-   * and per-field arrays cost more than the kernel's whole evaluation). Every variable-length field is
-   * length-prefixed, so the encoding is injective.
+   * The key's bytes, written once into a reused array and hashed in one call (per-byte digest
+   * updates and per-field arrays cost more than the kernel's whole evaluation). Every
+   * variable-length field is length-prefixed, so the encoding is injective.
    */
   private static final class KeyBuffer {
     private final MessageDigest sha = sha256();
@@ -355,7 +395,7 @@ public final class PlanKeys {
 
     private void ensure(int more) {
       if (size + more > buf.length) {
-        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
       }
     }
 

@@ -14,12 +14,14 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -40,31 +42,33 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared tier on Redis through Lettuce: one standalone node ({@code redis://host:port}) or a Redis
- * Cluster (a list of seed URIs), chosen by configuration; the code path is the same.
+ * The shared tier on Redis through Lettuce: one standalone node ({@code redis://host:port}) or a
+ * Redis Cluster (a list of seed URIs), chosen by configuration; the code path is the same.
  *
  * <p>Nothing here runs on the caller's thread except putting work on a bounded queue: one writer
  * thread drains it and sends every queued command pipelined (auto-flush off, one flush per batch).
- * Stores are write-behind {@code SET key value PX ttl}; each batch of stores is also published on one
- * pub/sub channel, so the other instances put the entries into their near caches without a round trip
- * (Redis Cluster forwards {@code PUBLISH} to every node, so this works on a cluster too, where RESP3
- * client-side caching does not: Lettuce offers it on standalone connections only).
+ * Stores are write-behind {@code SET key value PX ttl}; each batch of stores is also published on
+ * one pub/sub channel, so the other instances put the entries into their near caches without a
+ * round trip (Redis Cluster forwards {@code PUBLISH} to every node, so this works on a cluster too,
+ * where RESP3 client-side caching does not: Lettuce offers it on standalone connections only).
  *
  * <p>Failure means slower, never wrong, never stopped: commands are rejected at once while Redis is
- * disconnected and time out after {@code timeout}; work that cannot be queued or sent is dropped; all of
- * it is counted in {@link CacheMetrics}; Lettuce reconnects by itself (every 250 ms) and a connection
- * that never opened is retried with backoff.
+ * disconnected and time out after {@code timeout}; work that cannot be queued or sent is dropped;
+ * all of it is counted in {@link CacheMetrics}; Lettuce reconnects by itself (every 250 ms) and a
+ * connection that never opened is retried with backoff.
  *
- * <p>Hazard: whoever can write to Redis could plant entries, and an entry can grant (a "verified" token,
- * an ALLOW). Every value therefore carries an HMAC-SHA256 under a secret the instances share, and
- * entries that do not verify are dropped and counted; the secret must not be known to Redis's other
- * writers.
+ * <p>Hazard: whoever can write to Redis could plant entries, and an entry can grant (a "verified"
+ * token, an ALLOW). Every value therefore carries an HMAC-SHA256 under a secret the instances
+ * share, and entries that do not verify are dropped and counted; the secret must not be known to
+ * Redis's other writers.
  */
 public final class RedisSharedTier implements SharedTier {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSharedTier.class);
@@ -82,8 +86,14 @@ public final class RedisSharedTier implements SharedTier {
    * @param macKey key of the HMAC that authenticates stored values
    * @param channel the pub/sub channel that carries stores to the other instances
    */
-  public record Settings(String uri, List<String> clusterUris, Duration timeout, int batchMax, int queueMax,
-                         byte[] macKey, String channel) {
+  public record Settings(
+      String uri,
+      List<String> clusterUris,
+      Duration timeout,
+      int batchMax,
+      int queueMax,
+      byte[] macKey,
+      String channel) {
     public Settings {
       clusterUris = List.copyOf(clusterUris);
       if (clusterUris.isEmpty() && (uri == null || uri.isBlank())) {
@@ -103,7 +113,8 @@ public final class RedisSharedTier implements SharedTier {
 
   private record Store(CacheName cache, ByteKey key, byte[] value, long ttlMillis) implements Op {}
 
-  private record Fetch(CacheName cache, ByteKey key, CompletableFuture<byte[]> result) implements Op {}
+  private record Fetch(CacheName cache, ByteKey key, CompletableFuture<byte[]> result)
+      implements Op {}
 
   private final Settings settings;
   private final CacheMetrics metrics;
@@ -115,9 +126,9 @@ public final class RedisSharedTier implements SharedTier {
   private final byte[] channel;
   private final ThreadLocal<Mac> macs;
   private final Thread writer;
-  private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
   private volatile boolean closed;
-  private volatile Receiver receiver = (c, k, v) -> { };
+  private volatile Receiver receiver = (c, k, v) -> {};
   // owned by the writer thread
   private StatefulConnection<byte[], byte[]> connection;
   private RedisClusterAsyncCommands<byte[], byte[]> commands;
@@ -134,30 +145,44 @@ public final class RedisSharedTier implements SharedTier {
     this.queue = new ArrayBlockingQueue<>(settings.queueMax());
     this.inFlight = new Semaphore(settings.queueMax());
     byte[] macKey = settings.macKey();
-    this.macs = ThreadLocal.withInitial(() -> {
-      try {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(macKey, "HmacSHA256"));
-        return mac;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("HmacSHA256 is unavailable", e);
-      }
-    });
-    this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
-        .reconnectDelay(Delay.constant(Duration.ofMillis(250))).build();
+    this.macs =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(macKey, "HmacSHA256"));
+                return mac;
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is unavailable", e);
+              }
+            });
+    this.resources =
+        DefaultClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
+            .reconnectDelay(Delay.constant(Duration.ofMillis(250)))
+            .build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(settings.timeout()).build();
     if (settings.cluster()) {
       List<RedisURI> seeds = settings.clusterUris().stream().map(RedisURI::create).toList();
       RedisClusterClient c = RedisClusterClient.create(resources, seeds);
-      c.setOptions(ClusterClientOptions.builder().autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .socketOptions(socket).timeoutOptions(TimeoutOptions.enabled(settings.timeout())).build());
+      c.setOptions(
+          ClusterClientOptions.builder()
+              .autoReconnect(true)
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .socketOptions(socket)
+              .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+              .build());
       this.client = c;
     } else {
       RedisClient c = RedisClient.create(resources, RedisURI.create(settings.uri()));
-      c.setOptions(ClientOptions.builder().autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .socketOptions(socket).timeoutOptions(TimeoutOptions.enabled(settings.timeout())).build());
+      c.setOptions(
+          ClientOptions.builder()
+              .autoReconnect(true)
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .socketOptions(socket)
+              .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+              .build());
       this.client = c;
     }
     this.writer = new Thread(this::run, "fabric-hot-tier-redis");
@@ -259,7 +284,8 @@ public final class RedisSharedTier implements SharedTier {
         }
         if (op instanceof Store s) {
           byte[] signed = sign(s.cache(), s.key(), s.value());
-          RedisFuture<String> f = commands.set(redisKey(s.cache(), s.key()), signed, SetArgs.Builder.px(s.ttlMillis()));
+          RedisFuture<String> f =
+              commands.set(redisKey(s.cache(), s.key()), signed, SetArgs.Builder.px(s.ttlMillis()));
           f.whenComplete((ok, e) -> done("set", e));
           pub.writeByte(s.cache().tag());
           pub.writeInt(s.key().unsafeBytes().length);
@@ -269,10 +295,12 @@ public final class RedisSharedTier implements SharedTier {
           stores++;
         } else if (op instanceof Fetch g) {
           RedisFuture<byte[]> f = commands.get(redisKey(g.cache(), g.key()));
-          f.whenComplete((v, e) -> {
-            done("get", e);
-            g.result().complete(e == null && v != null ? verified(g.cache(), g.key(), v) : null);
-          });
+          f.whenComplete(
+              (v, e) -> {
+                done("get", e);
+                g.result()
+                    .complete(e == null && v != null ? verified(g.cache(), g.key(), v) : null);
+              });
         }
       }
     } catch (IOException e) {
@@ -307,9 +335,10 @@ public final class RedisSharedTier implements SharedTier {
     try {
       if (client instanceof RedisClusterClient c) {
         StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-        // open every node's connection now: a command routed to a node whose connection is still opening
+        // open every node's connection now: a command routed to a node whose connection is still
+        // opening
         // would be rejected (REJECT_COMMANDS), costing hits for no reason
-        for (io.lettuce.core.cluster.models.partitions.RedisClusterNode node : conn.getPartitions()) {
+        for (RedisClusterNode node : conn.getPartitions()) {
           conn.getConnection(node.getNodeId());
           conn.getConnection(node.getUri().getHost(), node.getUri().getPort());
         }
@@ -325,21 +354,26 @@ public final class RedisSharedTier implements SharedTier {
         subscriber = c.connectPubSub(ByteArrayCodec.INSTANCE);
         connection = conn;
       }
-      subscriber.addListener(new RedisPubSubAdapter<>() {
-        @Override
-        public void message(byte[] ch, byte[] message) {
-          onMessage(message);
-        }
-      });
+      subscriber.addListener(
+          new RedisPubSubAdapter<>() {
+            @Override
+            public void message(byte[] ch, byte[] message) {
+              onMessage(message);
+            }
+          });
       subscriber.sync().subscribe(channel);
       metrics.redis("connect", "ok", 1);
       connectBackoffMillis = 100;
-      LOG.info("hot tier: connected to Redis ({})", settings.cluster() ? "cluster " + settings.clusterUris() : settings.uri());
+      LOG.info(
+          "hot tier: connected to Redis ({})",
+          settings.cluster() ? "cluster " + settings.clusterUris() : settings.uri());
       return true;
     } catch (RuntimeException e) {
       metrics.redis("connect", "error", 1);
-      LOG.warn("hot tier: cannot connect to Redis ({}); caches work in-process only until it is back: {}",
-          settings.cluster() ? settings.clusterUris() : settings.uri(), e.toString());
+      LOG.warn(
+          "hot tier: cannot connect to Redis ({}); caches work in-process only until it is back: {}",
+          settings.cluster() ? settings.clusterUris() : settings.uri(),
+          e.toString());
       closeQuietly();
       nextConnectAttempt = now + connectBackoffMillis;
       connectBackoffMillis = Math.min(2_000, connectBackoffMillis * 2);
@@ -348,7 +382,7 @@ public final class RedisSharedTier implements SharedTier {
   }
 
   private void onMessage(byte[] message) {
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(message))) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
       byte[] sender = in.readNBytes(instanceId.length);
       if (Arrays.equals(sender, instanceId)) {
         return;
@@ -413,7 +447,9 @@ public final class RedisSharedTier implements SharedTier {
   /** The value without its MAC, or null (counted) if the MAC does not verify. */
   private byte[] verified(CacheName cache, ByteKey key, byte[] signed) {
     int n = signed.length - MAC_LENGTH;
-    if (n < 0 || !MessageDigest.isEqual(mac(cache, key, signed, n), Arrays.copyOfRange(signed, n, signed.length))) {
+    if (n < 0
+        || !MessageDigest.isEqual(
+            mac(cache, key, signed, n), Arrays.copyOfRange(signed, n, signed.length))) {
       metrics.countRejected();
       return null;
     }
@@ -444,7 +480,7 @@ public final class RedisSharedTier implements SharedTier {
     }
     long deadline = System.nanoTime() + settings.timeout().toNanos();
     while (!queue.isEmpty() && System.nanoTime() < deadline && connection != null) {
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+      LockSupport.parkNanos(1_000_000L);
     }
     closed = true;
     try {

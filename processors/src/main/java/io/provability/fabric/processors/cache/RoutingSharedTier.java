@@ -1,6 +1,7 @@
 package io.provability.fabric.processors.cache;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -14,7 +15,10 @@ public final class RoutingSharedTier implements SharedTier {
   private final Map<CacheName, SharedTier> byCache;
   private final Set<SharedTier> distinct;
 
-  /** @param byCache the tier of every cache that goes through Redis (several caches may share one tier) */
+  /**
+   * @param byCache the tier of every cache that goes through Redis (several caches may share one
+   *     tier)
+   */
   public RoutingSharedTier(Map<CacheName, SharedTier> byCache) {
     this.byCache = new EnumMap<>(byCache);
     for (CacheName c : CacheName.values()) {
@@ -22,7 +26,7 @@ public final class RoutingSharedTier implements SharedTier {
         throw new IllegalArgumentException("no shared tier for cache " + c.configName());
       }
     }
-    this.distinct = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    this.distinct = Collections.newSetFromMap(new IdentityHashMap<>());
     distinct.addAll(this.byCache.values());
   }
 

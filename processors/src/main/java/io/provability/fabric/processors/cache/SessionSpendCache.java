@@ -19,20 +19,25 @@ import org.slf4j.LoggerFactory;
  * <p><b>Why it is never wrong.</b> The store is written by one processor only, on the task's stream
  * thread, and every write goes through {@link #record} (drop the copy, write the store, copy the
  * value written). So while this cache exists its entries equal the store. What rewinds the store —
- * an exactly-once abort, a task migration, a restore from the changelog — closes the task (dirty) and
- * re-initialises its processor, which opens a new, empty cache: the cache never outlives the store
- * contents it mirrors. Nothing of it goes to Redis: the spend changes with every allowed retrieval,
- * in the same transaction as the decision, and a copy outside that transaction could only be stale.
+ * an exactly-once abort, a task migration, a restore from the changelog — closes the task (dirty)
+ * and re-initialises its processor, which opens a new, empty cache: the cache never outlives the
+ * store contents it mirrors. Nothing of it goes to Redis: the spend changes with every allowed
+ * retrieval, in the same transaction as the decision, and a copy outside that transaction could
+ * only be stale.
  *
- * <p>Bounded by an approximate byte budget and by a TTL (an entry lives at most the TTL after it was
- * read from or written to the store, measured by the task's clock; a clock that goes back expires it
- * too). Both only bound memory: an expired or evicted session is read from the store again.
+ * <p>Bounded by an approximate byte budget and by a TTL (an entry lives at most the TTL after it
+ * was read from or written to the store, measured by the task's clock; a clock that goes back
+ * expires it too). Both only bound memory: an expired or evicted session is read from the store
+ * again.
  *
  * <p>Not thread-safe: one task, one stream thread.
  */
 public final class SessionSpendCache implements SessionSpends {
   private static final Logger LOG = LoggerFactory.getLogger(SessionSpendCache.class);
-  /** Approximate bytes of one entry besides its session id's characters (map node, holder, spend). */
+
+  /**
+   * Approximate bytes of one entry besides its session id's characters (map node, holder, spend).
+   */
   static final long ENTRY_OVERHEAD_BYTES = 136;
 
   private final Function<String, PrivacySpend> read;
@@ -42,7 +47,8 @@ public final class SessionSpendCache implements SessionSpends {
   private final LongSupplier clockMillis;
   private final CacheMetrics metrics;
   private final boolean shadowCheck;
-  // insertion order = order of the last load or write = order of expiry, so expired entries are purged from the head
+  // insertion order = order of the last load or write = order of expiry, so expired entries are
+  // purged from the head
   private final LinkedHashMap<String, Held> entries = new LinkedHashMap<>(256);
   private long bytes;
   private boolean closed;
@@ -57,10 +63,17 @@ public final class SessionSpendCache implements SessionSpends {
    * @param clockMillis the task's wall clock
    * @param shadowCheck read the store on every hit too and count differences
    */
-  public SessionSpendCache(Function<String, PrivacySpend> read, BiConsumer<String, PrivacySpend> write, Duration ttl,
-                           long maxBytes, LongSupplier clockMillis, CacheMetrics metrics, boolean shadowCheck) {
+  public SessionSpendCache(
+      Function<String, PrivacySpend> read,
+      BiConsumer<String, PrivacySpend> write,
+      Duration ttl,
+      long maxBytes,
+      LongSupplier clockMillis,
+      CacheMetrics metrics,
+      boolean shadowCheck) {
     if (ttl.isNegative() || ttl.isZero() || maxBytes < 0) {
-      throw new IllegalArgumentException("ttl must be positive and maxBytes >= 0, were " + ttl + ", " + maxBytes);
+      throw new IllegalArgumentException(
+          "ttl must be positive and maxBytes >= 0, were " + ttl + ", " + maxBytes);
     }
     this.read = read;
     this.write = write;
@@ -84,7 +97,11 @@ public final class SessionSpendCache implements SessionSpends {
         boolean differs = !fresh.equals(held.spend());
         metrics.shadowCheck(differs);
         if (differs) {
-          LOG.error("session spend cache: session {} cached {} but the store holds {}", sessionId, held.spend(), fresh);
+          LOG.error(
+              "session spend cache: session {} cached {} but the store holds {}",
+              sessionId,
+              held.spend(),
+              fresh);
         }
       }
       return held.spend();
@@ -173,7 +190,8 @@ public final class SessionSpendCache implements SessionSpends {
     Iterator<Map.Entry<String, Held>> it = entries.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<String, Held> eldest = it.next();
-      // a clock that went back leaves "since" in the future: such entries are dropped on lookup instead
+      // a clock that went back leaves "since" in the future: such entries are dropped on lookup
+      // instead
       if (now - eldest.getValue().since() < ttlMillis) {
         return;
       }

@@ -13,7 +13,10 @@ public interface SharedTier extends AutoCloseable {
     void received(CacheName cache, ByteKey key, byte[] value);
   }
 
-  /** Stores {@code value} for {@code ttlMillis}, later (write-behind), and tells the other instances. */
+  /**
+   * Stores {@code value} for {@code ttlMillis}, later (write-behind), and tells the other
+   * instances.
+   */
   void store(CacheName cache, ByteKey key, byte[] value, long ttlMillis);
 
   /** The stored value, or null if absent, failed, or not there within {@code wait}. */
@@ -26,22 +29,20 @@ public interface SharedTier extends AutoCloseable {
   void close();
 
   /** No shared tier: near caches only. */
-  SharedTier NONE = new SharedTier() {
-    @Override
-    public void store(CacheName cache, ByteKey key, byte[] value, long ttlMillis) {
-    }
+  SharedTier NONE =
+      new SharedTier() {
+        @Override
+        public void store(CacheName cache, ByteKey key, byte[] value, long ttlMillis) {}
 
-    @Override
-    public byte[] fetch(CacheName cache, ByteKey key, Duration wait) {
-      return null;
-    }
+        @Override
+        public byte[] fetch(CacheName cache, ByteKey key, Duration wait) {
+          return null;
+        }
 
-    @Override
-    public void setReceiver(Receiver receiver) {
-    }
+        @Override
+        public void setReceiver(Receiver receiver) {}
 
-    @Override
-    public void close() {
-    }
-  };
+        @Override
+        public void close() {}
+      };
 }

@@ -29,21 +29,30 @@ public final class TieredCache<V> {
   private final Cache<ByteKey, CacheEntry<V>> near;
 
   /**
-   * @param readWait how long a near miss waits for the shared tier (zero: never; see docs/caches.md)
+   * @param readWait how long a near miss waits for the shared tier (zero: never; see
+   *     docs/caches.md)
    */
-  public TieredCache(CacheName name, CacheSpec spec, CacheEntry.Codec<V> codec, SharedTier shared, Duration readWait) {
+  public TieredCache(
+      CacheName name,
+      CacheSpec spec,
+      CacheEntry.Codec<V> codec,
+      SharedTier shared,
+      Duration readWait) {
     this.name = name;
     this.spec = spec;
     this.codec = codec;
     this.shared = shared;
     this.readWait = readWait;
-    this.near = Caffeine.newBuilder()
-        .maximumWeight(Math.max(1, spec.nearMaxBytes()))
-        .weigher((ByteKey k, CacheEntry<V> e) -> 96 + k.unsafeBytes().length + codec.weigh(e.value()))
-        // memory only: validity is checked against the caller's time on every lookup
-        .expireAfterWrite(spec.ttl())
-        .executor(Runnable::run)
-        .build();
+    this.near =
+        Caffeine.newBuilder()
+            .maximumWeight(Math.max(1, spec.nearMaxBytes()))
+            .weigher(
+                (ByteKey k, CacheEntry<V> e) ->
+                    96 + k.unsafeBytes().length + codec.weigh(e.value()))
+            // memory only: validity is checked against the caller's time on every lookup
+            .expireAfterWrite(spec.ttl())
+            .executor(Runnable::run)
+            .build();
   }
 
   public CacheName name() {
@@ -70,7 +79,10 @@ public final class TieredCache<V> {
     return e;
   }
 
-  /** Stores {@code entry} near and (write-behind) shared, for at most the TTL and never past its validity. */
+  /**
+   * Stores {@code entry} near and (write-behind) shared, for at most the TTL and never past its
+   * validity.
+   */
   public void put(ByteKey key, CacheEntry<V> entry, Instant now) {
     near.put(key, entry);
     long ttl = spec.ttl().toMillis();
@@ -94,7 +106,10 @@ public final class TieredCache<V> {
     try {
       return CacheEntry.decode(bytes, codec);
     } catch (IOException | RuntimeException e) {
-      LOG.warn("{}: an entry from the shared tier cannot be decoded ({}); ignored", name.configName(), e.toString());
+      LOG.warn(
+          "{}: an entry from the shared tier cannot be decoded ({}); ignored",
+          name.configName(),
+          e.toString());
       return null;
     }
   }
@@ -102,13 +117,16 @@ public final class TieredCache<V> {
   /** Drops the near entries that match; returns how many. */
   public long invalidateIf(Predicate<CacheEntry<V>> dependsOnChange) {
     long[] n = new long[1];
-    near.asMap().values().removeIf(e -> {
-      boolean drop = dependsOnChange.test(e);
-      if (drop) {
-        n[0]++;
-      }
-      return drop;
-    });
+    near.asMap()
+        .values()
+        .removeIf(
+            e -> {
+              boolean drop = dependsOnChange.test(e);
+              if (drop) {
+                n[0]++;
+              }
+              return drop;
+            });
     return n[0];
   }
 

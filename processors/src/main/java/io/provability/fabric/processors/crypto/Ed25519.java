@@ -12,12 +12,13 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 /**
  * Ed25519 signing and verification on BouncyCastle's low-level API.
  *
- * <p>Not the JDK provider: measured on a 2-core machine it verifies ~10x slower, which
- * would cap a stream thread near 1,400 records/s.
+ * <p>Not the JDK provider: measured on a 2-core machine it verifies ~10x slower, which would cap a
+ * stream thread near 1,400 records/s.
  */
 public final class Ed25519 {
   /** Length of a raw public key, in bytes. */
   public static final int PUBLIC_KEY_BYTES = Ed25519PublicKeyParameters.KEY_SIZE;
+
   /** Length of a signature, in bytes. */
   public static final int SIGNATURE_BYTES = Ed25519PrivateKeyParameters.SIGNATURE_SIZE;
 
@@ -44,7 +45,8 @@ public final class Ed25519 {
     /** Restores a key from its 32-byte seed. */
     public static SigningKey fromSeed(String keyId, byte[] seed) {
       if (seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
-        throw new IllegalArgumentException("an Ed25519 private key seed has 32 bytes, got " + seed.length);
+        throw new IllegalArgumentException(
+            "an Ed25519 private key seed has 32 bytes, got " + seed.length);
       }
       return new SigningKey(keyId, new Ed25519PrivateKeyParameters(seed, 0));
     }
@@ -72,7 +74,11 @@ public final class Ed25519 {
 
     @Override
     public String toString() {
-      return "SigningKey[" + keyId + ", public=" + Base64.getEncoder().encodeToString(publicKey()) + "]";
+      return "SigningKey["
+          + keyId
+          + ", public="
+          + Base64.getEncoder().encodeToString(publicKey())
+          + "]";
     }
   }
 
@@ -81,8 +87,11 @@ public final class Ed25519 {
    * input (wrong lengths, a point not on the curve) answers false rather than throwing.
    */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    if (publicKey == null || publicKey.length != PUBLIC_KEY_BYTES
-        || signature == null || signature.length != SIGNATURE_BYTES || message == null) {
+    if (publicKey == null
+        || publicKey.length != PUBLIC_KEY_BYTES
+        || signature == null
+        || signature.length != SIGNATURE_BYTES
+        || message == null) {
       return false;
     }
     try {

@@ -16,8 +16,8 @@ import java.util.Map;
 /**
  * Trusted issuer keys from a JSON Web Key Set (RFC 7517), parsed by nimbus-jose-jwt. Only Ed25519
  * public keys ({@code "kty":"OKP","crv":"Ed25519"}) with a {@code kid} are taken; any other key
- * (RSA, EC, a key without kid, one that holds a private part) is left out and named in
- * {@link Result#skipped()}, because tokens are verified with EdDSA only.
+ * (RSA, EC, a key without kid, one that holds a private part) is left out and named in {@link
+ * Result#skipped()}, because tokens are verified with EdDSA only.
  */
 public final class Jwks {
 

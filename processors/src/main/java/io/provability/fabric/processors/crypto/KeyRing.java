@@ -1,13 +1,17 @@
 package io.provability.fabric.processors.crypto;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Trusted Ed25519 public keys by key id. Several keys may be trusted at once, which is how an
@@ -35,15 +39,15 @@ public final class KeyRing {
    * when their fingerprints are equal. Caches shared between instances are namespaced by it.
    */
   public byte[] fingerprint() {
-    java.security.MessageDigest md;
+    MessageDigest md;
     try {
-      md = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
-    for (String id : new java.util.TreeSet<>(keys.keySet())) {
-      byte[] idBytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      md.update(java.nio.ByteBuffer.allocate(4).putInt(idBytes.length).array());
+    for (String id : new TreeSet<>(keys.keySet())) {
+      byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+      md.update(ByteBuffer.allocate(4).putInt(idBytes.length).array());
       md.update(idBytes);
       md.update(keys.get(id));
     }
@@ -74,7 +78,8 @@ public final class KeyRing {
       try {
         key = Base64.getDecoder().decode(line.substring(eq + 1).strip());
       } catch (IllegalArgumentException e) {
-        throw new IOException(file + ":" + lineNo + ": public key of '" + id + "' is not base64", e);
+        throw new IOException(
+            file + ":" + lineNo + ": public key of '" + id + "' is not base64", e);
       }
       try {
         keys.put(id, validate(id, key));
@@ -88,8 +93,12 @@ public final class KeyRing {
   /** Writes this key ring in the format {@link #read} accepts. */
   public void write(Path file) throws IOException {
     StringBuilder out = new StringBuilder("# trusted Ed25519 public keys: key-id=base64\n");
-    keys.forEach((id, key) -> out.append(id).append('=')
-        .append(Base64.getEncoder().encodeToString(key)).append('\n'));
+    keys.forEach(
+        (id, key) ->
+            out.append(id)
+                .append('=')
+                .append(Base64.getEncoder().encodeToString(key))
+                .append('\n'));
     Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
   }
 
@@ -120,7 +129,8 @@ public final class KeyRing {
       throw new IllegalArgumentException("a key id must not be blank");
     }
     if (key.length != Ed25519.PUBLIC_KEY_BYTES) {
-      throw new IllegalArgumentException("public key '" + id + "' must have 32 bytes, has " + key.length);
+      throw new IllegalArgumentException(
+          "public key '" + id + "' must have 32 bytes, has " + key.length);
     }
     return key;
   }

@@ -36,8 +36,8 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Plans go to the kernel, retrieval requests to the retrieval gateway (an allowed retrieval's
  * decision carries the signed access receipt), egress requests to the egress firewall (every egress
  * decision carries its signed certificate, a REDACT one the redacted text). A kind whose decider is
- * not configured (no signing key for it) is denied with {@link ReasonCode#UNSUPPORTED_KIND}: deny by
- * default.
+ * not configured (no signing key for it) is denied with {@link ReasonCode#UNSUPPORTED_KIND}: deny
+ * by default.
  */
 public final class RequestDecider {
   private final PlanEvaluator kernel;
@@ -76,15 +76,21 @@ public final class RequestDecider {
    *
    * @param sessionSpends opens the per-task view of the {@code privacy-budgets} store
    */
-  public RequestDecider(PlanEvaluator kernel, RetrievalGateway gateway, EgressFirewall firewall,
-                        SessionSpends.Factory sessionSpends) {
+  public RequestDecider(
+      PlanEvaluator kernel,
+      RetrievalGateway gateway,
+      EgressFirewall firewall,
+      SessionSpends.Factory sessionSpends) {
     this.kernel = kernel;
     this.gateway = gateway;
     this.firewall = firewall;
     this.sessionSpends = sessionSpends;
   }
 
-  /** How a task opens its view of the session privacy spends (its processor does, in {@code init()}). */
+  /**
+   * How a task opens its view of the session privacy spends (its processor does, in {@code
+   * init()}).
+   */
   public SessionSpends.Factory sessionSpends() {
     return sessionSpends;
   }
@@ -97,7 +103,10 @@ public final class RequestDecider {
    *     the decision spends nothing
    */
   public record Decided(Decision decision, PrivacySpend sessionSpend) {
-    /** The key of the decision's session in the {@code privacy-budgets} store: tenant and session id. */
+    /**
+     * The key of the decision's session in the {@code privacy-budgets} store: tenant and session
+     * id.
+     */
     public String sessionKey() {
       return SessionKey.of(decision.getTenant(), decision.getSessionId());
     }
@@ -106,31 +115,42 @@ public final class RequestDecider {
   /**
    * Decides {@code request} at {@code now}. Pure apart from measuring its own evaluation time.
    *
-   * @param sessionSpend the privacy spend of a session so far, by {@link SessionKey} (tenant and session id;
-   *     read only for retrievals)
+   * @param sessionSpend the privacy spend of a session so far, by {@link SessionKey} (tenant and
+   *     session id; read only for retrievals)
    */
-  public Decided decide(SpecificRecord request, PolicyView policy, Function<String, PrivacySpend> sessionSpend,
-                        Instant now) {
+  public Decided decide(
+      SpecificRecord request,
+      PolicyView policy,
+      Function<String, PrivacySpend> sessionSpend,
+      Instant now) {
     return decide(request, CanonicalEncoding.encode(request), policy, sessionSpend, now);
   }
 
   /**
-   * As {@link #decide(SpecificRecord, PolicyView, Function, Instant)} for a caller that already holds
-   * the request's canonical encoding (the stream encodes it once for the request hash and the REQUEST
-   * evidence leaf).
+   * As {@link #decide(SpecificRecord, PolicyView, Function, Instant)} for a caller that already
+   * holds the request's canonical encoding (the stream encodes it once for the request hash and the
+   * REQUEST evidence leaf).
    *
-   * @param canonicalRequest {@code CanonicalEncoding.encode(request)}; the request hash is its SHA-256
+   * @param canonicalRequest {@code CanonicalEncoding.encode(request)}; the request hash is its
+   *     SHA-256
    */
-  public Decided decide(SpecificRecord request, byte[] canonicalRequest, PolicyView policy,
-                        Function<String, PrivacySpend> sessionSpend, Instant now) {
+  public Decided decide(
+      SpecificRecord request,
+      byte[] canonicalRequest,
+      PolicyView policy,
+      Function<String, PrivacySpend> sessionSpend,
+      Instant now) {
     long started = System.nanoTime();
-    Decision.Builder out = Decision.newBuilder()
-        .setPolicyVersion(policy.policyVersion())
-        .setDecidedAt(now)
-        .setRequestHash(ByteBuffer.wrap(Sha256.digest(canonicalRequest)));
+    Decision.Builder out =
+        Decision.newBuilder()
+            .setPolicyVersion(policy.policyVersion())
+            .setDecidedAt(now)
+            .setRequestHash(ByteBuffer.wrap(Sha256.digest(canonicalRequest)));
     PrivacySpend newSpend = null;
     String tokenProblem = null;
-    if (request instanceof PlanRequest p && p.getSubject() != null && p.getSubject().getTokenJws() != null) {
+    if (request instanceof PlanRequest p
+        && p.getSubject() != null
+        && p.getSubject().getTokenJws() != null) {
       try {
         request = withJwsToken(p);
       } catch (JwsTokens.InvalidJwsException e) {
@@ -144,11 +164,25 @@ public final class RequestDecider {
       }
     }
     if (tokenProblem != null && request instanceof PlanRequest plan) {
-      denied(out, plan.getRequestId(), plan.getSessionId(), plan.getTenant(), plan.getSubject().getId(),
-          RequestKind.PLAN, ReasonCode.TOKEN_INVALID_SIGNATURE, tokenProblem);
+      denied(
+          out,
+          plan.getRequestId(),
+          plan.getSessionId(),
+          plan.getTenant(),
+          plan.getSubject().getId(),
+          RequestKind.PLAN,
+          ReasonCode.TOKEN_INVALID_SIGNATURE,
+          tokenProblem);
     } else if (tokenProblem != null && request instanceof RetrievalRequest r) {
-      denied(out, r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId(), RequestKind.RETRIEVAL,
-          ReasonCode.TOKEN_INVALID_SIGNATURE, tokenProblem);
+      denied(
+          out,
+          r.getRequestId(),
+          r.getSessionId(),
+          r.getTenant(),
+          r.getSubjectId(),
+          RequestKind.RETRIEVAL,
+          ReasonCode.TOKEN_INVALID_SIGNATURE,
+          tokenProblem);
     } else if (request instanceof PlanRequest plan) {
       KernelResult result = kernel.evaluate(plan, policy, now);
       out.setDecisionId(DecisionIds.forRequest(plan.getRequestId()))
@@ -179,7 +213,13 @@ public final class RequestDecider {
         newSpend = result.sessionSpend();
       }
     } else if (request instanceof RetrievalRequest r) {
-      unsupported(out, r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId(), RequestKind.RETRIEVAL,
+      unsupported(
+          out,
+          r.getRequestId(),
+          r.getSessionId(),
+          r.getTenant(),
+          r.getSubjectId(),
+          RequestKind.RETRIEVAL,
           "no retrieval gateway signing key is configured; denied by default");
     } else if (request instanceof EgressRequest e && firewall != null) {
       EgressOutcome result = firewall.check(e, now);
@@ -194,24 +234,33 @@ public final class RequestDecider {
           .setRedactedText(result.redactedText())
           .setCertificate(result.certificate());
     } else if (request instanceof EgressRequest e) {
-      unsupported(out, e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId(), RequestKind.EGRESS,
+      unsupported(
+          out,
+          e.getRequestId(),
+          e.getSessionId(),
+          e.getTenant(),
+          e.getSubjectId(),
+          RequestKind.EGRESS,
           "no egress certificate signing key is configured; denied by default");
     } else {
-      throw new IllegalArgumentException("not a request event: " + request.getSchema().getFullName());
+      throw new IllegalArgumentException(
+          "not a request event: " + request.getSchema().getFullName());
     }
     out.setEvalMicros((System.nanoTime() - started) / 1_000L);
     return new Decided(out.build(), newSpend);
   }
 
   /**
-   * The request with its JWS token mapped onto the token record ({@link JwsTokens#toToken}), so that
-   * every rule and cache works on one shape; the signature is verified later, like any token's.
+   * The request with its JWS token mapped onto the token record ({@link JwsTokens#toToken}), so
+   * that every rule and cache works on one shape; the signature is verified later, like any
+   * token's.
    *
    * @throws JwsTokens.InvalidJwsException if the JWS cannot be a token, or an Avro token is set too
    */
   private static PlanRequest withJwsToken(PlanRequest plan) throws JwsTokens.InvalidJwsException {
     if (plan.getSubject().getToken() != null) {
-      throw new JwsTokens.InvalidJwsException("both token and token_jws are set; present one token");
+      throw new JwsTokens.InvalidJwsException(
+          "both token and token_jws are set; present one token");
     }
     CapabilityToken token = JwsTokens.toToken(plan.getSubject().getTokenJws());
     return PlanRequest.newBuilder(plan)
@@ -219,20 +268,35 @@ public final class RequestDecider {
         .build();
   }
 
-  private static RetrievalRequest withJwsToken(RetrievalRequest r) throws JwsTokens.InvalidJwsException {
+  private static RetrievalRequest withJwsToken(RetrievalRequest r)
+      throws JwsTokens.InvalidJwsException {
     if (r.getToken() != null) {
-      throw new JwsTokens.InvalidJwsException("both token and token_jws are set; present one token");
+      throw new JwsTokens.InvalidJwsException(
+          "both token and token_jws are set; present one token");
     }
     return RetrievalRequest.newBuilder(r).setToken(JwsTokens.toToken(r.getTokenJws())).build();
   }
 
-  private static void unsupported(Decision.Builder out, String requestId, String sessionId, String tenant,
-                                  String subjectId, RequestKind kind, String detail) {
+  private static void unsupported(
+      Decision.Builder out,
+      String requestId,
+      String sessionId,
+      String tenant,
+      String subjectId,
+      RequestKind kind,
+      String detail) {
     denied(out, requestId, sessionId, tenant, subjectId, kind, ReasonCode.UNSUPPORTED_KIND, detail);
   }
 
-  private static void denied(Decision.Builder out, String requestId, String sessionId, String tenant,
-                             String subjectId, RequestKind kind, ReasonCode code, String detail) {
+  private static void denied(
+      Decision.Builder out,
+      String requestId,
+      String sessionId,
+      String tenant,
+      String subjectId,
+      RequestKind kind,
+      ReasonCode code,
+      String detail) {
     out.setDecisionId(DecisionIds.forRequest(requestId))
         .setRequestId(requestId)
         .setSessionId(sessionId)
@@ -240,10 +304,8 @@ public final class RequestDecider {
         .setSubjectId(subjectId)
         .setKind(kind)
         .setVerdict(Verdict.DENY)
-        .setReasons(List.of(Reason.newBuilder()
-            .setCode(code.name())
-            .setStep(null)
-            .setDetail(detail)
-            .build()));
+        .setReasons(
+            List.of(
+                Reason.newBuilder().setCode(code.name()).setStep(null).setDetail(detail).build()));
   }
 }

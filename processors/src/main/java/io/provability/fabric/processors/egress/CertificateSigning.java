@@ -6,10 +6,10 @@ import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.ByteBuffer;
 
 /**
- * What an egress certificate's signature covers: the canonical encoding of the certificate with
- * its signature field set to empty bytes and its key id set (the same rule as the kernel's
- * {@code TokenSigning} and {@code ReceiptSigning}). Verify with
- * {@code Ed25519.verify(publicKey, signedBytes(c), signatureOf(c))}.
+ * What an egress certificate's signature covers: the canonical encoding of the certificate with its
+ * signature field set to empty bytes and its key id set (the same rule as the kernel's {@code
+ * TokenSigning} and {@code ReceiptSigning}). Verify with {@code Ed25519.verify(publicKey,
+ * signedBytes(c), signatureOf(c))}.
  */
 public final class CertificateSigning {
   private static final ByteBuffer NO_SIGNATURE = ByteBuffer.allocate(0);
@@ -25,7 +25,8 @@ public final class CertificateSigning {
 
   /** Returns a copy of {@code certificate} with {@code key}'s id set, signed by {@code key}. */
   public static EgressCertificate sign(EgressCertificate certificate, Ed25519.SigningKey key) {
-    EgressCertificate withKey = EgressCertificate.newBuilder(certificate).setKeyId(key.keyId()).build();
+    EgressCertificate withKey =
+        EgressCertificate.newBuilder(certificate).setKeyId(key.keyId()).build();
     byte[] signature = key.sign(signedBytes(withKey));
     return EgressCertificate.newBuilder(withKey).setSignature(ByteBuffer.wrap(signature)).build();
   }

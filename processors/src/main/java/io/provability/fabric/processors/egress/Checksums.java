@@ -1,21 +1,53 @@
 package io.provability.fabric.processors.egress;
 
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /** Check-digit algorithms and tables the detectors use to reject look-alikes. */
 final class Checksums {
   /** IBAN length per country (ISO 13616 registry, the countries most often seen). */
-  static final Map<String, Integer> IBAN_LENGTHS = Map.ofEntries(
-      Map.entry("AD", 24), Map.entry("AT", 20), Map.entry("BE", 16), Map.entry("BG", 22),
-      Map.entry("CH", 21), Map.entry("CY", 28), Map.entry("CZ", 24), Map.entry("DE", 22),
-      Map.entry("DK", 18), Map.entry("EE", 20), Map.entry("ES", 24), Map.entry("FI", 18),
-      Map.entry("FR", 27), Map.entry("GB", 22), Map.entry("GR", 27), Map.entry("HR", 21),
-      Map.entry("HU", 28), Map.entry("IE", 22), Map.entry("IS", 26), Map.entry("IT", 27),
-      Map.entry("LI", 21), Map.entry("LT", 20), Map.entry("LU", 20), Map.entry("LV", 21),
-      Map.entry("MC", 27), Map.entry("MT", 31), Map.entry("NL", 18), Map.entry("NO", 15),
-      Map.entry("PL", 28), Map.entry("PT", 25), Map.entry("RO", 24), Map.entry("SA", 24),
-      Map.entry("SE", 24), Map.entry("SI", 19), Map.entry("SK", 24), Map.entry("SM", 27),
-      Map.entry("TR", 26), Map.entry("AE", 23), Map.entry("IL", 23), Map.entry("BR", 29));
+  static final Map<String, Integer> IBAN_LENGTHS =
+      Map.ofEntries(
+          Map.entry("AD", 24),
+          Map.entry("AT", 20),
+          Map.entry("BE", 16),
+          Map.entry("BG", 22),
+          Map.entry("CH", 21),
+          Map.entry("CY", 28),
+          Map.entry("CZ", 24),
+          Map.entry("DE", 22),
+          Map.entry("DK", 18),
+          Map.entry("EE", 20),
+          Map.entry("ES", 24),
+          Map.entry("FI", 18),
+          Map.entry("FR", 27),
+          Map.entry("GB", 22),
+          Map.entry("GR", 27),
+          Map.entry("HR", 21),
+          Map.entry("HU", 28),
+          Map.entry("IE", 22),
+          Map.entry("IS", 26),
+          Map.entry("IT", 27),
+          Map.entry("LI", 21),
+          Map.entry("LT", 20),
+          Map.entry("LU", 20),
+          Map.entry("LV", 21),
+          Map.entry("MC", 27),
+          Map.entry("MT", 31),
+          Map.entry("NL", 18),
+          Map.entry("NO", 15),
+          Map.entry("PL", 28),
+          Map.entry("PT", 25),
+          Map.entry("RO", 24),
+          Map.entry("SA", 24),
+          Map.entry("SE", 24),
+          Map.entry("SI", 19),
+          Map.entry("SK", 24),
+          Map.entry("SM", 27),
+          Map.entry("TR", 26),
+          Map.entry("AE", 23),
+          Map.entry("IL", 23),
+          Map.entry("BR", 29));
 
   private Checksums() {}
 
@@ -84,12 +116,14 @@ final class Checksums {
     return false;
   }
 
-  private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  private static final String BASE62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
   /**
-   * GitHub's token checksum (github.blog, "Behind GitHub's new authentication token formats", 2021):
-   * after the {@code ghp_}-style prefix come 30 random base62 chars and then 6 chars that are the
-   * CRC32 of those 30 chars, in base62 (digits, upper case, lower case), left-padded with zeros.
+   * GitHub's token checksum (github.blog, "Behind GitHub's new authentication token formats",
+   * 2021): after the {@code ghp_}-style prefix come 30 random base62 chars and then 6 chars that
+   * are the CRC32 of those 30 chars, in base62 (digits, upper case, lower case), left-padded with
+   * zeros.
    *
    * @param body the 36 chars after the prefix
    */
@@ -97,7 +131,7 @@ final class Checksums {
     if (body.length() != 36) {
       return false;
     }
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    CRC32 crc = new CRC32();
     for (int i = 0; i < 30; i++) {
       crc.update(body.charAt(i) & 0xFF);
     }
@@ -112,9 +146,11 @@ final class Checksums {
     return expected == crc.getValue();
   }
 
-  /** The 6-char base62 checksum of a 30-char GitHub token body (tests use it to make valid tokens). */
+  /**
+   * The 6-char base62 checksum of a 30-char GitHub token body (tests use it to make valid tokens).
+   */
   static String githubChecksumOf(CharSequence random30) {
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    CRC32 crc = new CRC32();
     for (int i = 0; i < random30.length(); i++) {
       crc.update(random30.charAt(i) & 0xFF);
     }

@@ -25,11 +25,11 @@ import java.util.function.LongSupplier;
  * and returns a verdict with a signed {@link EgressCertificate}. Pure (no I/O) and thread-safe.
  *
  * <p>Verdicts: BLOCK if any finding's rule says BLOCK; else REDACT if any says REDACT (the text
- * comes back with those spans replaced); else ALLOW. DENY, still with a certificate, when the text is
- * over the policy's {@code max_text_bytes} ({@code EGRESS_TEXT_TOO_LARGE}), is not well-formed
- * Unicode ({@code EGRESS_TEXT_MALFORMED}), the request is incomplete
- * ({@code EGRESS_MALFORMED_REQUEST}), its {@code policy_id} names no policy
- * ({@code EGRESS_UNKNOWN_POLICY}), or the check itself failed ({@code EGRESS_INTERNAL_ERROR}).
+ * comes back with those spans replaced); else ALLOW. DENY, still with a certificate, when the text
+ * is over the policy's {@code max_text_bytes} ({@code EGRESS_TEXT_TOO_LARGE}), is not well-formed
+ * Unicode ({@code EGRESS_TEXT_MALFORMED}), the request is incomplete ({@code
+ * EGRESS_MALFORMED_REQUEST}), its {@code policy_id} names no policy ({@code
+ * EGRESS_UNKNOWN_POLICY}), or the check itself failed ({@code EGRESS_INTERNAL_ERROR}).
  *
  * <p>Hazard: reasons and certificates never contain matched text, but the REDACT text does contain
  * every finding the policy ALLOWs or that fell below its rule's confidence.
@@ -49,16 +49,20 @@ public final class EgressFirewall {
   }
 
   /** A firewall with an injected monotonic nanosecond ticker (tests make processing time fixed). */
-  public EgressFirewall(EgressPolicies policies, Ed25519.SigningKey certificateKey, LongSupplier nanoTicker) {
+  public EgressFirewall(
+      EgressPolicies policies, Ed25519.SigningKey certificateKey, LongSupplier nanoTicker) {
     this(policies, certificateKey, nanoTicker, new EgressScanner()::scan);
   }
 
   /**
-   * A firewall whose scans go through {@code scanner}: an {@link EgressScanner}, or the hot tier's cache
-   * of scan results by content hash in front of one (the findings of a text never change).
+   * A firewall whose scans go through {@code scanner}: an {@link EgressScanner}, or the hot tier's
+   * cache of scan results by content hash in front of one (the findings of a text never change).
    */
-  public EgressFirewall(EgressPolicies policies, Ed25519.SigningKey certificateKey, LongSupplier nanoTicker,
-                        Function<String, List<Finding>> scanner) {
+  public EgressFirewall(
+      EgressPolicies policies,
+      Ed25519.SigningKey certificateKey,
+      LongSupplier nanoTicker,
+      Function<String, List<Finding>> scanner) {
     this.policies = Objects.requireNonNull(policies, "policies");
     this.certificateKey = Objects.requireNonNull(certificateKey, "certificateKey");
     this.nanoTicker = Objects.requireNonNull(nanoTicker, "nanoTicker");
@@ -77,25 +81,62 @@ public final class EgressFirewall {
   }
 
   private EgressOutcome decide(EgressRequest request, Instant now, long started) {
-    if (request == null || request.getText() == null || request.getRequestId() == null || now == null) {
-      return deny(request, now, started, "", "", List.of(reason("EGRESS_MALFORMED_REQUEST",
-          "request, request_id, text and the check time are required")));
+    if (request == null
+        || request.getText() == null
+        || request.getRequestId() == null
+        || now == null) {
+      return deny(
+          request,
+          now,
+          started,
+          "",
+          "",
+          List.of(
+              reason(
+                  "EGRESS_MALFORMED_REQUEST",
+                  "request, request_id, text and the check time are required")));
     }
     String text = request.getText();
     Optional<EgressPolicy> selected = policies.select(request.getTenant(), request.getPolicyId());
     if (selected.isEmpty()) {
-      return deny(request, now, started, textHash(text), "", List.of(reason("EGRESS_UNKNOWN_POLICY",
-          "no egress policy named " + clip(request.getPolicyId()))));
+      return deny(
+          request,
+          now,
+          started,
+          textHash(text),
+          "",
+          List.of(
+              reason(
+                  "EGRESS_UNKNOWN_POLICY",
+                  "no egress policy named " + clip(request.getPolicyId()))));
     }
     EgressPolicy policy = selected.get();
     long utf8 = utf8Length(text);
     if (utf8 < 0) {
-      return deny(request, now, started, textHash(text), policy.hash(), List.of(reason("EGRESS_TEXT_MALFORMED",
-          "unpaired UTF-16 surrogate at char " + (-utf8 - 1))));
+      return deny(
+          request,
+          now,
+          started,
+          textHash(text),
+          policy.hash(),
+          List.of(
+              reason("EGRESS_TEXT_MALFORMED", "unpaired UTF-16 surrogate at char " + (-utf8 - 1))));
     }
     if (utf8 > policy.maxTextBytes()) {
-      return deny(request, now, started, textHash(text), policy.hash(), List.of(reason("EGRESS_TEXT_TOO_LARGE",
-          utf8 + " UTF-8 bytes > max_text_bytes " + policy.maxTextBytes() + " of policy " + policy.name())));
+      return deny(
+          request,
+          now,
+          started,
+          textHash(text),
+          policy.hash(),
+          List.of(
+              reason(
+                  "EGRESS_TEXT_TOO_LARGE",
+                  utf8
+                      + " UTF-8 bytes > max_text_bytes "
+                      + policy.maxTextBytes()
+                      + " of policy "
+                      + policy.name())));
     }
 
     List<Finding> findings = scanner.apply(text);
@@ -129,8 +170,9 @@ public final class EgressFirewall {
       verdict = Verdict.ALLOW;
       reasons = List.of();
     }
-    EgressCertificate cert = certificate(request, now, started, textHash(text), counts, verdict,
-        redactionCount, policy.hash());
+    EgressCertificate cert =
+        certificate(
+            request, now, started, textHash(text), counts, verdict, redactionCount, policy.hash());
     return new EgressOutcome(verdict, reasons, redactedText, cert);
   }
 
@@ -141,8 +183,10 @@ public final class EgressFirewall {
       out.add(reason(prefix + f.type().name(), f.type().name() + " at " + f.describe()));
     }
     if (findings.size() > MAX_FINDING_REASONS) {
-      out.add(reason("EGRESS_FINDINGS_TRUNCATED",
-          (findings.size() - MAX_FINDING_REASONS) + " more findings not listed"));
+      out.add(
+          reason(
+              "EGRESS_FINDINGS_TRUNCATED",
+              (findings.size() - MAX_FINDING_REASONS) + " more findings not listed"));
     }
     return out;
   }
@@ -158,42 +202,58 @@ public final class EgressFirewall {
     return out.append(text, at, text.length()).toString();
   }
 
-  private EgressOutcome deny(EgressRequest request, Instant now, long started, String textHash,
-      String policyHash, List<Reason> reasons) {
-    EgressCertificate cert = certificate(request, now, started, textHash, Map.of(), Verdict.DENY, 0, policyHash);
+  private EgressOutcome deny(
+      EgressRequest request,
+      Instant now,
+      long started,
+      String textHash,
+      String policyHash,
+      List<Reason> reasons) {
+    EgressCertificate cert =
+        certificate(request, now, started, textHash, Map.of(), Verdict.DENY, 0, policyHash);
     return new EgressOutcome(Verdict.DENY, reasons, null, cert);
   }
 
-  private EgressCertificate certificate(EgressRequest request, Instant now, long started, String textHash,
-      Map<String, Integer> counts, Verdict verdict, int redactions, String policyHash) {
-    String requestId = request == null || request.getRequestId() == null ? "" : request.getRequestId();
+  private EgressCertificate certificate(
+      EgressRequest request,
+      Instant now,
+      long started,
+      String textHash,
+      Map<String, Integer> counts,
+      Verdict verdict,
+      int redactions,
+      String policyHash) {
+    String requestId =
+        request == null || request.getRequestId() == null ? "" : request.getRequestId();
     Instant issued = now == null ? Instant.EPOCH : now.truncatedTo(ChronoUnit.MILLIS);
     long micros = Math.max(0, (nanoTicker.getAsLong() - started) / 1_000);
-    EgressCertificate unsigned = EgressCertificate.newBuilder()
-        .setCertificateId(certificateId(requestId))
-        .setRequestId(requestId)
-        .setTextHash(textHash)
-        .setDetectorCounts(new TreeMap<>(counts))
-        .setAction(verdict.name())
-        .setRedactionCount(redactions)
-        .setPolicyHash(policyHash)
-        .setProcessingMicros(micros)
-        .setIssuedAt(issued)
-        .setKeyId(certificateKey.keyId())
-        .setSignature(ByteBuffer.allocate(0))
-        .build();
+    EgressCertificate unsigned =
+        EgressCertificate.newBuilder()
+            .setCertificateId(certificateId(requestId))
+            .setRequestId(requestId)
+            .setTextHash(textHash)
+            .setDetectorCounts(new TreeMap<>(counts))
+            .setAction(verdict.name())
+            .setRedactionCount(redactions)
+            .setPolicyHash(policyHash)
+            .setProcessingMicros(micros)
+            .setIssuedAt(issued)
+            .setKeyId(certificateKey.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build();
     return CertificateSigning.sign(unsigned, certificateKey);
   }
 
   /** Derived from the request id, so a replayed request gets the same certificate id. */
   static String certificateId(String requestId) {
-    byte[] digest = Sha256.digest(("egress-certificate\0" + requestId).getBytes(StandardCharsets.UTF_8));
+    byte[] digest =
+        Sha256.digest(("egress-certificate\0" + requestId).getBytes(StandardCharsets.UTF_8));
     return "egc-" + Hex.encode(digest).substring(0, 32);
   }
 
   /**
-   * Lower-case hex SHA-256 of the text's UTF-8 bytes; for text that is not well-formed UTF-16 (which
-   * UTF-8 cannot carry) {@code utf16be:} followed by the SHA-256 of its UTF-16BE code units.
+   * Lower-case hex SHA-256 of the text's UTF-8 bytes; for text that is not well-formed UTF-16
+   * (which UTF-8 cannot carry) {@code utf16be:} followed by the SHA-256 of its UTF-16BE code units.
    */
   static String textHash(String text) {
     if (utf8Length(text) < 0) {

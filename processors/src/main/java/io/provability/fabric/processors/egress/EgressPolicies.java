@@ -26,48 +26,51 @@ import java.util.TreeMap;
  * </pre>
  *
  * <p>Selection for a request: its {@code policy_id} if set (an unknown id selects nothing, and the
- * firewall denies); otherwise the tenant's mapping; otherwise {@code default_policy}. A type a policy
- * does not list is {@link EgressPolicy#UNLISTED BLOCK at any confidence}. Immutable.
+ * firewall denies); otherwise the tenant's mapping; otherwise {@code default_policy}. A type a
+ * policy does not list is {@link EgressPolicy#UNLISTED BLOCK at any confidence}. Immutable.
  */
 public final class EgressPolicies {
   /** The built-in templates, {@code default} and {@code strict}, as a policy file. */
-  public static final String DEFAULT_TEMPLATES = String.join("\n",
-      "default_policy=default",
-      "policy.default.max_text_bytes=262144",
-      "policy.default.EMAIL=REDACT@0.80",
-      "policy.default.PHONE=REDACT@0.80",
-      "policy.default.SSN=REDACT@0.80",
-      "policy.default.PAYMENT_CARD=REDACT@0.80",
-      "policy.default.IBAN=REDACT@0.80",
-      "policy.default.IP_ADDRESS=ALLOW@0.00",
-      "policy.default.PEM_PRIVATE_KEY=BLOCK@0.50",
-      "policy.default.JWT=BLOCK@0.80",
-      "policy.default.CLOUD_KEY=BLOCK@0.80",
-      "policy.default.GITHUB_TOKEN=BLOCK@0.80",
-      "policy.default.SLACK_TOKEN=BLOCK@0.80",
-      "policy.default.STRIPE_KEY=BLOCK@0.80",
-      "policy.default.HIGH_ENTROPY=REDACT@0.70",
-      "policy.strict.max_text_bytes=65536",
-      "policy.strict.EMAIL=REDACT@0.50",
-      "policy.strict.PHONE=REDACT@0.50",
-      "policy.strict.SSN=BLOCK@0.50",
-      "policy.strict.PAYMENT_CARD=BLOCK@0.50",
-      "policy.strict.IBAN=BLOCK@0.50",
-      "policy.strict.IP_ADDRESS=REDACT@0.50",
-      "policy.strict.PEM_PRIVATE_KEY=BLOCK@0.00",
-      "policy.strict.JWT=BLOCK@0.50",
-      "policy.strict.CLOUD_KEY=BLOCK@0.50",
-      "policy.strict.GITHUB_TOKEN=BLOCK@0.50",
-      "policy.strict.SLACK_TOKEN=BLOCK@0.50",
-      "policy.strict.STRIPE_KEY=BLOCK@0.50",
-      "policy.strict.HIGH_ENTROPY=BLOCK@0.50",
-      "");
+  public static final String DEFAULT_TEMPLATES =
+      String.join(
+          "\n",
+          "default_policy=default",
+          "policy.default.max_text_bytes=262144",
+          "policy.default.EMAIL=REDACT@0.80",
+          "policy.default.PHONE=REDACT@0.80",
+          "policy.default.SSN=REDACT@0.80",
+          "policy.default.PAYMENT_CARD=REDACT@0.80",
+          "policy.default.IBAN=REDACT@0.80",
+          "policy.default.IP_ADDRESS=ALLOW@0.00",
+          "policy.default.PEM_PRIVATE_KEY=BLOCK@0.50",
+          "policy.default.JWT=BLOCK@0.80",
+          "policy.default.CLOUD_KEY=BLOCK@0.80",
+          "policy.default.GITHUB_TOKEN=BLOCK@0.80",
+          "policy.default.SLACK_TOKEN=BLOCK@0.80",
+          "policy.default.STRIPE_KEY=BLOCK@0.80",
+          "policy.default.HIGH_ENTROPY=REDACT@0.70",
+          "policy.strict.max_text_bytes=65536",
+          "policy.strict.EMAIL=REDACT@0.50",
+          "policy.strict.PHONE=REDACT@0.50",
+          "policy.strict.SSN=BLOCK@0.50",
+          "policy.strict.PAYMENT_CARD=BLOCK@0.50",
+          "policy.strict.IBAN=BLOCK@0.50",
+          "policy.strict.IP_ADDRESS=REDACT@0.50",
+          "policy.strict.PEM_PRIVATE_KEY=BLOCK@0.00",
+          "policy.strict.JWT=BLOCK@0.50",
+          "policy.strict.CLOUD_KEY=BLOCK@0.50",
+          "policy.strict.GITHUB_TOKEN=BLOCK@0.50",
+          "policy.strict.SLACK_TOKEN=BLOCK@0.50",
+          "policy.strict.STRIPE_KEY=BLOCK@0.50",
+          "policy.strict.HIGH_ENTROPY=BLOCK@0.50",
+          "");
 
   private final Map<String, EgressPolicy> policies;
   private final Map<String, String> tenants;
   private final String defaultPolicy;
 
-  private EgressPolicies(Map<String, EgressPolicy> policies, Map<String, String> tenants, String defaultPolicy) {
+  private EgressPolicies(
+      Map<String, EgressPolicy> policies, Map<String, String> tenants, String defaultPolicy) {
     this.policies = Collections.unmodifiableMap(policies);
     this.tenants = Collections.unmodifiableMap(tenants);
     this.defaultPolicy = defaultPolicy;
@@ -90,7 +93,8 @@ public final class EgressPolicies {
   /**
    * Parses a policy file's text.
    *
-   * @throws IOException naming the offending key if a key, action, confidence or reference is invalid
+   * @throws IOException naming the offending key if a key, action, confidence or reference is
+   *     invalid
    */
   public static EgressPolicies parse(String text) throws IOException {
     Properties props = new Properties();
@@ -109,11 +113,13 @@ public final class EgressPolicies {
         String rest = key.substring("policy.".length());
         int dot = rest.lastIndexOf('.');
         if (dot <= 0) {
-          throw new IOException("egress policy key '" + key + "': expected policy.<name>.<setting>");
+          throw new IOException(
+              "egress policy key '" + key + "': expected policy.<name>.<setting>");
         }
         String name = rest.substring(0, dot);
         String setting = rest.substring(dot + 1);
-        Map<FindingType, EgressPolicy.Rule> policyRules = rules.computeIfAbsent(name, n -> new EnumMap<>(FindingType.class));
+        Map<FindingType, EgressPolicy.Rule> policyRules =
+            rules.computeIfAbsent(name, n -> new EnumMap<>(FindingType.class));
         if (setting.equals("max_text_bytes")) {
           try {
             maxBytes.put(name, Integer.parseInt(value));
@@ -131,16 +137,19 @@ public final class EgressPolicies {
     for (Map.Entry<String, Map<FindingType, EgressPolicy.Rule>> e : rules.entrySet()) {
       int max = maxBytes.getOrDefault(e.getKey(), EgressPolicy.DEFAULT_MAX_TEXT_BYTES);
       if (max <= 0) {
-        throw new IOException("egress policy key 'policy." + e.getKey() + ".max_text_bytes': must be positive");
+        throw new IOException(
+            "egress policy key 'policy." + e.getKey() + ".max_text_bytes': must be positive");
       }
       policies.put(e.getKey(), new EgressPolicy(e.getKey(), max, e.getValue()));
     }
     if (defaultPolicy == null || !policies.containsKey(defaultPolicy)) {
-      throw new IOException("egress policy key 'default_policy': must name a defined policy, got " + defaultPolicy);
+      throw new IOException(
+          "egress policy key 'default_policy': must name a defined policy, got " + defaultPolicy);
     }
     for (Map.Entry<String, String> t : tenants.entrySet()) {
       if (!policies.containsKey(t.getValue())) {
-        throw new IOException("egress policy key 'tenant." + t.getKey() + "': unknown policy " + t.getValue());
+        throw new IOException(
+            "egress policy key 'tenant." + t.getKey() + "': unknown policy " + t.getValue());
       }
     }
     return new EgressPolicies(policies, tenants, defaultPolicy);
@@ -169,8 +178,13 @@ public final class EgressPolicies {
       double min = at < 0 ? 0.0 : Double.parseDouble(value.substring(at + 1));
       return new EgressPolicy.Rule(action, min);
     } catch (IllegalArgumentException e) {
-      throw new IOException("egress policy key '" + key + "': expected ACTION or ACTION@confidence"
-          + " (ALLOW, REDACT, BLOCK; confidence in [0, 1]), got " + value, e);
+      throw new IOException(
+          "egress policy key '"
+              + key
+              + "': expected ACTION or ACTION@confidence"
+              + " (ALLOW, REDACT, BLOCK; confidence in [0, 1]), got "
+              + value,
+          e);
     }
   }
 

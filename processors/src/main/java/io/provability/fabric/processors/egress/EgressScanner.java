@@ -8,8 +8,8 @@ import java.util.TreeMap;
 /**
  * Runs every detector over a text and returns its findings: sorted by position, non-overlapping
  * (where two detectors claim overlapping text, the type declared first in {@link FindingType} wins,
- * then the longer span), each with UTF-16 and code-point offsets. Stateless and thread-safe; work is
- * linear in the length of the text.
+ * then the longer span), each with UTF-16 and code-point offsets. Stateless and thread-safe; work
+ * is linear in the length of the text.
  */
 public final class EgressScanner {
   private static final Comparator<Detectors.Candidate> PRECEDENCE =

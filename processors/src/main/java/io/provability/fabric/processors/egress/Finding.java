@@ -1,5 +1,6 @@
 package io.provability.fabric.processors.egress;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -14,7 +15,8 @@ import java.util.Objects;
  * @param codePointEnd code point just past the span
  * @param confidence how sure the detector is, in [0, 1]
  */
-public record Finding(FindingType type, int start, int end, int codePointStart, int codePointEnd, double confidence) {
+public record Finding(
+    FindingType type, int start, int end, int codePointStart, int codePointEnd, double confidence) {
   /** Validates the span and confidence. */
   public Finding {
     Objects.requireNonNull(type, "type");
@@ -28,7 +30,13 @@ public record Finding(FindingType type, int start, int end, int codePointStart, 
 
   /** The span as a human-readable detail (offsets and confidence only, never the text). */
   public String describe() {
-    return String.format(java.util.Locale.ROOT, "chars [%d,%d) code points [%d,%d) confidence %.2f",
-        start, end, codePointStart, codePointEnd, confidence);
+    return String.format(
+        Locale.ROOT,
+        "chars [%d,%d) code points [%d,%d) confidence %.2f",
+        start,
+        end,
+        codePointStart,
+        codePointEnd,
+        confidence);
   }
 }

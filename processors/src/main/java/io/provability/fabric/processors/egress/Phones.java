@@ -5,26 +5,80 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Phone numbers in national format after a label ({@code Mobile: 07700 900123}, {@code Tel. 030 1234567},
- * {@code 電話番号：03-1234-5678}, {@code Телефон: 8 (495) 123-45-67}). Without a label, a national
- * number ({@code 07700 900123}) cannot be told from an order number or a quantity, so the unlabelled
- * detectors only read NANP and {@code +CC} forms. Every label is found with {@link String#indexOf}, and
- * the number after it is read by a bounded pattern, so work is linear in the text.
+ * Phone numbers in national format after a label ({@code Mobile: 07700 900123}, {@code Tel. 030
+ * 1234567}, {@code 電話番号：03-1234-5678}, {@code Телефон: 8 (495) 123-45-67}). Without a label, a
+ * national number ({@code 07700 900123}) cannot be told from an order number or a quantity, so the
+ * unlabelled detectors only read NANP and {@code +CC} forms. Every label is found with {@link
+ * String#indexOf}, and the number after it is read by a bounded pattern, so work is linear in the
+ * text.
  */
 final class Phones {
-  /** Labels, lower case. ASCII ones must stand alone as words; the others are matched as written. */
+  /**
+   * Labels, lower case. ASCII ones must stand alone as words; the others are matched as written.
+   */
   private static final String[] LABELS = {
-    "phone", "telephone", "tel", "mobile", "mob", "cell", "cellphone", "fax", "whatsapp", "call me at", "call me on",
-    "text me at", "reach me at", "contact number", "handy", "telefon", "telefonnummer", "mobil", "mobilnummer",
-    "téléphone", "tél", "portable", "teléfono", "telefono", "móvil", "movil", "celular", "telefone", "telemóvel",
-    "cellulare", "telefoon", "mobiel", "телефон", "тел", "моб", "мобильный", "電話番号", "電話", "携帯電話", "携帯",
-    "手机号码", "手机号", "手机", "电话号码", "电话", "手機", "電話號碼", "연락처", "전화번호", "전화", "휴대폰", "핸드폰"};
-  private static final Pattern AFTER_LABEL = Pattern.compile(
-      "(?iu)(?:[ \\t]{0,3}+(?:number|no\\.?|nr\\.?|num\\.?|#|番号|号码|號碼|번호))?[ \\t]{0,3}+"
-          + "(?:\\([\\p{L} ]{1,12}+\\))?[ \\t]{0,3}+[:\\uFF1A=#.\\-]?[ \\t\\u3000]{0,3}+"
-          + "(\\+?(?:\\(\\d{1,5}+\\)|\\d{1,8}+)(?:[ .\\-]?\\(\\d{1,5}+\\))?(?:[ .\\-]{1,2}+\\d{1,8}+){0,6}+)"
-          + "(?![\\w.\\-]\\d|\\w)");
-  private static final Pattern DATE = Pattern.compile("\\d{4}[-./]\\d{1,2}[-./]\\d{1,2}|\\d{1,2}[-./]\\d{1,2}[-./]\\d{2,4}");
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "mob",
+    "cell",
+    "cellphone",
+    "fax",
+    "whatsapp",
+    "call me at",
+    "call me on",
+    "text me at",
+    "reach me at",
+    "contact number",
+    "handy",
+    "telefon",
+    "telefonnummer",
+    "mobil",
+    "mobilnummer",
+    "téléphone",
+    "tél",
+    "portable",
+    "teléfono",
+    "telefono",
+    "móvil",
+    "movil",
+    "celular",
+    "telefone",
+    "telemóvel",
+    "cellulare",
+    "telefoon",
+    "mobiel",
+    "телефон",
+    "тел",
+    "моб",
+    "мобильный",
+    "電話番号",
+    "電話",
+    "携帯電話",
+    "携帯",
+    "手机号码",
+    "手机号",
+    "手机",
+    "电话号码",
+    "电话",
+    "手機",
+    "電話號碼",
+    "연락처",
+    "전화번호",
+    "전화",
+    "휴대폰",
+    "핸드폰"
+  };
+
+  private static final Pattern AFTER_LABEL =
+      Pattern.compile(
+          "(?iu)(?:[ \\t]{0,3}+(?:number|no\\.?|nr\\.?|num\\.?|#|番号|号码|號碼|번호))?[ \\t]{0,3}+"
+              + "(?:\\([\\p{L} ]{1,12}+\\))?[ \\t]{0,3}+[:\\uFF1A=#.\\-]?[ \\t\\u3000]{0,3}+"
+              + "(\\+?(?:\\(\\d{1,5}+\\)|\\d{1,8}+)(?:[ .\\-]?\\(\\d{1,5}+\\))?(?:[ .\\-]{1,2}+\\d{1,8}+){0,6}+)"
+              + "(?![\\w.\\-]\\d|\\w)");
+  private static final Pattern DATE =
+      Pattern.compile("\\d{4}[-./]\\d{1,2}[-./]\\d{1,2}|\\d{1,2}[-./]\\d{1,2}[-./]\\d{2,4}");
 
   private Phones() {}
 
@@ -47,8 +101,9 @@ final class Phones {
       boolean ascii = label.chars().allMatch(c -> c < 0x80);
       for (int at = lower.indexOf(label); at >= 0; at = lower.indexOf(label, at + 1)) {
         int after = at + label.length();
-        if (ascii && ((at > 0 && Character.isLetter(text.charAt(at - 1)))
-            || (after < n && Character.isLetter(text.charAt(after))))) {
+        if (ascii
+            && ((at > 0 && Character.isLetter(text.charAt(at - 1)))
+                || (after < n && Character.isLetter(text.charAt(after))))) {
           continue;
         }
         m.region(after, Math.min(n, after + 64));

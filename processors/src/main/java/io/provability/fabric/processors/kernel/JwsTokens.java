@@ -28,8 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Capability tokens as JWS compact serializations (a JWT signed with EdDSA over Ed25519), parsed and
- * verified with nimbus-jose-jwt.
+ * Capability tokens as JWS compact serializations (a JWT signed with EdDSA over Ed25519), parsed
+ * and verified with nimbus-jose-jwt.
  *
  * <p>A JWS token is mapped onto the {@link CapabilityToken} record so that every rule, cache and
  * decision field works on one shape: the claims fill the record's fields ({@code jti} → token_id,
@@ -42,11 +42,13 @@ import java.util.Optional;
  * valid JWS but changed a field does not verify). Cache keys over the record's canonical encoding
  * therefore cover the whole JWS and its key id.
  *
- * <p>Times in JWT are whole seconds (NumericDate): a JWS token's instants are multiples of 1,000 ms.
+ * <p>Times in JWT are whole seconds (NumericDate): a JWS token's instants are multiples of 1,000
+ * ms.
  */
 public final class JwsTokens {
   /** Private claim: the tenant the token is for. */
   public static final String TENANT_CLAIM = "tenant";
+
   /** Private claim: the capabilities, each {@code {"name", "effect", "resources": [globs]}}. */
   public static final String CAPS_CLAIM = "caps";
 
@@ -56,7 +58,9 @@ public final class JwsTokens {
   public static final class InvalidJwsException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** @param message why the JWS cannot be a capability token */
+    /**
+     * @param message why the JWS cannot be a capability token
+     */
     public InvalidJwsException(String message) {
       super(message);
     }
@@ -102,8 +106,11 @@ public final class JwsTokens {
   public static boolean isJws(CapabilityToken token) {
     ByteBuffer sig = token.getSignature();
     // a compact JWS starts with the base64url of '{"', which is "eyJ"; a raw signature is 64 bytes
-    return sig != null && sig.remaining() > Ed25519.SIGNATURE_BYTES && sig.get(sig.position()) == 'e'
-        && sig.get(sig.position() + 1) == 'y' && sig.get(sig.position() + 2) == 'J';
+    return sig != null
+        && sig.remaining() > Ed25519.SIGNATURE_BYTES
+        && sig.get(sig.position()) == 'e'
+        && sig.get(sig.position() + 1) == 'y'
+        && sig.get(sig.position() + 2) == 'J';
   }
 
   /**
@@ -126,7 +133,8 @@ public final class JwsTokens {
       return false;
     }
     try {
-      OctetKeyPair jwk = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(key.get())).keyID(kid).build();
+      OctetKeyPair jwk =
+          new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(key.get())).keyID(kid).build();
       return jws.verify(new Ed25519Verifier(jwk)) && claimed.equals(token);
     } catch (JOSEException | IllegalStateException e) {
       return false;
@@ -134,8 +142,8 @@ public final class JwsTokens {
   }
 
   /**
-   * Signs the fields of {@code token} (all but signature and key id) as a compact JWS with
-   * {@code key}: header {@code {"alg":"EdDSA","kid":<key id>,"typ":"JWT"}}. For issuers, the CLI and
+   * Signs the fields of {@code token} (all but signature and key id) as a compact JWS with {@code
+   * key}: header {@code {"alg":"EdDSA","kid":<key id>,"typ":"JWT"}}. For issuers, the CLI and
    * tests. Instants are truncated to whole seconds, as JWT requires.
    */
   public static String sign(CapabilityToken token, Ed25519.SigningKey key) {
@@ -148,24 +156,33 @@ public final class JwsTokens {
       caps.put("resources", List.copyOf(c.getResources()));
       capList.add(caps);
     }
-    JWTClaimsSet claims = new JWTClaimsSet.Builder()
-        .jwtID(token.getTokenId())
-        .issuer(token.getIssuer())
-        .subject(token.getSubjectId())
-        .claim(TENANT_CLAIM, token.getTenant())
-        .claim(CAPS_CLAIM, capList)
-        .issueTime(Date.from(token.getIssuedAt()))
-        .notBeforeTime(Date.from(token.getNotBefore()))
-        .expirationTime(Date.from(token.getExpiresAt()))
-        .build();
-    JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.keyId()).type(JOSEObjectType.JWT).build();
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .jwtID(token.getTokenId())
+            .issuer(token.getIssuer())
+            .subject(token.getSubjectId())
+            .claim(TENANT_CLAIM, token.getTenant())
+            .claim(CAPS_CLAIM, capList)
+            .issueTime(Date.from(token.getIssuedAt()))
+            .notBeforeTime(Date.from(token.getNotBefore()))
+            .expirationTime(Date.from(token.getExpiresAt()))
+            .build();
+    JWSHeader header =
+        new JWSHeader.Builder(JWSAlgorithm.EdDSA)
+            .keyID(key.keyId())
+            .type(JOSEObjectType.JWT)
+            .build();
     SignedJWT jwt = new SignedJWT(header, claims);
     try {
-      OctetKeyPair jwk = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(key.publicKey()))
-          .d(Base64URL.encode(key.seed())).keyID(key.keyId()).build();
+      OctetKeyPair jwk =
+          new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(key.publicKey()))
+              .d(Base64URL.encode(key.seed()))
+              .keyID(key.keyId())
+              .build();
       jwt.sign(new Ed25519Signer(jwk));
     } catch (JOSEException e) {
-      throw new IllegalStateException("cannot sign a JWS with key " + key.keyId() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot sign a JWS with key " + key.keyId() + ": " + e.getMessage(), e);
     }
     return jwt.serialize();
   }
@@ -179,7 +196,8 @@ public final class JwsTokens {
     }
     JWSHeader header = jws.getHeader();
     if (!JWSAlgorithm.EdDSA.equals(header.getAlgorithm())) {
-      throw new InvalidJwsException("JWS algorithm " + header.getAlgorithm() + " is not accepted (only EdDSA)");
+      throw new InvalidJwsException(
+          "JWS algorithm " + header.getAlgorithm() + " is not accepted (only EdDSA)");
     }
     if (header.getKeyID() == null || header.getKeyID().isBlank()) {
       throw new InvalidJwsException("JWS header has no kid");
@@ -187,16 +205,20 @@ public final class JwsTokens {
     return jws;
   }
 
-  private static List<Capability> capabilities(JWTClaimsSet claims) throws InvalidJwsException, ParseException {
+  private static List<Capability> capabilities(JWTClaimsSet claims)
+      throws InvalidJwsException, ParseException {
     Object raw = claims.getClaim(CAPS_CLAIM);
     if (!(raw instanceof List<?> list)) {
       throw new InvalidJwsException("JWT claim '" + CAPS_CLAIM + "' is missing or not an array");
     }
     List<Capability> out = new ArrayList<>(list.size());
     for (Object item : list) {
-      if (!(item instanceof Map<?, ?> cap) || !(cap.get("name") instanceof String name)
-          || !(cap.get("effect") instanceof String effect) || !(cap.get("resources") instanceof List<?> resources)) {
-        throw new InvalidJwsException("each '" + CAPS_CLAIM + "' entry needs name, effect and resources");
+      if (!(item instanceof Map<?, ?> cap)
+          || !(cap.get("name") instanceof String name)
+          || !(cap.get("effect") instanceof String effect)
+          || !(cap.get("resources") instanceof List<?> resources)) {
+        throw new InvalidJwsException(
+            "each '" + CAPS_CLAIM + "' entry needs name, effect and resources");
       }
       List<String> globs = new ArrayList<>(resources.size());
       for (Object r : resources) {
@@ -205,12 +227,20 @@ public final class JwsTokens {
         }
         globs.add(glob);
       }
-      out.add(Capability.newBuilder().setName(name).setEffect(effect(effect)).setResources(globs).build());
+      out.add(
+          Capability.newBuilder()
+              .setName(name)
+              .setEffect(effect(effect))
+              .setResources(globs)
+              .build());
     }
     return out;
   }
 
-  /** An effect this version does not know becomes UNKNOWN, which matches nothing (as Avro's reader default). */
+  /**
+   * An effect this version does not know becomes UNKNOWN, which matches nothing (as Avro's reader
+   * default).
+   */
   private static EffectKind effect(String name) {
     for (EffectKind k : EffectKind.values()) {
       if (k.name().equals(name)) {

@@ -3,7 +3,8 @@ package io.provability.fabric.processors.kernel;
 /**
  * The configured policy of the kernel that is not on the policy-state topic: the maxima a plan's
  * numeric constraints are checked against, and which labels each capability clears. A plan may ask
- * for less than a maximum, never more; a value that is not a finite, non-negative number is refused.
+ * for less than a maximum, never more; a value that is not a finite, non-negative number is
+ * refused.
  *
  * @param maxBudget largest {@code constraints.budget} a plan may declare (cost units of the caller)
  * @param maxDpEpsilon largest differential-privacy epsilon a plan may spend
@@ -11,8 +12,12 @@ package io.provability.fabric.processors.kernel;
  * @param maxLatencySeconds largest {@code constraints.latency_max} a plan may declare, in seconds
  * @param clearances which labels may reach a step of each capability ({@link LabelClearances})
  */
-public record KernelLimits(double maxBudget, double maxDpEpsilon, double maxDpDelta, double maxLatencySeconds,
-                           LabelClearances clearances) {
+public record KernelLimits(
+    double maxBudget,
+    double maxDpEpsilon,
+    double maxDpDelta,
+    double maxLatencySeconds,
+    LabelClearances clearances) {
   /** Defaults: budget 100, epsilon 1.0, delta 1e-5, latency 60 s, no label clearances. */
   public static final KernelLimits DEFAULTS = new KernelLimits(100.0, 1.0, 1e-5, 60.0);
 
@@ -22,12 +27,14 @@ public record KernelLimits(double maxBudget, double maxDpEpsilon, double maxDpDe
     check("maxDpDelta", maxDpDelta);
     check("maxLatencySeconds", maxLatencySeconds);
     if (clearances == null) {
-      throw new IllegalArgumentException("clearances must not be null (LabelClearances.NONE lists none)");
+      throw new IllegalArgumentException(
+          "clearances must not be null (LabelClearances.NONE lists none)");
     }
   }
 
   /** The maxima with no label clearances. */
-  public KernelLimits(double maxBudget, double maxDpEpsilon, double maxDpDelta, double maxLatencySeconds) {
+  public KernelLimits(
+      double maxBudget, double maxDpEpsilon, double maxDpDelta, double maxLatencySeconds) {
     this(maxBudget, maxDpEpsilon, maxDpDelta, maxLatencySeconds, LabelClearances.NONE);
   }
 

@@ -8,7 +8,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Which labels may reach a step that requires a given capability: the label-flow policy of the kernel.
+ * Which labels may reach a step that requires a given capability: the label-flow policy of the
+ * kernel.
  *
  * <p>A capability listed here <em>clears</em> exactly its labels (and {@value KernelEngine#PUBLIC},
  * which every capability clears): a step that requires it may receive data carrying no other label.
@@ -26,7 +27,8 @@ public record LabelClearances(Map<String, Set<String>> byCapability) {
 
   public LabelClearances {
     TreeMap<String, Set<String>> copy = new TreeMap<>();
-    byCapability.forEach((cap, labels) -> copy.put(cap, Collections.unmodifiableSet(new TreeSet<>(labels))));
+    byCapability.forEach(
+        (cap, labels) -> copy.put(cap, Collections.unmodifiableSet(new TreeSet<>(labels))));
     byCapability = Collections.unmodifiableMap(copy);
   }
 
@@ -58,7 +60,8 @@ public record LabelClearances(Map<String, Set<String>> byCapability) {
       }
       int colon = entry.indexOf(':');
       if (colon < 0) {
-        throw new IllegalArgumentException("entry '" + entry.strip() + "' is not capability:label,label");
+        throw new IllegalArgumentException(
+            "entry '" + entry.strip() + "' is not capability:label,label");
       }
       String cap = entry.substring(0, colon).strip();
       if (cap.isEmpty() || cap.contains(",")) {
@@ -78,16 +81,20 @@ public record LabelClearances(Map<String, Set<String>> byCapability) {
     return new LabelClearances(out);
   }
 
-  /** The canonical spelling (sorted), which {@link #parse} reads back; part of the decision cache's keys. */
+  /**
+   * The canonical spelling (sorted), which {@link #parse} reads back; part of the decision cache's
+   * keys.
+   */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();
-    byCapability.forEach((cap, labels) -> {
-      if (!sb.isEmpty()) {
-        sb.append(';');
-      }
-      sb.append(cap).append(':').append(String.join(",", labels));
-    });
+    byCapability.forEach(
+        (cap, labels) -> {
+          if (!sb.isEmpty()) {
+            sb.append(';');
+          }
+          sb.append(cap).append(':').append(String.join(",", labels));
+        });
     return sb.toString();
   }
 }

@@ -29,7 +29,9 @@ public enum ReasonCode {
   CAP_MISS,
   /** A step's effect kind is undeclared or differs from its capability's. */
   EFFECT_MISMATCH,
-  /** A step's resource is not covered by the granting capability's patterns, or is not canonical. */
+  /**
+   * A step's resource is not covered by the granting capability's patterns, or is not canonical.
+   */
   RESOURCE_OUT_OF_SCOPE,
   /** A retrieval step carries no receipt, or retrieved content names a receipt no step carries. */
   RECEIPT_MISSING,
@@ -45,13 +47,18 @@ public enum ReasonCode {
   LATENCY_EXCEEDED,
   /** User, retrieved or file content is not marked as quoted. */
   UNTRUSTED_NOT_QUOTED,
-  /** The system channel's hash differs from the plan's system prompt hash, or either is malformed. */
+  /**
+   * The system channel's hash differs from the plan's system prompt hash, or either is malformed.
+   */
   SYSTEM_HASH_MISMATCH,
   /** No decider for this kind of request is deployed in this version. */
   UNSUPPORTED_KIND,
   /** Retrieval: the token, or the index shard, belongs to another tenant than the request. */
   CROSS_TENANT,
-  /** Retrieval: a requested label is unknown, always denied ({@code secret}), or lacks its capability. */
+  /**
+   * Retrieval: a requested label is unknown, always denied ({@code secret}), or lacks its
+   * capability.
+   */
   LABEL_DENIED,
   /** Retrieval: the session's differential-privacy budget (epsilon or delta) would be overspent. */
   BUDGET_EXHAUSTED

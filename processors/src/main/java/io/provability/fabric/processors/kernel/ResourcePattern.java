@@ -5,9 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Glob patterns over slash-separated resource names: {@code *} matches within one segment,
- * {@code **} matches across segments, {@code ?} matches one character other than '/'. Everything
- * else is literal and case-sensitive.
+ * Glob patterns over slash-separated resource names: {@code *} matches within one segment, {@code
+ * **} matches across segments, {@code ?} matches one character other than '/'. Everything else is
+ * literal and case-sensitive.
  */
 public final class ResourcePattern {
   private static final Map<String, Pattern> COMPILED = new ConcurrentHashMap<>();
@@ -36,7 +36,10 @@ public final class ResourcePattern {
    * normalised, so a pattern can never be escaped by spelling.
    */
   public static boolean isCanonical(String resource) {
-    if (resource == null || resource.isEmpty() || resource.startsWith("/") || resource.endsWith("/")) {
+    if (resource == null
+        || resource.isEmpty()
+        || resource.startsWith("/")
+        || resource.endsWith("/")) {
       return false;
     }
     if (resource.indexOf('%') >= 0 || resource.indexOf('\\') >= 0 || resource.indexOf('\0') >= 0) {

@@ -17,7 +17,8 @@ public final class TokenSigning {
 
   /** The bytes the issuer signs. */
   public static byte[] signedBytes(CapabilityToken token) {
-    CapabilityToken unsigned = CapabilityToken.newBuilder(token).setSignature(NO_SIGNATURE.duplicate()).build();
+    CapabilityToken unsigned =
+        CapabilityToken.newBuilder(token).setSignature(NO_SIGNATURE.duplicate()).build();
     return CanonicalEncoding.encode(unsigned);
   }
 
@@ -30,8 +31,8 @@ public final class TokenSigning {
 
   /**
    * True only if {@code token}'s signature verifies under a trusted key: for a token that carries a
-   * JWS ({@link JwsTokens#isJws}) by {@link JwsTokens#verify}, otherwise as an Avro token's
-   * Ed25519 signature over {@link #signedBytes}.
+   * JWS ({@link JwsTokens#isJws}) by {@link JwsTokens#verify}, otherwise as an Avro token's Ed25519
+   * signature over {@link #signedBytes}.
    */
   public static boolean verify(CapabilityToken token, KeyRing trustedIssuers) {
     if (JwsTokens.isJws(token)) {
@@ -45,7 +46,9 @@ public final class TokenSigning {
     return bytesOf(token.getSignature());
   }
 
-  /** A copy of the remaining bytes of {@code sig} (empty for null); the buffer is left untouched. */
+  /**
+   * A copy of the remaining bytes of {@code sig} (empty for null); the buffer is left untouched.
+   */
   static byte[] bytesOf(ByteBuffer sig) {
     if (sig == null) {
       return new byte[0];

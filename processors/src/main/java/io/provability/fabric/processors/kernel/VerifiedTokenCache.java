@@ -11,8 +11,8 @@ import java.time.Instant;
 import java.util.Arrays;
 
 /**
- * Remembers which tokens' signatures have verified, so a token presented again costs a hash
- * instead of an Ed25519 verification (~60 µs here).
+ * Remembers which tokens' signatures have verified, so a token presented again costs a hash instead
+ * of an Ed25519 verification (~60 µs here).
  *
  * <p>The key is SHA-256 of the token's full canonical encoding, signature included, plus its key
  * id: a token that differs in any signed field or in its signature is a different entry, so a
@@ -24,11 +24,12 @@ import java.util.Arrays;
 public final class VerifiedTokenCache {
   /**
    * Told of every signature this cache verified itself, so that other instances can be spared the
-   * verification (the hot tier's shared token cache). Called on the verifying thread: must not block.
+   * verification (the hot tier's shared token cache). Called on the verifying thread: must not
+   * block.
    */
   public interface Sharing {
     /** Shares nothing. */
-    Sharing NONE = (digest, keyId, expiresAt, now) -> { };
+    Sharing NONE = (digest, keyId, expiresAt, now) -> {};
 
     /**
      * @param digest SHA-256 of the token's canonical encoding, signature included
@@ -37,15 +38,18 @@ public final class VerifiedTokenCache {
      */
     void verified(byte[] digest, String keyId, Instant expiresAt, Instant now);
 
-    /** Told of every lookup of an enabled cache: whether the token was found verified (for metrics). */
-    default void looked(boolean hit) {
-    }
+    /**
+     * Told of every lookup of an enabled cache: whether the token was found verified (for metrics).
+     */
+    default void looked(boolean hit) {}
   }
 
   private final Cache<Key, Instant> verified;
   private final Sharing sharing;
 
-  /** @param maximumSize how many verified tokens to remember; 0 disables the cache */
+  /**
+   * @param maximumSize how many verified tokens to remember; 0 disables the cache
+   */
   public VerifiedTokenCache(long maximumSize) {
     this(maximumSize, Duration.ofHours(1), Sharing.NONE);
   }
@@ -57,12 +61,15 @@ public final class VerifiedTokenCache {
    */
   public VerifiedTokenCache(long maximumSize, Duration idleExpiry, Sharing sharing) {
     this.sharing = sharing;
-    this.verified = maximumSize <= 0 ? null : Caffeine.newBuilder()
-        .maximumSize(maximumSize)
-        .expireAfterAccess(idleExpiry)
-        // maintenance on the caller's thread: no pool threads, nothing left running
-        .executor(Runnable::run)
-        .build();
+    this.verified =
+        maximumSize <= 0
+            ? null
+            : Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfterAccess(idleExpiry)
+                // maintenance on the caller's thread: no pool threads, nothing left running
+                .executor(Runnable::run)
+                .build();
   }
 
   /** A cache that remembers nothing: every token is verified every time. */
@@ -128,7 +135,8 @@ public final class VerifiedTokenCache {
    */
   public void acceptShared(byte[] digest, String keyId, Instant expiresAt) {
     if (verified != null) {
-      // no expiry check here: the sender's clock decided to share it, every lookup checks against its own
+      // no expiry check here: the sender's clock decided to share it, every lookup checks against
+      // its own
       verified.put(new Key(digest.clone(), keyId), expiresAt);
     }
   }

@@ -16,8 +16,13 @@ import java.util.List;
  * @param sessionSpend the session's privacy spend after this request: the old spend on DENY, the
  *     old spend plus the request's on ALLOW
  */
-public record RetrievalOutcome(Verdict verdict, List<Reason> reasons, List<String> matchedCapabilities,
-                               String tokenId, AccessReceipt receipt, PrivacySpend sessionSpend) {
+public record RetrievalOutcome(
+    Verdict verdict,
+    List<Reason> reasons,
+    List<String> matchedCapabilities,
+    String tokenId,
+    AccessReceipt receipt,
+    PrivacySpend sessionSpend) {
   public RetrievalOutcome {
     reasons = List.copyOf(reasons);
     matchedCapabilities = List.copyOf(matchedCapabilities);

@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
  * spend is older than the configured idle time ({@link PrivacyBudget#sessionIdleExpiry()}).
  *
  * <p>Stored as 24 bytes: epsilon, delta (big-endian IEEE doubles), last spend (big-endian long). A
- * 16-byte value (written by builds before the expiry, without a time) reads as last spent at the epoch,
- * so the first sweep removes it.
+ * 16-byte value (written by builds before the expiry, without a time) reads as last spent at the
+ * epoch, so the first sweep removes it.
  *
  * @param spend epsilon and delta spent so far
  * @param lastSpentMillis when the spend was last recorded
@@ -20,7 +20,10 @@ public record StoredSpend(PrivacySpend spend, long lastSpentMillis) {
 
   /** The stored form. */
   public byte[] toBytes() {
-    return ByteBuffer.allocate(BYTES).putDouble(spend.epsilon()).putDouble(spend.delta()).putLong(lastSpentMillis)
+    return ByteBuffer.allocate(BYTES)
+        .putDouble(spend.epsilon())
+        .putDouble(spend.delta())
+        .putLong(lastSpentMillis)
         .array();
   }
 
@@ -30,7 +33,8 @@ public record StoredSpend(PrivacySpend spend, long lastSpentMillis) {
       return new StoredSpend(PrivacySpend.fromBytes(bytes), 0L);
     }
     if (bytes.length != BYTES) {
-      throw new IllegalArgumentException("a stored privacy spend has " + BYTES + " bytes, not " + bytes.length);
+      throw new IllegalArgumentException(
+          "a stored privacy spend has " + BYTES + " bytes, not " + bytes.length);
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     return new StoredSpend(new PrivacySpend(buf.getDouble(), buf.getDouble()), buf.getLong());

@@ -11,8 +11,14 @@ public final class DeadLetters {
   private DeadLetters() {}
 
   /** An envelope for a record at {@code meta} (may be absent for punctuation-time failures). */
-  public static DeadLetter of(RecordMetadata meta, byte[] key, byte[] value, DeadLetterReason reason,
-                              String detail, String stage, Instant now) {
+  public static DeadLetter of(
+      RecordMetadata meta,
+      byte[] key,
+      byte[] value,
+      DeadLetterReason reason,
+      String detail,
+      String stage,
+      Instant now) {
     return DeadLetter.newBuilder()
         .setSourceTopic(meta == null ? "" : meta.topic())
         .setSourcePartition(meta == null ? -1 : meta.partition())

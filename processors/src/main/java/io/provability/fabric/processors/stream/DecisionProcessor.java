@@ -1,8 +1,8 @@
 package io.provability.fabric.processors.stream;
 
-import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
+import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
@@ -35,23 +35,25 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides each accepted request exactly once per request id.
  *
- * <p>A request id seen within the deduplication window is answered with the decision already
- * made (kept without the two ids its key gives back, see {@link DedupValues}; re-emitted unchanged, so a
- * client retrying a request-reply still gets its answer) and adds no evidence; a new one is decided and
- * passed on, and exactly one evidence record goes to the evidence child: the {@link LogEntry} of the
- * decision and the request's canonical bytes (inline form; the sequencer makes the log form).
+ * <p>A request id seen within the deduplication window is answered with the decision already made
+ * (kept without the two ids its key gives back, see {@link DedupValues}; re-emitted unchanged, so a
+ * client retrying a request-reply still gets its answer) and adds no evidence; a new one is decided
+ * and passed on, and exactly one evidence record goes to the evidence child: the {@link LogEntry}
+ * of the decision and the request's canonical bytes (inline form; the sequencer makes the log
+ * form).
  *
  * <p>An allowed retrieval's privacy spend is written to the {@value StoreNames#PRIVACY_BUDGETS}
- * store, keyed by tenant and session ({@link SessionKey}), in the same task (so the same exactly-once
- * transaction) as its decision and its deduplication entry: a repeated request id spends nothing, and
- * a restart restores the budgets from the store's changelog. The store is read and written only
- * through the task's {@link SessionSpends} view (the hot tier's near cache when caching is on), which
- * this processor opens in {@code init()} and closes in {@code close()}.
+ * store, keyed by tenant and session ({@link SessionKey}), in the same task (so the same
+ * exactly-once transaction) as its decision and its deduplication entry: a repeated request id
+ * spends nothing, and a restart restores the budgets from the store's changelog. The store is read
+ * and written only through the task's {@link SessionSpends} view (the hot tier's near cache when
+ * caching is on), which this processor opens in {@code init()} and closes in {@code close()}.
  *
- * <p>Budget expiry: every {@link #SWEEP_INTERVAL} of the task's wall clock, a punctuator looks at up to
- * {@link #SWEEP_BATCH} entries (resuming where the last sweep stopped, so a large store is covered over
- * several sweeps without stalling the stream thread) and forgets those whose last spend is older than
- * the session idle expiry, so the store stops growing with every session ever seen.
+ * <p>Budget expiry: every {@link #SWEEP_INTERVAL} of the task's wall clock, a punctuator looks at
+ * up to {@link #SWEEP_BATCH} entries (resuming where the last sweep stopped, so a large store is
+ * covered over several sweeps without stalling the stream thread) and forgets those whose last
+ * spend is older than the session idle expiry, so the store stops growing with every session ever
+ * seen.
  */
 public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
@@ -73,6 +75,7 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
 
   /** How often the budget expiry sweep runs (task wall clock). */
   public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+
   /** How many budget entries one sweep looks at, at most. */
   static final int SWEEP_BATCH = 10_000;
 
@@ -81,10 +84,15 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
    * @param dedupWindow how long a request id is remembered
    * @param sessionIdleExpiry how long after its last spend a session's privacy spend is kept
    */
-  public DecisionProcessor(RequestDecider decider,
-                           Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory,
-                           Duration dedupWindow, Duration sessionIdleExpiry, EventCodec codec,
-                           String decisionsChild, String evidenceChild, String deadLetterChild) {
+  public DecisionProcessor(
+      RequestDecider decider,
+      Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory,
+      Duration dedupWindow,
+      Duration sessionIdleExpiry,
+      EventCodec codec,
+      String decisionsChild,
+      String evidenceChild,
+      String deadLetterChild) {
     this.decider = decider;
     this.sessionIdleExpiry = sessionIdleExpiry;
     this.policyViewFactory = policyViewFactory;
@@ -96,7 +104,8 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   }
 
   /** A policy view over the global policy-state store. */
-  public static PolicyView globalPolicyView(ProcessorContext<Object, Object> context, EventCodec codec) {
+  public static PolicyView globalPolicyView(
+      ProcessorContext<Object, Object> context, EventCodec codec) {
     KeyValueStore<String, byte[]> store = context.getStateStore(StoreNames.POLICY_STATE);
     return new PolicyStateView(store, codec);
   }
@@ -108,7 +117,10 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     this.budgets = context.getStateStore(StoreNames.PRIVACY_BUDGETS);
     // a new view (and near cache) each time the task initialises: whatever rewound the store
     // (an aborted transaction, a restore) closed the task first, and with it the previous view
-    this.spends = decider.sessionSpends().open(this::storedSpend, this::storeSpend, context::currentSystemTimeMs);
+    this.spends =
+        decider
+            .sessionSpends()
+            .open(this::storedSpend, this::storeSpend, context::currentSystemTimeMs);
     this.policy = policyViewFactory.apply(context);
     context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepIdleBudgets);
   }
@@ -122,7 +134,10 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     budgets.put(key, spend == null ? null : new StoredSpend(spend, context.currentSystemTimeMs()));
   }
 
-  /** Forgets the spends of sessions idle past the expiry; looks at {@link #SWEEP_BATCH} entries at most. */
+  /**
+   * Forgets the spends of sessions idle past the expiry; looks at {@link #SWEEP_BATCH} entries at
+   * most.
+   */
   void sweepIdleBudgets(long nowMillis) {
     long cutoff = nowMillis - sessionIdleExpiry.toMillis();
     List<String> expired = new ArrayList<>();
@@ -163,7 +178,9 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     EncodedDecision earlier = findEarlier(requestId, ts);
     if (earlier != null) {
       // the request's headers (a W3C traceparent among them) go on with its decision
-      context.forward(new Record<Object, Object>(record.key(), earlier, record.timestamp(), record.headers()), decisionsChild);
+      context.forward(
+          new Record<Object, Object>(record.key(), earlier, record.timestamp(), record.headers()),
+          decisionsChild);
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -178,10 +195,19 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     } catch (RuntimeException e) {
       // a bug or an input the validators missed: dead-letter it instead of stopping the stream
       LOG.error("deciding request {} failed; dead-lettered", requestId, e);
-      DeadLetter letter = DeadLetters.of(context.recordMetadata().orElse(null), null,
-          codec.encode(record.value()), DeadLetterReason.PROCESSING_ERROR, String.valueOf(e), "decide", now);
-      context.forward(new Record<Object, Object>(record.key().getBytes(StandardCharsets.UTF_8), letter,
-          record.timestamp()), deadLetterChild);
+      DeadLetter letter =
+          DeadLetters.of(
+              context.recordMetadata().orElse(null),
+              null,
+              codec.encode(record.value()),
+              DeadLetterReason.PROCESSING_ERROR,
+              String.valueOf(e),
+              "decide",
+              now);
+      context.forward(
+          new Record<Object, Object>(
+              record.key().getBytes(StandardCharsets.UTF_8), letter, record.timestamp()),
+          deadLetterChild);
       return;
     }
     Decision decision = outcome.decision();
@@ -189,17 +215,28 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
       spends.record(outcome.sessionKey(), outcome.sessionSpend());
     }
     decided.put(requestId, DedupValues.compact(decisionBytes), ts);
-    context.forward(new Record<Object, Object>(record.key(), new EncodedDecision(decision, decisionBytes),
-        record.timestamp(), record.headers()), decisionsChild);
-    context.forward(new Record<Object, Object>(record.key(),
-        LogEntry.inline(decisionBytes, requestBytes).encode(), record.timestamp()), evidenceChild);
+    context.forward(
+        new Record<Object, Object>(
+            record.key(),
+            new EncodedDecision(decision, decisionBytes),
+            record.timestamp(),
+            record.headers()),
+        decisionsChild);
+    context.forward(
+        new Record<Object, Object>(
+            record.key(),
+            LogEntry.inline(decisionBytes, requestBytes).encode(),
+            record.timestamp()),
+        evidenceChild);
   }
 
   private EncodedDecision findEarlier(String requestId, long ts) {
     long window = dedupWindow.toMillis();
     byte[] bytes;
-    // the long-typed fetch: the Instant one formats an error-message prefix on every call (~5 % of the thread)
-    try (WindowStoreIterator<byte[]> it = decided.fetch(requestId, Math.max(0L, ts - window), saturatedAdd(ts, window))) {
+    // the long-typed fetch: the Instant one formats an error-message prefix on every call (~5 % of
+    // the thread)
+    try (WindowStoreIterator<byte[]> it =
+        decided.fetch(requestId, Math.max(0L, ts - window), saturatedAdd(ts, window))) {
       bytes = it.hasNext() ? it.next().value : null;
     }
     if (bytes == null) {
@@ -210,7 +247,8 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
       return new EncodedDecision(codec.decode(bytes, Decision.class), bytes);
     } catch (EventDecodeException | IllegalArgumentException e) {
       // the store only ever holds what this processor wrote; failing here means corrupted state
-      throw new IllegalStateException("decided-requests store holds an undecodable decision for " + requestId, e);
+      throw new IllegalStateException(
+          "decided-requests store holds an undecodable decision for " + requestId, e);
     }
   }
 

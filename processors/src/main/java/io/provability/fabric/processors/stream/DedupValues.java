@@ -9,25 +9,25 @@ import java.util.Map;
 
 /**
  * The value the {@value StoreNames#DECIDED_REQUESTS} store keeps for a request id: the decision's
- * encoded bytes without its first two fields, {@code decision_id} and {@code request_id}, and with its
- * 10-byte single-object header shortened to a one-byte format tag. Both ids are functions of the
- * store's key (the request id is the key, and the decision id is {@link DecisionIds#forRequest derived
- * from it}), and the tag names the writer schema's fingerprint, so {@link #restore} gives back the
- * decision's bytes exactly. The store keeps every decision for the deduplication window (24 h by
- * default); this saves each entry the two ids (~55 bytes with the load generator's request ids) and 9
- * header bytes.
+ * encoded bytes without its first two fields, {@code decision_id} and {@code request_id}, and with
+ * its 10-byte single-object header shortened to a one-byte format tag. Both ids are functions of
+ * the store's key (the request id is the key, and the decision id is {@link DecisionIds#forRequest
+ * derived from it}), and the tag names the writer schema's fingerprint, so {@link #restore} gives
+ * back the decision's bytes exactly. The store keeps every decision for the deduplication window
+ * (24 h by default); this saves each entry the two ids (~55 bytes with the load generator's request
+ * ids) and 9 header bytes.
  *
  * <p>Layouts, told apart by the first byte:
+ *
  * <ul>
  *   <li>{@code C3 01}: the single-object header (magic, then the 8-byte fingerprint of the writer
  *       schema), then the Avro record. Either a whole decision (the oldest layout; a non-empty
  *       {@code decision_id}) or one whose two ids are empty strings (the layout still written for a
- *       writer schema that has no tag yet). Returned as they are, or with the ids
- *       put back.
- *   <li>a tag from {@link #TAGGED_SCHEMAS} (never {@code C3}): the Avro record from its third field on.
- *       A tag is never reused: when {@code Decision}'s schema changes, the new fingerprint gets a new tag
- *       and the old tags stay, so values written before the change still read ({@code DedupValuesTest}
- *       fails until the new fingerprint is given one).
+ *       writer schema that has no tag yet). Returned as they are, or with the ids put back.
+ *   <li>a tag from {@link #TAGGED_SCHEMAS} (never {@code C3}): the Avro record from its third field
+ *       on. A tag is never reused: when {@code Decision}'s schema changes, the new fingerprint gets
+ *       a new tag and the old tags stay, so values written before the change still read ({@code
+ *       DedupValuesTest} fails until the new fingerprint is given one).
  * </ul>
  */
 final class DedupValues {
@@ -37,13 +37,18 @@ final class DedupValues {
    * Format tag → the writer schema's CRC-64-AVRO fingerprint (as it appears in the single-object
    * header, little-endian). Append only.
    */
-  static final Map<Byte, Long> TAGGED_SCHEMAS = Map.of(
-      (byte) 1, 0x075f9d01a860e5b2L, // Decision before Reason's structured fields (history/Decision.v1.avsc)
-      (byte) 2, 0x7485cdc0621aa12eL); // Reason with capability, resource, label, receipt_id
+  static final Map<Byte, Long> TAGGED_SCHEMAS =
+      Map.of(
+          (byte) 1, 0x075f9d01a860e5b2L, // Decision before Reason's structured fields
+          // (history/Decision.v1.avsc)
+          (byte) 2, 0x7485cdc0621aa12eL); // Reason with capability, resource, label, receipt_id
 
   private DedupValues() {}
 
-  /** The stored form of a decision's bytes (single-object encoded): both ids out, the header as a tag. */
+  /**
+   * The stored form of a decision's bytes (single-object encoded): both ids out, the header as a
+   * tag.
+   */
   static byte[] compact(byte[] decision) {
     if (!SingleObjectHeader.isPresent(decision)) {
       throw new IllegalArgumentException("not an encoded decision: no single-object header");
@@ -51,7 +56,8 @@ final class DedupValues {
     int rest = skipString(decision, skipString(decision, HEADER));
     Byte tag = tagOf(SingleObjectHeader.fingerprint(decision));
     if (tag == null) {
-      // a writer schema without a tag: keep its header (readable by any later version), empty the ids
+      // a writer schema without a tag: keep its header (readable by any later version), empty the
+      // ids
       byte[] out = new byte[HEADER + 2 + decision.length - rest];
       System.arraycopy(decision, 0, out, 0, HEADER);
       // out[HEADER] and out[HEADER + 1] stay 0: the zig-zag varint of length 0, two empty strings
@@ -64,7 +70,10 @@ final class DedupValues {
     return out;
   }
 
-  /** The decision's bytes as they were encoded, from what {@link #compact} stored under {@code requestId}. */
+  /**
+   * The decision's bytes as they were encoded, from what {@link #compact} stored under {@code
+   * requestId}.
+   */
   static byte[] restore(String requestId, byte[] stored) {
     if (stored.length == 0) {
       throw new IllegalArgumentException("not a stored decision: empty");
@@ -80,15 +89,18 @@ final class DedupValues {
     } else {
       Long fingerprint = TAGGED_SCHEMAS.get(stored[0]);
       if (fingerprint == null) {
-        throw new IllegalArgumentException("not a stored decision: unknown format tag " + (stored[0] & 0xff)
-            + " (written by a newer version?)");
+        throw new IllegalArgumentException(
+            "not a stored decision: unknown format tag "
+                + (stored[0] & 0xff)
+                + " (written by a newer version?)");
       }
       header = SingleObjectHeader.of(fingerprint);
       body = 1;
     }
     byte[] decisionId = DecisionIds.forRequest(requestId).getBytes(StandardCharsets.UTF_8);
     byte[] request = requestId.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(stored.length + HEADER + decisionId.length + request.length + 8);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(stored.length + HEADER + decisionId.length + request.length + 8);
     out.write(header, 0, HEADER);
     writeString(out, decisionId);
     writeString(out, request);
@@ -112,7 +124,8 @@ final class DedupValues {
     int i = offset;
     while (true) {
       if (i >= b.length || shift > 28) {
-        throw new IllegalArgumentException("not an encoded decision: bad string length at offset " + offset);
+        throw new IllegalArgumentException(
+            "not an encoded decision: bad string length at offset " + offset);
       }
       int x = b[i++];
       zigzag |= (long) (x & 0x7f) << shift;
@@ -123,7 +136,8 @@ final class DedupValues {
     }
     long length = (zigzag >>> 1) ^ -(zigzag & 1);
     if (length < 0 || length > b.length - i) {
-      throw new IllegalArgumentException("not an encoded decision: string of " + length + " bytes at offset " + offset);
+      throw new IllegalArgumentException(
+          "not an encoded decision: string of " + length + " bytes at offset " + offset);
     }
     return i + (int) length;
   }

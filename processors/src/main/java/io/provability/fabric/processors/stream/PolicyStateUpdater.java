@@ -20,7 +20,9 @@ public final class PolicyStateUpdater implements Processor<String, byte[], Void,
     this(PolicyChangeListener.NONE);
   }
 
-  /** @param listener told of each key after its change is applied */
+  /**
+   * @param listener told of each key after its change is applied
+   */
   public PolicyStateUpdater(PolicyChangeListener listener) {
     this.listener = listener;
   }

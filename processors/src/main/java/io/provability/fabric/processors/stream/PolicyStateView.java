@@ -5,6 +5,7 @@ import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -56,13 +57,19 @@ public final class PolicyStateView implements PolicyView {
     try {
       grant = codec.decode(bytes, CapabilityGrant.class);
       if (!tenant.equals(grant.getTenant()) || !subjectId.equals(grant.getSubjectId())) {
-        LOG.error("grant record under key {} names {}:{}; treating it as granting nothing",
-            key, grant.getTenant(), grant.getSubjectId());
+        LOG.error(
+            "grant record under key {} names {}:{}; treating it as granting nothing",
+            key,
+            grant.getTenant(),
+            grant.getSubjectId());
         grant = nothingGranted(tenant, subjectId);
       }
     } catch (EventDecodeException e) {
       // an unreadable grant must narrow, never widen: the subject gets nothing until it is fixed
-      LOG.error("grant record under key {} is undecodable ({}); treating it as granting nothing", key, e.getMessage());
+      LOG.error(
+          "grant record under key {} is undecodable ({}); treating it as granting nothing",
+          key,
+          e.getMessage());
       grant = nothingGranted(tenant, subjectId);
     }
     if (grants.size() > 10_000) {
@@ -74,8 +81,14 @@ public final class PolicyStateView implements PolicyView {
   }
 
   private static CapabilityGrant nothingGranted(String tenant, String subjectId) {
-    return CapabilityGrant.newBuilder().setGrantId("unreadable").setTenant(tenant).setSubjectId(subjectId)
-        .setCapabilities(List.of()).setPolicyVersion(-1L).setGrantedAt(java.time.Instant.EPOCH).build();
+    return CapabilityGrant.newBuilder()
+        .setGrantId("unreadable")
+        .setTenant(tenant)
+        .setSubjectId(subjectId)
+        .setCapabilities(List.of())
+        .setPolicyVersion(-1L)
+        .setGrantedAt(Instant.EPOCH)
+        .build();
   }
 
   @Override
@@ -89,7 +102,10 @@ public final class PolicyStateView implements PolicyView {
         lastVersion = codec.decode(bytes, PolicyVersion.class).getVersion();
       } catch (EventDecodeException e) {
         // a bad policy record must not make every decision fail; it is visible in the log
-        LOG.error("policy version record is undecodable ({}); keeping version {}", e.getMessage(), lastVersion);
+        LOG.error(
+            "policy version record is undecodable ({}); keeping version {}",
+            e.getMessage(),
+            lastVersion);
       }
       lastVersionBytes = bytes;
     }

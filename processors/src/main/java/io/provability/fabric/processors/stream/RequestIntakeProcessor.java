@@ -7,6 +7,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First processor on the requests topic: decodes raw bytes into a request event, checks the
- * fields everything downstream relies on, and sends anything it cannot accept to the dead-letter
- * child with its reason. Never throws on bad input, so one bad record never stops the stream.
+ * First processor on the requests topic: decodes raw bytes into a request event, checks the fields
+ * everything downstream relies on, and sends anything it cannot accept to the dead-letter child
+ * with its reason. Never throws on bad input, so one bad record never stops the stream.
  */
 public final class RequestIntakeProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestIntakeProcessor.class);
@@ -60,7 +61,9 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
     }
     RequestFields fields = RequestFields.of(event);
     if (fields == null) {
-      reject(record, DeadLetterReason.UNSUPPORTED_TYPE,
+      reject(
+          record,
+          DeadLetterReason.UNSUPPORTED_TYPE,
           "the requests topic takes PlanRequest, RetrievalRequest or EgressRequest, not "
               + event.getSchema().getFullName());
       return;
@@ -72,23 +75,37 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
     }
     String key = utf8(record.key());
     if (key == null || !key.equals(fields.sessionId())) {
-      reject(record, DeadLetterReason.INVALID_FIELD,
-          "record key must be the session id '" + fields.sessionId() + "' (partitioning depends on it)");
+      reject(
+          record,
+          DeadLetterReason.INVALID_FIELD,
+          "record key must be the session id '"
+              + fields.sessionId()
+              + "' (partitioning depends on it)");
       return;
     }
     if (fields.sessionId().chars().anyMatch(Character::isISOControl)) {
       reject(record, DeadLetterReason.INVALID_FIELD, "session_id contains control characters");
       return;
     }
-    context.forward(new Record<Object, Object>(key, event, record.timestamp(), record.headers()), acceptedChild);
+    context.forward(
+        new Record<Object, Object>(key, event, record.timestamp(), record.headers()),
+        acceptedChild);
   }
 
   private void reject(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    DeadLetter letter = DeadLetters.of(context.recordMetadata().orElse(null), record.key(), record.value(),
-        reason, detail, "intake", now);
+    DeadLetter letter =
+        DeadLetters.of(
+            context.recordMetadata().orElse(null),
+            record.key(),
+            record.value(),
+            reason,
+            detail,
+            "intake",
+            now);
     LOG.debug("dead-lettered a request: {} {}", reason, detail);
-    context.forward(new Record<Object, Object>(record.key(), letter, record.timestamp()), deadLetterChild);
+    context.forward(
+        new Record<Object, Object>(record.key(), letter, record.timestamp()), deadLetterChild);
   }
 
   private static String utf8(byte[] bytes) {
@@ -96,10 +113,12 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
       return null;
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (CharacterCodingException e) {
       return null;
     }
@@ -109,14 +128,19 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
   record RequestFields(String requestId, String sessionId, String tenant, String subjectId) {
     static RequestFields of(SpecificRecord event) {
       if (event instanceof PlanRequest p) {
-        return new RequestFields(p.getRequestId(), p.getSessionId(), p.getTenant(),
+        return new RequestFields(
+            p.getRequestId(),
+            p.getSessionId(),
+            p.getTenant(),
             p.getSubject() == null ? null : p.getSubject().getId());
       }
       if (event instanceof RetrievalRequest r) {
-        return new RequestFields(r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId());
+        return new RequestFields(
+            r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId());
       }
       if (event instanceof EgressRequest e) {
-        return new RequestFields(e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId());
+        return new RequestFields(
+            e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId());
       }
       return null;
     }

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The policy state changes under a deciding stream thread (the global thread applies revocations
  * while it evaluates). A cache entry must pair a key with the result of the same state: here every
- * token is revoked right after the evaluation's first read of it, and the cache must still only ever
- * serve what a fresh evaluation gives in the state its key describes. (Found by HotTierEndToEndIT's
- * shadow check: a cached ALLOW for a token whose revocation landed mid-evaluation.)
+ * token is revoked right after the evaluation's first read of it, and the cache must still only
+ * ever serve what a fresh evaluation gives in the state its key describes. (Found by
+ * HotTierEndToEndIT's shadow check: a cached ALLOW for a token whose revocation landed
+ * mid-evaluation.)
  */
 class ConsistentPolicyViewTest {
   private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
@@ -65,14 +66,28 @@ class ConsistentPolicyViewTest {
     for (int i = 0; i < 4; i++) {
       receipts.add(SoundnessWorkload.receipt(i, NOW));
     }
-    HotTierSettings settings = new HotTierSettings(true,
-        Map.of(CacheName.DECISIONS, new CacheSpec(Duration.ofHours(1), 8L << 20, 1L << 30)), false);
+    HotTierSettings settings =
+        new HotTierSettings(
+            true,
+            Map.of(CacheName.DECISIONS, new CacheSpec(Duration.ofHours(1), 8L << 20, 1L << 30)),
+            false);
     HotTier tier = HotTier.inProcess(settings, CacheMetrics.simple());
-    PlanEvaluator cached = tier.planEvaluator(new KernelEngine(SoundnessWorkload.ISSUERS, SoundnessWorkload.RECEIPT_RING,
-        KernelLimits.DEFAULTS, tier.tokenCache(100, SoundnessWorkload.ISSUERS)), SoundnessWorkload.ISSUERS,
-        SoundnessWorkload.RECEIPT_RING, KernelLimits.DEFAULTS);
-    KernelEngine fresh = new KernelEngine(SoundnessWorkload.ISSUERS, SoundnessWorkload.RECEIPT_RING,
-        KernelLimits.DEFAULTS, new VerifiedTokenCache(100));
+    PlanEvaluator cached =
+        tier.planEvaluator(
+            new KernelEngine(
+                SoundnessWorkload.ISSUERS,
+                SoundnessWorkload.RECEIPT_RING,
+                KernelLimits.DEFAULTS,
+                tier.tokenCache(100, SoundnessWorkload.ISSUERS)),
+            SoundnessWorkload.ISSUERS,
+            SoundnessWorkload.RECEIPT_RING,
+            KernelLimits.DEFAULTS);
+    KernelEngine fresh =
+        new KernelEngine(
+            SoundnessWorkload.ISSUERS,
+            SoundnessWorkload.RECEIPT_RING,
+            KernelLimits.DEFAULTS,
+            new VerifiedTokenCache(100));
     SoundnessWorkload.MutablePolicy nothingRevoked = new SoundnessWorkload.MutablePolicy();
     nothingRevoked.version = 1L;
 
@@ -82,11 +97,15 @@ class ConsistentPolicyViewTest {
       cached.evaluate(plan, new RevokedMidEvaluation(), NOW);
       // the state the first evaluation's key was computed in: nothing revoked
       KernelResult served = cached.evaluate(plan, nothingRevoked, NOW);
-      assertThat(served).as(plan.getRequestId()).isEqualTo(fresh.evaluate(plan, nothingRevoked, NOW));
+      assertThat(served)
+          .as(plan.getRequestId())
+          .isEqualTo(fresh.evaluate(plan, nothingRevoked, NOW));
       if (served.verdict() == Verdict.ALLOW) {
         allowedFromCache++;
       }
     }
-    assertThat(allowedFromCache).as("plans allowed, so a wrongly cached denial would have shown").isGreaterThan(50);
+    assertThat(allowedFromCache)
+        .as("plans allowed, so a wrongly cached denial would have shown")
+        .isGreaterThan(50);
   }
 }

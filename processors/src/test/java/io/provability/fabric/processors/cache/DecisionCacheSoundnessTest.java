@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shadow check in the suite (the long run is {@link SoundnessWorkload#main}): every request served
- * from a cache equals a fresh evaluation, while revocations, grant changes, version bumps and clock
- * jumps are interleaved; the cache must actually serve a good share, or the check proves nothing.
+ * The shadow check in the suite (the long run is {@link SoundnessWorkload#main}): every request
+ * served from a cache equals a fresh evaluation, while revocations, grant changes, version bumps
+ * and clock jumps are interleaved; the cache must actually serve a good share, or the check proves
+ * nothing.
  */
 class DecisionCacheSoundnessTest {
   @Test

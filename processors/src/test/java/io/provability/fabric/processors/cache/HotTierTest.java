@@ -6,10 +6,14 @@ import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The hot tier's token cache counts its lookups and shares verifications with a peer under the same ring. */
+/**
+ * The hot tier's token cache counts its lookups and shares verifications with a peer under the same
+ * ring.
+ */
 class HotTierTest {
   private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
 
@@ -21,8 +25,8 @@ class HotTierTest {
     sb.peer = sa;
     CacheMetrics ma = CacheMetrics.simple();
     CacheMetrics mb = CacheMetrics.simple();
-    HotTier a = new HotTier(HotTierSettings.DEFAULTS, sa, ma, java.util.Map.of());
-    HotTier b = new HotTier(HotTierSettings.DEFAULTS, sb, mb, java.util.Map.of());
+    HotTier a = new HotTier(HotTierSettings.DEFAULTS, sa, ma, Map.of());
+    HotTier b = new HotTier(HotTierSettings.DEFAULTS, sb, mb, Map.of());
     VerifiedTokenCache ta = a.tokenCache(100, SoundnessWorkload.ISSUERS);
     VerifiedTokenCache tb = b.tokenCache(100, SoundnessWorkload.ISSUERS);
     CapabilityToken token = SoundnessWorkload.token(new Random(1), 0, NOW);
@@ -35,7 +39,8 @@ class HotTierTest {
     assertThat(mb.lookups(CacheName.TOKENS, CacheMetrics.Outcome.HIT_EXACT)).isEqualTo(1);
     assertThat(mb.lookups(CacheName.TOKENS, CacheMetrics.Outcome.MISS)).isZero();
     // never past the token's expiry, shared or not
-    assertThat(tb.signatureVerifies(token, SoundnessWorkload.ISSUERS, token.getExpiresAt())).isTrue();
+    assertThat(tb.signatureVerifies(token, SoundnessWorkload.ISSUERS, token.getExpiresAt()))
+        .isTrue();
     assertThat(mb.lookups(CacheName.TOKENS, CacheMetrics.Outcome.MISS)).isEqualTo(1);
 
     // a forged token (same fields, another key's signature) is never a hit

@@ -40,15 +40,23 @@ class RoutingSharedTierTest {
   void routesByCache() {
     Recording shared = new Recording();
     Recording decisions = new Recording();
-    RoutingSharedTier tier = new RoutingSharedTier(Map.of(CacheName.TOKENS, shared, CacheName.EGRESS_VERDICTS, shared,
-        CacheName.DECISIONS, decisions));
+    RoutingSharedTier tier =
+        new RoutingSharedTier(
+            Map.of(
+                CacheName.TOKENS,
+                shared,
+                CacheName.EGRESS_VERDICTS,
+                shared,
+                CacheName.DECISIONS,
+                decisions));
     ByteKey key = new ByteKey(new byte[32]);
     tier.store(CacheName.DECISIONS, key, new byte[1], 10);
     tier.store(CacheName.TOKENS, key, new byte[1], 10);
     tier.store(CacheName.EGRESS_VERDICTS, key, new byte[1], 10);
     assertThat(decisions.stored).containsExactly(CacheName.DECISIONS);
     assertThat(shared.stored).containsExactly(CacheName.TOKENS, CacheName.EGRESS_VERDICTS);
-    assertThat(tier.fetch(CacheName.DECISIONS, key, Duration.ZERO)).containsExactly(CacheName.DECISIONS.tag());
+    assertThat(tier.fetch(CacheName.DECISIONS, key, Duration.ZERO))
+        .containsExactly(CacheName.DECISIONS.tag());
 
     List<CacheName> received = new ArrayList<>();
     tier.setReceiver((c, k, v) -> received.add(c));

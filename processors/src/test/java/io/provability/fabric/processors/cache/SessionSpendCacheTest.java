@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The per-task near cache of session privacy spends: read-through, write-through, bounded, dropped on close. */
+/**
+ * The per-task near cache of session privacy spends: read-through, write-through, bounded, dropped
+ * on close.
+ */
 class SessionSpendCacheTest {
   private static final Duration TTL = Duration.ofMinutes(5);
   private final Map<String, PrivacySpend> store = new HashMap<>();
@@ -20,10 +23,17 @@ class SessionSpendCacheTest {
   private final CacheMetrics metrics = CacheMetrics.simple();
 
   private SessionSpendCache cache(long maxBytes, boolean shadow) {
-    return new SessionSpendCache(id -> {
-      storeReads.merge(id, 1, Integer::sum);
-      return store.get(id);
-    }, store::put, TTL, maxBytes, clock::get, metrics, shadow);
+    return new SessionSpendCache(
+        id -> {
+          storeReads.merge(id, 1, Integer::sum);
+          return store.get(id);
+        },
+        store::put,
+        TTL,
+        maxBytes,
+        clock::get,
+        metrics,
+        shadow);
   }
 
   private long hits() {
@@ -60,11 +70,20 @@ class SessionSpendCacheTest {
   @Test
   void aStoreWriteThatFailsLeavesNoCopyOfTheOldValue() {
     store.put("s1", new PrivacySpend(0.1, 0));
-    SessionSpendCache c = new SessionSpendCache(store::get, (id, v) -> {
-      throw new IllegalStateException("store closed");
-    }, TTL, 1 << 20, clock::get, metrics, false);
+    SessionSpendCache c =
+        new SessionSpendCache(
+            store::get,
+            (id, v) -> {
+              throw new IllegalStateException("store closed");
+            },
+            TTL,
+            1 << 20,
+            clock::get,
+            metrics,
+            false);
     assertThat(c.spent("s1")).isEqualTo(new PrivacySpend(0.1, 0));
-    assertThatThrownBy(() -> c.record("s1", new PrivacySpend(0.9, 0))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> c.record("s1", new PrivacySpend(0.9, 0)))
+        .isInstanceOf(IllegalStateException.class);
     assertThat(c.size()).isZero();
     store.put("s1", new PrivacySpend(0.3, 0));
     assertThat(c.spent("s1")).as("read from the store again").isEqualTo(new PrivacySpend(0.3, 0));
@@ -140,15 +159,21 @@ class SessionSpendCacheTest {
     assertThat(metrics.shadowChecks()).isEqualTo(2);
     assertThat(metrics.shadowMismatches()).isZero();
     store.put("s1", new PrivacySpend(0.7, 0));
-    assertThat(c.spent("s1")).as("a write around the cache makes it stale").isEqualTo(new PrivacySpend(0.2, 0));
+    assertThat(c.spent("s1"))
+        .as("a write around the cache makes it stale")
+        .isEqualTo(new PrivacySpend(0.2, 0));
     assertThat(metrics.shadowMismatches()).isEqualTo(1);
   }
 
   @Test
   void theHotTierGivesEachTaskItsOwnCacheWithTheConfiguredTtlOrNoneWhenDisabled() {
-    HotTierSettings settings = new HotTierSettings(true,
-        Map.of(CacheName.RETRIEVAL_SESSIONS, new CacheSpec(Duration.ofSeconds(30), 1 << 20, 0)), false);
-    try (HotTier tier = HotTier.inProcess(settings, metrics); HotTier off = HotTier.disabled()) {
+    HotTierSettings settings =
+        new HotTierSettings(
+            true,
+            Map.of(CacheName.RETRIEVAL_SESSIONS, new CacheSpec(Duration.ofSeconds(30), 1 << 20, 0)),
+            false);
+    try (HotTier tier = HotTier.inProcess(settings, metrics);
+        HotTier off = HotTier.disabled()) {
       SessionSpends a = tier.sessionSpends().open(store::get, store::put, clock::get);
       SessionSpends b = tier.sessionSpends().open(store::get, store::put, clock::get);
       assertThat(a).isInstanceOf(SessionSpendCache.class).isNotSameAs(b);

@@ -14,14 +14,14 @@ import java.util.Map;
 /**
  * The labelled corpora and their scoring.
  *
- * <p>{@code egress/corpus.jsonl} (the held corpus, built from public format descriptions): each case
- * lists its expected findings as (type, exact value) in text order and the verdict the {@code default}
- * policy must give; a finding is a true positive only when type and span both match, so a span that is
- * one char too long counts as a false positive and a false negative.
+ * <p>{@code egress/corpus.jsonl} (the held corpus, built from public format descriptions): each
+ * case lists its expected findings as (type, exact value) in text order and the verdict the {@code
+ * default} policy must give; a finding is a true positive only when type and span both match, so a
+ * span that is one char too long counts as a false positive and a false negative.
  *
  * <p>{@code egress/corpus.tsv} (synthetic, from {@link EgressCorpusGenerator}): a case's expected
- * findings are a multiset of types; per type, true positives are min(expected, found), false positives
- * the excess found, false negatives the excess expected.
+ * findings are a multiset of types; per type, true positives are min(expected, found), false
+ * positives the excess found, false negatives the excess expected.
  */
 final class EgressCorpus {
   /** One labelled case of the synthetic corpus. */
@@ -40,7 +40,13 @@ final class EgressCorpus {
    * @param action the verdict under the built-in {@code default} policy
    * @param source where the format or the look-alike comes from
    */
-  record LabelledCase(String id, String category, String text, List<Expected> expected, String action, String source) {}
+  record LabelledCase(
+      String id,
+      String category,
+      String text,
+      List<Expected> expected,
+      String action,
+      String source) {}
 
   /** Loads {@code egress/corpus.jsonl}; a value must occur in the text after the previous one. */
   static List<LabelledCase> loadLabelled() throws IOException {
@@ -64,20 +70,31 @@ final class EgressCorpus {
           String value = f.get("value").asText();
           int at = text.indexOf(value, cursor);
           if (at < 0) {
-            throw new IOException("corpus.jsonl line " + lineNo + ": value not found in text after char " + cursor);
+            throw new IOException(
+                "corpus.jsonl line " + lineNo + ": value not found in text after char " + cursor);
           }
-          expected.add(new Expected(FindingType.valueOf(f.get("type").asText()), at, at + value.length()));
+          expected.add(
+              new Expected(FindingType.valueOf(f.get("type").asText()), at, at + value.length()));
           cursor = at + value.length();
         }
-        cases.add(new LabelledCase(c.get("id").asText(), c.get("type").asText(), text, expected,
-            c.get("action").asText(), c.get("source").asText()));
+        cases.add(
+            new LabelledCase(
+                c.get("id").asText(),
+                c.get("type").asText(),
+                text,
+                expected,
+                c.get("action").asText(),
+                c.get("source").asText()));
       }
     }
     return cases;
   }
 
-  /** Scores the held corpus by type and exact span; {@code misses} gets one line per wrong finding. */
-  static Map<FindingType, Score> evaluateSpans(List<LabelledCase> cases, EgressScanner scanner, List<String> misses) {
+  /**
+   * Scores the held corpus by type and exact span; {@code misses} gets one line per wrong finding.
+   */
+  static Map<FindingType, Score> evaluateSpans(
+      List<LabelledCase> cases, EgressScanner scanner, List<String> misses) {
     Map<FindingType, Score> scores = new EnumMap<>(FindingType.class);
     for (FindingType t : FindingType.values()) {
       scores.put(t, new Score());
@@ -104,7 +121,13 @@ final class EgressCorpus {
 
   private static String quote(String text, int start, int end) {
     String v = text.substring(start, end);
-    return "[" + start + "," + end + ") '" + (v.length() > 60 ? v.substring(0, 57) + "..." : v).replace("\n", "\\n") + "'";
+    return "["
+        + start
+        + ","
+        + end
+        + ") '"
+        + (v.length() > 60 ? v.substring(0, 57) + "..." : v).replace("\n", "\\n")
+        + "'";
   }
 
   /** Per-type counts. */
@@ -166,7 +189,8 @@ final class EgressCorpus {
     return out.toString();
   }
 
-  static Map<FindingType, Score> evaluate(List<Case> cases, EgressScanner scanner, List<String> misses) {
+  static Map<FindingType, Score> evaluate(
+      List<Case> cases, EgressScanner scanner, List<String> misses) {
     Map<FindingType, Score> scores = new EnumMap<>(FindingType.class);
     for (FindingType t : FindingType.values()) {
       scores.put(t, new Score());
@@ -199,13 +223,24 @@ final class EgressCorpus {
 
   static String table(int cases, long negatives, Map<FindingType, Score> scores) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "corpus: %d cases (%d with no expected finding)%n%n", cases, negatives));
+    sb.append(
+        String.format(
+            Locale.ROOT, "corpus: %d cases (%d with no expected finding)%n%n", cases, negatives));
     sb.append("| detector | positives | TP | FP | FN | precision | recall |\n");
     sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
     for (Map.Entry<FindingType, Score> e : scores.entrySet()) {
       Score s = e.getValue();
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %.3f | %.3f |%n",
-          e.getKey(), s.positives, s.tp, s.fp, s.fn, s.precision(), s.recall()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %d | %d | %d | %.3f | %.3f |%n",
+              e.getKey(),
+              s.positives,
+              s.tp,
+              s.fp,
+              s.fn,
+              s.precision(),
+              s.recall()));
     }
     return sb.toString();
   }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Prints the per-detector precision/recall tables (for docs/egress.md): the held corpus
- * ({@code corpus.jsonl}, exact spans) and the synthetic one ({@code corpus.tsv}, types and counts),
- * then every finding that differs from a label.
+ * Prints the per-detector precision/recall tables (for docs/egress.md): the held corpus ({@code
+ * corpus.jsonl}, exact spans) and the synthetic one ({@code corpus.tsv}, types and counts), then
+ * every finding that differs from a label.
  */
 public final class EgressCorpusReport {
   private EgressCorpusReport() {}
@@ -17,19 +17,27 @@ public final class EgressCorpusReport {
     EgressScanner scanner = new EgressScanner();
     List<EgressCorpus.LabelledCase> held = EgressCorpus.loadLabelled();
     List<String> heldMisses = new ArrayList<>();
-    Map<FindingType, EgressCorpus.Score> heldScores = EgressCorpus.evaluateSpans(held, scanner, heldMisses);
+    Map<FindingType, EgressCorpus.Score> heldScores =
+        EgressCorpus.evaluateSpans(held, scanner, heldMisses);
     System.out.println("== corpus.jsonl (type and exact span)");
-    System.out.print(EgressCorpus.table(held.size(), held.stream().filter(c -> c.expected().isEmpty()).count(), heldScores));
+    System.out.print(
+        EgressCorpus.table(
+            held.size(), held.stream().filter(c -> c.expected().isEmpty()).count(), heldScores));
     EgressFirewall firewall = new EgressFirewall(EgressPolicies.defaults(), EgressFirewallTest.KEY);
     List<String> verdictMisses = new ArrayList<>();
     for (EgressCorpus.LabelledCase c : held) {
-      String verdict = firewall.check(EgressFirewallTest.request(c.text(), "t", null), EgressFirewallTest.NOW)
-          .verdict().name();
+      String verdict =
+          firewall
+              .check(EgressFirewallTest.request(c.text(), "t", null), EgressFirewallTest.NOW)
+              .verdict()
+              .name();
       if (!verdict.equals(c.action())) {
         verdictMisses.add(c.id() + " verdict " + verdict + ", labelled " + c.action());
       }
     }
-    System.out.printf("default-policy verdict as labelled: %d of %d%n", held.size() - verdictMisses.size(), held.size());
+    System.out.printf(
+        "default-policy verdict as labelled: %d of %d%n",
+        held.size() - verdictMisses.size(), held.size());
     verdictMisses.forEach(m -> System.out.println("  " + m));
     System.out.println("mismatches: " + heldMisses.size());
     heldMisses.forEach(m -> System.out.println("  " + m));

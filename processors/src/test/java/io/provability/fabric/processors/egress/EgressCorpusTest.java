@@ -14,9 +14,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The labelled corpora: the detectors reach the goal (precision and recall ≥ {@value #GOAL} for every
- * type) on the held corpus, scored by exact span, and on the synthetic one; the {@code default}
- * policy gives every held case its labelled verdict. The per-type table is printed on every run.
+ * The labelled corpora: the detectors reach the goal (precision and recall ≥ {@value #GOAL} for
+ * every type) on the held corpus, scored by exact span, and on the synthetic one; the {@code
+ * default} policy gives every held case its labelled verdict. The per-type table is printed on
+ * every run.
  */
 class EgressCorpusTest {
   /** The goal for every detector, on both corpora. */
@@ -32,7 +33,10 @@ class EgressCorpusTest {
     cases.forEach(c -> c.expected().forEach(e -> covered.add(e.type())));
     assertThat(covered).containsExactlyInAnyOrder(FindingType.values());
     for (FindingType t : FindingType.values()) {
-      long negatives = cases.stream().filter(c -> c.category().equals(t.name()) && c.expected().isEmpty()).count();
+      long negatives =
+          cases.stream()
+              .filter(c -> c.category().equals(t.name()) && c.expected().isEmpty())
+              .count();
       assertThat(negatives).as(t + " hard negatives").isGreaterThanOrEqualTo(5);
     }
     assertThat(cases).allSatisfy(c -> assertThat(c.source()).as(c.id() + " source").isNotBlank());
@@ -42,14 +46,21 @@ class EgressCorpusTest {
   void heldCorpusPrecisionAndRecallPerDetector() throws Exception {
     List<EgressCorpus.LabelledCase> cases = EgressCorpus.loadLabelled();
     List<String> misses = new ArrayList<>();
-    Map<FindingType, EgressCorpus.Score> scores = EgressCorpus.evaluateSpans(cases, new EgressScanner(), misses);
-    System.out.print(EgressCorpus.table(cases.size(), cases.stream().filter(c -> c.expected().isEmpty()).count(), scores));
+    Map<FindingType, EgressCorpus.Score> scores =
+        EgressCorpus.evaluateSpans(cases, new EgressScanner(), misses);
+    System.out.print(
+        EgressCorpus.table(
+            cases.size(), cases.stream().filter(c -> c.expected().isEmpty()).count(), scores));
     misses.forEach(m -> System.out.println("  " + m));
     for (Map.Entry<FindingType, EgressCorpus.Score> e : scores.entrySet()) {
       EgressCorpus.Score s = e.getValue();
       assertThat(s.positives).as(e.getKey() + " positives").isGreaterThanOrEqualTo(20);
-      assertThat(s.precision()).as(e.getKey() + " precision; misses " + misses).isGreaterThanOrEqualTo(GOAL);
-      assertThat(s.recall()).as(e.getKey() + " recall; misses " + misses).isGreaterThanOrEqualTo(GOAL);
+      assertThat(s.precision())
+          .as(e.getKey() + " precision; misses " + misses)
+          .isGreaterThanOrEqualTo(GOAL);
+      assertThat(s.recall())
+          .as(e.getKey() + " recall; misses " + misses)
+          .isGreaterThanOrEqualTo(GOAL);
     }
   }
 
@@ -58,7 +69,10 @@ class EgressCorpusTest {
     EgressFirewall firewall = new EgressFirewall(EgressPolicies.defaults(), EgressFirewallTest.KEY);
     List<String> wrong = new ArrayList<>();
     for (EgressCorpus.LabelledCase c : EgressCorpus.loadLabelled()) {
-      Verdict v = firewall.check(EgressFirewallTest.request(c.text(), "t", null), EgressFirewallTest.NOW).verdict();
+      Verdict v =
+          firewall
+              .check(EgressFirewallTest.request(c.text(), "t", null), EgressFirewallTest.NOW)
+              .verdict();
       if (!v.name().equals(c.action())) {
         wrong.add(c.id() + ": " + v + ", labelled " + c.action());
       }
@@ -70,7 +84,8 @@ class EgressCorpusTest {
   void checkedInSyntheticCorpusIsTheGeneratorsOutput() throws Exception {
     try (InputStream in = getClass().getResourceAsStream("/egress/corpus.tsv")) {
       assertThat(in).isNotNull();
-      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(EgressCorpusGenerator.generate());
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo(EgressCorpusGenerator.generate());
     }
   }
 
@@ -78,7 +93,8 @@ class EgressCorpusTest {
   void syntheticCorpusHasEnoughCasesOfEveryKind() throws Exception {
     List<EgressCorpus.Case> cases = EgressCorpus.load();
     assertThat(cases).hasSizeGreaterThanOrEqualTo(300);
-    assertThat(cases.stream().filter(c -> c.expected().isEmpty()).count()).isGreaterThanOrEqualTo(100);
+    assertThat(cases.stream().filter(c -> c.expected().isEmpty()).count())
+        .isGreaterThanOrEqualTo(100);
     Set<FindingType> covered = EnumSet.noneOf(FindingType.class);
     cases.forEach(c -> covered.addAll(c.expected().keySet()));
     assertThat(covered).containsExactlyInAnyOrder(FindingType.values());
@@ -88,12 +104,17 @@ class EgressCorpusTest {
   void syntheticCorpusPrecisionAndRecallPerDetector() throws Exception {
     List<EgressCorpus.Case> cases = EgressCorpus.load();
     List<String> misses = new ArrayList<>();
-    Map<FindingType, EgressCorpus.Score> scores = EgressCorpus.evaluate(cases, new EgressScanner(), misses);
+    Map<FindingType, EgressCorpus.Score> scores =
+        EgressCorpus.evaluate(cases, new EgressScanner(), misses);
     for (Map.Entry<FindingType, EgressCorpus.Score> e : scores.entrySet()) {
       EgressCorpus.Score s = e.getValue();
       assertThat(s.positives).as(e.getKey() + " positives").isGreaterThanOrEqualTo(15);
-      assertThat(s.precision()).as(e.getKey() + " precision; misses " + misses).isGreaterThanOrEqualTo(GOAL);
-      assertThat(s.recall()).as(e.getKey() + " recall; misses " + misses).isGreaterThanOrEqualTo(GOAL);
+      assertThat(s.precision())
+          .as(e.getKey() + " precision; misses " + misses)
+          .isGreaterThanOrEqualTo(GOAL);
+      assertThat(s.recall())
+          .as(e.getKey() + " recall; misses " + misses)
+          .isGreaterThanOrEqualTo(GOAL);
     }
   }
 }

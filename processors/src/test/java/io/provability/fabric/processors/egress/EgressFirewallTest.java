@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /** Verdicts, reasons, certificates and their signatures. */
@@ -21,7 +22,8 @@ class EgressFirewallTest {
   static final Instant NOW = Instant.parse("2026-11-27T23:00:00.123Z");
   private static final String AWS = "AKIAUJZDEGXDNCF32EPF";
 
-  private final EgressFirewall firewall = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker());
+  private final EgressFirewall firewall =
+      new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker());
 
   private static byte[] seed() {
     byte[] s = new byte[32];
@@ -32,7 +34,7 @@ class EgressFirewallTest {
   }
 
   /** Each check reads the ticker twice; 7 µs pass between the reads. */
-  static java.util.function.LongSupplier fixedTicker() {
+  static LongSupplier fixedTicker() {
     long[] t = {0};
     return () -> {
       t[0] += 3_500;
@@ -41,8 +43,15 @@ class EgressFirewallTest {
   }
 
   static EgressRequest request(String text, String tenant, String policyId) {
-    return EgressRequest.newBuilder().setRequestId("req-1").setSessionId("sess-1").setRequestedAt(NOW)
-        .setTenant(tenant).setSubjectId("agent-7").setText(text).setPolicyId(policyId).build();
+    return EgressRequest.newBuilder()
+        .setRequestId("req-1")
+        .setSessionId("sess-1")
+        .setRequestedAt(NOW)
+        .setTenant(tenant)
+        .setSubjectId("agent-7")
+        .setText(text)
+        .setPolicyId(policyId)
+        .build();
   }
 
   @Test
@@ -54,8 +63,10 @@ class EgressFirewallTest {
     EgressCertificate c = out.certificate();
     assertThat(c.getAction()).isEqualTo("ALLOW");
     assertThat(c.getRequestId()).isEqualTo("req-1");
-    assertThat(c.getTextHash()).isEqualTo(Hex.encode(Sha256.digest("Lunch at noon? 🍜".getBytes(StandardCharsets.UTF_8))));
-    assertThat(c.getPolicyHash()).isEqualTo(EgressPolicies.defaults().policy("default").orElseThrow().hash());
+    assertThat(c.getTextHash())
+        .isEqualTo(Hex.encode(Sha256.digest("Lunch at noon? 🍜".getBytes(StandardCharsets.UTF_8))));
+    assertThat(c.getPolicyHash())
+        .isEqualTo(EgressPolicies.defaults().policy("default").orElseThrow().hash());
     assertThat(c.getDetectorCounts()).isEmpty();
     assertThat(c.getIssuedAt()).isEqualTo(NOW);
     assertThat(c.getProcessingMicros()).isEqualTo(3);
@@ -67,12 +78,18 @@ class EgressFirewallTest {
     String text = "Mail jane@example.com or call 415-555-0132; host 10.0.0.5.";
     EgressOutcome out = firewall.check(request(text, "t1", null), NOW);
     assertThat(out.verdict()).isEqualTo(Verdict.REDACT);
-    assertThat(out.redactedText()).isEqualTo("Mail [REDACTED:EMAIL] or call [REDACTED:PHONE]; host 10.0.0.5.");
-    assertThat(out.reasons()).extracting(Reason::getCode).containsExactly("EGRESS_REDACTED_EMAIL", "EGRESS_REDACTED_PHONE");
-    assertThat(out.reasons().get(0).getDetail()).isEqualTo("EMAIL at chars [5,21) code points [5,21) confidence 0.95");
-    assertThat(out.reasons()).allSatisfy(r -> assertThat(r.getDetail()).doesNotContain("jane").doesNotContain("0132"));
+    assertThat(out.redactedText())
+        .isEqualTo("Mail [REDACTED:EMAIL] or call [REDACTED:PHONE]; host 10.0.0.5.");
+    assertThat(out.reasons())
+        .extracting(Reason::getCode)
+        .containsExactly("EGRESS_REDACTED_EMAIL", "EGRESS_REDACTED_PHONE");
+    assertThat(out.reasons().get(0).getDetail())
+        .isEqualTo("EMAIL at chars [5,21) code points [5,21) confidence 0.95");
+    assertThat(out.reasons())
+        .allSatisfy(r -> assertThat(r.getDetail()).doesNotContain("jane").doesNotContain("0132"));
     assertThat(out.certificate().getRedactionCount()).isEqualTo(2);
-    assertThat(out.certificate().getDetectorCounts()).isEqualTo(Map.of("EMAIL", 1, "PHONE", 1, "IP_ADDRESS", 1));
+    assertThat(out.certificate().getDetectorCounts())
+        .isEqualTo(Map.of("EMAIL", 1, "PHONE", 1, "IP_ADDRESS", 1));
   }
 
   @Test
@@ -80,17 +97,21 @@ class EgressFirewallTest {
     EgressOutcome out = firewall.check(request("mail a@example.com, key " + AWS, "t1", null), NOW);
     assertThat(out.verdict()).isEqualTo(Verdict.BLOCK);
     assertThat(out.redactedText()).isNull();
-    assertThat(out.reasons()).extracting(Reason::getCode).containsExactly("EGRESS_BLOCKED_CLOUD_KEY");
+    assertThat(out.reasons())
+        .extracting(Reason::getCode)
+        .containsExactly("EGRESS_BLOCKED_CLOUD_KEY");
     assertThat(out.reasons().get(0).getDetail()).doesNotContain(AWS);
     assertThat(out.certificate().getAction()).isEqualTo("BLOCK");
     assertThat(out.certificate().getRedactionCount()).isZero();
-    assertThat(out.certificate().getDetectorCounts()).containsEntry("CLOUD_KEY", 1).containsEntry("EMAIL", 1);
+    assertThat(out.certificate().getDetectorCounts())
+        .containsEntry("CLOUD_KEY", 1)
+        .containsEntry("EMAIL", 1);
   }
 
   /**
-   * Stripe test-mode keys reach only test data: a policy choice. They are found at 0.60, so
-   * {@code default} (STRIPE_KEY=BLOCK@0.80) lets them through, counted in the certificate, and
-   * {@code strict} (BLOCK@0.50) or any policy with a threshold at or below 0.60 blocks them.
+   * Stripe test-mode keys reach only test data: a policy choice. They are found at 0.60, so {@code
+   * default} (STRIPE_KEY=BLOCK@0.80) lets them through, counted in the certificate, and {@code
+   * strict} (BLOCK@0.50) or any policy with a threshold at or below 0.60 blocks them.
    */
   @Test
   void stripeTestKeysAreAPolicyChoice() throws Exception {
@@ -98,10 +119,13 @@ class EgressFirewallTest {
     EgressOutcome byDefault = firewall.check(request(test, "t1", null), NOW);
     assertThat(byDefault.verdict()).isEqualTo(Verdict.ALLOW);
     assertThat(byDefault.certificate().getDetectorCounts()).containsEntry("STRIPE_KEY", 1);
-    assertThat(firewall.check(request(test, "t1", "strict"), NOW).verdict()).isEqualTo(Verdict.BLOCK);
-    EgressFirewall blockTestKeys = new EgressFirewall(
-        EgressPolicies.parse("default_policy=p\npolicy.p.STRIPE_KEY=BLOCK@0.60\n"), KEY);
-    assertThat(blockTestKeys.check(request(test, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
+    assertThat(firewall.check(request(test, "t1", "strict"), NOW).verdict())
+        .isEqualTo(Verdict.BLOCK);
+    EgressFirewall blockTestKeys =
+        new EgressFirewall(
+            EgressPolicies.parse("default_policy=p\npolicy.p.STRIPE_KEY=BLOCK@0.60\n"), KEY);
+    assertThat(blockTestKeys.check(request(test, "t1", null), NOW).verdict())
+        .isEqualTo(Verdict.BLOCK);
     String live = "prod uses sk_live_4eC39HqLyjWDarjtT1zdp7dcQ2";
     assertThat(firewall.check(request(live, "t1", null), NOW).verdict()).isEqualTo(Verdict.BLOCK);
   }
@@ -114,16 +138,21 @@ class EgressFirewallTest {
     assertThat(strict.verdict()).isEqualTo(Verdict.REDACT);
     assertThat(strict.certificate().getPolicyHash())
         .isEqualTo(EgressPolicies.defaults().policy("strict").orElseThrow().hash());
-    EgressFirewall perTenant = new EgressFirewall(EgressPolicies.defaults().withTenant("bank", "strict"), KEY);
-    assertThat(perTenant.check(request(text, "bank", null), NOW).verdict()).isEqualTo(Verdict.REDACT);
+    EgressFirewall perTenant =
+        new EgressFirewall(EgressPolicies.defaults().withTenant("bank", "strict"), KEY);
+    assertThat(perTenant.check(request(text, "bank", null), NOW).verdict())
+        .isEqualTo(Verdict.REDACT);
     EgressOutcome unknown = firewall.check(request(text, "t1", "laissez-faire"), NOW);
     assertThat(unknown.verdict()).isEqualTo(Verdict.DENY);
-    assertThat(unknown.reasons()).extracting(Reason::getCode).containsExactly("EGRESS_UNKNOWN_POLICY");
+    assertThat(unknown.reasons())
+        .extracting(Reason::getCode)
+        .containsExactly("EGRESS_UNKNOWN_POLICY");
   }
 
   @Test
   void oversizedTextIsDeniedWithACertificate() {
-    String text = "é".repeat(65 * 1024 / 2 + 1); // just over strict's 64 KiB in UTF-8, well under in chars
+    String text =
+        "é".repeat(65 * 1024 / 2 + 1); // just over strict's 64 KiB in UTF-8, well under in chars
     EgressOutcome out = firewall.check(request(text, "t1", "strict"), NOW);
     assertThat(out.verdict()).isEqualTo(Verdict.DENY);
     assertThat(out.reasons()).extracting(Reason::getCode).containsExactly("EGRESS_TEXT_TOO_LARGE");
@@ -141,19 +170,23 @@ class EgressFirewallTest {
     assertThat(lone.certificate().getTextHash()).startsWith("utf16be:");
     EgressOutcome none = firewall.check(null, NOW);
     assertThat(none.verdict()).isEqualTo(Verdict.DENY);
-    assertThat(none.reasons()).extracting(Reason::getCode).containsExactly("EGRESS_MALFORMED_REQUEST");
+    assertThat(none.reasons())
+        .extracting(Reason::getCode)
+        .containsExactly("EGRESS_MALFORMED_REQUEST");
     assertThat(firewall.check(request("x", "t1", null), null).verdict()).isEqualTo(Verdict.DENY);
   }
 
   @Test
   void certificateSignatureVerifiesAndAFlippedBitFails() {
-    EgressCertificate c = firewall.check(request("mail a@example.com", "t1", null), NOW).certificate();
+    EgressCertificate c =
+        firewall.check(request("mail a@example.com", "t1", null), NOW).certificate();
     assertThat(CertificateSigning.verify(c, KEY.publicKey())).isTrue();
     byte[] sig = CertificateSigning.signatureOf(c);
     assertThat(sig).hasSize(Ed25519.SIGNATURE_BYTES);
     byte[] flipped = sig.clone();
     flipped[10] ^= 0x01;
-    EgressCertificate badSig = EgressCertificate.newBuilder(c).setSignature(ByteBuffer.wrap(flipped)).build();
+    EgressCertificate badSig =
+        EgressCertificate.newBuilder(c).setSignature(ByteBuffer.wrap(flipped)).build();
     assertThat(CertificateSigning.verify(badSig, KEY.publicKey())).isFalse();
     EgressCertificate tampered = EgressCertificate.newBuilder(c).setRedactionCount(0).build();
     assertThat(CertificateSigning.verify(tampered, KEY.publicKey())).isFalse();
@@ -166,18 +199,26 @@ class EgressFirewallTest {
   @Test
   void signedBytesIgnoreTheSignatureField() {
     EgressCertificate c = firewall.check(request("hi", "t1", null), NOW).certificate();
-    EgressCertificate noSig = EgressCertificate.newBuilder(c).setSignature(ByteBuffer.allocate(0)).build();
+    EgressCertificate noSig =
+        EgressCertificate.newBuilder(c).setSignature(ByteBuffer.allocate(0)).build();
     assertThat(CertificateSigning.signedBytes(c)).isEqualTo(CertificateSigning.signedBytes(noSig));
     assertThat(CertificateSigning.sign(noSig, KEY)).isEqualTo(c); // Ed25519 is deterministic
   }
 
   @Test
   void sameRequestGivesTheSameOutcomeAndCertificate() {
-    String text = "card 4111 1111 1111 1111, mail a@example.com, ключ 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";
-    EgressOutcome a = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
-    EgressOutcome b = new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker()).check(request(text, "t", null), NOW);
+    String text =
+        "card 4111 1111 1111 1111, mail a@example.com, ключ 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";
+    EgressOutcome a =
+        new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker())
+            .check(request(text, "t", null), NOW);
+    EgressOutcome b =
+        new EgressFirewall(EgressPolicies.defaults(), KEY, fixedTicker())
+            .check(request(text, "t", null), NOW);
     assertThat(a).isEqualTo(b);
-    assertThat(a.certificate().getCertificateId()).isEqualTo(EgressFirewall.certificateId("req-1")).startsWith("egc-");
+    assertThat(a.certificate().getCertificateId())
+        .isEqualTo(EgressFirewall.certificateId("req-1"))
+        .startsWith("egc-");
     EgressOutcome c = firewall.check(request(text, "t", null), NOW);
     EgressOutcome d = firewall.check(request(text, "t", null), NOW);
     assertThat(c.certificate()).isEqualTo(d.certificate());
@@ -188,7 +229,8 @@ class EgressFirewallTest {
     String text = "a@example.com ".repeat(250);
     EgressOutcome out = firewall.check(request(text, "t", null), NOW);
     assertThat(out.reasons()).hasSize(EgressFirewall.MAX_FINDING_REASONS + 1);
-    assertThat(out.reasons().get(EgressFirewall.MAX_FINDING_REASONS).getCode()).isEqualTo("EGRESS_FINDINGS_TRUNCATED");
+    assertThat(out.reasons().get(EgressFirewall.MAX_FINDING_REASONS).getCode())
+        .isEqualTo("EGRESS_FINDINGS_TRUNCATED");
     assertThat(out.certificate().getRedactionCount()).isEqualTo(250);
   }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** Policy templates, the file format, per-tenant selection and the policy hash. */
 class EgressPolicyTest {
   private static EgressPolicies example() throws IOException, URISyntaxException {
-    return EgressPolicies.load(Path.of(EgressPolicyTest.class.getResource("/egress/policies-example.properties").toURI()));
+    return EgressPolicies.load(
+        Path.of(EgressPolicyTest.class.getResource("/egress/policies-example.properties").toURI()));
   }
 
   @Test
@@ -20,7 +21,8 @@ class EgressPolicyTest {
     EgressPolicy def = p.policy("default").orElseThrow();
     EgressPolicy strict = p.policy("strict").orElseThrow();
     assertThat(def.maxTextBytes()).isEqualTo(256 * 1024);
-    assertThat(def.rule(FindingType.EMAIL)).isEqualTo(new EgressPolicy.Rule(PolicyAction.REDACT, 0.8));
+    assertThat(def.rule(FindingType.EMAIL))
+        .isEqualTo(new EgressPolicy.Rule(PolicyAction.REDACT, 0.8));
     assertThat(def.rule(FindingType.CLOUD_KEY).action()).isEqualTo(PolicyAction.BLOCK);
     assertThat(strict.rule(FindingType.PAYMENT_CARD).action()).isEqualTo(PolicyAction.BLOCK);
     assertThat(def.hash()).isNotEqualTo(strict.hash()).hasSize(64);
@@ -33,7 +35,12 @@ class EgressPolicyTest {
     assertThat(p.select("acme", null).orElseThrow().name()).isEqualTo("lockdown");
     assertThat(p.select("acme", "relaxed").orElseThrow().name()).isEqualTo("relaxed");
     assertThat(p.select("acme", "nope")).isEmpty();
-    assertThat(EgressPolicies.defaults().withTenant("bank", "strict").select("bank", null).orElseThrow().name())
+    assertThat(
+            EgressPolicies.defaults()
+                .withTenant("bank", "strict")
+                .select("bank", null)
+                .orElseThrow()
+                .name())
         .isEqualTo("strict");
   }
 
@@ -50,11 +57,13 @@ class EgressPolicyTest {
   @Test
   void policyHashCoversCanonicalTextNotLayout() throws Exception {
     String a = "default_policy=p\npolicy.p.EMAIL=REDACT@0.8\npolicy.p.PHONE=BLOCK\n";
-    String b = "# reordered, spaced\npolicy.p.PHONE = BLOCK@0.0\n\npolicy.p.EMAIL=REDACT@0.80\ndefault_policy=p\n";
+    String b =
+        "# reordered, spaced\npolicy.p.PHONE = BLOCK@0.0\n\npolicy.p.EMAIL=REDACT@0.80\ndefault_policy=p\n";
     EgressPolicy pa = EgressPolicies.parse(a).policy("p").orElseThrow();
     EgressPolicy pb = EgressPolicies.parse(b).policy("p").orElseThrow();
     assertThat(pa.hash()).isEqualTo(pb.hash());
-    assertThat(pa.canonicalText()).startsWith("policy=p\nmax_text_bytes=262144\nPEM_PRIVATE_KEY=BLOCK@0.00\n")
+    assertThat(pa.canonicalText())
+        .startsWith("policy=p\nmax_text_bytes=262144\nPEM_PRIVATE_KEY=BLOCK@0.00\n")
         .contains("EMAIL=REDACT@0.80\n");
     EgressPolicy changed = EgressPolicies.parse(a.replace("0.8", "0.7")).policy("p").orElseThrow();
     assertThat(changed.hash()).isNotEqualTo(pa.hash());
@@ -63,7 +72,8 @@ class EgressPolicyTest {
   @Test
   void invalidFilesAreRejectedNamingTheKey() {
     assertThatThrownBy(() -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAILS=BLOCK\n"))
-        .isInstanceOf(IOException.class).hasMessageContaining("policy.p.EMAILS");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("policy.p.EMAILS");
     assertThatThrownBy(() -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=SHRUG\n"))
         .hasMessageContaining("policy.p.EMAIL");
     assertThatThrownBy(() -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=BLOCK@1.5\n"))
@@ -72,9 +82,11 @@ class EgressPolicyTest {
         .hasMessageContaining("max_text_bytes");
     assertThatThrownBy(() -> EgressPolicies.parse("default_policy=q\npolicy.p.EMAIL=BLOCK\n"))
         .hasMessageContaining("default_policy");
-    assertThatThrownBy(() -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=BLOCK\ntenant.x=q\n"))
+    assertThatThrownBy(
+            () -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=BLOCK\ntenant.x=q\n"))
         .hasMessageContaining("tenant.x");
-    assertThatThrownBy(() -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=BLOCK\ncolour=red\n"))
+    assertThatThrownBy(
+            () -> EgressPolicies.parse("default_policy=p\npolicy.p.EMAIL=BLOCK\ncolour=red\n"))
         .hasMessageContaining("colour");
   }
 }

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-/** The scan cache by content hash gives exactly the scanner's findings, and the firewall the same outcome. */
+/**
+ * The scan cache by content hash gives exactly the scanner's findings, and the firewall the same
+ * outcome.
+ */
 class EgressScanCacheTest {
   @Test
   void cachedScansAndVerdictsEqualFreshOnesOverTheCorpus() throws Exception {
@@ -28,8 +31,16 @@ class EgressScanCacheTest {
     for (int round = 0; round < 2; round++) {
       for (EgressCorpus.Case c : cases) {
         assertThat(cached.apply(c.text())).as(c.id()).isEqualTo(scanner.scan(c.text()));
-        EgressRequest r = EgressRequest.newBuilder().setRequestId("r-" + c.id()).setSessionId("s").setRequestedAt(now)
-            .setTenant("acme").setSubjectId("agent").setText(c.text()).setPolicyId("default").build();
+        EgressRequest r =
+            EgressRequest.newBuilder()
+                .setRequestId("r-" + c.id())
+                .setSessionId("s")
+                .setRequestedAt(now)
+                .setTenant("acme")
+                .setSubjectId("agent")
+                .setText(c.text())
+                .setPolicyId("default")
+                .build();
         EgressOutcome a = fresh.check(r, now);
         EgressOutcome b = viaCache.check(r, now);
         assertThat(b.verdict()).as(c.id()).isEqualTo(a.verdict());

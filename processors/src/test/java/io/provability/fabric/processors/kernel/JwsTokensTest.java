@@ -27,7 +27,10 @@ import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** JWS (EdDSA) capability tokens: claim mapping, every signature check, and decisions through the decider. */
+/**
+ * JWS (EdDSA) capability tokens: claim mapping, every signature check, and decisions through the
+ * decider.
+ */
 class JwsTokensTest {
   private final KeyRing ring = KeyRing.of(Map.of(ISSUER.keyId(), ISSUER.publicKey()));
 
@@ -54,7 +57,8 @@ class JwsTokensTest {
   @Test
   void aTrustedEdDsaTokenVerifiesAndAnAvroTokenStillDoes() throws Exception {
     assertThat(TokenSigning.verify(JwsTokens.toToken(jws()), ring)).isTrue();
-    assertThat(TokenSigning.verify(TokenSigning.sign(tokenBuilder().build(), ISSUER), ring)).isTrue();
+    assertThat(TokenSigning.verify(TokenSigning.sign(tokenBuilder().build(), ISSUER), ring))
+        .isTrue();
   }
 
   @Test
@@ -69,7 +73,9 @@ class JwsTokensTest {
   void aTrustedKeyIdWithAnotherKeysSignatureDoesNotVerify() throws Exception {
     byte[] otherSeed = new byte[32];
     otherSeed[0] = 1;
-    String compact = JwsTokens.sign(tokenBuilder().build(), Ed25519.SigningKey.fromSeed(ISSUER.keyId(), otherSeed));
+    String compact =
+        JwsTokens.sign(
+            tokenBuilder().build(), Ed25519.SigningKey.fromSeed(ISSUER.keyId(), otherSeed));
 
     assertThat(TokenSigning.verify(JwsTokens.toToken(compact), ring)).isFalse();
   }
@@ -77,10 +83,17 @@ class JwsTokensTest {
   @Test
   void aChangedPayloadDoesNotVerify() throws Exception {
     String[] parts = jws().split("\\.");
-    String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
-        .replace("acme/docs/**", "acme/**");
-    String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+    String payload =
+        new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+            .replace("acme/docs/**", "acme/**");
+    String forged =
+        parts[0]
+            + "."
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(payload.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[2];
 
     assertThat(TokenSigning.verify(JwsTokens.toToken(forged), ring)).isFalse();
   }
@@ -96,17 +109,28 @@ class JwsTokensTest {
   @Test
   void hmacAndNoneAreRefusedBeforeAnyKeyIsUsed() throws Exception {
     // HMAC keyed with the issuer's public key: the classic algorithm-confusion forgery
-    SignedJWT hmac = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(ISSUER.keyId()).build(),
-        SignedJWT.parse(jws()).getJWTClaimsSet());
+    SignedJWT hmac =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(ISSUER.keyId()).build(),
+            SignedJWT.parse(jws()).getJWTClaimsSet());
     byte[] secret = new byte[32];
     System.arraycopy(ISSUER.publicKey(), 0, secret, 0, 32);
     hmac.sign(new MACSigner(secret));
     String[] parts = jws().split("\\.");
-    String none = Base64.getUrlEncoder().withoutPadding().encodeToString(
-        ("{\"alg\":\"none\",\"kid\":\"" + ISSUER.keyId() + "\"}").getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".";
+    String none =
+        Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(
+                    ("{\"alg\":\"none\",\"kid\":\"" + ISSUER.keyId() + "\"}")
+                        .getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[1]
+            + ".";
 
-    assertThatThrownBy(() -> JwsTokens.toToken(hmac.serialize())).hasMessageContaining("only EdDSA");
-    assertThatThrownBy(() -> JwsTokens.toToken(none)).isInstanceOf(JwsTokens.InvalidJwsException.class);
+    assertThatThrownBy(() -> JwsTokens.toToken(hmac.serialize()))
+        .hasMessageContaining("only EdDSA");
+    assertThatThrownBy(() -> JwsTokens.toToken(none))
+        .isInstanceOf(JwsTokens.InvalidJwsException.class);
   }
 
   @Test
@@ -114,18 +138,26 @@ class JwsTokensTest {
     String noTenant = JwsTokens.sign(tokenBuilder().build(), ISSUER);
     String[] parts = noTenant.split("\\.");
     String header = "{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}";
-    String noKid = Base64.getUrlEncoder().withoutPadding().encodeToString(header.getBytes(StandardCharsets.UTF_8))
-        + "." + parts[1] + "." + parts[2];
+    String noKid =
+        Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(header.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[1]
+            + "."
+            + parts[2];
 
     assertThatThrownBy(() -> JwsTokens.toToken(noKid)).hasMessageContaining("kid");
-    assertThatThrownBy(() -> JwsTokens.toToken("not.a.jws")).isInstanceOf(JwsTokens.InvalidJwsException.class);
+    assertThatThrownBy(() -> JwsTokens.toToken("not.a.jws"))
+        .isInstanceOf(JwsTokens.InvalidJwsException.class);
   }
 
   @Test
   void differentJwsTokensHaveDifferentCacheKeysAndTheSameOneHitsTheCache() throws Exception {
     VerifiedTokenCache cache = new VerifiedTokenCache(100);
     CapabilityToken a = JwsTokens.toToken(jws());
-    CapabilityToken b = JwsTokens.toToken(JwsTokens.sign(tokenBuilder().setTokenId("tok-2").build(), ISSUER));
+    CapabilityToken b =
+        JwsTokens.toToken(JwsTokens.sign(tokenBuilder().setTokenId("tok-2").build(), ISSUER));
 
     assertThat(cache.keyOf(a)).isNotEqualTo(cache.keyOf(b));
     assertThat(cache.signatureVerifies(a, ring, NOW)).isTrue();
@@ -149,13 +181,20 @@ class JwsTokensTest {
   void aPlanWithAnUnparseableOrDoubleTokenIsDenied() throws Exception {
     RequestDecider decider = new RequestDecider(new KernelEngine(ring));
     PlanRequest garbage = withJws("eyJhbGciOiJFZERTQSJ9.bm90IGpzb24.c2ln");
-    PlanRequest both = PlanRequest.newBuilder(withJws(jws())).setSubject(Subject.newBuilder(withJws(jws()).getSubject())
-        .setToken(TokenSigning.sign(tokenBuilder().build(), ISSUER)).build()).build();
+    PlanRequest both =
+        PlanRequest.newBuilder(withJws(jws()))
+            .setSubject(
+                Subject.newBuilder(withJws(jws()).getSubject())
+                    .setToken(TokenSigning.sign(tokenBuilder().build(), ISSUER))
+                    .build())
+            .build();
 
     for (PlanRequest p : new PlanRequest[] {garbage, both}) {
       Decision d = decider.decide(p, PolicyView.empty(), id -> null, NOW).decision();
       assertThat(d.getVerdict()).isEqualTo(Verdict.DENY);
-      assertThat(d.getReasons()).extracting(Reason::getCode).containsExactly("TOKEN_INVALID_SIGNATURE");
+      assertThat(d.getReasons())
+          .extracting(Reason::getCode)
+          .containsExactly("TOKEN_INVALID_SIGNATURE");
     }
   }
 
@@ -172,6 +211,8 @@ class JwsTokensTest {
   private static PlanRequest withJws(String compact) {
     PlanRequest plan = planBuilder(null, step("read_docs", EffectKind.READ, "acme/docs/a")).build();
     return PlanRequest.newBuilder(plan)
-        .setSubject(Subject.newBuilder(plan.getSubject()).setToken(null).setTokenJws(compact).build()).build();
+        .setSubject(
+            Subject.newBuilder(plan.getSubject()).setToken(null).setTokenJws(compact).build())
+        .build();
   }
 }

@@ -26,8 +26,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelScenarioTest {
   static Stream<Arguments> scenarios() throws IOException {
     List<Arguments> out = new ArrayList<>();
-    try (InputStream in = Objects.requireNonNull(KernelScenarioTest.class.getResourceAsStream("/kernel-scenarios.psv"));
-         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    try (InputStream in =
+            Objects.requireNonNull(
+                KernelScenarioTest.class.getResourceAsStream("/kernel-scenarios.psv"));
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         if (line.isBlank() || line.startsWith("#")) {
@@ -37,7 +39,13 @@ class KernelScenarioTest {
         if (f.length != 5) {
           throw new IllegalStateException("scenario line needs 5 fields: " + line);
         }
-        out.add(Arguments.of(f[0].strip(), f[1].strip(), f[2].strip(), Verdict.valueOf(f[3].strip()), f[4].strip()));
+        out.add(
+            Arguments.of(
+                f[0].strip(),
+                f[1].strip(),
+                f[2].strip(),
+                Verdict.valueOf(f[3].strip()),
+                f[4].strip()));
       }
     }
     return out.stream();
@@ -49,8 +57,9 @@ class KernelScenarioTest {
     ScenarioPlan.Inputs inputs = new ScenarioPlan().apply(changes).build();
     VerifiedTokenCache cache = new VerifiedTokenCache(100);
     KernelResult first = inputs.evaluate(cache);
-    KernelResult second = new KernelEngine(inputs.issuers(), inputs.receiptSigners(), KernelLimits.DEFAULTS, cache)
-        .evaluate(inputs.plan(), inputs.policy(), ScenarioPlan.NOW);
+    KernelResult second =
+        new KernelEngine(inputs.issuers(), inputs.receiptSigners(), KernelLimits.DEFAULTS, cache)
+            .evaluate(inputs.plan(), inputs.policy(), ScenarioPlan.NOW);
 
     List<String> expected = codes.isEmpty() ? List.of() : List.of(codes.split("\\s+"));
     assertThat(render(first)).as(id + " reasons " + first.reasons()).isEqualTo(expected);
@@ -69,7 +78,8 @@ class KernelScenarioTest {
     assertThat(all).hasSizeGreaterThanOrEqualTo(60);
     String allCodes = String.join(" ", all.stream().map(a -> (String) a.get()[4]).toList());
     for (ReasonCode code : ReasonCode.values()) {
-      // the codes after UNSUPPORTED_KIND are the retrieval gateway's (RetrievalGatewayScenarioTest covers them)
+      // the codes after UNSUPPORTED_KIND are the retrieval gateway's (RetrievalGatewayScenarioTest
+      // covers them)
       if (code.compareTo(ReasonCode.UNSUPPORTED_KIND) < 0 && code != ReasonCode.MALFORMED_REQUEST) {
         assertThat(allCodes).as("a scenario expects " + code).contains(code.name());
       }

@@ -12,34 +12,53 @@ import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.KeyRing;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
- * Label flow by propagation: a step reads only what something before it produced, declares its outputs
- * freely, and what reaches it (with everything its inputs carry) must be cleared for its capabilities.
- * The plan of the documentation: read a report (out: internal) → summarise (in: internal, out: summary)
- * → write (in: summary, internal).
+ * Label flow by propagation: a step reads only what something before it produced, declares its
+ * outputs freely, and what reaches it (with everything its inputs carry) must be cleared for its
+ * capabilities. The plan of the documentation: read a report (out: internal) → summarise (in:
+ * internal, out: summary) → write (in: summary, internal).
  */
 class LabelFlowTest {
-  private static final KeyRing ISSUERS = KeyRing.of(Map.of(PlanFixtures.ISSUER.keyId(), PlanFixtures.ISSUER.publicKey()));
+  private static final KeyRing ISSUERS =
+      KeyRing.of(Map.of(PlanFixtures.ISSUER.keyId(), PlanFixtures.ISSUER.publicKey()));
 
   private static KernelResult evaluate(String clearances, PlanStep... steps) {
     KernelLimits limits = KernelLimits.DEFAULTS.withClearances(LabelClearances.parse(clearances));
-    KernelEngine kernel = new KernelEngine(ISSUERS, KeyRing.empty(), limits, VerifiedTokenCache.disabled());
-    PlanRequest plan = PlanFixtures.planBuilder(PlanFixtures.signed(PlanFixtures.tokenBuilder().setCapabilities(List.of(
-        cap("read_docs", EffectKind.READ, "acme/docs/**"),
-        cap("summarise", EffectKind.EXECUTE, "acme/tools/*"),
-        cap("write_report", EffectKind.WRITE, "acme/reports/*"),
-        cap("send_email", EffectKind.SEND, "acme/mail/*")))), steps).build();
+    KernelEngine kernel =
+        new KernelEngine(ISSUERS, KeyRing.empty(), limits, VerifiedTokenCache.disabled());
+    PlanRequest plan =
+        PlanFixtures.planBuilder(
+                PlanFixtures.signed(
+                    PlanFixtures.tokenBuilder()
+                        .setCapabilities(
+                            List.of(
+                                cap("read_docs", EffectKind.READ, "acme/docs/**"),
+                                cap("summarise", EffectKind.EXECUTE, "acme/tools/*"),
+                                cap("write_report", EffectKind.WRITE, "acme/reports/*"),
+                                cap("send_email", EffectKind.SEND, "acme/mail/*")))),
+                steps)
+            .build();
     return kernel.evaluate(plan, PolicyView.empty(), NOW);
   }
 
   private static Capability cap(String name, EffectKind effect, String glob) {
-    return Capability.newBuilder().setName(name).setEffect(effect).setResources(List.of(glob)).build();
+    return Capability.newBuilder()
+        .setName(name)
+        .setEffect(effect)
+        .setResources(List.of(glob))
+        .build();
   }
 
-  private static PlanStep step(String cap, EffectKind effect, String resource, List<String> in, List<String> out) {
-    return PlanStep.newBuilder(PlanFixtures.step(cap, effect, resource)).setLabelsIn(in).setLabelsOut(out).build();
+  private static PlanStep step(
+      String cap, EffectKind effect, String resource, List<String> in, List<String> out) {
+    return PlanStep.newBuilder(PlanFixtures.step(cap, effect, resource))
+        .setLabelsIn(in)
+        .setLabelsOut(out)
+        .build();
   }
 
   private static PlanStep readReport() {
@@ -47,7 +66,12 @@ class LabelFlowTest {
   }
 
   private static PlanStep summarise() {
-    return step("summarise", EffectKind.EXECUTE, "acme/tools/summariser", List.of("internal"), List.of("summary"));
+    return step(
+        "summarise",
+        EffectKind.EXECUTE,
+        "acme/tools/summariser",
+        List.of("internal"),
+        List.of("summary"));
   }
 
   private static PlanStep write(String cap, EffectKind effect, String resource, List<String> in) {
@@ -56,25 +80,46 @@ class LabelFlowTest {
 
   @Test
   void theDocumentedPlanIsAllowedWithoutRestatingLabels() {
-    KernelResult r = evaluate("", readReport(), summarise(),
-        write("write_report", EffectKind.WRITE, "acme/reports/q3", List.of("summary", "internal")));
+    KernelResult r =
+        evaluate(
+            "",
+            readReport(),
+            summarise(),
+            write(
+                "write_report",
+                EffectKind.WRITE,
+                "acme/reports/q3",
+                List.of("summary", "internal")));
 
     assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo(Verdict.ALLOW);
   }
 
   @Test
   void theDocumentedPlanIsAllowedWhenTheWritersCapabilityClearsWhatReachesIt() {
-    KernelResult r = evaluate("write_report:summary,internal", readReport(), summarise(),
-        write("write_report", EffectKind.WRITE, "acme/reports/q3", List.of("summary", "internal")));
+    KernelResult r =
+        evaluate(
+            "write_report:summary,internal",
+            readReport(),
+            summarise(),
+            write(
+                "write_report",
+                EffectKind.WRITE,
+                "acme/reports/q3",
+                List.of("summary", "internal")));
 
     assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo(Verdict.ALLOW);
   }
 
   @Test
   void aSummaryCarriesWhatItWasMadeFromToAStepNotClearedForIt() {
-    // send_email clears summaries only; the summary was made from internal data, so internal reaches it
-    KernelResult r = evaluate("send_email:summary", readReport(), summarise(),
-        write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("summary")));
+    // send_email clears summaries only; the summary was made from internal data, so internal
+    // reaches it
+    KernelResult r =
+        evaluate(
+            "send_email:summary",
+            readReport(),
+            summarise(),
+            write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("summary")));
 
     assertThat(r.verdict()).isEqualTo(Verdict.DENY);
     assertThat(r.reasons()).hasSize(1);
@@ -88,15 +133,22 @@ class LabelFlowTest {
 
   @Test
   void aCapabilityTheClearancesDoNotListIsNotRestricted() {
-    KernelResult r = evaluate("write_report:public", readReport(), summarise(),
-        write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("summary")));
+    KernelResult r =
+        evaluate(
+            "write_report:public",
+            readReport(),
+            summarise(),
+            write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("summary")));
 
     assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo(Verdict.ALLOW);
   }
 
   @Test
   void publicIsClearedForEveryCapability() {
-    KernelResult r = evaluate("send_email:-", write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("public")));
+    KernelResult r =
+        evaluate(
+            "send_email:-",
+            write("send_email", EffectKind.SEND, "acme/mail/outbox", List.of("public")));
 
     assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo(Verdict.ALLOW);
   }
@@ -112,22 +164,33 @@ class LabelFlowTest {
 
   @Test
   void secretMayLeaveNoStepAndReachNoStep() {
-    PlanStep leaks = step("read_docs", EffectKind.READ, "acme/docs/keys", List.of(), List.of("secret"));
-    PlanStep reads = step("summarise", EffectKind.EXECUTE, "acme/tools/summariser", List.of("secret"), List.of("summary"));
-    PlanStep onward = write("write_report", EffectKind.WRITE, "acme/reports/q3", List.of("summary"));
+    PlanStep leaks =
+        step("read_docs", EffectKind.READ, "acme/docs/keys", List.of(), List.of("secret"));
+    PlanStep reads =
+        step(
+            "summarise",
+            EffectKind.EXECUTE,
+            "acme/tools/summariser",
+            List.of("secret"),
+            List.of("summary"));
+    PlanStep onward =
+        write("write_report", EffectKind.WRITE, "acme/reports/q3", List.of("summary"));
 
     KernelResult r = evaluate("", leaks, reads, onward);
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getLabel).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("LABEL_FLOW", 0, "secret"),
-        org.assertj.core.groups.Tuple.tuple("LABEL_FLOW", 1, "secret"),
-        // laundered through a summary, it still reaches the writer
-        org.assertj.core.groups.Tuple.tuple("LABEL_FLOW", 2, "secret"));
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getLabel)
+        .containsExactly(
+            Tuple.tuple("LABEL_FLOW", 0, "secret"),
+            Tuple.tuple("LABEL_FLOW", 1, "secret"),
+            // laundered through a summary, it still reaches the writer
+            Tuple.tuple("LABEL_FLOW", 2, "secret"));
   }
 
   @Test
   void clearancesParseAndPrintCanonically() {
-    LabelClearances c = LabelClearances.parse(" write_report : summary , internal ; send_email:summary ;");
+    LabelClearances c =
+        LabelClearances.parse(" write_report : summary , internal ; send_email:summary ;");
 
     assertThat(c.toString()).isEqualTo("send_email:summary;write_report:internal,summary");
     assertThat(LabelClearances.parse(c.toString())).isEqualTo(c);
@@ -135,9 +198,9 @@ class LabelFlowTest {
     assertThat(c.clears("send_email", "public")).isTrue();
     assertThat(c.clears("read_docs", "internal")).isTrue();
     assertThat(c.clears("read_docs", "secret")).isFalse();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabelClearances.parse("send_email"))
+    Assertions.assertThatThrownBy(() -> LabelClearances.parse("send_email"))
         .hasMessageContaining("send_email");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabelClearances.parse("a:x;a:y"))
+    Assertions.assertThatThrownBy(() -> LabelClearances.parse("a:x;a:y"))
         .hasMessageContaining("twice");
   }
 }

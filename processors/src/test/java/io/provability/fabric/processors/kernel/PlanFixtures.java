@@ -28,9 +28,18 @@ final class PlanFixtures {
         .setTokenId("tok-1")
         .setTenant("acme")
         .setSubjectId("agent-7")
-        .setCapabilities(List.of(
-            Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ).setResources(List.of("acme/docs/**")).build(),
-            Capability.newBuilder().setName("send_email").setEffect(EffectKind.SEND).setResources(List.of("acme/mail/*")).build()))
+        .setCapabilities(
+            List.of(
+                Capability.newBuilder()
+                    .setName("read_docs")
+                    .setEffect(EffectKind.READ)
+                    .setResources(List.of("acme/docs/**"))
+                    .build(),
+                Capability.newBuilder()
+                    .setName("send_email")
+                    .setEffect(EffectKind.SEND)
+                    .setResources(List.of("acme/mail/*"))
+                    .build()))
         .setIssuedAt(NOW.minus(Duration.ofMinutes(10)))
         .setNotBefore(NOW.minus(Duration.ofMinutes(10)))
         .setExpiresAt(NOW.plus(Duration.ofHours(1)))
@@ -44,8 +53,13 @@ final class PlanFixtures {
   }
 
   static PlanStep step(String cap, EffectKind effect, String resource) {
-    return PlanStep.newBuilder().setTool("tool-" + cap).setArgs(Map.of()).setCapsRequired(List.of(cap))
-        .setResource(resource).setEffect(effect).build();
+    return PlanStep.newBuilder()
+        .setTool("tool-" + cap)
+        .setArgs(Map.of())
+        .setCapsRequired(List.of(cap))
+        .setResource(resource)
+        .setEffect(effect)
+        .build();
   }
 
   static PlanRequest.Builder planBuilder(CapabilityToken token, PlanStep... steps) {
@@ -58,16 +72,28 @@ final class PlanFixtures {
         .setTenant("acme")
         .setSubject(Subject.newBuilder().setId("agent-7").setToken(token).build())
         .setSteps(List.of(steps))
-        .setInputChannels(InputChannels.newBuilder().setSystem(SystemChannel.newBuilder().setHash(h).setPolicyHash(h).build()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30).build())
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(h).setPolicyHash(h).build())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30)
+                .build())
         .setSystemPromptHash(h)
         .setCreatedAt(NOW.minusSeconds(1))
         .setExpiresAt(NOW.plus(Duration.ofMinutes(5)));
   }
 
   static PlanRequest validPlan() {
-    return planBuilder(signed(tokenBuilder()),
-        step("read_docs", EffectKind.READ, "acme/docs/handbook/intro"),
-        step("send_email", EffectKind.SEND, "acme/mail/outbox")).build();
+    return planBuilder(
+            signed(tokenBuilder()),
+            step("read_docs", EffectKind.READ, "acme/docs/handbook/intro"),
+            step("send_email", EffectKind.SEND, "acme/mail/outbox"))
+        .build();
   }
 }

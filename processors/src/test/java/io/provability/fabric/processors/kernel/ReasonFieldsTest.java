@@ -7,8 +7,8 @@ import io.provability.fabric.events.Reason;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every reason names what it concerns in structured fields (step, capability, resource, label, receipt
- * id), and the kernel flags results whose reasons name a resource or the plan's expiry.
+ * Every reason names what it concerns in structured fields (step, capability, resource, label,
+ * receipt id), and the kernel flags results whose reasons name a resource or the plan's expiry.
  */
 class ReasonFieldsTest {
   private static KernelResult evaluate(String changes) {
@@ -19,7 +19,8 @@ class ReasonFieldsTest {
   void aReceiptThatIsPresentButInvalidIsReportedOnceAsInvalidNamingIt() {
     KernelResult r = evaluate("receipt.signer=forger");
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
         .containsExactly(tuple("RECEIPT_INVALID", 0, "r-1"));
   }
 
@@ -27,7 +28,8 @@ class ReasonFieldsTest {
   void aReceiptNoStepCarriesIsMissingNamingIt() {
     KernelResult r = evaluate("retrieved.receipt_id=r-9");
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
         .containsExactly(tuple("RECEIPT_MISSING", null, "r-9"));
   }
 
@@ -35,16 +37,19 @@ class ReasonFieldsTest {
   void contentWhoseHashIsNotItsReceiptsResultHashIsInvalid() {
     KernelResult r = evaluate("retrieved.content_hash=" + "c".repeat(64));
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getReceiptId)
         .containsExactly(tuple("RECEIPT_INVALID", null, "r-1"));
     assertThat(r.reasons().get(0).getDetail()).contains("result_hash");
   }
 
   @Test
   void stepReasonsNameTheirCapabilityAndResource() {
-    KernelResult r = evaluate("step0.effect=WRITE;step1.caps=delete_docs;step2.resource=acme/mail/a/b");
+    KernelResult r =
+        evaluate("step0.effect=WRITE;step1.caps=delete_docs;step2.resource=acme/mail/a/b");
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getCapability, Reason::getResource)
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getCapability, Reason::getResource)
         .containsExactly(
             tuple("CAP_MISS", 1, "delete_docs", null),
             tuple("EFFECT_MISMATCH", 0, "retrieve", null),
@@ -64,7 +69,8 @@ class ReasonFieldsTest {
   void labelReasonsNameTheirLabel() {
     KernelResult r = evaluate("step2.labels_in=pii;step2.labels_out=pii");
 
-    assertThat(r.reasons()).extracting(Reason::getCode, Reason::getStep, Reason::getLabel)
+    assertThat(r.reasons())
+        .extracting(Reason::getCode, Reason::getStep, Reason::getLabel)
         .containsExactly(tuple("LABEL_FLOW", 2, "pii"));
   }
 }

@@ -38,64 +38,118 @@ import java.util.function.UnaryOperator;
  */
 final class ScenarioPlan {
   static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
-  static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
   static final Ed25519.SigningKey ISSUER_1 = key("issuer-1", 1);
   static final Ed25519.SigningKey ISSUER_2 = key("issuer-2", 2);
   static final Ed25519.SigningKey GATEWAY = key("gateway-1", 3);
-  private static final Map<String, Ed25519.SigningKey> SIGNERS = Map.of(
-      "issuer-1", ISSUER_1,
-      "issuer-2", ISSUER_2,
-      "forger", key("issuer-1", 4),
-      "stranger", key("stranger-1", 5),
-      "issuer-2-as-issuer-1", key("issuer-1", 2),
-      "issuer", ISSUER_1,
-      "gateway-1", GATEWAY);
-  private static final Map<String, Ed25519.SigningKey> RECEIPT_SIGNERS = Map.of(
-      "forger", key("gateway-1", 6),
-      "issuer", ISSUER_1);
+  private static final Map<String, Ed25519.SigningKey> SIGNERS =
+      Map.of(
+          "issuer-1", ISSUER_1,
+          "issuer-2", ISSUER_2,
+          "forger", key("issuer-1", 4),
+          "stranger", key("stranger-1", 5),
+          "issuer-2-as-issuer-1", key("issuer-1", 2),
+          "issuer", ISSUER_1,
+          "gateway-1", GATEWAY);
+  private static final Map<String, Ed25519.SigningKey> RECEIPT_SIGNERS =
+      Map.of("forger", key("gateway-1", 6), "issuer", ISSUER_1);
 
   // token
-  private final CapabilityToken.Builder token = CapabilityToken.newBuilder()
-      .setTokenId("tok-1").setTenant("acme").setSubjectId("agent-7")
-      .setCapabilities(new ArrayList<>(List.of(
-          cap("retrieve", EffectKind.READ, "acme/index/**"),
-          cap("read_docs", EffectKind.READ, "acme/docs/**"),
-          cap("send_email", EffectKind.SEND, "acme/mail/*"))))
-      .setIssuedAt(NOW.minus(Duration.ofMinutes(10))).setNotBefore(NOW.minus(Duration.ofMinutes(10)))
-      .setExpiresAt(NOW.plus(Duration.ofHours(1))).setIssuer("test-issuer").setKeyId("").setSignature(ByteBuffer.allocate(0));
+  private final CapabilityToken.Builder token =
+      CapabilityToken.newBuilder()
+          .setTokenId("tok-1")
+          .setTenant("acme")
+          .setSubjectId("agent-7")
+          .setCapabilities(
+              new ArrayList<>(
+                  List.of(
+                      cap("retrieve", EffectKind.READ, "acme/index/**"),
+                      cap("read_docs", EffectKind.READ, "acme/docs/**"),
+                      cap("send_email", EffectKind.SEND, "acme/mail/*"))))
+          .setIssuedAt(NOW.minus(Duration.ofMinutes(10)))
+          .setNotBefore(NOW.minus(Duration.ofMinutes(10)))
+          .setExpiresAt(NOW.plus(Duration.ofHours(1)))
+          .setIssuer("test-issuer")
+          .setKeyId("")
+          .setSignature(ByteBuffer.allocate(0));
   private boolean noToken;
   private Ed25519.SigningKey tokenSigner = ISSUER_1;
   private final List<UnaryOperator<CapabilityToken>> tokenAfterSigning = new ArrayList<>();
   // receipt
-  private final AccessReceipt.Builder receipt = AccessReceipt.newBuilder()
-      .setReceiptId("r-1").setTenant("acme").setSubjectId("agent-7")
-      .setQueryHash(Hex.encode(Sha256.digest("query".getBytes(StandardCharsets.UTF_8))))
-      .setResultHash(Hex.encode(Sha256.digest("result".getBytes(StandardCharsets.UTF_8))))
-      .setIndexShard("shard-0").setLabels(List.of("internal")).setTimestamp(NOW.minus(Duration.ofMinutes(1)))
-      .setKeyId("").setSignature(ByteBuffer.allocate(0));
+  private final AccessReceipt.Builder receipt =
+      AccessReceipt.newBuilder()
+          .setReceiptId("r-1")
+          .setTenant("acme")
+          .setSubjectId("agent-7")
+          .setQueryHash(Hex.encode(Sha256.digest("query".getBytes(StandardCharsets.UTF_8))))
+          .setResultHash(Hex.encode(Sha256.digest("result".getBytes(StandardCharsets.UTF_8))))
+          .setIndexShard("shard-0")
+          .setLabels(List.of("internal"))
+          .setTimestamp(NOW.minus(Duration.ofMinutes(1)))
+          .setKeyId("")
+          .setSignature(ByteBuffer.allocate(0));
   private Ed25519.SigningKey receiptSigner = GATEWAY;
   private String receiptAlg;
   private final List<UnaryOperator<AccessReceipt>> receiptAfterSigning = new ArrayList<>();
   private boolean noReceipts;
   // plan
-  private final PlanRequest.Builder plan = PlanRequest.newBuilder()
-      .setRequestId("req-1").setSessionId("sess-1").setRequestedAt(NOW).setPlanId("plan-1")
-      .setTenant("acme").setCreatedAt(NOW.minusSeconds(1)).setExpiresAt(NOW.plus(Duration.ofMinutes(5)))
-      .setSystemPromptHash(HASH);
+  private final PlanRequest.Builder plan =
+      PlanRequest.newBuilder()
+          .setRequestId("req-1")
+          .setSessionId("sess-1")
+          .setRequestedAt(NOW)
+          .setPlanId("plan-1")
+          .setTenant("acme")
+          .setCreatedAt(NOW.minusSeconds(1))
+          .setExpiresAt(NOW.plus(Duration.ofMinutes(5)))
+          .setSystemPromptHash(HASH);
   private String subjectId = "agent-7";
-  private final List<PlanStep.Builder> steps = new ArrayList<>(List.of(
-      step("retrieve", "retrieve", EffectKind.READ, "acme/index/main", List.of("public"), List.of("public", "internal")),
-      step("read_docs", "read_docs", EffectKind.READ, "acme/docs/handbook/intro", List.of("internal"), List.of("internal")),
-      step("send_email", "send_email", EffectKind.SEND, "acme/mail/outbox", List.of("public"), List.of("public"))));
-  private final RetrievedContent.Builder retrieved = RetrievedContent.newBuilder()
-      .setReceiptId("r-1").setContentHash("").setQuoted(true).setLabels(List.of("internal"));
+  private final List<PlanStep.Builder> steps =
+      new ArrayList<>(
+          List.of(
+              step(
+                  "retrieve",
+                  "retrieve",
+                  EffectKind.READ,
+                  "acme/index/main",
+                  List.of("public"),
+                  List.of("public", "internal")),
+              step(
+                  "read_docs",
+                  "read_docs",
+                  EffectKind.READ,
+                  "acme/docs/handbook/intro",
+                  List.of("internal"),
+                  List.of("internal")),
+              step(
+                  "send_email",
+                  "send_email",
+                  EffectKind.SEND,
+                  "acme/mail/outbox",
+                  List.of("public"),
+                  List.of("public"))));
+  private final RetrievedContent.Builder retrieved =
+      RetrievedContent.newBuilder()
+          .setReceiptId("r-1")
+          .setContentHash("")
+          .setQuoted(true)
+          .setLabels(List.of("internal"));
   // null: the receipt's result hash, which binds the content to its receipt
   private String retrievedContentHash;
-  private final ContentRef.Builder user = ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
-  private final ContentRef.Builder file = ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
-  private final SystemChannel.Builder system = SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH);
-  private final Constraints.Builder constraints = Constraints.newBuilder()
-      .setBudget(1).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6).setLatencyMax(30);
+  private final ContentRef.Builder user =
+      ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
+  private final ContentRef.Builder file =
+      ContentRef.newBuilder().setContentHash(HASH).setQuoted(true);
+  private final SystemChannel.Builder system =
+      SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH);
+  private final Constraints.Builder constraints =
+      Constraints.newBuilder()
+          .setBudget(1)
+          .setPii(false)
+          .setDpEpsilon(0.1)
+          .setDpDelta(1e-6)
+          .setLatencyMax(30);
   // policy and keys
   private final Set<String> revoked = new HashSet<>();
   private CapabilityGrant grant;
@@ -104,7 +158,8 @@ final class ScenarioPlan {
   /** Everything {@link KernelEngine#evaluate} and its constructor need. */
   record Inputs(PlanRequest plan, PolicyView policy, KeyRing issuers, KeyRing receiptSigners) {
     KernelResult evaluate(VerifiedTokenCache cache) {
-      return new KernelEngine(issuers, receiptSigners, KernelLimits.DEFAULTS, cache).evaluate(plan, policy, NOW);
+      return new KernelEngine(issuers, receiptSigners, KernelLimits.DEFAULTS, cache)
+          .evaluate(plan, policy, NOW);
     }
   }
 
@@ -136,23 +191,43 @@ final class ScenarioPlan {
       case "token.subject" -> token.setSubjectId(v);
       case "token.expires" -> token.setExpiresAt(time(v));
       case "token.not_before" -> token.setNotBefore(time(v));
-      case "token.signature" -> tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t).setSignature(ByteBuffer.allocate(0)).build());
-      case "token.flip_signature_bit" -> tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t)
-          .setSignature(ByteBuffer.wrap(flip(TokenSigning.signatureOf(t), Integer.parseInt(v)))).build());
-      case "token.tamper.tenant" -> tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t).setTenant(v).build());
-      case "token.tamper.expires" -> tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t).setExpiresAt(time(v)).build());
-      case "token.tamper.glob.read_docs" -> tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t)
-          .setCapabilities(withGlobs(t.getCapabilities(), "read_docs", v)).build());
-      case "token.glob.read_docs" -> token.setCapabilities(withGlobs(token.getCapabilities(), "read_docs", v));
+      case "token.signature" ->
+          tokenAfterSigning.add(
+              t -> CapabilityToken.newBuilder(t).setSignature(ByteBuffer.allocate(0)).build());
+      case "token.flip_signature_bit" ->
+          tokenAfterSigning.add(
+              t ->
+                  CapabilityToken.newBuilder(t)
+                      .setSignature(
+                          ByteBuffer.wrap(flip(TokenSigning.signatureOf(t), Integer.parseInt(v))))
+                      .build());
+      case "token.tamper.tenant" ->
+          tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t).setTenant(v).build());
+      case "token.tamper.expires" ->
+          tokenAfterSigning.add(t -> CapabilityToken.newBuilder(t).setExpiresAt(time(v)).build());
+      case "token.tamper.glob.read_docs" ->
+          tokenAfterSigning.add(
+              t ->
+                  CapabilityToken.newBuilder(t)
+                      .setCapabilities(withGlobs(t.getCapabilities(), "read_docs", v))
+                      .build());
+      case "token.glob.read_docs" ->
+          token.setCapabilities(withGlobs(token.getCapabilities(), "read_docs", v));
       case "receipt.signer" -> receiptSigner = signer(RECEIPT_SIGNERS, v);
       case "receipt.tenant" -> receipt.setTenant(v);
       case "receipt.subject" -> receipt.setSubjectId(v);
       case "receipt.query_hash" -> receipt.setQueryHash(v);
       case "receipt.timestamp" -> receipt.setTimestamp(time(v));
       case "receipt.alg" -> receiptAlg = v;
-      case "receipt.flip_signature_bit" -> receiptAfterSigning.add(r -> AccessReceipt.newBuilder(r)
-          .setSignature(ByteBuffer.wrap(flip(ReceiptSigning.signatureOf(r), Integer.parseInt(v)))).build());
-      case "receipt.tamper.labels" -> receiptAfterSigning.add(r -> AccessReceipt.newBuilder(r).setLabels(list(v)).build());
+      case "receipt.flip_signature_bit" ->
+          receiptAfterSigning.add(
+              r ->
+                  AccessReceipt.newBuilder(r)
+                      .setSignature(
+                          ByteBuffer.wrap(flip(ReceiptSigning.signatureOf(r), Integer.parseInt(v))))
+                      .build());
+      case "receipt.tamper.labels" ->
+          receiptAfterSigning.add(r -> AccessReceipt.newBuilder(r).setLabels(list(v)).build());
       case "retrieved.receipt_id" -> retrieved.setReceiptId(v);
       case "retrieved.labels" -> retrieved.setLabels(list(v));
       case "retrieved.content_hash" -> retrievedContentHash = v;
@@ -170,8 +245,16 @@ final class ScenarioPlan {
       case "delta" -> constraints.setDpDelta(Double.parseDouble(v));
       case "latency" -> constraints.setLatencyMax(Double.parseDouble(v));
       case "revoke" -> revoked.add(v);
-      case "grant" -> grant = CapabilityGrant.newBuilder().setGrantId("g-1").setTenant("acme").setSubjectId("agent-7")
-          .setCapabilities(list(v).stream().map(ScenarioPlan::parseCap).toList()).setPolicyVersion(7).setGrantedAt(NOW).build();
+      case "grant" ->
+          grant =
+              CapabilityGrant.newBuilder()
+                  .setGrantId("g-1")
+                  .setTenant("acme")
+                  .setSubjectId("agent-7")
+                  .setCapabilities(list(v).stream().map(ScenarioPlan::parseCap).toList())
+                  .setPolicyVersion(7)
+                  .setGrantedAt(NOW)
+                  .build();
       case "ring" -> ring = list(v);
       default -> throw new IllegalArgumentException("unknown change '" + name + "'");
     }
@@ -221,19 +304,33 @@ final class ScenarioPlan {
       b.setReceipts(i == 0 && !noReceipts ? List.of(r) : List.of());
       built.add(b.build());
     }
-    PlanRequest p = plan
-        .setSubject(Subject.newBuilder().setId(subjectId).setToken(signedToken()).build())
-        .setSteps(built)
-        .setInputChannels(InputChannels.newBuilder().setSystem(system.build()).setUser(user.build())
-            .setRetrieved(List.of(retrieved.setContentHash(retrievedContentHash == null ? r.getResultHash()
-                : retrievedContentHash).build())).setFile(List.of(file.build())).build())
-        .setConstraints(constraints.build())
-        .build();
+    PlanRequest p =
+        plan.setSubject(Subject.newBuilder().setId(subjectId).setToken(signedToken()).build())
+            .setSteps(built)
+            .setInputChannels(
+                InputChannels.newBuilder()
+                    .setSystem(system.build())
+                    .setUser(user.build())
+                    .setRetrieved(
+                        List.of(
+                            retrieved
+                                .setContentHash(
+                                    retrievedContentHash == null
+                                        ? r.getResultHash()
+                                        : retrievedContentHash)
+                                .build()))
+                    .setFile(List.of(file.build()))
+                    .build())
+            .setConstraints(constraints.build())
+            .build();
     Map<String, byte[]> issuers = new LinkedHashMap<>();
     for (String id : ring) {
       issuers.put(id, SIGNERS.get(id).publicKey());
     }
-    return new Inputs(p, policy(Set.copyOf(revoked), grant), KeyRing.of(issuers),
+    return new Inputs(
+        p,
+        policy(Set.copyOf(revoked), grant),
+        KeyRing.of(issuers),
         KeyRing.of(Map.of(GATEWAY.keyId(), GATEWAY.publicKey())));
   }
 
@@ -251,8 +348,11 @@ final class ScenarioPlan {
 
       @Override
       public Optional<CapabilityGrant> grant(String tenant, String subjectId) {
-        return grant != null && grant.getTenant().equals(tenant) && grant.getSubjectId().equals(subjectId)
-            ? Optional.of(grant) : Optional.empty();
+        return grant != null
+                && grant.getTenant().equals(tenant)
+                && grant.getSubjectId().equals(subjectId)
+            ? Optional.of(grant)
+            : Optional.empty();
       }
     };
   }
@@ -272,7 +372,11 @@ final class ScenarioPlan {
   }
 
   static Capability cap(String name, EffectKind effect, String... globs) {
-    return Capability.newBuilder().setName(name).setEffect(effect).setResources(List.of(globs)).build();
+    return Capability.newBuilder()
+        .setName(name)
+        .setEffect(effect)
+        .setResources(List.of(globs))
+        .build();
   }
 
   /** {@code name:EFFECT:glob} (globs separated by '+'). */
@@ -282,14 +386,30 @@ final class ScenarioPlan {
   }
 
   private static List<Capability> withGlobs(List<Capability> caps, String name, String globs) {
-    return caps.stream().map(c -> c.getName().equals(name)
-        ? Capability.newBuilder(c).setResources(List.of(globs.split(","))).build() : c).toList();
+    return caps.stream()
+        .map(
+            c ->
+                c.getName().equals(name)
+                    ? Capability.newBuilder(c).setResources(List.of(globs.split(","))).build()
+                    : c)
+        .toList();
   }
 
-  private static PlanStep.Builder step(String tool, String capName, EffectKind effect, String resource,
-                                       List<String> in, List<String> out) {
-    return PlanStep.newBuilder().setTool(tool).setArgs(Map.of()).setCapsRequired(List.of(capName))
-        .setResource(resource).setEffect(effect).setLabelsIn(in).setLabelsOut(out);
+  private static PlanStep.Builder step(
+      String tool,
+      String capName,
+      EffectKind effect,
+      String resource,
+      List<String> in,
+      List<String> out) {
+    return PlanStep.newBuilder()
+        .setTool(tool)
+        .setArgs(Map.of())
+        .setCapsRequired(List.of(capName))
+        .setResource(resource)
+        .setEffect(effect)
+        .setLabelsIn(in)
+        .setLabelsOut(out);
   }
 
   static Instant time(String v) {
@@ -303,13 +423,14 @@ final class ScenarioPlan {
       d = Duration.ofMillis(Long.parseLong(amount.substring(0, amount.length() - 2)));
     } else {
       long n = Long.parseLong(amount.substring(0, amount.length() - 1));
-      d = switch (amount.charAt(amount.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        case 'd' -> Duration.ofDays(n);
-        default -> throw new IllegalArgumentException("bad time " + v);
-      };
+      d =
+          switch (amount.charAt(amount.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            case 'd' -> Duration.ofDays(n);
+            default -> throw new IllegalArgumentException("bad time " + v);
+          };
     }
     return sign == '+' ? NOW.plus(d) : NOW.minus(d);
   }

@@ -35,12 +35,18 @@ class VerifiedTokenCacheTest {
   void aCachedTokenWithAnotherSignatureIsADifferentEntry() {
     VerifiedTokenCache cache = new VerifiedTokenCache(100);
     base.evaluate(cache);
-    CapabilityToken resigned = CapabilityToken.newBuilder(token)
-        .setSignature(ByteBuffer.wrap(ScenarioPlan.flip(TokenSigning.signatureOf(token), 0))).build();
+    CapabilityToken resigned =
+        CapabilityToken.newBuilder(token)
+            .setSignature(ByteBuffer.wrap(ScenarioPlan.flip(TokenSigning.signatureOf(token), 0)))
+            .build();
     assertThat(cache.isVerified(cache.keyOf(resigned), ScenarioPlan.NOW)).isFalse();
-    PlanRequest plan = PlanRequest.newBuilder(base.plan())
-        .setSubject(Subject.newBuilder(base.plan().getSubject()).setToken(resigned).build()).build();
-    KernelResult r = new ScenarioPlan.Inputs(plan, base.policy(), base.issuers(), base.receiptSigners()).evaluate(cache);
+    PlanRequest plan =
+        PlanRequest.newBuilder(base.plan())
+            .setSubject(Subject.newBuilder(base.plan().getSubject()).setToken(resigned).build())
+            .build();
+    KernelResult r =
+        new ScenarioPlan.Inputs(plan, base.policy(), base.issuers(), base.receiptSigners())
+            .evaluate(cache);
     assertThat(r.codes()).containsExactly("TOKEN_INVALID_SIGNATURE");
   }
 
@@ -52,7 +58,8 @@ class VerifiedTokenCacheTest {
     assertThat(cache.isVerified(key, token.getExpiresAt().minusMillis(1))).isTrue();
     assertThat(cache.isVerified(key, token.getExpiresAt())).isFalse();
     assertThat(cache.size()).isZero();
-    cache.recordVerified(key, token.getExpiresAt(), token.getExpiresAt().plus(Duration.ofSeconds(1)));
+    cache.recordVerified(
+        key, token.getExpiresAt(), token.getExpiresAt().plus(Duration.ofSeconds(1)));
     assertThat(cache.size()).as("an expired token is not stored").isZero();
   }
 
@@ -68,9 +75,11 @@ class VerifiedTokenCacheTest {
     // one cache per key ring: dropping the old key means a new engine, and the old token fails
     ScenarioPlan.Inputs both = new ScenarioPlan().apply("ring=issuer-1,issuer-2").build();
     ScenarioPlan.Inputs newOnly = new ScenarioPlan().apply("ring=issuer-2").build();
-    ScenarioPlan.Inputs newToken = new ScenarioPlan().apply("ring=issuer-2;token.signer=issuer-2").build();
+    ScenarioPlan.Inputs newToken =
+        new ScenarioPlan().apply("ring=issuer-2;token.signer=issuer-2").build();
     assertThat(both.evaluate(new VerifiedTokenCache(10)).verdict()).isEqualTo(Verdict.ALLOW);
-    assertThat(newOnly.evaluate(new VerifiedTokenCache(10)).codes()).containsExactly("TOKEN_INVALID_SIGNATURE");
+    assertThat(newOnly.evaluate(new VerifiedTokenCache(10)).codes())
+        .containsExactly("TOKEN_INVALID_SIGNATURE");
     assertThat(newToken.evaluate(new VerifiedTokenCache(10)).verdict()).isEqualTo(Verdict.ALLOW);
   }
 }

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ final class RetrievalFixtures {
 
   static byte[] filled(int value) {
     byte[] seed = new byte[32];
-    java.util.Arrays.fill(seed, (byte) value);
+    Arrays.fill(seed, (byte) value);
     return seed;
   }
 
@@ -53,7 +54,8 @@ final class RetrievalFixtures {
         effect = EffectKind.valueOf(s.substring(colon + 1));
         s = s.substring(0, colon);
       }
-      out.add(Capability.newBuilder().setName(s).setEffect(effect).setResources(List.of(glob)).build());
+      out.add(
+          Capability.newBuilder().setName(s).setEffect(effect).setResources(List.of(glob)).build());
     }
     return out;
   }

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Soundness of the per-task near cache of session privacy spends: every retrieval is decided twice,
  * once with the spend the cache returns and once with the spend read afresh from the store, and the
- * two outcomes (verdict, reasons, new spend, signed receipt) must be equal. Interleaved: spends (the
- * budget runs out in many sessions), commits, exactly-once aborts that rewind the store to the last
- * commit (the task closes, its processor re-initialises with a new cache), clock jumps forward and
- * back, TTL expiry and evictions (a small byte budget).
+ * two outcomes (verdict, reasons, new spend, signed receipt) must be equal. Interleaved: spends
+ * (the budget runs out in many sessions), commits, exactly-once aborts that rewind the store to the
+ * last commit (the task closes, its processor re-initialises with a new cache), clock jumps forward
+ * and back, TTL expiry and evictions (a small byte budget).
  *
  * <p>The same harness with the cache deliberately broken must find differences: a cache that
  * survives an abort, and a write that goes around the cache. A longer run is the {@link #main}
@@ -44,17 +44,33 @@ class SessionSpendSoundnessTest {
     WRITE_AROUND_CACHE
   }
 
-  record Report(long requests, long hits, long differences, long allowed, long budgetDenied, long commits,
-                long aborts, long clockJumps) {}
+  record Report(
+      long requests,
+      long hits,
+      long differences,
+      long allowed,
+      long budgetDenied,
+      long commits,
+      long aborts,
+      long clockJumps) {}
 
   static Report run(long seed, int requests, Breakage breakage) {
     SplittableRandom rnd = new SplittableRandom(seed);
-    // tokens verified once (the gateway's cache in production too): the run measures spends, not signatures
-    RetrievalGateway gateway = new RetrievalGateway(RetrievalFixtures.ISSUERS, RetrievalFixtures.GATEWAY,
-        RetrievalFixtures.BUDGET, new VerifiedTokenCache(16));
-    CapabilityToken token = TokenSigning.sign(RetrievalFixtures.tokenBuilder(
-            RetrievalFixtures.capabilities("retrieve,read_pii,read_financial"))
-        .setExpiresAt(RetrievalFixtures.NOW.plus(Duration.ofDays(30))).build(), RetrievalFixtures.ISSUER);
+    // tokens verified once (the gateway's cache in production too): the run measures spends, not
+    // signatures
+    RetrievalGateway gateway =
+        new RetrievalGateway(
+            RetrievalFixtures.ISSUERS,
+            RetrievalFixtures.GATEWAY,
+            RetrievalFixtures.BUDGET,
+            new VerifiedTokenCache(16));
+    CapabilityToken token =
+        TokenSigning.sign(
+            RetrievalFixtures.tokenBuilder(
+                    RetrievalFixtures.capabilities("retrieve,read_pii,read_financial"))
+                .setExpiresAt(RetrievalFixtures.NOW.plus(Duration.ofDays(30)))
+                .build(),
+            RetrievalFixtures.ISSUER);
     PolicyView policy = PolicyView.empty();
     CacheMetrics metrics = CacheMetrics.simple();
     Map<String, PrivacySpend> store = new HashMap<>();
@@ -70,8 +86,13 @@ class SessionSpendSoundnessTest {
     long aborts = 0;
     long jumps = 0;
     int nextCommit = 1 + rnd.nextInt(40);
-    List<List<String>> labelSets = List.of(List.of("public"), List.of("pii"), List.of("financial", "public"),
-        List.of("pii", "private"), List.of("secret"));
+    List<List<String>> labelSets =
+        List.of(
+            List.of("public"),
+            List.of("pii"),
+            List.of("financial", "public"),
+            List.of("pii", "private"),
+            List.of("secret"));
     double[] epsilons = {0.0, 0.02, 0.05, 0.1, 0.2};
     double[] deltas = {0.0, 1e-7, 3e-6};
 
@@ -79,7 +100,8 @@ class SessionSpendSoundnessTest {
       clock.addAndGet(rnd.nextInt(50));
       if (rnd.nextInt(400) == 0) {
         // forward past the TTL, or back (a wall clock that was corrected)
-        clock.addAndGet(rnd.nextBoolean() ? 30_000 + rnd.nextInt(60_000) : -(1_000 + rnd.nextInt(60_000)));
+        clock.addAndGet(
+            rnd.nextBoolean() ? 30_000 + rnd.nextInt(60_000) : -(1_000 + rnd.nextInt(60_000)));
         jumps++;
       }
       if (--nextCommit == 0) {
@@ -88,7 +110,8 @@ class SessionSpendSoundnessTest {
         nextCommit = 1 + rnd.nextInt(40);
       }
       if (rnd.nextInt(300) == 0) {
-        // an exactly-once abort: the store is rewound to the last commit, the task closed and re-initialised
+        // an exactly-once abort: the store is rewound to the last commit, the task closed and
+        // re-initialised
         store.clear();
         store.putAll(committed);
         aborts++;
@@ -100,13 +123,14 @@ class SessionSpendSoundnessTest {
       // sessions come and go: a few hundred live at a time, a few hot ones
       int live = rnd.nextInt(4) == 0 ? rnd.nextInt(300) : rnd.nextInt(8);
       String session = String.format("s-%06d-%03d", i / 1_500, live);
-      RetrievalRequest request = RetrievalFixtures.request(token, labelSets.get(rnd.nextInt(labelSets.size())))
-          .setRequestId("r-" + seed + "-" + i)
-          .setSessionId(session)
-          .setRequestedAt(Instant.ofEpochMilli(clock.get()))
-          .setDpEpsilon(epsilons[rnd.nextInt(epsilons.length)])
-          .setDpDelta(deltas[rnd.nextInt(deltas.length)])
-          .build();
+      RetrievalRequest request =
+          RetrievalFixtures.request(token, labelSets.get(rnd.nextInt(labelSets.size())))
+              .setRequestId("r-" + seed + "-" + i)
+              .setSessionId(session)
+              .setRequestedAt(Instant.ofEpochMilli(clock.get()))
+              .setDpEpsilon(epsilons[rnd.nextInt(epsilons.length)])
+              .setDpDelta(deltas[rnd.nextInt(deltas.length)])
+              .build();
       Instant now = Instant.ofEpochMilli(clock.get());
 
       PrivacySpend cached = cache.spent(session);
@@ -136,8 +160,8 @@ class SessionSpendSoundnessTest {
     return new Report(requests, hits, differences, allowed, budgetDenied, commits, aborts, jumps);
   }
 
-  private static SessionSpends open(Map<String, PrivacySpend> store, AtomicLong clock, CacheMetrics metrics,
-                                    long maxBytes) {
+  private static SessionSpends open(
+      Map<String, PrivacySpend> store, AtomicLong clock, CacheMetrics metrics, long maxBytes) {
     return new SessionSpendCache(store::get, store::put, TTL, maxBytes, clock::get, metrics, false);
   }
 
@@ -172,7 +196,8 @@ class SessionSpendSoundnessTest {
     Breakage breakage = args.length > 2 ? Breakage.valueOf(args[2]) : Breakage.NONE;
     long started = System.nanoTime();
     Report r = run(seed, requests, breakage);
-    System.out.printf("%s%nbreakage %s, %.1f s%n", r, breakage, (System.nanoTime() - started) / 1e9);
+    System.out.printf(
+        "%s%nbreakage %s, %.1f s%n", r, breakage, (System.nanoTime() - started) / 1e9);
     if (breakage == Breakage.NONE && r.differences() != 0) {
       System.exit(1);
     }

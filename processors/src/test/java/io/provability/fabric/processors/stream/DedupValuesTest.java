@@ -11,6 +11,7 @@ import io.provability.fabric.processors.decide.DecisionIds;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -19,23 +20,39 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The deduplication store's values: the two ids out, and back exactly. */
 class DedupValuesTest {
   private final EventCodec codec = EventCodec.standard();
 
   private byte[] decisionFor(String requestId) {
-    Decision d = Decision.newBuilder()
-        .setDecisionId(DecisionIds.forRequest(requestId)).setRequestId(requestId).setSessionId("session-ü-1")
-        .setTenant("acme").setSubjectId("agent-7").setKind(RequestKind.PLAN).setVerdict(Verdict.DENY)
-        .setReasons(List.of(Reason.newBuilder().setCode("CAP_MISS").setStep(1)
-            .setDetail("step 1 needs read_docs").setCapability("read_docs").build()))
-        .setMatchedCapabilities(List.of("retrieve")).setTokenId("tok-1").setPolicyVersion(7)
-        .setDecidedAt(Instant.ofEpochMilli(1_764_000_000_000L)).setEvalMicros(12)
-        .setRequestHash(ByteBuffer.wrap(new byte[32])).build();
+    Decision d =
+        Decision.newBuilder()
+            .setDecisionId(DecisionIds.forRequest(requestId))
+            .setRequestId(requestId)
+            .setSessionId("session-ü-1")
+            .setTenant("acme")
+            .setSubjectId("agent-7")
+            .setKind(RequestKind.PLAN)
+            .setVerdict(Verdict.DENY)
+            .setReasons(
+                List.of(
+                    Reason.newBuilder()
+                        .setCode("CAP_MISS")
+                        .setStep(1)
+                        .setDetail("step 1 needs read_docs")
+                        .setCapability("read_docs")
+                        .build()))
+            .setMatchedCapabilities(List.of("retrieve"))
+            .setTokenId("tok-1")
+            .setPolicyVersion(7)
+            .setDecidedAt(Instant.ofEpochMilli(1_764_000_000_000L))
+            .setEvalMicros(12)
+            .setRequestHash(ByteBuffer.wrap(new byte[32]))
+            .build();
     return codec.encode(d);
   }
 
@@ -46,8 +63,13 @@ class DedupValuesTest {
     byte[] stored = DedupValues.compact(decision);
 
     // both ids with their one-byte lengths, and 9 of the header's 10 bytes
-    assertThat(decision.length - stored.length).isEqualTo(DecisionIds.forRequest(requestId).length() + 1
-        + requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1 + 9);
+    assertThat(decision.length - stored.length)
+        .isEqualTo(
+            DecisionIds.forRequest(requestId).length()
+                + 1
+                + requestId.getBytes(StandardCharsets.UTF_8).length
+                + 1
+                + 9);
     assertThat(stored[0]).isEqualTo((byte) 2);
     assertThat(DedupValues.restore(requestId, stored)).isEqualTo(decision);
   }
@@ -55,11 +77,15 @@ class DedupValuesTest {
   @Test
   void aValueStoredUnderThePreviousSchemasTagStillRestoresAndDecodes() throws Exception {
     // what a build before the structured reason fields stored: tag 1, a decision of Decision.v1
-    Schema v1 = new Schema.Parser().parse(getClass().getResourceAsStream(
-        "/io/provability/fabric/schemas/history/Decision.v1.avsc"));
-    assertThat(DedupValues.TAGGED_SCHEMAS.get((byte) 1)).isEqualTo(SchemaNormalization.parsingFingerprint64(v1));
-    GenericRecord reason = new GenericData.Record(
-        v1.getField("reasons").schema().getElementType());
+    Schema v1 =
+        new Schema.Parser()
+            .parse(
+                getClass()
+                    .getResourceAsStream(
+                        "/io/provability/fabric/schemas/history/Decision.v1.avsc"));
+    assertThat(DedupValues.TAGGED_SCHEMAS.get((byte) 1))
+        .isEqualTo(SchemaNormalization.parsingFingerprint64(v1));
+    GenericRecord reason = new GenericData.Record(v1.getField("reasons").schema().getElementType());
     reason.put("code", "CAP_MISS");
     reason.put("step", 1);
     reason.put("detail", "step 1 needs read_docs");
@@ -77,8 +103,7 @@ class DedupValuesTest {
     d.put("decided_at", 1_764_000_000_000L);
     d.put("eval_micros", 12L);
     d.put("request_hash", ByteBuffer.wrap(new byte[32]));
-    byte[] old = new BinaryMessageEncoder<GenericRecord>(
-        GenericData.get(), v1).encode(d).array();
+    byte[] old = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(d).array();
 
     byte[] stored = DedupValues.compact(old);
     assertThat(stored[0]).isEqualTo((byte) 1);
@@ -99,7 +124,8 @@ class DedupValuesTest {
 
   @Test
   void theCurrentDecisionSchemaHasAFormatTag() {
-    // fails when Decision.avsc changes: give the new fingerprint the next tag, and keep the old ones
+    // fails when Decision.avsc changes: give the new fingerprint the next tag, and keep the old
+    // ones
     long current = SchemaNormalization.parsingFingerprint64(Decision.getClassSchema());
     assertThat(DedupValues.TAGGED_SCHEMAS).containsValue(current);
     assertThat(SingleObjectHeader.fingerprint(decisionFor("r-1"))).isEqualTo(current);
@@ -135,7 +161,8 @@ class DedupValuesTest {
     byte[] stored = DedupValues.compact(decisionFor("req-2"));
     stored[0] = 0x7f;
 
-    assertThatThrownBy(() -> DedupValues.restore("req-2", stored)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> DedupValues.restore("req-2", stored))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown format tag 127");
   }
 
@@ -148,7 +175,8 @@ class DedupValuesTest {
 
   @Test
   void decisionIdAndRequestIdAreTheFirstTwoFieldsOfTheSchema() {
-    // the byte layout DedupValues relies on: reordering the schema must fail here, not corrupt state
+    // the byte layout DedupValues relies on: reordering the schema must fail here, not corrupt
+    // state
     List<Schema.Field> fields = Decision.getClassSchema().getFields();
     assertThat(fields.get(0).name()).isEqualTo("decision_id");
     assertThat(fields.get(1).name()).isEqualTo("request_id");
@@ -161,7 +189,8 @@ class DedupValuesTest {
     byte[] decision = decisionFor("req-1");
     byte[] truncated = Arrays.copyOf(decision, 14);
 
-    assertThatThrownBy(() -> DedupValues.compact(truncated)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> DedupValues.compact(truncated))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not an encoded decision");
   }
 }

@@ -1,13 +1,16 @@
 package io.provability.fabric.schemas.evidence;
 
+import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
- * One entry of the evidence log: a decision's canonical bytes and the canonical bytes of the request
- * it answered, each either inline or as a reference to a content-addressed object.
+ * One entry of the evidence log: a decision's canonical bytes and the canonical bytes of the
+ * request it answered, each either inline or as a reference to a content-addressed object.
  *
  * <pre>
  * offset  size  field
@@ -19,18 +22,21 @@ import java.util.Arrays;
  * …       …     request: inline, the R bytes; reference, the 32-byte SHA-256 of those R bytes
  * </pre>
  *
- * <p>No trailing bytes. The decider always emits the <em>inline</em> form (one Kafka record, up to the
- * topic's maximum message size); the sequencer {@linkplain #forLog() turns it into the log form}, which
- * must fit the tile format's 65,535 bytes: when the inline form does not fit, the request becomes a
- * reference, and if that still does not fit (an egress decision's redacted text can be as large as its
- * request), the decision too. A reference's bytes are stored under their SHA-256 as an immutable
- * object. The choice depends only on the bytes, so a restarted sequencer makes the same entry.
+ * <p>No trailing bytes. The decider always emits the <em>inline</em> form (one Kafka record, up to
+ * the topic's maximum message size); the sequencer {@linkplain #forLog() turns it into the log
+ * form}, which must fit the tile format's 65,535 bytes: when the inline form does not fit, the
+ * request becomes a reference, and if that still does not fit (an egress decision's redacted text
+ * can be as large as its request), the decision too. A reference's bytes are stored under their
+ * SHA-256 as an immutable object. The choice depends only on the bytes, so a restarted sequencer
+ * makes the same entry.
  */
 public final class LogEntry {
   /** The format version this class writes and reads. */
   public static final int VERSION = 1;
+
   /** Largest entry an entry bundle can hold (a big-endian uint16 length prefix). */
   public static final int MAX_LOG_ENTRY_BYTES = 65_535;
+
   private static final int DECISION_REF = 1;
   private static final int REQUEST_REF = 2;
 
@@ -41,8 +47,13 @@ public final class LogEntry {
   private final byte[] requestHash;
   private final int requestLength;
 
-  private LogEntry(byte[] decision, byte[] decisionHash, int decisionLength,
-                   byte[] request, byte[] requestHash, int requestLength) {
+  private LogEntry(
+      byte[] decision,
+      byte[] decisionHash,
+      int decisionLength,
+      byte[] request,
+      byte[] requestHash,
+      int requestLength) {
     this.decision = decision;
     this.decisionHash = decisionHash;
     this.decisionLength = decisionLength;
@@ -53,19 +64,22 @@ public final class LogEntry {
 
   /** The inline entry of a decision and its request (both canonical encodings, not copied). */
   public static LogEntry inline(byte[] decisionBytes, byte[] requestBytes) {
-    return new LogEntry(decisionBytes, null, decisionBytes.length, requestBytes, null, requestBytes.length);
+    return new LogEntry(
+        decisionBytes, null, decisionBytes.length, requestBytes, null, requestBytes.length);
   }
 
   /**
-   * The form the log stores: inline when it fits {@link #MAX_LOG_ENTRY_BYTES}, else with the request and,
-   * if needed, the decision as references. The bytes a reference names are the inline entry's.
+   * The form the log stores: inline when it fits {@link #MAX_LOG_ENTRY_BYTES}, else with the
+   * request and, if needed, the decision as references. The bytes a reference names are the inline
+   * entry's.
    */
   public LogEntry forLog() {
     if (encodedLength() <= MAX_LOG_ENTRY_BYTES) {
       return this;
     }
     byte[] reqHash = requestHash != null ? requestHash : Sha256.digest(request);
-    LogEntry withRequestRef = new LogEntry(decision, decisionHash, decisionLength, request, reqHash, requestLength);
+    LogEntry withRequestRef =
+        new LogEntry(decision, decisionHash, decisionLength, request, reqHash, requestLength);
     if (withRequestRef.encodedLength() <= MAX_LOG_ENTRY_BYTES) {
       return withRequestRef;
     }
@@ -77,7 +91,10 @@ public final class LogEntry {
   public byte[] encode() {
     ByteBuffer out = ByteBuffer.allocate(encodedLength());
     out.put((byte) VERSION);
-    out.put((byte) ((decisionIsReference() ? DECISION_REF : 0) | (requestIsReference() ? REQUEST_REF : 0)));
+    out.put(
+        (byte)
+            ((decisionIsReference() ? DECISION_REF : 0)
+                | (requestIsReference() ? REQUEST_REF : 0)));
     out.putInt(decisionLength);
     out.put(decisionIsReference() ? decisionHash : decision);
     out.putInt(requestLength);
@@ -86,14 +103,16 @@ public final class LogEntry {
   }
 
   private int encodedLength() {
-    return 10 + (decisionIsReference() ? Sha256.LENGTH : decisionLength)
+    return 10
+        + (decisionIsReference() ? Sha256.LENGTH : decisionLength)
         + (requestIsReference() ? Sha256.LENGTH : requestLength);
   }
 
   /**
    * Decodes an entry.
    *
-   * @throws IllegalArgumentException with the reason when the bytes are not an entry of this version
+   * @throws IllegalArgumentException with the reason when the bytes are not an entry of this
+   *     version
    */
   public static LogEntry decode(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -104,7 +123,8 @@ public final class LogEntry {
       }
       int flags = in.get() & 0xFF;
       if ((flags & ~(DECISION_REF | REQUEST_REF)) != 0) {
-        throw new IllegalArgumentException("entry flags 0x" + Integer.toHexString(flags) + " have unknown bits set");
+        throw new IllegalArgumentException(
+            "entry flags 0x" + Integer.toHexString(flags) + " have unknown bits set");
       }
       int dLen = length(in, "decision");
       byte[] d = new byte[(flags & DECISION_REF) != 0 ? Sha256.LENGTH : dLen];
@@ -115,9 +135,14 @@ public final class LogEntry {
       if (in.hasRemaining()) {
         throw new IllegalArgumentException(in.remaining() + " trailing byte(s) after the entry");
       }
-      return new LogEntry((flags & DECISION_REF) != 0 ? null : d, (flags & DECISION_REF) != 0 ? d : null, dLen,
-          (flags & REQUEST_REF) != 0 ? null : r, (flags & REQUEST_REF) != 0 ? r : null, rLen);
-    } catch (java.nio.BufferUnderflowException e) {
+      return new LogEntry(
+          (flags & DECISION_REF) != 0 ? null : d,
+          (flags & DECISION_REF) != 0 ? d : null,
+          dLen,
+          (flags & REQUEST_REF) != 0 ? null : r,
+          (flags & REQUEST_REF) != 0 ? r : null,
+          rLen);
+    } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("entry truncated (" + bytes.length + " bytes)");
     }
   }
@@ -125,7 +150,8 @@ public final class LogEntry {
   private static int length(ByteBuffer in, String what) {
     int n = in.getInt();
     if (n < 0) {
-      throw new IllegalArgumentException(what + " length " + Integer.toUnsignedString(n) + " is out of range");
+      throw new IllegalArgumentException(
+          what + " length " + Integer.toUnsignedString(n) + " is out of range");
     }
     return n;
   }
@@ -171,13 +197,13 @@ public final class LogEntry {
   }
 
   /**
-   * Fills in a referenced part from its object's bytes, after checking them against the hash and the
-   * length the entry records.
+   * Fills in a referenced part from its object's bytes, after checking them against the hash and
+   * the length the entry records.
    *
    * @return the entry with both parts inline
    * @throws IllegalArgumentException naming the part whose object does not match
    */
-  public LogEntry resolve(java.util.function.Function<byte[], byte[]> objectByHash) {
+  public LogEntry resolve(Function<byte[], byte[]> objectByHash) {
     byte[] d = decision;
     byte[] r = request;
     if (decisionIsReference()) {
@@ -191,12 +217,18 @@ public final class LogEntry {
 
   private static byte[] checked(String what, byte[] bytes, byte[] hash, int length) {
     if (bytes == null) {
-      throw new IllegalArgumentException(what + " object " + io.provability.fabric.schemas.hash.Hex.encode(hash)
-          + " is missing");
+      throw new IllegalArgumentException(what + " object " + Hex.encode(hash) + " is missing");
     }
     if (bytes.length != length || !MessageDigest.isEqual(Sha256.digest(bytes), hash)) {
-      throw new IllegalArgumentException(what + " object " + io.provability.fabric.schemas.hash.Hex.encode(hash)
-          + " does not hash to its name (" + bytes.length + " bytes, entry says " + length + ")");
+      throw new IllegalArgumentException(
+          what
+              + " object "
+              + Hex.encode(hash)
+              + " does not hash to its name ("
+              + bytes.length
+              + " bytes, entry says "
+              + length
+              + ")");
     }
     return bytes;
   }

@@ -45,8 +45,8 @@ public final class CanonicalEncoding {
       };
 
   /**
-   * Each thread encodes into a buffer of its own that grows to the largest record it has seen, so an
-   * encoding costs one copy of its bytes instead of a series of doublings plus that copy.
+   * Each thread encodes into a buffer of its own that grows to the largest record it has seen, so
+   * an encoding costs one copy of its bytes instead of a series of doublings plus that copy.
    */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -149,8 +149,8 @@ public final class CanonicalEncoding {
 
   /**
    * A ByteArrayOutputStream that tells its capacity and writes without a lock: one thread owns it
-   * (a {@link Scratch}), and {@code ByteArrayOutputStream}'s synchronized writes cost a compare-and-set
-   * for every field written.
+   * (a {@link Scratch}), and {@code ByteArrayOutputStream}'s synchronized writes cost a
+   * compare-and-set for every field written.
    */
   private static final class Buffer extends ByteArrayOutputStream {
     Buffer() {
@@ -184,7 +184,8 @@ public final class CanonicalEncoding {
     }
 
     /** Appends the low byte of each char: for a string known to be ASCII, its UTF-8 bytes. */
-    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int) is exactly the copy wanted
+    @SuppressWarnings(
+        "deprecation") // String.getBytes(int, int, byte[], int) is exactly the copy wanted
     void writeAscii(String s) {
       int n = s.length();
       ensureRoom(n);
@@ -205,7 +206,9 @@ public final class CanonicalEncoding {
       this.buffer = buffer;
     }
 
-    /** Writes {@code s} as an Avro string and returns true if it is ASCII; writes nothing otherwise. */
+    /**
+     * Writes {@code s} as an Avro string and returns true if it is ASCII; writes nothing otherwise.
+     */
     boolean writeIfAscii(String s) throws IOException {
       int n = s.length();
       for (int i = 0; i < n; i++) {
@@ -242,7 +245,9 @@ public final class CanonicalEncoding {
     protected void writeString(Object datum, Encoder out) throws IOException {
       if (datum instanceof Utf8 utf8) {
         out.writeString(utf8);
-      } else if (!(datum instanceof String s && out instanceof CanonicalEncoder ce && ce.writeIfAscii(s))) {
+      } else if (!(datum instanceof String s
+          && out instanceof CanonicalEncoder ce
+          && ce.writeIfAscii(s))) {
         out.writeString(new Utf8(utf8Bytes(datum)));
       }
     }
@@ -296,7 +301,8 @@ public final class CanonicalEncoding {
       String s = text.toString();
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
-        if (Character.isHighSurrogate(c) && i + 1 < s.length()
+        if (Character.isHighSurrogate(c)
+            && i + 1 < s.length()
             && Character.isLowSurrogate(s.charAt(i + 1))) {
           i++;
         } else if (Character.isSurrogate(c)) {

@@ -8,6 +8,7 @@ package io.provability.fabric.schemas.hash;
 public final class SingleObjectHeader {
   /** Bytes in the header. */
   public static final int LENGTH = 10;
+
   private static final byte MAGIC_0 = (byte) 0xC3;
   private static final byte MAGIC_1 = (byte) 0x01;
 
@@ -34,7 +35,10 @@ public final class SingleObjectHeader {
     return b == MAGIC_0;
   }
 
-  /** The writer schema fingerprint of a header at the start of {@code bytes} (checked by {@link #isPresent}). */
+  /**
+   * The writer schema fingerprint of a header at the start of {@code bytes} (checked by {@link
+   * #isPresent}).
+   */
   public static long fingerprint(byte[] bytes) {
     long f = 0;
     for (int i = 0; i < Long.BYTES; i++) {

@@ -82,8 +82,13 @@ public record InclusionProof(long leafIndex, long treeSize, List<byte[]> auditPa
     for (byte[] node : auditPath) {
       path.add(Hex.encode(node));
     }
-    return "InclusionProof[leafIndex=" + leafIndex + ", treeSize=" + treeSize
-        + ", auditPath=" + path + "]";
+    return "InclusionProof[leafIndex="
+        + leafIndex
+        + ", treeSize="
+        + treeSize
+        + ", auditPath="
+        + path
+        + "]";
   }
 
   private static List<byte[]> copy(List<byte[]> hashes) {

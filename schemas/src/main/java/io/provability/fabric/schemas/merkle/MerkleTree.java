@@ -9,10 +9,10 @@ import java.util.Objects;
  * Merkle Tree Hash, MTH), inclusion proofs (§2.1.1) and consistency proofs (§2.1.2).
  *
  * <p>It keeps every complete level: level {@code h} holds the hashes of the perfect subtrees of
- * {@code 2^h} leaves that start at multiples of {@code 2^h}. Every subtree an RFC 6962 proof
- * refers to is either one of those or lies on the tree's right border and is rebuilt from
- * {@code O(log n)} of them, so a proof costs {@code O(log n)} hashes and the tree about twice the
- * memory of its leaf hashes.
+ * {@code 2^h} leaves that start at multiples of {@code 2^h}. Every subtree an RFC 6962 proof refers
+ * to is either one of those or lies on the tree's right border and is rebuilt from {@code O(log n)}
+ * of them, so a proof costs {@code O(log n)} hashes and the tree about twice the memory of its leaf
+ * hashes.
  */
 public final class MerkleTree {
 
@@ -130,8 +130,12 @@ public final class MerkleTree {
   public List<byte[]> consistencyProof(int fromSize) {
     if (fromSize < 1 || fromSize > size) {
       throw new IllegalArgumentException(
-          "consistency proof from size " + fromSize + " in a tree of size " + size
-              + ": the older size must be between 1 and " + size);
+          "consistency proof from size "
+              + fromSize
+              + " in a tree of size "
+              + size
+              + ": the older size must be between 1 and "
+              + size);
     }
     List<byte[]> proof = new ArrayList<>();
     collectSubproof(fromSize, 0, size, true, proof);

@@ -45,8 +45,14 @@ public final class MerkleVerifier {
     int border = Long.bitCount(leafIndex >>> inner);
     if (auditPath.size() != inner + border) {
       throw new ProofException(
-          "audit path has " + auditPath.size() + " hashes, a proof for leaf " + leafIndex
-              + " in a tree of size " + treeSize + " has " + (inner + border));
+          "audit path has "
+              + auditPath.size()
+              + " hashes, a proof for leaf "
+              + leafIndex
+              + " in a tree of size "
+              + treeSize
+              + " has "
+              + (inner + border));
     }
     byte[] hash = chainInner(leafHash, auditPath.subList(0, inner), leafIndex);
     return chainBorderRight(hash, auditPath.subList(inner, auditPath.size()));
@@ -64,22 +70,26 @@ public final class MerkleVerifier {
    * @throws ProofException if the proof is malformed or leads to another root
    */
   public static void verifyInclusion(
-      long leafIndex, long treeSize, byte[] leafHash, List<byte[]> auditPath,
-      byte[] expectedRoot) {
+      long leafIndex, long treeSize, byte[] leafHash, List<byte[]> auditPath, byte[] expectedRoot) {
     requireHash(expectedRoot, "expected root");
     byte[] computed = rootFromInclusionProof(leafIndex, treeSize, leafHash, auditPath);
     if (!MessageDigest.isEqual(computed, expectedRoot)) {
       throw new ProofException(
-          "inclusion proof for leaf " + leafIndex + " in a tree of size " + treeSize
-              + " leads to root " + Hex.encode(computed) + ", expected "
+          "inclusion proof for leaf "
+              + leafIndex
+              + " in a tree of size "
+              + treeSize
+              + " leads to root "
+              + Hex.encode(computed)
+              + ", expected "
               + Hex.encode(expectedRoot));
     }
   }
 
   /**
    * Checks an RFC 6962 §2.1.2 consistency proof: that the tree of size {@code size2} with root
-   * {@code root2} extends the tree of size {@code size1} with root {@code root1} (the first
-   * {@code size1} leaves are the same, in the same order).
+   * {@code root2} extends the tree of size {@code size1} with root {@code root1} (the first {@code
+   * size1} leaves are the same, in the same order).
    *
    * <p>{@code size1} must be at least 1: every tree extends the empty one, so a proof from size 0
    * proves nothing and is refused rather than accepted vacuously. Equal sizes need an empty proof
@@ -116,8 +126,7 @@ public final class MerkleVerifier {
       return;
     }
     if (proof.isEmpty()) {
-      throw new ProofException(
-          "empty consistency proof from size " + size1 + " to size " + size2);
+      throw new ProofException("empty consistency proof from size " + size1 + " to size " + size2);
     }
     requireHash(root1, "root1");
     requireHash(root2, "root2");
@@ -142,8 +151,14 @@ public final class MerkleVerifier {
     }
     if (proof.size() != start + inner + border) {
       throw new ProofException(
-          "consistency proof has " + proof.size() + " hashes, one from size " + size1
-              + " to size " + size2 + " has " + (start + inner + border));
+          "consistency proof has "
+              + proof.size()
+              + " hashes, one from size "
+              + size1
+              + " to size "
+              + size2
+              + " has "
+              + (start + inner + border));
     }
     List<byte[]> path = proof.subList(start, proof.size());
     long mask = (size1 - 1) >>> shift;
@@ -152,14 +167,18 @@ public final class MerkleVerifier {
     hash1 = chainBorderRight(hash1, path.subList(inner, path.size()));
     if (!MessageDigest.isEqual(hash1, root1)) {
       throw new ProofException(
-          "consistency proof leads to old root " + Hex.encode(hash1) + ", expected root1 "
+          "consistency proof leads to old root "
+              + Hex.encode(hash1)
+              + ", expected root1 "
               + Hex.encode(root1));
     }
     byte[] hash2 = chainInner(seed, path.subList(0, inner), mask);
     hash2 = chainBorderRight(hash2, path.subList(inner, path.size()));
     if (!MessageDigest.isEqual(hash2, root2)) {
       throw new ProofException(
-          "consistency proof leads to new root " + Hex.encode(hash2) + ", expected root2 "
+          "consistency proof leads to new root "
+              + Hex.encode(hash2)
+              + ", expected root2 "
               + Hex.encode(root2));
     }
   }
@@ -173,9 +192,10 @@ public final class MerkleVerifier {
   private static byte[] chainInner(byte[] seed, List<byte[]> proof, long index) {
     byte[] hash = seed;
     for (int i = 0; i < proof.size(); i++) {
-      hash = ((index >>> i) & 1) == 0
-          ? Rfc6962.nodeHash(hash, proof.get(i))
-          : Rfc6962.nodeHash(proof.get(i), hash);
+      hash =
+          ((index >>> i) & 1) == 0
+              ? Rfc6962.nodeHash(hash, proof.get(i))
+              : Rfc6962.nodeHash(proof.get(i), hash);
     }
     return hash;
   }

@@ -16,10 +16,10 @@ import org.apache.avro.util.Utf8;
  *
  * <p>Avro's own {@code BinaryDecoder} allocates a string, bytes or array of whatever length the
  * input claims before it finds out the input is shorter, so a dozen hostile bytes can ask for
- * gigabytes. Here every length and block count is checked against the bytes actually left first.
- * It is also strict where Avro is lenient, because the fabric hashes what it decodes: booleans
- * must be 0 or 1, varints must fit their type, and strings must be well-formed UTF-8 (Avro would
- * replace bad sequences with U+FFFD, turning different inputs into equal records).
+ * gigabytes. Here every length and block count is checked against the bytes actually left first. It
+ * is also strict where Avro is lenient, because the fabric hashes what it decodes: booleans must be
+ * 0 or 1, varints must fit their type, and strings must be well-formed UTF-8 (Avro would replace
+ * bad sequences with U+FFFD, turning different inputs into equal records).
  *
  * <p>Not thread-safe: one instance per message.
  */
@@ -243,7 +243,13 @@ final class ByteArrayDecoder extends Decoder {
     }
     if (count > remaining()) {
       throw new IOException(
-          type + " block at offset " + start + " claims " + count + " items, " + remaining()
+          type
+              + " block at offset "
+              + start
+              + " claims "
+              + count
+              + " items, "
+              + remaining()
               + " bytes left");
     }
     return count;
@@ -257,7 +263,13 @@ final class ByteArrayDecoder extends Decoder {
       if (count >= 0) {
         if (count > remaining()) {
           throw new IOException(
-              type + " block at offset " + start + " claims " + count + " items, " + remaining()
+              type
+                  + " block at offset "
+                  + start
+                  + " claims "
+                  + count
+                  + " items, "
+                  + remaining()
                   + " bytes left");
         }
         return count;

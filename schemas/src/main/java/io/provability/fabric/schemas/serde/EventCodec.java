@@ -113,8 +113,8 @@ public final class EventCodec {
   }
 
   /**
-   * Returns the shared codec with every current event schema and every historical writer schema
-   * of this jar.
+   * Returns the shared codec with every current event schema and every historical writer schema of
+   * this jar.
    *
    * @return the standard codec
    */
@@ -125,8 +125,8 @@ public final class EventCodec {
   /**
    * Returns a codec that also reads bytes written with {@code writerSchemas}, beside everything
    * {@link #standard()} reads. Each schema must have the full name of an event type; one that the
-   * current schema cannot read is still registered, and decoding its bytes then fails with
-   * {@link DeadLetterReason#MISSING_FIELD} or {@link DeadLetterReason#INVALID_FIELD}.
+   * current schema cannot read is still registered, and decoding its bytes then fails with {@link
+   * DeadLetterReason#MISSING_FIELD} or {@link DeadLetterReason#INVALID_FIELD}.
    *
    * @param writerSchemas extra writer schemas, for example from a producer not yet upgraded
    * @return a new codec
@@ -150,8 +150,8 @@ public final class EventCodec {
   }
 
   /**
-   * Returns a codec with the same schemas that also decodes the schema-registry wire format
-   * ({@link RegistryHeader}) for the ids in {@code ids}.
+   * Returns a codec with the same schemas that also decodes the schema-registry wire format ({@link
+   * RegistryHeader}) for the ids in {@code ids}.
    *
    * @param ids the registry's ids of this codec's schemas
    * @return a new codec
@@ -217,8 +217,12 @@ public final class EventCodec {
     if (!type.isAssignableFrom(route.type)) {
       throw new EventDecodeException(
           DeadLetterReason.UNSUPPORTED_TYPE,
-          "expected " + type.getSimpleName() + " but the bytes hold a "
-              + route.type.getSimpleName() + " (writer schema " + describe(route.fingerprint)
+          "expected "
+              + type.getSimpleName()
+              + " but the bytes hold a "
+              + route.type.getSimpleName()
+              + " (writer schema "
+              + describe(route.fingerprint)
               + ")");
     }
     if (route.reader == null) {
@@ -232,15 +236,24 @@ public final class EventCodec {
       // Anything the reader throws comes from the input: the reader schemas are our own.
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
-          "cannot decode the " + route.type.getSimpleName() + " body (writer schema "
-              + describe(route.fingerprint) + "): " + e.getMessage(),
+          "cannot decode the "
+              + route.type.getSimpleName()
+              + " body (writer schema "
+              + describe(route.fingerprint)
+              + "): "
+              + e.getMessage(),
           e);
     }
     if (in.remaining() != 0) {
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
-          in.remaining() + " trailing bytes after the " + route.type.getSimpleName()
-              + " body, which ends at offset " + in.position() + " of " + bytes.length);
+          in.remaining()
+              + " trailing bytes after the "
+              + route.type.getSimpleName()
+              + " body, which ends at offset "
+              + in.position()
+              + " of "
+              + bytes.length);
     }
     return type.cast(event);
   }
@@ -276,13 +289,16 @@ public final class EventCodec {
     if (bytes.length < HEADER_LENGTH) {
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
-          bytes.length + " bytes, shorter than the " + HEADER_LENGTH
+          bytes.length
+              + " bytes, shorter than the "
+              + HEADER_LENGTH
               + "-byte single-object header");
     }
     if (!SingleObjectHeader.isPresent(bytes)) {
       throw new EventDecodeException(
           DeadLetterReason.MALFORMED,
-          "header starts with " + Hex.encode(Arrays.copyOf(bytes, 2))
+          "header starts with "
+              + Hex.encode(Arrays.copyOf(bytes, 2))
               + ", expected c301 (Avro single-object encoding, version 1)");
     }
     long fingerprint = SingleObjectHeader.fingerprint(bytes);
@@ -290,8 +306,11 @@ public final class EventCodec {
     if (route == null) {
       throw new EventDecodeException(
           DeadLetterReason.UNKNOWN_SCHEMA,
-          "unknown writer schema " + describe(fingerprint) + ": not one of the "
-              + routes.size() + " schemas in the store");
+          "unknown writer schema "
+              + describe(fingerprint)
+              + ": not one of the "
+              + routes.size()
+              + " schemas in the store");
     }
     return route;
   }
@@ -302,7 +321,10 @@ public final class EventCodec {
     if (route == null) {
       throw new EventDecodeException(
           DeadLetterReason.UNKNOWN_SCHEMA,
-          "unknown registry schema id " + schemaId + " (schema-registry wire format, magic byte 0): not one of the " + schemaIds.size()
+          "unknown registry schema id "
+              + schemaId
+              + " (schema-registry wire format, magic byte 0): not one of the "
+              + schemaIds.size()
               + " ids this instance looked up from its registry");
     }
     return route;
@@ -318,8 +340,13 @@ public final class EventCodec {
         && !SchemaNormalization.toParsingForm(existing.writer)
             .equals(SchemaNormalization.toParsingForm(route.writer))) {
       throw new IllegalStateException(
-          "schemas " + existing.writer.getFullName() + " and " + route.writer.getFullName()
-              + " share " + describe(route.fingerprint) + " but differ");
+          "schemas "
+              + existing.writer.getFullName()
+              + " and "
+              + route.writer.getFullName()
+              + " share "
+              + describe(route.fingerprint)
+              + " but differ");
     }
   }
 
@@ -386,8 +413,7 @@ public final class EventCodec {
 
     static Route resolved(
         Schema writer, Class<? extends SpecificRecord> type, Schema reader, SpecificData model) {
-      return new Route(
-          writer, type, new SpecificDatumReader<>(writer, reader, model), null, null);
+      return new Route(writer, type, new SpecificDatumReader<>(writer, reader, model), null, null);
     }
 
     static Route of(Schema writer, Class<? extends SpecificRecord> type) {
@@ -402,8 +428,11 @@ public final class EventCodec {
           type,
           null,
           failure.reason(),
-          "writer schema " + describe(SchemaNormalization.parsingFingerprint64(writer)) + " of "
-              + type.getSimpleName() + " cannot be read as the current schema: "
+          "writer schema "
+              + describe(SchemaNormalization.parsingFingerprint64(writer))
+              + " of "
+              + type.getSimpleName()
+              + " cannot be read as the current schema: "
               + failure.detail());
     }
   }

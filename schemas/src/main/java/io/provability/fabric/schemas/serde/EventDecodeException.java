@@ -7,8 +7,8 @@ import java.util.Objects;
  * Bytes that could not be decoded into an event, with the reason a dead letter would carry.
  *
  * <ul>
- *   <li>{@link DeadLetterReason#MALFORMED}: null, shorter than the 10-byte header, a header that
- *       is not {@code C3 01}, a body that does not decode (truncated, lengths beyond the input,
+ *   <li>{@link DeadLetterReason#MALFORMED}: null, shorter than the 10-byte header, a header that is
+ *       not {@code C3 01}, a body that does not decode (truncated, lengths beyond the input,
  *       invalid UTF-8, a bad union or enum index), or bytes left over after the body.
  *   <li>{@link DeadLetterReason#UNKNOWN_SCHEMA}: the writer schema's fingerprint is not in the
  *       codec's schema store.

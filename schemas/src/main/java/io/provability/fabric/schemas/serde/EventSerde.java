@@ -8,14 +8,15 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Kafka {@link Serde} for one event type, or ({@link #any()}) for any event of the contract, on
- * {@link EventCodec}'s single-object encoding, or on the schema-registry wire format ({@link WireFormat}).
+ * {@link EventCodec}'s single-object encoding, or on the schema-registry wire format ({@link
+ * WireFormat}).
  *
- * <p>Serializing null gives null and deserializing null gives null (tombstones pass through).
- * Bytes that do not decode make the deserializer throw {@link EventDecodeException}; Kafka
- * Streams' deserialization exception handler, or the intake processor, decides what happens to
- * the record (normally: the dead-letter topic, with {@link EventDecodeException#reason()}).
- * Needs no configuration and no schema registry (the registry format needs the ids looked up from
- * one, carried by the codec); thread-safe.
+ * <p>Serializing null gives null and deserializing null gives null (tombstones pass through). Bytes
+ * that do not decode make the deserializer throw {@link EventDecodeException}; Kafka Streams'
+ * deserialization exception handler, or the intake processor, decides what happens to the record
+ * (normally: the dead-letter topic, with {@link EventDecodeException#reason()}). Needs no
+ * configuration and no schema registry (the registry format needs the ids looked up from one,
+ * carried by the codec); thread-safe.
  *
  * @param <T> the event type
  */
@@ -28,7 +29,8 @@ public final class EventSerde<T extends SpecificRecord> implements Serde<T> {
   private EventSerde(Class<T> type, EventCodec codec, WireFormat format) {
     this.type = type;
     SchemaIds ids = codec.schemaIds();
-    this.serializer = (topic, event) -> event == null ? null : format.frame(codec.encode(event), ids);
+    this.serializer =
+        (topic, event) -> event == null ? null : format.frame(codec.encode(event), ids);
     this.deserializer = (topic, bytes) -> bytes == null ? null : codec.decode(bytes, type);
   }
 

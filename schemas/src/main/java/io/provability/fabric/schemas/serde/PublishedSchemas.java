@@ -13,29 +13,35 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The contract's event schemas as another language needs them: each one self-contained (every
- * named type it uses defined inline where first used, so one file is enough to parse it), with its
+ * The contract's event schemas as another language needs them: each one self-contained (every named
+ * type it uses defined inline where first used, so one file is enough to parse it), with its
  * Parsing Canonical Form and the two fingerprints the Avro specification defines over that form:
  * CRC-64-AVRO (the one in a single-object header) and SHA-256.
  *
- * <p>{@code schemas/published/} holds these files; a test regenerates them in memory and fails
- * when the checked-in copies are stale.
+ * <p>{@code schemas/published/} holds these files; a test regenerates them in memory and fails when
+ * the checked-in copies are stale.
  */
 public final class PublishedSchemas {
 
   /**
    * One published schema.
    *
-   * @param fullName the record's full name, for example {@code io.provability.fabric.events.Decision}
-   * @param json the self-contained schema, docs and defaults included (what a producer writes
-   *     with and what the registry stores)
+   * @param fullName the record's full name, for example {@code
+   *     io.provability.fabric.events.Decision}
+   * @param json the self-contained schema, docs and defaults included (what a producer writes with
+   *     and what the registry stores)
    * @param canonicalForm the Parsing Canonical Form (no docs, no defaults: what is fingerprinted)
    * @param crc64 the CRC-64-AVRO fingerprint of the canonical form
    * @param sha256 the SHA-256 fingerprint of the canonical form
    * @param historical whether this is an older writer version, kept so that old bytes still decode
    */
-  public record Entry(String fullName, String json, String canonicalForm, long crc64, byte[] sha256,
-                      boolean historical) {
+  public record Entry(
+      String fullName,
+      String json,
+      String canonicalForm,
+      long crc64,
+      byte[] sha256,
+      boolean historical) {
     /** Returns the record's simple name, for example {@code Decision}. */
     public String simpleName() {
       return fullName.substring(fullName.lastIndexOf('.') + 1);
@@ -76,8 +82,13 @@ public final class PublishedSchemas {
    */
   public static Entry entry(Schema schema, boolean historical) {
     String canonical = SchemaNormalization.toParsingForm(schema);
-    return new Entry(schema.getFullName(), portableJson(schema), canonical,
-        SchemaNormalization.parsingFingerprint64(schema), sha256(canonical), historical);
+    return new Entry(
+        schema.getFullName(),
+        portableJson(schema),
+        canonical,
+        SchemaNormalization.parsingFingerprint64(schema),
+        sha256(canonical),
+        historical);
   }
 
   /**
@@ -85,16 +96,19 @@ public final class PublishedSchemas {
    * which mean nothing to other languages (they change no fingerprint either).
    */
   private static String portableJson(Schema schema) {
-    String compact = schema.toString()
-        .replace("{\"type\":\"string\",\"avro.java.string\":\"String\"}", "\"string\"")
-        .replace(",\"avro.java.string\":\"String\"", "");
+    String compact =
+        schema
+            .toString()
+            .replace("{\"type\":\"string\",\"avro.java.string\":\"String\"}", "\"string\"")
+            .replace(",\"avro.java.string\":\"String\"", "");
     Schema portable = new Schema.Parser().parse(compact);
     return SchemaFormatter.getInstance("json/pretty").format(portable);
   }
 
   private static byte[] sha256(String canonical) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256")
+          .digest(canonical.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }

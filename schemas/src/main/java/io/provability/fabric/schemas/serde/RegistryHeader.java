@@ -9,6 +9,7 @@ package io.provability.fabric.schemas.serde;
 public final class RegistryHeader {
   /** Bytes in the header. */
   public static final int LENGTH = 5;
+
   /** The first byte: format version 0. */
   public static final byte MAGIC = 0;
 
@@ -22,7 +23,11 @@ public final class RegistryHeader {
    */
   public static byte[] of(int schemaId) {
     return new byte[] {
-      MAGIC, (byte) (schemaId >>> 24), (byte) (schemaId >>> 16), (byte) (schemaId >>> 8), (byte) schemaId
+      MAGIC,
+      (byte) (schemaId >>> 24),
+      (byte) (schemaId >>> 16),
+      (byte) (schemaId >>> 8),
+      (byte) schemaId
     };
   }
 
@@ -37,12 +42,16 @@ public final class RegistryHeader {
   }
 
   /**
-   * Returns the schema id of a header at the start of {@code bytes} (checked by {@link #isPresent}).
+   * Returns the schema id of a header at the start of {@code bytes} (checked by {@link
+   * #isPresent}).
    *
    * @param bytes a record value in the registry wire format
    * @return the schema id
    */
   public static int schemaId(byte[] bytes) {
-    return (bytes[1] & 0xff) << 24 | (bytes[2] & 0xff) << 16 | (bytes[3] & 0xff) << 8 | (bytes[4] & 0xff);
+    return (bytes[1] & 0xff) << 24
+        | (bytes[2] & 0xff) << 16
+        | (bytes[3] & 0xff) << 8
+        | (bytes[4] & 0xff);
   }
 }

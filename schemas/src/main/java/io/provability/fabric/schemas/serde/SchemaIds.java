@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 
@@ -46,13 +47,17 @@ public final class SchemaIds {
    */
   public static SchemaIds of(Map<Integer, Schema> schemasById) {
     Map<Integer, Long> fingerprints = new HashMap<>();
-    schemasById.forEach((id, schema) ->
-        fingerprints.put(Objects.requireNonNull(id, "id"), SchemaNormalization.parsingFingerprint64(schema)));
+    schemasById.forEach(
+        (id, schema) ->
+            fingerprints.put(
+                Objects.requireNonNull(id, "id"),
+                SchemaNormalization.parsingFingerprint64(schema)));
     return new SchemaIds(fingerprints);
   }
 
   /**
-   * Parses the text form of {@link #format()}: {@code id:fingerprint-hex} pairs separated by commas.
+   * Parses the text form of {@link #format()}: {@code id:fingerprint-hex} pairs separated by
+   * commas.
    *
    * @param text for example {@code 101:6a6b6828aa640d96,104:1f00aa0000000000}; blank gives none
    * @return the ids
@@ -69,9 +74,11 @@ public final class SchemaIds {
         if (parts.length != 2) {
           throw new NumberFormatException("expected id:fingerprint");
         }
-        fingerprints.put(Integer.parseInt(parts[0].strip()), Long.parseUnsignedLong(parts[1].strip(), 16));
+        fingerprints.put(
+            Integer.parseInt(parts[0].strip()), Long.parseUnsignedLong(parts[1].strip(), 16));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("schema ids: '" + pair.strip() + "' is not id:fingerprint-hex", e);
+        throw new IllegalArgumentException(
+            "schema ids: '" + pair.strip() + "' is not id:fingerprint-hex", e);
       }
     }
     return new SchemaIds(fingerprints);
@@ -84,8 +91,13 @@ public final class SchemaIds {
    */
   public String format() {
     StringBuilder out = new StringBuilder();
-    new java.util.TreeMap<>(fingerprintById).forEach((id, fp) ->
-        out.append(out.length() == 0 ? "" : ",").append(id).append(':').append(String.format("%016x", fp)));
+    new TreeMap<>(fingerprintById)
+        .forEach(
+            (id, fp) ->
+                out.append(out.length() == 0 ? "" : ",")
+                    .append(id)
+                    .append(':')
+                    .append(String.format("%016x", fp)));
     return out.toString();
   }
 

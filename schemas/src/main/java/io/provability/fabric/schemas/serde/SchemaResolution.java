@@ -11,8 +11,8 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaCompatibility.SchemaIncompatibilityType;
 
 /**
- * Decides, once per writer schema, whether its bytes can be read as the current schema, and if
- * not, says why in terms of field paths ({@code subject.token.key_id}) rather than Avro's schema
+ * Decides, once per writer schema, whether its bytes can be read as the current schema, and if not,
+ * says why in terms of field paths ({@code subject.token.key_id}) rather than Avro's schema
  * locations, because the answer ends up in dead letters that people read.
  */
 final class SchemaResolution {
@@ -41,8 +41,9 @@ final class SchemaResolution {
     boolean missingField =
         causes.stream()
             .anyMatch(
-                c -> c.problem().getType()
-                    == SchemaIncompatibilityType.READER_FIELD_MISSING_DEFAULT_VALUE);
+                c ->
+                    c.problem().getType()
+                        == SchemaIncompatibilityType.READER_FIELD_MISSING_DEFAULT_VALUE);
     return new Failure(
         missingField ? DeadLetterReason.MISSING_FIELD : DeadLetterReason.INVALID_FIELD,
         causes.stream().map(SchemaResolution::explain).collect(Collectors.joining("; ")));
@@ -121,12 +122,15 @@ final class SchemaResolution {
       return "the writer lacks field " + path + ", which has no default";
     }
     return (cause.path().isEmpty() ? "" : "field " + cause.path() + ": ")
-        + problem.getType() + " (" + problem.getMessage() + ")";
+        + problem.getType()
+        + " ("
+        + problem.getMessage()
+        + ")";
   }
 
   /**
-   * Turns Avro's JSON-pointer-like location ({@code /fields/5/type/fields/2/type}) into field
-   * names ({@code subject.caps}); parts it does not recognise are skipped.
+   * Turns Avro's JSON-pointer-like location ({@code /fields/5/type/fields/2/type}) into field names
+   * ({@code subject.caps}); parts it does not recognise are skipped.
    */
   private static String fieldPath(Schema root, String location) {
     StringBuilder path = new StringBuilder();
@@ -134,8 +138,10 @@ final class SchemaResolution {
     String[] tokens = location.split("/");
     for (int i = 0; i < tokens.length && schema != null; i++) {
       String token = tokens[i];
-      if (token.equals("fields") && i + 1 < tokens.length
-          && schema.getType() == Schema.Type.RECORD && tokens[i + 1].matches("\\d+")) {
+      if (token.equals("fields")
+          && i + 1 < tokens.length
+          && schema.getType() == Schema.Type.RECORD
+          && tokens[i + 1].matches("\\d+")) {
         int position = Integer.parseInt(tokens[++i]);
         if (position >= schema.getFields().size()) {
           break;

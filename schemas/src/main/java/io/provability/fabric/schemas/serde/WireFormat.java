@@ -77,11 +77,14 @@ public enum WireFormat {
     long fingerprint = SingleObjectHeader.fingerprint(singleObject);
     OptionalInt id = ids.id(fingerprint);
     if (id.isEmpty()) {
-      throw new IllegalStateException(String.format(
-          "schema with fingerprint 0x%016x has no registry id: run 'fabric schemas register'", fingerprint));
+      throw new IllegalStateException(
+          String.format(
+              "schema with fingerprint 0x%016x has no registry id: run 'fabric schemas register'",
+              fingerprint));
     }
-    byte[] out = Arrays.copyOfRange(singleObject,
-        SingleObjectHeader.LENGTH - RegistryHeader.LENGTH, singleObject.length);
+    byte[] out =
+        Arrays.copyOfRange(
+            singleObject, SingleObjectHeader.LENGTH - RegistryHeader.LENGTH, singleObject.length);
     System.arraycopy(RegistryHeader.of(id.getAsInt()), 0, out, 0, RegistryHeader.LENGTH);
     return out;
   }

@@ -3,6 +3,7 @@ package io.provability.fabric.schemas.tlog;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.merkle.Rfc6962;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -30,8 +31,8 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
       throw new TlogException("checkpoint size " + size + " is negative");
     }
     if (rootHash.length != Rfc6962.HASH_LENGTH) {
-      throw new TlogException("checkpoint root hash is " + rootHash.length + " bytes, expected "
-          + Rfc6962.HASH_LENGTH);
+      throw new TlogException(
+          "checkpoint root hash is " + rootHash.length + " bytes, expected " + Rfc6962.HASH_LENGTH);
     }
     rootHash = rootHash.clone();
     extensions = List.copyOf(extensions == null ? List.of() : extensions);
@@ -65,8 +66,12 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
    */
   public String body() {
     StringBuilder text = new StringBuilder();
-    text.append(origin).append('\n').append(size).append('\n')
-        .append(Base64.getEncoder().encodeToString(rootHash)).append('\n');
+    text.append(origin)
+        .append('\n')
+        .append(size)
+        .append('\n')
+        .append(Base64.getEncoder().encodeToString(rootHash))
+        .append('\n');
     for (String line : extensions) {
       text.append(line).append('\n');
     }
@@ -123,8 +128,8 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
   }
 
   /**
-   * Decodes one standard base64 hash strictly: padding required, 32 bytes, and the text must be
-   * the one canonical encoding of those bytes.
+   * Decodes one standard base64 hash strictly: padding required, 32 bytes, and the text must be the
+   * one canonical encoding of those bytes.
    *
    * @param text the base64 text
    * @param what what the hash is, for the error message
@@ -145,9 +150,12 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
   }
 
   private static long parseSize(String text) {
-    if (text.isEmpty() || text.length() > 19 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+    if (text.isEmpty()
+        || text.length() > 19
+        || !text.chars().allMatch(c -> c >= '0' && c <= '9')
         || (text.length() > 1 && text.charAt(0) == '0')) {
-      throw new TlogException("checkpoint size '" + text + "' is not a decimal without leading zeroes");
+      throw new TlogException(
+          "checkpoint size '" + text + "' is not a decimal without leading zeroes");
     }
     try {
       return Long.parseLong(text);
@@ -158,18 +166,27 @@ public record Checkpoint(String origin, long size, byte[] rootHash, List<String>
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Checkpoint that && origin.equals(that.origin) && size == that.size
-        && java.util.Arrays.equals(rootHash, that.rootHash) && extensions.equals(that.extensions);
+    return other instanceof Checkpoint that
+        && origin.equals(that.origin)
+        && size == that.size
+        && Arrays.equals(rootHash, that.rootHash)
+        && extensions.equals(that.extensions);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(origin, size, java.util.Arrays.hashCode(rootHash), extensions);
+    return Objects.hash(origin, size, Arrays.hashCode(rootHash), extensions);
   }
 
   @Override
   public String toString() {
-    return "Checkpoint[" + origin + " size " + size + " root " + Hex.encode(rootHash)
-        + (extensions.isEmpty() ? "" : " extensions " + extensions) + "]";
+    return "Checkpoint["
+        + origin
+        + " size "
+        + size
+        + " root "
+        + Hex.encode(rootHash)
+        + (extensions.isEmpty() ? "" : " extensions " + extensions)
+        + "]";
   }
 }

@@ -28,8 +28,13 @@ public final class EntryBundle {
     for (int i = 0; i < entries.size(); i++) {
       byte[] entry = Objects.requireNonNull(entries.get(i), "entry");
       if (entry.length > MAX_ENTRY_BYTES) {
-        throw new TlogException("entry " + i + " of the bundle is " + entry.length
-            + " bytes; an entry holds at most " + MAX_ENTRY_BYTES);
+        throw new TlogException(
+            "entry "
+                + i
+                + " of the bundle is "
+                + entry.length
+                + " bytes; an entry holds at most "
+                + MAX_ENTRY_BYTES);
       }
       total += 2 + entry.length;
     }
@@ -58,15 +63,27 @@ public final class EntryBundle {
     int at = 0;
     while (at < bundle.length) {
       if (bundle.length - at < 2) {
-        throw new TlogException("entry bundle has " + (bundle.length - at)
-            + " trailing byte(s) after entry " + (entries.size() - 1) + " at offset " + at);
+        throw new TlogException(
+            "entry bundle has "
+                + (bundle.length - at)
+                + " trailing byte(s) after entry "
+                + (entries.size() - 1)
+                + " at offset "
+                + at);
       }
       int length = ((bundle[at] & 0xFF) << 8) | (bundle[at + 1] & 0xFF);
       at += 2;
       if (bundle.length - at < length) {
-        throw new TlogException("entry bundle is truncated: entry " + entries.size()
-            + " at offset " + (at - 2) + " declares " + length + " bytes, "
-            + (bundle.length - at) + " remain");
+        throw new TlogException(
+            "entry bundle is truncated: entry "
+                + entries.size()
+                + " at offset "
+                + (at - 2)
+                + " declares "
+                + length
+                + " bytes, "
+                + (bundle.length - at)
+                + " remain");
       }
       byte[] entry = new byte[length];
       System.arraycopy(bundle, at, entry, 0, length);

@@ -11,9 +11,11 @@ final class NoteKeys {
 
   /** {@code SHA-256(name || 0x0A || type || publicKey)[:4]} as a big-endian int. */
   static int keyId(String name, byte type, byte[] publicKey) {
-    byte[] hash = Sha256.digest(
-        name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', type}, publicKey);
-    return ((hash[0] & 0xFF) << 24) | ((hash[1] & 0xFF) << 16) | ((hash[2] & 0xFF) << 8)
+    byte[] hash =
+        Sha256.digest(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', type}, publicKey);
+    return ((hash[0] & 0xFF) << 24)
+        | ((hash[1] & 0xFF) << 16)
+        | ((hash[2] & 0xFF) << 8)
         | (hash[3] & 0xFF);
   }
 
@@ -22,8 +24,10 @@ final class NoteKeys {
     if (name == null || name.isEmpty()) {
       throw new TlogException("key name is empty");
     }
-    boolean bad = name.codePoints().anyMatch(
-        c -> c == '+' || Character.isWhitespace(c) || Character.isSpaceChar(c) || c < 0x20);
+    boolean bad =
+        name.codePoints()
+            .anyMatch(
+                c -> c == '+' || Character.isWhitespace(c) || Character.isSpaceChar(c) || c < 0x20);
     if (bad) {
       throw new TlogException("key name '" + name + "' contains a space, control character or '+'");
     }

@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param name the key name
  * @param keyId the 4-byte key id, big-endian
- * @param signature the signature bytes after the key id (for a cosignature: timestamp then
- *     Ed25519 signature)
+ * @param signature the signature bytes after the key id (for a cosignature: timestamp then Ed25519
+ *     signature)
  */
 public record NoteSignature(String name, int keyId, byte[] signature) {
 

@@ -13,9 +13,9 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * A named Ed25519 private key that signs notes: checkpoints (signature type 0x01) or, through
  * {@link #asCosigner}, tlog-cosignature/v1 cosignatures (type 0x04, timestamped).
  *
- * <p>Its text form is the signer key of golang.org/x/mod/sumdb/note, {@code
- * PRIVATE+KEY+<name>+<8 hex key id>+<base64(type || 32-byte seed)>}. Handle it as a secret; {@link
- * #toString()} shows only the public half.
+ * <p>Its text form is the signer key of golang.org/x/mod/sumdb/note, {@code PRIVATE+KEY+<name>+<8
+ * hex key id>+<base64(type || 32-byte seed)>}. Handle it as a secret; {@link #toString()} shows
+ * only the public half.
  */
 public final class NoteSigner {
 
@@ -33,9 +33,10 @@ public final class NoteSigner {
     this.privateKey = privateKey;
     this.clock = clock;
     byte[] publicKey = privateKey.generatePublicKey().getEncoded();
-    this.verifier = type == NoteVerifier.TYPE_COSIGNATURE_V1
-        ? NoteVerifier.cosignatureV1(name, publicKey)
-        : NoteVerifier.ed25519(name, publicKey);
+    this.verifier =
+        type == NoteVerifier.TYPE_COSIGNATURE_V1
+            ? NoteVerifier.cosignatureV1(name, publicKey)
+            : NoteVerifier.ed25519(name, publicKey);
   }
 
   /**
@@ -85,7 +86,8 @@ public final class NoteSigner {
     int id = NoteKeys.parseHex8(parts[1], "signer key " + parts[0]);
     byte[] key = NoteKeys.base64(parts[2], "signer key " + parts[0]);
     if (key.length != 33) {
-      throw new TlogException("signer key " + parts[0] + " must hold a type byte and a 32-byte seed");
+      throw new TlogException(
+          "signer key " + parts[0] + " must hold a type byte and a 32-byte seed");
     }
     byte type = key[0];
     if (type != NoteVerifier.TYPE_ED25519 && type != NoteVerifier.TYPE_COSIGNATURE_V1) {
@@ -95,8 +97,13 @@ public final class NoteSigner {
     System.arraycopy(key, 1, seed, 0, 32);
     NoteSigner signer = new NoteSigner(parts[0], type, privateKey(seed), Clock.systemUTC());
     if (signer.keyId() != id) {
-      throw new TlogException("signer key " + parts[0] + " says key id " + parts[1]
-          + " but its name and key give " + NoteKeys.hex8(signer.keyId()));
+      throw new TlogException(
+          "signer key "
+              + parts[0]
+              + " says key id "
+              + parts[1]
+              + " but its name and key give "
+              + NoteKeys.hex8(signer.keyId()));
     }
     return signer;
   }
@@ -109,8 +116,8 @@ public final class NoteSigner {
    * @return the cosigner
    */
   public NoteSigner asCosigner(Clock clock) {
-    return new NoteSigner(name, NoteVerifier.TYPE_COSIGNATURE_V1, privateKey,
-        Objects.requireNonNull(clock, "clock"));
+    return new NoteSigner(
+        name, NoteVerifier.TYPE_COSIGNATURE_V1, privateKey, Objects.requireNonNull(clock, "clock"));
   }
 
   /**
@@ -149,7 +156,11 @@ public final class NoteSigner {
     byte[] typed = new byte[33];
     typed[0] = type;
     System.arraycopy(privateKey.getEncoded(), 0, typed, 1, 32);
-    return PRIVATE_PREFIX + name + "+" + NoteKeys.hex8(keyId()) + "+"
+    return PRIVATE_PREFIX
+        + name
+        + "+"
+        + NoteKeys.hex8(keyId())
+        + "+"
         + Base64.getEncoder().encodeToString(typed);
   }
 

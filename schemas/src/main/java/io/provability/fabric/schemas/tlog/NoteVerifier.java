@@ -12,14 +12,15 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * "cosignature/v1\ntime <t>\n" + checkpoint body}).
  *
  * <p>It is published as a verifier key ("vkey") {@code <name>+<8 hex key id>+<base64(type ||
- * 32-byte public key)>}, the form of golang.org/x/mod/sumdb/note; the key id is {@code
- * SHA-256(name || 0x0A || type || public key)[:4]}. {@link #parse} refuses a vkey whose key id does
- * not match its name and key.
+ * 32-byte public key)>}, the form of golang.org/x/mod/sumdb/note; the key id is {@code SHA-256(name
+ * || 0x0A || type || public key)[:4]}. {@link #parse} refuses a vkey whose key id does not match
+ * its name and key.
  */
 public final class NoteVerifier {
 
   /** Signature type of a plain Ed25519 note signature. */
   public static final byte TYPE_ED25519 = 0x01;
+
   /** Signature type of a timestamped Ed25519 cosignature (c2sp.org/tlog-cosignature). */
   public static final byte TYPE_COSIGNATURE_V1 = 0x04;
 
@@ -34,12 +35,16 @@ public final class NoteVerifier {
   private NoteVerifier(String name, byte type, byte[] publicKey) {
     this.name = NoteKeys.requireName(name);
     if (type != TYPE_ED25519 && type != TYPE_COSIGNATURE_V1) {
-      throw new TlogException("key " + name + " has signature type " + (type & 0xFF)
-          + "; supported are 1 (Ed25519) and 4 (cosignature/v1)");
+      throw new TlogException(
+          "key "
+              + name
+              + " has signature type "
+              + (type & 0xFF)
+              + "; supported are 1 (Ed25519) and 4 (cosignature/v1)");
     }
     if (publicKey.length != Ed25519PublicKeyParameters.KEY_SIZE) {
-      throw new TlogException("key " + name + " has a " + publicKey.length
-          + "-byte public key; Ed25519 keys have 32");
+      throw new TlogException(
+          "key " + name + " has a " + publicKey.length + "-byte public key; Ed25519 keys have 32");
     }
     this.type = type;
     this.publicKey = publicKey.clone();
@@ -80,8 +85,10 @@ public final class NoteVerifier {
     // The base64 key may itself contain "+": split at the first two only.
     String[] parts = vkey.strip().split("\\+", 3);
     if (parts.length != 3) {
-      throw new TlogException("verifier key must be <name>+<key id>+<base64 key>, got "
-          + parts.length + " '+'-separated parts");
+      throw new TlogException(
+          "verifier key must be <name>+<key id>+<base64 key>, got "
+              + parts.length
+              + " '+'-separated parts");
     }
     int id = NoteKeys.parseHex8(parts[1], "verifier key " + parts[0]);
     byte[] key = NoteKeys.base64(parts[2], "verifier key " + parts[0]);
@@ -92,8 +99,13 @@ public final class NoteVerifier {
     System.arraycopy(key, 1, raw, 0, raw.length);
     NoteVerifier verifier = new NoteVerifier(parts[0], key[0], raw);
     if (verifier.keyId != id) {
-      throw new TlogException("verifier key " + parts[0] + " says key id " + parts[1]
-          + " but its name and key give " + NoteKeys.hex8(verifier.keyId));
+      throw new TlogException(
+          "verifier key "
+              + parts[0]
+              + " says key id "
+              + parts[1]
+              + " but its name and key give "
+              + NoteKeys.hex8(verifier.keyId));
     }
     return verifier;
   }

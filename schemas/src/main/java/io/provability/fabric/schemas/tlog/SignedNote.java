@@ -6,6 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,7 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
 
   /** The em dash and space that start a signature line. */
   static final String SIGNATURE_PREFIX = "\u2014 ";
+
   /** Notes with more signatures are refused (the spec asks to accept at least 16). */
   public static final int MAX_SIGNATURES = 100;
 
@@ -62,15 +64,16 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
    * Returns this note with more signatures appended (a witness adding its cosignature).
    *
    * @param signers the keys to sign with
-   * @return a new note with this note's lines followed by the new ones; a signer whose name and
-   *     key id already have a line replaces that line rather than adding a second one
+   * @return a new note with this note's lines followed by the new ones; a signer whose name and key
+   *     id already have a line replaces that line rather than adding a second one
    */
   public SignedNote withSignatures(NoteSigner... signers) {
     SignedNote added = sign(text, signers);
     List<NoteSignature> lines = new ArrayList<>();
     for (NoteSignature existing : signatures) {
-      boolean replaced = added.signatures.stream()
-          .anyMatch(s -> s.name().equals(existing.name()) && s.keyId() == existing.keyId());
+      boolean replaced =
+          added.signatures.stream()
+              .anyMatch(s -> s.name().equals(existing.name()) && s.keyId() == existing.keyId());
       if (!replaced) {
         lines.add(existing);
       }
@@ -137,8 +140,8 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
    * @param note the note's bytes
    * @param known the keys to trust (log keys and, if wanted, witness cosignature keys)
    * @return the note with its verified and its unknown signatures
-   * @throws TlogException if the note is malformed, a known key's signature fails, or no known
-   *     key signed it
+   * @throws TlogException if the note is malformed, a known key's signature fails, or no known key
+   *     signed it
    */
   public static VerifiedNote open(byte[] note, Collection<NoteVerifier> known) {
     SignedNote parsed = parse(note);
@@ -156,14 +159,19 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
         continue;
       }
       if (!verifier.verify(text, signature.signature())) {
-        throw new TlogException("invalid signature by known key " + verifier.name() + "+"
-            + NoteKeys.hex8(verifier.keyId()));
+        throw new TlogException(
+            "invalid signature by known key "
+                + verifier.name()
+                + "+"
+                + NoteKeys.hex8(verifier.keyId()));
       }
       verified.add(signature);
     }
     if (verified.isEmpty()) {
-      throw new TlogException("note has no signature from a known key (signed by "
-          + unknown.stream().map(s -> s.name() + "+" + NoteKeys.hex8(s.keyId())).toList() + ")");
+      throw new TlogException(
+          "note has no signature from a known key (signed by "
+              + unknown.stream().map(s -> s.name() + "+" + NoteKeys.hex8(s.keyId())).toList()
+              + ")");
     }
     return new VerifiedNote(parsed.text, verified, unknown);
   }
@@ -186,7 +194,7 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
     }
     byte[] bytes;
     try {
-      bytes = java.util.Base64.getDecoder().decode(base64);
+      bytes = Base64.getDecoder().decode(base64);
     } catch (IllegalArgumentException e) {
       throw malformed("signature by " + name + " is not base64");
     }
@@ -200,7 +208,8 @@ public record SignedNote(String text, List<NoteSignature> signatures) {
   /** Decodes strict UTF-8, refusing malformed input instead of replacing it. */
   static String decodeUtf8(byte[] bytes) {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(Objects.requireNonNull(bytes, "bytes")))

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +18,14 @@ import java.util.function.Function;
  * which tiles and entry bundles to write. Not thread-safe; a log has exactly one writer.
  *
  * <p>It keeps the partial tile of every level, the partial entry bundle and the RFC 6962 compact
- * range (the roots of the perfect subtrees that make up the tree), so an append costs one leaf
- * hash plus one node hash per completed subtree, and the root follows from the compact range.
+ * range (the roots of the perfect subtrees that make up the tree), so an append costs one leaf hash
+ * plus one node hash per completed subtree, and the root follows from the compact range.
  *
  * <p><b>Deterministic.</b> The same entries appended in the same order from the same state give
- * byte-identical objects under identical paths, however they are split into calls. A sequencer
- * that crashed after writing tiles but before publishing a checkpoint can therefore {@link
- * #resume} from its last checkpoint and append the same entries again: it overwrites what it wrote
- * with the same bytes, with no gap and no duplicate.
+ * byte-identical objects under identical paths, however they are split into calls. A sequencer that
+ * crashed after writing tiles but before publishing a checkpoint can therefore {@link #resume} from
+ * its last checkpoint and append the same entries again: it overwrites what it wrote with the same
+ * bytes, with no gap and no duplicate.
  *
  * <p><b>Stale partials.</b> Once a full tile or bundle is written, the partials of the same index
  * are stale. tlog-tiles allows deleting them but does not require it, and readers fall back to the
@@ -35,18 +36,24 @@ public final class TileLogAppender {
 
   private static final int WIDTH = TlogPaths.TILE_WIDTH;
   private static final int HEIGHT = TlogPaths.TILE_HEIGHT;
+
   /** Largest log this class writes: 2^56 entries keeps every tile-index shift below 64 bits. */
   public static final long MAX_SIZE = 1L << 56;
 
   private long size;
+
   /** Roots of the perfect subtrees of the tree, leftmost (largest) first. */
   private final List<byte[]> range = new ArrayList<>();
+
   /** For each tile level, the hashes of the current partial tile. */
   private final List<List<byte[]>> tiles = new ArrayList<>();
+
   /** Entries of the current partial bundle. */
   private final List<byte[]> bundle = new ArrayList<>();
+
   /** Tile levels whose partial tile changed since partials were last handed out. */
   private final BitSet dirtyLevels = new BitSet();
+
   private boolean dirtyBundle;
 
   /** Creates the appender of an empty log. */
@@ -75,8 +82,13 @@ public final class TileLogAppender {
       long index = size >>> (HEIGHT * (level + 1));
       List<byte[]> hashes = new ArrayList<>();
       if (width > 0) {
-        byte[] tile = fetchPrefix(fetch, TlogPaths.tile(level, index, width),
-            TlogPaths.tile(level, index, 0), width * Rfc6962.HASH_LENGTH, size);
+        byte[] tile =
+            fetchPrefix(
+                fetch,
+                TlogPaths.tile(level, index, width),
+                TlogPaths.tile(level, index, 0),
+                width * Rfc6962.HASH_LENGTH,
+                size);
         for (int i = 0; i < width; i++) {
           hashes.add(Arrays.copyOfRange(tile, i * 32, i * 32 + 32));
         }
@@ -101,8 +113,15 @@ public final class TileLogAppender {
       List<byte[]> leafHashes = appender.tiles.get(0);
       for (int i = 0; i < bundleWidth; i++) {
         if (!MessageDigest.isEqual(Rfc6962.leafHash(entries.get(i)), leafHashes.get(i))) {
-          throw new TlogException("cannot resume at size " + size + ": entry " + i + " of "
-              + partial + " does not hash to " + TlogPaths.tile(0, index, bundleWidth));
+          throw new TlogException(
+              "cannot resume at size "
+                  + size
+                  + ": entry "
+                  + i
+                  + " of "
+                  + partial
+                  + " does not hash to "
+                  + TlogPaths.tile(0, index, bundleWidth));
         }
       }
       appender.bundle.addAll(entries);
@@ -134,9 +153,13 @@ public final class TileLogAppender {
   public static TileLogAppender resume(Checkpoint checkpoint, Function<String, byte[]> fetch) {
     TileLogAppender appender = resume(checkpoint.size(), fetch);
     if (!MessageDigest.isEqual(appender.root(), checkpoint.rootHash())) {
-      throw new TlogException("cannot resume at size " + checkpoint.size()
-          + ": the stored tiles give root " + Hex.encode(appender.root())
-          + ", the checkpoint says " + Hex.encode(checkpoint.rootHash()));
+      throw new TlogException(
+          "cannot resume at size "
+              + checkpoint.size()
+              + ": the stored tiles give root "
+              + Hex.encode(appender.root())
+              + ", the checkpoint says "
+              + Hex.encode(checkpoint.rootHash()));
     }
     return appender;
   }
@@ -197,8 +220,8 @@ public final class TileLogAppender {
   }
 
   /**
-   * Returns the partial bundle and partial tiles that changed since partials were last handed
-   * out, for the current size.
+   * Returns the partial bundle and partial tiles that changed since partials were last handed out,
+   * for the current size.
    *
    * @return the current size and root, and those partial objects
    */
@@ -223,14 +246,24 @@ public final class TileLogAppender {
   private void integrate(List<byte[]> entries, Map<String, byte[]> writes) {
     Objects.requireNonNull(entries, "entries");
     if (entries.size() > MAX_SIZE - size) {
-      throw new TlogException("appending " + entries.size() + " entries to a log of size " + size
-          + " would pass the maximum size " + MAX_SIZE);
+      throw new TlogException(
+          "appending "
+              + entries.size()
+              + " entries to a log of size "
+              + size
+              + " would pass the maximum size "
+              + MAX_SIZE);
     }
     for (int i = 0; i < entries.size(); i++) {
       byte[] entry = Objects.requireNonNull(entries.get(i), "entry");
       if (entry.length > EntryBundle.MAX_ENTRY_BYTES) {
-        throw new TlogException("entry " + i + " of the append is " + entry.length
-            + " bytes; a log entry holds at most " + EntryBundle.MAX_ENTRY_BYTES);
+        throw new TlogException(
+            "entry "
+                + i
+                + " of the append is "
+                + entry.length
+                + " bytes; a log entry holds at most "
+                + EntryBundle.MAX_ENTRY_BYTES);
       }
     }
     for (byte[] entry : entries) {
@@ -276,12 +309,13 @@ public final class TileLogAppender {
     if (dirtyBundle && !bundle.isEmpty()) {
       writes.put(TlogPaths.entries(size >>> HEIGHT, bundle.size()), EntryBundle.encode(bundle));
     }
-    for (int level = dirtyLevels.nextSetBit(0); level >= 0;
+    for (int level = dirtyLevels.nextSetBit(0);
+        level >= 0;
         level = dirtyLevels.nextSetBit(level + 1)) {
       List<byte[]> tile = tiles.get(level);
       if (!tile.isEmpty()) {
-        writes.put(TlogPaths.tile(level, size >>> (HEIGHT * (level + 1)), tile.size()),
-            concat(tile));
+        writes.put(
+            TlogPaths.tile(level, size >>> (HEIGHT * (level + 1)), tile.size()), concat(tile));
       }
     }
     dirtyBundle = false;
@@ -294,12 +328,18 @@ public final class TileLogAppender {
     if (tile == null) {
       tile = fetch.apply(full);
       if (tile == null) {
-        throw new TlogException("cannot resume at size " + size + ": " + partial + " and "
-            + full + " are both missing");
+        throw new TlogException(
+            "cannot resume at size "
+                + size
+                + ": "
+                + partial
+                + " and "
+                + full
+                + " are both missing");
       }
       if (tile.length != WIDTH * Rfc6962.HASH_LENGTH) {
-        throw new TlogException(full + " is " + tile.length + " bytes, a full tile has "
-            + WIDTH * Rfc6962.HASH_LENGTH);
+        throw new TlogException(
+            full + " is " + tile.length + " bytes, a full tile has " + WIDTH * Rfc6962.HASH_LENGTH);
       }
       return Arrays.copyOf(tile, length);
     }
@@ -343,7 +383,7 @@ public final class TileLogAppender {
     /** Copies; the map keeps its order. */
     public AppendResult {
       root = root.clone();
-      writes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(writes));
+      writes = Collections.unmodifiableMap(new LinkedHashMap<>(writes));
     }
 
     @Override

@@ -15,8 +15,8 @@ import java.util.function.Function;
 
 /**
  * Reads a tiled log of a known size (normally a verified checkpoint's): entries, leaf hashes, the
- * root, inclusion and consistency proofs, all from the stored tiles. A node hash comes from the
- * one tile that holds it (at most 127 hashes to combine), never from rehashing the log.
+ * root, inclusion and consistency proofs, all from the stored tiles. A node hash comes from the one
+ * tile that holds it (at most 127 hashes to combine), never from rehashing the log.
  *
  * <p>Every tile read is checked for its exact length; a partial tile that is gone is replaced by
  * the prefix of the full tile of the same index, as tlog-tiles allows. {@link #verifyAll}
@@ -32,24 +32,26 @@ public final class TileReader {
 
   private final Function<String, Optional<byte[]>> fetch;
   private final long size;
-  private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
+  private final Map<String, byte[]> cache =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-      return size() > CACHED_TILES;
-    }
-  };
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+          return size() > CACHED_TILES;
+        }
+      };
 
   /** Perfect-subtree hashes already combined from a tile, keyed by height and index. */
-  private final Map<Long, byte[]> nodes = new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
+  private final Map<Long, byte[]> nodes =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
-      return size() > CACHED_NODES;
-    }
-  };
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
+          return size() > CACHED_NODES;
+        }
+      };
 
   /**
    * Creates a reader.
@@ -162,8 +164,13 @@ public final class TileReader {
   public List<byte[]> consistencyProof(long oldSize, long newSize) {
     checkSize(newSize);
     if (oldSize < 1 || oldSize > newSize) {
-      throw new IllegalArgumentException("consistency proof from size " + oldSize + " to "
-          + newSize + ": the older size must be between 1 and " + newSize);
+      throw new IllegalArgumentException(
+          "consistency proof from size "
+              + oldSize
+              + " to "
+              + newSize
+              + ": the older size must be between 1 and "
+              + newSize);
     }
     List<byte[]> proof = new ArrayList<>();
     collectSubproof(oldSize, 0, newSize, true, proof);
@@ -172,13 +179,13 @@ public final class TileReader {
   }
 
   /**
-   * Recomputes every tile of the log from its entries and compares it with the stored tile, and
-   * the recomputed root with {@code expectedRoot}: what an auditor runs over a whole log. Also
-   * hands every entry to {@code visitor} (to check it against its database row) in index order.
+   * Recomputes every tile of the log from its entries and compares it with the stored tile, and the
+   * recomputed root with {@code expectedRoot}: what an auditor runs over a whole log. Also hands
+   * every entry to {@code visitor} (to check it against its database row) in index order.
    *
-   * <p>A mismatch names the path, the level and the first differing hash, and says where the
-   * fault lies: a stored tile that still agrees with the tile above it means the entries changed;
-   * one that does not means the tile itself was altered. The walk stops at the first missing or
+   * <p>A mismatch names the path, the level and the first differing hash, and says where the fault
+   * lies: a stored tile that still agrees with the tile above it means the entries changed; one
+   * that does not means the tile itself was altered. The walk stops at the first missing or
    * malformed bundle, since nothing after it can be recomputed.
    *
    * @param expectedRoot the root of the verified checkpoint of this size
@@ -196,17 +203,17 @@ public final class TileReader {
       try {
         entries = bundle(b);
       } catch (TlogException e) {
-        mismatches.add(new TileMismatch(TlogPaths.entries(b, widthAt(-1, b)), TilePath.ENTRIES,
-            -1, e.getMessage()));
+        mismatches.add(
+            new TileMismatch(
+                TlogPaths.entries(b, widthAt(-1, b)), TilePath.ENTRIES, -1, e.getMessage()));
         return mismatches;
       }
       for (int i = 0; i < entries.size(); i++) {
         visitor.entry((b << HEIGHT) + i, entries.get(i));
       }
       boolean last = b == bundles - 1;
-      TileLogAppender.AppendResult result = last
-          ? recomputed.append(entries)
-          : recomputed.appendDeferringPartials(entries);
+      TileLogAppender.AppendResult result =
+          last ? recomputed.append(entries) : recomputed.appendDeferringPartials(entries);
       for (Map.Entry<String, byte[]> write : result.writes().entrySet()) {
         TilePath tile = TlogPaths.parse(write.getKey());
         if (!tile.isEntries()) {
@@ -216,9 +223,15 @@ public final class TileReader {
     }
     byte[] root = recomputed.root();
     if (!MessageDigest.isEqual(root, expectedRoot)) {
-      mismatches.add(new TileMismatch(TlogPaths.CHECKPOINT, -1, -1,
-          "the root recomputed from the entries is " + Hex.encode(root)
-              + ", the checkpoint says " + Hex.encode(expectedRoot)));
+      mismatches.add(
+          new TileMismatch(
+              TlogPaths.CHECKPOINT,
+              -1,
+              -1,
+              "the root recomputed from the entries is "
+                  + Hex.encode(root)
+                  + ", the checkpoint says "
+                  + Hex.encode(expectedRoot)));
     }
     return mismatches;
   }
@@ -236,17 +249,30 @@ public final class TileReader {
     }
     int first = 0;
     while (first < tile.width()
-        && Arrays.equals(stored, first * HASH, first * HASH + HASH,
-            expected, first * HASH, first * HASH + HASH)) {
+        && Arrays.equals(
+            stored,
+            first * HASH,
+            first * HASH + HASH,
+            expected,
+            first * HASH,
+            first * HASH + HASH)) {
       first++;
     }
     String where = diagnose(tile, stored);
-    out.add(new TileMismatch(tile.path(), tile.level(), first,
-        tile.path() + " hash " + first + " is "
-            + Hex.encode(Arrays.copyOfRange(stored, first * HASH, first * HASH + HASH))
-            + ", recomputed from the entries it is "
-            + Hex.encode(Arrays.copyOfRange(expected, first * HASH, first * HASH + HASH))
-            + "; " + where));
+    out.add(
+        new TileMismatch(
+            tile.path(),
+            tile.level(),
+            first,
+            tile.path()
+                + " hash "
+                + first
+                + " is "
+                + Hex.encode(Arrays.copyOfRange(stored, first * HASH, first * HASH + HASH))
+                + ", recomputed from the entries it is "
+                + Hex.encode(Arrays.copyOfRange(expected, first * HASH, first * HASH + HASH))
+                + "; "
+                + where));
   }
 
   /** Says whether a stored full tile still agrees with the hash above it (in the next tile). */
@@ -262,13 +288,16 @@ public final class TileReader {
     int parentLevel = tile.level() + 1;
     try {
       byte[] parent = nodeHash(HEIGHT * parentLevel, tile.index());
-      String entries = tile.level() == 0
-          ? TlogPaths.entries(tile.index(), 0)
-          : "the entries below it";
+      String entries =
+          tile.level() == 0 ? TlogPaths.entries(tile.index(), 0) : "the entries below it";
       return MessageDigest.isEqual(mth, parent)
-          ? "the tile agrees with the level-" + parentLevel + " tile above it, so "
-              + entries + " was altered"
-          : "the tile does not agree with the level-" + parentLevel
+          ? "the tile agrees with the level-"
+              + parentLevel
+              + " tile above it, so "
+              + entries
+              + " was altered"
+          : "the tile does not agree with the level-"
+              + parentLevel
               + " tile above it either: the tile itself was altered";
     } catch (TlogException e) {
       return "the level-" + parentLevel + " tile above it cannot be read (" + e.getMessage() + ")";
@@ -340,8 +369,8 @@ public final class TileReader {
     int offset = (int) (first & (WIDTH - 1));
     int count = 1 << below;
     if ((offset + count) * HASH > tile.length) {
-      throw new TlogException("node at height " + height + ", index " + index
-          + " lies beyond the log's size " + size);
+      throw new TlogException(
+          "node at height " + height + ", index " + index + " lies beyond the log's size " + size);
     }
     List<byte[]> hashes = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -372,8 +401,13 @@ public final class TileReader {
     long count = shift >= Long.SIZE ? 0 : size >>> shift;
     long width = count - (index << HEIGHT);
     if (index < 0 || width <= 0) {
-      throw new TlogException("there is no " + (level < 0 ? "entry bundle" : "level-" + level
-          + " tile") + " " + index + " in a log of size " + size);
+      throw new TlogException(
+          "there is no "
+              + (level < 0 ? "entry bundle" : "level-" + level + " tile")
+              + " "
+              + index
+              + " in a log of size "
+              + size);
     }
     return (int) Math.min(width, WIDTH);
   }
@@ -391,8 +425,9 @@ public final class TileReader {
 
   /** The full object that replaces a missing partial one; the error names the partial. */
   private byte[] readFallback(String partial, String full) {
-    return fetchCached(full).orElseThrow(() -> new TlogException(
-        partial + " is missing (and so is the full " + full + ")"));
+    return fetchCached(full)
+        .orElseThrow(
+            () -> new TlogException(partial + " is missing (and so is the full " + full + ")"));
   }
 
   private Optional<byte[]> fetchCached(String path) {

@@ -1,22 +1,25 @@
 package io.provability.fabric.schemas.tlog;
 
 /**
- * Object names of a C2SP tlog-tiles log, relative to the log's prefix: {@code checkpoint},
- * {@code tile/<L>/<N>[.p/<W>]} and {@code tile/entries/<N>[.p/<W>]}.
+ * Object names of a C2SP tlog-tiles log, relative to the log's prefix: {@code checkpoint}, {@code
+ * tile/<L>/<N>[.p/<W>]} and {@code tile/entries/<N>[.p/<W>]}.
  *
  * <p>{@code <N>} is written as zero-padded 3-digit path elements, all but the last prefixed with
- * {@code x} (1234067 becomes {@code x001/x234/067}), so that a file system never needs a file and
- * a directory of the same name. {@code .p/<W>} marks a partial tile of width 1 to 255. Parsing is
+ * {@code x} (1234067 becomes {@code x001/x234/067}), so that a file system never needs a file and a
+ * directory of the same name. {@code .p/<W>} marks a partial tile of width 1 to 255. Parsing is
  * strict: a path is accepted only in the one spelling this class writes.
  */
 public final class TlogPaths {
 
   /** Levels of the Merkle tree one tile spans. */
   public static final int TILE_HEIGHT = 8;
+
   /** Hashes in a full tile and entries in a full bundle. */
   public static final int TILE_WIDTH = 1 << TILE_HEIGHT;
+
   /** The highest tile level the format allows. */
   public static final int MAX_LEVEL = 63;
+
   /** Name of the signed checkpoint. */
   public static final String CHECKPOINT = "checkpoint";
 
@@ -144,7 +147,9 @@ public final class TlogPaths {
   }
 
   private static long parseDecimal(String path, String text, String what, long max) {
-    if (text.isEmpty() || text.length() > 3 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+    if (text.isEmpty()
+        || text.length() > 3
+        || !text.chars().allMatch(c -> c >= '0' && c <= '9')
         || (text.length() > 1 && text.charAt(0) == '0')) {
       throw bad(path, "has " + what + " '" + text + "' that is not a plain decimal");
     }

@@ -30,8 +30,8 @@ import java.util.Optional;
  * @param checkpoint the signed checkpoint note's bytes, verbatim
  * @param extra optional opaque, unauthenticated data
  */
-public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
-    Optional<byte[]> extra) {
+public record TlogProof(
+    long index, List<byte[]> auditPath, byte[] checkpoint, Optional<byte[]> extra) {
 
   /** The first line of every proof. */
   public static final String HEADER = "c2sp.org/tlog-proof@v1";
@@ -86,8 +86,8 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
    */
   public byte[] encode() {
     StringBuilder out = new StringBuilder(HEADER).append('\n');
-    extra.ifPresent(e -> out.append("extra ").append(Base64.getEncoder().encodeToString(e))
-        .append('\n'));
+    extra.ifPresent(
+        e -> out.append("extra ").append(Base64.getEncoder().encodeToString(e)).append('\n'));
     out.append("index ").append(index).append('\n');
     for (byte[] hash : auditPath) {
       out.append(Base64.getEncoder().encodeToString(hash)).append('\n');
@@ -126,9 +126,12 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
       throw new TlogException("proof has no index line");
     }
     String digits = next.substring(6);
-    if (digits.isEmpty() || digits.length() > 19 || !digits.chars().allMatch(Character::isDigit)
+    if (digits.isEmpty()
+        || digits.length() > 19
+        || !digits.chars().allMatch(Character::isDigit)
         || (digits.length() > 1 && digits.charAt(0) == '0')) {
-      throw new TlogException("proof index '" + digits + "' is not a decimal without leading zeroes");
+      throw new TlogException(
+          "proof index '" + digits + "' is not a decimal without leading zeroes");
     }
     long index = Long.parseLong(digits);
     at += next.length() + 1;
@@ -196,8 +199,8 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
    * @param witnesses cosignature/v1 keys of trusted witnesses
    * @param quorum how many of them must have cosigned (0 for none)
    */
-  public record Policy(String origin, List<NoteVerifier> logKeys, List<NoteVerifier> witnesses,
-      int quorum) {
+  public record Policy(
+      String origin, List<NoteVerifier> logKeys, List<NoteVerifier> witnesses, int quorum) {
 
     /** Checks the keys and the quorum. */
     public Policy {
@@ -247,26 +250,32 @@ public record TlogProof(long index, List<byte[]> auditPath, byte[] checkpoint,
      *
      * @param signedCheckpoint the note's bytes
      * @return the checkpoint
-     * @throws TlogException if no log key signed, a known signature is bad,
-     *     fewer than {@code quorum} witnesses cosigned, or the origin differs
+     * @throws TlogException if no log key signed, a known signature is bad, fewer than {@code
+     *     quorum} witnesses cosigned, or the origin differs
      */
     public Checkpoint verifyCheckpoint(byte[] signedCheckpoint) {
       List<NoteVerifier> known = new ArrayList<>(logKeys);
       known.addAll(witnesses);
       SignedNote.VerifiedNote note = SignedNote.open(signedCheckpoint, known);
       if (logKeys.stream().noneMatch(note::signedBy)) {
-        throw new TlogException("checkpoint is not signed by a log key ("
-            + logKeys.stream().map(NoteVerifier::name).distinct().toList() + ")");
+        throw new TlogException(
+            "checkpoint is not signed by a log key ("
+                + logKeys.stream().map(NoteVerifier::name).distinct().toList()
+                + ")");
       }
       long cosigned = witnesses.stream().filter(note::signedBy).count();
       if (cosigned < quorum) {
-        throw new TlogException("checkpoint has " + cosigned + " valid witness cosignature(s), "
-            + "the policy needs " + quorum);
+        throw new TlogException(
+            "checkpoint has "
+                + cosigned
+                + " valid witness cosignature(s), "
+                + "the policy needs "
+                + quorum);
       }
       Checkpoint body = note.checkpoint();
       if (!body.origin().equals(origin)) {
-        throw new TlogException("checkpoint origin is '" + body.origin() + "', expected '"
-            + origin + "'");
+        throw new TlogException(
+            "checkpoint origin is '" + body.origin() + "', expected '" + origin + "'");
       }
       return body;
     }

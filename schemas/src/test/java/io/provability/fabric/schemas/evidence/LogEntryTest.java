@@ -52,17 +52,22 @@ class LogEntryTest {
 
   @Test
   void anObjectThatDoesNotHashToItsNameIsRefused() {
-    LogEntry decoded = LogEntry.decode(LogEntry.inline(filled(10, 1), filled(70_000, 2)).forLog().encode());
+    LogEntry decoded =
+        LogEntry.decode(LogEntry.inline(filled(10, 1), filled(70_000, 2)).forLog().encode());
     assertThatThrownBy(() -> decoded.resolve(h -> filled(70_000, 3)))
-        .hasMessageContaining("request object").hasMessageContaining("does not hash to its name");
+        .hasMessageContaining("request object")
+        .hasMessageContaining("does not hash to its name");
     assertThatThrownBy(() -> decoded.resolve(h -> null)).hasMessageContaining("is missing");
   }
 
   @Test
   void malformedEntriesAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> LogEntry.decode(new byte[] {2, 0})).hasMessageContaining("entry version 2");
-    assertThatThrownBy(() -> LogEntry.decode(new byte[] {1, 4, 0, 0, 0, 0})).hasMessageContaining("unknown bits");
-    assertThatThrownBy(() -> LogEntry.decode(new byte[] {1, 0, 0, 0, 0, 5, 1})).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> LogEntry.decode(new byte[] {2, 0}))
+        .hasMessageContaining("entry version 2");
+    assertThatThrownBy(() -> LogEntry.decode(new byte[] {1, 4, 0, 0, 0, 0}))
+        .hasMessageContaining("unknown bits");
+    assertThatThrownBy(() -> LogEntry.decode(new byte[] {1, 0, 0, 0, 0, 5, 1}))
+        .hasMessageContaining("truncated");
     byte[] ok = LogEntry.inline(new byte[] {1}, new byte[] {2}).encode();
     byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
     assertThatThrownBy(() -> LogEntry.decode(trailing)).hasMessageContaining("1 trailing byte");

@@ -9,6 +9,7 @@ import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import io.provability.fabric.schemas.fixtures.SingleFieldMutations;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.util.Utf8;
 import org.junit.jupiter.api.Test;
@@ -60,8 +62,18 @@ class CanonicalEncodingTest {
   }
 
   static Stream<String> stringValues() {
-    return Stream.of("", "a", "plain-ascii-0123456789/**", "\u007f edge", "caf\u00e9", "\u00ff\u0080", "Łódź",
-        "日本語", "𝄞 clef", "x".repeat(5000), "x".repeat(5000) + "é");
+    return Stream.of(
+        "",
+        "a",
+        "plain-ascii-0123456789/**",
+        "\u007f edge",
+        "caf\u00e9",
+        "\u00ff\u0080",
+        "Łódź",
+        "日本語",
+        "𝄞 clef",
+        "x".repeat(5000),
+        "x".repeat(5000) + "é");
   }
 
   @Test
@@ -166,12 +178,11 @@ class CanonicalEncodingTest {
   void theHeaderIsTheSingleObjectHeaderOfTheRecordsSchema() {
     byte[] bytes = CanonicalEncoding.encode(EventFixtures.policyVersion());
     long fingerprint =
-        org.apache.avro.SchemaNormalization.parsingFingerprint64(
-            EventFixtures.policyVersion().getSchema());
+        SchemaNormalization.parsingFingerprint64(EventFixtures.policyVersion().getSchema());
 
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
     assertThat(bytes[1]).isEqualTo((byte) 0x01);
-    assertThat(ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong())
+    assertThat(ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong())
         .isEqualTo(fingerprint);
   }
 

@@ -163,8 +163,7 @@ class MerkleTreeReferenceTest {
     MerkleTree tree = MerkleTree.fromLeaves(leaves(5));
 
     assertThatThrownBy(() -> tree.inclusionProof(5)).isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> tree.inclusionProof(-1))
-        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> tree.inclusionProof(-1)).isInstanceOf(IndexOutOfBoundsException.class);
     assertThatThrownBy(() -> tree.leafHash(5)).isInstanceOf(IndexOutOfBoundsException.class);
     assertThatThrownBy(() -> MerkleTree.fromLeaves(List.of()).inclusionProof(0))
         .isInstanceOf(IndexOutOfBoundsException.class);
@@ -193,12 +192,20 @@ class MerkleTreeReferenceTest {
     tree.consistencyProof(2).get(0)[0] ^= 1;
 
     assertThat(tree.root()).isEqualTo(root);
-    assertThat(MerkleTree.fromLeafHashes(List.of(tree.leafHash(0), tree.leafHash(1),
-        tree.leafHash(2))).root()).isEqualTo(root);
+    assertThat(
+            MerkleTree.fromLeafHashes(List.of(tree.leafHash(0), tree.leafHash(1), tree.leafHash(2)))
+                .root())
+        .isEqualTo(root);
     assertThatCode(() -> proof.verify(tree.leafHash(0), root)).doesNotThrowAnyException();
-    assertThatCode(() -> MerkleVerifier.verifyConsistency(2, 3,
-        MerkleTree.fromLeafHashes(List.of(tree.leafHash(0), tree.leafHash(1))).root(), root,
-        tree.consistencyProof(2))).doesNotThrowAnyException();
+    assertThatCode(
+            () ->
+                MerkleVerifier.verifyConsistency(
+                    2,
+                    3,
+                    MerkleTree.fromLeafHashes(List.of(tree.leafHash(0), tree.leafHash(1))).root(),
+                    root,
+                    tree.consistencyProof(2)))
+        .doesNotThrowAnyException();
   }
 
   @Test

@@ -62,8 +62,8 @@ final class NaiveMerkle {
   }
 
   /**
-   * PATH(0, {d(0)}) = {}; for m &lt; k: PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]); for
-   * m &gt;= k: PATH(m, D[n]) = PATH(m - k, D[k:n]) : MTH(D[0:k]).
+   * PATH(0, {d(0)}) = {}; for m &lt; k: PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]); for m &gt;=
+   * k: PATH(m, D[n]) = PATH(m - k, D[k:n]) : MTH(D[0:k]).
    */
   private List<byte[]> path(int m, int lo, int hi) {
     int n = hi - lo;

@@ -22,16 +22,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The published transparency-dev/merkle vectors (copied under {@code rfc6962/testdata}, see
- * {@code rfc6962/NOTE.md}): every happy path verifies, every other case is rejected with a
- * {@link ProofException}, and our tree over the RFC's eight test leaves reproduces the happy paths.
+ * The published transparency-dev/merkle vectors (copied under {@code rfc6962/testdata}, see {@code
+ * rfc6962/NOTE.md}): every happy path verifies, every other case is rejected with a {@link
+ * ProofException}, and our tree over the RFC's eight test leaves reproduces the happy paths.
  */
 class Rfc6962VectorsTest {
 
   /** The eight RFC 6962 test leaves behind the vectors' happy-path trees. */
   private static final List<byte[]> RFC_LEAVES =
       Stream.of(
-              "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+              "",
+              "00",
+              "10",
+              "2021",
+              "3031",
+              "40414243",
+              "5051525354555657",
               "606162636465666768696a6b6c6d6e6f")
           .map(Hex::decode)
           .toList();

@@ -10,6 +10,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,8 +57,9 @@ class EventCodecTest {
     ByteBuffer avroEncoded = (ByteBuffer) event.getClass().getMethod("toByteBuffer").invoke(event);
     BinaryMessageDecoder<?> avroDecoder =
         (BinaryMessageDecoder<?>)
-            event.getClass()
-                .getMethod("createDecoder", org.apache.avro.message.SchemaStore.class)
+            event
+                .getClass()
+                .getMethod("createDecoder", SchemaStore.class)
                 .invoke(null, codec.schemaStore());
 
     assertThat(bytes).isEqualTo(toArray(avroEncoded));
@@ -74,7 +78,7 @@ class EventCodecTest {
       long fingerprint = SchemaNormalization.parsingFingerprint64(event.getSchema());
       assertThat(codec.schemaStore().findByFingerprint(fingerprint))
           .isNotNull()
-          .extracting(org.apache.avro.Schema::getFullName)
+          .extracting(Schema::getFullName)
           .isEqualTo(event.getSchema().getFullName());
     }
     assertThat(codec.schemaStore().findByFingerprint(0x0123456789abcdefL)).isNull();
@@ -150,15 +154,28 @@ class EventCodecTest {
   void aHugeArrayCountIsMalformed() {
     // Decision: five empty strings and two enums (seven zero bytes), then the reasons array
     // claiming 2^40 items (the zig-zag varint 80 80 80 80 80 40).
-    byte[] body = {0, 0, 0, 0, 0, 0, 0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
-        (byte) 0x80, 0x40};
+    byte[] body = {
+      0, 0, 0, 0, 0, 0, 0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x40
+    };
 
-    assertReason(header(Decision.getClassSchema(), body), DeadLetterReason.MALFORMED,
+    assertReason(
+        header(Decision.getClassSchema(), body),
+        DeadLetterReason.MALFORMED,
         "claims 1099511627776 items");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "ascii only", "\u007f", "caf\u00e9", "\u00ff\u0080", "日本語", "𝄞 clef", "mixed é and ascii"})
+  @ValueSource(
+      strings = {
+        "",
+        "ascii only",
+        "\u007f",
+        "caf\u00e9",
+        "\u00ff\u0080",
+        "日本語",
+        "𝄞 clef",
+        "mixed é and ascii"
+      })
   void stringsRoundTripWhetherAsciiOrNot(String text) {
     // ASCII strings are decoded on a path of their own; every other string by the strict decoder
     PlanRequest plan = EventFixtures.planRequest();
@@ -175,8 +192,9 @@ class EventCodecTest {
   @Test
   void invalidUtf8AfterAsciiIsMalformed() {
     // PolicyVersion: version 7, then a 3-byte string: ASCII, then a lead byte with no continuation.
-    byte[] bytes = header(PolicyVersion.getClassSchema(), new byte[] {0x0e, 0x06, 'a', 'b',
-        (byte) 0xC3, 0x00});
+    byte[] bytes =
+        header(
+            PolicyVersion.getClassSchema(), new byte[] {0x0e, 0x06, 'a', 'b', (byte) 0xC3, 0x00});
 
     assertReason(bytes, DeadLetterReason.MALFORMED, "not valid UTF-8");
   }
@@ -184,8 +202,8 @@ class EventCodecTest {
   @Test
   void invalidUtf8IsMalformed() {
     // PolicyVersion: version 7, then a 2-byte string that is not UTF-8 (a lone continuation byte).
-    byte[] bytes = header(PolicyVersion.getClassSchema(), new byte[] {0x0e, 0x04, 'a',
-        (byte) 0x80, 0x00});
+    byte[] bytes =
+        header(PolicyVersion.getClassSchema(), new byte[] {0x0e, 0x04, 'a', (byte) 0x80, 0x00});
 
     assertReason(bytes, DeadLetterReason.MALFORMED, "not valid UTF-8");
   }
@@ -295,7 +313,7 @@ class EventCodecTest {
   }
 
   /** The single-object header of {@code schema} followed by {@code body}. */
-  static byte[] header(org.apache.avro.Schema schema, byte[] body) {
+  static byte[] header(Schema schema, byte[] body) {
     byte[] bytes = new byte[10 + body.length];
     bytes[0] = (byte) 0xC3;
     bytes[1] = 0x01;
@@ -315,8 +333,7 @@ class EventCodecTest {
    * dp_epsilon's 8 bytes, which we recognise by their values.
    */
   private static int indexOfConstraintsPii(byte[] bytes) {
-    byte[] budget = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(1.0)
-        .array();
+    byte[] budget = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.0).array();
     for (int i = 10; i + 9 <= bytes.length; i++) {
       if (Arrays.equals(bytes, i, i + 8, budget, 0, 8) && bytes[i + 8] == 1) {
         return i + 8;

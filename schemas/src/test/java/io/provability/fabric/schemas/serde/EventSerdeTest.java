@@ -8,6 +8,7 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
@@ -51,11 +52,11 @@ class EventSerdeTest {
 
   @Test
   void anotherEventTypeIsUnsupportedType() {
-    byte[] decision = EventSerde.of(Decision.class).serializer().serialize(TOPIC,
-        EventFixtures.decision());
+    byte[] decision =
+        EventSerde.of(Decision.class).serializer().serialize(TOPIC, EventFixtures.decision());
 
-    assertThatThrownBy(() -> EventSerde.of(PlanRequest.class).deserializer()
-            .deserialize(TOPIC, decision))
+    assertThatThrownBy(
+            () -> EventSerde.of(PlanRequest.class).deserializer().deserialize(TOPIC, decision))
         .isInstanceOfSatisfying(
             EventDecodeException.class,
             e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNSUPPORTED_TYPE));
@@ -63,8 +64,8 @@ class EventSerdeTest {
 
   @Test
   void garbageThrowsEventDecodeExceptionForTheExceptionHandler() {
-    assertThatThrownBy(() -> EventSerde.any().deserializer()
-            .deserialize(TOPIC, new byte[] {'{', '}'}))
+    assertThatThrownBy(
+            () -> EventSerde.any().deserializer().deserialize(TOPIC, new byte[] {'{', '}'}))
         .isInstanceOfSatisfying(
             EventDecodeException.class,
             e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.MALFORMED));
@@ -79,7 +80,7 @@ class EventSerdeTest {
 
   @Test
   void aSerdeCanUseACodecThatKnowsMoreWriterSchemas() {
-    EventCodec codec = EventCodec.withWriterSchemas(java.util.List.of());
+    EventCodec codec = EventCodec.withWriterSchemas(List.of());
     EventSerde<PlanRequest> serde = EventSerde.of(PlanRequest.class, codec);
     PlanRequest plan = EventFixtures.planRequest();
 

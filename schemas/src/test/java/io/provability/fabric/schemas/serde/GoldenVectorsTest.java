@@ -20,10 +20,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The checked-in single-object encodings of the request and decision fixtures
- * ({@code src/test/resources/golden/*.bin}, see the README there). A difference means the wire
- * format changed: a schema, the fixture, or the encoder. If the change is intended, regenerate
- * with {@code -Dgolden.regenerate=true} and keep the old writer schema in the history folder.
+ * The checked-in single-object encodings of the request and decision fixtures ({@code
+ * src/test/resources/golden/*.bin}, see the README there). A difference means the wire format
+ * changed: a schema, the fixture, or the encoder. If the change is intended, regenerate with {@code
+ * -Dgolden.regenerate=true} and keep the old writer schema in the history folder.
  */
 class GoldenVectorsTest {
 

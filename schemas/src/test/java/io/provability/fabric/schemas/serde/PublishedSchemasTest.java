@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
+import io.provability.fabric.schemas.fixtures.EventFixtures;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code schemas/published/}: every event schema self-contained, with its fingerprints. The files
  * are generated from the schemas on the classpath; this test regenerates them in memory and fails
- * when the checked-in copies are stale. To refresh them after a schema change:
- * {@code mvn -pl schemas test -Dtest=PublishedSchemasTest -Dpublished.regenerate=true}.
+ * when the checked-in copies are stale. To refresh them after a schema change: {@code mvn -pl
+ * schemas test -Dtest=PublishedSchemasTest -Dpublished.regenerate=true}.
  */
 class PublishedSchemasTest {
 
@@ -53,15 +55,22 @@ class PublishedSchemasTest {
     Map<String, String> expected = expectedFiles();
     List<String> present;
     try (Stream<Path> files = Files.list(dir)) {
-      present = files.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".avsc") || n.equals("fingerprints.json")).sorted().toList();
+      present =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".avsc") || n.equals("fingerprints.json"))
+              .sorted()
+              .toList();
     }
     assertThat(present)
-        .as("schemas/published is stale: run mvn -pl schemas test -Dtest=PublishedSchemasTest -Dpublished.regenerate=true")
+        .as(
+            "schemas/published is stale: run mvn -pl schemas test -Dtest=PublishedSchemasTest -Dpublished.regenerate=true")
         .containsExactlyInAnyOrderElementsOf(expected.keySet());
     for (Map.Entry<String, String> file : expected.entrySet()) {
       assertThat(Files.readString(dir.resolve(file.getKey()), StandardCharsets.UTF_8))
-          .as("schemas/published/%s is stale: regenerate with -Dpublished.regenerate=true", file.getKey())
+          .as(
+              "schemas/published/%s is stale: regenerate with -Dpublished.regenerate=true",
+              file.getKey())
           .isEqualTo(file.getValue());
     }
   }
@@ -69,8 +78,10 @@ class PublishedSchemasTest {
   @Test
   void eachPublishedFileParsesOnItsOwnAndHasTheFingerprintOfTheGeneratedClass() throws IOException {
     // a fresh parser per file: nothing else defined, so every named type must be inline
-    Schema plan = new Schema.Parser().parse(publishedDirectory().resolve("PlanRequest.avsc").toFile());
-    Schema decision = new Schema.Parser().parse(publishedDirectory().resolve("Decision.avsc").toFile());
+    Schema plan =
+        new Schema.Parser().parse(publishedDirectory().resolve("PlanRequest.avsc").toFile());
+    Schema decision =
+        new Schema.Parser().parse(publishedDirectory().resolve("Decision.avsc").toFile());
 
     assertThat(SchemaNormalization.parsingFingerprint64(plan))
         .isEqualTo(SchemaNormalization.parsingFingerprint64(PlanRequest.getClassSchema()));
@@ -80,12 +91,14 @@ class PublishedSchemasTest {
 
   @Test
   void theCrc64IsTheOneInTheSingleObjectHeader() {
-    PublishedSchemas.Entry decision = PublishedSchemas.current().stream()
-        .filter(e -> e.simpleName().equals("Decision")).findFirst().orElseThrow();
+    PublishedSchemas.Entry decision =
+        PublishedSchemas.current().stream()
+            .filter(e -> e.simpleName().equals("Decision"))
+            .findFirst()
+            .orElseThrow();
 
     assertThat(SingleObjectHeader.of(decision.crc64()))
-        .isEqualTo(java.util.Arrays.copyOf(EventCodec.standard().encode(
-            io.provability.fabric.schemas.fixtures.EventFixtures.decision()), 10));
+        .isEqualTo(Arrays.copyOf(EventCodec.standard().encode(EventFixtures.decision()), 10));
   }
 
   /** File name to content: one .avsc per schema and fingerprints.json. */
@@ -105,12 +118,20 @@ class PublishedSchemasTest {
         file = e.simpleName() + ".avsc";
       }
       files.put(file, e.json() + "\n");
-      json.append("  {\"name\": \"").append(e.fullName()).append("\", \"file\": \"").append(file)
-          .append("\", \"current\": ").append(!e.historical())
-          .append(", \"crc64_avro\": \"").append(String.format("%016x", e.crc64()))
-          .append("\", \"single_object_header\": \"").append(Hex.encode(SingleObjectHeader.of(e.crc64())))
-          .append("\", \"sha256\": \"").append(Hex.encode(e.sha256()))
-          .append("\", \"canonical_form\": ").append(jsonString(e.canonicalForm()))
+      json.append("  {\"name\": \"")
+          .append(e.fullName())
+          .append("\", \"file\": \"")
+          .append(file)
+          .append("\", \"current\": ")
+          .append(!e.historical())
+          .append(", \"crc64_avro\": \"")
+          .append(String.format("%016x", e.crc64()))
+          .append("\", \"single_object_header\": \"")
+          .append(Hex.encode(SingleObjectHeader.of(e.crc64())))
+          .append("\", \"sha256\": \"")
+          .append(Hex.encode(e.sha256()))
+          .append("\", \"canonical_form\": ")
+          .append(jsonString(e.canonicalForm()))
           .append(i + 1 < all.size() ? "},\n" : "}\n");
     }
     files.put("fingerprints.json", json.append("]\n").toString());

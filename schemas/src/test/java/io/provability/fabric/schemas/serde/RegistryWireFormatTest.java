@@ -36,11 +36,13 @@ class RegistryWireFormatTest {
   private static final boolean REGENERATE = Boolean.getBoolean("golden.regenerate");
 
   /** The ids the vectors were made with; a registry assigns its own. */
-  static final SchemaIds IDS = SchemaIds.of(Map.of(
-      101, PlanRequest.getClassSchema(),
-      102, RetrievalRequest.getClassSchema(),
-      103, EgressRequest.getClassSchema(),
-      104, Decision.getClassSchema()));
+  static final SchemaIds IDS =
+      SchemaIds.of(
+          Map.of(
+              101, PlanRequest.getClassSchema(),
+              102, RetrievalRequest.getClassSchema(),
+              103, EgressRequest.getClassSchema(),
+              104, Decision.getClassSchema()));
 
   private final EventCodec codec = EventCodec.standard().withSchemaIds(IDS);
 
@@ -61,7 +63,8 @@ class RegistryWireFormatTest {
     for (Arguments golden : goldenEvents().toList()) {
       String name = (String) golden.get()[0];
       SpecificRecord fixture = (SpecificRecord) golden.get()[1];
-      Files.write(sourceDirectory().resolve(name + ".bin"),
+      Files.write(
+          sourceDirectory().resolve(name + ".bin"),
           WireFormat.REGISTRY.frame(EventCodec.standard().encode(fixture), IDS));
     }
   }
@@ -194,8 +197,10 @@ class RegistryWireFormatTest {
       if (REGENERATE) {
         return Files.readAllBytes(sourceDirectory().resolve(name + ".bin"));
       }
-      try (InputStream in = RegistryWireFormatTest.class.getResourceAsStream("/golden/registry/" + name + ".bin")) {
-        assertThat(in).as("golden/registry/%s.bin is missing; run with -Dgolden.regenerate=true", name)
+      try (InputStream in =
+          RegistryWireFormatTest.class.getResourceAsStream("/golden/registry/" + name + ".bin")) {
+        assertThat(in)
+            .as("golden/registry/%s.bin is missing; run with -Dgolden.regenerate=true", name)
             .isNotNull();
         return in.readAllBytes();
       }

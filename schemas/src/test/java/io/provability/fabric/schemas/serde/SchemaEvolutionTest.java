@@ -75,14 +75,21 @@ class SchemaEvolutionTest {
 
   @Test
   void aWriterSchemaWithoutAFieldTheReaderNeedsIsMissingField() {
-    Schema old = parse("""
+    Schema old =
+        parse(
+            """
         {"type": "record", "name": "PolicyVersion", "namespace": "io.provability.fabric.events",
          "fields": [
           {"name": "version", "type": "long"},
           {"name": "effective_at", "type": {"type": "long", "logicalType": "timestamp-millis"}}
          ]}""");
-    byte[] bytes = writeWith(old, new GenericRecordBuilder(old)
-        .set("version", 7L).set("effective_at", 1_764_230_400_000L).build());
+    byte[] bytes =
+        writeWith(
+            old,
+            new GenericRecordBuilder(old)
+                .set("version", 7L)
+                .set("effective_at", 1_764_230_400_000L)
+                .build());
 
     assertThatThrownBy(() -> EventCodec.withWriterSchemas(List.of(old)).decode(bytes))
         .isInstanceOfSatisfying(
@@ -98,11 +105,23 @@ class SchemaEvolutionTest {
 
   @Test
   void missingFieldsAreNamedByTheirPathFromTheEventEvenInsideOptionalRecords() {
-    Schema old = parse(PlanRequest.getClassSchema().toString()
-        .replace("{\"name\":\"key_id\",\"type\":{\"type\":\"string\",\"avro.java.string\":"
-            + "\"String\"}},{\"name\":\"signature\"", "{\"name\":\"signature\""));
-    assertThat(old.getField("subject").schema().getField("token").schema().getTypes().get(1)
-        .getField("key_id")).isNull();
+    Schema old =
+        parse(
+            PlanRequest.getClassSchema()
+                .toString()
+                .replace(
+                    "{\"name\":\"key_id\",\"type\":{\"type\":\"string\",\"avro.java.string\":"
+                        + "\"String\"}},{\"name\":\"signature\"",
+                    "{\"name\":\"signature\""));
+    assertThat(
+            old.getField("subject")
+                .schema()
+                .getField("token")
+                .schema()
+                .getTypes()
+                .get(1)
+                .getField("key_id"))
+        .isNull();
     byte[] bytes = writeWith(old, WriterSchemaCopy.of(old, EventFixtures.planRequest()));
 
     assertThatThrownBy(() -> EventCodec.withWriterSchemas(List.of(old)).decode(bytes))
@@ -115,12 +134,22 @@ class SchemaEvolutionTest {
 
   @Test
   void aWriterFieldOfAnUnreadableTypeIsInvalidField() {
-    Schema old = parse(PolicyVersion.getClassSchema().toString()
-        .replace("{\"name\":\"version\",\"type\":\"long\"}",
-            "{\"name\":\"version\",\"type\":\"string\"}"));
+    Schema old =
+        parse(
+            PolicyVersion.getClassSchema()
+                .toString()
+                .replace(
+                    "{\"name\":\"version\",\"type\":\"long\"}",
+                    "{\"name\":\"version\",\"type\":\"string\"}"));
     assertThat(old.getField("version").schema().getType()).isEqualTo(Schema.Type.STRING);
-    byte[] bytes = writeWith(old, new GenericRecordBuilder(old).set("version", "seven")
-        .set("policy_hash", "h").set("effective_at", 0L).build());
+    byte[] bytes =
+        writeWith(
+            old,
+            new GenericRecordBuilder(old)
+                .set("version", "seven")
+                .set("policy_hash", "h")
+                .set("effective_at", 0L)
+                .build());
 
     assertThatThrownBy(() -> EventCodec.withWriterSchemas(List.of(old)).decode(bytes))
         .isInstanceOfSatisfying(
@@ -138,27 +167,36 @@ class SchemaEvolutionTest {
     Decision decoded = EventCodec.standard().decode(writeWith(v1, old), Decision.class);
 
     Decision expected = EventFixtures.decision();
-    expected.getReasons().forEach(r -> {
-      r.setCapability(null);
-      r.setResource(null);
-      r.setLabel(null);
-      r.setReceiptId(null);
-    });
+    expected
+        .getReasons()
+        .forEach(
+            r -> {
+              r.setCapability(null);
+              r.setResource(null);
+              r.setLabel(null);
+              r.setReceiptId(null);
+            });
     assertThat(decoded).isEqualTo(expected);
-    assertThat(decoded.getReasons()).extracting(r -> r.getCode()).containsExactly("PII_EMAIL", "PII_PHONE");
+    assertThat(decoded.getReasons())
+        .extracting(r -> r.getCode())
+        .containsExactly("PII_EMAIL", "PII_PHONE");
   }
 
   @Test
   void aVerdictAddedByANewerWriterIsReadAsDeny() {
-    Schema newer = parse(Decision.getClassSchema().toString()
-        .replace("\"BLOCK\"]", "\"BLOCK\",\"QUARANTINE\"]"));
+    Schema newer =
+        parse(
+            Decision.getClassSchema()
+                .toString()
+                .replace("\"BLOCK\"]", "\"BLOCK\",\"QUARANTINE\"]"));
     Schema verdict = newer.getField("verdict").schema();
     assertThat(verdict.getEnumSymbols()).contains("QUARANTINE");
     GenericRecord record = WriterSchemaCopy.of(newer, EventFixtures.decision());
     record.put("verdict", new GenericData.EnumSymbol(verdict, "QUARANTINE"));
 
-    Decision decoded = EventCodec.withWriterSchemas(List.of(newer)).decode(writeWith(newer, record),
-        Decision.class);
+    Decision decoded =
+        EventCodec.withWriterSchemas(List.of(newer))
+            .decode(writeWith(newer, record), Decision.class);
 
     Decision expected = EventFixtures.decision();
     expected.setVerdict(Verdict.DENY);
@@ -167,17 +205,21 @@ class SchemaEvolutionTest {
 
   @Test
   void anEffectKindAddedByANewerWriterIsReadAsUnknown() {
-    Schema newer = parse(CapabilityGrant.getClassSchema().toString()
-        .replace("\"EXECUTE\"]", "\"EXECUTE\",\"DELETE\"]"));
-    Schema effect = newer.getField("capabilities").schema().getElementType().getField("effect")
-        .schema();
+    Schema newer =
+        parse(
+            CapabilityGrant.getClassSchema()
+                .toString()
+                .replace("\"EXECUTE\"]", "\"EXECUTE\",\"DELETE\"]"));
+    Schema effect =
+        newer.getField("capabilities").schema().getElementType().getField("effect").schema();
     GenericRecord record = WriterSchemaCopy.of(newer, EventFixtures.capabilityGrant());
     @SuppressWarnings("unchecked") // a generic array of capability records
     List<GenericRecord> capabilities = (List<GenericRecord>) record.get("capabilities");
     capabilities.get(0).put("effect", new GenericData.EnumSymbol(effect, "DELETE"));
 
-    CapabilityGrant decoded = EventCodec.withWriterSchemas(List.of(newer))
-        .decode(writeWith(newer, record), CapabilityGrant.class);
+    CapabilityGrant decoded =
+        EventCodec.withWriterSchemas(List.of(newer))
+            .decode(writeWith(newer, record), CapabilityGrant.class);
 
     assertThat(decoded.getCapabilities().get(0).getEffect()).isEqualTo(EffectKind.UNKNOWN);
     assertThat(decoded.getCapabilities().get(1).getEffect()).isEqualTo(EffectKind.SEND);
@@ -185,7 +227,9 @@ class SchemaEvolutionTest {
 
   @Test
   void aWriterSchemaOfNoEventTypeIsRefused() {
-    Schema stranger = parse("""
+    Schema stranger =
+        parse(
+            """
         {"type": "record", "name": "Stranger", "namespace": "elsewhere",
          "fields": [{"name": "x", "type": "int"}]}""");
 
@@ -198,22 +242,27 @@ class SchemaEvolutionTest {
   void everyHistorySchemaIsListedInTheIndexAndReadableAsItsCurrentSchema() throws Exception {
     List<String> listed = readIndex();
     List<String> present;
-    try (Stream<Path> files = Files.list(Path.of(
-        SchemaEvolutionTest.class.getResource(HISTORY).toURI()))) {
-      present = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc"))
-          .sorted().toList();
+    try (Stream<Path> files =
+        Files.list(Path.of(SchemaEvolutionTest.class.getResource(HISTORY).toURI()))) {
+      present =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".avsc"))
+              .sorted()
+              .toList();
     }
     assertThat(listed).containsExactlyInAnyOrderElementsOf(present).isNotEmpty();
 
     for (String name : listed) {
       Schema writer = historySchema(name);
-      Schema reader = SpecificData.get().getSchema(
-          Class.forName(writer.getFullName()));
+      Schema reader = SpecificData.get().getSchema(Class.forName(writer.getFullName()));
       assertThat(SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType())
           .as(name)
           .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
-      assertThat(EventCodec.standard().schemaStore()
-          .findByFingerprint(SchemaNormalization.parsingFingerprint64(writer)))
+      assertThat(
+              EventCodec.standard()
+                  .schemaStore()
+                  .findByFingerprint(SchemaNormalization.parsingFingerprint64(writer)))
           .as(name)
           .isNotNull();
     }
@@ -249,7 +298,8 @@ class SchemaEvolutionTest {
 
   private static List<String> readIndex() throws IOException, URISyntaxException {
     try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(HISTORY + "index.txt")) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
           .map(String::strip)
           .filter(line -> !line.isEmpty() && !line.startsWith("#"))
           .toList();

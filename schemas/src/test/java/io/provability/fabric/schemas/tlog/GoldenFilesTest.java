@@ -3,6 +3,7 @@ package io.provability.fabric.schemas.tlog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.schemas.hash.Hex;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,20 +19,20 @@ import org.junit.jupiter.api.Test;
 /**
  * The checked-in golden log ({@code src/test/resources/tlog}, see its README): the classes under
  * test reproduce every file byte for byte, and an independent naive derivation straight from the
- * tlog-tiles definition (the n-th tile at level l holds MTH(D[(n*256+i)*256^l :
- * (n*256+i+1)*256^l]) for i in 0..255; a bundle is uint16-length-prefixed entries) gives the same
- * tiles and bundles. Regenerate with {@code -Dtlog.golden.write=true} after a deliberate format
- * change, and say why in the commit.
+ * tlog-tiles definition (the n-th tile at level l holds MTH(D[(n*256+i)*256^l : (n*256+i+1)*256^l])
+ * for i in 0..255; a bundle is uint16-length-prefixed entries) gives the same tiles and bundles.
+ * Regenerate with {@code -Dtlog.golden.write=true} after a deliberate format change, and say why in
+ * the commit.
  */
 class GoldenFilesTest {
 
   static final Path DIR = Path.of("src/test/resources/tlog");
+
   /**
-   * The root of "entry 0".."entry 999", computed outside Java when the files were made (a
-   * ten-line Python MTH over hashlib, in the README); any change to it is a format change.
+   * The root of "entry 0".."entry 999", computed outside Java when the files were made (a ten-line
+   * Python MTH over hashlib, in the README); any change to it is a format change.
    */
-  static final String ROOT_HEX =
-      "346c6b9cb89c4b76fac9dcb20cda86e3a01c0a57417c139028eacd4538fde95b";
+  static final String ROOT_HEX = "346c6b9cb89c4b76fac9dcb20cda86e3a01c0a57417c139028eacd4538fde95b";
 
   @Test
   void classesReproduceTheGoldenFiles() throws IOException {
@@ -45,15 +46,18 @@ class GoldenFilesTest {
     }
     List<String> stored;
     try (Stream<Path> walk = Files.walk(DIR)) {
-      stored = walk.filter(Files::isRegularFile)
-          .map(p -> DIR.relativize(p).toString().replace('\\', '/'))
-          .filter(p -> !p.equals("README.md"))
-          .sorted().toList();
+      stored =
+          walk.filter(Files::isRegularFile)
+              .map(p -> DIR.relativize(p).toString().replace('\\', '/'))
+              .filter(p -> !p.equals("README.md"))
+              .sorted()
+              .toList();
     }
     assertThat(stored).containsExactlyInAnyOrderElementsOf(files.keySet());
     for (Map.Entry<String, byte[]> file : files.entrySet()) {
       assertThat(Files.readAllBytes(DIR.resolve(file.getKey())))
-          .as(file.getKey()).isEqualTo(file.getValue());
+          .as(file.getKey())
+          .isEqualTo(file.getValue());
     }
   }
 
@@ -71,20 +75,21 @@ class GoldenFilesTest {
           long start = (n * 256 + i) * span;
           tile.add(mth(entries, (int) start, (int) (start + span)));
         }
-        String path = "tile/" + level + "/" + String.format("%03d", n)
-            + (width == 256 ? "" : ".p/" + width);
+        String path =
+            "tile/" + level + "/" + String.format("%03d", n) + (width == 256 ? "" : ".p/" + width);
         assertThat(Files.readAllBytes(DIR.resolve(path))).as(path).isEqualTo(concat(tile));
       }
     }
     for (int n = 0; n * 256 < size; n++) {
       int width = Math.min(256, size - n * 256);
-      java.io.ByteArrayOutputStream bundle = new java.io.ByteArrayOutputStream();
+      ByteArrayOutputStream bundle = new ByteArrayOutputStream();
       for (byte[] entry : entries.subList(n * 256, n * 256 + width)) {
         bundle.write(entry.length >> 8);
         bundle.write(entry.length & 0xFF);
         bundle.write(entry);
       }
-      String path = "tile/entries/" + String.format("%03d", n) + (width == 256 ? "" : ".p/" + width);
+      String path =
+          "tile/entries/" + String.format("%03d", n) + (width == 256 ? "" : ".p/" + width);
       assertThat(Files.readAllBytes(DIR.resolve(path))).as(path).isEqualTo(bundle.toByteArray());
     }
     assertThat(Hex.encode(mth(entries, 0, size))).isEqualTo(ROOT_HEX);
@@ -92,8 +97,8 @@ class GoldenFilesTest {
 
   @Test
   void goldenCheckpointAndProofVerifyWithTheVkeyFile() throws IOException {
-    NoteVerifier key = NoteVerifier.parse(
-        Files.readString(DIR.resolve("log.vkey"), StandardCharsets.UTF_8));
+    NoteVerifier key =
+        NoteVerifier.parse(Files.readString(DIR.resolve("log.vkey"), StandardCharsets.UTF_8));
     byte[] note = Files.readAllBytes(DIR.resolve("checkpoint"));
     TlogProof.Policy policy = TlogProof.Policy.logOnly(GoldenLog.ORIGIN, key);
     Checkpoint checkpoint = policy.verifyCheckpoint(note);

@@ -29,8 +29,10 @@ class PythonVerifierTest {
   static void findPython() throws Exception {
     for (String candidate : List.of("/usr/bin/python3", "python3")) {
       try {
-        Process p = new ProcessBuilder(candidate, "-c", "import cryptography")
-            .redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(candidate, "-c", "import cryptography")
+                .redirectErrorStream(true)
+                .start();
         if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
           python = candidate;
           return;
@@ -46,8 +48,8 @@ class PythonVerifierTest {
     assumeTrue(python != null, "python3 with the cryptography package is not installed");
     Path entry = tmp.resolve("entry");
     Files.writeString(entry, "entry 777");
-    Result result = run(GoldenFilesTest.DIR, GoldenFilesTest.DIR.resolve("entry-777.tlog-proof"),
-        entry);
+    Result result =
+        run(GoldenFilesTest.DIR, GoldenFilesTest.DIR.resolve("entry-777.tlog-proof"), entry);
     assertThat(result.exit).as(result.output).isZero();
     assertThat(result.output).contains("size 1000").contains("OK entry 777");
   }
@@ -69,22 +71,25 @@ class PythonVerifierTest {
   void theDocsListTheVerifierAsItIs() throws Exception {
     String script = Files.readString(SCRIPT, StandardCharsets.UTF_8);
     String docs = Files.readString(Path.of("../docs/transparency-log.md"), StandardCharsets.UTF_8);
-    assertThat(docs).as("docs/transparency-log.md lists clients/python/verify_log.py verbatim").contains(script);
+    assertThat(docs)
+        .as("docs/transparency-log.md lists clients/python/verify_log.py verbatim")
+        .contains(script);
   }
 
   private record Result(int exit, String output) {}
 
   private static Result run(Path log, Path proof, Path entry) throws Exception {
-    List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(),
-        log.resolve("log.vkey").toString(), log.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(python, SCRIPT.toString(), log.resolve("log.vkey").toString(), log.toString()));
     if (proof != null) {
       command.add(proof.toString());
       command.add(entry.toString());
     }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(),
-        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    return new Result(
+        p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
   }
 
   private static void copy(Path from, Path to) throws IOException {

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,15 +26,19 @@ class SignedNoteTest {
       "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
   static final String GO_VKEY =
       "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-  static final String GO_TEXT = "If you think cryptography is the answer to your problem,\n"
-      + "then you don't know what your problem is.\n";
-  static final String GO_NOTE = GO_TEXT + "\n"
-      + "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+  static final String GO_TEXT =
+      "If you think cryptography is the answer to your problem,\n"
+          + "then you don't know what your problem is.\n";
+  static final String GO_NOTE =
+      GO_TEXT
+          + "\n"
+          + "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
   static final String SPEC_VKEY =
       "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
-  static final String SPEC_NOTE = "This is an example message.\n\n"
-      + "\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+  static final String SPEC_NOTE =
+      "This is an example message.\n\n"
+          + "\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -50,13 +55,14 @@ class SignedNoteTest {
 
   @Test
   void openVerifiesTheReferenceNotes() {
-    SignedNote.VerifiedNote go = SignedNote.open(utf8(GO_NOTE), List.of(NoteVerifier.parse(GO_VKEY)));
+    SignedNote.VerifiedNote go =
+        SignedNote.open(utf8(GO_NOTE), List.of(NoteVerifier.parse(GO_VKEY)));
     assertEquals(GO_TEXT, go.text());
     assertEquals(1, go.verified().size());
     NoteVerifier spec = NoteVerifier.parse(SPEC_VKEY);
     assertEquals(0x530d903a, spec.keyId());
-    assertEquals("This is an example message.\n",
-        SignedNote.open(utf8(SPEC_NOTE), List.of(spec)).text());
+    assertEquals(
+        "This is an example message.\n", SignedNote.open(utf8(SPEC_NOTE), List.of(spec)).text());
   }
 
   @Test
@@ -67,17 +73,21 @@ class SignedNoteTest {
         SignedNote.open(both.encode(), List.of(NoteVerifier.parse(GO_VKEY)));
     assertEquals(1, opened.verified().size());
     assertEquals(1, opened.unknown().size());
-    TlogException none = assertThrows(TlogException.class,
-        () -> SignedNote.open(utf8(GO_NOTE), List.of(other.verifier())));
+    TlogException none =
+        assertThrows(
+            TlogException.class, () -> SignedNote.open(utf8(GO_NOTE), List.of(other.verifier())));
     assertTrue(none.getMessage().contains("no signature from a known key"), none.getMessage());
   }
 
   @Test
   void badSignatureByKnownKeyFailsTheNote() {
     String tampered = GO_NOTE.replace("problem,", "problem;");
-    TlogException e = assertThrows(TlogException.class,
-        () -> SignedNote.open(utf8(tampered), List.of(NoteVerifier.parse(GO_VKEY))));
-    assertTrue(e.getMessage().contains("invalid signature by known key PeterNeumann+c74f20a3"),
+    TlogException e =
+        assertThrows(
+            TlogException.class,
+            () -> SignedNote.open(utf8(tampered), List.of(NoteVerifier.parse(GO_VKEY))));
+    assertTrue(
+        e.getMessage().contains("invalid signature by known key PeterNeumann+c74f20a3"),
         e.getMessage());
   }
 
@@ -93,25 +103,30 @@ class SignedNoteTest {
   @Test
   void refusesMalformedNotesAndKeys() {
     List<NoteVerifier> known = List.of(NoteVerifier.parse(GO_VKEY));
-    for (String bad : List.of(GO_TEXT, GO_NOTE.replace("\u2014", "-"),
-        GO_NOTE.substring(0, GO_NOTE.length() - 1), GO_NOTE.replace("problem,", "problem,\t"),
-        GO_NOTE + "\n")) {
+    for (String bad :
+        List.of(
+            GO_TEXT,
+            GO_NOTE.replace("\u2014", "-"),
+            GO_NOTE.substring(0, GO_NOTE.length() - 1),
+            GO_NOTE.replace("problem,", "problem,\t"),
+            GO_NOTE + "\n")) {
       assertThrows(TlogException.class, () -> SignedNote.open(utf8(bad), known), bad);
     }
-    assertThrows(TlogException.class,
-        () -> NoteVerifier.parse(GO_VKEY.replace("c74f20a3", "c74f20a4")));
+    assertThrows(
+        TlogException.class, () -> NoteVerifier.parse(GO_VKEY.replace("c74f20a3", "c74f20a4")));
     assertThrows(TlogException.class, () -> NoteVerifier.parse("a+b"));
-    assertThrows(TlogException.class,
-        () -> NoteSigner.parse(GO_SKEY.replace("c74f20a3", "00000000")));
+    assertThrows(
+        TlogException.class, () -> NoteSigner.parse(GO_SKEY.replace("c74f20a3", "00000000")));
     assertThrows(TlogException.class, () -> NoteSigner.generate("has space", new SecureRandom()));
   }
 
   /** The cosignature line of the c2sp.org/tlog-cosignature example carries "time 1679315147". */
   @Test
   void parsesTheSpecCosignatureExample() {
-    String note = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
-        + "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
-        + "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
+    String note =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+            + "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+            + "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
     SignedNote parsed = SignedNote.parse(utf8(note));
     assertEquals(2, parsed.signatures().size());
     NoteSignature cosignature = parsed.signatures().get(1);
@@ -139,8 +154,9 @@ class SignedNoteTest {
     byte[] cosig = signed.signatures().get(1).signature();
     assertEquals(1679315147L, NoteVerifier.cosignatureTime(cosig));
     // The same signature over a plain message does not verify: the header and time are signed.
-    assertFalse(NoteVerifier.ed25519("witness.example/w1", parsed.publicKey())
-        .verify(checkpoint.bodyBytes(), java.util.Arrays.copyOfRange(cosig, 8, 72)));
+    assertFalse(
+        NoteVerifier.ed25519("witness.example/w1", parsed.publicKey())
+            .verify(checkpoint.bodyBytes(), Arrays.copyOfRange(cosig, 8, 72)));
     cosig[7] ^= 1;
     assertFalse(parsed.verify(checkpoint.bodyBytes(), cosig));
   }

@@ -92,7 +92,8 @@ class TileLogAppenderTest {
         store.putAll(first.append(entries.subList(from, from + batches[b])).writes());
       }
       Checkpoint published = new Checkpoint("o", first.size(), first.root());
-      first.append(entries.subList(600, 650)).writes().entrySet().stream().limit(k)
+      first.append(entries.subList(600, 650)).writes().entrySet().stream()
+          .limit(k)
           .forEach(w -> store.put(w.getKey(), w.getValue()));
       TileLogAppender restarted = TileLogAppender.resume(published, store::get);
       for (int from = 600, b = 3; from < entries.size(); from += batches[b++]) {
@@ -100,7 +101,10 @@ class TileLogAppenderTest {
       }
       assertEquals(clean.keySet(), store.keySet(), "objects after a crash at write " + k);
       for (Map.Entry<String, byte[]> object : clean.entrySet()) {
-        assertArrayEquals(object.getValue(), store.get(object.getKey()), object.getKey() + " after crash at " + k);
+        assertArrayEquals(
+            object.getValue(),
+            store.get(object.getKey()),
+            object.getKey() + " after crash at " + k);
       }
     }
   }
@@ -108,8 +112,8 @@ class TileLogAppenderTest {
   @Test
   void refusesOversizedEntryWithoutAppending() {
     TileLogAppender appender = new TileLogAppender();
-    assertThrows(TlogException.class,
-        () -> appender.append(List.of(new byte[1], new byte[65_536])));
+    assertThrows(
+        TlogException.class, () -> appender.append(List.of(new byte[1], new byte[65_536])));
     assertEquals(0, appender.size());
   }
 }

@@ -13,11 +13,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property test over every tree size from 1 to 600 (crossing the level-0 tile boundaries at 256
- * and 512, and the first level-1 tiles): from the stored tiles alone, the reader gives the root,
- * an inclusion proof for every leaf and a consistency proof for every pair of sizes, each equal to
- * the in-memory reference tree's (checked against the RFC 6962 vectors elsewhere) and each
- * accepted by the verifier.
+ * Property test over every tree size from 1 to 600 (crossing the level-0 tile boundaries at 256 and
+ * 512, and the first level-1 tiles): from the stored tiles alone, the reader gives the root, an
+ * inclusion proof for every leaf and a consistency proof for every pair of sizes, each equal to the
+ * in-memory reference tree's (checked against the RFC 6962 vectors elsewhere) and each accepted by
+ * the verifier.
  */
 class TileReaderProofTest {
 
@@ -68,8 +68,8 @@ class TileReaderProofTest {
     for (long i : new long[] {0, 255, 256, 65_535, 65_536, 69_999}) {
       reader.inclusionProof(i, size).verify(reader.leafHash(i), appender.root());
     }
-    MerkleVerifier.verifyConsistency(65_537, size, oldRoot, appender.root(),
-        reader.consistencyProof(65_537, size));
+    MerkleVerifier.verifyConsistency(
+        65_537, size, oldRoot, appender.root(), reader.consistencyProof(65_537, size));
     assertArrayEquals(oldRoot, reader.root(65_537));
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,10 +39,26 @@ class TlogFormatTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tile/0/1234067", "tile/0/x1/234", "tile/0/001/234", "tile/0/x000/234",
-      "tile/00/000", "tile/64/000", "tile/0/000.p/0", "tile/0/000.p/256", "tile/0/000.p/08",
-      "tile/0/000.p/", "tile/0/", "tile/0", "checkpoint", "tile/-1/000", "tile/0/0a0",
-      "tile/data/000", "tile/entries/x001"})
+  @ValueSource(
+      strings = {
+        "tile/0/1234067",
+        "tile/0/x1/234",
+        "tile/0/001/234",
+        "tile/0/x000/234",
+        "tile/00/000",
+        "tile/64/000",
+        "tile/0/000.p/0",
+        "tile/0/000.p/256",
+        "tile/0/000.p/08",
+        "tile/0/000.p/",
+        "tile/0/",
+        "tile/0",
+        "checkpoint",
+        "tile/-1/000",
+        "tile/0/0a0",
+        "tile/data/000",
+        "tile/entries/x001"
+      })
   void parseRefusesNonCanonicalPaths(String path) {
     assertThatThrownBy(() -> TlogPaths.parse(path))
         .isInstanceOf(TlogException.class)
@@ -49,8 +67,9 @@ class TlogFormatTest {
 
   @Test
   void bundleIsUint16LengthPrefixed() {
-    byte[] bundle = EntryBundle.encode(List.of("a".getBytes(StandardCharsets.UTF_8), new byte[0],
-        new byte[300]));
+    byte[] bundle =
+        EntryBundle.encode(
+            List.of("a".getBytes(StandardCharsets.UTF_8), new byte[0], new byte[300]));
     assertThat(bundle).startsWith(0, 1, 'a', 0, 0, 1, 44);
     assertThat(bundle).hasSize(3 + 2 + 302);
     assertThat(EntryBundle.decode(bundle, 3)).hasSize(3);
@@ -60,11 +79,11 @@ class TlogFormatTest {
   @Test
   void bundleRefusesTruncationTrailingGarbageAndOversizedEntries() {
     byte[] bundle = EntryBundle.encode(List.of(new byte[10], new byte[20]));
-    assertThatThrownBy(() -> EntryBundle.decode(java.util.Arrays.copyOf(bundle, bundle.length - 1)))
+    assertThatThrownBy(() -> EntryBundle.decode(Arrays.copyOf(bundle, bundle.length - 1)))
         .hasMessageContaining("truncated");
-    byte[] garbage = java.util.Arrays.copyOf(bundle, bundle.length + 1);
+    byte[] garbage = Arrays.copyOf(bundle, bundle.length + 1);
     assertThatThrownBy(() -> EntryBundle.decode(garbage)).hasMessageContaining("trailing byte");
-    byte[] extra = java.util.Arrays.copyOf(bundle, bundle.length + 2);
+    byte[] extra = Arrays.copyOf(bundle, bundle.length + 2);
     assertThatThrownBy(() -> EntryBundle.decode(extra, 2)).hasMessageContaining("holds 3 entries");
     assertThatThrownBy(() -> EntryBundle.encode(List.of(new byte[65_536])))
         .hasMessageContaining("at most 65535");
@@ -72,11 +91,11 @@ class TlogFormatTest {
 
   @Test
   void checkpointBodyIsExact() {
-    byte[] root = java.util.Base64.getDecoder()
-        .decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
+    byte[] root = Base64.getDecoder().decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
     Checkpoint checkpoint = new Checkpoint("example.com/behind-the-sofa", 20852163, root);
-    String body = "example.com/behind-the-sofa\n20852163\n"
-        + "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    String body =
+        "example.com/behind-the-sofa\n20852163\n"
+            + "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
     assertThat(checkpoint.body()).isEqualTo(body);
     assertThat(Checkpoint.parse(body)).isEqualTo(checkpoint);
     Checkpoint extended = Checkpoint.parse(body + "ext one\n");
@@ -85,16 +104,18 @@ class TlogFormatTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=",
-      "o\n01\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
-      "o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
-      "\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
-      "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",
-      "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2=\n",
-      "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n",
-      "o\n1\n",
-      "o\n99999999999999999999\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"})
+  @ValueSource(
+      strings = {
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=",
+        "o\n01\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+        "o\n-1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+        "\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2=\n",
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n",
+        "o\n1\n",
+        "o\n99999999999999999999\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+      })
   void checkpointParsingIsStrict(String body) {
     assertThatThrownBy(() -> Checkpoint.parse(body)).isInstanceOf(TlogException.class);
   }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,20 +73,22 @@ class TlogTamperTest {
   void flippedBitInThePartialTopTileDisagreesWithTheRoot() {
     flip("tile/1/000.p/3", 5);
     List<TileReader.TileMismatch> mismatches = verifyAll();
-    assertThat(mismatches).extracting(TileReader.TileMismatch::path).containsExactly("tile/1/000.p/3");
+    assertThat(mismatches)
+        .extracting(TileReader.TileMismatch::path)
+        .containsExactly("tile/1/000.p/3");
     TileReader reader = new TileReader(p -> Optional.ofNullable(files.get(p)), GoldenLog.SIZE);
-    assertThat(reader.root()).isNotEqualTo(policy.verifyCheckpoint(files.get("checkpoint"))
-        .rootHash());
+    assertThat(reader.root())
+        .isNotEqualTo(policy.verifyCheckpoint(files.get("checkpoint")).rootHash());
   }
 
   @Test
   void truncatedBundleAndTrailingGarbageAreNamed() {
     byte[] bundle = files.get("tile/entries/003.p/232");
-    files.put("tile/entries/003.p/232", java.util.Arrays.copyOf(bundle, bundle.length - 3));
+    files.put("tile/entries/003.p/232", Arrays.copyOf(bundle, bundle.length - 3));
     assertThat(verifyAll().get(0).reason()).contains("truncated");
-    files.put("tile/entries/003.p/232", java.util.Arrays.copyOf(bundle, bundle.length + 1));
+    files.put("tile/entries/003.p/232", Arrays.copyOf(bundle, bundle.length + 1));
     assertThat(verifyAll().get(0).reason()).contains("trailing byte");
-    files.put("tile/entries/003.p/232", java.util.Arrays.copyOf(bundle, bundle.length + 2));
+    files.put("tile/entries/003.p/232", Arrays.copyOf(bundle, bundle.length + 2));
     assertThat(verifyAll().get(0).reason()).contains("holds 233 entries, expected 232");
   }
 
@@ -107,10 +112,15 @@ class TlogTamperTest {
   void wrongKeyIdIsAnUnknownKeyAndTheNoteIsRefused() {
     String note = new String(files.get("checkpoint"), StandardCharsets.UTF_8);
     String line = note.substring(note.lastIndexOf('\u2014'));
-    byte[] sig = java.util.Base64.getDecoder().decode(line.substring(line.lastIndexOf(' ') + 1).trim());
+    byte[] sig = Base64.getDecoder().decode(line.substring(line.lastIndexOf(' ') + 1).trim());
     sig[0] ^= 0x01;
-    String forged = note.substring(0, note.lastIndexOf('\u2014')) + "\u2014 " + GoldenLog.ORIGIN
-        + " " + java.util.Base64.getEncoder().encodeToString(sig) + "\n";
+    String forged =
+        note.substring(0, note.lastIndexOf('\u2014'))
+            + "\u2014 "
+            + GoldenLog.ORIGIN
+            + " "
+            + Base64.getEncoder().encodeToString(sig)
+            + "\n";
     assertThatThrownBy(() -> policy.verifyCheckpoint(forged.getBytes(StandardCharsets.UTF_8)))
         .hasMessageContaining("no signature from a known key");
   }
@@ -132,25 +142,25 @@ class TlogTamperTest {
     byte[] rotated = SignedNote.sign(body.body(), newKey).encode();
     assertThatThrownBy(() -> policy.verifyCheckpoint(rotated))
         .hasMessageContaining("no signature from a known key");
-    TlogProof.Policy both = new TlogProof.Policy(GoldenLog.ORIGIN, List.of(key, newKey.verifier()),
-        List.of(), 0);
+    TlogProof.Policy both =
+        new TlogProof.Policy(GoldenLog.ORIGIN, List.of(key, newKey.verifier()), List.of(), 0);
     assertThat(both.verifyCheckpoint(rotated)).isEqualTo(body);
     assertThat(both.verifyCheckpoint(files.get("checkpoint"))).isEqualTo(body);
   }
 
   @Test
   void witnessQuorumIsEnforced() {
-    NoteSigner witness = NoteSigner.fromSeed("witness.example/w1", new byte[32])
-        .asCosigner(java.time.Clock.systemUTC());
-    TlogProof.Policy needsWitness = new TlogProof.Policy(GoldenLog.ORIGIN, key,
-        List.of(witness.verifier()), 1);
+    NoteSigner witness =
+        NoteSigner.fromSeed("witness.example/w1", new byte[32]).asCosigner(Clock.systemUTC());
+    TlogProof.Policy needsWitness =
+        new TlogProof.Policy(GoldenLog.ORIGIN, key, List.of(witness.verifier()), 1);
     TlogProof proof = TlogProof.parse(files.get("entry-777.tlog-proof"));
     byte[] entry = "entry 777".getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(() -> proof.verify(entry, needsWitness))
         .hasMessageContaining("0 valid witness cosignature(s), the policy needs 1");
     byte[] cosigned = SignedNote.parse(proof.checkpoint()).withSignatures(witness).encode();
-    TlogProof withCosig = new TlogProof(proof.index(), proof.auditPath(), cosigned,
-        Optional.empty());
+    TlogProof withCosig =
+        new TlogProof(proof.index(), proof.auditPath(), cosigned, Optional.empty());
     assertThat(TlogProof.parse(withCosig.encode()).verify(entry, needsWitness).size())
         .isEqualTo(GoldenLog.SIZE);
   }

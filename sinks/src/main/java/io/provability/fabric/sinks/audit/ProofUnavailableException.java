@@ -6,10 +6,12 @@ package io.provability.fabric.sinks.audit;
  */
 public class ProofUnavailableException extends RuntimeException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    /** @param message why */
-    public ProofUnavailableException(String message) {
-        super(message);
-    }
+  /**
+   * @param message why
+   */
+  public ProofUnavailableException(String message) {
+    super(message);
+  }
 }

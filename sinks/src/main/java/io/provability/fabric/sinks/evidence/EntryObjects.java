@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 
@@ -18,45 +19,56 @@ import net.jpountz.lz4.LZ4FrameOutputStream;
  * retried write stores the same bytes at the same path; the path is immutable.
  */
 public final class EntryObjects {
-    /** Path element under a log prefix. */
-    public static final String DIRECTORY = "objects";
+  /** Path element under a log prefix. */
+  public static final String DIRECTORY = "objects";
 
-    private EntryObjects() {}
+  private EntryObjects() {}
 
-    /** The object's path relative to its log's prefix. */
-    public static String path(byte[] sha256) {
-        return DIRECTORY + "/" + Hex.encode(sha256);
+  /** The object's path relative to its log's prefix. */
+  public static String path(byte[] sha256) {
+    return DIRECTORY + "/" + Hex.encode(sha256);
+  }
+
+  /** The stored form of {@code bytes}. */
+  public static byte[] encode(byte[] bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 2 + 64);
+    try (LZ4FrameOutputStream lz4 =
+        new LZ4FrameOutputStream(
+            out,
+            LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+            bytes.length,
+            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+            LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM,
+            LZ4FrameOutputStream.FLG.Bits.CONTENT_SIZE)) {
+      lz4.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("LZ4 compression failed", e);
     }
+    return out.toByteArray();
+  }
 
-    /** The stored form of {@code bytes}. */
-    public static byte[] encode(byte[] bytes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 2 + 64);
-        try (LZ4FrameOutputStream lz4 = new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
-                bytes.length, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
-                LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM, LZ4FrameOutputStream.FLG.Bits.CONTENT_SIZE)) {
-            lz4.write(bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException("LZ4 compression failed", e);
-        }
-        return out.toByteArray();
+  /**
+   * The original bytes of a stored object, checked against the name it is stored under.
+   *
+   * @throws IllegalArgumentException when the object does not decompress or does not hash to its
+   *     name
+   */
+  public static byte[] decode(byte[] stored, byte[] expectedSha256) {
+    byte[] bytes;
+    try (InputStream in = new LZ4FrameInputStream(new ByteArrayInputStream(stored))) {
+      bytes = in.readAllBytes();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "object "
+              + Hex.encode(expectedSha256)
+              + " does not decompress as an LZ4 frame: "
+              + e.getMessage(),
+          e);
     }
-
-    /**
-     * The original bytes of a stored object, checked against the name it is stored under.
-     *
-     * @throws IllegalArgumentException when the object does not decompress or does not hash to its name
-     */
-    public static byte[] decode(byte[] stored, byte[] expectedSha256) {
-        byte[] bytes;
-        try (InputStream in = new LZ4FrameInputStream(new ByteArrayInputStream(stored))) {
-            bytes = in.readAllBytes();
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("object " + Hex.encode(expectedSha256)
-                    + " does not decompress as an LZ4 frame: " + e.getMessage(), e);
-        }
-        if (!java.security.MessageDigest.isEqual(Sha256.digest(bytes), expectedSha256)) {
-            throw new IllegalArgumentException("object " + Hex.encode(expectedSha256) + " does not hash to its name");
-        }
-        return bytes;
+    if (!MessageDigest.isEqual(Sha256.digest(bytes), expectedSha256)) {
+      throw new IllegalArgumentException(
+          "object " + Hex.encode(expectedSha256) + " does not hash to its name");
     }
+    return bytes;
+  }
 }

@@ -11,17 +11,17 @@ import java.util.function.DoubleConsumer;
  * ({@code FabricRuntime}); without a listener observations are dropped.
  */
 public final class EvidenceLag {
-    private static volatile DoubleConsumer listener = seconds -> { };
+  private static volatile DoubleConsumer listener = seconds -> {};
 
-    private EvidenceLag() {}
+  private EvidenceLag() {}
 
-    /** Sets where observations go (the last call wins). */
-    public static void listen(DoubleConsumer seconds) {
-        listener = seconds == null ? s -> { } : seconds;
-    }
+  /** Sets where observations go (the last call wins). */
+  public static void listen(DoubleConsumer seconds) {
+    listener = seconds == null ? s -> {} : seconds;
+  }
 
-    /** Reports one decision's lag, in seconds. */
-    public static void observe(double seconds) {
-        listener.accept(seconds);
-    }
+  /** Reports one decision's lag, in seconds. */
+  public static void observe(double seconds) {
+    listener.accept(seconds);
+  }
 }

@@ -6,22 +6,24 @@ package io.provability.fabric.sinks.evidence;
  */
 public final class EvidenceStoreException extends RuntimeException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final boolean retriable;
+  private final boolean retriable;
 
-    /**
-     * @param message   what was being done
-     * @param cause     the SDK failure
-     * @param retriable whether trying again later may succeed
-     */
-    public EvidenceStoreException(String message, Throwable cause, boolean retriable) {
-        super(message + (cause == null ? "" : ": " + cause.getMessage()), cause);
-        this.retriable = retriable;
-    }
+  /**
+   * @param message what was being done
+   * @param cause the SDK failure
+   * @param retriable whether trying again later may succeed
+   */
+  public EvidenceStoreException(String message, Throwable cause, boolean retriable) {
+    super(message + (cause == null ? "" : ": " + cause.getMessage()), cause);
+    this.retriable = retriable;
+  }
 
-    /** @return true when the same operation may succeed later */
-    public boolean retriable() {
-        return retriable;
-    }
+  /**
+   * @return true when the same operation may succeed later
+   */
+  public boolean retriable() {
+    return retriable;
+  }
 }

@@ -12,44 +12,60 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The sequencer in a process of its own, for {@link SequencerKillTest} to SIGKILL: it opens the log where
- * its last recorded checkpoint left it, reads the deterministic "partition" of {@link SequencerKillTest#entry}
- * from there, and publishes every {@code every} entries (not a multiple of 256, so that most publishes end
- * inside a tile and write partial tiles and bundles), printing {@code published <size>} after each and
- * {@code done <size>} at the end.
+ * The sequencer in a process of its own, for {@link SequencerKillTest} to SIGKILL: it opens the log
+ * where its last recorded checkpoint left it, reads the deterministic "partition" of {@link
+ * SequencerKillTest#entry} from there, and publishes every {@code every} entries (not a multiple of
+ * 256, so that most publishes end inside a tile and write partial tiles and bundles), printing
+ * {@code published <size>} after each and {@code done <size>} at the end.
  *
  * <p>Arguments: S3 endpoint, bucket, JDBC URL, database user, entries, publish every.
  */
 public final class SequencerChild {
-    private SequencerChild() {
-    }
+  private SequencerChild() {}
 
-    public static void main(String[] args) throws Exception {
-        URI endpoint = URI.create(args[0]);
-        String bucket = args[1];
-        String jdbcUrl = args[2];
-        String user = args[3];
-        int total = Integer.parseInt(args[4]);
-        int every = Integer.parseInt(args[5]);
-        ExecutorService writers = Executors.newFixedThreadPool(4);
-        try (DecisionLog db = DecisionLog.open(DecisionLogConfig.builder().jdbcUrl(jdbcUrl).user(user).poolMaxSize(2)
-                .build(), Clock.systemUTC());
-             EvidenceStore store = EvidenceStore.open(EvidenceStoreConfig.builder().endpoint(endpoint)
-                     .region(S3ProxyFixture.REGION).bucket(bucket).accessKey(S3ProxyFixture.ACCESS_KEY)
-                     .secretKey(S3ProxyFixture.SECRET_KEY).build())) {
-            LogSequencer seq = LogSequencer.open(SequencerKillTest.LOGS, "fabric.evidence", 0, store, db.evidenceLog(),
-                    SequencerKillTest.SIGNER, Clock.systemUTC(), writers, s -> { });
-            System.out.println("opened " + seq.size());
-            for (long i = seq.nextOffset(); i < total; i++) {
-                seq.add(i, SequencerKillTest.entry((int) i));
-                if ((i + 1) % every == 0 || i + 1 == total) {
-                    seq.publish();
-                    System.out.println("published " + seq.size());
-                }
-            }
-            System.out.println("done " + seq.size());
-        } finally {
-            writers.shutdownNow();
+  public static void main(String[] args) throws Exception {
+    URI endpoint = URI.create(args[0]);
+    String bucket = args[1];
+    String jdbcUrl = args[2];
+    String user = args[3];
+    int total = Integer.parseInt(args[4]);
+    int every = Integer.parseInt(args[5]);
+    ExecutorService writers = Executors.newFixedThreadPool(4);
+    try (DecisionLog db =
+            DecisionLog.open(
+                DecisionLogConfig.builder().jdbcUrl(jdbcUrl).user(user).poolMaxSize(2).build(),
+                Clock.systemUTC());
+        EvidenceStore store =
+            EvidenceStore.open(
+                EvidenceStoreConfig.builder()
+                    .endpoint(endpoint)
+                    .region(S3ProxyFixture.REGION)
+                    .bucket(bucket)
+                    .accessKey(S3ProxyFixture.ACCESS_KEY)
+                    .secretKey(S3ProxyFixture.SECRET_KEY)
+                    .build())) {
+      LogSequencer seq =
+          LogSequencer.open(
+              SequencerKillTest.LOGS,
+              "fabric.evidence",
+              0,
+              store,
+              db.evidenceLog(),
+              SequencerKillTest.SIGNER,
+              Clock.systemUTC(),
+              writers,
+              s -> {});
+      System.out.println("opened " + seq.size());
+      for (long i = seq.nextOffset(); i < total; i++) {
+        seq.add(i, SequencerKillTest.entry((int) i));
+        if ((i + 1) % every == 0 || i + 1 == total) {
+          seq.publish();
+          System.out.println("published " + seq.size());
         }
+      }
+      System.out.println("done " + seq.size());
+    } finally {
+      writers.shutdownNow();
     }
+  }
 }

@@ -7,6 +7,7 @@ import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,77 +15,84 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class EvidenceStoreTest {
-    private static final AtomicInteger BUCKETS = new AtomicInteger();
-    private static S3ProxyFixture s3proxy;
+  private static final AtomicInteger BUCKETS = new AtomicInteger();
+  private static S3ProxyFixture s3proxy;
 
-    private EvidenceStore store;
+  private EvidenceStore store;
 
-    @BeforeAll
-    static void startS3Proxy() {
-        s3proxy = S3ProxyFixture.start();
-    }
+  @BeforeAll
+  static void startS3Proxy() {
+    s3proxy = S3ProxyFixture.start();
+  }
 
-    @AfterAll
-    static void stopS3Proxy() {
-        s3proxy.close();
-    }
+  @AfterAll
+  static void stopS3Proxy() {
+    s3proxy.close();
+  }
 
-    @BeforeEach
-    void openStore() {
-        store = EvidenceStore.open(EvidenceStoreConfig.builder()
-                .endpoint(s3proxy.endpoint()).region(S3ProxyFixture.REGION)
+  @BeforeEach
+  void openStore() {
+    store =
+        EvidenceStore.open(
+            EvidenceStoreConfig.builder()
+                .endpoint(s3proxy.endpoint())
+                .region(S3ProxyFixture.REGION)
                 .bucket("evidence-" + BUCKETS.incrementAndGet())
-                .accessKey(S3ProxyFixture.ACCESS_KEY).secretKey(S3ProxyFixture.SECRET_KEY).build());
-    }
+                .accessKey(S3ProxyFixture.ACCESS_KEY)
+                .secretKey(S3ProxyFixture.SECRET_KEY)
+                .build());
+  }
 
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
 
-    @Test
-    void objectsAreStoredAsRawBytesAndAMissingOneIsEmpty() {
-        byte[] tile = new byte[32 * 256];
-        Arrays.fill(tile, (byte) 7);
-        long processPuts = S3Requests.count(S3Requests.Kind.PUT);
-        long processGets = S3Requests.count(S3Requests.Kind.GET);
-        store.put("log/0/tile/0/000", tile);
-        store.put("log/0/tile/0/000", tile); // a sequencer's retry writes the same bytes again
+  @Test
+  void objectsAreStoredAsRawBytesAndAMissingOneIsEmpty() {
+    byte[] tile = new byte[32 * 256];
+    Arrays.fill(tile, (byte) 7);
+    long processPuts = S3Requests.count(S3Requests.Kind.PUT);
+    long processGets = S3Requests.count(S3Requests.Kind.GET);
+    store.put("log/0/tile/0/000", tile);
+    store.put("log/0/tile/0/000", tile); // a sequencer's retry writes the same bytes again
 
-        assertThat(store.get("log/0/tile/0/000")).hasValueSatisfying(b -> assertThat(b).isEqualTo(tile));
-        assertThat(store.get("log/0/tile/0/001")).isEmpty();
-        assertThat(store.list("log/0/")).containsExactly("log/0/tile/0/000");
-        assertThat(store.requests()).containsEntry("PUT", 2L).containsEntry("GET", 2L);
-        // the JVM-wide count (the instance's fabric_s3_requests_total) saw the same requests
-        assertThat(S3Requests.count(S3Requests.Kind.PUT) - processPuts).isEqualTo(2L);
-        assertThat(S3Requests.count(S3Requests.Kind.GET) - processGets).isEqualTo(2L);
-    }
+    assertThat(store.get("log/0/tile/0/000"))
+        .hasValueSatisfying(b -> assertThat(b).isEqualTo(tile));
+    assertThat(store.get("log/0/tile/0/001")).isEmpty();
+    assertThat(store.list("log/0/")).containsExactly("log/0/tile/0/000");
+    assertThat(store.requests()).containsEntry("PUT", 2L).containsEntry("GET", 2L);
+    // the JVM-wide count (the instance's fabric_s3_requests_total) saw the same requests
+    assertThat(S3Requests.count(S3Requests.Kind.PUT) - processPuts).isEqualTo(2L);
+    assertThat(S3Requests.count(S3Requests.Kind.GET) - processGets).isEqualTo(2L);
+  }
 
-    @Test
-    void entryObjectsAreLz4FramesNamedByTheHashOfTheirContent() {
-        byte[] request = "x".repeat(300_000).getBytes(StandardCharsets.UTF_8);
-        byte[] hash = Sha256.digest(request);
-        byte[] stored = EntryObjects.encode(request);
+  @Test
+  void entryObjectsAreLz4FramesNamedByTheHashOfTheirContent() {
+    byte[] request = "x".repeat(300_000).getBytes(StandardCharsets.UTF_8);
+    byte[] hash = Sha256.digest(request);
+    byte[] stored = EntryObjects.encode(request);
 
-        assertThat(EntryObjects.path(hash)).startsWith("objects/").hasSize("objects/".length() + 64);
-        assertThat(stored.length).isLessThan(request.length / 10);
-        assertThat(EntryObjects.encode(request)).isEqualTo(stored); // deterministic: a retry writes the same bytes
-        assertThat(EntryObjects.decode(stored, hash)).isEqualTo(request);
-        byte[] other = Sha256.digest(new byte[] {1});
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EntryObjects.decode(stored, other))
-                .hasMessageContaining("does not hash to its name");
-    }
+    assertThat(EntryObjects.path(hash)).startsWith("objects/").hasSize("objects/".length() + 64);
+    assertThat(stored.length).isLessThan(request.length / 10);
+    assertThat(EntryObjects.encode(request))
+        .isEqualTo(stored); // deterministic: a retry writes the same bytes
+    assertThat(EntryObjects.decode(stored, hash)).isEqualTo(request);
+    byte[] other = Sha256.digest(new byte[] {1});
+    Assertions.assertThatThrownBy(() -> EntryObjects.decode(stored, other))
+        .hasMessageContaining("does not hash to its name");
+  }
 
-    @Test
-    void s3ProxyHasNoLifecycleSupportAndTheStoreSaysSo() {
-        LifecycleStatus status = store.lifecycle();
+  @Test
+  void s3ProxyHasNoLifecycleSupportAndTheStoreSaysSo() {
+    LifecycleStatus status = store.lifecycle();
 
-        assertThat(status.supported()).isFalse();
-        assertThat(status.applied()).isFalse();
-        assertThat(status.detail()).contains("does not implement bucket lifecycle");
-        assertThat(status.transitionDays()).isEqualTo(30);
-        assertThat(status.expirationDays()).isEqualTo(2555);
-        store.put("log/0/checkpoint", new byte[] {1}); // and the store still works
-        assertThat(store.get("log/0/checkpoint")).isPresent();
-    }
+    assertThat(status.supported()).isFalse();
+    assertThat(status.applied()).isFalse();
+    assertThat(status.detail()).contains("does not implement bucket lifecycle");
+    assertThat(status.transitionDays()).isEqualTo(30);
+    assertThat(status.expirationDays()).isEqualTo(2555);
+    store.put("log/0/checkpoint", new byte[] {1}); // and the store still works
+    assertThat(store.get("log/0/checkpoint")).isPresent();
+  }
 }

@@ -11,47 +11,68 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The witness against a real S3 server (S3Proxy), configured from a properties map as the CLI does. */
+/**
+ * The witness against a real S3 server (S3Proxy), configured from a properties map as the CLI does.
+ */
 class WitnessS3Test {
 
-    @Test
-    void cosignsALogInS3(@TempDir Path dir) throws Exception {
-        try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
-            s3.client().createBucket(b -> b.bucket("witness-test"));
-            NoteSigner logKey = NoteSigner.fromSeed("s3.example/evidence/0", new byte[32]);
-            WitnessConfig config = WitnessConfig.parse(Map.of(
-                    "witness.logs", "s3.example/evidence/0=logs/0",
-                    "witness.log.keys", logKey.verifier().vkey(),
-                    "witness.state.file", dir.resolve("state.json").toString(),
-                    "s3.endpoint", s3.endpoint().toString(),
-                    "s3.access.key", S3ProxyFixture.ACCESS_KEY,
-                    "s3.secret.key", S3ProxyFixture.SECRET_KEY,
-                    "s3.bucket", "witness-test"));
-            Path keyFile = dir.resolve("witness.key");
-            Files.writeString(keyFile, "witness.test/w1=" + java.util.Base64.getEncoder().encodeToString(new byte[32]));
-            NoteSigner witnessKey = WitnessConfig.readKey(keyFile);
-            try (S3LogStorage storage = new S3LogStorage(config.s3())) {
-                TileLogAppender log = new TileLogAppender();
-                List<byte[]> entries = new ArrayList<>();
-                for (int i = 0; i < 600; i++) {
-                    entries.add(("entry " + i).getBytes(StandardCharsets.UTF_8));
-                }
-                TileLogAppender.AppendResult result = log.append(entries);
-                result.writes().forEach((path, bytes) -> storage.put("logs/0/" + path, bytes));
-                storage.put("logs/0/checkpoint",
-                        SignedNote.sign(result.checkpoint("s3.example/evidence/0").body(), logKey).encode());
-                Witness witness = new Witness(config.logs(), config.logKeys(), witnessKey, Clock.systemUTC(), storage,
-                        WitnessState.load(config.stateFile()));
-                assertThat(witness.checkOnce()).extracting(WitnessResult::outcome)
-                        .containsExactly(WitnessResult.Outcome.COSIGNED);
-                assertThat(storage.get("logs/0/witness/witness.test/w1/checkpoint")).isPresent();
-                assertThat(Files.readString(config.stateFile())).contains("\"size\" : 600");
-            }
+  @Test
+  void cosignsALogInS3(@TempDir Path dir) throws Exception {
+    try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
+      s3.client().createBucket(b -> b.bucket("witness-test"));
+      NoteSigner logKey = NoteSigner.fromSeed("s3.example/evidence/0", new byte[32]);
+      WitnessConfig config =
+          WitnessConfig.parse(
+              Map.of(
+                  "witness.logs",
+                  "s3.example/evidence/0=logs/0",
+                  "witness.log.keys",
+                  logKey.verifier().vkey(),
+                  "witness.state.file",
+                  dir.resolve("state.json").toString(),
+                  "s3.endpoint",
+                  s3.endpoint().toString(),
+                  "s3.access.key",
+                  S3ProxyFixture.ACCESS_KEY,
+                  "s3.secret.key",
+                  S3ProxyFixture.SECRET_KEY,
+                  "s3.bucket",
+                  "witness-test"));
+      Path keyFile = dir.resolve("witness.key");
+      Files.writeString(
+          keyFile, "witness.test/w1=" + Base64.getEncoder().encodeToString(new byte[32]));
+      NoteSigner witnessKey = WitnessConfig.readKey(keyFile);
+      try (S3LogStorage storage = new S3LogStorage(config.s3())) {
+        TileLogAppender log = new TileLogAppender();
+        List<byte[]> entries = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+          entries.add(("entry " + i).getBytes(StandardCharsets.UTF_8));
         }
+        TileLogAppender.AppendResult result = log.append(entries);
+        result.writes().forEach((path, bytes) -> storage.put("logs/0/" + path, bytes));
+        storage.put(
+            "logs/0/checkpoint",
+            SignedNote.sign(result.checkpoint("s3.example/evidence/0").body(), logKey).encode());
+        Witness witness =
+            new Witness(
+                config.logs(),
+                config.logKeys(),
+                witnessKey,
+                Clock.systemUTC(),
+                storage,
+                WitnessState.load(config.stateFile()));
+        assertThat(witness.checkOnce())
+            .extracting(WitnessResult::outcome)
+            .containsExactly(WitnessResult.Outcome.COSIGNED);
+        assertThat(storage.get("logs/0/witness/witness.test/w1/checkpoint")).isPresent();
+        assertThat(Files.readString(config.stateFile())).contains("\"size\" : 600");
+      }
     }
+  }
 }

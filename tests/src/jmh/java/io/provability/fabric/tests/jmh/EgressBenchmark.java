@@ -28,13 +28,13 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Egress scan throughput on one thread, for messages of 1 KiB and 64 KiB (UTF-8 bytes): {@code scan}
- * runs every detector ({@link EgressScanner}); {@code check} is the whole firewall step the topology
- * runs per egress request — scan, policy, redaction, SHA-256 of the text and an Ed25519-signed
- * certificate. Bytes per second = operations per second × {@code size}. The text is ordinary mixed
- * prose (English, German, Chinese), code and log lines with five findings per ~870 bytes (an e-mail,
- * an IP address, a phone number, an IBAN, a card number), so the default policy REDACTs; set-up fails
- * if it does not.
+ * Egress scan throughput on one thread, for messages of 1 KiB and 64 KiB (UTF-8 bytes): {@code
+ * scan} runs every detector ({@link EgressScanner}); {@code check} is the whole firewall step the
+ * topology runs per egress request — scan, policy, redaction, SHA-256 of the text and an
+ * Ed25519-signed certificate. Bytes per second = operations per second × {@code size}. The text is
+ * ordinary mixed prose (English, German, Chinese), code and log lines with five findings per ~870
+ * bytes (an e-mail, an IP address, a phone number, an IBAN, a card number), so the default policy
+ * REDACTs; set-up fails if it does not.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -82,14 +82,24 @@ public class EgressBenchmark {
     }
     text = sb.toString();
     scanner = new EgressScanner();
-    firewall = new EgressFirewall(EgressPolicies.defaults(),
-        Ed25519.SigningKey.generate("bench-egress", new SecureRandom()));
-    request = EgressRequest.newBuilder()
-        .setRequestId("bench-1").setSessionId("s-1").setRequestedAt(now).setTenant("acme")
-        .setSubjectId("agent-1").setText(text).setPolicyId(null).build();
+    firewall =
+        new EgressFirewall(
+            EgressPolicies.defaults(),
+            Ed25519.SigningKey.generate("bench-egress", new SecureRandom()));
+    request =
+        EgressRequest.newBuilder()
+            .setRequestId("bench-1")
+            .setSessionId("s-1")
+            .setRequestedAt(now)
+            .setTenant("acme")
+            .setSubjectId("agent-1")
+            .setText(text)
+            .setPolicyId(null)
+            .build();
     EgressOutcome first = firewall.check(request, now);
     if (first.verdict() != Verdict.REDACT) {
-      throw new IllegalStateException("expected REDACT for the benchmark text, got " + first.verdict() + " " + first.reasons());
+      throw new IllegalStateException(
+          "expected REDACT for the benchmark text, got " + first.verdict() + " " + first.reasons());
     }
   }
 

@@ -33,15 +33,15 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Hit rate of the decision cache on a Zipf workload, and evaluations per second with the cache vs the
- * kernel alone over the same request sequence, in one run (one thread; near cache only — the Redis tier
- * adds nothing to a single instance's hit rate).
+ * Hit rate of the decision cache on a Zipf workload, and evaluations per second with the cache vs
+ * the kernel alone over the same request sequence, in one run (one thread; near cache only — the
+ * Redis tier adds nothing to a single instance's hit rate).
  *
- * <p>Shapes: {@code subjects} subjects (each its own token with ten team-scoped globs and a mail glob)
- * times {@code shapes / subjects} resources (ten teams × documents); a tenth of the shapes ask for a
- * resource outside the token (DENY). Request {@code n} draws shape rank {@code r} with probability
- * proportional to {@code r^-s} and gets its own request id, plan id and arguments (fields the kernel
- * does not read).
+ * <p>Shapes: {@code subjects} subjects (each its own token with ten team-scoped globs and a mail
+ * glob) times {@code shapes / subjects} resources (ten teams × documents); a tenth of the shapes
+ * ask for a resource outside the token (DENY). Request {@code n} draws shape rank {@code r} with
+ * probability proportional to {@code r^-s} and gets its own request id, plan id and arguments
+ * (fields the kernel does not read).
  *
  * <p>Arguments: {@code [shapes=100000] [requests=2000000] [s=1.1] [subjects=1000] [seed=1]}.
  */
@@ -54,7 +54,8 @@ public final class HotTierHitRate {
   static final Ed25519.SigningKey ISSUER = Ed25519.SigningKey.fromSeed("issuer-1", new byte[32]);
 
   /** A Zipf-distributed sequence of plans (see the class comment), all valid around {@code now}. */
-  static PlanRequest[] zipfPlans(int shapes, int requests, double s, int subjects, long seed, Instant now) {
+  static PlanRequest[] zipfPlans(
+      int shapes, int requests, double s, int subjects, long seed, Instant now) {
     Random rnd = new Random(seed);
     Ed25519.SigningKey issuer = ISSUER;
 
@@ -64,16 +65,36 @@ public final class HotTierHitRate {
       for (int team = 0; team < 10; team++) {
         globs.add("acme/docs/team" + team + "/**");
       }
-      tokens.add(TokenSigning.sign(CapabilityToken.newBuilder().setTokenId("tok-" + i).setTenant("acme")
-          .setSubjectId("agent-" + i)
-          .setCapabilities(List.of(Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ)
-              .setResources(globs).build(), Capability.newBuilder().setName("send_email").setEffect(EffectKind.SEND)
-              .setResources(List.of("acme/mail/*")).build()))
-          .setIssuedAt(now.minusSeconds(60)).setNotBefore(now.minusSeconds(60)).setExpiresAt(now.plus(Duration.ofDays(1)))
-          .setIssuer("bench").setKeyId(issuer.keyId()).setSignature(ByteBuffer.allocate(0)).build(), issuer));
+      tokens.add(
+          TokenSigning.sign(
+              CapabilityToken.newBuilder()
+                  .setTokenId("tok-" + i)
+                  .setTenant("acme")
+                  .setSubjectId("agent-" + i)
+                  .setCapabilities(
+                      List.of(
+                          Capability.newBuilder()
+                              .setName("read_docs")
+                              .setEffect(EffectKind.READ)
+                              .setResources(globs)
+                              .build(),
+                          Capability.newBuilder()
+                              .setName("send_email")
+                              .setEffect(EffectKind.SEND)
+                              .setResources(List.of("acme/mail/*"))
+                              .build()))
+                  .setIssuedAt(now.minusSeconds(60))
+                  .setNotBefore(now.minusSeconds(60))
+                  .setExpiresAt(now.plus(Duration.ofDays(1)))
+                  .setIssuer("bench")
+                  .setKeyId(issuer.keyId())
+                  .setSignature(ByteBuffer.allocate(0))
+                  .build(),
+              issuer));
     }
     int perSubject = shapes / subjects;
-    // shape i: subject i % subjects, resource i / subjects; rank -> shape through a random permutation
+    // shape i: subject i % subjects, resource i / subjects; rank -> shape through a random
+    // permutation
     int[] shapeOfRank = new int[shapes];
     for (int i = 0; i < shapes; i++) {
       shapeOfRank[i] = i;
@@ -99,7 +120,8 @@ public final class HotTierHitRate {
     for (int n = 0; n < requests; n++) {
       int shape = sequence[n];
       int doc = shape / subjects;
-      String resource = doc % 10 == 9 ? "acme/private/doc" + doc : "acme/docs/team" + (doc % 10) + "/doc" + doc;
+      String resource =
+          doc % 10 == 9 ? "acme/private/doc" + doc : "acme/docs/team" + (doc % 10) + "/doc" + doc;
       plans[n] = plan(n, tokens.get(shape % subjects), resource, now);
     }
     return plans;
@@ -114,16 +136,25 @@ public final class HotTierHitRate {
     KeyRing ring = KeyRing.empty().with(ISSUER.keyId(), ISSUER.publicKey());
     Instant now = Instant.parse("2026-12-01T12:00:00Z");
     PlanRequest[] plans = zipfPlans(shapes, requests, s, subjects, seed, now);
-    long distinctShapes = Arrays.stream(plans)
-        .map(p -> p.getSubject().getId() + "|" + p.getSteps().get(0).getResource()).distinct().count();
+    long distinctShapes =
+        Arrays.stream(plans)
+            .map(p -> p.getSubject().getId() + "|" + p.getSteps().get(0).getResource())
+            .distinct()
+            .count();
     PolicyView policy = PolicyView.empty();
 
     // the kernel alone (its verified-token cache on, as in production)
-    KernelEngine bare = new KernelEngine(ring, KeyRing.empty(),
-        KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
+    KernelEngine bare =
+        new KernelEngine(
+            ring, KeyRing.empty(), KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
     HotTier tier = HotTier.inProcess(HotTierSettings.DEFAULTS, CacheMetrics.simple());
-    PlanEvaluator cached = tier.planEvaluator(new KernelEngine(ring, KeyRing.empty(), KernelLimits.DEFAULTS,
-        tier.tokenCache(10_000, ring)), ring, KeyRing.empty(), KernelLimits.DEFAULTS);
+    PlanEvaluator cached =
+        tier.planEvaluator(
+            new KernelEngine(
+                ring, KeyRing.empty(), KernelLimits.DEFAULTS, tier.tokenCache(10_000, ring)),
+            ring,
+            KeyRing.empty(),
+            KernelLimits.DEFAULTS);
     int warm = Math.min(200_000, requests);
     long sink = 0;
     for (int n = 0; n < warm; n++) {
@@ -136,8 +167,15 @@ public final class HotTierHitRate {
       }
       long bareNs = System.nanoTime() - t0;
       HotTier fresh = HotTier.inProcess(HotTierSettings.DEFAULTS, CacheMetrics.simple());
-      PlanEvaluator c = round == 0 ? cached : fresh.planEvaluator(new KernelEngine(ring, KeyRing.empty(),
-          KernelLimits.DEFAULTS, fresh.tokenCache(10_000, ring)), ring, KeyRing.empty(), KernelLimits.DEFAULTS);
+      PlanEvaluator c =
+          round == 0
+              ? cached
+              : fresh.planEvaluator(
+                  new KernelEngine(
+                      ring, KeyRing.empty(), KernelLimits.DEFAULTS, fresh.tokenCache(10_000, ring)),
+                  ring,
+                  KeyRing.empty(),
+                  KernelLimits.DEFAULTS);
       HotTier counted = round == 0 ? tier : fresh;
       long t1 = System.nanoTime();
       for (int n = 0; n < requests; n++) {
@@ -151,36 +189,83 @@ public final class HotTierHitRate {
       long pattern = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
       long miss = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
       long total = exact + normalised + pattern + miss;
-      System.out.printf("round %d: Zipf s=%.2f over %,d shapes (%,d subjects), %,d requests, %,d distinct shapes drawn%n",
+      System.out.printf(
+          "round %d: Zipf s=%.2f over %,d shapes (%,d subjects), %,d requests, %,d distinct shapes drawn%n",
           round + 1, s, shapes, subjects, requests, distinctShapes);
-      System.out.printf("  hit rate %.2f %% (exact %.2f %%, normalised %.2f %%, pattern %.2f %%), misses %,d; "
-              + "near entries %,d%n", 100.0 * (exact + normalised + pattern) / total, 100.0 * exact / total,
-          100.0 * normalised / total, 100.0 * pattern / total, miss, counted.decisionEntries());
-      System.out.printf("  kernel alone %,.0f evaluations/s (%.2f us each); with the decision cache %,.0f/s (%.2f us); "
-              + "ratio cached/bare %.2f%n", requests / (bareNs / 1e9), bareNs / 1e3 / requests,
-          requests / (cachedNs / 1e9), cachedNs / 1e3 / requests, (double) bareNs / cachedNs);
+      System.out.printf(
+          "  hit rate %.2f %% (exact %.2f %%, normalised %.2f %%, pattern %.2f %%), misses %,d; "
+              + "near entries %,d%n",
+          100.0 * (exact + normalised + pattern) / total,
+          100.0 * exact / total,
+          100.0 * normalised / total,
+          100.0 * pattern / total,
+          miss,
+          counted.decisionEntries());
+      System.out.printf(
+          "  kernel alone %,.0f evaluations/s (%.2f us each); with the decision cache %,.0f/s (%.2f us); "
+              + "ratio cached/bare %.2f%n",
+          requests / (bareNs / 1e9),
+          bareNs / 1e3 / requests,
+          requests / (cachedNs / 1e9),
+          cachedNs / 1e3 / requests,
+          (double) bareNs / cachedNs);
     }
     System.out.println("(checksum " + sink + ")");
   }
 
   static PlanRequest plan(int n, CapabilityToken token, String resource, Instant now) {
     return PlanRequest.newBuilder()
-        .setRequestId("req-" + n).setSessionId("sess-" + (n % 2000)).setRequestedAt(now).setPlanId("plan-" + n)
+        .setRequestId("req-" + n)
+        .setSessionId("sess-" + (n % 2000))
+        .setRequestedAt(now)
+        .setPlanId("plan-" + n)
         .setTenant("acme")
-        .setSubject(Subject.newBuilder().setId(token.getSubjectId()).setToken(token).setCaps(List.of()).build())
-        .setSteps(List.of(PlanStep.newBuilder().setTool("search_docs").setArgs(Map.of("q", "x" + n))
-                .setCapsRequired(List.of("read_docs")).setResource(resource).setEffect(EffectKind.READ)
-                .setLabelsIn(List.of("public")).setLabelsOut(List.of("public")).setReceipts(List.of()).build(),
-            PlanStep.newBuilder().setTool("send_email").setArgs(Map.of())
-                .setCapsRequired(List.of("send_email")).setResource("acme/mail/outbox").setEffect(EffectKind.SEND)
-                .setLabelsIn(List.of("public")).setLabelsOut(List.of("public")).setReceipts(List.of()).build()))
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(H).setPolicyHash(H).build())
-            .setUser(ContentRef.newBuilder().setContentHash(H).setQuoted(true).build())
-            .setRetrieved(List.of()).setFile(List.of()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
-            .setLatencyMax(30).build())
-        .setSystemPromptHash(H).setCreatedAt(now).setExpiresAt(now.plus(Duration.ofMinutes(10)))
+        .setSubject(
+            Subject.newBuilder()
+                .setId(token.getSubjectId())
+                .setToken(token)
+                .setCaps(List.of())
+                .build())
+        .setSteps(
+            List.of(
+                PlanStep.newBuilder()
+                    .setTool("search_docs")
+                    .setArgs(Map.of("q", "x" + n))
+                    .setCapsRequired(List.of("read_docs"))
+                    .setResource(resource)
+                    .setEffect(EffectKind.READ)
+                    .setLabelsIn(List.of("public"))
+                    .setLabelsOut(List.of("public"))
+                    .setReceipts(List.of())
+                    .build(),
+                PlanStep.newBuilder()
+                    .setTool("send_email")
+                    .setArgs(Map.of())
+                    .setCapsRequired(List.of("send_email"))
+                    .setResource("acme/mail/outbox")
+                    .setEffect(EffectKind.SEND)
+                    .setLabelsIn(List.of("public"))
+                    .setLabelsOut(List.of("public"))
+                    .setReceipts(List.of())
+                    .build()))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(H).setPolicyHash(H).build())
+                .setUser(ContentRef.newBuilder().setContentHash(H).setQuoted(true).build())
+                .setRetrieved(List.of())
+                .setFile(List.of())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30)
+                .build())
+        .setSystemPromptHash(H)
+        .setCreatedAt(now)
+        .setExpiresAt(now.plus(Duration.ofMinutes(10)))
         .build();
   }
 }

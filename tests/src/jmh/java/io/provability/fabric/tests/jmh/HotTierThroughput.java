@@ -1,5 +1,6 @@
 package io.provability.fabric.tests.jmh;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
@@ -12,6 +13,8 @@ import io.provability.fabric.topology.embedded.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,23 +37,23 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * End-to-end decisions per second through the real topology with the hot tier on, with it off, and a
- * pass-through Kafka Streams topology (bytes in, bytes out, same processing guarantee and commit
- * interval) over the same pre-filled request topic, in one run on the embedded stack (broker and Redis
- * in this JVM / on this machine). A rate is measured between the moments 10 % and 90 % of the topic's
- * records are committed by the application's consumer group, so start-up and the last commit do not
- * count.
+ * End-to-end decisions per second through the real topology with the hot tier on, with it off, and
+ * a pass-through Kafka Streams topology (bytes in, bytes out, same processing guarantee and commit
+ * interval) over the same pre-filled request topic, in one run on the embedded stack (broker and
+ * Redis in this JVM / on this machine). A rate is measured between the moments 10 % and 90 % of the
+ * topic's records are committed by the application's consumer group, so start-up and the last
+ * commit do not count.
  *
- * <p>The fabric runs twice with caches on and twice with them off, in two rounds of opposite order, since
- * the first run in a JVM also pays for compiling the code.
+ * <p>The fabric runs twice with caches on and twice with them off, in two rounds of opposite order,
+ * since the first run in a JVM also pays for compiling the code.
  *
- * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2] [commit.ms=100]
- * [stream.threads=1]}; the thread count applies to the fabric and to the pass-through alike.
+ * <p>Arguments: {@code [requests=200000] [shapes=100000] [guarantee=exactly_once_v2]
+ * [commit.ms=100] [stream.threads=1]}; the thread count applies to the fabric and to the
+ * pass-through alike.
  */
 public final class HotTierThroughput {
   private HotTierThroughput() {}
@@ -64,33 +68,52 @@ public final class HotTierThroughput {
     String ns = "bench" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL) + "-";
     Path work = Files.createTempDirectory("fabric-hot-bench-");
     Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey()).write(trusted);
+    KeyRing.empty()
+        .with(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey())
+        .write(trusted);
 
     PlanRequest[] plans = HotTierHitRate.zipfPlans(shapes, requests, 1.1, 1_000, 1, Instant.now());
     FabricConfig base = config(ns, work, trusted, "unused", guarantee, commitMs, threads, true);
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       TopicSetup.ensure(admin, base);
-      admin.createTopics(List.of(new NewTopic(ns + "passthrough", base.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG),
-          (short) 1))).all().get();
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(
+                      ns + "passthrough",
+                      base.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG),
+                      (short) 1)))
+          .all()
+          .get();
     }
     EventCodec codec = EventCodec.standard();
     long p0 = System.nanoTime();
     try (KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
       for (PlanRequest p : plans) {
-        producer.send(new ProducerRecord<>(base.topicRequests(), null, System.currentTimeMillis(),
-            p.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(p)));
+        producer.send(
+            new ProducerRecord<>(
+                base.topicRequests(),
+                null,
+                System.currentTimeMillis(),
+                p.getSessionId().getBytes(StandardCharsets.UTF_8),
+                codec.encode(p)));
       }
       producer.flush();
     }
-    System.out.printf("produced %,d plan requests in %.1f s%n", requests, (System.nanoTime() - p0) / 1e9);
+    System.out.printf(
+        "produced %,d plan requests in %.1f s%n", requests, (System.nanoTime() - p0) / 1e9);
 
     // two rounds in opposite orders: whichever runs first also pays for compiling the fabric's code
     for (int round = 1; round <= 2; round++) {
-      // the pass-through of the same round: its rate moves with the machine as much as the fabric's does
-      Measured passM = passThrough(ep, ns, work, trusted, base, guarantee, commitMs, threads, requests, round);
+      // the pass-through of the same round: its rate moves with the machine as much as the fabric's
+      // does
+      Measured passM =
+          passThrough(ep, ns, work, trusted, base, guarantee, commitMs, threads, requests, round);
       double passRate = passM.rate();
-      System.out.printf("round %d, pass-through topology: %,.0f records/s, %.1f CPU-us/record%n", round, passRate,
-          passM.cpuMicrosPerRecord());
+      System.out.printf(
+          "round %d, pass-through topology: %,.0f records/s, %.1f CPU-us/record%n",
+          round, passRate, passM.cpuMicrosPerRecord());
       boolean onFirst = round == 1;
       Measured onM = null;
       Measured offM = null;
@@ -103,39 +126,72 @@ public final class HotTierThroughput {
           CacheMetrics m = runtime.hotTier().metrics();
           if (caches) {
             onM = measured;
-            long hits = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
-                + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
-                + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
+            long hits =
+                m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_EXACT)
+                    + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_NORMALISED)
+                    + m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.HIT_PATTERN);
             long misses = m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS);
-            System.out.printf("round %d, fabric topology, caches on: %,.0f decisions/s, %.1f CPU-us/decision "
-                    + "(hit rate %.2f %%, Redis SET ok %d, errors %d)%n", round, measured.rate(),
-                measured.cpuMicrosPerRecord(), 100.0 * hits / Math.max(1, hits + misses), m.redis("set", "ok"),
+            System.out.printf(
+                "round %d, fabric topology, caches on: %,.0f decisions/s, %.1f CPU-us/decision "
+                    + "(hit rate %.2f %%, Redis SET ok %d, errors %d)%n",
+                round,
+                measured.rate(),
+                measured.cpuMicrosPerRecord(),
+                100.0 * hits / Math.max(1, hits + misses),
+                m.redis("set", "ok"),
                 m.redis("set", "error"));
           } else {
             offM = measured;
-            System.out.printf("round %d, fabric topology, caches off: %,.0f decisions/s, %.1f CPU-us/decision "
-                    + "(%d decision lookups)%n", round, measured.rate(), measured.cpuMicrosPerRecord(),
+            System.out.printf(
+                "round %d, fabric topology, caches off: %,.0f decisions/s, %.1f CPU-us/decision "
+                    + "(%d decision lookups)%n",
+                round,
+                measured.rate(),
+                measured.cpuMicrosPerRecord(),
                 m.lookups(CacheName.DECISIONS, CacheMetrics.Outcome.MISS));
           }
         }
       }
-      System.out.printf("round %d (%s first): ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f "
-              + "(%s, commit %s ms, %s stream thread(s), %,d requests)%n", round, onFirst ? "caches on" : "caches off",
-          onM.rate() / passRate, offM.rate() / passRate, onM.rate() / offM.rate(), guarantee, commitMs, threads, requests);
-      System.out.printf("round %d: CPU-us per record by thread kind (the rest is JIT compilation and GC): "
-          + "pass-through {%s}; caches on {%s}; caches off {%s}%n", round, passM.threads(), onM.threads(), offM.threads());
-      System.out.printf("round %d: CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
-          round, onM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord(),
+      System.out.printf(
+          "round %d (%s first): ratios to pass-through: caches on %.2f, caches off %.2f; on/off %.2f "
+              + "(%s, commit %s ms, %s stream thread(s), %,d requests)%n",
+          round,
+          onFirst ? "caches on" : "caches off",
+          onM.rate() / passRate,
+          offM.rate() / passRate,
+          onM.rate() / offM.rate(),
+          guarantee,
+          commitMs,
+          threads,
+          requests);
+      System.out.printf(
+          "round %d: CPU-us per record by thread kind (the rest is JIT compilation and GC): "
+              + "pass-through {%s}; caches on {%s}; caches off {%s}%n",
+          round, passM.threads(), onM.threads(), offM.threads());
+      System.out.printf(
+          "round %d: CPU per record as a multiple of the pass-through's: caches on %.1fx, caches off %.1fx%n",
+          round,
+          onM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord(),
           offM.cpuMicrosPerRecord() / passM.cpuMicrosPerRecord());
     }
     System.exit(0);
   }
 
   /** The pass-through: the same streams settings as the fabric's, bytes copied to another topic. */
-  private static Measured passThrough(StackEndpoints ep, String ns, Path work, Path trusted, FabricConfig base,
-                                      String guarantee, String commitMs, String threads, int requests, int round)
+  private static Measured passThrough(
+      StackEndpoints ep,
+      String ns,
+      Path work,
+      Path trusted,
+      FabricConfig base,
+      String guarantee,
+      String commitMs,
+      String threads,
+      int requests,
+      int round)
       throws Exception {
-    FabricConfig pass = config(ns, work, trusted, "passthrough-" + round, guarantee, commitMs, threads, true);
+    FabricConfig pass =
+        config(ns, work, trusted, "passthrough-" + round, guarantee, commitMs, threads, true);
     Properties props = FabricRuntime.streamsProperties(pass, ep);
     StreamsBuilder b = new StreamsBuilder();
     b.stream(base.topicRequests(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -146,47 +202,59 @@ public final class HotTierThroughput {
     }
   }
 
-  private static FabricConfig config(String ns, Path work, Path trusted, String app, String guarantee, String commitMs,
-                                     String threads, boolean caches) {
+  private static FabricConfig config(
+      String ns,
+      Path work,
+      Path trusted,
+      String app,
+      String guarantee,
+      String commitMs,
+      String threads,
+      boolean caches) {
     String prefix = ns + "fabric.";
-    Map<String, String> m = new HashMap<>(Map.ofEntries(
-        Map.entry(FabricConfig.WORK_DIR_CONFIG, work.resolve(app).toString()),
-        Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + app),
-        Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
-        Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions-" + app),
-        Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence-" + app),
-        Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
-        Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
-        Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
-        Map.entry(FabricConfig.PROCESSING_GUARANTEE_CONFIG, guarantee),
-        Map.entry(FabricConfig.COMMIT_INTERVAL_CONFIG, commitMs),
-        Map.entry(FabricConfig.STREAM_THREADS_CONFIG, threads),
-        Map.entry(FabricConfig.CACHE_ENABLED_CONFIG, Boolean.toString(caches)),
-        Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
-        // instances share entries through Redis only under a shared MAC secret
-        Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
+    Map<String, String> m =
+        new HashMap<>(
+            Map.ofEntries(
+                Map.entry(FabricConfig.WORK_DIR_CONFIG, work.resolve(app).toString()),
+                Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + app),
+                Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
+                Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions-" + app),
+                Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence-" + app),
+                Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
+                Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
+                Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
+                Map.entry(FabricConfig.PROCESSING_GUARANTEE_CONFIG, guarantee),
+                Map.entry(FabricConfig.COMMIT_INTERVAL_CONFIG, commitMs),
+                Map.entry(FabricConfig.STREAM_THREADS_CONFIG, threads),
+                Map.entry(FabricConfig.CACHE_ENABLED_CONFIG, Boolean.toString(caches)),
+                Map.entry(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG, ns + "hot-tier"),
+                // instances share entries through Redis only under a shared MAC secret
+                Map.entry(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG, ns + "secret")));
     return FabricConfig.defaults(m);
   }
 
   /**
-   * Records/s between 10 % and 90 % of {@code total} committed by the application's group, and the CPU
-   * this JVM (application, broker, Redis client: everything but Redis itself) spent per record meanwhile.
-   * On a shared machine the rate moves with whatever else runs; CPU per record moves much less.
+   * Records/s between 10 % and 90 % of {@code total} committed by the application's group, and the
+   * CPU this JVM (application, broker, Redis client: everything but Redis itself) spent per record
+   * meanwhile. On a shared machine the rate moves with whatever else runs; CPU per record moves
+   * much less.
    */
   private static Measured measure(StackEndpoints ep, FabricConfig cfg, int total) throws Exception {
     String group = cfg.getString(FabricConfig.APPLICATION_ID_CONFIG);
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long t10 = 0;
     long cpu10 = 0;
     Map<String, Long> threads10 = Map.of();
     long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
       while (System.nanoTime() < deadline) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-            .partitionsToOffsetAndMetadata().get();
-        long committed = offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(cfg.topicRequests())
-            && e.getValue() != null).collect(Collectors.summingLong(e -> e.getValue().offset()));
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long committed =
+            offsets.entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(cfg.topicRequests()) && e.getValue() != null)
+                .collect(Collectors.summingLong(e -> e.getValue().offset()));
         long now = System.nanoTime();
         if (t10 == 0 && committed >= total / 10) {
           t10 = now;
@@ -196,11 +264,15 @@ public final class HotTierThroughput {
         if (committed >= total * 9L / 10) {
           double records = total * 0.8;
           Map<String, Long> threads90 = threadCpu();
-          Map<String, Double> perRecord = new java.util.TreeMap<>();
+          Map<String, Double> perRecord = new TreeMap<>();
           for (Map.Entry<String, Long> e : threads90.entrySet()) {
-            perRecord.put(e.getKey(), (e.getValue() - threads10.getOrDefault(e.getKey(), 0L)) / 1e3 / records);
+            perRecord.put(
+                e.getKey(),
+                (e.getValue() - threads10.getOrDefault(e.getKey(), 0L)) / 1e3 / records);
           }
-          return new Measured(records / ((now - t10) / 1e9), (os.getProcessCpuTime() - cpu10) / 1e3 / records,
+          return new Measured(
+              records / ((now - t10) / 1e9),
+              (os.getProcessCpuTime() - cpu10) / 1e3 / records,
               perRecord);
         }
         Thread.sleep(50);
@@ -210,13 +282,14 @@ public final class HotTierThroughput {
   }
 
   /**
-   * CPU nanoseconds so far of this JVM's live threads, summed by kind: the application's stream threads,
-   * producer and consumer network threads, the broker, the hot tier's Redis client, everything else.
+   * CPU nanoseconds so far of this JVM's live threads, summed by kind: the application's stream
+   * threads, producer and consumer network threads, the broker, the hot tier's Redis client,
+   * everything else.
    */
   private static Map<String, Long> threadCpu() {
-    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    Map<String, Long> out = new java.util.TreeMap<>();
-    for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> out = new TreeMap<>();
+    for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
       if (info == null) {
         continue;
       }
@@ -225,25 +298,43 @@ public final class HotTierThroughput {
         continue;
       }
       String n = info.getThreadName();
-      String group = n.contains("producer-network-thread") ? "producer-io"
-          : n.contains("StreamThread") ? "stream"
-          : n.contains("GlobalStreamThread") ? "global-store"
-          : n.startsWith("data-plane-kafka") || n.startsWith("kafka-") || n.contains("quorum") || n.contains("Txn")
-              || n.contains("ReplicaFetcher") || n.contains("group-coordinator") || n.contains("transaction-log")
-              ? "broker"
-          : n.startsWith("lettuce") || n.contains("hot-tier") ? "hot-tier-redis"
-          : "other";
+      String group =
+          n.contains("producer-network-thread")
+              ? "producer-io"
+              : n.contains("StreamThread")
+                  ? "stream"
+                  : n.contains("GlobalStreamThread")
+                      ? "global-store"
+                      : n.startsWith("data-plane-kafka")
+                              || n.startsWith("kafka-")
+                              || n.contains("quorum")
+                              || n.contains("Txn")
+                              || n.contains("ReplicaFetcher")
+                              || n.contains("group-coordinator")
+                              || n.contains("transaction-log")
+                          ? "broker"
+                          : n.startsWith("lettuce") || n.contains("hot-tier")
+                              ? "hot-tier-redis"
+                              : "other";
       out.merge(group, nanos, Long::sum);
     }
     return out;
   }
 
-  /** A rate, the CPU microseconds this JVM spent per record while it was measured, and by thread kind. */
-  private record Measured(double rate, double cpuMicrosPerRecord, Map<String, Double> byThreadKind) {
+  /**
+   * A rate, the CPU microseconds this JVM spent per record while it was measured, and by thread
+   * kind.
+   */
+  private record Measured(
+      double rate, double cpuMicrosPerRecord, Map<String, Double> byThreadKind) {
     String threads() {
       StringBuilder b = new StringBuilder();
-      byThreadKind.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
-          .append(String.format("%.1f", v)));
+      byThreadKind.forEach(
+          (k, v) ->
+              b.append(b.length() == 0 ? "" : ", ")
+                  .append(k)
+                  .append(' ')
+                  .append(String.format("%.1f", v)));
       return b.toString();
     }
   }

@@ -48,9 +48,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Evaluating a 5-step plan with the kernel, on one thread: the token's Ed25519 signature verified
  * every time ({@code uncachedToken}), or verified once and then found in the verified-token cache
  * ({@code cachedToken}); {@code cachedTokenWithReceipt} adds a retrieval step whose access receipt
- * is verified on every evaluation (the engine's receipt cache off), and {@code cachedTokenAndReceipt}
- * the same plan with the receipt found in the engine's verified-receipt cache. Every evaluation must
- * ALLOW.
+ * is verified on every evaluation (the engine's receipt cache off), and {@code
+ * cachedTokenAndReceipt} the same plan with the receipt found in the engine's verified-receipt
+ * cache. Every evaluation must ALLOW.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
@@ -61,7 +61,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(1)
 public class KernelBenchmark {
   private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
-  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
 
   private KernelEngine cached;
   private KernelEngine receiptsUncached;
@@ -77,40 +78,84 @@ public class KernelBenchmark {
     Ed25519.SigningKey gateway = key("gateway-1", 3);
     KeyRing issuers = KeyRing.of(Map.of(issuer.keyId(), issuer.publicKey()));
     KeyRing gateways = KeyRing.of(Map.of(gateway.keyId(), gateway.publicKey()));
-    cached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
-    receiptsUncached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000), 0);
-    uncached = new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, VerifiedTokenCache.disabled(), 0);
+    cached =
+        new KernelEngine(issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000));
+    receiptsUncached =
+        new KernelEngine(
+            issuers, gateways, KernelLimits.DEFAULTS, new VerifiedTokenCache(10_000), 0);
+    uncached =
+        new KernelEngine(
+            issuers, gateways, KernelLimits.DEFAULTS, VerifiedTokenCache.disabled(), 0);
 
-    CapabilityToken token = TokenSigning.sign(CapabilityToken.newBuilder()
-        .setTokenId("tok-bench").setTenant("acme").setSubjectId("agent-7")
-        .setCapabilities(List.of(
-            cap("retrieve", EffectKind.READ, "acme/index/**"),
-            cap("read_docs", EffectKind.READ, "acme/docs/**"),
-            cap("write_reports", EffectKind.WRITE, "acme/reports/*"),
-            cap("send_email", EffectKind.SEND, "acme/mail/*")))
-        .setIssuedAt(NOW.minus(Duration.ofMinutes(10))).setNotBefore(NOW.minus(Duration.ofMinutes(10)))
-        .setExpiresAt(NOW.plus(Duration.ofHours(1))).setIssuer("bench").setKeyId(issuer.keyId())
-        .setSignature(ByteBuffer.allocate(0)).build(), issuer);
-    AccessReceipt receipt = ReceiptSigning.sign(AccessReceipt.newBuilder()
-        .setReceiptId("r-1").setTenant("acme").setSubjectId("agent-7").setQueryHash(HASH).setResultHash(HASH)
-        .setIndexShard("shard-0").setLabels(List.of("internal")).setTimestamp(NOW.minus(Duration.ofMinutes(1)))
-        .setKeyId(gateway.keyId()).setSignature(ByteBuffer.allocate(0)).build(), gateway);
+    CapabilityToken token =
+        TokenSigning.sign(
+            CapabilityToken.newBuilder()
+                .setTokenId("tok-bench")
+                .setTenant("acme")
+                .setSubjectId("agent-7")
+                .setCapabilities(
+                    List.of(
+                        cap("retrieve", EffectKind.READ, "acme/index/**"),
+                        cap("read_docs", EffectKind.READ, "acme/docs/**"),
+                        cap("write_reports", EffectKind.WRITE, "acme/reports/*"),
+                        cap("send_email", EffectKind.SEND, "acme/mail/*")))
+                .setIssuedAt(NOW.minus(Duration.ofMinutes(10)))
+                .setNotBefore(NOW.minus(Duration.ofMinutes(10)))
+                .setExpiresAt(NOW.plus(Duration.ofHours(1)))
+                .setIssuer("bench")
+                .setKeyId(issuer.keyId())
+                .setSignature(ByteBuffer.allocate(0))
+                .build(),
+            issuer);
+    AccessReceipt receipt =
+        ReceiptSigning.sign(
+            AccessReceipt.newBuilder()
+                .setReceiptId("r-1")
+                .setTenant("acme")
+                .setSubjectId("agent-7")
+                .setQueryHash(HASH)
+                .setResultHash(HASH)
+                .setIndexShard("shard-0")
+                .setLabels(List.of("internal"))
+                .setTimestamp(NOW.minus(Duration.ofMinutes(1)))
+                .setKeyId(gateway.keyId())
+                .setSignature(ByteBuffer.allocate(0))
+                .build(),
+            gateway);
 
-    List<PlanStep> fiveSteps = List.of(
-        step("read_docs", EffectKind.READ, "acme/docs/handbook/intro", List.of()),
-        step("read_docs", EffectKind.READ, "acme/docs/pricing/2026", List.of()),
-        step("read_docs", EffectKind.READ, "acme/docs/runbooks/oncall", List.of()),
-        step("write_reports", EffectKind.WRITE, "acme/reports/q4", List.of()),
-        step("send_email", EffectKind.SEND, "acme/mail/outbox", List.of()));
+    List<PlanStep> fiveSteps =
+        List.of(
+            step("read_docs", EffectKind.READ, "acme/docs/handbook/intro", List.of()),
+            step("read_docs", EffectKind.READ, "acme/docs/pricing/2026", List.of()),
+            step("read_docs", EffectKind.READ, "acme/docs/runbooks/oncall", List.of()),
+            step("write_reports", EffectKind.WRITE, "acme/reports/q4", List.of()),
+            step("send_email", EffectKind.SEND, "acme/mail/outbox", List.of()));
     plan = plan(token, fiveSteps, List.of());
-    List<PlanStep> withRetrieval = List.of(
-        step("retrieve", EffectKind.READ, "acme/index/main", List.of(receipt)),
-        fiveSteps.get(1), fiveSteps.get(2), fiveSteps.get(3), fiveSteps.get(4));
-    planWithReceipt = plan(token, withRetrieval, List.of(RetrievedContent.newBuilder().setReceiptId("r-1")
-        .setContentHash(HASH).setQuoted(true).setLabels(List.of("internal")).build()));
+    List<PlanStep> withRetrieval =
+        List.of(
+            step("retrieve", EffectKind.READ, "acme/index/main", List.of(receipt)),
+            fiveSteps.get(1),
+            fiveSteps.get(2),
+            fiveSteps.get(3),
+            fiveSteps.get(4));
+    planWithReceipt =
+        plan(
+            token,
+            withRetrieval,
+            List.of(
+                RetrievedContent.newBuilder()
+                    .setReceiptId("r-1")
+                    .setContentHash(HASH)
+                    .setQuoted(true)
+                    .setLabels(List.of("internal"))
+                    .build()));
 
-    for (KernelResult r : List.of(cached.evaluate(plan, policy, NOW), uncached.evaluate(plan, policy, NOW),
-        cached.evaluate(planWithReceipt, policy, NOW), receiptsUncached.evaluate(planWithReceipt, policy, NOW))) {
+    for (KernelResult r :
+        List.of(
+            cached.evaluate(plan, policy, NOW),
+            uncached.evaluate(plan, policy, NOW),
+            cached.evaluate(planWithReceipt, policy, NOW),
+            receiptsUncached.evaluate(planWithReceipt, policy, NOW))) {
       if (r.verdict() != Verdict.ALLOW) {
         throw new IllegalStateException("benchmark plan must be allowed: " + r.reasons());
       }
@@ -141,29 +186,58 @@ public class KernelBenchmark {
     return cached.evaluate(planWithReceipt, policy, NOW);
   }
 
-  private static PlanRequest plan(CapabilityToken token, List<PlanStep> steps, List<RetrievedContent> retrieved) {
+  private static PlanRequest plan(
+      CapabilityToken token, List<PlanStep> steps, List<RetrievedContent> retrieved) {
     return PlanRequest.newBuilder()
-        .setRequestId("req-bench").setSessionId("sess-bench").setRequestedAt(NOW).setPlanId("plan-bench")
-        .setTenant("acme").setSubject(Subject.newBuilder().setId("agent-7").setToken(token).build())
+        .setRequestId("req-bench")
+        .setSessionId("sess-bench")
+        .setRequestedAt(NOW)
+        .setPlanId("plan-bench")
+        .setTenant("acme")
+        .setSubject(Subject.newBuilder().setId("agent-7").setToken(token).build())
         .setSteps(steps)
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-            .setRetrieved(retrieved).setFile(List.of()).build())
-        .setConstraints(Constraints.newBuilder().setBudget(1).setPii(false).setDpEpsilon(0.1).setDpDelta(1e-6)
-            .setLatencyMax(30).build())
-        .setSystemPromptHash(HASH).setCreatedAt(NOW.minusSeconds(1)).setExpiresAt(NOW.plus(Duration.ofMinutes(5)))
+        .setInputChannels(
+            InputChannels.newBuilder()
+                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
+                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
+                .setRetrieved(retrieved)
+                .setFile(List.of())
+                .build())
+        .setConstraints(
+            Constraints.newBuilder()
+                .setBudget(1)
+                .setPii(false)
+                .setDpEpsilon(0.1)
+                .setDpDelta(1e-6)
+                .setLatencyMax(30)
+                .build())
+        .setSystemPromptHash(HASH)
+        .setCreatedAt(NOW.minusSeconds(1))
+        .setExpiresAt(NOW.plus(Duration.ofMinutes(5)))
         .build();
   }
 
-  private static PlanStep step(String cap, EffectKind effect, String resource, List<AccessReceipt> receipts) {
+  private static PlanStep step(
+      String cap, EffectKind effect, String resource, List<AccessReceipt> receipts) {
     List<String> labels = receipts.isEmpty() ? List.of("public") : List.of("public", "internal");
-    return PlanStep.newBuilder().setTool(cap).setArgs(Map.of()).setCapsRequired(List.of(cap)).setResource(resource)
-        .setEffect(effect).setLabelsIn(List.of("public")).setLabelsOut(labels).setReceipts(receipts).build();
+    return PlanStep.newBuilder()
+        .setTool(cap)
+        .setArgs(Map.of())
+        .setCapsRequired(List.of(cap))
+        .setResource(resource)
+        .setEffect(effect)
+        .setLabelsIn(List.of("public"))
+        .setLabelsOut(labels)
+        .setReceipts(receipts)
+        .build();
   }
 
   private static Capability cap(String name, EffectKind effect, String glob) {
-    return Capability.newBuilder().setName(name).setEffect(effect).setResources(List.of(glob)).build();
+    return Capability.newBuilder()
+        .setName(name)
+        .setEffect(effect)
+        .setResources(List.of(glob))
+        .build();
   }
 
   private static Ed25519.SigningKey key(String id, int seedByte) {

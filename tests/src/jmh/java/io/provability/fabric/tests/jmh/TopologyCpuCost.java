@@ -27,18 +27,20 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * What the decision topology itself costs per request, without a broker: the real topology (caches off)
- * driven through {@link TopologyTestDriver} on one thread, against a pass-through topology driven the
- * same way, in the same run. It reports
+ * What the decision topology itself costs per request, without a broker: the real topology (caches
+ * off) driven through {@link TopologyTestDriver} on one thread, against a pass-through topology
+ * driven the same way, in the same run. It reports
+ *
  * <ul>
  *   <li>the CPU time of the driving thread per request (thread CPU, so other processes on a shared
- *       machine inflate it far less than they inflate a rate), and</li>
+ *       machine inflate it far less than they inflate a rate), and
  *   <li>the records the topology produces per request, by topic, changelogs included: each is one
- *       more record the broker must take inside the transaction. This count is exact and the same on
- *       any machine.</li>
+ *       more record the broker must take inside the transaction. This count is exact and the same
+ *       on any machine.
  * </ul>
- * Plans are the Zipf workload of {@link HotTierHitRate} over 2,000 sessions; wall-clock time advances
- * 1 ms per request, so a 10 s evidence window holds about five decisions of a session.
+ *
+ * Plans are the Zipf workload of {@link HotTierHitRate} over 2,000 sessions; wall-clock time
+ * advances 1 ms per request, so a 10 s evidence window holds about five decisions of a session.
  *
  * <p>Arguments: {@code [requests=200000] [rounds=3]}.
  */
@@ -58,11 +60,14 @@ public final class TopologyCpuCost {
       values[i] = codec.encode(plans[i]);
     }
     Ed25519.SigningKey evidenceKey = Ed25519.SigningKey.fromSeed("evidence-1", new byte[32]);
-    FabricTopology.Settings settings = new FabricTopology.Settings(
-        new FabricTopology.Topics("requests", "decisions", "evidence", "dead-letter", "policy-state"),
-        Duration.ofHours(24));
-    FabricTopology.Keys keyRing = new FabricTopology.Keys(
-        KeyRing.of(Map.of(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey())));
+    FabricTopology.Settings settings =
+        new FabricTopology.Settings(
+            new FabricTopology.Topics(
+                "requests", "decisions", "evidence", "dead-letter", "policy-state"),
+            Duration.ofHours(24));
+    FabricTopology.Keys keyRing =
+        new FabricTopology.Keys(
+            KeyRing.of(Map.of(HotTierHitRate.ISSUER.keyId(), HotTierHitRate.ISSUER.publicKey())));
 
     StreamsBuilder b = new StreamsBuilder();
     b.stream("requests", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -72,16 +77,23 @@ public final class TopologyCpuCost {
     for (int round = 1; round <= rounds; round++) {
       Result pass = run(passThrough, keys, values, start);
       Result fabric = run(FabricTopology.build(settings, keyRing), keys, values, start);
-      System.out.printf("round %d: pass-through %.1f CPU-us/request; fabric %.1f CPU-us/decision (%.1fx); "
-              + "records produced per request: pass-through %.2f, fabric %.2f %s%n", round, pass.cpuMicros(),
-          fabric.cpuMicros(), fabric.cpuMicros() / pass.cpuMicros(), pass.recordsPerRequest(),
-          fabric.recordsPerRequest(), fabric.byTopic());
+      System.out.printf(
+          "round %d: pass-through %.1f CPU-us/request; fabric %.1f CPU-us/decision (%.1fx); "
+              + "records produced per request: pass-through %.2f, fabric %.2f %s%n",
+          round,
+          pass.cpuMicros(),
+          fabric.cpuMicros(),
+          fabric.cpuMicros() / pass.cpuMicros(),
+          pass.recordsPerRequest(),
+          fabric.recordsPerRequest(),
+          fabric.byTopic());
     }
   }
 
   private record Result(double cpuMicros, double recordsPerRequest, Map<String, String> byTopic) {}
 
-  private static Result run(Topology topology, byte[][] keys, byte[][] values, Instant start) throws Exception {
+  private static Result run(Topology topology, byte[][] keys, byte[][] values, Instant start)
+      throws Exception {
     Path state = Files.createTempDirectory("fabric-cpu-cost-");
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "cpu-cost");
@@ -89,8 +101,13 @@ public final class TopologyCpuCost {
     props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, start)) {
-      TestInputTopic<byte[], byte[]> in = driver.createInputTopic("requests", new ByteArraySerializer(),
-          new ByteArraySerializer(), start, Duration.ZERO);
+      TestInputTopic<byte[], byte[]> in =
+          driver.createInputTopic(
+              "requests",
+              new ByteArraySerializer(),
+              new ByteArraySerializer(),
+              start,
+              Duration.ZERO);
       long cpu0 = threads.getCurrentThreadCpuTime();
       for (int i = 0; i < keys.length; i++) {
         in.pipeInput(keys[i], values[i]);
@@ -101,9 +118,13 @@ public final class TopologyCpuCost {
       Map<String, String> byTopic = new TreeMap<>();
       long total = 0;
       for (String topic : driver.producedTopicNames()) {
-        long n = driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer()).getQueueSize();
+        long n =
+            driver
+                .createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+                .getQueueSize();
         total += n;
-        byTopic.put(topic.replace("cpu-cost-", ""), String.format("%.2f", (double) n / keys.length));
+        byTopic.put(
+            topic.replace("cpu-cost-", ""), String.format("%.2f", (double) n / keys.length));
       }
       return new Result(cpu / 1e3 / keys.length, (double) total / keys.length, byTopic);
     }

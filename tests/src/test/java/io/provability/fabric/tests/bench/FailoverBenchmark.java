@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,19 +38,23 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The failover gap of a two-instance cluster, as a program (not a test): two {@code fabric run} JVMs (topology
- * and sinks, the cluster defaults) on an embedded stack of its own, steady load through Kafka, then each
- * instance in turn SIGKILLed and started again. Measured per round:
+ * The failover gap of a two-instance cluster, as a program (not a test): two {@code fabric run}
+ * JVMs (topology and sinks, the cluster defaults) on an embedded stack of its own, steady load
+ * through Kafka, then each instance in turn SIGKILLed and started again. Measured per round:
+ *
  * <ul>
- *   <li><b>join</b>: from a (re)started instance logging "running" until the consumer group shows it owning
- *       input partitions (active tasks), i.e. how long a joining instance takes to get its share;</li>
- *   <li><b>gap</b>: the longest time, over the decisions topic's partitions, between two decisions arriving
- *       on one partition (read_committed), from the kill until the partitions flow again: how long the
- *       killed instance's partitions stalled;</li>
- *   <li><b>max latency</b> of the requests decided in the seconds after the kill, from the load generator.</li>
+ *   <li><b>join</b>: from a (re)started instance logging "running" until the consumer group shows
+ *       it owning input partitions (active tasks), i.e. how long a joining instance takes to get
+ *       its share;
+ *   <li><b>gap</b>: the longest time, over the decisions topic's partitions, between two decisions
+ *       arriving on one partition (read_committed), from the kill until the partitions flow again:
+ *       how long the killed instance's partitions stalled;
+ *   <li><b>max latency</b> of the requests decided in the seconds after the kill, from the load
+ *       generator.
  * </ul>
- * Prints one line per round and the machine's load average. Arguments after the third are configuration
- * overrides for both instances (e.g. {@code streams.transaction.timeout.ms=6000}).
+ *
+ * Prints one line per round and the machine's load average. Arguments after the third are
+ * configuration overrides for both instances (e.g. {@code streams.transaction.timeout.ms=6000}).
  *
  * <pre>
  * java -cp tests/target/test-classes:tests/target/classes:$(cat /tmp/failover.cp) \
@@ -57,8 +62,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * </pre>
  */
 public final class FailoverBenchmark {
-  private FailoverBenchmark() {
-  }
+  private FailoverBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     double rate = args.length > 0 ? Double.parseDouble(args[0]) : 200;
@@ -68,7 +72,8 @@ public final class FailoverBenchmark {
     String ns = "fo" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
     try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("stack"))) {
       StackEndpoints ep = stack.endpoints();
-      Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("failover-issuer", new SecureRandom());
+      Ed25519.SigningKey issuer =
+          Ed25519.SigningKey.generate("failover-issuer", new SecureRandom());
       Path trusted = work.resolve("trusted.keys");
       KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
       Properties p = ep.externalModeProperties();
@@ -88,7 +93,9 @@ public final class FailoverBenchmark {
       // a cluster signs its one log with one key: both instances name the same file
       p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
       p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
-      for (int i = 3; i < args.length; i++) { // key=value overrides, e.g. streams.session.timeout.ms=6000
+      for (int i = 3;
+          i < args.length;
+          i++) { // key=value overrides, e.g. streams.session.timeout.ms=6000
         int eq = args[i].indexOf('=');
         if (eq < 1) {
           throw new IllegalArgumentException("expected key=value, got " + args[i]);
@@ -100,11 +107,13 @@ public final class FailoverBenchmark {
         p.store(w, "FailoverBenchmark");
       }
       FabricConfig cfg = FabricConfig.load(config, Map.of(), Map.of());
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
+      try (Admin admin =
+          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
         TopicSetup.ensure(admin, cfg);
-        Map<String, String> env = Map.of(
-            FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword(),
-            FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
+        Map<String, String> env =
+            Map.of(
+                FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword(),
+                FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
         Child a = new Child("a", work, config, env);
         Child b = new Child("b", work, config, env);
         try {
@@ -117,25 +126,41 @@ public final class FailoverBenchmark {
           b.destroy();
           throw e;
         }
-        System.out.printf("join: b got active tasks %.1f s after it logged running%n",
+        System.out.printf(
+            "join: b got active tasks %.1f s after it logged running%n",
             awaitShare(admin, cfg, 2, b.runningAt) / 1000.0);
 
-        LoadProfile profile = new LoadProfile(rate, Duration.ofSeconds(settle * 2L + after * 2L + 300), 2_000, 4, 10,
-            LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.7, 0.8, 7L);
-        LoadTraffic traffic = new LoadTraffic(ns + "-", ns + "-", profile, issuer, Clock.systemUTC());
-        LoadGenerator generator = new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(120), Duration.ofSeconds(2));
-        List<LoadResult.Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        LoadProfile profile =
+            new LoadProfile(
+                rate,
+                Duration.ofSeconds(settle * 2L + after * 2L + 300),
+                2_000,
+                4,
+                10,
+                LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"),
+                0.7,
+                0.8,
+                7L);
+        LoadTraffic traffic =
+            new LoadTraffic(ns + "-", ns + "-", profile, issuer, Clock.systemUTC());
+        LoadGenerator generator =
+            new LoadGenerator(Clock.systemUTC(), Duration.ofSeconds(120), Duration.ofSeconds(2));
+        List<LoadResult.Sample> samples = Collections.synchronizedList(new ArrayList<>());
         GapWatch gaps = new GapWatch(ep.bootstrapServers(), cfg.topicDecisions());
         gaps.start();
         CompletableFuture<LoadResult> load;
-        try (KafkaTransport transport = new KafkaTransport(ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
-          load = CompletableFuture.supplyAsync(() -> {
-            try {
-              return generator.run("failover", profile, traffic, transport, samples::add);
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
+        try (KafkaTransport transport =
+            new KafkaTransport(
+                ep.bootstrapServers(), cfg.topicRequests(), cfg.topicDecisions(), 2)) {
+          load =
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return generator.run("failover", profile, traffic, transport, samples::add);
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  });
           for (Child victim : List.of(a, b)) {
             TimeUnit.SECONDS.sleep(settle); // steady state: both instances own tasks, standbys warm
             int killSecond = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).second();
@@ -154,14 +179,16 @@ public final class FailoverBenchmark {
             victim.start();
             victim.awaitRunning();
             long join = awaitShare(admin, cfg, 2, victim.runningAt);
-            System.out.printf("kill %s: longest per-partition gap between decisions %.1f s; max decision latency "
-                + "after the kill %.1f s; restarted %s took its share %.1f s after it logged running%n", victim.name,
-                gapMs / 1000.0, maxLatency / 1e6, victim.name, join / 1000.0);
+            System.out.printf(
+                "kill %s: longest per-partition gap between decisions %.1f s; max decision latency "
+                    + "after the kill %.1f s; restarted %s took its share %.1f s after it logged running%n",
+                victim.name, gapMs / 1000.0, maxLatency / 1e6, victim.name, join / 1000.0);
           }
           generator.requestStop();
           LoadResult r = load.get(5, TimeUnit.MINUTES);
-          System.out.printf("load: %,d sent, %,d decided, %,d lost, %,d duplicates, %,d mismatches%n", r.sent(),
-              r.decided(), r.lost(), r.duplicates(), r.mismatches());
+          System.out.printf(
+              "load: %,d sent, %,d decided, %,d lost, %,d duplicates, %,d mismatches%n",
+              r.sent(), r.decided(), r.lost(), r.duplicates(), r.mismatches());
         } finally {
           gaps.stop();
           a.destroy();
@@ -170,19 +197,30 @@ public final class FailoverBenchmark {
       }
     }
     Process uptime = new ProcessBuilder("uptime").redirectErrorStream(true).start();
-    System.out.println("uptime: " + new String(uptime.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    System.out.println(
+        "uptime: "
+            + new String(uptime.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
   }
 
-  /** Waits until {@code members} members of the Streams group each own input partitions; returns ms since {@code from}. */
-  private static long awaitShare(Admin admin, FabricConfig cfg, int members, long from) throws Exception {
+  /**
+   * Waits until {@code members} members of the Streams group each own input partitions; returns ms
+   * since {@code from}.
+   */
+  private static long awaitShare(Admin admin, FabricConfig cfg, int members, long from)
+      throws Exception {
     String group = cfg.getString(FabricConfig.APPLICATION_ID_CONFIG);
     long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(5);
     while (System.currentTimeMillis() < deadline) {
-      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+      ConsumerGroupDescription d =
+          admin.describeConsumerGroups(List.of(group)).all().get().get(group);
       Map<String, Integer> owned = new HashMap<>();
       for (MemberDescription m : d.members()) {
-        long n = m.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(cfg.topicRequests())).count();
-        owned.merge(m.host() + "/" + m.clientId().replaceAll("-StreamThread.*", ""), (int) n, Integer::sum);
+        long n =
+            m.assignment().topicPartitions().stream()
+                .filter(tp -> tp.topic().equals(cfg.topicRequests()))
+                .count();
+        owned.merge(
+            m.host() + "/" + m.clientId().replaceAll("-StreamThread.*", ""), (int) n, Integer::sum);
       }
       if (owned.size() >= members && owned.values().stream().allMatch(n -> n > 0)) {
         return System.currentTimeMillis() - from;
@@ -192,7 +230,10 @@ public final class FailoverBenchmark {
     return -1;
   }
 
-  /** The longest time between two decisions arriving on one partition, since the last {@link #reset()}. */
+  /**
+   * The longest time between two decisions arriving on one partition, since the last {@link
+   * #reset()}.
+   */
   private static final class GapWatch {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String topic;
@@ -203,30 +244,43 @@ public final class FailoverBenchmark {
 
     GapWatch(String bootstrap, String topic) {
       this.topic = topic;
-      this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      this.consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  "read_committed",
+                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                  false),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer());
     }
 
     void start() {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      List<TopicPartition> parts =
+          consumer.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToEnd(parts);
-      thread = new Thread(() -> {
-        while (running.get()) {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-            long now = System.nanoTime();
-            synchronized (this) {
-              Long prev = last.put(r.partition(), now);
-              if (prev != null) {
-                maxGapNanos = Math.max(maxGapNanos, now - prev);
-              }
-            }
-          }
-        }
-        consumer.close();
-      }, "failover-gap-watch");
+      thread =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    long now = System.nanoTime();
+                    synchronized (this) {
+                      Long prev = last.put(r.partition(), now);
+                      if (prev != null) {
+                        maxGapNanos = Math.max(maxGapNanos, now - prev);
+                      }
+                    }
+                  }
+                }
+                consumer.close();
+              },
+              "failover-gap-watch");
       thread.start();
     }
 
@@ -272,11 +326,21 @@ public final class FailoverBenchmark {
     void start() throws IOException {
       starts++;
       log = dir.resolve("run-" + starts + ".log");
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-          "io.provability.fabric.topology.cli.FabricCli", "run", "--config", config.toString(),
-          "--set", FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work"))
-          .redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx512m",
+                  "-XX:+UseSerialGC",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "io.provability.fabric.topology.cli.FabricCli",
+                  "run",
+                  "--config",
+                  config.toString(),
+                  "--set",
+                  FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work"))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       pb.environment().putAll(env);
       process = pb.start();
     }

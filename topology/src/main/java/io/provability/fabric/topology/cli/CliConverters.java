@@ -13,14 +13,13 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
- * The value types every command shares, registered once on the root command ({@link FabricCli#commandLine()})
- * so that every option of those types reads them the same way.
+ * The value types every command shares, registered once on the root command ({@link
+ * FabricCli#commandLine()}) so that every option of those types reads them the same way.
  */
 final class CliConverters {
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-  private CliConverters() {
-  }
+  private CliConverters() {}
 
   /**
    * A duration: {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1d}, combinations such as
@@ -40,13 +39,15 @@ final class CliConverters {
     int end = 0;
     while (m.find() && m.start() == end) {
       long n = Long.parseLong(m.group(1));
-      total = total.plus(switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      });
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+              });
       end = m.end();
     }
     if (end == 0 || end != v.length()) {
@@ -56,8 +57,8 @@ final class CliConverters {
   }
 
   /**
-   * A point in time: RFC 3339 / ISO-8601 with a zone ({@code 2026-12-01T10:00:00Z},
-   * {@code 2026-12-01T11:00:00+01:00}, {@code 2026-12-01 10:00:00Z}), or a date ({@code 2026-12-01},
+   * A point in time: RFC 3339 / ISO-8601 with a zone ({@code 2026-12-01T10:00:00Z}, {@code
+   * 2026-12-01T11:00:00+01:00}, {@code 2026-12-01 10:00:00Z}), or a date ({@code 2026-12-01},
    * meaning its start in UTC).
    */
   static Instant instant(String value) {
@@ -70,13 +71,19 @@ final class CliConverters {
       String iso = v.replace(' ', 'T').replace('t', 'T').replace('z', 'Z');
       return OffsetDateTime.parse(iso).toInstant();
     } catch (DateTimeException e) {
-      throw new CommandLine.TypeConversionException("'" + value + "' is not a time: give a date (2026-12-01, "
-          + "its start in UTC) or an RFC 3339 time with its zone (2026-12-01T10:00:00Z, 2026-12-01T11:00:00+01:00)");
+      throw new CommandLine.TypeConversionException(
+          "'"
+              + value
+              + "' is not a time: give a date (2026-12-01, "
+              + "its start in UTC) or an RFC 3339 time with its zone (2026-12-01T10:00:00Z, 2026-12-01T11:00:00+01:00)");
     }
   }
 
   private static CommandLine.TypeConversionException durationError(String value) {
-    return new CommandLine.TypeConversionException("'" + value + "' is not a duration: give e.g. 500ms, 5s, 2m, "
-        + "1h30m, 1d or ISO-8601 (PT5S)");
+    return new CommandLine.TypeConversionException(
+        "'"
+            + value
+            + "' is not a duration: give e.g. 500ms, 5s, 2m, "
+            + "1h30m, 1d or ISO-8601 (PT5S)");
   }
 }

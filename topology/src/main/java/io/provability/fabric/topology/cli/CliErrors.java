@@ -12,15 +12,19 @@ import picocli.CommandLine;
 
 /**
  * The one place where a failed command becomes what the user sees: one line on standard error,
- * {@code fabric <command>: <what went wrong>}, and an exit code that means the same in every command —
- * {@value #USAGE} for a usage error (a bad option, configuration value or file: the user can fix the
- * input), {@value #FAILURE} for a runtime failure. The stack trace is printed only with {@code --verbose}.
+ * {@code fabric <command>: <what went wrong>}, and an exit code that means the same in every
+ * command — {@value #USAGE} for a usage error (a bad option, configuration value or file: the user
+ * can fix the input), {@value #FAILURE} for a runtime failure. The stack trace is printed only with
+ * {@code --verbose}.
  */
-final class CliErrors implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+final class CliErrors
+    implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
   /** Exit code of a usage error. */
   static final int USAGE = 2;
+
   /** Exit code of a runtime failure. */
   static final int FAILURE = 1;
+
   static final String VERBOSE = "--verbose";
 
   @Override
@@ -38,7 +42,8 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler, Command
   }
 
   @Override
-  public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+  public int handleExecutionException(
+      Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
     Throwable cause = unwrap(ex);
     boolean usage = isUsageError(cause);
@@ -53,23 +58,30 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler, Command
   /** The failure itself, without the wrappers of futures and reflection around it. */
   static Throwable unwrap(Throwable t) {
     Throwable c = t;
-    while ((c instanceof ExecutionException || c instanceof CompletionException
-        || c instanceof InvocationTargetException) && c.getCause() != null) {
+    while ((c instanceof ExecutionException
+            || c instanceof CompletionException
+            || c instanceof InvocationTargetException)
+        && c.getCause() != null) {
       c = c.getCause();
     }
     return c;
   }
 
   static boolean isUsageError(Throwable t) {
-    return t instanceof UsageError || t instanceof ConfigException || t instanceof CommandLine.ParameterException
-        || t instanceof NoSuchFileException || t instanceof AccessDeniedException
+    return t instanceof UsageError
+        || t instanceof ConfigException
+        || t instanceof CommandLine.ParameterException
+        || t instanceof NoSuchFileException
+        || t instanceof AccessDeniedException
         || t instanceof FileAlreadyExistsException;
   }
 
   /** One line: what failed, in words a user can act on. */
   static String message(Throwable t) {
     if (t instanceof NoSuchFileException e) {
-      return "no such file: " + e.getFile() + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
+      return "no such file: "
+          + e.getFile()
+          + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
     }
     if (t instanceof AccessDeniedException e) {
       return "permission denied: " + e.getFile();

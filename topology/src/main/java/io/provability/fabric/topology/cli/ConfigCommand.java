@@ -10,11 +10,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code fabric config}: the configuration keys and the values in effect. */
-@Command(name = "config", description = "Configuration keys (docs/configuration.md) and the values in effect.",
+@Command(
+    name = "config",
+    description = "Configuration keys (docs/configuration.md) and the values in effect.",
     subcommands = {ConfigCommand.Docs.class, ConfigCommand.Show.class})
 final class ConfigCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
@@ -22,11 +23,13 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code fabric config docs}. */
-  @Command(name = "docs", description = "Print every key (type, default, valid values, description) as Markdown: "
-      + "the source of docs/configuration.md.")
+  @Command(
+      name = "docs",
+      description =
+          "Print every key (type, default, valid values, description) as Markdown: "
+              + "the source of docs/configuration.md.")
   static final class Docs implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -38,14 +41,15 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code fabric config show}. */
-  @Command(name = "show", description = "Print every key with the value in effect (defaults, --config file, "
-      + "FABRIC_<KEY> environment variables, --set); passwords masked.")
+  @Command(
+      name = "show",
+      description =
+          "Print every key with the value in effect (defaults, --config file, "
+              + "FABRIC_<KEY> environment variables, --set); passwords masked.")
   static final class Show implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Mixin
-    ConfigOptions config;
+    @Mixin ConfigOptions config;
 
     @Override
     public Integer call() {

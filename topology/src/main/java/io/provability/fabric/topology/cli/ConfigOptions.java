@@ -8,8 +8,11 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read the application configuration. */
 final class ConfigOptions {
-  @Option(names = {"-c", "--config"}, description = "Properties file (keys: see README). Environment variables "
-      + "FABRIC_<KEY> override it; --set overrides both.")
+  @Option(
+      names = {"-c", "--config"},
+      description =
+          "Properties file (keys: see README). Environment variables "
+              + "FABRIC_<KEY> override it; --set overrides both.")
   Path file;
 
   @Option(names = "--set", description = "key=value override, repeatable.")

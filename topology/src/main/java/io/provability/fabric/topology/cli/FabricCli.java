@@ -12,27 +12,50 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code fabric} command: the entry point of the application jar. Every subcommand inherits
- * {@code --help}/{@code -h}, {@code --version}/{@code -V} and {@code --verbose}; {@code fabric help <command>}
- * prints a command's help. Errors are reported by {@link CliErrors}: one line, exit code 2 for usage
- * errors and 1 for runtime failures.
+ * {@code --help}/{@code -h}, {@code --version}/{@code -V} and {@code --verbose}; {@code fabric help
+ * <command>} prints a command's help. Errors are reported by {@link CliErrors}: one line, exit code
+ * 2 for usage errors and 1 for runtime failures.
  */
-@Command(name = "fabric", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+@Command(
+    name = "fabric",
+    mixinStandardHelpOptions = true,
+    scope = ScopeType.INHERIT,
     versionProvider = FabricCli.Version.class,
-    description = "Provability Fabric streaming runtime: decides agent plans on Kafka Streams and keeps "
-        + "tamper-evident evidence.",
-    footer = {"", "Exit codes: 0 success, 1 runtime failure, 2 usage error (bad option, configuration or file); "
-        + "'fabric audit' also uses 1 for findings.",
-        "Durations: 500ms, 5s, 2m, 1h30m, 1d or ISO-8601 (PT5S). Times: 2026-12-01 or RFC 3339 (2026-12-01T10:00:00Z)."},
-    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, RunCommand.class, LoadCommand.class,
-        TopologyCommand.class, TopicsCommand.class, LagCommand.class, TokenCommand.class, TokenCommand.Keys.class,
-        PolicyCommand.class, AuditCommand.class, ReplayCommand.class, ConfigCommand.class, WitnessCommand.class,
-        SchemasCommand.class, KernelCommand.class})
+    description =
+        "Provability Fabric streaming runtime: decides agent plans on Kafka Streams and keeps "
+            + "tamper-evident evidence.",
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 runtime failure, 2 usage error (bad option, configuration or file); "
+          + "'fabric audit' also uses 1 for findings.",
+      "Durations: 500ms, 5s, 2m, 1h30m, 1d or ISO-8601 (PT5S). Times: 2026-12-01 or RFC 3339 (2026-12-01T10:00:00Z)."
+    },
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      RunCommand.class,
+      LoadCommand.class,
+      TopologyCommand.class,
+      TopicsCommand.class,
+      LagCommand.class,
+      TokenCommand.class,
+      TokenCommand.Keys.class,
+      PolicyCommand.class,
+      AuditCommand.class,
+      ReplayCommand.class,
+      ConfigCommand.class,
+      WitnessCommand.class,
+      SchemasCommand.class,
+      KernelCommand.class
+    })
 public final class FabricCli implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = CliErrors.VERBOSE, scope = ScopeType.INHERIT,
-      description = "Print the stack trace of a failure (and keep library log lines on the console).")
+  @Option(
+      names = CliErrors.VERBOSE,
+      scope = ScopeType.INHERIT,
+      description =
+          "Print the stack trace of a failure (and keep library log lines on the console).")
   boolean verbose;
 
   @Override
@@ -40,7 +63,9 @@ public final class FabricCli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** The command line with the shared converters and error handling; tests execute it in-process. */
+  /**
+   * The command line with the shared converters and error handling; tests execute it in-process.
+   */
   public static CommandLine commandLine() {
     CliErrors errors = new CliErrors();
     return new CommandLine(new FabricCli())

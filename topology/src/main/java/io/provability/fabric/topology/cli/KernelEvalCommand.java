@@ -15,27 +15,38 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fabric kernel eval}: decides one plan (JSON as the front door accepts it) at a given time under
- * a policy state, and prints the decision as the front door answers it. Exit 0 when a decision was made
- * (ALLOW or DENY: the verdict is in the output), 2 when the input could not be read.
+ * {@code fabric kernel eval}: decides one plan (JSON as the front door accepts it) at a given time
+ * under a policy state, and prints the decision as the front door answers it. Exit 0 when a
+ * decision was made (ALLOW or DENY: the verdict is in the output), 2 when the input could not be
+ * read.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Decide one plan offline, with the stream's kernel, and print the decision and its reasons as JSON.")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Decide one plan offline, with the stream's kernel, and print the decision and its reasons as JSON.")
 final class KernelEvalCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin
-  ConfigOptions config;
+  @Mixin ConfigOptions config;
 
-  @Option(names = "--plan", required = true, description = "Plan file: JSON as POST /v1/plans accepts it.")
+  @Option(
+      names = "--plan",
+      required = true,
+      description = "Plan file: JSON as POST /v1/plans accepts it.")
   Path plan;
 
-  @Option(names = "--at", required = true, description = "Evaluation time, ISO-8601 instant (e.g. 2026-11-27T12:00:00Z).")
+  @Option(
+      names = "--at",
+      required = true,
+      description = "Evaluation time, ISO-8601 instant (e.g. 2026-11-27T12:00:00Z).")
   Instant at;
 
-  @Option(names = "--policy-state", description = "Policy state: JSON of revocations, grants and policy version "
-      + "(the format of docs/audit.md's policy files), applied to the empty state. Default: the empty state.")
+  @Option(
+      names = "--policy-state",
+      description =
+          "Policy state: JSON of revocations, grants and policy version "
+              + "(the format of docs/audit.md's policy files), applied to the empty state. Default: the empty state.")
   Path policyState;
 
   @Override
@@ -45,7 +56,8 @@ final class KernelEvalCommand implements Callable<Integer> {
 
   private int eval() throws IOException {
     OfflineDecider decider = OfflineDecider.of(config.load(Map.of()));
-    Decision d = decider.decide(KernelCases.request("plan", plan, at), KernelCases.policy(policyState), at);
+    Decision d =
+        decider.decide(KernelCases.request("plan", plan, at), KernelCases.policy(policyState), at);
     spec.commandLine().getOut().println(DecisionJson.of(d).toPrettyString());
     spec.commandLine().getOut().flush();
     return 0;

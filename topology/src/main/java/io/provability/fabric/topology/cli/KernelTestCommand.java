@@ -15,22 +15,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code fabric kernel test DIR}: runs every {@code *.case.json} of a folder with the stream's deciders,
- * prints PASS or FAIL per case and "N passed, N failed". Exit 0 when every case passed, 1 when one failed,
- * 2 when the folder could not be read.
+ * {@code fabric kernel test DIR}: runs every {@code *.case.json} of a folder with the stream's
+ * deciders, prints PASS or FAIL per case and "N passed, N failed". Exit 0 when every case passed, 1
+ * when one failed, 2 when the folder could not be read.
  */
-@Command(name = "test", mixinStandardHelpOptions = true,
-    description = "Run a folder of policy test cases (*.case.json: request, time, policy state, expected verdict "
-        + "and codes) offline; exit 1 on any failure.")
+@Command(
+    name = "test",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a folder of policy test cases (*.case.json: request, time, policy state, expected verdict "
+            + "and codes) offline; exit 1 on any failure.")
 final class KernelTestCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin
-  ConfigOptions config;
+  @Mixin ConfigOptions config;
 
-  @Parameters(index = "0", paramLabel = "DIR", description = "Folder of *.case.json files (and optionally "
-      + KernelCases.FOLDER_CONFIG + ").")
+  @Parameters(
+      index = "0",
+      paramLabel = "DIR",
+      description =
+          "Folder of *.case.json files (and optionally " + KernelCases.FOLDER_CONFIG + ").")
   Path dir;
 
   @Override

@@ -19,21 +19,24 @@ import picocli.CommandLine.Option;
  * {@code fabric lag}: the consumer lag of every group that reads a product topic, as a table: the
  * same figures as the dashboard page ({@code /lag}) and the {@code kafka_consumergroup_*} meters.
  */
-@Command(name = "lag", mixinStandardHelpOptions = true,
-    description = "Print the consumer lag of the fabric's consumer groups: per partition, in records and in seconds, "
-        + "with consume and produce rates measured over --interval.")
+@Command(
+    name = "lag",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print the consumer lag of the fabric's consumer groups: per partition, in records and in seconds, "
+            + "with consume and produce rates measured over --interval.")
 final class LagCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin
-  ConfigOptions config;
+  @Mixin ConfigOptions config;
 
-  @Mixin
-  ClusterOptions cluster;
+  @Mixin ClusterOptions cluster;
 
-  @Option(names = "--interval", defaultValue = "PT2S",
-      description = "Time between the two samples the rates come from (ISO-8601, default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--interval",
+      defaultValue = "PT2S",
+      description =
+          "Time between the two samples the rates come from (ISO-8601, default ${DEFAULT-VALUE}).")
   Duration interval;
 
   @Override
@@ -41,10 +44,14 @@ final class LagCommand implements Callable<Integer> {
     FabricConfig cfg = config.load(Map.of());
     String servers = cluster.reachableServers(cfg);
     ConsumerLag sample;
-    try (ConsumerLagMonitor monitor = new ConsumerLagMonitor(servers,
-        TopicDeclarations.of(cfg).stream().map(TopicDeclarations.Topic::name).toList(), Clock.systemUTC())) {
+    try (ConsumerLagMonitor monitor =
+        new ConsumerLagMonitor(
+            servers,
+            TopicDeclarations.of(cfg).stream().map(TopicDeclarations.Topic::name).toList(),
+            Clock.systemUTC())) {
       monitor.sample();
-      Thread.sleep(interval.toMillis()); // the rates are differences between two samples this far apart
+      Thread.sleep(
+          interval.toMillis()); // the rates are differences between two samples this far apart
       sample = monitor.sample();
     }
     print(spec.commandLine().getOut(), sample);
@@ -52,18 +59,44 @@ final class LagCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, ConsumerLag sample) {
-    int g = Math.max(5, sample.partitions().stream().mapToInt(r -> r.group().length()).max().orElse(0));
-    int t = Math.max(5, sample.partitions().stream().mapToInt(r -> r.topic().length()).max().orElse(0));
+    int g =
+        Math.max(5, sample.partitions().stream().mapToInt(r -> r.group().length()).max().orElse(0));
+    int t =
+        Math.max(5, sample.partitions().stream().mapToInt(r -> r.topic().length()).max().orElse(0));
     String header = "%-" + g + "s  %-" + t + "s %5s %12s %12s %10s %10s %12s %12s%n";
     String row = "%-" + g + "s  %-" + t + "s %5d %12d %12d %10d %10s %12s %12s%n";
-    out.printf(header, "GROUP", "TOPIC", "PART", "COMMITTED", "END", "LAG", "LAG_S", "CONSUME/S", "PRODUCE/S");
+    out.printf(
+        header,
+        "GROUP",
+        "TOPIC",
+        "PART",
+        "COMMITTED",
+        "END",
+        "LAG",
+        "LAG_S",
+        "CONSUME/S",
+        "PRODUCE/S");
     for (ConsumerLag.Row r : sample.partitions()) {
-      out.printf(row, r.group(), r.topic(), r.partition(), r.committed(), r.end(), r.lag(), fmt(r.lagSeconds()),
-          fmt(r.consumeRate()), fmt(r.produceRate()));
+      out.printf(
+          row,
+          r.group(),
+          r.topic(),
+          r.partition(),
+          r.committed(),
+          r.end(),
+          r.lag(),
+          fmt(r.lagSeconds()),
+          fmt(r.consumeRate()),
+          fmt(r.produceRate()));
     }
     for (String group : sample.groups()) {
-      double oldest = sample.partitions().stream().filter(r -> r.group().equals(group))
-          .mapToDouble(ConsumerLag.Row::lagSeconds).filter(Double::isFinite).max().orElse(0);
+      double oldest =
+          sample.partitions().stream()
+              .filter(r -> r.group().equals(group))
+              .mapToDouble(ConsumerLag.Row::lagSeconds)
+              .filter(Double::isFinite)
+              .max()
+              .orElse(0);
       out.printf("total lag of %s: %d records, %s s%n", group, sample.totalLag(group), fmt(oldest));
     }
     if (sample.partitions().isEmpty()) {

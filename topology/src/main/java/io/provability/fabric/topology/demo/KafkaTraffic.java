@@ -57,7 +57,8 @@ public final class KafkaTraffic {
    * which starts from fresh metadata and a fresh producer id. One CI run saw a producer created
    * right after the topic expire every batch unsent for its whole delivery timeout.
    */
-  public static void publishRevocations(String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
+  public static void publishRevocations(
+      String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
       throws InterruptedException, ExecutionException {
     for (int attempt = 1; ; attempt++) {
       try {
@@ -67,24 +68,41 @@ public final class KafkaTraffic {
         if (!(e.getCause() instanceof RetriableException) || attempt >= PUBLISH_ATTEMPTS) {
           throw e;
         }
-        LOG.warn("publishing {} revocations to {} failed on attempt {} of {} ({}); retrying with a new producer",
-            revocations.size(), topic, attempt, PUBLISH_ATTEMPTS, e.getCause().toString());
+        LOG.warn(
+            "publishing {} revocations to {} failed on attempt {} of {} ({}); retrying with a new producer",
+            revocations.size(),
+            topic,
+            attempt,
+            PUBLISH_ATTEMPTS,
+            e.getCause().toString());
       }
     }
   }
 
-  private static void publishOnce(String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
+  private static void publishOnce(
+      String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
       throws InterruptedException, ExecutionException {
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000),
-        new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                15_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                40_000),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (CapabilityRevocation r : revocations.values()) {
-        sent.add(producer.send(new ProducerRecord<>(topic, PolicyStateKeys.revocation(r.getTokenId()),
-            EventCodec.standard().encode(r))));
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    topic,
+                    PolicyStateKeys.revocation(r.getTokenId()),
+                    EventCodec.standard().encode(r))));
       }
       for (Future<RecordMetadata> f : sent) {
         f.get();
@@ -96,14 +114,24 @@ public final class KafkaTraffic {
    * Produces every request (key = session id, timestamp = requested_at) and waits until all are
    * acknowledged. {@code progress} receives the count sent so far, now and then.
    */
-  public static void produce(KafkaProducer<byte[], byte[]> producer, String topic, List<PlanRequest> requests,
-                             IntConsumer progress) throws InterruptedException, ExecutionException {
+  public static void produce(
+      KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      List<PlanRequest> requests,
+      IntConsumer progress)
+      throws InterruptedException, ExecutionException {
     EventCodec codec = EventCodec.standard();
     List<Future<RecordMetadata>> pending = new ArrayList<>(requests.size());
     for (int i = 0; i < requests.size(); i++) {
       PlanRequest r = requests.get(i);
-      pending.add(producer.send(new ProducerRecord<>(topic, null, r.getRequestedAt().toEpochMilli(),
-          r.getSessionId().getBytes(StandardCharsets.UTF_8), codec.encode(r))));
+      pending.add(
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  null,
+                  r.getRequestedAt().toEpochMilli(),
+                  r.getSessionId().getBytes(StandardCharsets.UTF_8),
+                  codec.encode(r))));
       if (i % 1000 == 999) {
         progress.accept(i + 1);
       }
@@ -127,7 +155,9 @@ public final class KafkaTraffic {
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      consumer = new KafkaConsumer<>(p, new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
+      consumer =
+          new KafkaConsumer<>(
+              p, new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
       List<TopicPartition> parts = new ArrayList<>();
       for (PartitionInfo info : consumer.partitionsFor(topic)) {
         parts.add(new TopicPartition(topic, info.partition()));

@@ -26,19 +26,35 @@ public final class SinkAudit implements AutoCloseable {
   private final EvidenceLogs logs;
   private final String bucket;
 
-  /** Opens read connections to the decision log and the evidence store, with the default log names. */
+  /**
+   * Opens read connections to the decision log and the evidence store, with the default log names.
+   */
   public SinkAudit(StackEndpoints ep, String bucket) {
     this(ep, bucket, new EvidenceLogs("provability-fabric.local/evidence", "log"));
   }
 
   /** Opens read connections to the decision log and the evidence store. */
   public SinkAudit(StackEndpoints ep, String bucket, EvidenceLogs logs) {
-    this.log = DecisionLog.open(DecisionLogConfig.builder()
-        .jdbcUrl(ep.jdbcUrl()).user(ep.jdbcUser()).password(ep.jdbcPassword()).poolMaxSize(2).build(),
-        Clock.systemUTC());
-    this.store = EvidenceStore.open(EvidenceStoreConfig.builder()
-        .endpoint(ep.s3Endpoint()).region(ep.s3Region()).bucket(bucket).prefix(logs.keyPrefix())
-        .accessKey(ep.s3AccessKey()).secretKey(ep.s3SecretKey()).pathStyle(true).build());
+    this.log =
+        DecisionLog.open(
+            DecisionLogConfig.builder()
+                .jdbcUrl(ep.jdbcUrl())
+                .user(ep.jdbcUser())
+                .password(ep.jdbcPassword())
+                .poolMaxSize(2)
+                .build(),
+            Clock.systemUTC());
+    this.store =
+        EvidenceStore.open(
+            EvidenceStoreConfig.builder()
+                .endpoint(ep.s3Endpoint())
+                .region(ep.s3Region())
+                .bucket(bucket)
+                .prefix(logs.keyPrefix())
+                .accessKey(ep.s3AccessKey())
+                .secretKey(ep.s3SecretKey())
+                .pathStyle(true)
+                .build());
     this.logs = logs;
     this.bucket = bucket;
   }
@@ -63,25 +79,30 @@ public final class SinkAudit implements AutoCloseable {
    * One evidence log as its latest recorded checkpoint describes it.
    *
    * @param origin the log's origin
-   * @param size   entries in its latest checkpoint
-   * @param url    where its objects are, {@code s3://<bucket>/<prefix>}
+   * @param size entries in its latest checkpoint
+   * @param url where its objects are, {@code s3://<bucket>/<prefix>}
    */
   public record LogSummary(String origin, long size, String url) {}
 
-  /** @return every evidence log with a checkpoint */
+  /**
+   * @return every evidence log with a checkpoint
+   */
   public List<LogSummary> logSummaries() {
     List<LogSummary> out = new ArrayList<>();
     for (String origin : log.evidenceLog().origins()) {
       if (logs.partitionOf(origin) < 0) {
         continue;
       }
-      long size = log.evidenceLog().latest(origin).map(EvidenceLogIndex.CheckpointRow::size).orElse(0L);
+      long size =
+          log.evidenceLog().latest(origin).map(EvidenceLogIndex.CheckpointRow::size).orElse(0L);
       out.add(new LogSummary(origin, size, "s3://" + bucket + "/" + logs.prefixOf(origin)));
     }
     return out;
   }
 
-  /** @return the decisions included in the published checkpoints (rows of decision_evidence) */
+  /**
+   * @return the decisions included in the published checkpoints (rows of decision_evidence)
+   */
   public long decisionsInLogs() {
     return log.reader().decisionEvidenceCount();
   }
@@ -92,9 +113,18 @@ public final class SinkAudit implements AutoCloseable {
   }
 
   /** As above, over {@code scope} only. */
-  public AuditReport verifyLogs(NoteVerifier logKey, List<NoteVerifier> witnesses, AuditScope scope) {
-    return new LogAuditor(store, log.evidenceLog(), log.dataSource(), logs, List.of(logKey), witnesses, m -> { },
-        Clock.systemUTC()).verify(scope);
+  public AuditReport verifyLogs(
+      NoteVerifier logKey, List<NoteVerifier> witnesses, AuditScope scope) {
+    return new LogAuditor(
+            store,
+            log.evidenceLog(),
+            log.dataSource(),
+            logs,
+            List.of(logKey),
+            witnesses,
+            m -> {},
+            Clock.systemUTC())
+        .verify(scope);
   }
 
   @Override

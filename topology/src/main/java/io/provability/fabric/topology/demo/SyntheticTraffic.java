@@ -66,8 +66,10 @@ public final class SyntheticTraffic {
     }
   }
 
-  private static final String HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
-  private static final String OTHER_HASH = Hex.encode(Sha256.digest("system prompt v2".getBytes(StandardCharsets.UTF_8)));
+  private static final String HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String OTHER_HASH =
+      Hex.encode(Sha256.digest("system prompt v2".getBytes(StandardCharsets.UTF_8)));
 
   private final String namespace;
   private final Ed25519.SigningKey issuer;
@@ -86,18 +88,27 @@ public final class SyntheticTraffic {
    * @param sessions how many distinct sessions
    * @param now the time the requests are made at (tokens and plans are valid around it)
    */
-  public SyntheticTraffic(Ed25519.SigningKey issuer, int tenants, int sessions, Instant now, long seed) {
+  public SyntheticTraffic(
+      Ed25519.SigningKey issuer, int tenants, int sessions, Instant now, long seed) {
     this("", issuer, tenants, sessions, now, seed);
   }
 
   /**
-   * As above, with every session, request and token id prefixed by {@code namespace}, so runs
-   * that share a broker and a database can be told apart.
+   * As above, with every session, request and token id prefixed by {@code namespace}, so runs that
+   * share a broker and a database can be told apart.
    */
-  public SyntheticTraffic(String namespace, Ed25519.SigningKey issuer, int tenants, int sessions, Instant now, long seed) {
+  public SyntheticTraffic(
+      String namespace,
+      Ed25519.SigningKey issuer,
+      int tenants,
+      int sessions,
+      Instant now,
+      long seed) {
     this.namespace = namespace;
     this.issuer = issuer;
-    this.forger = Ed25519.SigningKey.fromSeed(issuer.keyId(), Sha256.digest(("forger" + seed).getBytes(StandardCharsets.UTF_8)));
+    this.forger =
+        Ed25519.SigningKey.fromSeed(
+            issuer.keyId(), Sha256.digest(("forger" + seed).getBytes(StandardCharsets.UTF_8)));
     this.tenants = tenants;
     this.sessions = sessions;
     this.now = now;
@@ -119,14 +130,38 @@ public final class SyntheticTraffic {
     String sessionId = namespace + "session-" + session;
     Scenario scenario = pick();
 
-    CapabilityToken token = switch (scenario) {
-      case TOKEN_EXPIRED -> mint(tenant, subject, namespace + "tok-exp-" + seq, now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(1)), issuer);
-      case TOKEN_REVOKED -> revoked(tenant, subject, seq);
-      case TOKEN_FORGED -> mint(tenant, subject, namespace + "tok-forged-" + seq, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(1)), forger);
-      case TOKEN_MISSING -> null;
-      default -> sessionTokens.computeIfAbsent(session, s -> mint(tenant, subject, "tok-" + sessionId,
-          now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(6)), issuer));
-    };
+    CapabilityToken token =
+        switch (scenario) {
+          case TOKEN_EXPIRED ->
+              mint(
+                  tenant,
+                  subject,
+                  namespace + "tok-exp-" + seq,
+                  now.minus(Duration.ofHours(2)),
+                  now.minus(Duration.ofMinutes(1)),
+                  issuer);
+          case TOKEN_REVOKED -> revoked(tenant, subject, seq);
+          case TOKEN_FORGED ->
+              mint(
+                  tenant,
+                  subject,
+                  namespace + "tok-forged-" + seq,
+                  now.minus(Duration.ofMinutes(5)),
+                  now.plus(Duration.ofHours(1)),
+                  forger);
+          case TOKEN_MISSING -> null;
+          default ->
+              sessionTokens.computeIfAbsent(
+                  session,
+                  s ->
+                      mint(
+                          tenant,
+                          subject,
+                          "tok-" + sessionId,
+                          now.minus(Duration.ofMinutes(5)),
+                          now.plus(Duration.ofHours(6)),
+                          issuer));
+        };
 
     List<PlanStep> steps = new ArrayList<>();
     steps.add(step("search_docs", "read_docs", EffectKind.READ, tenant + "/docs/" + topic(seq)));
@@ -134,46 +169,94 @@ public final class SyntheticTraffic {
       steps.add(step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox"));
     }
     switch (scenario) {
-      case CAP_MISS -> steps.add(step("write_report", "write_reports", EffectKind.WRITE, tenant + "/reports/q" + (seq % 4)));
-      case RESOURCE_OUT_OF_SCOPE -> steps.add(step("search_docs", "read_docs", EffectKind.READ, tenant + "/secrets/keys"));
-      case CROSS_TENANT_RESOURCE -> steps.add(step("search_docs", "read_docs", EffectKind.READ,
-          "tenant-" + ((tenantNo + 1) % Math.max(2, tenants)) + "/docs/board-minutes"));
-      case LABEL_FLOW -> steps.add(PlanStep.newBuilder(step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox"))
-          .setLabelsOut(List.of("public", "secret")).build());
-      default -> { }
+      case CAP_MISS ->
+          steps.add(
+              step(
+                  "write_report",
+                  "write_reports",
+                  EffectKind.WRITE,
+                  tenant + "/reports/q" + (seq % 4)));
+      case RESOURCE_OUT_OF_SCOPE ->
+          steps.add(step("search_docs", "read_docs", EffectKind.READ, tenant + "/secrets/keys"));
+      case CROSS_TENANT_RESOURCE ->
+          steps.add(
+              step(
+                  "search_docs",
+                  "read_docs",
+                  EffectKind.READ,
+                  "tenant-" + ((tenantNo + 1) % Math.max(2, tenants)) + "/docs/board-minutes"));
+      case LABEL_FLOW ->
+          steps.add(
+              PlanStep.newBuilder(
+                      step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox"))
+                  .setLabelsOut(List.of("public", "secret"))
+                  .build());
+      default -> {}
     }
-    Instant expires = scenario == Scenario.PLAN_EXPIRED ? now.minus(Duration.ofSeconds(30)) : now.plus(Duration.ofMinutes(10));
+    Instant expires =
+        scenario == Scenario.PLAN_EXPIRED
+            ? now.minus(Duration.ofSeconds(30))
+            : now.plus(Duration.ofMinutes(10));
 
-    PlanRequest plan = PlanRequest.newBuilder()
-        .setRequestId(namespace + "req-" + seq + "-" + Long.toHexString(random.nextLong()))
-        .setSessionId(sessionId)
-        .setRequestedAt(now)
-        .setPlanId("plan-" + seq)
-        .setTenant(tenant)
-        .setSubject(Subject.newBuilder().setId(subject).setToken(token).setCaps(List.of()).build())
-        .setSteps(steps)
-        .setInputChannels(InputChannels.newBuilder()
-            .setSystem(SystemChannel.newBuilder().setHash(scenario == Scenario.SYSTEM_HASH_MISMATCH ? OTHER_HASH : HASH)
-                .setPolicyHash(HASH).build())
-            .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(scenario != Scenario.UNTRUSTED_NOT_QUOTED).build())
-            .setRetrieved(List.of())
-            .setFile(List.of())
-            .build())
-        .setConstraints(Constraints.newBuilder().setBudget(scenario == Scenario.BUDGET_EXCEEDED ? 1_000.0 : 1.0).setPii(false).setDpEpsilon(0.1)
-            .setDpDelta(1e-6).setLatencyMax(30.0).build())
-        .setSystemPromptHash(HASH)
-        .setCreatedAt(now.minus(Duration.ofSeconds(1)))
-        .setExpiresAt(expires)
-        .build();
+    PlanRequest plan =
+        PlanRequest.newBuilder()
+            .setRequestId(namespace + "req-" + seq + "-" + Long.toHexString(random.nextLong()))
+            .setSessionId(sessionId)
+            .setRequestedAt(now)
+            .setPlanId("plan-" + seq)
+            .setTenant(tenant)
+            .setSubject(
+                Subject.newBuilder().setId(subject).setToken(token).setCaps(List.of()).build())
+            .setSteps(steps)
+            .setInputChannels(
+                InputChannels.newBuilder()
+                    .setSystem(
+                        SystemChannel.newBuilder()
+                            .setHash(scenario == Scenario.SYSTEM_HASH_MISMATCH ? OTHER_HASH : HASH)
+                            .setPolicyHash(HASH)
+                            .build())
+                    .setUser(
+                        ContentRef.newBuilder()
+                            .setContentHash(HASH)
+                            .setQuoted(scenario != Scenario.UNTRUSTED_NOT_QUOTED)
+                            .build())
+                    .setRetrieved(List.of())
+                    .setFile(List.of())
+                    .build())
+            .setConstraints(
+                Constraints.newBuilder()
+                    .setBudget(scenario == Scenario.BUDGET_EXCEEDED ? 1_000.0 : 1.0)
+                    .setPii(false)
+                    .setDpEpsilon(0.1)
+                    .setDpDelta(1e-6)
+                    .setLatencyMax(30.0)
+                    .build())
+            .setSystemPromptHash(HASH)
+            .setCreatedAt(now.minus(Duration.ofSeconds(1)))
+            .setExpiresAt(expires)
+            .build();
     Verdict verdict = scenario == Scenario.ALLOWED ? Verdict.ALLOW : Verdict.DENY;
     return new Generated(plan, verdict, scenario.code);
   }
 
   private CapabilityToken revoked(String tenant, String subject, long seq) {
     String id = namespace + "tok-revoked-" + seq;
-    CapabilityToken t = mint(tenant, subject, id, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(1)), issuer);
-    revocations.put(id, CapabilityRevocation.newBuilder().setTokenId(id).setTenant(tenant)
-        .setRevokedAt(now.minus(Duration.ofMinutes(1))).setReason("demo: compromised agent").build());
+    CapabilityToken t =
+        mint(
+            tenant,
+            subject,
+            id,
+            now.minus(Duration.ofMinutes(5)),
+            now.plus(Duration.ofHours(1)),
+            issuer);
+    revocations.put(
+        id,
+        CapabilityRevocation.newBuilder()
+            .setTokenId(id)
+            .setTenant(tenant)
+            .setRevokedAt(now.minus(Duration.ofMinutes(1)))
+            .setReason("demo: compromised agent")
+            .build());
     return t;
   }
 
@@ -195,27 +278,49 @@ public final class SyntheticTraffic {
   }
 
   private static PlanStep step(String tool, String cap, EffectKind effect, String resource) {
-    return PlanStep.newBuilder().setTool(tool).setArgs(Map.of("q", tool)).setCapsRequired(List.of(cap))
-        .setResource(resource).setEffect(effect).setLabelsIn(List.of("public")).setLabelsOut(List.of("public"))
-        .setReceipts(List.of()).build();
+    return PlanStep.newBuilder()
+        .setTool(tool)
+        .setArgs(Map.of("q", tool))
+        .setCapsRequired(List.of(cap))
+        .setResource(resource)
+        .setEffect(effect)
+        .setLabelsIn(List.of("public"))
+        .setLabelsOut(List.of("public"))
+        .setReceipts(List.of())
+        .build();
   }
 
-  private CapabilityToken mint(String tenant, String subject, String id, Instant notBefore, Instant expires,
-                               Ed25519.SigningKey key) {
-    CapabilityToken unsigned = CapabilityToken.newBuilder()
-        .setTokenId(id)
-        .setTenant(tenant)
-        .setSubjectId(subject)
-        .setCapabilities(List.of(
-            Capability.newBuilder().setName("read_docs").setEffect(EffectKind.READ).setResources(List.of(tenant + "/docs/**")).build(),
-            Capability.newBuilder().setName("send_email").setEffect(EffectKind.SEND).setResources(List.of(tenant + "/mail/*")).build()))
-        .setIssuedAt(notBefore)
-        .setNotBefore(notBefore)
-        .setExpiresAt(expires)
-        .setIssuer("demo-issuer")
-        .setKeyId(key.keyId())
-        .setSignature(ByteBuffer.allocate(0))
-        .build();
+  private CapabilityToken mint(
+      String tenant,
+      String subject,
+      String id,
+      Instant notBefore,
+      Instant expires,
+      Ed25519.SigningKey key) {
+    CapabilityToken unsigned =
+        CapabilityToken.newBuilder()
+            .setTokenId(id)
+            .setTenant(tenant)
+            .setSubjectId(subject)
+            .setCapabilities(
+                List.of(
+                    Capability.newBuilder()
+                        .setName("read_docs")
+                        .setEffect(EffectKind.READ)
+                        .setResources(List.of(tenant + "/docs/**"))
+                        .build(),
+                    Capability.newBuilder()
+                        .setName("send_email")
+                        .setEffect(EffectKind.SEND)
+                        .setResources(List.of(tenant + "/mail/*"))
+                        .build()))
+            .setIssuedAt(notBefore)
+            .setNotBefore(notBefore)
+            .setExpiresAt(expires)
+            .setIssuer("demo-issuer")
+            .setKeyId(key.keyId())
+            .setSignature(ByteBuffer.allocate(0))
+            .build();
     return TokenSigning.sign(unsigned, key);
   }
 }

@@ -8,7 +8,10 @@ interface EmbeddedService extends AutoCloseable {
   /** A name for log lines and error messages, e.g. "Kafka broker". */
   String name();
 
-  /** The operating-system processes that serve it, when it runs outside the JVM (for memory figures). */
+  /**
+   * The operating-system processes that serve it, when it runs outside the JVM (for memory
+   * figures).
+   */
   default Stream<ProcessHandle> processes() {
     return Stream.empty();
   }

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,14 +34,15 @@ import org.slf4j.LoggerFactory;
  * and Redis (embedded-redis's binary) run as child processes. Every start begins with empty data.
  *
  * <p>Hazards:
+ *
  * <ul>
  *   <li>A stack from {@link #start(Path)} must be closed by its owner: PostgreSQL runs detached,
- *       and outlives a JVM that exits without closing it (on Ctrl-C too, unless the owner closes
- *       it from its own shutdown hook). It registers no hook itself, because that hook would race
- *       with the owner's: a broker stopped under a closing Kafka Streams makes the close wait out
- *       its timeouts.
- *   <li>The broker replaces Kafka's JVM-wide exit and halt procedures, so that a fatal broker
- *       error throws instead of ending the process.
+ *       and outlives a JVM that exits without closing it (on Ctrl-C too, unless the owner closes it
+ *       from its own shutdown hook). It registers no hook itself, because that hook would race with
+ *       the owner's: a broker stopped under a closing Kafka Streams makes the close wait out its
+ *       timeouts.
+ *   <li>The broker replaces Kafka's JVM-wide exit and halt procedures, so that a fatal broker error
+ *       throws instead of ending the process.
  *   <li>It costs 6–15 s of start-up and about 750 MB of memory: a test JVM should start it once
  *       ({@link #shared()}), not per test.
  * </ul>
@@ -53,6 +53,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
   /** Bound on a whole start; a cold one here (zonky unpacking PostgreSQL) takes about 15 s. */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
   /** Bound on a stop; a clean one takes under 2 s. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -63,6 +64,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private final StackEndpoints endpoints;
   private final WorkDir workDir;
   private final AtomicBoolean closed = new AtomicBoolean();
+
   /** Set for the shared instance only. */
   private volatile Thread shutdownHook;
 
@@ -97,9 +99,9 @@ public final class EmbeddedStack implements AutoCloseable {
    * when it stops, and stopped by a shutdown hook at exit. Callers must not close it; if one does,
    * the next call starts a new one.
    *
-   * <p>The broker's threads are not daemons, so the JVM reaches that hook only through
-   * {@code System.exit} (as Surefire's and Failsafe's forked JVMs end) or a signal: a program whose
-   * {@code main} just returns keeps running. Such a program should use {@link #start(Path)} and close.
+   * <p>The broker's threads are not daemons, so the JVM reaches that hook only through {@code
+   * System.exit} (as Surefire's and Failsafe's forked JVMs end) or a signal: a program whose {@code
+   * main} just returns keeps running. Such a program should use {@link #start(Path)} and close.
    */
   public static synchronized EmbeddedStack shared() {
     if (shared == null || shared.closed.get()) {
@@ -118,8 +120,9 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   /**
-   * Stops PostgreSQL (fast shutdown; committed data stays) for fault injection: connections fail and
-   * new ones are refused until {@link #restartPostgres()}. Does nothing if it is already stopped.
+   * Stops PostgreSQL (fast shutdown; committed data stays) for fault injection: connections fail
+   * and new ones are refused until {@link #restartPostgres()}. Does nothing if it is already
+   * stopped.
    */
   public void stopPostgres() {
     service(PostgresService.class).stop();
@@ -141,7 +144,10 @@ public final class EmbeddedStack implements AutoCloseable {
     service(S3Service.class).stop();
   }
 
-  /** Serves the same objects again on the same port with the same keys; returns once it accepts requests. */
+  /**
+   * Serves the same objects again on the same port with the same keys; returns once it accepts
+   * requests.
+   */
   public void restartS3() {
     service(S3Service.class).restart();
   }
@@ -150,8 +156,12 @@ public final class EmbeddedStack implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("the embedded stack is closed");
     }
-    return services.stream().filter(type::isInstance).map(type::cast).findFirst()
-        .orElseThrow(() -> new IllegalStateException("no " + type.getSimpleName() + " in this stack"));
+    return services.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException("no " + type.getSimpleName() + " in this stack"));
   }
 
   /** Where the four servers listen, with the credentials this start generated. */
@@ -183,7 +193,8 @@ public final class EmbeddedStack implements AutoCloseable {
     try {
       workDir.release();
     } catch (IOException e) {
-      failure = chain(failure, new IllegalStateException("cannot release work dir " + workDir.root(), e));
+      failure =
+          chain(failure, new IllegalStateException("cannot release work dir " + workDir.root(), e));
     }
     LOG.info("Embedded stack stopped in {} ms", millisSince(begin));
     if (failure != null) {
@@ -221,34 +232,56 @@ public final class EmbeddedStack implements AutoCloseable {
       Future<EmbeddedService> kafka =
           launch.submit(KafkaService.NAME, () -> KafkaService.start(kafkaDir, START_TIMEOUT));
       Future<EmbeddedService> postgres =
-          launch.submit(PostgresService.NAME, () -> PostgresService.start(postgresDir, START_TIMEOUT));
-      Future<EmbeddedService> redis = launch.submit(RedisService.NAME, () -> RedisService.start(redisBinary));
-      Future<EmbeddedService> s3 = launch.submit(S3Service.NAME, () -> S3Service.start(s3Dir, START_TIMEOUT));
+          launch.submit(
+              PostgresService.NAME, () -> PostgresService.start(postgresDir, START_TIMEOUT));
+      Future<EmbeddedService> redis =
+          launch.submit(RedisService.NAME, () -> RedisService.start(redisBinary));
+      Future<EmbeddedService> s3 =
+          launch.submit(S3Service.NAME, () -> S3Service.start(s3Dir, START_TIMEOUT));
       launch.awaitAll(begin + START_TIMEOUT.toNanos());
 
       KafkaService k = (KafkaService) kafka.get();
       PostgresService p = (PostgresService) postgres.get();
       RedisService r = (RedisService) redis.get();
       S3Service s = (S3Service) s3.get();
-      StackEndpoints endpoints = new StackEndpoints(k.bootstrapServers(), p.jdbcUrl(), PostgresService.USER,
-          p.password(), r.uri(), s.endpoint(), S3Service.REGION, s.accessKey(), s.secretKey());
+      StackEndpoints endpoints =
+          new StackEndpoints(
+              k.bootstrapServers(),
+              p.jdbcUrl(),
+              PostgresService.USER,
+              p.password(),
+              r.uri(),
+              s.endpoint(),
+              S3Service.REGION,
+              s.accessKey(),
+              s.secretKey());
       EmbeddedStack stack = new EmbeddedStack(List.of(k, p, r, s), endpoints, dir);
-      LOG.info("Embedded stack up in {} ms ({}); memory: JVM {} RSS, {} {} PSS, {} {} PSS; {}",
-          millisSince(begin), launch.timings(), ProcessMemory.mib(ProcessMemory.jvmRssKib()),
-          p.name(), ProcessMemory.mib(ProcessMemory.pssKib(p.processes())),
-          r.name(), ProcessMemory.mib(ProcessMemory.pssKib(r.processes())), endpoints);
+      LOG.info(
+          "Embedded stack up in {} ms ({}); memory: JVM {} RSS, {} {} PSS, {} {} PSS; {}",
+          millisSince(begin),
+          launch.timings(),
+          ProcessMemory.mib(ProcessMemory.jvmRssKib()),
+          p.name(),
+          ProcessMemory.mib(ProcessMemory.pssKib(p.processes())),
+          r.name(),
+          ProcessMemory.mib(ProcessMemory.pssKib(r.processes())),
+          endpoints);
       return stack;
     } catch (StartFailure | InterruptedException | ExecutionException | RuntimeException e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      IllegalStateException failure = e instanceof StartFailure startFailure
-          ? startFailure.toException()
-          : new IllegalStateException("embedded stack did not start", e);
-      // a start that is merely slower than the failed one is let finish (and then stops its service):
-      // interrupting it could leave a half-started PostgreSQL behind; one past the deadline is hung,
+      IllegalStateException failure =
+          e instanceof StartFailure startFailure
+              ? startFailure.toException()
+              : new IllegalStateException("embedded stack did not start", e);
+      // a start that is merely slower than the failed one is let finish (and then stops its
+      // service):
+      // interrupting it could leave a half-started PostgreSQL behind; one past the deadline is
+      // hung,
       // and a caller who interrupts us wants no more waiting
-      boolean interrupt = e instanceof InterruptedException || (e instanceof StartFailure f && f.timedOut);
+      boolean interrupt =
+          e instanceof InterruptedException || (e instanceof StartFailure f && f.timedOut);
       IllegalStateException stopFailure = launch.abandon(interrupt);
       if (stopFailure != null) {
         failure.addSuppressed(stopFailure);
@@ -273,17 +306,21 @@ public final class EmbeddedStack implements AutoCloseable {
     List<IllegalStateException> failures = new ArrayList<>();
     Map<EmbeddedService, Thread> stoppers = new LinkedHashMap<>();
     for (EmbeddedService service : services) {
-      Thread stopper = new Thread(() -> {
-        long begin = System.nanoTime();
-        try {
-          service.close();
-          LOG.debug("{} stopped in {} ms", service.name(), millisSince(begin));
-        } catch (RuntimeException | Error e) {
-          synchronized (failures) {
-            failures.add(new IllegalStateException(service.name() + " did not stop cleanly", e));
-          }
-        }
-      }, "embedded-stack-stop-" + service.name());
+      Thread stopper =
+          new Thread(
+              () -> {
+                long begin = System.nanoTime();
+                try {
+                  service.close();
+                  LOG.debug("{} stopped in {} ms", service.name(), millisSince(begin));
+                } catch (RuntimeException | Error e) {
+                  synchronized (failures) {
+                    failures.add(
+                        new IllegalStateException(service.name() + " did not stop cleanly", e));
+                  }
+                }
+              },
+              "embedded-stack-stop-" + service.name());
       stopper.setDaemon(true);
       stopper.start();
       stoppers.put(service, stopper);
@@ -299,8 +336,12 @@ public final class EmbeddedStack implements AutoCloseable {
       }
       if (entry.getValue().isAlive()) {
         synchronized (failures) {
-          failures.add(new IllegalStateException(
-              entry.getKey().name() + " did not stop within " + STOP_TIMEOUT.toSeconds() + " s"));
+          failures.add(
+              new IllegalStateException(
+                  entry.getKey().name()
+                      + " did not stop within "
+                      + STOP_TIMEOUT.toSeconds()
+                      + " s"));
         }
       }
     }
@@ -316,7 +357,8 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  private static IllegalStateException chain(IllegalStateException first, IllegalStateException next) {
+  private static IllegalStateException chain(
+      IllegalStateException first, IllegalStateException next) {
     if (first == null) {
       return next;
     }
@@ -335,29 +377,37 @@ public final class EmbeddedStack implements AutoCloseable {
   private static final class Launch {
 
     private final AtomicInteger threadCount = new AtomicInteger();
-    final ExecutorService pool = Executors.newFixedThreadPool(4, runnable -> {
-      Thread thread = new Thread(runnable, "embedded-stack-start-" + threadCount.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
-    private final CompletionService<EmbeddedService> completion = new ExecutorCompletionService<>(pool);
+    final ExecutorService pool =
+        Executors.newFixedThreadPool(
+            4,
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "embedded-stack-start-" + threadCount.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    private final CompletionService<EmbeddedService> completion =
+        new ExecutorCompletionService<>(pool);
     private final Map<Future<EmbeddedService>, String> names = new LinkedHashMap<>();
     private final Map<String, Long> millis = new ConcurrentHashMap<>();
     private final List<EmbeddedService> started = new ArrayList<>(); // guarded by this
     private boolean abandoned; // guarded by this
 
     Future<EmbeddedService> submit(String name, Callable<? extends EmbeddedService> start) {
-      Future<EmbeddedService> future = completion.submit(() -> {
-        long begin = System.nanoTime();
-        EmbeddedService service = start.call();
-        millis.put(name, millisSince(begin));
-        if (!register(service)) {
-          service.close();
-          throw new IllegalStateException(name + " started after the stack had given up on it; stopped it");
-        }
-        LOG.info("{} started in {} ms", name, millis.get(name));
-        return service;
-      });
+      Future<EmbeddedService> future =
+          completion.submit(
+              () -> {
+                long begin = System.nanoTime();
+                EmbeddedService service = start.call();
+                millis.put(name, millisSince(begin));
+                if (!register(service)) {
+                  service.close();
+                  throw new IllegalStateException(
+                      name + " started after the stack had given up on it; stopped it");
+                }
+                LOG.info("{} started in {} ms", name, millis.get(name));
+                return service;
+              });
       names.put(future, name);
       return future;
     }
@@ -365,9 +415,11 @@ public final class EmbeddedStack implements AutoCloseable {
     /** Returns when all four have started; throws on the first failure or at the deadline. */
     void awaitAll(long deadlineNanos) throws StartFailure, InterruptedException {
       for (int done = 0; done < names.size(); done++) {
-        Future<EmbeddedService> next = completion.poll(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        Future<EmbeddedService> next =
+            completion.poll(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         if (next == null) {
-          throw new StartFailure(pending(), "did not start within " + START_TIMEOUT.toSeconds() + " s", null, true);
+          throw new StartFailure(
+              pending(), "did not start within " + START_TIMEOUT.toSeconds() + " s", null, true);
         }
         try {
           next.get();
@@ -411,8 +463,14 @@ public final class EmbeddedStack implements AutoCloseable {
       IllegalStateException failure = stopAll(toStop);
       try {
         if (!pool.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          failure = chain(failure, new IllegalStateException(
-              "still starting " + STOP_TIMEOUT.toSeconds() + " s after the stack gave up: " + pending()));
+          failure =
+              chain(
+                  failure,
+                  new IllegalStateException(
+                      "still starting "
+                          + STOP_TIMEOUT.toSeconds()
+                          + " s after the stack gave up: "
+                          + pending()));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -435,8 +493,7 @@ public final class EmbeddedStack implements AutoCloseable {
     final boolean timedOut;
 
     StartFailure(String service, String what, Throwable cause, boolean timedOut) {
-      super("embedded stack: " + service + " " + what
-          + (cause == null ? "" : ": " + cause), cause);
+      super("embedded stack: " + service + " " + what + (cause == null ? "" : ": " + cause), cause);
       this.timedOut = timedOut;
     }
 

@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -79,7 +78,8 @@ final class KafkaService implements EmbeddedService {
         return new KafkaService(server, bootstrap);
       } catch (Exception | Error e) {
         stopAfterFailedStart(server, e);
-        if (attempt < Loopback.BIND_ATTEMPTS && Loopback.lostPortRace(e, clientPort, controllerPort)) {
+        if (attempt < Loopback.BIND_ATTEMPTS
+            && Loopback.lostPortRace(e, clientPort, controllerPort)) {
           LOG.info("{}: a port picked for it was taken meanwhile; trying fresh ports", NAME);
           continue;
         }
@@ -103,7 +103,10 @@ final class KafkaService implements EmbeddedService {
     server.awaitShutdown();
   }
 
-  /** The settings that make a one-node cluster behave on a laptop; everything else is Kafka's default. */
+  /**
+   * The settings that make a one-node cluster behave on a laptop; everything else is Kafka's
+   * default.
+   */
   private static Map<String, String> brokerConfig(Path logDir, int clientPort, int controllerPort) {
     String controller = Loopback.HOST + ":" + controllerPort;
     Map<String, String> props = new LinkedHashMap<>();
@@ -112,11 +115,22 @@ final class KafkaService implements EmbeddedService {
     // static quorum: the voter set is fixed by configuration, so formatting needs no directory id
     props.put("controller.quorum.voters", NODE_ID + "@" + controller);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
-    props.put("listeners",
-        CLIENT_LISTENER + "://" + Loopback.HOST + ":" + clientPort + "," + CONTROLLER_LISTENER + "://" + controller);
+    props.put(
+        "listeners",
+        CLIENT_LISTENER
+            + "://"
+            + Loopback.HOST
+            + ":"
+            + clientPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://"
+            + controller);
     props.put("advertised.listeners", CLIENT_LISTENER + "://" + Loopback.HOST + ":" + clientPort);
     props.put("inter.broker.listener.name", CLIENT_LISTENER);
-    props.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put(
+        "listener.security.protocol.map",
+        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
     props.put("log.dirs", logDir.toAbsolutePath().toString());
 
     // one broker: every internal topic must make do with one replica
@@ -125,13 +139,15 @@ final class KafkaService implements EmbeddedService {
     props.put("transaction.state.log.min.isr", "1");
     props.put("share.coordinator.state.topic.replication.factor", "1");
     props.put("share.coordinator.state.topic.min.isr", "1");
-    // the defaults (50 partitions each) make the first consumer group and the first transaction slow
+    // the defaults (50 partitions each) make the first consumer group and the first transaction
+    // slow
     props.put("offsets.topic.num.partitions", "3");
     props.put("transaction.state.log.num.partitions", "3");
     props.put("group.initial.rebalance.delay.ms", "0");
     // the application creates its topics with the partitions and settings it needs
     props.put("auto.create.topics.enable", "false");
-    // abort the open transaction of a killed instance soon after its timeout (default: checked every 10 s)
+    // abort the open transaction of a killed instance soon after its timeout (default: checked
+    // every 10 s)
     props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
 
     // sized for a 2-core machine shared with the application: the defaults are 3 network threads,
@@ -142,7 +158,10 @@ final class KafkaService implements EmbeddedService {
     return props;
   }
 
-  /** What {@code kafka-storage.sh format -t <random id> -c server.properties} does, with a static quorum. */
+  /**
+   * What {@code kafka-storage.sh format -t <random id> -c server.properties} does, with a static
+   * quorum.
+   */
   private static void format(KafkaConfig config, Path logDir) throws Exception {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
@@ -165,25 +184,32 @@ final class KafkaService implements EmbeddedService {
    */
   private static void awaitDescribeCluster(String bootstrap, long deadlineNanos)
       throws InterruptedException, ExecutionException {
-    Map<String, Object> config = Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.CLIENT_ID_CONFIG, "embedded-stack-readiness");
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            AdminClientConfig.CLIENT_ID_CONFIG,
+            "embedded-stack-readiness");
     try (Admin admin = Admin.create(config)) {
       while (true) {
         long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         if (remainingMs <= 0) {
-          throw new IllegalStateException(NAME + " at " + bootstrap + " gave no cluster description in time");
+          throw new IllegalStateException(
+              NAME + " at " + bootstrap + " gave no cluster description in time");
         }
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, remainingMs);
         try {
-          Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
-              .nodes()
-              .get(remainingMs, TimeUnit.MILLISECONDS);
+          Collection<Node> nodes =
+              admin
+                  .describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
+                  .nodes()
+                  .get(remainingMs, TimeUnit.MILLISECONDS);
           if (!nodes.isEmpty()) {
             return;
           }
         } catch (TimeoutException e) {
-          throw new IllegalStateException(NAME + " at " + bootstrap + " gave no cluster description in time", e);
+          throw new IllegalStateException(
+              NAME + " at " + bootstrap + " gave no cluster description in time", e);
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
             throw e;
@@ -204,17 +230,21 @@ final class KafkaService implements EmbeddedService {
 
   /**
    * Kafka ends the process through {@link Exit} on a fatal error. Here that process is a test JVM
-   * or the demo: the error must surface as an exception in the broker's thread instead.
-   * JVM-wide and never reset, because a broker may still be running when a stack closes.
+   * or the demo: the error must surface as an exception in the broker's thread instead. JVM-wide
+   * and never reset, because a broker may still be running when a stack closes.
    */
   private static void installExitProcedures() {
     if (EXIT_PROCEDURES_INSTALLED.compareAndSet(false, true)) {
-      Exit.setExitProcedure((status, message) -> {
-        throw new IllegalStateException("embedded Kafka called exit(" + status + "): " + message);
-      });
-      Exit.setHaltProcedure((status, message) -> {
-        throw new IllegalStateException("embedded Kafka called halt(" + status + "): " + message);
-      });
+      Exit.setExitProcedure(
+          (status, message) -> {
+            throw new IllegalStateException(
+                "embedded Kafka called exit(" + status + "): " + message);
+          });
+      Exit.setHaltProcedure(
+          (status, message) -> {
+            throw new IllegalStateException(
+                "embedded Kafka called halt(" + status + "): " + message);
+          });
     }
   }
 }

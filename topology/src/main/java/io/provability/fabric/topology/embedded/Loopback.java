@@ -17,8 +17,7 @@ final class Loopback {
   /** How many times a service is started on fresh ports when the one picked was taken meanwhile. */
   static final int BIND_ATTEMPTS = 3;
 
-  private Loopback() {
-  }
+  private Loopback() {}
 
   /**
    * A port that was free a moment ago. The servers that need their port before they start (the

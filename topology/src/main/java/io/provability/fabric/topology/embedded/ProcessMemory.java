@@ -13,8 +13,7 @@ import java.util.stream.Stream;
  */
 final class ProcessMemory {
 
-  private ProcessMemory() {
-  }
+  private ProcessMemory() {}
 
   /** This JVM's resident set ({@code VmRSS}), in KiB. */
   static OptionalLong jvmRssKib() {
@@ -29,7 +28,8 @@ final class ProcessMemory {
     long total = 0;
     boolean any = false;
     for (ProcessHandle process : (Iterable<ProcessHandle>) processes::iterator) {
-      OptionalLong pss = field(Path.of("/proc", Long.toString(process.pid()), "smaps_rollup"), "Pss:");
+      OptionalLong pss =
+          field(Path.of("/proc", Long.toString(process.pid()), "smaps_rollup"), "Pss:");
       if (pss.isPresent()) {
         total += pss.getAsLong();
         any = true;
@@ -45,7 +45,8 @@ final class ProcessMemory {
 
   private static OptionalLong field(Path file, String name) {
     try (Stream<String> lines = Files.lines(file, StandardCharsets.US_ASCII)) {
-      return lines.filter(line -> line.startsWith(name))
+      return lines
+          .filter(line -> line.startsWith(name))
           .findFirst()
           .map(line -> line.substring(name.length()).strip().split("\\s+")[0])
           .map(value -> OptionalLong.of(Long.parseLong(value)))

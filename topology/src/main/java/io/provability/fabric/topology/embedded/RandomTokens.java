@@ -10,8 +10,7 @@ final class RandomTokens {
   private static final char[] ALNUM =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
-  private RandomTokens() {
-  }
+  private RandomTokens() {}
 
   /**
    * Letters and digits only: the values end up inside SQL literals, Redis and S3 signing strings

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
@@ -42,25 +41,26 @@ final class RedisService implements EmbeddedService {
   }
 
   /**
-   * Starts the binary from {@link #unpackBinary(Path)}, in its directory; returns once Redis accepts
-   * connections.
+   * Starts the binary from {@link #unpackBinary(Path)}, in its directory; returns once Redis
+   * accepts connections.
    */
   static RedisService start(Path binary) throws IOException {
     Path dir = binary.getParent();
     for (int attempt = 1; ; attempt++) {
       int port = Loopback.freePort();
-      RedisServer server = RedisServer.newRedisServer()
-          .executableProvider(binary::toFile)
-          .bind(Loopback.HOST)
-          .port(port)
-          // a cache and a rate limiter: nothing here is worth a snapshot or an append-only file
-          .setting("save \"\"")
-          .setting("appendonly no")
-          .setting("dir \"" + dir + "\"")
-          // read both streams for as long as it runs: a full pipe would stall the server
-          .soutListener(line -> LOG.debug("redis: {}", line))
-          .serrListener(line -> LOG.warn("redis: {}", line))
-          .build();
+      RedisServer server =
+          RedisServer.newRedisServer()
+              .executableProvider(binary::toFile)
+              .bind(Loopback.HOST)
+              .port(port)
+              // a cache and a rate limiter: nothing here is worth a snapshot or an append-only file
+              .setting("save \"\"")
+              .setting("appendonly no")
+              .setting("dir \"" + dir + "\"")
+              // read both streams for as long as it runs: a full pipe would stall the server
+              .soutListener(line -> LOG.debug("redis: {}", line))
+              .serrListener(line -> LOG.warn("redis: {}", line))
+              .build();
       try {
         // start() returns when the server has logged "Ready to accept connections"
         server.start();
@@ -92,10 +92,15 @@ final class RedisService implements EmbeddedService {
 
   @Override
   public Stream<ProcessHandle> processes() {
-    return ProcessHandle.current().children()
-        .filter(child -> child.info().command()
-            .map(command -> Path.of(command).startsWith(binaryDir))
-            .orElse(false));
+    return ProcessHandle.current()
+        .children()
+        .filter(
+            child ->
+                child
+                    .info()
+                    .command()
+                    .map(command -> Path.of(command).startsWith(binaryDir))
+                    .orElse(false));
   }
 
   @Override

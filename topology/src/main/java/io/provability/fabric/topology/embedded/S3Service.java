@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -17,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * S3Proxy in this JVM on 127.0.0.1, path-style, checking AWS V2 and V4 signatures against keys
  * generated per start, storing objects as files under the work directory.
  *
- * <p>Files rather than S3Proxy's in-memory store: evidence bundles would otherwise sit on the
- * heap that the broker and the application share.
+ * <p>Files rather than S3Proxy's in-memory store: evidence bundles would otherwise sit on the heap
+ * that the broker and the application share.
  */
 final class S3Service implements EmbeddedService {
 
@@ -33,6 +32,7 @@ final class S3Service implements EmbeddedService {
    * its purpose anyway.
    */
   private static final Duration STOP_TIMEOUT = Duration.ZERO;
+
   /** What S3Proxy's own launcher waits for after start(). */
   private static final String STARTED = "STARTED";
 
@@ -41,10 +41,12 @@ final class S3Service implements EmbeddedService {
   private final String secretKey;
   private final int port;
   private final Duration timeout;
+
   /** The running proxy, or null while stopped by {@link #stop()}. Guarded by this. */
   private S3Proxy proxy;
 
-  private S3Service(S3Proxy proxy, BlobStore store, String accessKey, String secretKey, Duration timeout) {
+  private S3Service(
+      S3Proxy proxy, BlobStore store, String accessKey, String secretKey, Duration timeout) {
     this.proxy = proxy;
     this.store = store;
     this.accessKey = accessKey;
@@ -53,7 +55,9 @@ final class S3Service implements EmbeddedService {
     this.timeout = timeout;
   }
 
-  /** Starts S3Proxy over a filesystem store rooted at {@code dir}; returns once it serves requests. */
+  /**
+   * Starts S3Proxy over a filesystem store rooted at {@code dir}; returns once it serves requests.
+   */
   static S3Service start(Path dir, Duration timeout) throws Exception {
     String accessKey = RandomTokens.accessKeyId();
     String secretKey = RandomTokens.alphanumeric(40);
@@ -68,20 +72,23 @@ final class S3Service implements EmbeddedService {
     }
   }
 
-  private static S3Proxy startProxy(BlobStore store, int port, String accessKey, String secretKey,
-      Duration timeout) throws Exception {
-    S3Proxy proxy = S3Proxy.builder()
-        .blobStore(store)
-        .endpoint(URI.create("http://" + Loopback.HOST + ":" + port))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-        .stopTimeout(STOP_TIMEOUT.toMillis())
-        .build();
+  private static S3Proxy startProxy(
+      BlobStore store, int port, String accessKey, String secretKey, Duration timeout)
+      throws Exception {
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(store)
+            .endpoint(URI.create("http://" + Loopback.HOST + ":" + port))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .stopTimeout(STOP_TIMEOUT.toMillis())
+            .build();
     try {
       proxy.start();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!STARTED.equals(proxy.getState())) {
         if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException(NAME + " is still " + proxy.getState() + " after " + timeout);
+          throw new IllegalStateException(
+              NAME + " is still " + proxy.getState() + " after " + timeout);
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
@@ -101,8 +108,8 @@ final class S3Service implements EmbeddedService {
   }
 
   /**
-   * Stops serving: the port closes and requests fail with connection refused until {@link #restart()}.
-   * The stored objects stay on disk. Does nothing if already stopped.
+   * Stops serving: the port closes and requests fail with connection refused until {@link
+   * #restart()}. The stored objects stay on disk. Does nothing if already stopped.
    */
   synchronized void stop() {
     if (proxy == null) {
@@ -118,8 +125,8 @@ final class S3Service implements EmbeddedService {
   }
 
   /**
-   * Serves the same objects again, on the same port and with the same keys, so that clients reconnect
-   * unchanged; returns once it accepts requests. Does nothing if it runs.
+   * Serves the same objects again, on the same port and with the same keys, so that clients
+   * reconnect unchanged; returns once it accepts requests. Does nothing if it runs.
    */
   synchronized void restart() {
     if (proxy != null) {
@@ -133,7 +140,9 @@ final class S3Service implements EmbeddedService {
     }
   }
 
-  /** @return whether it serves requests (not stopped by {@link #stop()}) */
+  /**
+   * @return whether it serves requests (not stopped by {@link #stop()})
+   */
   synchronized boolean running() {
     return proxy != null;
   }

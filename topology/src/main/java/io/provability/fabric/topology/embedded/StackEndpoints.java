@@ -15,7 +15,8 @@ import java.util.Properties;
  * logged as it is.
  *
  * @param bootstrapServers Kafka {@code bootstrap.servers}, e.g. {@code 127.0.0.1:40123}
- * @param jdbcUrl JDBC URL of the application's database, e.g. {@code jdbc:postgresql://127.0.0.1:40124/fabric}
+ * @param jdbcUrl JDBC URL of the application's database, e.g. {@code
+ *     jdbc:postgresql://127.0.0.1:40124/fabric}
  * @param jdbcUser database user
  * @param jdbcPassword database password (masked by {@code toString})
  * @param redisUri Redis URI, e.g. {@code redis://127.0.0.1:40125}
@@ -24,9 +25,16 @@ import java.util.Properties;
  * @param s3AccessKey S3 access key id
  * @param s3SecretKey S3 secret access key (masked by {@code toString})
  */
-public record StackEndpoints(String bootstrapServers, String jdbcUrl, String jdbcUser, String jdbcPassword,
-                             String redisUri, String s3Endpoint, String s3Region, String s3AccessKey,
-                             String s3SecretKey) {
+public record StackEndpoints(
+    String bootstrapServers,
+    String jdbcUrl,
+    String jdbcUser,
+    String jdbcPassword,
+    String redisUri,
+    String s3Endpoint,
+    String s3Region,
+    String s3AccessKey,
+    String s3SecretKey) {
 
   private static final String MASK = "******";
 
@@ -44,8 +52,9 @@ public record StackEndpoints(String bootstrapServers, String jdbcUrl, String jdb
   }
 
   /**
-   * The configuration that points a {@code fabric run} (mode {@code external}) at these services, e.g.
-   * for an instance started in a JVM of its own against an embedded stack; callers add the rest.
+   * The configuration that points a {@code fabric run} (mode {@code external}) at these services,
+   * e.g. for an instance started in a JVM of its own against an embedded stack; callers add the
+   * rest.
    */
   public Properties externalModeProperties() {
     Properties p = new Properties();
@@ -64,15 +73,24 @@ public record StackEndpoints(String bootstrapServers, String jdbcUrl, String jdb
 
   @Override
   public String toString() {
-    return "StackEndpoints[bootstrapServers=" + bootstrapServers
-        + ", jdbcUrl=" + jdbcUrl
-        + ", jdbcUser=" + jdbcUser
-        + ", jdbcPassword=" + MASK
-        + ", redisUri=" + redisUri
-        + ", s3Endpoint=" + s3Endpoint
-        + ", s3Region=" + s3Region
-        + ", s3AccessKey=" + s3AccessKey
-        + ", s3SecretKey=" + MASK
+    return "StackEndpoints[bootstrapServers="
+        + bootstrapServers
+        + ", jdbcUrl="
+        + jdbcUrl
+        + ", jdbcUser="
+        + jdbcUser
+        + ", jdbcPassword="
+        + MASK
+        + ", redisUri="
+        + redisUri
+        + ", s3Endpoint="
+        + s3Endpoint
+        + ", s3Region="
+        + s3Region
+        + ", s3AccessKey="
+        + s3AccessKey
+        + ", s3SecretKey="
+        + MASK
         + "]";
   }
 }

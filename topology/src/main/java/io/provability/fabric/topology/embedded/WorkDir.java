@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 /**
  * The directory a stack keeps its data in, one subdirectory per service, emptied at every start.
  *
- * <p>A lock file marks it as the stack's own: a directory without one is used only when empty,
- * so that a mistyped path never has its contents deleted, and a directory whose lock is held by a
+ * <p>A lock file marks it as the stack's own: a directory without one is used only when empty, so
+ * that a mistyped path never has its contents deleted, and a directory whose lock is held by a
  * running stack is refused, so that two stacks never wipe each other's data.
  */
 final class WorkDir {
@@ -39,7 +39,8 @@ final class WorkDir {
   /**
    * Takes {@code root} for one stack.
    *
-   * @param deleteOnRelease whether {@link #release()} deletes the whole directory (for a temporary one)
+   * @param deleteOnRelease whether {@link #release()} deletes the whole directory (for a temporary
+   *     one)
    * @throws IllegalArgumentException if it holds files but no lock file
    * @throws IllegalStateException if another running stack holds it
    */
@@ -48,10 +49,13 @@ final class WorkDir {
     Files.createDirectories(dir);
     Path lockFile = dir.resolve(LOCK_FILE);
     if (Files.notExists(lockFile) && !isEmpty(dir)) {
-      throw new IllegalArgumentException("work dir " + dir
-          + " is not empty and was not made by an EmbeddedStack: give an empty or a new directory");
+      throw new IllegalArgumentException(
+          "work dir "
+              + dir
+              + " is not empty and was not made by an EmbeddedStack: give an empty or a new directory");
     }
-    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -60,7 +64,8 @@ final class WorkDir {
     }
     if (lock == null) {
       channel.close();
-      throw new IllegalStateException("work dir " + dir + " is in use by another running EmbeddedStack");
+      throw new IllegalStateException(
+          "work dir " + dir + " is in use by another running EmbeddedStack");
     }
     return new WorkDir(dir, channel, lock, deleteOnRelease);
   }
@@ -98,29 +103,35 @@ final class WorkDir {
     if (Files.notExists(dir)) {
       return;
     }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
-        if (failure instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE; // removed meanwhile, e.g. by PostgreSQL as it stopped
-        }
-        throw failure;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException failure)
+              throws IOException {
+            if (failure instanceof NoSuchFileException) {
+              return FileVisitResult
+                  .CONTINUE; // removed meanwhile, e.g. by PostgreSQL as it stopped
+            }
+            throw failure;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path directory, IOException failure) throws IOException {
-        if (failure != null && !(failure instanceof NoSuchFileException)) {
-          throw failure;
-        }
-        Files.deleteIfExists(directory);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path directory, IOException failure)
+              throws IOException {
+            if (failure != null && !(failure instanceof NoSuchFileException)) {
+              throw failure;
+            }
+            Files.deleteIfExists(directory);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

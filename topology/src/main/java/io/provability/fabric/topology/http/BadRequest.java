@@ -1,8 +1,8 @@
 package io.provability.fabric.topology.http;
 
 /**
- * A request the front door refuses, with the HTTP status, the JSON path of the offending field
- * (or null) and a message that says what was expected.
+ * A request the front door refuses, with the HTTP status, the JSON path of the offending field (or
+ * null) and a message that says what was expected.
  */
 public final class BadRequest extends RuntimeException {
   private static final long serialVersionUID = 1L;

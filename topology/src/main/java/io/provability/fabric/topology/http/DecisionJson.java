@@ -1,15 +1,17 @@
 package io.provability.fabric.topology.http;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressCertificate;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.schemas.hash.Hex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Base64;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The front door's JSON form of a {@link Decision}. */
 public final class DecisionJson {
@@ -82,8 +84,8 @@ public final class DecisionJson {
   private static byte[] receiptBytes(AccessReceipt r) {
     try {
       return bytes(r.toByteBuffer());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,7 +1,10 @@
 package io.provability.fabric.topology.http;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
@@ -19,8 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * The instance's HTTP server (Javalin on Jetty):
@@ -29,28 +31,35 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *   <li>{@code POST /v1/plans}, {@code /v1/retrievals}, {@code /v1/egress}: the front door. JSON in
  *       ({@link RequestMapper}), the decision as JSON out ({@code 200} whatever the verdict);
  *       {@code 504} with the request id at the deadline (default {@code http.request.timeout.ms},
- *       per request {@code X-Fabric-Timeout-Ms}); {@code 400} malformed JSON / unknown or wrong-typed
- *       or missing field, {@code 413} body too large, {@code 415} not JSON, {@code 503} not ready.
- *       Every answer carries {@code X-Request-Id} and a {@code Server-Timing} header with the stages
- *       {@code parse}, {@code produce} (until the broker acknowledged), {@code decide} (until the
- *       decision was read back), {@code eval} (the decider's own time), {@code commit} (from the
- *       decision's {@code decided_at} to reading it back: the exactly-once commit and the fetch) and
- *       {@code total}.
- *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state, the
- *       front door and this instance's sinks ({@link StreamsHealth}); {@code GET /health}: always 200, the
- *       same with {@code live} and each sink task's state, worker and error.
+ *       per request {@code X-Fabric-Timeout-Ms}); {@code 400} malformed JSON / unknown or
+ *       wrong-typed or missing field, {@code 413} body too large, {@code 415} not JSON, {@code 503}
+ *       not ready. Every answer carries {@code X-Request-Id} and a {@code Server-Timing} header
+ *       with the stages {@code parse}, {@code produce} (until the broker acknowledged), {@code
+ *       decide} (until the decision was read back), {@code eval} (the decider's own time), {@code
+ *       commit} (from the decision's {@code decided_at} to reading it back: the exactly-once commit
+ *       and the fetch) and {@code total}.
+ *   <li>{@code GET /health/live}, {@code /health/ready}: 200 or 503 from the Kafka Streams state,
+ *       the front door and this instance's sinks ({@link StreamsHealth}); {@code GET /health}:
+ *       always 200, the same with {@code live} and each sink task's state, worker and error.
  *   <li>{@code GET /metrics}: Prometheus text format.
  *   <li>{@code GET /lag}: the consumer-lag dashboard page; {@code GET /api/lag}: its data as JSON.
- *   <li>{@code GET /openapi.json}: the OpenAPI 3.1 document of every endpoint here, with its request and
- *       answer schemas and examples.
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3.1 document of every endpoint here, with its
+ *       request and answer schemas and examples.
  * </ul>
  */
 public final class FabricHttpServer implements AutoCloseable {
   /** Settings of the server. */
-  /** How far past the size limit an oversized body is still read (and dropped) before answering 413. */
+  /**
+   * How far past the size limit an oversized body is still read (and dropped) before answering 413.
+   */
   static final long DISCARD_AT_MOST = 1 << 20;
 
-  public record Settings(String host, int port, Duration requestTimeout, Duration maxRequestTimeout, int maxBodyBytes) {}
+  public record Settings(
+      String host,
+      int port,
+      Duration requestTimeout,
+      Duration maxRequestTimeout,
+      int maxBodyBytes) {}
 
   static final String TIMEOUT_HEADER = "X-Fabric-Timeout-Ms";
 
@@ -69,19 +78,39 @@ public final class FabricHttpServer implements AutoCloseable {
    * @param frontDoor null: the decision endpoints answer 503
    * @param lag null: the lag page shows no groups
    */
-  public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
-                                       FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock) {
+  public static FabricHttpServer start(
+      Settings settings,
+      FabricMetrics metrics,
+      StreamsHealth health,
+      FrontDoor frontDoor,
+      ConsumerLagMonitor lag,
+      Clock clock) {
     return start(settings, metrics, health, frontDoor, lag, clock, FabricTracing.off());
   }
 
-  /** Starts the server; a request's W3C trace context goes into its request record ({@link FabricTracing}). */
-  public static FabricHttpServer start(Settings settings, FabricMetrics metrics, StreamsHealth health,
-                                       FrontDoor frontDoor, ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
+  /**
+   * Starts the server; a request's W3C trace context goes into its request record ({@link
+   * FabricTracing}).
+   */
+  public static FabricHttpServer start(
+      Settings settings,
+      FabricMetrics metrics,
+      StreamsHealth health,
+      FrontDoor frontDoor,
+      ConsumerLagMonitor lag,
+      Clock clock,
+      FabricTracing tracing) {
     return new FabricHttpServer(settings, metrics, health, frontDoor, lag, clock, tracing);
   }
 
-  private FabricHttpServer(Settings settings, FabricMetrics metrics, StreamsHealth health, FrontDoor frontDoor,
-                           ConsumerLagMonitor lag, Clock clock, FabricTracing tracing) {
+  private FabricHttpServer(
+      Settings settings,
+      FabricMetrics metrics,
+      StreamsHealth health,
+      FrontDoor frontDoor,
+      ConsumerLagMonitor lag,
+      Clock clock,
+      FabricTracing tracing) {
     this.settings = settings;
     this.tracing = Objects.requireNonNull(tracing);
     this.metrics = Objects.requireNonNull(metrics);
@@ -89,34 +118,73 @@ public final class FabricHttpServer implements AutoCloseable {
     this.frontDoor = frontDoor;
     this.lag = lag;
     this.clock = clock;
-    this.app = Javalin.create(cfg -> {
-      cfg.http.maxRequestSize = settings.maxBodyBytes();
-      cfg.startup.showJavalinBanner = false;
-      cfg.routes.get("/health/live", this::live);
-      cfg.routes.get("/health/ready", this::ready);
-      cfg.routes.get("/health", this::detail);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.exposition()));
-      cfg.routes.get("/lag", this::lagPage);
-      cfg.routes.get("/api/lag", this::lagJson);
-      cfg.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/fabric/openapi.json")));
-      cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
-      cfg.routes.post("/v1/retrievals", ctx -> decide(ctx, "retrieval", RequestMapper::retrieval));
-      cfg.routes.post("/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
-      cfg.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.path(), null));
-      cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-          e.getStatus() == 413 ? "body larger than " + settings.maxBodyBytes() + " bytes (" + "http.max.body.bytes)"
-              : e.getMessage(), null, null));
-      // a known path with the wrong method is 405 with the methods it takes, not 404
-      for (String path : new String[] {"/v1/plans", "/v1/retrievals", "/v1/egress"}) {
-        for (io.javalin.http.HandlerType method : new io.javalin.http.HandlerType[] {io.javalin.http.HandlerType.GET,
-            io.javalin.http.HandlerType.PUT, io.javalin.http.HandlerType.DELETE, io.javalin.http.HandlerType.PATCH}) {
-          cfg.routes.addHttpHandler(method, path, ctx -> {
-            ctx.header("Allow", "POST");
-            error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path() + ": POST a JSON body", null, null);
-          });
-        }
-      }
-    }).start(settings.host(), settings.port());
+    this.app =
+        Javalin.create(
+                cfg -> {
+                  cfg.http.maxRequestSize = settings.maxBodyBytes();
+                  cfg.startup.showJavalinBanner = false;
+                  cfg.routes.get("/health/live", this::live);
+                  cfg.routes.get("/health/ready", this::ready);
+                  cfg.routes.get("/health", this::detail);
+                  cfg.routes.get(
+                      "/metrics",
+                      ctx ->
+                          ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                              .result(metrics.exposition()));
+                  cfg.routes.get("/lag", this::lagPage);
+                  cfg.routes.get("/api/lag", this::lagJson);
+                  cfg.routes.get(
+                      "/openapi.json",
+                      ctx ->
+                          ctx.contentType("application/json")
+                              .result(resource("/fabric/openapi.json")));
+                  cfg.routes.post("/v1/plans", ctx -> decide(ctx, "plan", RequestMapper::plan));
+                  cfg.routes.post(
+                      "/v1/retrievals", ctx -> decide(ctx, "retrieval", RequestMapper::retrieval));
+                  cfg.routes.post(
+                      "/v1/egress", ctx -> decide(ctx, "egress", RequestMapper::egress));
+                  cfg.routes.exception(
+                      BadRequest.class,
+                      (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.path(), null));
+                  cfg.routes.exception(
+                      HttpResponseException.class,
+                      (e, ctx) ->
+                          error(
+                              ctx,
+                              e.getStatus(),
+                              e.getStatus() == 413
+                                  ? "body larger than "
+                                      + settings.maxBodyBytes()
+                                      + " bytes ("
+                                      + "http.max.body.bytes)"
+                                  : e.getMessage(),
+                              null,
+                              null));
+                  // a known path with the wrong method is 405 with the methods it takes, not 404
+                  for (String path : new String[] {"/v1/plans", "/v1/retrievals", "/v1/egress"}) {
+                    for (HandlerType method :
+                        new HandlerType[] {
+                          HandlerType.GET, HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH
+                        }) {
+                      cfg.routes.addHttpHandler(
+                          method,
+                          path,
+                          ctx -> {
+                            ctx.header("Allow", "POST");
+                            error(
+                                ctx,
+                                405,
+                                ctx.method()
+                                    + " is not allowed on "
+                                    + ctx.path()
+                                    + ": POST a JSON body",
+                                null,
+                                null);
+                          });
+                    }
+                  }
+                })
+            .start(settings.host(), settings.port());
   }
 
   /** The port the server listens on. */
@@ -212,10 +280,10 @@ public final class FabricHttpServer implements AutoCloseable {
 
   /**
    * Reads and drops the body of a request about to be refused as too large, if it is at most
-   * {@value #DISCARD_AT_MOST} bytes past the limit. A server that answers without reading closes its
-   * socket with unread bytes in it, and TCP then resets the connection, which can destroy the 413 before
-   * the client reads it: the client would see a broken connection instead of the reason. Larger bodies
-   * are not read (the connection closes).
+   * {@value #DISCARD_AT_MOST} bytes past the limit. A server that answers without reading closes
+   * its socket with unread bytes in it, and TCP then resets the connection, which can destroy the
+   * 413 before the client reads it: the client would see a broken connection instead of the reason.
+   * Larger bodies are not read (the connection closes).
    */
   private void discardBody(Context ctx) {
     long limit = settings.maxBodyBytes() + DISCARD_AT_MOST;
@@ -236,10 +304,16 @@ public final class FabricHttpServer implements AutoCloseable {
     }
   }
 
-  private void decide(Context ctx, String endpoint, BiFunction<byte[], Instant, RequestMapper.Mapped> mapper) {
+  private void decide(
+      Context ctx, String endpoint, BiFunction<byte[], Instant, RequestMapper.Mapped> mapper) {
     long t0 = System.nanoTime();
     if (frontDoor == null || !frontDoor.ready()) {
-      error(ctx, 503, "the front door is not ready (streams: " + health.stateName() + ")", null, null);
+      error(
+          ctx,
+          503,
+          "the front door is not ready (streams: " + health.stateName() + ")",
+          null,
+          null);
       return;
     }
     String type = ctx.contentType();
@@ -248,52 +322,102 @@ public final class FabricHttpServer implements AutoCloseable {
     }
     if (ctx.contentLength() > settings.maxBodyBytes()) {
       discardBody(ctx);
-      throw new BadRequest(413, null, "body of " + ctx.contentLength() + " bytes is larger than " + settings.maxBodyBytes()
-          + " bytes (http.max.body.bytes)");
+      throw new BadRequest(
+          413,
+          null,
+          "body of "
+              + ctx.contentLength()
+              + " bytes is larger than "
+              + settings.maxBodyBytes()
+              + " bytes (http.max.body.bytes)");
     }
     byte[] body = ctx.bodyAsBytes();
     if (body.length > settings.maxBodyBytes()) {
-      throw new BadRequest(413, null, "body larger than " + settings.maxBodyBytes() + " bytes (http.max.body.bytes)");
+      throw new BadRequest(
+          413,
+          null,
+          "body larger than " + settings.maxBodyBytes() + " bytes (http.max.body.bytes)");
     }
     Duration deadline = deadline(ctx);
     Instant now = clock.instant();
     RequestMapper.Mapped mapped = mapper.apply(body, now);
     long parsed = System.nanoTime();
     ctx.header("X-Request-Id", mapped.requestId());
-    FabricTracing.Send send = tracing.send(ctx::header, frontDoor.requestsTopic(), mapped.requestId());
-    ctx.future(() -> frontDoor.submit(mapped, now.toEpochMilli(), deadline, send.headers()).handle((reply, failure) -> {
-      long done = System.nanoTime();
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      // the send span ends at the broker's acknowledgement (known once the reply is back); a deadline is
-      // no failure of the send
-      send.end(reply == null ? null : clock.instant().minusNanos(done - reply.ackedNanos()),
-          cause == null || cause instanceof TimeoutException ? null : cause);
-      int status;
-      if (cause == null) {
-        status = 200;
-        ctx.header("Server-Timing", timing(t0, parsed, reply, done));
-        ctx.header("X-Fabric-Verdict", reply.decision().getVerdict().name());
-        ctx.status(200).contentType("application/json").result(DecisionJson.of(reply.decision()).toString());
-      } else if (cause instanceof TimeoutException) {
-        status = 504;
-        ctx.header("Server-Timing", String.format(Locale.ROOT, "parse;dur=%.3f, total;dur=%.3f",
-            ms(parsed - t0), ms(done - t0)));
-        error(ctx, 504, "no decision within " + deadline.toMillis() + " ms; the request was accepted and its decision "
-            + "will still be published", null, mapped.requestId());
-      } else if (cause instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
-        // permanent: a retry would fail the same way
-        status = 413;
-        error(ctx, 413, "the request is larger than the requests topic accepts (the front door's limit is "
-            + settings.maxBodyBytes() + " bytes of body)", null, mapped.requestId());
-      } else {
-        status = 503;
-        error(ctx, 503, "the request could not be handed to Kafka: " + cause.getMessage(), null, mapped.requestId());
-      }
-      FabricMetrics.latencyTimer("fabric.http.requests").description("Front-door requests by endpoint and status")
-          .tag("endpoint", endpoint).tag("status", String.valueOf(status))
-          .register(metrics.registry()).record(Duration.ofNanos(done - t0));
-      return null;
-    }));
+    FabricTracing.Send send =
+        tracing.send(ctx::header, frontDoor.requestsTopic(), mapped.requestId());
+    ctx.future(
+        () ->
+            frontDoor
+                .submit(mapped, now.toEpochMilli(), deadline, send.headers())
+                .handle(
+                    (reply, failure) -> {
+                      long done = System.nanoTime();
+                      Throwable cause =
+                          failure instanceof CompletionException && failure.getCause() != null
+                              ? failure.getCause()
+                              : failure;
+                      // the send span ends at the broker's acknowledgement (known once the reply is
+                      // back); a deadline is
+                      // no failure of the send
+                      send.end(
+                          reply == null
+                              ? null
+                              : clock.instant().minusNanos(done - reply.ackedNanos()),
+                          cause == null || cause instanceof TimeoutException ? null : cause);
+                      int status;
+                      if (cause == null) {
+                        status = 200;
+                        ctx.header("Server-Timing", timing(t0, parsed, reply, done));
+                        ctx.header("X-Fabric-Verdict", reply.decision().getVerdict().name());
+                        ctx.status(200)
+                            .contentType("application/json")
+                            .result(DecisionJson.of(reply.decision()).toString());
+                      } else if (cause instanceof TimeoutException) {
+                        status = 504;
+                        ctx.header(
+                            "Server-Timing",
+                            String.format(
+                                Locale.ROOT,
+                                "parse;dur=%.3f, total;dur=%.3f",
+                                ms(parsed - t0),
+                                ms(done - t0)));
+                        error(
+                            ctx,
+                            504,
+                            "no decision within "
+                                + deadline.toMillis()
+                                + " ms; the request was accepted and its decision "
+                                + "will still be published",
+                            null,
+                            mapped.requestId());
+                      } else if (cause instanceof RecordTooLargeException) {
+                        // permanent: a retry would fail the same way
+                        status = 413;
+                        error(
+                            ctx,
+                            413,
+                            "the request is larger than the requests topic accepts (the front door's limit is "
+                                + settings.maxBodyBytes()
+                                + " bytes of body)",
+                            null,
+                            mapped.requestId());
+                      } else {
+                        status = 503;
+                        error(
+                            ctx,
+                            503,
+                            "the request could not be handed to Kafka: " + cause.getMessage(),
+                            null,
+                            mapped.requestId());
+                      }
+                      FabricMetrics.latencyTimer("fabric.http.requests")
+                          .description("Front-door requests by endpoint and status")
+                          .tag("endpoint", endpoint)
+                          .tag("status", String.valueOf(status))
+                          .register(metrics.registry())
+                          .record(Duration.ofNanos(done - t0));
+                      return null;
+                    }));
   }
 
   private Duration deadline(Context ctx) {
@@ -305,29 +429,43 @@ public final class FabricHttpServer implements AutoCloseable {
     try {
       ms = Long.parseLong(asked.strip());
     } catch (NumberFormatException e) {
-      throw new BadRequest(400, null, TIMEOUT_HEADER + " must be a whole number of milliseconds, was '" + asked + "'");
+      throw new BadRequest(
+          400,
+          null,
+          TIMEOUT_HEADER + " must be a whole number of milliseconds, was '" + asked + "'");
     }
     if (ms < 1 || ms > settings.maxRequestTimeout().toMillis()) {
-      throw new BadRequest(400, null, TIMEOUT_HEADER + " must be between 1 and " + settings.maxRequestTimeout().toMillis());
+      throw new BadRequest(
+          400,
+          null,
+          TIMEOUT_HEADER + " must be between 1 and " + settings.maxRequestTimeout().toMillis());
     }
     return Duration.ofMillis(ms);
   }
 
   private static String timing(long t0, long parsed, FrontDoor.Reply reply, long done) {
-    // commit: from the decider's decided_at to the reply consumer reading it (the exactly-once commit,
+    // commit: from the decider's decided_at to the reply consumer reading it (the exactly-once
+    // commit,
     // then the fetch); wall clocks of two hosts in general, so approximate
-    long commitMs = Math.max(0, reply.readWallMs() - reply.decision().getDecidedAt().toEpochMilli());
-    return String.format(Locale.ROOT,
+    long commitMs =
+        Math.max(0, reply.readWallMs() - reply.decision().getDecidedAt().toEpochMilli());
+    return String.format(
+        Locale.ROOT,
         "parse;dur=%.3f, produce;dur=%.3f, decide;dur=%.3f, eval;dur=%.3f, commit;dur=%d, total;dur=%.3f",
-        ms(parsed - t0), ms(Math.max(0, reply.ackedNanos() - parsed)), ms(Math.max(0, reply.decidedNanos() - reply.ackedNanos())),
-        reply.decision().getEvalMicros() / 1000.0, commitMs, ms(done - t0));
+        ms(parsed - t0),
+        ms(Math.max(0, reply.ackedNanos() - parsed)),
+        ms(Math.max(0, reply.decidedNanos() - reply.ackedNanos())),
+        reply.decision().getEvalMicros() / 1000.0,
+        commitMs,
+        ms(done - t0));
   }
 
   private static double ms(long nanos) {
     return nanos / 1e6;
   }
 
-  private static void error(Context ctx, int status, String message, String path, String requestId) {
+  private static void error(
+      Context ctx, int status, String message, String path, String requestId) {
     ObjectNode o = DecisionJson.JSON.createObjectNode();
     o.put("status", status);
     o.put("error", message);

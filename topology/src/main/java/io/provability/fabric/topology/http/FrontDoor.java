@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -39,11 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>One reply consumer serves every request of this instance: it reads every partition of the
  * decisions topic (read_committed, no consumer group, starting at the end as of start-up) and
  * completes the pending request whose id a decision carries. A request is registered before it is
- * produced, so its decision cannot be missed; a request that reaches its deadline is forgotten here,
- * but its decision is still made and published (other readers of the decisions topic see it).
+ * produced, so its decision cannot be missed; a request that reaches its deadline is forgotten
+ * here, but its decision is still made and published (other readers of the decisions topic see it).
  *
- * <p>Hazard: every instance's reply consumer reads every decision, so each instance's network and CPU
- * share grows with the cluster's total decision rate, not its own.
+ * <p>Hazard: every instance's reply consumer reads every decision, so each instance's network and
+ * CPU share grows with the cluster's total decision rate, not its own.
  */
 public final class FrontDoor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FrontDoor.class);
@@ -53,7 +54,8 @@ public final class FrontDoor implements AutoCloseable {
    * wall-clock milliseconds at which the reply consumer read it (to compare with the decision's
    * {@code decided_at}, stamped by whichever instance decided).
    */
-  public record Reply(Decision decision, long sentNanos, long ackedNanos, long decidedNanos, long readWallMs) {}
+  public record Reply(
+      Decision decision, long sentNanos, long ackedNanos, long decidedNanos, long readWallMs) {}
 
   private static final class Pending {
     final CompletableFuture<Reply> future = new CompletableFuture<>();
@@ -74,26 +76,48 @@ public final class FrontDoor implements AutoCloseable {
   private volatile boolean running = true;
   private volatile Throwable replyFailure;
 
-  /** How many bytes a produced request may have beyond the body it came from (Avro framing, record headers). */
+  /**
+   * How many bytes a produced request may have beyond the body it came from (Avro framing, record
+   * headers).
+   */
   public static final int ENVELOPE_BYTES = 64 * 1024;
 
-  /** A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}, client ids {@code fabric-front-door*}. */
-  public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
-    this(bootstrap, requestsTopic, decisionsTopic, registry, 1024 * 1024 - ENVELOPE_BYTES, EventCodec.standard(), "fabric");
+  /**
+   * A front door for bodies of up to 1 MiB minus {@link #ENVELOPE_BYTES}, client ids {@code
+   * fabric-front-door*}.
+   */
+  public FrontDoor(
+      String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry) {
+    this(
+        bootstrap,
+        requestsTopic,
+        decisionsTopic,
+        registry,
+        1024 * 1024 - ENVELOPE_BYTES,
+        EventCodec.standard(),
+        "fabric");
   }
 
   /**
-   * Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is positioned.
+   * Creates the clients and starts the reply consumer; {@link #awaitReady} waits until it is
+   * positioned.
    *
-   * @param maxBodyBytes the largest body the HTTP server accepts: the producer's {@code max.request.size}
-   *     is derived from it, so a body that passes the HTTP limit is never refused by the producer
-   * @param codec reads decisions (one that knows the registry's schema ids when the topology writes the
-   *     schema-registry format); requests are sent single-object encoded
-   * @param clientIdPrefix stem of the client ids ({@code <prefix>-front-door}, {@code <prefix>-front-door-replies}),
-   *     stable across restarts of this instance
+   * @param maxBodyBytes the largest body the HTTP server accepts: the producer's {@code
+   *     max.request.size} is derived from it, so a body that passes the HTTP limit is never refused
+   *     by the producer
+   * @param codec reads decisions (one that knows the registry's schema ids when the topology writes
+   *     the schema-registry format); requests are sent single-object encoded
+   * @param clientIdPrefix stem of the client ids ({@code <prefix>-front-door}, {@code
+   *     <prefix>-front-door-replies}), stable across restarts of this instance
    */
-  public FrontDoor(String bootstrap, String requestsTopic, String decisionsTopic, MeterRegistry registry,
-                   int maxBodyBytes, EventCodec codec, String clientIdPrefix) {
+  public FrontDoor(
+      String bootstrap,
+      String requestsTopic,
+      String decisionsTopic,
+      MeterRegistry registry,
+      int maxBodyBytes,
+      EventCodec codec,
+      String clientIdPrefix) {
     this.codec = codec;
     this.decisions = EventSerde.of(Decision.class, codec).deserializer();
     this.requestsTopic = requestsTopic;
@@ -135,25 +159,36 @@ public final class FrontDoor implements AutoCloseable {
   }
 
   /**
-   * Produces {@code mapped} and completes with its decision, or exceptionally with a
-   * {@link TimeoutException} at the deadline (or the producer's error).
+   * Produces {@code mapped} and completes with its decision, or exceptionally with a {@link
+   * TimeoutException} at the deadline (or the producer's error).
    */
-  public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline) {
+  public CompletableFuture<Reply> submit(
+      RequestMapper.Mapped mapped, long timestampMs, Duration deadline) {
     return submit(mapped, timestampMs, deadline, List.of());
   }
 
-  /** As {@link #submit(RequestMapper.Mapped, long, Duration)}, the request record carrying {@code headers}. */
-  public CompletableFuture<Reply> submit(RequestMapper.Mapped mapped, long timestampMs, Duration deadline,
-                                         List<org.apache.kafka.common.header.Header> headers) {
+  /**
+   * As {@link #submit(RequestMapper.Mapped, long, Duration)}, the request record carrying {@code
+   * headers}.
+   */
+  public CompletableFuture<Reply> submit(
+      RequestMapper.Mapped mapped, long timestampMs, Duration deadline, List<Header> headers) {
     if (!ready()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("the front door is not ready"));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("the front door is not ready"));
     }
     // a caller retrying the same request id while the first is in flight shares its answer
     Pending p = pending.computeIfAbsent(mapped.requestId(), id -> new Pending());
     try {
-      producer.send(new ProducerRecord<>(requestsTopic, null, timestampMs,
-          mapped.sessionId().getBytes(StandardCharsets.UTF_8), codec.encode(mapped.event()),
-          headers.isEmpty() ? null : headers), (meta, error) -> {
+      producer.send(
+          new ProducerRecord<>(
+              requestsTopic,
+              null,
+              timestampMs,
+              mapped.sessionId().getBytes(StandardCharsets.UTF_8),
+              codec.encode(mapped.event()),
+              headers.isEmpty() ? null : headers),
+          (meta, error) -> {
             if (error != null) {
               pending.remove(mapped.requestId(), p);
               p.future.completeExceptionally(error);
@@ -167,11 +202,15 @@ public final class FrontDoor implements AutoCloseable {
       p.future.completeExceptionally(e);
     }
     // a copy: one caller's deadline must not fail another caller waiting for the same request id
-    return p.future.copy().orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
-      if (e != null) {
-        pending.remove(mapped.requestId(), p);
-      }
-    });
+    return p.future
+        .copy()
+        .orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                pending.remove(mapped.requestId(), p);
+              }
+            });
   }
 
   /** The topic requests are produced to. */
@@ -192,24 +231,36 @@ public final class FrontDoor implements AutoCloseable {
       }
       replies.assign(parts);
       replies.seekToEnd(parts);
-      parts.forEach(replies::position); // resolve the end offsets now, before any request is accepted
+      parts.forEach(
+          replies::position); // resolve the end offsets now, before any request is accepted
       positioned.countDown();
       while (running) {
         for (ConsumerRecord<byte[], byte[]> rec : replies.poll(Duration.ofMillis(200))) {
           if (pending.isEmpty()) {
-            continue; // nobody waits: every decision of the cluster passes here, most of them not ours
+            continue; // nobody waits: every decision of the cluster passes here, most of them not
+            // ours
           }
           Decision d;
           try {
             d = decisions.deserialize(rec.topic(), rec.value());
           } catch (RuntimeException e) {
-            LOG.warn("undecodable record on {} at {}-{}: {}", rec.topic(), rec.partition(), rec.offset(), e.toString());
+            LOG.warn(
+                "undecodable record on {} at {}-{}: {}",
+                rec.topic(),
+                rec.partition(),
+                rec.offset(),
+                e.toString());
             continue;
           }
           Pending p = d == null ? null : pending.remove(d.getRequestId());
           if (p != null) {
-            p.future.complete(new Reply(d, p.sentNanos, p.ackedNanos == 0 ? System.nanoTime() : p.ackedNanos, System.nanoTime(),
-                System.currentTimeMillis()));
+            p.future.complete(
+                new Reply(
+                    d,
+                    p.sentNanos,
+                    p.ackedNanos == 0 ? System.nanoTime() : p.ackedNanos,
+                    System.nanoTime(),
+                    System.currentTimeMillis()));
           }
         }
       }
@@ -235,7 +286,12 @@ public final class FrontDoor implements AutoCloseable {
     replies.close();
     producer.close(Duration.ofSeconds(5));
     clientMetrics.forEach(KafkaClientMetrics::close);
-    pending.values().forEach(p -> p.future.completeExceptionally(new IllegalStateException("the front door is closing")));
+    pending
+        .values()
+        .forEach(
+            p ->
+                p.future.completeExceptionally(
+                    new IllegalStateException("the front door is closing")));
     pending.clear();
   }
 }

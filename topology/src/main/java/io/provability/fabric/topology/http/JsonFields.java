@@ -1,11 +1,13 @@
 package io.provability.fabric.topology.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.TreeSet;
 
 /**
  * Strict reading of one JSON object: every field must be known, of the expected type, and present
@@ -27,7 +29,10 @@ final class JsonFields {
     }
     for (String name : (Iterable<String>) node::fieldNames) {
       if (!allowed.contains(name)) {
-        throw new BadRequest(400, path + "." + name, "unknown field '" + name + "' (known: " + new java.util.TreeSet<>(allowed) + ")");
+        throw new BadRequest(
+            400,
+            path + "." + name,
+            "unknown field '" + name + "' (known: " + new TreeSet<>(allowed) + ")");
       }
     }
     return new JsonFields(node, path);
@@ -122,7 +127,8 @@ final class JsonFields {
     for (int i = 0; i < v.size(); i++) {
       JsonNode item = v.get(i);
       if (item == null || !item.isTextual()) {
-        throw new BadRequest(400, at(field) + "[" + i + "]", "expected a string, got " + kind(item));
+        throw new BadRequest(
+            400, at(field) + "[" + i + "]", "expected a string, got " + kind(item));
       }
       out.add(item.textValue());
     }
@@ -147,8 +153,8 @@ final class JsonFields {
   }
 
   /**
-   * A free-form object of arguments as a string map: string values as they are, any other JSON value
-   * as its compact JSON text (args are free-form).
+   * A free-form object of arguments as a string map: string values as they are, any other JSON
+   * value as its compact JSON text (args are free-form).
    */
   Map<String, String> stringMap(String field) {
     JsonNode v = raw(field);
@@ -160,13 +166,16 @@ final class JsonFields {
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : v.properties()) {
-      out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
+      out.put(
+          e.getKey(),
+          e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
     }
     return out;
   }
 
   BadRequest missing(String field, String expected) {
-    return new BadRequest(400, at(field), "required field '" + field + "' is missing (expected " + expected + ")");
+    return new BadRequest(
+        400, at(field), "required field '" + field + "' is missing (expected " + expected + ")");
   }
 
   BadRequest wrongType(String field, String expected, JsonNode got) {
@@ -192,6 +201,6 @@ final class JsonFields {
     if (n.isBoolean()) {
       return "a boolean";
     }
-    return n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    return n.getNodeType().toString().toLowerCase(Locale.ROOT);
   }
 }

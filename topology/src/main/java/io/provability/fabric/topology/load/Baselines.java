@@ -8,6 +8,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.provability.fabric.topology.embedded.StackEndpoints;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -53,7 +55,8 @@ import org.postgresql.PGConnection;
  */
 public final class Baselines {
   /** One measured figure. */
-  public record Figure(String name, String unit, double perSecond, long count, double seconds, String note) {}
+  public record Figure(
+      String name, String unit, double perSecond, long count, double seconds, String note) {}
 
   private final StackEndpoints endpoints;
   private final int partitions;
@@ -68,8 +71,14 @@ public final class Baselines {
    * @param records records (and keys, and rows) per figure
    * @param recordBytes value size of the Kafka and Redis figures (the run's mean request size)
    */
-  public Baselines(StackEndpoints endpoints, int partitions, int records, int recordBytes, String processingGuarantee,
-                   long commitIntervalMs, Path stateDir) {
+  public Baselines(
+      StackEndpoints endpoints,
+      int partitions,
+      int records,
+      int recordBytes,
+      String processingGuarantee,
+      long commitIntervalMs,
+      Path stateDir) {
     this.endpoints = endpoints;
     this.partitions = partitions;
     this.records = records;
@@ -80,13 +89,18 @@ public final class Baselines {
   }
 
   /** Measures every figure, printing each as it is done. */
-  public List<Figure> measureAll(java.io.PrintStream log) {
+  public List<Figure> measureAll(PrintStream log) {
     List<Figure> out = new ArrayList<>();
     String in = "fabric-load-baseline-" + id + "-in";
     String outTopic = "fabric-load-baseline-" + id + "-out";
     out.add(measure(log, "kafka producer", "records/s", () -> produce(in)));
     out.add(measure(log, "kafka consumer", "records/s", () -> consume(in)));
-    out.add(measure(log, "kafka streams pass-through (" + processingGuarantee + ")", "records/s", () -> passThrough(in, outTopic)));
+    out.add(
+        measure(
+            log,
+            "kafka streams pass-through (" + processingGuarantee + ")",
+            "records/s",
+            () -> passThrough(in, outTopic)));
     out.add(measure(log, "redis pipelined GET (lettuce async)", "ops/s", this::redisGets));
     out.add(measure(log, "postgresql COPY", "rows/s", this::postgresCopy));
     deleteTopics(List.of(in, outTopic));
@@ -97,11 +111,13 @@ public final class Baselines {
     Figure run() throws Exception;
   }
 
-  private static Figure measure(java.io.PrintStream log, String name, String unit, Measurement m) {
+  private static Figure measure(PrintStream log, String name, String unit, Measurement m) {
     try {
       Figure f = m.run();
       Figure named = new Figure(name, unit, f.perSecond(), f.count(), f.seconds(), f.note());
-      log.printf("  baseline %-48s %,12.0f %s  (%,d in %.2f s)%n", name, named.perSecond(), unit, named.count(), named.seconds());
+      log.printf(
+          "  baseline %-48s %,12.0f %s  (%,d in %.2f s)%n",
+          name, named.perSecond(), unit, named.count(), named.seconds());
       return named;
     } catch (Exception e) {
       log.printf("  baseline %-48s FAILED: %s%n", name, e);
@@ -110,8 +126,13 @@ public final class Baselines {
   }
 
   private Figure produce(String topic) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     }
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
@@ -125,13 +146,20 @@ public final class Baselines {
       values[i] = randomText(random, recordBytes);
     }
     AtomicLong failures = new AtomicLong();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       // the first send waits for metadata: keep it out of the timing
-      producer.send(new ProducerRecord<>(topic, "warm".getBytes(StandardCharsets.UTF_8), values[0])).get();
+      producer
+          .send(new ProducerRecord<>(topic, "warm".getBytes(StandardCharsets.UTF_8), values[0]))
+          .get();
       long t0 = System.nanoTime();
       for (int i = 0; i < records; i++) {
-        producer.send(new ProducerRecord<>(topic, ("s" + random.nextInt(10_000)).getBytes(StandardCharsets.UTF_8),
-            values[i & 63]), (m, e) -> {
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                ("s" + random.nextInt(10_000)).getBytes(StandardCharsets.UTF_8),
+                values[i & 63]),
+            (m, e) -> {
               if (e != null) {
                 failures.incrementAndGet();
               }
@@ -152,9 +180,12 @@ public final class Baselines {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+      consumer
+          .partitionsFor(topic)
+          .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       long n = 0;
@@ -170,8 +201,13 @@ public final class Baselines {
   }
 
   private Figure passThrough(String in, String out) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(out, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(out, partitions, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     }
     Topology topology = new Topology();
     topology.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), in);
@@ -189,8 +225,9 @@ public final class Baselines {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-         KafkaStreams streams = new KafkaStreams(topology, p)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaStreams streams = new KafkaStreams(topology, p)) {
       List<TopicPartition> parts = new ArrayList<>();
       consumer.partitionsFor(out).forEach(i -> parts.add(new TopicPartition(out, i.partition())));
       consumer.assign(parts);
@@ -213,13 +250,21 @@ public final class Baselines {
         }
       }
       if (n < expected) {
-        throw new IOException("pass-through delivered " + n + " of " + expected + " records within 180 s");
+        throw new IOException(
+            "pass-through delivered " + n + " of " + expected + " records within 180 s");
       }
       double s = (last - first) / 1e9;
       streams.close(Duration.ofSeconds(30));
       streams.cleanUp();
-      return new Figure("", "", n / s, n, s, "first to last output record seen read_committed; commit interval "
-          + commitIntervalMs + " ms");
+      return new Figure(
+          "",
+          "",
+          n / s,
+          n,
+          s,
+          "first to last output record seen read_committed; commit interval "
+              + commitIntervalMs
+              + " ms");
     }
   }
 
@@ -244,7 +289,8 @@ public final class Baselines {
         batch.add(async.get(key(i % keys)));
         if (batch.size() == 1_000 || i == records - 1) {
           conn.flushCommands();
-          if (!LettuceFutures.awaitAll(Duration.ofSeconds(30), batch.toArray(new RedisFuture<?>[0]))) {
+          if (!LettuceFutures.awaitAll(
+              Duration.ofSeconds(30), batch.toArray(new RedisFuture<?>[0]))) {
             throw new IllegalStateException("GETs did not complete within 30 s");
           }
           batch.clear();
@@ -259,7 +305,13 @@ public final class Baselines {
         }
         conn.sync().del(del);
       }
-      return new Figure("", "", records / s, records, s, "one connection, 1,000 commands per flush, " + recordBytes + " B values");
+      return new Figure(
+          "",
+          "",
+          records / s,
+          records,
+          s,
+          "one connection, 1,000 commands per flush, " + recordBytes + " B values");
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
     }
@@ -270,31 +322,54 @@ public final class Baselines {
   }
 
   private Figure postgresCopy() throws SQLException, IOException {
-    try (Connection c = DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword())) {
+    try (Connection c =
+        DriverManager.getConnection(
+            endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword())) {
       String table = "fabric_load_baseline_" + id;
       try (Statement st = c.createStatement()) {
-        st.execute("CREATE TABLE IF NOT EXISTS " + table + " (decision_id text PRIMARY KEY, request_id text, "
-            + "session_id text, tenant text, verdict text, decided_at timestamptz, event bytea)");
+        st.execute(
+            "CREATE TABLE IF NOT EXISTS "
+                + table
+                + " (decision_id text PRIMARY KEY, request_id text, "
+                + "session_id text, tenant text, verdict text, decided_at timestamptz, event bytea)");
       }
       StringBuilder csv = new StringBuilder(records * 260);
       String payload = "\\x" + "ab".repeat(80);
       for (int i = 0; i < records; i++) {
-        csv.append("dec-").append(id).append('-').append(i).append(",req-").append(i).append(",s").append(i % 10_000)
-            .append(",tenant-").append(i % 8).append(",ALLOW,2026-12-01 12:00:00+00,").append(payload).append('\n');
+        csv.append("dec-")
+            .append(id)
+            .append('-')
+            .append(i)
+            .append(",req-")
+            .append(i)
+            .append(",s")
+            .append(i % 10_000)
+            .append(",tenant-")
+            .append(i % 8)
+            .append(",ALLOW,2026-12-01 12:00:00+00,")
+            .append(payload)
+            .append('\n');
       }
       long t0 = System.nanoTime();
-      long n = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " FROM STDIN WITH (FORMAT csv)",
-          new StringReader(csv.toString()));
+      long n =
+          c.unwrap(PGConnection.class)
+              .getCopyAPI()
+              .copyIn(
+                  "COPY " + table + " FROM STDIN WITH (FORMAT csv)",
+                  new StringReader(csv.toString()));
       double s = (System.nanoTime() - t0) / 1e9;
       try (Statement st = c.createStatement()) {
         st.execute("DROP TABLE " + table);
       }
-      return new Figure("", "", n / s, n, s, "one COPY of ~230 B rows into a table with a primary key");
+      return new Figure(
+          "", "", n / s, n, s, "one COPY of ~230 B rows into a table with a primary key");
     }
   }
 
   private void deleteTopics(List<String> topics) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
       admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       // leftover baseline topics cost disk, not correctness
@@ -303,7 +378,7 @@ public final class Baselines {
       Path dir = stateDir.resolve("baseline-" + id);
       if (Files.exists(dir)) {
         try (var paths = Files.walk(dir)) {
-          paths.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+          paths.sorted(Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
         }
       }
     } catch (IOException e) {

@@ -68,7 +68,8 @@ public final class BoxMeter implements LoadSession.RunObserver, AutoCloseable {
     if (offsetsAtStart != null) {
       writes = brokerWrites.between(offsetsAtStart, brokerWrites.offsets(), Duration.ofMinutes(2));
     }
-    windows.add(BoxCost.between(name, cpuAtStart, cpuAtEnd, result.decided(), writes, s3AtStart, s3AtEnd));
+    windows.add(
+        BoxCost.between(name, cpuAtStart, cpuAtEnd, result.decided(), writes, s3AtStart, s3AtEnd));
   }
 
   /** One cost per observed run, in order. */
@@ -86,7 +87,10 @@ public final class BoxMeter implements LoadSession.RunObserver, AutoCloseable {
     monitor.close();
   }
 
-  /** Cumulative counts of {@code meter} in an in-process registry, by the value of {@code tag}; null if none. */
+  /**
+   * Cumulative counts of {@code meter} in an in-process registry, by the value of {@code tag}; null
+   * if none.
+   */
   public static Map<String, Long> fromRegistry(MeterRegistry registry, String meter, String tag) {
     var counters = registry.find(meter).counters();
     if (counters.isEmpty()) {

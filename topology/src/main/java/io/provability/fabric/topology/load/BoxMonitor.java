@@ -25,19 +25,22 @@ public final class BoxMonitor implements AutoCloseable {
   public BoxMonitor(BoxProcesses processes, Clock clock, Duration interval) {
     this.processes = processes;
     this.clock = clock;
-    this.sampler = new Thread(() -> {
-      while (running) {
-        Snapshot s = snapshot();
-        synchronized (timeline) {
-          timeline.add(s);
-        }
-        try {
-          Thread.sleep(interval.toMillis());
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "fabric-load-cpu-sampler");
+    this.sampler =
+        new Thread(
+            () -> {
+              while (running) {
+                Snapshot s = snapshot();
+                synchronized (timeline) {
+                  timeline.add(s);
+                }
+                try {
+                  Thread.sleep(interval.toMillis());
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "fabric-load-cpu-sampler");
     sampler.setDaemon(true);
     sampler.start();
   }

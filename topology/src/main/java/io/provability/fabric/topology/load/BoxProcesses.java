@@ -4,15 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The processes of a load run by role, each known by its pid: this generator's JVM, the application
- * process the run started, the servers {@code infra/up.sh} started (from their pid files), and any the
- * user names with {@code --process ROLE=PID}. Nothing is guessed from command lines.
+ * process the run started, the servers {@code infra/up.sh} started (from their pid files), and any
+ * the user names with {@code --process ROLE=PID}. Nothing is guessed from command lines.
  */
 public final class BoxProcesses {
   /** One process (with its live descendants) in one role. */
@@ -32,23 +34,32 @@ public final class BoxProcesses {
   }
 
   /**
-   * Adds the servers of an {@code infra/up.sh} run directory: the broker, S3Proxy and Redis by their
-   * pid files, PostgreSQL by the first line of {@code postmaster.pid}. Missing files are skipped.
+   * Adds the servers of an {@code infra/up.sh} run directory: the broker, S3Proxy and Redis by
+   * their pid files, PostgreSQL by the first line of {@code postmaster.pid}. Missing files are
+   * skipped.
    */
   public BoxProcesses addInfra(Path runDir) {
-    pidFile(runDir.resolve("kafka/broker.pid")).ifPresent(p -> add("broker", p, "pid file " + runDir.resolve("kafka/broker.pid")));
-    pidFile(runDir.resolve("pg/data/postmaster.pid")).ifPresent(p -> add("postgresql", p,
-        "postmaster and its backends, " + runDir.resolve("pg/data/postmaster.pid")));
-    pidFile(runDir.resolve("redis/redis.pid")).ifPresent(p -> add("redis", p, "pid file " + runDir.resolve("redis/redis.pid")));
-    pidFile(runDir.resolve("s3proxy/s3proxy.pid")).ifPresent(p -> add("s3 server", p,
-        "pid file " + runDir.resolve("s3proxy/s3proxy.pid")));
+    pidFile(runDir.resolve("kafka/broker.pid"))
+        .ifPresent(p -> add("broker", p, "pid file " + runDir.resolve("kafka/broker.pid")));
+    pidFile(runDir.resolve("pg/data/postmaster.pid"))
+        .ifPresent(
+            p ->
+                add(
+                    "postgresql",
+                    p,
+                    "postmaster and its backends, " + runDir.resolve("pg/data/postmaster.pid")));
+    pidFile(runDir.resolve("redis/redis.pid"))
+        .ifPresent(p -> add("redis", p, "pid file " + runDir.resolve("redis/redis.pid")));
+    pidFile(runDir.resolve("s3proxy/s3proxy.pid"))
+        .ifPresent(p -> add("s3 server", p, "pid file " + runDir.resolve("s3proxy/s3proxy.pid")));
     return this;
   }
 
   /**
    * Parses {@code ROLE=PID}.
    *
-   * @throws IllegalArgumentException naming the option when it is malformed or the process is not running
+   * @throws IllegalArgumentException naming the option when it is malformed or the process is not
+   *     running
    */
   public BoxProcesses addOption(String spec) {
     int eq = spec.indexOf('=');
@@ -59,7 +70,8 @@ public final class BoxProcesses {
     try {
       pid = Long.parseLong(spec.substring(eq + 1).strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--process: '" + spec.substring(eq + 1) + "' is not a process id");
+      throw new IllegalArgumentException(
+          "--process: '" + spec.substring(eq + 1) + "' is not a process id");
     }
     if (ProcessCpu.ownMicros(pid).isEmpty()) {
       throw new IllegalArgumentException("--process: no running process with pid " + pid);
@@ -71,27 +83,37 @@ public final class BoxProcesses {
   public Map<String, Long> cpuMicros() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (Member m : members.values()) {
-      OptionalLong t = switch (m.role()) {
-        case GENERATOR -> ProcessCpu.ownMicros(m.pid());
-        case CHILDREN -> OptionalLong.of(childrenMicros(m.pid()));
-        default -> ProcessCpu.treeMicros(m.pid());
-      };
+      OptionalLong t =
+          switch (m.role()) {
+            case GENERATOR -> ProcessCpu.ownMicros(m.pid());
+            case CHILDREN -> OptionalLong.of(childrenMicros(m.pid()));
+            default -> ProcessCpu.treeMicros(m.pid());
+          };
       t.ifPresent(v -> out.put(m.role(), v));
     }
     return out;
   }
 
-  /** The live descendants of {@code parent} that belong to no other member (embedded PostgreSQL and Redis). */
+  /**
+   * The live descendants of {@code parent} that belong to no other member (embedded PostgreSQL and
+   * Redis).
+   */
   private long childrenMicros(long parent) {
-    java.util.Set<Long> others = new java.util.HashSet<>();
+    Set<Long> others = new HashSet<>();
     for (Member m : members.values()) {
       if (!m.role().equals(GENERATOR) && !m.role().equals(CHILDREN)) {
         others.add(m.pid());
         ProcessHandle.of(m.pid()).ifPresent(h -> h.descendants().forEach(d -> others.add(d.pid())));
       }
     }
-    return ProcessHandle.of(parent).map(h -> h.descendants().filter(d -> !others.contains(d.pid()))
-        .mapToLong(d -> ProcessCpu.ownMicros(d.pid()).orElse(0)).sum()).orElse(0L);
+    return ProcessHandle.of(parent)
+        .map(
+            h ->
+                h.descendants()
+                    .filter(d -> !others.contains(d.pid()))
+                    .mapToLong(d -> ProcessCpu.ownMicros(d.pid()).orElse(0))
+                    .sum())
+        .orElse(0L);
   }
 
   /**

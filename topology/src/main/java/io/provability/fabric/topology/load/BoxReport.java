@@ -17,10 +17,14 @@ import java.util.Set;
  * @param windows one cost per run, in run order
  * @param timeline the sampler's cumulative CPU readings
  */
-public record BoxReport(List<BoxProcesses.Member> members, BoxCost idle, List<BoxCost> windows,
-                        List<BoxMonitor.Snapshot> timeline) {
-  private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-      "#7f7f7f"};
+public record BoxReport(
+    List<BoxProcesses.Member> members,
+    BoxCost idle,
+    List<BoxCost> windows,
+    List<BoxMonitor.Snapshot> timeline) {
+  private static final String[] COLORS = {
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"
+  };
 
   /** The window of the run named {@code name}, or null. */
   public BoxCost window(String name) {
@@ -60,57 +64,113 @@ public record BoxReport(List<BoxProcesses.Member> members, BoxCost idle, List<Bo
 
   /** The report's HTML part. */
   public void html(StringBuilder b) {
-    b.append("<h2>The whole box</h2>\n<p>CPU time of every process of the run, from <code>/proc/&lt;pid&gt;/stat</code> "
-        + "(user + system, with reaped children and live descendants); processes are known by pid:</p>\n"
-        + "<table><tr><th>role</th><th>pid</th><th>how it is known</th></tr>\n");
-    members.forEach(x -> b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"n\">%d</td><td>%s</td></tr>%n",
-        SvgChart.esc(x.role()), x.pid(), SvgChart.esc(x.how()))));
+    b.append(
+        "<h2>The whole box</h2>\n<p>CPU time of every process of the run, from <code>/proc/&lt;pid&gt;/stat</code> "
+            + "(user + system, with reaped children and live descendants); processes are known by pid:</p>\n"
+            + "<table><tr><th>role</th><th>pid</th><th>how it is known</th></tr>\n");
+    members.forEach(
+        x ->
+            b.append(
+                String.format(
+                    Locale.ROOT,
+                    "<tr><td>%s</td><td class=\"n\">%d</td><td>%s</td></tr>%n",
+                    SvgChart.esc(x.role()),
+                    x.pid(),
+                    SvgChart.esc(x.how()))));
     b.append("</table>\n");
     List<String> roles = roles();
     b.append("<table><tr><th>window</th><th>seconds</th><th>decisions</th>");
     roles.forEach(r -> b.append("<th>").append(SvgChart.esc(r)).append("<br>µs/decision</th>"));
-    b.append("<th>total µs/decision</th><th>cores busy</th><th>broker records / decision</th><th>markers / decision</th>"
-        + "<th>broker bytes / decision</th><th>S3 requests / 1,000</th></tr>\n");
+    b.append(
+        "<th>total µs/decision</th><th>cores busy</th><th>broker records / decision</th><th>markers / decision</th>"
+            + "<th>broker bytes / decision</th><th>S3 requests / 1,000</th></tr>\n");
     List<BoxCost> all = new ArrayList<>();
     if (idle != null) {
       all.add(idle);
     }
     all.addAll(windows);
     for (BoxCost w : all) {
-      b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"n\">%.1f</td><td class=\"n\">%,d</td>",
-          SvgChart.esc(w.name()), w.seconds(), w.decisions()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<tr><td>%s</td><td class=\"n\">%.1f</td><td class=\"n\">%,d</td>",
+              SvgChart.esc(w.name()),
+              w.seconds(),
+              w.decisions()));
       for (String r : roles) {
         Long micros = w.cpuMicros().get(r);
-        b.append("<td class=\"n\">").append(micros == null ? "-" : w.decisions() == 0
-            ? String.format(Locale.ROOT, "%.2f cores", micros / 1e6 / Math.max(w.seconds(), 1e-9))
-            : String.format(Locale.ROOT, "%,.0f", (double) micros / w.decisions())).append("</td>");
+        b.append("<td class=\"n\">")
+            .append(
+                micros == null
+                    ? "-"
+                    : w.decisions() == 0
+                        ? String.format(
+                            Locale.ROOT, "%.2f cores", micros / 1e6 / Math.max(w.seconds(), 1e-9))
+                        : String.format(Locale.ROOT, "%,.0f", (double) micros / w.decisions()))
+            .append("</td>");
       }
-      b.append(String.format(Locale.ROOT, "<td class=\"n\"><b>%s</b></td><td class=\"n\">%.2f</td><td class=\"n\">%s</td>"
-              + "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>%n",
-          w.decisions() == 0 ? "-" : String.format(Locale.ROOT, "%,.0f", w.cpuMicrosPerDecision()), w.coresBusy(),
-          num(w.recordsPerDecision(), "%.2f"), w.writes() == null || w.decisions() == 0 ? "-"
-              : String.format(Locale.ROOT, "%.2f", (double) w.writes().markers() / w.decisions()),
-          w.writes() == null || w.decisions() == 0 ? "-" : String.format(Locale.ROOT, "%,.0f", (double) w.writes().bytes()
-              / w.decisions()), num(w.s3PerThousand(), "%.1f")));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<td class=\"n\"><b>%s</b></td><td class=\"n\">%.2f</td><td class=\"n\">%s</td>"
+                  + "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>%n",
+              w.decisions() == 0
+                  ? "-"
+                  : String.format(Locale.ROOT, "%,.0f", w.cpuMicrosPerDecision()),
+              w.coresBusy(),
+              num(w.recordsPerDecision(), "%.2f"),
+              w.writes() == null || w.decisions() == 0
+                  ? "-"
+                  : String.format(
+                      Locale.ROOT, "%.2f", (double) w.writes().markers() / w.decisions()),
+              w.writes() == null || w.decisions() == 0
+                  ? "-"
+                  : String.format(
+                      Locale.ROOT, "%,.0f", (double) w.writes().bytes() / w.decisions()),
+              num(w.s3PerThousand(), "%.1f")));
     }
-    b.append("</table>\n<p>The idle window (before any load) is the fixed part: what the box burns per second with no "
-        + "decisions (commits, polling, metrics, timers). A run's cost per decision includes its share of it.</p>\n");
+    b.append(
+        "</table>\n<p>The idle window (before any load) is the fixed part: what the box burns per second with no "
+            + "decisions (commits, polling, metrics, timers). A run's cost per decision includes its share of it.</p>\n");
     BoxCost last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
     if (last != null && last.writes() != null) {
-      b.append("<h3>Broker writes of run ").append(SvgChart.esc(last.name())).append("</h3>\n<table><tr><th>topic</th>"
-          + "<th>records</th><th>per decision</th><th>transaction markers</th><th>key+value bytes</th></tr>\n");
-      last.writes().byTopic().forEach((t, w) -> b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td class=\"n\">%,d</td>"
-              + "<td class=\"n\">%s</td><td class=\"n\">%,d</td><td class=\"n\">%,d</td></tr>%n", SvgChart.esc(t), w.records(),
-          last.decisions() == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) w.records() / last.decisions()),
-          w.markers(), w.bytes())));
+      b.append("<h3>Broker writes of run ")
+          .append(SvgChart.esc(last.name()))
+          .append(
+              "</h3>\n<table><tr><th>topic</th>"
+                  + "<th>records</th><th>per decision</th><th>transaction markers</th><th>key+value bytes</th></tr>\n");
+      last.writes()
+          .byTopic()
+          .forEach(
+              (t, w) ->
+                  b.append(
+                      String.format(
+                          Locale.ROOT,
+                          "<tr><td>%s</td><td class=\"n\">%,d</td>"
+                              + "<td class=\"n\">%s</td><td class=\"n\">%,d</td><td class=\"n\">%,d</td></tr>%n",
+                          SvgChart.esc(t),
+                          w.records(),
+                          last.decisions() == 0
+                              ? "-"
+                              : String.format(
+                                  Locale.ROOT, "%.3f", (double) w.records() / last.decisions()),
+                          w.markers(),
+                          w.bytes())));
       b.append("</table>\n");
       if (!last.writes().complete()) {
-        b.append("<p class=\"miss\">Reading the records back gave up at its deadline: the counts are lower bounds.</p>\n");
+        b.append(
+            "<p class=\"miss\">Reading the records back gave up at its deadline: the counts are lower bounds.</p>\n");
       }
     }
     if (timeline.size() > 1) {
       long t0 = timeline.get(0).epochMillis();
-      SvgChart chart = new SvgChart("CPU by process over time", "seconds since the first sample", "cores busy", false, false);
+      SvgChart chart =
+          new SvgChart(
+              "CPU by process over time",
+              "seconds since the first sample",
+              "cores busy",
+              false,
+              false);
       int i = 0;
       for (String role : roles) {
         double[] x = new double[timeline.size() - 1];

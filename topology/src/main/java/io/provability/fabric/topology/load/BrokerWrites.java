@@ -21,10 +21,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * What a window of a run wrote to the broker, counted exactly: the log end offset of every partition
- * of every topic (internal ones included) at both edges, then every record between them read back
- * (read_uncommitted, so aborted records count as written). Offsets that return no record are
- * transaction markers. Bytes are the records' serialized keys and values (headers and batch
+ * What a window of a run wrote to the broker, counted exactly: the log end offset of every
+ * partition of every topic (internal ones included) at both edges, then every record between them
+ * read back (read_uncommitted, so aborted records count as written). Offsets that return no record
+ * are transaction markers. Bytes are the records' serialized keys and values (headers and batch
  * overhead are not counted).
  */
 public final class BrokerWrites {
@@ -37,7 +37,8 @@ public final class BrokerWrites {
   /**
    * The writes of one window.
    *
-   * @param complete false when reading back gave up at its deadline (the counts are then lower bounds)
+   * @param complete false when reading back gave up at its deadline (the counts are then lower
+   *     bounds)
    */
   public record Writes(Map<String, TopicWrites> byTopic, boolean complete) {
     /** Records over every topic. */
@@ -68,27 +69,42 @@ public final class BrokerWrites {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.CLIENT_ID_CONFIG, "fabric-load-offsets");
     try (Admin admin = Admin.create(p)) {
-      var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+      var names =
+          admin
+              .listTopics(new ListTopicsOptions().listInternal(true))
+              .names()
+              .get(30, TimeUnit.SECONDS);
       var topics = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
       Map<TopicPartition, OffsetSpec> req = new HashMap<>();
-      topics.forEach((name, d) -> d.partitions().forEach(pi -> req.put(new TopicPartition(name, pi.partition()),
-          OffsetSpec.latest())));
-      return new Offsets(admin.listOffsets(req).all().get(30, TimeUnit.SECONDS).entrySet().stream()
-          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
+      topics.forEach(
+          (name, d) ->
+              d.partitions()
+                  .forEach(
+                      pi ->
+                          req.put(new TopicPartition(name, pi.partition()), OffsetSpec.latest())));
+      return new Offsets(
+          admin.listOffsets(req).all().get(30, TimeUnit.SECONDS).entrySet().stream()
+              .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
     }
   }
 
-  /** Reads back everything written between {@code from} and {@code to}, for at most {@code patience}. */
+  /**
+   * Reads back everything written between {@code from} and {@code to}, for at most {@code
+   * patience}.
+   */
   public Writes between(Offsets from, Offsets to, Duration patience) {
     Map<TopicPartition, long[]> ranges = new HashMap<>();
-    to.end().forEach((tp, end) -> {
-      long start = from.end().getOrDefault(tp, 0L);
-      if (end > start) {
-        ranges.put(tp, new long[] {start, end});
-      }
-    });
+    to.end()
+        .forEach(
+            (tp, end) -> {
+              long start = from.end().getOrDefault(tp, 0L);
+              if (end > start) {
+                ranges.put(tp, new long[] {start, end});
+              }
+            });
     Map<String, long[]> counts = new TreeMap<>(); // topic -> records, bytes, offsets spanned
-    ranges.forEach((tp, r) -> counts.computeIfAbsent(tp.topic(), t -> new long[3])[2] += r[1] - r[0]);
+    ranges.forEach(
+        (tp, r) -> counts.computeIfAbsent(tp.topic(), t -> new long[3])[2] += r[1] - r[0]);
     boolean complete = true;
     if (!ranges.isEmpty()) {
       Properties p = new Properties();
@@ -97,7 +113,8 @@ public final class BrokerWrites {
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
       p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      try (KafkaConsumer<byte[], byte[]> c =
+          new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         c.assign(List.copyOf(ranges.keySet()));
         ranges.forEach((tp, r) -> c.seek(tp, r[0]));
         Map<TopicPartition, long[]> open = new HashMap<>(ranges);
@@ -120,7 +137,8 @@ public final class BrokerWrites {
       }
     }
     Map<String, TopicWrites> out = new TreeMap<>();
-    counts.forEach((topic, t) -> out.put(topic, new TopicWrites(t[0], Math.max(0, t[2] - t[0]), t[1])));
+    counts.forEach(
+        (topic, t) -> out.put(topic, new TopicWrites(t[0], Math.max(0, t[2] - t[0]), t[1])));
     return new Writes(out, complete);
   }
 }

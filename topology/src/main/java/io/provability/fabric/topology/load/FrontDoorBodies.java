@@ -1,5 +1,9 @@
 package io.provability.fabric.topology.load;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.ContentRef;
@@ -11,15 +15,13 @@ import io.provability.fabric.events.RetrievedContent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The front door's JSON bodies for the generator's request events: the inverse of the front door's
@@ -27,8 +29,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * their Avro single-object encoding). The front door stamps {@code requested_at} itself, so it is
  * not sent.
  *
- * <p>Thread-safe: tokens are encoded once per token id (an agent's sessions share one token). Public
- * for tests that post requests to the front door themselves.
+ * <p>Thread-safe: tokens are encoded once per token id (an agent's sessions share one token).
+ * Public for tests that post requests to the front door themselves.
  */
 public final class FrontDoorBodies {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -38,9 +40,9 @@ public final class FrontDoorBodies {
 
   private final Map<String, String> encodedTokens = new ConcurrentHashMap<>();
 
-  private static byte[] bytes(com.fasterxml.jackson.databind.JsonNode body) {
+  private static byte[] bytes(JsonNode body) {
     // a tree of plain values always serializes; toString is its JSON text
-    return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return body.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** The body of {@code event} and its path; plans, retrievals and egress checks only. */
@@ -52,8 +54,9 @@ public final class FrontDoorBodies {
     } else if (event instanceof EgressRequest e) {
       return new Body("/v1/egress", bytes(egress(e)));
     }
-    throw new IllegalArgumentException("the front door takes plans, retrievals and egress checks, not "
-        + event.getClass().getSimpleName());
+    throw new IllegalArgumentException(
+        "the front door takes plans, retrievals and egress checks, not "
+            + event.getClass().getSimpleName());
   }
 
   private ObjectNode plan(PlanRequest p) {
@@ -160,7 +163,9 @@ public final class FrontDoorBodies {
   }
 
   private String token(CapabilityToken t) {
-    return encodedTokens.computeIfAbsent(t.getTokenId() + "/" + t.getKeyId() + "/" + t.getSignature().hashCode(), id -> base64(encode(t)));
+    return encodedTokens.computeIfAbsent(
+        t.getTokenId() + "/" + t.getKeyId() + "/" + t.getSignature().hashCode(),
+        id -> base64(encode(t)));
   }
 
   private static double epochSeconds(Instant t) {

@@ -1,7 +1,10 @@
 package io.provability.fabric.topology.load;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.serde.EventCodec;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +28,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * HTTP transport: what a caller of the front door does. Each request is POSTed as JSON to
- * {@code /v1/plans}, {@code /v1/retrievals} or {@code /v1/egress} and its decision is the response
- * body; a response other than 200 (400, 503, the front door's 504 at its deadline...) or a failed
+ * HTTP transport: what a caller of the front door does. Each request is POSTed as JSON to {@code
+ * /v1/plans}, {@code /v1/retrievals} or {@code /v1/egress} and its decision is the response body; a
+ * response other than 200 (400, 503, the front door's 504 at its deadline...) or a failed
  * connection is a send failure, counted by status and reported, never retried.
  *
- * <p>Open loop: {@link #send} never waits. Up to {@code maxInFlight} requests are on the wire at once
- * (one HTTP/1.1 connection each, from {@link HttpClient}'s pool); beyond that they wait in this
- * transport's queue and go out as responses come back. The generator measures latency from each
- * request's intended send time, so that queueing is inside the figures, and the transport reports
- * how much of it there was ({@link #queued()}, {@link #maxQueueDepth()}).
+ * <p>Open loop: {@link #send} never waits. Up to {@code maxInFlight} requests are on the wire at
+ * once (one HTTP/1.1 connection each, from {@link HttpClient}'s pool); beyond that they wait in
+ * this transport's queue and go out as responses come back. The generator measures latency from
+ * each request's intended send time, so that queueing is inside the figures, and the transport
+ * reports how much of it there was ({@link #queued()}, {@link #maxQueueDepth()}).
  */
 public final class HttpTransport implements Transport {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -64,7 +66,8 @@ public final class HttpTransport implements Transport {
    * @param frontDoorDeadline sent as {@code X-Fabric-Timeout-Ms}; null: the instance's default
    * @param clientTimeout how long this client waits for a response before it counts a timeout
    */
-  public HttpTransport(URI base, int maxInFlight, Duration frontDoorDeadline, Duration clientTimeout) {
+  public HttpTransport(
+      URI base, int maxInFlight, Duration frontDoorDeadline, Duration clientTimeout) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
     }
@@ -74,14 +77,21 @@ public final class HttpTransport implements Transport {
     this.clientTimeout = clientTimeout;
     AtomicInteger n = new AtomicInteger();
     // responses are parsed here, off the sender's thread
-    this.executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "fabric-load-http-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "fabric-load-http-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     // HTTP/1.1: the front door is plain HTTP, and h2c upgrade attempts would only add a round trip
-    this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(executor)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
   }
 
   @Override
@@ -123,9 +133,11 @@ public final class HttpTransport implements Transport {
     HttpRequest request;
     try {
       FrontDoorBodies.Body body = bodies.of(codec.decode(r.bytes()));
-      HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(body.path())).timeout(clientTimeout)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body.json()));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(base.resolve(body.path()))
+              .timeout(clientTimeout)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body.json()));
       if (frontDoorDeadline != null) {
         b.header("X-Fabric-Timeout-Ms", Long.toString(frontDoorDeadline.toMillis()));
       }
@@ -141,20 +153,32 @@ public final class HttpTransport implements Transport {
       done(r, "not sendable", e);
       return;
     }
-    reply.whenComplete((response, error) -> {
-      long arrived = System.nanoTime();
-      if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        done(r, cause instanceof HttpTimeoutException ? "client timeout" : "connection error",
-            cause instanceof Exception ex ? ex : new RuntimeException(cause));
-      } else if (response.statusCode() != 200) {
-        String text = new String(response.body(), StandardCharsets.UTF_8);
-        done(r, "HTTP " + response.statusCode(), new IllegalStateException("HTTP " + response.statusCode() + ": "
-            + (text.length() > 300 ? text.substring(0, 300) + "..." : text)));
-      } else {
-        decided(r, response.body(), arrived);
-      }
-    });
+    reply.whenComplete(
+        (response, error) -> {
+          long arrived = System.nanoTime();
+          if (error != null) {
+            Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause()
+                    : error;
+            done(
+                r,
+                cause instanceof HttpTimeoutException ? "client timeout" : "connection error",
+                cause instanceof Exception ex ? ex : new RuntimeException(cause));
+          } else if (response.statusCode() != 200) {
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            done(
+                r,
+                "HTTP " + response.statusCode(),
+                new IllegalStateException(
+                    "HTTP "
+                        + response.statusCode()
+                        + ": "
+                        + (text.length() > 300 ? text.substring(0, 300) + "..." : text)));
+          } else {
+            decided(r, response.body(), arrived);
+          }
+        });
   }
 
   private void decided(LoadTraffic.LoadRequest r, byte[] body, long arrived) {
@@ -166,14 +190,14 @@ public final class HttpTransport implements Transport {
       JsonNode d = JSON.readTree(body);
       JsonNode at = d.get("decided_at");
       if (at != null && at.isTextual()) {
-        decidedAt = java.time.Instant.parse(at.textValue()).toEpochMilli();
+        decidedAt = Instant.parse(at.textValue()).toEpochMilli();
       }
       requestId = d.get("request_id").textValue();
       verdict = Verdict.valueOf(d.get("verdict").textValue());
       for (JsonNode reason : d.get("reasons")) {
         codes.add(reason.get("code").textValue());
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       done(r, "unreadable 200 body", e);
       return;
     }

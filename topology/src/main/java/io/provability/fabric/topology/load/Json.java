@@ -22,7 +22,10 @@ final class Json {
     } else if (v instanceof Boolean) {
       b.append(v);
     } else if (v instanceof Double d) {
-      b.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d).replaceAll("\\.?0+$", "") : "null");
+      b.append(
+          Double.isFinite(d)
+              ? String.format(Locale.ROOT, "%.4f", d).replaceAll("\\.?0+$", "")
+              : "null");
     } else if (v instanceof Float f) {
       write(b, (double) f, indent);
     } else if (v instanceof Number) {
@@ -42,7 +45,8 @@ final class Json {
       }
       b.append('}');
     } else if (v instanceof Collection<?> c) {
-      boolean scalars = c.stream().allMatch(x -> x == null || x instanceof Number || x instanceof Boolean);
+      boolean scalars =
+          c.stream().allMatch(x -> x == null || x instanceof Number || x instanceof Boolean);
       b.append('[');
       boolean first = true;
       for (Object x : c) {

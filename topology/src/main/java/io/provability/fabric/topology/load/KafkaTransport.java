@@ -45,10 +45,11 @@ public final class KafkaTransport implements Transport {
   private Thread reader;
 
   /**
-   * @param lingerMs the producer's linger: a few milliseconds batch sends at high rates at the cost of
-   *     as much latency, which the measurement includes
+   * @param lingerMs the producer's linger: a few milliseconds batch sends at high rates at the cost
+   *     of as much latency, which the measurement includes
    */
-  public KafkaTransport(String bootstrap, String requestsTopic, String decisionsTopic, int lingerMs) {
+  public KafkaTransport(
+      String bootstrap, String requestsTopic, String decisionsTopic, int lingerMs) {
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
     Properties p = new Properties();
@@ -68,7 +69,9 @@ public final class KafkaTransport implements Transport {
     c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-load-decisions");
-    consumer = new KafkaConsumer<>(c, new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
+    consumer =
+        new KafkaConsumer<>(
+            c, new StringDeserializer(), EventSerde.of(Decision.class).deserializer());
   }
 
   @Override
@@ -108,7 +111,8 @@ public final class KafkaTransport implements Transport {
           for (Reason r : d.getReasons()) {
             codes.add(r.getCode());
           }
-          l.decided(d.getRequestId(), d.getVerdict(), codes, d.getDecidedAt().toEpochMilli(), arrived);
+          l.decided(
+              d.getRequestId(), d.getVerdict(), codes, d.getDecidedAt().toEpochMilli(), arrived);
         }
       }
     } catch (WakeupException e) {
@@ -128,7 +132,9 @@ public final class KafkaTransport implements Transport {
   @Override
   public void send(LoadTraffic.LoadRequest r) {
     try {
-      producer.send(new ProducerRecord<>(requestsTopic, null, r.sessionId().getBytes(StandardCharsets.UTF_8), r.bytes()),
+      producer.send(
+          new ProducerRecord<>(
+              requestsTopic, null, r.sessionId().getBytes(StandardCharsets.UTF_8), r.bytes()),
           (meta, e) -> {
             if (e != null) {
               listener.sendFailed(r, e);

@@ -4,6 +4,7 @@ import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -31,6 +32,7 @@ import org.HdrHistogram.SynchronizedHistogram;
 public final class LoadGenerator {
   /** Latencies above this are recorded as this (an hour, in microseconds). */
   static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+
   private static final int SIGNIFICANT_DIGITS = 3;
 
   private final Clock clock;
@@ -56,12 +58,21 @@ public final class LoadGenerator {
     stopRequested = true;
   }
 
-  /** Runs one constant-rate load and returns what it measured; {@code progress} gets one sample per second. */
-  public LoadResult run(String name, LoadProfile profile, LoadTraffic traffic, Transport transport,
-                        Consumer<LoadResult.Sample> progress) throws Exception {
+  /**
+   * Runs one constant-rate load and returns what it measured; {@code progress} gets one sample per
+   * second.
+   */
+  public LoadResult run(
+      String name,
+      LoadProfile profile,
+      LoadTraffic traffic,
+      Transport transport,
+      Consumer<LoadResult.Sample> progress)
+      throws Exception {
     long total = profile.totalRequests();
     if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("a run is limited to " + (Integer.MAX_VALUE - 8) + " requests; got " + total);
+      throw new IllegalArgumentException(
+          "a run is limited to " + (Integer.MAX_VALUE - 8) + " requests; got " + total);
     }
     Book book = new Book(traffic.prefix(), (int) total);
     transport.start(book);
@@ -103,7 +114,14 @@ public final class LoadGenerator {
         LockSupport.parkNanos(2_000_000L);
       }
       book.stopTicker(ticker);
-      return book.result(name, transport.name(), profile, startedAt, sendSeconds, maxLag / 1000, traffic.sessionsTouched());
+      return book.result(
+          name,
+          transport.name(),
+          profile,
+          startedAt,
+          sendSeconds,
+          maxLag / 1000,
+          traffic.sessionsTouched());
     } finally {
       book.stopTicker(ticker);
     }
@@ -120,8 +138,10 @@ public final class LoadGenerator {
     private final Recorder recorder = new Recorder(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final Histogram total = new Histogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final Map<RequestKind, Histogram> byKind = new EnumMap<>(RequestKind.class);
-    private final Histogram untilDecided = new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
-    private final Histogram afterDecided = new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
+    private final Histogram untilDecided =
+        new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
+    private final Histogram afterDecided =
+        new SynchronizedHistogram(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong decided = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -129,10 +149,15 @@ public final class LoadGenerator {
     private final AtomicLong sendErrors = new AtomicLong();
     private final AtomicReference<String> firstSendError = new AtomicReference<>();
     private final List<String> mismatchSamples = Collections.synchronizedList(new ArrayList<>());
-    private final List<LoadResult.Sample> timeline = Collections.synchronizedList(new ArrayList<>());
+    private final List<LoadResult.Sample> timeline =
+        Collections.synchronizedList(new ArrayList<>());
     private volatile boolean ticking = true;
     private volatile long start;
-    /** The wall clock, in epoch microseconds, at {@link #start}: turns nanoTime instants into decided_at's scale. */
+
+    /**
+     * The wall clock, in epoch microseconds, at {@link #start}: turns nanoTime instants into
+     * decided_at's scale.
+     */
     private volatile long wallAtStartMicros;
 
     Book(String prefix, int n) {
@@ -152,7 +177,8 @@ public final class LoadGenerator {
       expectedVerdict[i] = (byte) r.expectedVerdict().ordinal();
       expectedCode[i] = r.expectedCode();
       kinds[i] = (byte) r.kind().ordinal();
-      intended.set(i, due); // volatile write: publishes the plain fields above to the reporting thread
+      intended.set(
+          i, due); // volatile write: publishes the plain fields above to the reporting thread
     }
 
     long outstanding() {
@@ -160,8 +186,12 @@ public final class LoadGenerator {
     }
 
     @Override
-    public void decided(String requestId, Verdict verdict, List<String> reasonCodes, long decidedAtMillis,
-                        long arrivedNanos) {
+    public void decided(
+        String requestId,
+        Verdict verdict,
+        List<String> reasonCodes,
+        long decidedAtMillis,
+        long arrivedNanos) {
       long seq = LoadTraffic.sequenceOf(prefix, requestId);
       if (seq < 0 || seq >= answers.length) {
         return; // another run's decision on a shared topic
@@ -180,8 +210,10 @@ public final class LoadGenerator {
       recorder.recordValue(micros);
       byKind.get(RequestKind.values()[kinds[i]]).recordValue(micros);
       if (decidedAtMillis >= 0) {
-        // the same latency split at the decision's decided_at (millisecond resolution, same machine clock
-        // or NTP-close): before it the request waited in the producer, broker, poll loop and decider;
+        // the same latency split at the decision's decided_at (millisecond resolution, same machine
+        // clock
+        // or NTP-close): before it the request waited in the producer, broker, poll loop and
+        // decider;
         // after it the exactly-once commit, the fetch by read_committed and the transport
         long dueWall = wallAtStartMicros + (due - start) / 1000;
         long split = decidedAtMillis * 1000 - dueWall;
@@ -194,8 +226,15 @@ public final class LoadGenerator {
       if (verdict != expected || (code != null && !reasonCodes.contains(code))) {
         mismatches.incrementAndGet();
         if (mismatchSamples.size() < 10) {
-          mismatchSamples.add(requestId + ": expected " + expected + (code == null ? "" : " " + code) + ", got " + verdict
-              + " " + reasonCodes);
+          mismatchSamples.add(
+              requestId
+                  + ": expected "
+                  + expected
+                  + (code == null ? "" : " " + code)
+                  + ", got "
+                  + verdict
+                  + " "
+                  + reasonCodes);
         }
       }
       decided.incrementAndGet();
@@ -226,9 +265,16 @@ public final class LoadGenerator {
         }
         long s = sent.get();
         long d = decided.get();
-        LoadResult.Sample sample = new LoadResult.Sample(second, s - lastSent, d - lastDecided, outstanding(),
-            sendErrors.get() + mismatches.get(), interval.getValueAtPercentile(50), interval.getValueAtPercentile(99),
-            interval.getMaxValue());
+        LoadResult.Sample sample =
+            new LoadResult.Sample(
+                second,
+                s - lastSent,
+                d - lastDecided,
+                outstanding(),
+                sendErrors.get() + mismatches.get(),
+                interval.getValueAtPercentile(50),
+                interval.getValueAtPercentile(99),
+                interval.getMaxValue());
         lastSent = s;
         lastDecided = d;
         timeline.add(sample);
@@ -242,23 +288,48 @@ public final class LoadGenerator {
       ticker.join(5_000);
     }
 
-    LoadResult result(String name, String transport, LoadProfile profile, java.time.Instant startedAt, double sendSeconds,
-                      long maxLagMicros, int sessionsTouched) {
+    LoadResult result(
+        String name,
+        String transport,
+        LoadProfile profile,
+        Instant startedAt,
+        double sendSeconds,
+        long maxLagMicros,
+        int sessionsTouched) {
       Histogram all;
       synchronized (total) {
         total.add(recorder.getIntervalHistogram());
         all = total.copy();
       }
       Map<RequestKind, Histogram> kindsCopy = new EnumMap<>(RequestKind.class);
-      byKind.forEach((k, h) -> {
-        if (h.getTotalCount() > 0) {
-          kindsCopy.put(k, h.copy());
-        }
-      });
+      byKind.forEach(
+          (k, h) -> {
+            if (h.getTotalCount() > 0) {
+              kindsCopy.put(k, h.copy());
+            }
+          });
       long lost = sent.get() - decided.get() - sendErrors.get();
-      return new LoadResult(name, prefix, transport, profile, startedAt, sent.get(), decided.get(), duplicates.get(),
-          mismatches.get(), List.copyOf(mismatchSamples), sendErrors.get(), firstSendError.get(), Math.max(0, lost), all,
-          kindsCopy, List.copyOf(timeline), sendSeconds, maxLagMicros, sessionsTouched, untilDecided.copy(),
+      return new LoadResult(
+          name,
+          prefix,
+          transport,
+          profile,
+          startedAt,
+          sent.get(),
+          decided.get(),
+          duplicates.get(),
+          mismatches.get(),
+          List.copyOf(mismatchSamples),
+          sendErrors.get(),
+          firstSendError.get(),
+          Math.max(0, lost),
+          all,
+          kindsCopy,
+          List.copyOf(timeline),
+          sendSeconds,
+          maxLagMicros,
+          sessionsTouched,
+          untilDecided.copy(),
           afterDecided.copy());
     }
   }

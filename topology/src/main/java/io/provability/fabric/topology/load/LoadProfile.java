@@ -10,39 +10,72 @@ import java.time.Duration;
  * @param duration how long to send
  * @param sessions distinct session ids the requests are spread over
  * @param tenants tenants the sessions belong to
- * @param subjectsPerTenant agents per tenant; each holds one capability token, shared by its sessions
+ * @param subjectsPerTenant agents per tenant; each holds one capability token, shared by its
+ *     sessions
  * @param mix relative weights of plan, retrieval and egress requests
  * @param allowRatio share of requests built to be allowed (the rest each break one rule)
  * @param zipfExponent key skew over sessions: 0 is uniform, 1 is classic Zipf
  * @param seed the random seed; the same seed sends the same requests
  * @param sessionOrder how requests pick their session: Zipf-skewed draws, or every session in turn
  */
-public record LoadProfile(double rate, Duration duration, int sessions, int tenants, int subjectsPerTenant,
-                          Mix mix, double allowRatio, double zipfExponent, long seed, SessionOrder sessionOrder) {
+public record LoadProfile(
+    double rate,
+    Duration duration,
+    int sessions,
+    int tenants,
+    int subjectsPerTenant,
+    Mix mix,
+    double allowRatio,
+    double zipfExponent,
+    long seed,
+    SessionOrder sessionOrder) {
   /** How requests pick their session. */
   public enum SessionOrder {
     /** Drawn at random with the profile's Zipf skew: hot sessions get most requests. */
     ZIPF,
     /**
-     * Session {@code i mod sessions} for request {@code i}: every session once before any twice, so a
-     * run of {@code sessions} requests touches all of them (a million distinct sessions in a million
-     * requests, where uniform draws would need ~14 million).
+     * Session {@code i mod sessions} for request {@code i}: every session once before any twice, so
+     * a run of {@code sessions} requests touches all of them (a million distinct sessions in a
+     * million requests, where uniform draws would need ~14 million).
      */
     ROUND_ROBIN
   }
 
   /** A profile whose sessions are drawn with the Zipf skew. */
-  public LoadProfile(double rate, Duration duration, int sessions, int tenants, int subjectsPerTenant,
-                     Mix mix, double allowRatio, double zipfExponent, long seed) {
-    this(rate, duration, sessions, tenants, subjectsPerTenant, mix, allowRatio, zipfExponent, seed, SessionOrder.ZIPF);
+  public LoadProfile(
+      double rate,
+      Duration duration,
+      int sessions,
+      int tenants,
+      int subjectsPerTenant,
+      Mix mix,
+      double allowRatio,
+      double zipfExponent,
+      long seed) {
+    this(
+        rate,
+        duration,
+        sessions,
+        tenants,
+        subjectsPerTenant,
+        mix,
+        allowRatio,
+        zipfExponent,
+        seed,
+        SessionOrder.ZIPF);
   }
 
   /** Relative weights of the three request kinds. */
   public record Mix(int plan, int retrieval, int egress) {
     public Mix {
       if (plan < 0 || retrieval < 0 || egress < 0 || plan + retrieval + egress == 0) {
-        throw new IllegalArgumentException("mix weights must be >= 0 and not all 0: plan=" + plan
-            + ", retrieval=" + retrieval + ", egress=" + egress);
+        throw new IllegalArgumentException(
+            "mix weights must be >= 0 and not all 0: plan="
+                + plan
+                + ", retrieval="
+                + retrieval
+                + ", egress="
+                + egress);
       }
     }
 
@@ -61,7 +94,9 @@ public record LoadProfile(double rate, Duration duration, int sessions, int tena
           case "plan" -> p = w;
           case "retrieval" -> r = w;
           case "egress" -> e = w;
-          default -> throw new IllegalArgumentException("mix: unknown kind '" + kv[0] + "' (plan, retrieval, egress)");
+          default ->
+              throw new IllegalArgumentException(
+                  "mix: unknown kind '" + kv[0] + "' (plan, retrieval, egress)");
         }
       }
       return new Mix(p, r, e);
@@ -101,7 +136,16 @@ public record LoadProfile(double rate, Duration duration, int sessions, int tena
 
   /** The same profile at another rate and duration (the ceiling's steps). */
   public LoadProfile withRate(double newRate, Duration newDuration) {
-    return new LoadProfile(newRate, newDuration, sessions, tenants, subjectsPerTenant, mix, allowRatio, zipfExponent, seed,
+    return new LoadProfile(
+        newRate,
+        newDuration,
+        sessions,
+        tenants,
+        subjectsPerTenant,
+        mix,
+        allowRatio,
+        zipfExponent,
+        seed,
         sessionOrder);
   }
 }

@@ -32,12 +32,28 @@ import org.HdrHistogram.Histogram;
  * @param afterDecided the rest: from {@code decided_at} to the decision's arrival (the exactly-once
  *     commit, the {@code read_committed} fetch or the HTTP reply)
  */
-public record LoadResult(String name, String prefix, String transport, LoadProfile profile, Instant startedAt,
-                         long sent, long decided, long duplicates, long mismatches, List<String> mismatchSamples,
-                         long sendErrors, String firstSendError, long lost, Histogram latency,
-                         Map<RequestKind, Histogram> latencyByKind, List<Sample> timeline, double sendSeconds,
-                         long maxSenderLagMicros, int sessionsTouched, Histogram untilDecided,
-                         Histogram afterDecided) {
+public record LoadResult(
+    String name,
+    String prefix,
+    String transport,
+    LoadProfile profile,
+    Instant startedAt,
+    long sent,
+    long decided,
+    long duplicates,
+    long mismatches,
+    List<String> mismatchSamples,
+    long sendErrors,
+    String firstSendError,
+    long lost,
+    Histogram latency,
+    Map<RequestKind, Histogram> latencyByKind,
+    List<Sample> timeline,
+    double sendSeconds,
+    long maxSenderLagMicros,
+    int sessionsTouched,
+    Histogram untilDecided,
+    Histogram afterDecided) {
   /**
    * One second of the run.
    *
@@ -50,8 +66,15 @@ public record LoadResult(String name, String prefix, String transport, LoadProfi
    * @param p99Micros 99th percentile of the same
    * @param maxMicros maximum of the same
    */
-  public record Sample(int second, long sent, long decided, long inFlight, long errors, long p50Micros, long p99Micros,
-                       long maxMicros) {}
+  public record Sample(
+      int second,
+      long sent,
+      long decided,
+      long inFlight,
+      long errors,
+      long p50Micros,
+      long p99Micros,
+      long maxMicros) {}
 
   /** Send failures, mismatches and lost requests. */
   public long errors() {

@@ -35,27 +35,39 @@ import java.util.SplittableRandom;
  * The requests of a load run, each with the verdict (and, for plans and retrievals, the reason
  * code) the fabric must give it, so every decision that comes back is checked, not just counted.
  *
- * <p>Kinds: plans (allowed: read docs, sometimes send mail; denied: a missing capability, a resource
- * out of scope, a secret label flowing out), retrievals (allowed: public/private labels on the
- * tenant's shard; denied: a secret label), egress checks (allowed: clean text, or text with an e-mail
- * address that is redacted; denied: text carrying a GitHub token, blocked). Every agent (tenant ×
- * subject) holds one signed capability token that all its sessions share, as an agent runtime
- * would; tokens are minted lazily, so a million sessions cost no start-up.
+ * <p>Kinds: plans (allowed: read docs, sometimes send mail; denied: a missing capability, a
+ * resource out of scope, a secret label flowing out), retrievals (allowed: public/private labels on
+ * the tenant's shard; denied: a secret label), egress checks (allowed: clean text, or text with an
+ * e-mail address that is redacted; denied: text carrying a GitHub token, blocked). Every agent
+ * (tenant × subject) holds one signed capability token that all its sessions share, as an agent
+ * runtime would; tokens are minted lazily, so a million sessions cost no start-up.
  *
  * <p>Request ids are {@code <prefix><sequence>}: the sequence is the index into the run's
  * bookkeeping, so matching a decision costs no map lookup. Not thread-safe: one sender thread.
  */
 public final class LoadTraffic {
   /** One request ready to send. */
-  public record LoadRequest(long seq, String requestId, String sessionId, RequestKind kind, byte[] bytes,
-                            Verdict expectedVerdict, String expectedCode) {}
+  public record LoadRequest(
+      long seq,
+      String requestId,
+      String sessionId,
+      RequestKind kind,
+      byte[] bytes,
+      Verdict expectedVerdict,
+      String expectedCode) {}
 
-  static final String SYSTEM_HASH = Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
-  private static final String CLEAN_TEXT = "Summary for the team: the quarterly review moves to next week; "
-      + "the handbook chapter on onboarding was updated and the runbook links are fixed.";
-  private static final String EMAIL_TEXT = "Please forward the notes to jane.doe@corp.example.org before the review.";
-  private static final String TOKEN_TEXT = "deploy with token ghs_VsWmflzdE1F8ResqEDusTpkr0cStY40aF65f now";
-  private static final String[] DOC_TOPICS = {"handbook", "pricing/2026", "runbooks/oncall", "contracts/msa", "faq"};
+  static final String SYSTEM_HASH =
+      Hex.encode(Sha256.digest("system prompt v1".getBytes(StandardCharsets.UTF_8)));
+  private static final String CLEAN_TEXT =
+      "Summary for the team: the quarterly review moves to next week; "
+          + "the handbook chapter on onboarding was updated and the runbook links are fixed.";
+  private static final String EMAIL_TEXT =
+      "Please forward the notes to jane.doe@corp.example.org before the review.";
+  private static final String TOKEN_TEXT =
+      "deploy with token ghs_VsWmflzdE1F8ResqEDusTpkr0cStY40aF65f now";
+  private static final String[] DOC_TOPICS = {
+    "handbook", "pricing/2026", "runbooks/oncall", "contracts/msa", "faq"
+  };
 
   private final String prefix;
   private final String sessionPrefix;
@@ -76,10 +88,16 @@ public final class LoadTraffic {
   /**
    * @param prefix prepended to every request id, so runs sharing a broker and a database can be
    *     told apart
-   * @param sessionPrefix prepended to every session and token id (steps of one search share sessions)
+   * @param sessionPrefix prepended to every session and token id (steps of one search share
+   *     sessions)
    * @param issuer a key whose public half is in the fabric's trusted issuer ring
    */
-  public LoadTraffic(String prefix, String sessionPrefix, LoadProfile profile, Ed25519.SigningKey issuer, Clock clock) {
+  public LoadTraffic(
+      String prefix,
+      String sessionPrefix,
+      LoadProfile profile,
+      Ed25519.SigningKey issuer,
+      Clock clock) {
     this.prefix = prefix;
     this.sessionPrefix = sessionPrefix;
     this.profile = profile;
@@ -121,8 +139,10 @@ public final class LoadTraffic {
   /** The next request, stamped with the clock's current time. */
   public LoadRequest next() {
     long seq = sequence++;
-    int session = profile.sessionOrder() == LoadProfile.SessionOrder.ROUND_ROBIN
-        ? (int) (seq % profile.sessions()) : sessionPicker.next(random);
+    int session =
+        profile.sessionOrder() == LoadProfile.SessionOrder.ROUND_ROBIN
+            ? (int) (seq % profile.sessions())
+            : sessionPicker.next(random);
     sessionsTouched.set(session);
     int tenantNo = session % profile.tenants();
     int subjectNo = (session / profile.tenants()) % profile.subjectsPerTenant();
@@ -135,60 +155,177 @@ public final class LoadTraffic {
     int roll = random.nextInt(totalWeight);
     int variant = random.nextInt(12);
     if (roll < planWeight) {
-      return plan(seq, requestId, sessionId, tenant, subject, token(tenantNo, subjectNo, tenant, subject), now, allow, variant);
+      return plan(
+          seq,
+          requestId,
+          sessionId,
+          tenant,
+          subject,
+          token(tenantNo, subjectNo, tenant, subject),
+          now,
+          allow,
+          variant);
     } else if (roll < planWeight + retrievalWeight) {
-      return retrieval(seq, requestId, sessionId, tenant, subject, token(tenantNo, subjectNo, tenant, subject), now, allow, variant);
+      return retrieval(
+          seq,
+          requestId,
+          sessionId,
+          tenant,
+          subject,
+          token(tenantNo, subjectNo, tenant, subject),
+          now,
+          allow,
+          variant);
     }
     return egress(seq, requestId, sessionId, tenant, subject, now, allow, variant);
   }
 
-  private LoadRequest plan(long seq, String requestId, String sessionId, String tenant, String subject,
-                           CapabilityToken token, Instant now, boolean allow, int variant) {
+  private LoadRequest plan(
+      long seq,
+      String requestId,
+      String sessionId,
+      String tenant,
+      String subject,
+      CapabilityToken token,
+      Instant now,
+      boolean allow,
+      int variant) {
     List<PlanStep> steps;
-    PlanStep read = step("search_docs", "read_docs", EffectKind.READ, tenant + "/docs/" + DOC_TOPICS[variant % DOC_TOPICS.length],
-        List.of("public"));
+    PlanStep read =
+        step(
+            "search_docs",
+            "read_docs",
+            EffectKind.READ,
+            tenant + "/docs/" + DOC_TOPICS[variant % DOC_TOPICS.length],
+            List.of("public"));
     ReasonCode code = null;
     if (allow) {
-      steps = variant % 3 == 0 ? List.of(read, step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox",
-          List.of("public"))) : List.of(read);
+      steps =
+          variant % 3 == 0
+              ? List.of(
+                  read,
+                  step(
+                      "send_email",
+                      "send_email",
+                      EffectKind.SEND,
+                      tenant + "/mail/outbox",
+                      List.of("public")))
+              : List.of(read);
     } else {
       switch (variant % 3) {
         case 0 -> {
           code = ReasonCode.CAP_MISS;
-          steps = List.of(read, step("write_report", "write_reports", EffectKind.WRITE, tenant + "/reports/q" + (seq % 4),
-              List.of("public")));
+          steps =
+              List.of(
+                  read,
+                  step(
+                      "write_report",
+                      "write_reports",
+                      EffectKind.WRITE,
+                      tenant + "/reports/q" + (seq % 4),
+                      List.of("public")));
         }
         case 1 -> {
           code = ReasonCode.RESOURCE_OUT_OF_SCOPE;
-          steps = List.of(read, step("search_docs", "read_docs", EffectKind.READ, tenant + "/secrets/keys", List.of("public")));
+          steps =
+              List.of(
+                  read,
+                  step(
+                      "search_docs",
+                      "read_docs",
+                      EffectKind.READ,
+                      tenant + "/secrets/keys",
+                      List.of("public")));
         }
         default -> {
           code = ReasonCode.LABEL_FLOW;
-          steps = List.of(read, step("send_email", "send_email", EffectKind.SEND, tenant + "/mail/outbox",
-              List.of("public", "secret")));
+          steps =
+              List.of(
+                  read,
+                  step(
+                      "send_email",
+                      "send_email",
+                      EffectKind.SEND,
+                      tenant + "/mail/outbox",
+                      List.of("public", "secret")));
         }
       }
     }
-    PlanRequest plan = new PlanRequest(requestId, sessionId, now, "plan-" + seq, tenant,
-        new Subject(subject, token, List.of(), null), steps,
-        new InputChannels(new SystemChannel(SYSTEM_HASH, SYSTEM_HASH), new ContentRef(SYSTEM_HASH, true), List.of(), List.of()),
-        new Constraints(1.0, false, 0.1, 1e-6, 30.0), SYSTEM_HASH, now.minusSeconds(1), now.plus(Duration.ofMinutes(10)));
-    return new LoadRequest(seq, requestId, sessionId, RequestKind.PLAN, codec.encode(plan),
-        allow ? Verdict.ALLOW : Verdict.DENY, code == null ? null : code.name());
+    PlanRequest plan =
+        new PlanRequest(
+            requestId,
+            sessionId,
+            now,
+            "plan-" + seq,
+            tenant,
+            new Subject(subject, token, List.of(), null),
+            steps,
+            new InputChannels(
+                new SystemChannel(SYSTEM_HASH, SYSTEM_HASH),
+                new ContentRef(SYSTEM_HASH, true),
+                List.of(),
+                List.of()),
+            new Constraints(1.0, false, 0.1, 1e-6, 30.0),
+            SYSTEM_HASH,
+            now.minusSeconds(1),
+            now.plus(Duration.ofMinutes(10)));
+    return new LoadRequest(
+        seq,
+        requestId,
+        sessionId,
+        RequestKind.PLAN,
+        codec.encode(plan),
+        allow ? Verdict.ALLOW : Verdict.DENY,
+        code == null ? null : code.name());
   }
 
-  private LoadRequest retrieval(long seq, String requestId, String sessionId, String tenant, String subject,
-                                CapabilityToken token, Instant now, boolean allow, int variant) {
-    List<String> labels = allow ? (variant % 2 == 0 ? List.of("public") : List.of("public", "private"))
-        : List.of("public", "secret");
-    RetrievalRequest r = new RetrievalRequest(requestId, sessionId, now, tenant, subject, token,
-        "quarterly revenue by region " + (variant % 4), labels, "docs-eu-" + (variant % 3), 0.0, 0.0, null);
-    return new LoadRequest(seq, requestId, sessionId, RequestKind.RETRIEVAL, codec.encode(r),
-        allow ? Verdict.ALLOW : Verdict.DENY, allow ? null : ReasonCode.LABEL_DENIED.name());
+  private LoadRequest retrieval(
+      long seq,
+      String requestId,
+      String sessionId,
+      String tenant,
+      String subject,
+      CapabilityToken token,
+      Instant now,
+      boolean allow,
+      int variant) {
+    List<String> labels =
+        allow
+            ? (variant % 2 == 0 ? List.of("public") : List.of("public", "private"))
+            : List.of("public", "secret");
+    RetrievalRequest r =
+        new RetrievalRequest(
+            requestId,
+            sessionId,
+            now,
+            tenant,
+            subject,
+            token,
+            "quarterly revenue by region " + (variant % 4),
+            labels,
+            "docs-eu-" + (variant % 3),
+            0.0,
+            0.0,
+            null);
+    return new LoadRequest(
+        seq,
+        requestId,
+        sessionId,
+        RequestKind.RETRIEVAL,
+        codec.encode(r),
+        allow ? Verdict.ALLOW : Verdict.DENY,
+        allow ? null : ReasonCode.LABEL_DENIED.name());
   }
 
-  private LoadRequest egress(long seq, String requestId, String sessionId, String tenant, String subject, Instant now,
-                             boolean allow, int variant) {
+  private LoadRequest egress(
+      long seq,
+      String requestId,
+      String sessionId,
+      String tenant,
+      String subject,
+      Instant now,
+      boolean allow,
+      int variant) {
     String text;
     Verdict expected;
     if (!allow) {
@@ -202,11 +339,21 @@ public final class LoadTraffic {
       expected = Verdict.ALLOW;
     }
     EgressRequest e = new EgressRequest(requestId, sessionId, now, tenant, subject, text, null);
-    return new LoadRequest(seq, requestId, sessionId, RequestKind.EGRESS, codec.encode(e), expected, null);
+    return new LoadRequest(
+        seq, requestId, sessionId, RequestKind.EGRESS, codec.encode(e), expected, null);
   }
 
-  private static PlanStep step(String tool, String cap, EffectKind effect, String resource, List<String> labelsOut) {
-    return new PlanStep(tool, Map.of("q", tool), List.of(cap), resource, effect, List.of("public"), labelsOut, List.of());
+  private static PlanStep step(
+      String tool, String cap, EffectKind effect, String resource, List<String> labelsOut) {
+    return new PlanStep(
+        tool,
+        Map.of("q", tool),
+        List.of(cap),
+        resource,
+        effect,
+        List.of("public"),
+        labelsOut,
+        List.of());
   }
 
   private CapabilityToken token(int tenantNo, int subjectNo, String tenant, String subject) {
@@ -214,12 +361,22 @@ public final class LoadTraffic {
     CapabilityToken t = tokens[i];
     if (t == null) {
       Instant from = tokensIssued.minus(Duration.ofMinutes(5));
-      CapabilityToken unsigned = new CapabilityToken(sessionPrefix + "tok-" + tenantNo + "-" + subjectNo, tenant, subject,
-          List.of(
-              new Capability("read_docs", EffectKind.READ, List.of(tenant + "/docs/**")),
-              new Capability("send_email", EffectKind.SEND, List.of(tenant + "/mail/*")),
-              new Capability(KernelEngine.RETRIEVAL, EffectKind.READ, List.of(tenant + "/docs-*"))),
-          from, from, tokensIssued.plus(Duration.ofHours(12)), "load-issuer", issuer.keyId(), ByteBuffer.allocate(0));
+      CapabilityToken unsigned =
+          new CapabilityToken(
+              sessionPrefix + "tok-" + tenantNo + "-" + subjectNo,
+              tenant,
+              subject,
+              List.of(
+                  new Capability("read_docs", EffectKind.READ, List.of(tenant + "/docs/**")),
+                  new Capability("send_email", EffectKind.SEND, List.of(tenant + "/mail/*")),
+                  new Capability(
+                      KernelEngine.RETRIEVAL, EffectKind.READ, List.of(tenant + "/docs-*"))),
+              from,
+              from,
+              tokensIssued.plus(Duration.ofHours(12)),
+              "load-issuer",
+              issuer.keyId(),
+              ByteBuffer.allocate(0));
       t = TokenSigning.sign(unsigned, issuer);
       tokens[i] = t;
     }

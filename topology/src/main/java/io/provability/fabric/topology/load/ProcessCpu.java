@@ -8,8 +8,8 @@ import java.util.OptionalLong;
 /**
  * CPU time of a process and its live descendants, read from {@code /proc/<pid>/stat} (Linux).
  *
- * <p>A process's own time is {@code utime + stime}; the time of children it has already reaped is in
- * {@code cutime + cstime}. Both are counted, for the process and for every live descendant, so a
+ * <p>A process's own time is {@code utime + stime}; the time of children it has already reaped is
+ * in {@code cutime + cstime}. Both are counted, for the process and for every live descendant, so a
  * PostgreSQL postmaster's tree includes backends that came and went. A descendant still running is
  * not yet in its parent's {@code cutime}, so nothing is counted twice.
  */
@@ -36,7 +36,8 @@ public final class ProcessCpu {
   /** CPU microseconds of {@code pid} alone (with its reaped children), or empty if it is gone. */
   public static OptionalLong ownMicros(long pid) {
     try {
-      return OptionalLong.of(parseStat(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))));
+      return OptionalLong.of(
+          parseStat(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))));
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();
     }
@@ -44,12 +45,17 @@ public final class ProcessCpu {
 
   /**
    * utime + stime + cutime + cstime of one {@code /proc/<pid>/stat} line, in microseconds. The
-   * command name (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+   * command name (field 2) may hold spaces and parentheses, so fields are counted after its last
+   * ')'.
    */
   static long parseStat(String stat) {
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
     // after "pid (comm) ": f[0] is field 3 (state); utime..cstime are fields 14..17
-    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    long ticks =
+        Long.parseLong(f[11])
+            + Long.parseLong(f[12])
+            + Long.parseLong(f[13])
+            + Long.parseLong(f[14]);
     return ticks * 1_000_000L / TICKS_PER_SECOND;
   }
 }

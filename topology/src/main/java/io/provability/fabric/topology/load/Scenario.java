@@ -2,7 +2,10 @@ package io.provability.fabric.topology.load;
 
 import java.time.Duration;
 
-/** The seed's load scenarios, plus {@code ceiling} (a search, not a constant rate) and {@code custom}. */
+/**
+ * The seed's load scenarios, plus {@code ceiling} (a search, not a constant rate) and {@code
+ * custom}.
+ */
 public enum Scenario {
   /** 60 s at 1,000/s. */
   SMOKE(1_000, Duration.ofSeconds(60), true),

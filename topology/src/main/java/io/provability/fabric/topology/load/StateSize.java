@@ -23,9 +23,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the serialized key and value bytes of each key's latest value (tombstones remove the key) are
  * summed. It needs no knowledge of the stores' types, so it measures whatever the topology holds,
  * RocksDB and in-memory stores alike, from outside the application. Not counted: stores without a
- * changelog (the global policy store, which is read from the policy topic and shared by all sessions)
- * and each store's own overhead (RocksDB index and memtable arenas, in-memory map nodes) — the
- * physical RocksDB figures, where known, are reported beside it.
+ * changelog (the global policy store, which is read from the policy topic and shared by all
+ * sessions) and each store's own overhead (RocksDB index and memtable arenas, in-memory map nodes)
+ * — the physical RocksDB figures, where known, are reported beside it.
  *
  * @param stores per store name, what its changelog holds live
  * @param sessions the active sessions the state is divided by
@@ -68,12 +68,23 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
     m.put("state_bytes", totalBytes());
     m.put("state_bytes_per_session", bytesPerSession());
     Map<String, Object> s = new LinkedHashMap<>();
-    stores.forEach((name, st) -> s.put(name, Map.of("entries", st.entries(), "key_bytes", st.keyBytes(),
-        "value_bytes", st.valueBytes())));
+    stores.forEach(
+        (name, st) ->
+            s.put(
+                name,
+                Map.of(
+                    "entries",
+                    st.entries(),
+                    "key_bytes",
+                    st.keyBytes(),
+                    "value_bytes",
+                    st.valueBytes())));
     m.put("stores", s);
     m.put("rocksdb", new TreeMap<>(physical));
-    m.put("method", "latest value per key of every <application.id>-<store>-changelog topic (read_committed), serialized "
-        + "key + value bytes; RocksDB figures from the application's stream-state metrics");
+    m.put(
+        "method",
+        "latest value per key of every <application.id>-<store>-changelog topic (read_committed), serialized "
+            + "key + value bytes; RocksDB figures from the application's stream-state metrics");
     return m;
   }
 
@@ -83,11 +94,16 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
    * @param sessions the active sessions to divide by
    * @param timeout how long the whole scan may take
    */
-  public static StateSize scan(String bootstrap, String applicationId, long sessions, Duration timeout) throws Exception {
+  public static StateSize scan(
+      String bootstrap, String applicationId, long sessions, Duration timeout) throws Exception {
     List<String> topics;
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      topics = admin.listTopics().names().get().stream()
-          .filter(t -> t.startsWith(applicationId + "-") && t.endsWith("-changelog")).sorted().toList();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      topics =
+          admin.listTopics().names().get().stream()
+              .filter(t -> t.startsWith(applicationId + "-") && t.endsWith("-changelog"))
+              .sorted()
+              .toList();
     }
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -97,17 +113,19 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-load-state-scan");
     Map<String, Store> stores = new TreeMap<>();
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       for (String topic : topics) {
-        String store = topic.substring(applicationId.length() + 1, topic.length() - "-changelog".length());
+        String store =
+            topic.substring(applicationId.length() + 1, topic.length() - "-changelog".length());
         stores.put(store, scanTopic(consumer, topic, deadline));
       }
     }
     return new StateSize(stores, sessions, Map.of());
   }
 
-  private static Store scanTopic(KafkaConsumer<byte[], byte[]> consumer, String topic, long deadline) {
+  private static Store scanTopic(
+      KafkaConsumer<byte[], byte[]> consumer, String topic, long deadline) {
     List<TopicPartition> parts = new ArrayList<>();
     for (PartitionInfo info : consumer.partitionsFor(topic)) {
       parts.add(new TopicPartition(topic, info.partition()));
@@ -120,13 +138,15 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
     long valueBytes = 0;
     while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the state scan did not reach the end of " + topic + " in time");
+        throw new IllegalStateException(
+            "the state scan did not reach the end of " + topic + " in time");
       }
       for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
         if (rec.key() == null) {
           continue;
         }
-        // one 64-bit hash per key (partition included): a collision among a few million keys is ~1e-7 likely
+        // one 64-bit hash per key (partition included): a collision among a few million keys is
+        // ~1e-7 likely
         long key = hash(rec.key()) * 31 + rec.partition();
         int before = live.remove(key);
         if (before >= 0) {
@@ -155,7 +175,10 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
     return h;
   }
 
-  /** An open-addressing map of long keys to non-negative ints: 12 bytes a key, not ~100 as a HashMap's. */
+  /**
+   * An open-addressing map of long keys to non-negative ints: 12 bytes a key, not ~100 as a
+   * HashMap's.
+   */
   static final class LongIntMap {
     private long[] keys = new long[1 << 16];
     private int[] values = new int[1 << 16];

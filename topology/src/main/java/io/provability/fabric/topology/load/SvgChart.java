@@ -64,10 +64,21 @@ final class SvgChart {
       }
     }
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-        + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", W, H, W, H));
-    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">%s</text>%n", LEFT,
-        esc(title)));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
+            W,
+            H,
+            W,
+            H));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">%s</text>%n",
+            LEFT,
+            esc(title)));
     if (minX == Double.MAX_VALUE) {
       b.append("<text x=\"80\" y=\"150\">no data</text></svg>\n");
       return b.toString();
@@ -85,19 +96,45 @@ final class SvgChart {
     final double x1 = maxX;
     final double y0 = minY;
     final double y1 = logY ? maxY : maxY * 1.05;
-    b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>%n",
-        LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>%n",
+            LEFT,
+            TOP,
+            W - LEFT - RIGHT,
+            H - TOP - BOTTOM));
     // y ticks
     for (double v : ticks(y0, y1, logY)) {
       double py = py(v, y0, y1);
-      b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-          + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT, W - RIGHT, py, py, LEFT - 5, py + 4, fmt(v)));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                  + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
+              LEFT,
+              W - RIGHT,
+              py,
+              py,
+              LEFT - 5,
+              py + 4,
+              fmt(v)));
     }
     if (xTickOverrides.isEmpty()) {
       for (double v : ticks(x0, x1, logX)) {
         double px = px(v, x0, x1);
-        b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-            + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, px, TOP, H - BOTTOM, px, H - BOTTOM + 15, fmt(v)));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                px,
+                px,
+                TOP,
+                H - BOTTOM,
+                px,
+                H - BOTTOM + 15,
+                fmt(v)));
       }
     } else {
       for (int i = 0; i < xTickOverrides.size(); i++) {
@@ -106,27 +143,60 @@ final class SvgChart {
           continue;
         }
         double px = px(v, x0, x1);
-        b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-            + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, px, TOP, H - BOTTOM, px, H - BOTTOM + 15,
-            esc(xTickLabels.get(i))));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                px,
+                px,
+                TOP,
+                H - BOTTOM,
+                px,
+                H - BOTTOM + 15,
+                esc(xTickLabels.get(i))));
       }
     }
-    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-        (LEFT + W - RIGHT) / 2, H - 8, esc(xLabel)));
-    b.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
-        (TOP + H - BOTTOM) / 2, (TOP + H - BOTTOM) / 2, esc(yLabel)));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+            (LEFT + W - RIGHT) / 2,
+            H - 8,
+            esc(xLabel)));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
+            (TOP + H - BOTTOM) / 2,
+            (TOP + H - BOTTOM) / 2,
+            esc(yLabel)));
     int legendX = LEFT + 10;
     for (Series s : series) {
       StringBuilder pts = new StringBuilder();
       for (int i = 0; i < s.x.length; i++) {
         if (usable(s.x[i], logX) && usable(s.y[i], logY)) {
-          pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px(s.x[i], x0, x1), py(s.y[i], y0, y1)));
+          pts.append(
+              String.format(Locale.ROOT, "%.1f,%.1f ", px(s.x[i], x0, x1), py(s.y[i], y0, y1)));
         }
       }
-      b.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"%s\"/>%n",
-          s.color, pts.toString().strip()));
-      b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-          + "<text x=\"%d\" y=\"%d\">%s</text>%n", legendX, TOP + 8, s.color, legendX + 16, TOP + 12, esc(s.name)));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"%s\"/>%n",
+              s.color,
+              pts.toString().strip()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
+                  + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+              legendX,
+              TOP + 8,
+              s.color,
+              legendX + 16,
+              TOP + 12,
+              esc(s.name)));
       legendX += 30 + 7 * s.name.length();
     }
     b.append("</svg>\n");
@@ -134,12 +204,18 @@ final class SvgChart {
   }
 
   private double px(double v, double x0, double x1) {
-    double f = logX ? (Math.log10(v) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0)) : (v - x0) / (x1 - x0);
+    double f =
+        logX
+            ? (Math.log10(v) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0))
+            : (v - x0) / (x1 - x0);
     return LEFT + f * (W - LEFT - RIGHT);
   }
 
   private double py(double v, double y0, double y1) {
-    double f = logY ? (Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0)) : (v - y0) / (y1 - y0);
+    double f =
+        logY
+            ? (Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))
+            : (v - y0) / (y1 - y0);
     return H - BOTTOM - f * (H - TOP - BOTTOM);
   }
 
@@ -190,6 +266,9 @@ final class SvgChart {
   }
 
   static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

@@ -26,13 +26,21 @@ public interface Transport extends AutoCloseable {
      *     instance that decided it), or -1 when the transport does not see it
      * @param arrivedNanos {@link System#nanoTime()} when it arrived
      */
-    void decided(String requestId, Verdict verdict, List<String> reasonCodes, long decidedAtMillis, long arrivedNanos);
+    void decided(
+        String requestId,
+        Verdict verdict,
+        List<String> reasonCodes,
+        long decidedAtMillis,
+        long arrivedNanos);
 
     /** A request could not be sent (or its send was not acknowledged). */
     void sendFailed(LoadTraffic.LoadRequest request, Exception cause);
   }
 
-  /** Starts delivering outcomes to {@code listener}; only decisions made from now on need to be seen. */
+  /**
+   * Starts delivering outcomes to {@code listener}; only decisions made from now on need to be
+   * seen.
+   */
   void start(Listener listener) throws Exception;
 
   /** Sends one request, asynchronously. */

@@ -4,15 +4,16 @@
  * slowing the sender down — no coordinated omission), records into HdrHistogram, checks every
  * decision against the verdict the generator expected, and writes a JSON and an HTML report.
  *
- * <p>Parts: {@link io.provability.fabric.topology.load.LoadProfile} (what to send),
- * {@link io.provability.fabric.topology.load.LoadTraffic} (the requests and their expected verdicts),
- * {@link io.provability.fabric.topology.load.Transport} (how requests reach the fabric and decisions come
- * back; {@link io.provability.fabric.topology.load.KafkaTransport} is the Kafka-native one,
- * {@link io.provability.fabric.topology.load.HttpTransport} goes through the front door),
- * {@link io.provability.fabric.topology.load.LoadGenerator} (the open-loop driver),
+ * <p>Parts: {@link io.provability.fabric.topology.load.LoadProfile} (what to send), {@link
+ * io.provability.fabric.topology.load.LoadTraffic} (the requests and their expected verdicts),
+ * {@link io.provability.fabric.topology.load.Transport} (how requests reach the fabric and
+ * decisions come back; {@link io.provability.fabric.topology.load.KafkaTransport} is the
+ * Kafka-native one, {@link io.provability.fabric.topology.load.HttpTransport} goes through the
+ * front door), {@link io.provability.fabric.topology.load.LoadGenerator} (the open-loop driver),
  * {@link io.provability.fabric.topology.load.Baselines} (raw component speeds in the same run) and
  * {@link io.provability.fabric.topology.load.LoadReport} (SLOs, goals, JSON, HTML), and for memory
- * {@link io.provability.fabric.topology.load.ApplicationProcess} (the application in its own JVM) and
- * {@link io.provability.fabric.topology.load.StateSize} (state bytes per session, from the changelogs).
+ * {@link io.provability.fabric.topology.load.ApplicationProcess} (the application in its own JVM)
+ * and {@link io.provability.fabric.topology.load.StateSize} (state bytes per session, from the
+ * changelogs).
  */
 package io.provability.fabric.topology.load;

@@ -10,14 +10,18 @@ import org.apache.logging.log4j.core.impl.Log4jLogEvent;
 import org.apache.logging.log4j.message.SimpleMessage;
 
 /**
- * Turns ERROR lines of the libraries underneath that describe expected, self-healing events into one WARN
- * line that says so, without the stack trace: on-call reads ERROR as "act now", and these need no act.
- * Each rule names the library logger, a fragment of its message or its exception type, and the sentence
- * appended. Everything else passes unchanged.
+ * Turns ERROR lines of the libraries underneath that describe expected, self-healing events into
+ * one WARN line that says so, without the stack trace: on-call reads ERROR as "act now", and these
+ * need no act. Each rule names the library logger, a fragment of its message or its exception type,
+ * and the sentence appended. Everything else passes unchanged.
  *
  * <p>Used in {@code log4j2.xml} as {@code <Rewrite><ExpectedEvents/></Rewrite>} around the console.
  */
-@Plugin(name = "ExpectedEvents", category = "Core", elementType = "rewritePolicy", printObject = true)
+@Plugin(
+    name = "ExpectedEvents",
+    category = "Core",
+    elementType = "rewritePolicy",
+    printObject = true)
 public final class ExpectedEventsPolicy implements RewritePolicy {
 
   /** One known harmless event. */
@@ -30,7 +34,8 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
         return true;
       }
       for (Throwable t = e.getThrown(); t != null; t = t.getCause()) {
-        if (t.getClass().getSimpleName().equals(fragment) || String.valueOf(t.getMessage()).contains(fragment)) {
+        if (t.getClass().getSimpleName().equals(fragment)
+            || String.valueOf(t.getMessage()).contains(fragment)) {
           return true;
         }
       }
@@ -38,28 +43,40 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
     }
   }
 
-  static final List<Rule> RULES = List.of(
-      new Rule("org.apache.kafka.streams", "TaskCorruptedException",
-          "Expected after an instance was killed under exactly-once: the task's local state is wiped and "
-              + "restored from its changelog, by itself"),
-      new Rule("org.apache.kafka.connect.runtime.Worker", "failed to properly shut down",
-          "Expected while the broker is unreachable: the connector stops once it answers again, and the sink "
-              + "supervisor restarts whatever failed"),
-      new Rule("org.apache.kafka.connect.runtime.WorkerTask", "will not recover until manually restarted",
-          "Not so here: the sink supervisor restarts this worker's FAILED tasks with backoff and logs the cause "
-              + "once per outage"),
-      new Rule("org.apache.kafka.connect.runtime.WorkerSinkTask", "RetriableException from SinkTask",
-          "Expected while a sink's server is unavailable: the batch is redelivered until it is back, nothing is lost"),
-      new Rule("org.apache.kafka.connect.runtime.Worker", "Graceful stop of task",
-          "Expected when the sink tasks move while the broker or another instance is away: the task is cancelled, "
-              + "and its successor resumes from the last committed offset (an evidence log from its last recorded "
-              + "checkpoint), writing nothing twice"),
-      new Rule("org.apache.kafka.connect.runtime.WorkerSinkTask", "RetriableCommitFailedException",
-          "Expected while the broker is unreachable: the offsets are committed at the next attempt, and records "
-              + "after the last committed offset are written again, idempotently"));
+  static final List<Rule> RULES =
+      List.of(
+          new Rule(
+              "org.apache.kafka.streams",
+              "TaskCorruptedException",
+              "Expected after an instance was killed under exactly-once: the task's local state is wiped and "
+                  + "restored from its changelog, by itself"),
+          new Rule(
+              "org.apache.kafka.connect.runtime.Worker",
+              "failed to properly shut down",
+              "Expected while the broker is unreachable: the connector stops once it answers again, and the sink "
+                  + "supervisor restarts whatever failed"),
+          new Rule(
+              "org.apache.kafka.connect.runtime.WorkerTask",
+              "will not recover until manually restarted",
+              "Not so here: the sink supervisor restarts this worker's FAILED tasks with backoff and logs the cause "
+                  + "once per outage"),
+          new Rule(
+              "org.apache.kafka.connect.runtime.WorkerSinkTask",
+              "RetriableException from SinkTask",
+              "Expected while a sink's server is unavailable: the batch is redelivered until it is back, nothing is lost"),
+          new Rule(
+              "org.apache.kafka.connect.runtime.Worker",
+              "Graceful stop of task",
+              "Expected when the sink tasks move while the broker or another instance is away: the task is cancelled, "
+                  + "and its successor resumes from the last committed offset (an evidence log from its last recorded "
+                  + "checkpoint), writing nothing twice"),
+          new Rule(
+              "org.apache.kafka.connect.runtime.WorkerSinkTask",
+              "RetriableCommitFailedException",
+              "Expected while the broker is unreachable: the offsets are committed at the next attempt, and records "
+                  + "after the last committed offset are written again, idempotently"));
 
-  private ExpectedEventsPolicy() {
-  }
+  private ExpectedEventsPolicy() {}
 
   /** Log4j's factory. */
   @PluginFactory
@@ -75,11 +92,19 @@ public final class ExpectedEventsPolicy implements RewritePolicy {
     for (Rule rule : RULES) {
       if (rule.matches(source)) {
         Throwable t = source.getThrown();
-        String cause = t == null ? "" : " (" + t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()) + ")";
+        String cause =
+            t == null
+                ? ""
+                : " (" + t.getClass().getSimpleName() + ": " + firstLine(t.getMessage()) + ")";
         return new Log4jLogEvent.Builder(source)
             .setLevel(Level.WARN)
-            .setMessage(new SimpleMessage(firstLine(source.getMessage().getFormattedMessage()) + cause + ". "
-                + rule.because() + "."))
+            .setMessage(
+                new SimpleMessage(
+                    firstLine(source.getMessage().getFormattedMessage())
+                        + cause
+                        + ". "
+                        + rule.because()
+                        + "."))
             .setThrown(null)
             .build();
       }

@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.ops;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -24,31 +26,43 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The probes of {@link DependencyWatch}: each asks its server the cheapest question that needs a live
- * server (the broker's cluster id, a PostgreSQL login, a HEAD of the evidence bucket, a Redis PING),
- * within {@code timeout}. A server that answers with an error (S3's 403, Redis's NOAUTH) is up: the
- * watch is about reachability; credentials are the sinks' and caches' own checks.
+ * The probes of {@link DependencyWatch}: each asks its server the cheapest question that needs a
+ * live server (the broker's cluster id, a PostgreSQL login, a HEAD of the evidence bucket, a Redis
+ * PING), within {@code timeout}. A server that answers with an error (S3's 403, Redis's NOAUTH) is
+ * up: the watch is about reachability; credentials are the sinks' and caches' own checks.
  */
 public final class DependencyProbes {
-  private DependencyProbes() {
-  }
+  private DependencyProbes() {}
 
   /** The broker: its cluster id through an admin client kept for the instance's life. */
   public static DependencyWatch.Probe kafka(Admin admin, Duration timeout) {
-    return () -> admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-        .clusterId().get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    return () ->
+        admin
+            .describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+            .clusterId()
+            .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
   }
 
   /** An admin client for {@link #kafka}. */
   public static Admin admin(String bootstrap, Duration timeout) {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.CLIENT_ID_CONFIG, "fabric-dependency-watch",
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
+    return Admin.create(
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            AdminClientConfig.CLIENT_ID_CONFIG,
+            "fabric-dependency-watch",
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+            (int) timeout.toMillis(),
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            (int) timeout.toMillis()));
   }
 
-  /** PostgreSQL: a login and a validity check (a new connection each time: a kept one would hide a restart). */
-  public static DependencyWatch.Probe postgres(String jdbcUrl, String user, String password, Duration timeout) {
+  /**
+   * PostgreSQL: a login and a validity check (a new connection each time: a kept one would hide a
+   * restart).
+   */
+  public static DependencyWatch.Probe postgres(
+      String jdbcUrl, String user, String password, Duration timeout) {
     return () -> {
       Properties p = new Properties();
       p.setProperty("user", user);
@@ -57,9 +71,9 @@ public final class DependencyProbes {
       p.setProperty("socketTimeout", Long.toString(Math.max(1, timeout.toSeconds())));
       try (Connection c = DriverManager.getConnection(jdbcUrl, p)) {
         if (!c.isValid((int) Math.max(1, timeout.toSeconds()))) {
-          throw new java.sql.SQLException("connection not valid");
+          throw new SQLException("connection not valid");
         }
-      } catch (java.sql.SQLException e) {
+      } catch (SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("28")) {
           return; // it answered: refused credentials are not an outage
@@ -81,12 +95,22 @@ public final class DependencyProbes {
   }
 
   /** An S3 client for {@link #s3}. */
-  public static S3Client s3Client(String endpoint, String region, String accessKey, String secretKey, Duration timeout) {
-    S3ClientBuilder b = S3Client.builder()
-        .httpClient(Apache5HttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout).build())
-        .region(Region.of(region)).forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-            accessKey.isEmpty() ? "probe" : accessKey, secretKey.isEmpty() ? "probe" : secretKey)));
+  public static S3Client s3Client(
+      String endpoint, String region, String accessKey, String secretKey, Duration timeout) {
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClient(
+                Apache5HttpClient.builder()
+                    .connectionTimeout(timeout)
+                    .socketTimeout(timeout)
+                    .build())
+            .region(Region.of(region))
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(
+                        accessKey.isEmpty() ? "probe" : accessKey,
+                        secretKey.isEmpty() ? "probe" : secretKey)));
     if (!endpoint.isEmpty()) {
       b.endpointOverride(URI.create(endpoint));
     }
@@ -107,7 +131,7 @@ public final class DependencyProbes {
         InputStream in = s.getInputStream();
         int first = in.read();
         if (first != '+' && first != '-') {
-          throw new java.io.IOException("no Redis reply to PING (read " + first + ")");
+          throw new IOException("no Redis reply to PING (read " + first + ")");
         }
       }
     };

@@ -15,15 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the loss and the return of each dependency (broker, PostgreSQL, S3, Redis) visible: a probe per
- * dependency runs every {@code interval}; the first failed probe after a success logs one WARN line (the
- * dependency is lost, with the cause), the first success after failures one INFO line (it is back, with
- * the outage's length), and counts a reconnect. The clients of the instance (Kafka, the sinks, the hot
- * tier) retry on their own; this watch only tells when and for how long they had to.
+ * Makes the loss and the return of each dependency (broker, PostgreSQL, S3, Redis) visible: a probe
+ * per dependency runs every {@code interval}; the first failed probe after a success logs one WARN
+ * line (the dependency is lost, with the cause), the first success after failures one INFO line (it
+ * is back, with the outage's length), and counts a reconnect. The clients of the instance (Kafka,
+ * the sinks, the hot tier) retry on their own; this watch only tells when and for how long they had
+ * to.
  *
- * <p>Meters: {@code fabric_dependency_up{dependency}} (1 or 0, from the last probe),
- * {@code fabric_dependency_reconnects_total{dependency}} (returns after an outage) and
- * {@code fabric_dependency_outage_seconds_total{dependency}} (time spent lost, counted when it returns).
+ * <p>Meters: {@code fabric_dependency_up{dependency}} (1 or 0, from the last probe), {@code
+ * fabric_dependency_reconnects_total{dependency}} (returns after an outage) and {@code
+ * fabric_dependency_outage_seconds_total{dependency}} (time spent lost, counted when it returns).
  */
 public final class DependencyWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DependencyWatch.class);
@@ -45,12 +46,21 @@ public final class DependencyWatch implements AutoCloseable {
     Watched(String name, Probe probe, MeterRegistry registry) {
       this.name = name;
       this.probe = probe;
-      Gauge.builder("fabric.dependency.up", this, w -> w.up ? 1 : 0).tag("dependency", name)
-          .description("1 if the dependency answered this instance's last probe").register(registry);
-      this.reconnects = Counter.builder("fabric.dependency.reconnects").tag("dependency", name)
-          .description("Times the dependency answered again after an outage").register(registry);
-      this.outageSeconds = Counter.builder("fabric.dependency.outage.seconds").tag("dependency", name)
-          .baseUnit("seconds").description("Time the dependency was lost, counted when it returns").register(registry);
+      Gauge.builder("fabric.dependency.up", this, w -> w.up ? 1 : 0)
+          .tag("dependency", name)
+          .description("1 if the dependency answered this instance's last probe")
+          .register(registry);
+      this.reconnects =
+          Counter.builder("fabric.dependency.reconnects")
+              .tag("dependency", name)
+              .description("Times the dependency answered again after an outage")
+              .register(registry);
+      this.outageSeconds =
+          Counter.builder("fabric.dependency.outage.seconds")
+              .tag("dependency", name)
+              .baseUnit("seconds")
+              .description("Time the dependency was lost, counted when it returns")
+              .register(registry);
     }
 
     void probe() {
@@ -61,7 +71,8 @@ public final class DependencyWatch implements AutoCloseable {
         failure = e;
       }
       if (closed) {
-        return; // a probe cut short by close() (interrupted, or its server already stopping) is no outage
+        return; // a probe cut short by close() (interrupted, or its server already stopping) is no
+        // outage
       }
       Instant now = clock.instant();
       if (failure == null && !up) {
@@ -73,8 +84,10 @@ public final class DependencyWatch implements AutoCloseable {
       } else if (failure != null && up) {
         up = false;
         lostAt = now;
-        LOG.warn("{} is unreachable ({}); the instance's clients retry by themselves, and its return will be logged",
-            name, cause(failure));
+        LOG.warn(
+            "{} is unreachable ({}); the instance's clients retry by themselves, and its return will be logged",
+            name,
+            cause(failure));
       }
     }
   }
@@ -89,11 +102,13 @@ public final class DependencyWatch implements AutoCloseable {
   public DependencyWatch(MeterRegistry registry, Clock clock) {
     this.registry = registry;
     this.clock = clock;
-    this.probes = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fabric-dependency-watch");
-      t.setDaemon(true);
-      return t;
-    });
+    this.probes =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fabric-dependency-watch");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Adds a dependency (before {@link #start}). */
@@ -104,7 +119,8 @@ public final class DependencyWatch implements AutoCloseable {
 
   /** Probes every dependency every {@code interval}, one after the other, on one thread. */
   public DependencyWatch start(Duration interval) {
-    probes.scheduleWithFixedDelay(() -> watched.forEach(Watched::probe), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    probes.scheduleWithFixedDelay(
+        () -> watched.forEach(Watched::probe), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -118,7 +134,8 @@ public final class DependencyWatch implements AutoCloseable {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse("");
+    String message =
+        root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse("");
     return root.getClass().getSimpleName() + message;
   }
 

@@ -4,7 +4,10 @@ import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.topology.config.FabricConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
@@ -24,18 +29,26 @@ import org.apache.kafka.common.config.TopicConfig;
  * <em>names</em> come from the application configuration, so one declaration file serves every
  * installation (and every test namespace).
  *
- * <p>Format: {@code <role>.partitions}, {@code <role>.replication.factor},
- * {@code <role>.config.<topic config>=<value>}. A role without partitions or replication factor takes
- * {@link FabricConfig#TOPIC_PARTITIONS_CONFIG} / {@link FabricConfig#TOPIC_REPLICATION_CONFIG}. An unknown
- * role or key, a missing role, or a value that is not a number fails with a message naming the key.
+ * <p>Format: {@code <role>.partitions}, {@code <role>.replication.factor}, {@code
+ * <role>.config.<topic config>=<value>}. A role without partitions or replication factor takes
+ * {@link FabricConfig#TOPIC_PARTITIONS_CONFIG} / {@link FabricConfig#TOPIC_REPLICATION_CONFIG}. An
+ * unknown role or key, a missing role, or a value that is not a number fails with a message naming
+ * the key.
  */
 public final class TopicDeclarations {
   /** Classpath location of the bundled copy of {@code infra/topics.properties}. */
   public static final String RESOURCE = "/fabric/topics.properties";
 
   /** The roles a declaration file must declare, in creation order. */
-  public static final List<String> ROLES = List.of("requests", "decisions", "evidence", "dead-letter",
-      "policy-state", "decisions-sink-dlq", "evidence-sink-dlq");
+  public static final List<String> ROLES =
+      List.of(
+          "requests",
+          "decisions",
+          "evidence",
+          "dead-letter",
+          "policy-state",
+          "decisions-sink-dlq",
+          "evidence-sink-dlq");
 
   /**
    * One declared topic.
@@ -44,7 +57,12 @@ public final class TopicDeclarations {
    * @param name the topic name the configuration gives that role
    * @param configs declared topic configs (only these are compared for drift)
    */
-  public record Topic(String role, String name, int partitions, short replicationFactor, Map<String, String> configs) {
+  public record Topic(
+      String role,
+      String name,
+      int partitions,
+      short replicationFactor,
+      Map<String, String> configs) {
     /** The admin-client form. */
     public NewTopic newTopic() {
       return new NewTopic(name, partitions, replicationFactor).configs(configs);
@@ -53,7 +71,10 @@ public final class TopicDeclarations {
 
   private TopicDeclarations() {}
 
-  /** The topics {@code cfg} declares: from its {@link FabricConfig#TOPICS_FILE_CONFIG}, or the bundled file. */
+  /**
+   * The topics {@code cfg} declares: from its {@link FabricConfig#TOPICS_FILE_CONFIG}, or the
+   * bundled file.
+   */
   public static List<Topic> of(FabricConfig cfg) {
     Path file = cfg.topicsFile();
     return file == null ? parse(bundled(), RESOURCE, cfg) : parse(read(file), file.toString(), cfg);
@@ -68,9 +89,10 @@ public final class TopicDeclarations {
     Properties p = new Properties();
     try (InputStream in = TopicDeclarations.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the application jar (it is infra/topics.properties)");
+        throw new IllegalStateException(
+            RESOURCE + " is missing from the application jar (it is infra/topics.properties)");
       }
-      p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+      p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + RESOURCE, e);
     }
@@ -82,7 +104,8 @@ public final class TopicDeclarations {
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (IOException e) {
-      throw new ConfigException(FabricConfig.TOPICS_FILE_CONFIG, file.toString(), "cannot be read: " + e.getMessage());
+      throw new ConfigException(
+          FabricConfig.TOPICS_FILE_CONFIG, file.toString(), "cannot be read: " + e.getMessage());
     }
     return p;
   }
@@ -93,8 +116,14 @@ public final class TopicDeclarations {
     Map<String, Map<String, String>> configs = new LinkedHashMap<>();
     for (String key : new TreeMap<>(toMap(props)).keySet()) {
       String value = props.getProperty(key).strip();
-      String role = ROLES.stream().filter(r -> key.startsWith(r + ".")).findFirst()
-          .orElseThrow(() -> new ConfigException(source + ": " + key + " does not start with a known role " + ROLES));
+      String role =
+          ROLES.stream()
+              .filter(r -> key.startsWith(r + "."))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          source + ": " + key + " does not start with a known role " + ROLES));
       String rest = key.substring(role.length() + 1);
       if (rest.equals("partitions")) {
         partitions.put(role, (int) number(source, key, value, 1, 100_000));
@@ -103,23 +132,38 @@ public final class TopicDeclarations {
       } else if (rest.startsWith("config.") && rest.length() > "config.".length()) {
         String name = rest.substring("config.".length());
         if (!knownTopicConfig(name)) {
-          throw new ConfigException(source + ": " + key + ": '" + name + "' is not a Kafka topic config");
+          throw new ConfigException(
+              source + ": " + key + ": '" + name + "' is not a Kafka topic config");
         }
         configs.computeIfAbsent(role, r -> new LinkedHashMap<>()).put(name, value);
       } else {
-        throw new ConfigException(source + ": " + key + ": expected " + role + ".partitions, " + role
-            + ".replication.factor or " + role + ".config.<topic config>");
+        throw new ConfigException(
+            source
+                + ": "
+                + key
+                + ": expected "
+                + role
+                + ".partitions, "
+                + role
+                + ".replication.factor or "
+                + role
+                + ".config.<topic config>");
       }
     }
     List<Topic> out = new ArrayList<>();
     for (String role : ROLES) {
-      if (!partitions.containsKey(role) && !configs.containsKey(role) && !replication.containsKey(role)) {
+      if (!partitions.containsKey(role)
+          && !configs.containsKey(role)
+          && !replication.containsKey(role)) {
         throw new ConfigException(source + ": topic role '" + role + "' is not declared");
       }
-      out.add(new Topic(role, nameOf(role, cfg),
-          partitions.getOrDefault(role, cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG)),
-          replication.getOrDefault(role, cfg.getShort(FabricConfig.TOPIC_REPLICATION_CONFIG)),
-          Map.copyOf(configs.getOrDefault(role, Map.of()))));
+      out.add(
+          new Topic(
+              role,
+              nameOf(role, cfg),
+              partitions.getOrDefault(role, cfg.getInt(FabricConfig.TOPIC_PARTITIONS_CONFIG)),
+              replication.getOrDefault(role, cfg.getShort(FabricConfig.TOPIC_REPLICATION_CONFIG)),
+              Map.copyOf(configs.getOrDefault(role, Map.of()))));
     }
     return out;
   }
@@ -144,15 +188,17 @@ public final class TopicDeclarations {
 
   /**
    * The topic-level configuration names of Kafka's public {@link TopicConfig} (its {@code *_CONFIG}
-   * constants): the broker's own list lives in a server module that the production distribution leaves out.
+   * constants): the broker's own list lives in a server module that the production distribution
+   * leaves out.
    */
-  private static final java.util.Set<String> TOPIC_CONFIG_NAMES = topicConfigNames();
+  private static final Set<String> TOPIC_CONFIG_NAMES = topicConfigNames();
 
-  private static java.util.Set<String> topicConfigNames() {
-    java.util.Set<String> names = new java.util.TreeSet<>();
-    for (java.lang.reflect.Field f : TopicConfig.class.getFields()) {
-      if (f.getName().endsWith("_CONFIG") && f.getType() == String.class
-          && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+  private static Set<String> topicConfigNames() {
+    Set<String> names = new TreeSet<>();
+    for (Field f : TopicConfig.class.getFields()) {
+      if (f.getName().endsWith("_CONFIG")
+          && f.getType() == String.class
+          && Modifier.isStatic(f.getModifiers())) {
         try {
           names.add((String) f.get(null));
         } catch (IllegalAccessException e) {
@@ -160,7 +206,7 @@ public final class TopicDeclarations {
         }
       }
     }
-    return java.util.Set.copyOf(names);
+    return Set.copyOf(names);
   }
 
   private static long number(String source, String key, String value, long min, long max) {
@@ -171,7 +217,8 @@ public final class TopicDeclarations {
       throw new ConfigException(source + ": " + key + "=" + value + " is not a whole number");
     }
     if (n < min || n > max) {
-      throw new ConfigException(source + ": " + key + "=" + value + " is outside [" + min + ", " + max + "]");
+      throw new ConfigException(
+          source + ": " + key + "=" + value + " is outside [" + min + ", " + max + "]");
     }
     return n;
   }

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One policy test case: a request (plan, retrieval or egress, as JSON the front door accepts), the time
- * to decide it at, the policy state, configuration overrides, and the expected verdict and reason codes.
+ * One policy test case: a request (plan, retrieval or egress, as JSON the front door accepts), the
+ * time to decide it at, the policy state, configuration overrides, and the expected verdict and
+ * reason codes.
  *
  * @param name the case file's name without {@code .case.json}
  * @param description what the case shows
@@ -20,11 +21,19 @@ import java.util.Map;
  * @param policyState the policy-state file, or null for the empty state
  * @param config configuration overrides for this case
  * @param verdict the expected verdict
- * @param codes the expected reason codes in the decision's order; {@code CODE@N} also requires step N,
- *     {@code CODE} matches the code at any step
+ * @param codes the expected reason codes in the decision's order; {@code CODE@N} also requires step
+ *     N, {@code CODE} matches the code at any step
  */
-public record KernelCase(String name, String description, String kind, Path request, Instant at, Path policyState,
-                         Map<String, String> config, String verdict, List<String> codes) {
+public record KernelCase(
+    String name,
+    String description,
+    String kind,
+    Path request,
+    Instant at,
+    Path policyState,
+    Map<String, String> config,
+    String verdict,
+    List<String> codes) {
   public KernelCase {
     config = Map.copyOf(config);
     codes = List.copyOf(codes);
@@ -53,11 +62,14 @@ public record KernelCase(String name, String description, String kind, Path requ
       return expected.equals(r.getCode());
     }
     return expected.substring(0, at).equals(r.getCode())
-        && r.getStep() != null && expected.substring(at + 1).equals(String.valueOf(r.getStep()));
+        && r.getStep() != null
+        && expected.substring(at + 1).equals(String.valueOf(r.getStep()));
   }
 
   /** Codes as {@code CODE@step} (plan-wide reasons as {@code CODE}). */
   public static List<String> rendered(List<Reason> reasons) {
-    return reasons.stream().map(r -> r.getStep() == null ? r.getCode() : r.getCode() + "@" + r.getStep()).toList();
+    return reasons.stream()
+        .map(r -> r.getStep() == null ? r.getCode() : r.getCode() + "@" + r.getStep())
+        .toList();
   }
 }

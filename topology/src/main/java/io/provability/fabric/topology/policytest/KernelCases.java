@@ -3,12 +3,14 @@ package io.provability.fabric.topology.policytest;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.http.BadRequest;
 import io.provability.fabric.topology.http.RequestMapper;
 import io.provability.fabric.topology.replay.PolicySnapshot;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -25,12 +27,13 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A folder of policy test cases ({@code *.case.json}) and how to run them: each case's request is read
- * as the front door reads it ({@link RequestMapper}), decided by an {@link OfflineDecider} at the case's
- * time under its policy state ({@link PolicySnapshot#fromFile}, applied to the empty state), and the
- * verdict and reason codes compared with the expectation.
+ * A folder of policy test cases ({@code *.case.json}) and how to run them: each case's request is
+ * read as the front door reads it ({@link RequestMapper}), decided by an {@link OfflineDecider} at
+ * the case's time under its policy state ({@link PolicySnapshot#fromFile}, applied to the empty
+ * state), and the verdict and reason codes compared with the expectation.
  *
  * <p>A case file:
+ *
  * <pre>
  * {"description": "what it shows",
  *  "plan": "plans/report.json",              (or "retrieval" / "egress": a request file; paths are relative to the case)
@@ -39,21 +42,26 @@ import tools.jackson.databind.json.JsonMapper;
  *  "config": {"kernel.label.clearances": "send_email:summary"},   (optional overrides)
  *  "expect": {"verdict": "DENY", "codes": ["LABEL_FLOW@2"]}}
  * </pre>
- * Configuration: the caller's, then the folder's {@code kernel-test.properties} when present (key-file
- * paths in it are relative to the folder), then the case's {@code config}.
+ *
+ * Configuration: the caller's, then the folder's {@code kernel-test.properties} when present
+ * (key-file paths in it are relative to the folder), then the case's {@code config}.
  */
 public final class KernelCases {
   /** The folder's own configuration file, if any. */
   public static final String FOLDER_CONFIG = "kernel-test.properties";
+
   private static final String SUFFIX = ".case.json";
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final Set<String> FIELDS = Set.of("description", "plan", "retrieval", "egress", "at", "policy_state",
-      "config", "expect");
+  private static final Set<String> FIELDS =
+      Set.of(
+          "description", "plan", "retrieval", "egress", "at", "policy_state", "config", "expect");
   private static final Set<String> KINDS = Set.of("plan", "retrieval", "egress");
 
   private KernelCases() {}
 
-  /** The outcome of one case: its decision (null if it could not be decided) and what did not match. */
+  /**
+   * The outcome of one case: its decision (null if it could not be decided) and what did not match.
+   */
   public record Result(KernelCase kernelCase, Decision decision, List<String> problems) {
     public boolean passed() {
       return problems.isEmpty();
@@ -63,8 +71,8 @@ public final class KernelCases {
   /**
    * The cases of {@code dir}, sorted by file name.
    *
-   * @throws IOException when the folder holds no case, or a case file is unreadable or malformed (the
-   *     message names the file and the field)
+   * @throws IOException when the folder holds no case, or a case file is unreadable or malformed
+   *     (the message names the file and the field)
    */
   public static List<KernelCase> load(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
@@ -136,10 +144,16 @@ public final class KernelCases {
       codeNodes.forEach(n -> codes.add(n.asString()));
     }
     String name = file.getFileName().toString();
-    return new KernelCase(name.substring(0, name.length() - SUFFIX.length()),
-        doc.has("description") ? doc.get("description").asString() : "", kind,
-        base.resolve(text(file, doc, kind)), at,
-        doc.has("policy_state") ? base.resolve(text(file, doc, "policy_state")) : null, config, verdict, codes);
+    return new KernelCase(
+        name.substring(0, name.length() - SUFFIX.length()),
+        doc.has("description") ? doc.get("description").asString() : "",
+        kind,
+        base.resolve(text(file, doc, kind)),
+        at,
+        doc.has("policy_state") ? base.resolve(text(file, doc, "policy_state")) : null,
+        config,
+        verdict,
+        codes);
   }
 
   private static String text(Path file, JsonNode node, String field) throws IOException {
@@ -166,23 +180,28 @@ public final class KernelCases {
     }
     for (String key : p.stringPropertyNames()) {
       String v = p.getProperty(key).strip();
-      out.put(key, key.endsWith(".file") && !v.isEmpty() && !Path.of(v).isAbsolute()
-          ? dir.toAbsolutePath().resolve(v).normalize().toString() : v);
+      out.put(
+          key,
+          key.endsWith(".file") && !v.isEmpty() && !Path.of(v).isAbsolute()
+              ? dir.toAbsolutePath().resolve(v).normalize().toString()
+              : v);
     }
     return out;
   }
 
   /**
-   * Runs one case: configuration {@code configFile} with {@code overrides} and the case's own, decided by
-   * the stream's deciders. Never throws: a case that cannot be run fails with the reason.
+   * Runs one case: configuration {@code configFile} with {@code overrides} and the case's own,
+   * decided by the stream's deciders. Never throws: a case that cannot be run fails with the
+   * reason.
    */
   public static Result run(KernelCase kc, Path configFile, Map<String, String> overrides) {
     try {
       Map<String, String> merged = new LinkedHashMap<>(overrides);
       merged.putAll(kc.config());
       FabricConfig cfg = FabricConfig.load(configFile, System.getenv(), merged);
-      Decision d = OfflineDecider.of(cfg).decide(request(kc.kind(), kc.request(), kc.at()), policy(kc.policyState()),
-          kc.at());
+      Decision d =
+          OfflineDecider.of(cfg)
+              .decide(request(kc.kind(), kc.request(), kc.at()), policy(kc.policyState()), kc.at());
       return new Result(kc, d, kc.mismatches(d));
     } catch (IOException | RuntimeException e) {
       return new Result(kc, null, List.of("could not run: " + e.getMessage()));
@@ -199,8 +218,9 @@ public final class KernelCases {
         case "egress" -> RequestMapper.egress(body, at).event();
         default -> throw new IllegalArgumentException("unknown request kind '" + kind + "'");
       };
-    } catch (io.provability.fabric.topology.http.BadRequest e) {
-      throw new IOException(file + ": " + (e.path() == null ? "" : e.path() + ": ") + e.getMessage());
+    } catch (BadRequest e) {
+      throw new IOException(
+          file + ": " + (e.path() == null ? "" : e.path() + ": ") + e.getMessage());
     }
   }
 
@@ -217,7 +237,7 @@ public final class KernelCases {
   private static byte[] read(Path file) throws IOException {
     try {
       return Files.readAllBytes(file);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new IOException(file + ": no such file", e);
     } catch (IOException e) {
       throw new IOException(file + ": cannot be read (" + e.getMessage() + ")", e);

@@ -17,15 +17,16 @@ import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The stream's deciders without the stream: {@link FabricTopology#decider} built from a configuration's
- * settings and key files, asked at a given time under a given policy state. What {@code fabric kernel
- * eval} and {@code fabric kernel test} run, so a policy test exercises exactly the code that decides
- * live (no decision cache: it only ever returns what a fresh evaluation returns).
+ * The stream's deciders without the stream: {@link FabricTopology#decider} built from a
+ * configuration's settings and key files, asked at a given time under a given policy state. What
+ * {@code fabric kernel eval} and {@code fabric kernel test} run, so a policy test exercises exactly
+ * the code that decides live (no decision cache: it only ever returns what a fresh evaluation
+ * returns).
  *
- * <p>Unlike {@code fabric run}, it never creates a key: the trusted issuer ring must exist; the receipt
- * ring, the retrieval gateway key and the egress certificate key are used when their files exist, and
- * otherwise retrieval steps are denied ({@code RECEIPT_INVALID}) and retrieval or egress requests get
- * {@code UNSUPPORTED_KIND}, as a topology built without those keys answers.
+ * <p>Unlike {@code fabric run}, it never creates a key: the trusted issuer ring must exist; the
+ * receipt ring, the retrieval gateway key and the egress certificate key are used when their files
+ * exist, and otherwise retrieval steps are denied ({@code RECEIPT_INVALID}) and retrieval or egress
+ * requests get {@code UNSUPPORTED_KIND}, as a topology built without those keys answers.
  */
 public final class OfflineDecider {
   private final RequestDecider decider;
@@ -42,11 +43,17 @@ public final class OfflineDecider {
   public static OfflineDecider of(FabricConfig cfg) throws IOException {
     Path issuers = cfg.trustedKeysFile();
     if (!Files.exists(issuers)) {
-      throw new IOException(FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + issuers + " does not exist");
+      throw new IOException(
+          FabricConfig.TRUSTED_KEYS_CONFIG + ": key ring " + issuers + " does not exist");
     }
-    KeyRing receiptSigners = Files.exists(cfg.receiptKeysFile()) ? KeyRing.read(cfg.receiptKeysFile()) : KeyRing.empty();
-    FabricTopology.Keys keys = new FabricTopology.Keys(KeyRing.read(issuers), receiptSigners,
-        readIfPresent(cfg.retrievalReceiptKeyFile()), readIfPresent(cfg.egressCertificateKeyFile()));
+    KeyRing receiptSigners =
+        Files.exists(cfg.receiptKeysFile()) ? KeyRing.read(cfg.receiptKeysFile()) : KeyRing.empty();
+    FabricTopology.Keys keys =
+        new FabricTopology.Keys(
+            KeyRing.read(issuers),
+            receiptSigners,
+            readIfPresent(cfg.retrievalReceiptKeyFile()),
+            readIfPresent(cfg.egressCertificateKeyFile()));
     return new OfflineDecider(FabricTopology.decider(FabricRuntime.topologySettings(cfg), keys));
   }
 
@@ -55,8 +62,8 @@ public final class OfflineDecider {
   }
 
   /**
-   * Decides {@code request} at {@code at} under {@code policy}, as the stream would; a retrieval's session
-   * is taken to have spent nothing before.
+   * Decides {@code request} at {@code at} under {@code policy}, as the stream would; a retrieval's
+   * session is taken to have spent nothing before.
    */
   public Decision decide(SpecificRecord request, PolicyView policy, Instant at) {
     return decider.decide(request, policy, key -> PrivacySpend.ZERO, at).decision();

@@ -25,8 +25,8 @@ import org.apache.avro.Schema;
  *   <li>Topics that carry one record type use Confluent's TopicNameStrategy, {@code <topic>-value}:
  *       decisions and dead letters. Connect's AvroConverter and most tools assume it. (The evidence
  *       topic carries log entries, not Avro records: nothing to register.)
- *   <li>Topics that carry several record types use RecordNameStrategy, the record's full name:
- *       the requests topic (plan, retrieval, egress) and the policy-state topic (grant, revocation,
+ *   <li>Topics that carry several record types use RecordNameStrategy, the record's full name: the
+ *       requests topic (plan, retrieval, egress) and the policy-state topic (grant, revocation,
  *       policy version). One subject per type keeps each type's compatibility history apart.
  * </ul>
  *
@@ -44,13 +44,20 @@ public final class RegistrySubjects {
   public static List<Registration> all(FabricConfig cfg) {
     List<Registration> out = new ArrayList<>();
     addWithHistory(out, PlanRequest.getClassSchema().getFullName(), PlanRequest.getClassSchema());
-    addWithHistory(out, RetrievalRequest.getClassSchema().getFullName(), RetrievalRequest.getClassSchema());
-    addWithHistory(out, EgressRequest.getClassSchema().getFullName(), EgressRequest.getClassSchema());
+    addWithHistory(
+        out, RetrievalRequest.getClassSchema().getFullName(), RetrievalRequest.getClassSchema());
+    addWithHistory(
+        out, EgressRequest.getClassSchema().getFullName(), EgressRequest.getClassSchema());
     addWithHistory(out, cfg.topicDecisions() + "-value", Decision.getClassSchema());
     addWithHistory(out, cfg.topicDeadLetter() + "-value", DeadLetter.getClassSchema());
-    addWithHistory(out, CapabilityGrant.getClassSchema().getFullName(), CapabilityGrant.getClassSchema());
-    addWithHistory(out, CapabilityRevocation.getClassSchema().getFullName(), CapabilityRevocation.getClassSchema());
-    addWithHistory(out, PolicyVersion.getClassSchema().getFullName(), PolicyVersion.getClassSchema());
+    addWithHistory(
+        out, CapabilityGrant.getClassSchema().getFullName(), CapabilityGrant.getClassSchema());
+    addWithHistory(
+        out,
+        CapabilityRevocation.getClassSchema().getFullName(),
+        CapabilityRevocation.getClassSchema());
+    addWithHistory(
+        out, PolicyVersion.getClassSchema().getFullName(), PolicyVersion.getClassSchema());
     return out;
   }
 
@@ -67,8 +74,14 @@ public final class RegistrySubjects {
       try {
         ids.put(client.lookup(r.subject(), r.schema()), r.schema());
       } catch (SchemaRegistryClient.RegistryException e) {
-        throw new IOException("subject " + r.subject() + ": schema " + r.schema().getFullName()
-            + " is not registered (run 'fabric schemas register'): " + e.getMessage(), e);
+        throw new IOException(
+            "subject "
+                + r.subject()
+                + ": schema "
+                + r.schema().getFullName()
+                + " is not registered (run 'fabric schemas register'): "
+                + e.getMessage(),
+            e);
       }
     }
     return SchemaIds.of(ids);

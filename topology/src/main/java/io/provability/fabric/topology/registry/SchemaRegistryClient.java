@@ -15,8 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A client of the Confluent Schema Registry REST API, which Confluent's registry, Apicurio Registry
  * (under {@code /apis/ccompat/v7}) and Karapace all serve: register a schema under a subject (the
- * registry checks compatibility with the subject's earlier versions and refuses an incompatible one),
- * and look up the id of a schema already registered.
+ * registry checks compatibility with the subject's earlier versions and refuses an incompatible
+ * one), and look up the id of a schema already registered.
  *
  * <p>Blocking, for start-up and the CLI only: never on a stream thread.
  */
@@ -29,15 +29,19 @@ public final class SchemaRegistryClient {
   private final Duration timeout;
 
   /**
-   * @param baseUrl the registry's API root, for example {@code http://127.0.0.1:8081} or
-   *     {@code http://127.0.0.1:8080/apis/ccompat/v7}
+   * @param baseUrl the registry's API root, for example {@code http://127.0.0.1:8081} or {@code
+   *     http://127.0.0.1:8080/apis/ccompat/v7}
    * @param timeout per request
    */
   public SchemaRegistryClient(String baseUrl, Duration timeout) {
     String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.base = URI.create(url);
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout)
+            .build();
   }
 
   /** A refusal or failure of the registry, with its error code and message when it sent them. */
@@ -50,7 +54,9 @@ public final class SchemaRegistryClient {
       this.status = status;
     }
 
-    /** The HTTP status (409: incompatible with an earlier version; 404: subject or schema unknown). */
+    /**
+     * The HTTP status (409: incompatible with an earlier version; 404: subject or schema unknown).
+     */
     public int status() {
       return status;
     }
@@ -81,9 +87,12 @@ public final class SchemaRegistryClient {
    *
    * @throws RegistryException if the registry refuses
    */
-  public void setCompatibility(String subject, String level) throws IOException, InterruptedException {
+  public void setCompatibility(String subject, String level)
+      throws IOException, InterruptedException {
     String body = JSON.writeValueAsString(JSON.createObjectNode().put("compatibility", level));
-    send(HttpRequest.newBuilder(uri("/config/" + encode(subject))).PUT(HttpRequest.BodyPublishers.ofString(body)));
+    send(
+        HttpRequest.newBuilder(uri("/config/" + encode(subject)))
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   /** Returns the schema the registry holds under {@code id}. */
@@ -93,20 +102,33 @@ public final class SchemaRegistryClient {
   }
 
   private JsonNode post(String path, Schema schema) throws IOException, InterruptedException {
-    String body = JSON.writeValueAsString(JSON.createObjectNode()
-        .put("schemaType", "AVRO").put("schema", schema.toString()));
+    String body =
+        JSON.writeValueAsString(
+            JSON.createObjectNode().put("schemaType", "AVRO").put("schema", schema.toString()));
     return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    HttpRequest r = request.timeout(timeout).header("Content-Type", CONTENT_TYPE)
-        .header("Accept", CONTENT_TYPE + ", application/json").build();
+    HttpRequest r =
+        request
+            .timeout(timeout)
+            .header("Content-Type", CONTENT_TYPE)
+            .header("Accept", CONTENT_TYPE + ", application/json")
+            .build();
     HttpResponse<String> response;
     try {
       response = http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new IOException("schema registry " + base + " did not answer " + r.method() + " " + r.uri().getPath()
-          + ": " + e, e);
+      throw new IOException(
+          "schema registry "
+              + base
+              + " did not answer "
+              + r.method()
+              + " "
+              + r.uri().getPath()
+              + ": "
+              + e,
+          e);
     }
     JsonNode json;
     try {
@@ -115,8 +137,16 @@ public final class SchemaRegistryClient {
       json = JSON.createObjectNode().put("message", response.body());
     }
     if (response.statusCode() / 100 != 2) {
-      throw new RegistryException(response.statusCode(), "schema registry answered " + response.statusCode()
-          + " to " + r.method() + " " + r.uri().getPath() + ": " + json.path("message").asString(response.body()));
+      throw new RegistryException(
+          response.statusCode(),
+          "schema registry answered "
+              + response.statusCode()
+              + " to "
+              + r.method()
+              + " "
+              + r.uri().getPath()
+              + ": "
+              + json.path("message").asString(response.body()));
     }
     return json;
   }

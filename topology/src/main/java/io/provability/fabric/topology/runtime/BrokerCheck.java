@@ -16,18 +16,18 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 /**
  * Fails fast, with one line naming {@code kafka.bootstrap.servers}, when no broker answers: a Kafka
  * client would otherwise retry for a minute and log a warning for every attempt. First a plain TCP
- * connection to each bootstrap address (no client, so nothing is logged), then a cluster description
- * with a short timeout.
+ * connection to each bootstrap address (no client, so nothing is logged), then a cluster
+ * description with a short timeout.
  */
 public final class BrokerCheck {
   /**
-   * How long a broker that accepts connections may take to describe its cluster (a cold JVM on a busy
-   * machine needs seconds for the client alone); an address where nothing listens fails at once.
+   * How long a broker that accepts connections may take to describe its cluster (a cold JVM on a
+   * busy machine needs seconds for the client alone); an address where nothing listens fails at
+   * once.
    */
   public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private BrokerCheck() {
-  }
+  private BrokerCheck() {}
 
   /** Thrown when no broker answers; its message is the one line to show. */
   public static final class Unreachable extends IOException {
@@ -40,22 +40,38 @@ public final class BrokerCheck {
 
   /** Returns once a broker of {@code bootstrapServers} has described its cluster. */
   public static void requireReachable(String bootstrapServers) throws Unreachable {
-    String fix = " (" + FabricConfig.BOOTSTRAP_CONFIG + "): check the address, that the broker runs, and for the "
-        + "servers of a running 'fabric run' or 'fabric demo' use the endpoints file it wrote (--config <work dir>/endpoints.properties)";
+    String fix =
+        " ("
+            + FabricConfig.BOOTSTRAP_CONFIG
+            + "): check the address, that the broker runs, and for the "
+            + "servers of a running 'fabric run' or 'fabric demo' use the endpoints file it wrote (--config <work dir>/endpoints.properties)";
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new Unreachable("no Kafka bootstrap servers given" + fix);
     }
     if (!anyAcceptsConnections(bootstrapServers)) {
       throw new Unreachable("no Kafka broker accepts connections at " + bootstrapServers + fix);
     }
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()))) {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis()))
-          .clusterId().get(TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) TIMEOUT.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) TIMEOUT.toMillis()))) {
+      admin
+          .describeCluster(new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis()))
+          .clusterId()
+          .get(TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new Unreachable("the Kafka broker at " + bootstrapServers + " did not describe its cluster within "
-          + TIMEOUT.toSeconds() + " s" + fix);
+      throw new Unreachable(
+          "the Kafka broker at "
+              + bootstrapServers
+              + " did not describe its cluster within "
+              + TIMEOUT.toSeconds()
+              + " s"
+              + fix);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unreachable("interrupted while checking the Kafka broker at " + bootstrapServers);

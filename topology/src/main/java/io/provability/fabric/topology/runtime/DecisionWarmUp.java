@@ -18,12 +18,12 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Runs the decision path — decode, decide (kernel, retrieval gateway, egress firewall), encode — on
  * synthetic traffic before the instance starts its topology, so that the JIT has compiled it before
- * the first real request arrives. A cold instance otherwise falls behind for its first seconds under
- * load while the JIT works.
+ * the first real request arrives. A cold instance otherwise falls behind for its first seconds
+ * under load while the JIT works.
  *
- * <p>The requests are the load generator's mix (allowed and denied plans, retrievals, egress texts),
- * signed by a key made for the warm-up and trusted only by the private deciders built here: no
- * cache, store, topic or Redis key of the instance is touched.
+ * <p>The requests are the load generator's mix (allowed and denied plans, retrievals, egress
+ * texts), signed by a key made for the warm-up and trusted only by the private deciders built here:
+ * no cache, store, topic or Redis key of the instance is touched.
  */
 public final class DecisionWarmUp {
   /**
@@ -41,16 +41,34 @@ public final class DecisionWarmUp {
   /**
    * Decides synthetic requests until {@code maxRequests} are done or {@code budget} is spent.
    *
-   * @param settings and {@code keys}: the instance's, so the deciders are configured as the topology's
+   * @param settings and {@code keys}: the instance's, so the deciders are configured as the
+   *     topology's
    */
-  public static Result run(FabricTopology.Settings settings, FabricTopology.Keys keys, long maxRequests, Duration budget,
-                           Clock clock) {
+  public static Result run(
+      FabricTopology.Settings settings,
+      FabricTopology.Keys keys,
+      long maxRequests,
+      Duration budget,
+      Clock clock) {
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("warm-up-issuer", new SecureRandom());
-    FabricTopology.Keys warmKeys = new FabricTopology.Keys(keys.trustedIssuers().with(issuer.keyId(), issuer.publicKey()),
-        keys.trustedReceiptSigners(), keys.receiptSigner(), keys.certificateSigner());
+    FabricTopology.Keys warmKeys =
+        new FabricTopology.Keys(
+            keys.trustedIssuers().with(issuer.keyId(), issuer.publicKey()),
+            keys.trustedReceiptSigners(),
+            keys.receiptSigner(),
+            keys.certificateSigner());
     RequestDecider decider = FabricTopology.decider(settings, warmKeys);
-    LoadProfile profile = new LoadProfile(1_000, Duration.ofSeconds(1), 1_000, 4, 20,
-        LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"), 0.7, 0.8, 7L);
+    LoadProfile profile =
+        new LoadProfile(
+            1_000,
+            Duration.ofSeconds(1),
+            1_000,
+            4,
+            20,
+            LoadProfile.Mix.parse("plan=60,retrieval=25,egress=15"),
+            0.7,
+            0.8,
+            7L);
     LoadTraffic traffic = new LoadTraffic("warm-up-", "warm-up-", profile, issuer, clock);
     EventCodec codec = EventCodec.standard();
     PolicyView policy = PolicyView.empty();
@@ -61,7 +79,8 @@ public final class DecisionWarmUp {
     while (done < maxRequests && System.nanoTime() < deadline) {
       SpecificRecord request = codec.decode(traffic.next().bytes());
       byte[] canonical = CanonicalEncoding.encode(request);
-      var decided = decider.decide(request, canonical, policy, session -> PrivacySpend.ZERO, clock.instant());
+      var decided =
+          decider.decide(request, canonical, policy, session -> PrivacySpend.ZERO, clock.instant());
       codec.encode(decided.decision());
       if (decided.decision().getVerdict() == Verdict.ALLOW) {
         allowed++;

@@ -29,11 +29,22 @@ public final class HotTiers {
   public static HotTierSettings settings(FabricConfig cfg) {
     Map<CacheName, CacheSpec> specs = new EnumMap<>(CacheName.class);
     for (CacheName c : CacheName.values()) {
-      long nearBytes = c == CacheName.TOKENS ? c.defaultNearMaxBytes() : cfg.getLong(FabricConfig.cacheNearBytesConfig(c));
-      long redisBytes = c.sharedThroughRedis() ? cfg.getLong(FabricConfig.cacheRedisBytesConfig(c)) : 0L;
-      specs.put(c, new CacheSpec(Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))), nearBytes, redisBytes));
+      long nearBytes =
+          c == CacheName.TOKENS
+              ? c.defaultNearMaxBytes()
+              : cfg.getLong(FabricConfig.cacheNearBytesConfig(c));
+      long redisBytes =
+          c.sharedThroughRedis() ? cfg.getLong(FabricConfig.cacheRedisBytesConfig(c)) : 0L;
+      specs.put(
+          c,
+          new CacheSpec(
+              Duration.ofMillis(cfg.getLong(FabricConfig.cacheTtlConfig(c))),
+              nearBytes,
+              redisBytes));
     }
-    return new HotTierSettings(cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG), specs,
+    return new HotTierSettings(
+        cfg.getBoolean(FabricConfig.CACHE_ENABLED_CONFIG),
+        specs,
         cfg.getBoolean(FabricConfig.CACHE_SHADOW_CHECK_CONFIG));
   }
 
@@ -59,13 +70,19 @@ public final class HotTiers {
     List<String> cluster = cfg.getList(FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
     boolean haveRedis = !cluster.isEmpty() || (redisUri != null && !redisUri.isBlank());
     String secret = cfg.getPassword(FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG).value();
-    if (!cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG) || !haveRedis || secret.isEmpty()) {
+    if (!cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG)
+        || !haveRedis
+        || secret.isEmpty()) {
       if (!haveRedis) {
-        LOG.warn("hot tier: neither {} nor {} is set; caches stay in-process", FabricConfig.REDIS_URI_CONFIG,
+        LOG.warn(
+            "hot tier: neither {} nor {} is set; caches stay in-process",
+            FabricConfig.REDIS_URI_CONFIG,
             FabricConfig.REDIS_CLUSTER_URIS_CONFIG);
       } else if (secret.isEmpty() && cfg.getBoolean(FabricConfig.CACHE_REDIS_ENABLED_CONFIG)) {
-        // an entry taken from Redis can grant (a "verified" token, an ALLOW): never without authentication
-        LOG.info("hot tier: {} is empty, so nothing is shared through Redis; caches stay in-process",
+        // an entry taken from Redis can grant (a "verified" token, an ALLOW): never without
+        // authentication
+        LOG.info(
+            "hot tier: {} is empty, so nothing is shared through Redis; caches stay in-process",
             FabricConfig.CACHE_REDIS_MAC_SECRET_CONFIG);
       }
       return new HotTier(settings, SharedTier.NONE, metrics, waits);
@@ -79,13 +96,24 @@ public final class HotTiers {
       }
       String own = cfg.getString(FabricConfig.cacheRedisUriConfig(c));
       String uri = own.isBlank() ? "" : own.strip();
-      byCache.put(c, byUri.computeIfAbsent(uri, u -> new RedisSharedTier(new RedisSharedTier.Settings(
-          u.isEmpty() ? redisUri : u, u.isEmpty() ? cluster : List.of(),
-          Duration.ofMillis(cfg.getLong(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG)),
-          cfg.getInt(FabricConfig.CACHE_REDIS_BATCH_CONFIG), cfg.getInt(FabricConfig.CACHE_REDIS_QUEUE_CONFIG), macKey,
-          cfg.getString(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG)), metrics)));
+      byCache.put(
+          c,
+          byUri.computeIfAbsent(
+              uri,
+              u ->
+                  new RedisSharedTier(
+                      new RedisSharedTier.Settings(
+                          u.isEmpty() ? redisUri : u,
+                          u.isEmpty() ? cluster : List.of(),
+                          Duration.ofMillis(cfg.getLong(FabricConfig.CACHE_REDIS_TIMEOUT_CONFIG)),
+                          cfg.getInt(FabricConfig.CACHE_REDIS_BATCH_CONFIG),
+                          cfg.getInt(FabricConfig.CACHE_REDIS_QUEUE_CONFIG),
+                          macKey,
+                          cfg.getString(FabricConfig.CACHE_REDIS_CHANNEL_CONFIG)),
+                      metrics)));
     }
-    SharedTier shared = byUri.size() == 1 ? byUri.values().iterator().next() : new RoutingSharedTier(byCache);
+    SharedTier shared =
+        byUri.size() == 1 ? byUri.values().iterator().next() : new RoutingSharedTier(byCache);
     return new HotTier(settings, shared, metrics, waits);
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -24,7 +25,8 @@ public final class KeyFiles {
       throw new IOException(file + ": expected key-id=base64-seed");
     }
     try {
-      return Ed25519.SigningKey.fromSeed(line.substring(0, eq).strip(),
+      return Ed25519.SigningKey.fromSeed(
+          line.substring(0, eq).strip(),
           Base64.getDecoder().decode(line.substring(eq + 1).strip()));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
@@ -35,14 +37,16 @@ public final class KeyFiles {
   public static void write(Path file, Ed25519.SigningKey key) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, key.keyId() + "=" + Base64.getEncoder().encodeToString(key.seed()) + "\n",
+    Files.writeString(
+        tmp,
+        key.keyId() + "=" + Base64.getEncoder().encodeToString(key.seed()) + "\n",
         StandardCharsets.UTF_8);
     try {
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException nonPosix) {
       // best effort on file systems without POSIX permissions
     }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Reads the key at {@code file}, generating and writing a new one first if it does not exist. */

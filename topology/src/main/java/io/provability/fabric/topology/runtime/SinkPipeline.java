@@ -17,12 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This instance's share of the sinks: its Connect worker, started only once PostgreSQL and S3 accept the
- * instance's own credentials. A worker that joined with credentials the servers reject would take a
- * share of the group's tasks and write nothing with them; so an instance whose credentials are
- * rejected keeps its worker out of the group, says why in its health, and checks again with backoff
- * (a secret file or variable fixed in place is picked up without a restart). Servers that cannot be
- * reached do not hold the worker back: the tasks wait for them, and their supervisor restarts them.
+ * This instance's share of the sinks: its Connect worker, started only once PostgreSQL and S3
+ * accept the instance's own credentials. A worker that joined with credentials the servers reject
+ * would take a share of the group's tasks and write nothing with them; so an instance whose
+ * credentials are rejected keeps its worker out of the group, says why in its health, and checks
+ * again with backoff (a secret file or variable fixed in place is picked up without a restart).
+ * Servers that cannot be reached do not hold the worker back: the tasks wait for them, and their
+ * supervisor restarts them.
  */
 public final class SinkPipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SinkPipeline.class);
@@ -40,10 +41,15 @@ public final class SinkPipeline implements AutoCloseable {
   }
 
   /** What health shows about the sinks. */
-  public record Status(Phase phase, String detail, String workerId, List<SinkTaskSupervisor.TaskStatus> tasks) {
-    /** True if nothing of this instance's sinks is broken: the worker runs and none of its own tasks FAILED. */
+  public record Status(
+      Phase phase, String detail, String workerId, List<SinkTaskSupervisor.TaskStatus> tasks) {
+    /**
+     * True if nothing of this instance's sinks is broken: the worker runs and none of its own tasks
+     * FAILED.
+     */
     public boolean healthy() {
-      return phase == Phase.RUNNING && tasks.stream().noneMatch(t -> t.here() && "FAILED".equals(t.state()));
+      return phase == Phase.RUNNING
+          && tasks.stream().noneMatch(t -> t.here() && "FAILED".equals(t.state()));
     }
   }
 
@@ -59,26 +65,31 @@ public final class SinkPipeline implements AutoCloseable {
   private Instant rejectedSince;
 
   /**
-   * @param decisionLogOverrides extra settings of the decision-log connector (the registry's schema ids)
+   * @param decisionLogOverrides extra settings of the decision-log connector (the registry's schema
+   *     ids)
    * @param onStarted called once the worker runs (binds its metrics)
    */
-  SinkPipeline(SinkPipelineSettings settings, Map<String, String> decisionLogOverrides,
-               Consumer<EmbeddedConnect> onStarted) {
+  SinkPipeline(
+      SinkPipelineSettings settings,
+      Map<String, String> decisionLogOverrides,
+      Consumer<EmbeddedConnect> onStarted) {
     this.settings = settings;
     this.decisionLogOverrides = decisionLogOverrides;
     this.onStarted = onStarted;
-    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fabric-sink-credentials");
-      t.setDaemon(true);
-      return t;
-    });
+    this.retries =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fabric-sink-credentials");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
    * Checks the credentials and starts the worker, or schedules the next check if they are rejected.
    *
-   * @throws ConnectorConflictException when a connector exists with another configuration (the instance
-   *                                    must not start: one clear line says which keys differ)
+   * @throws ConnectorConflictException when a connector exists with another configuration (the
+   *     instance must not start: one clear line says which keys differ)
    */
   void start() {
     if (!tryStart()) {
@@ -98,7 +109,8 @@ public final class SinkPipeline implements AutoCloseable {
       LOG.error("the sinks cannot start: {}", e.getMessage());
       detail = e.getMessage();
     }
-    recheck = recheck.multipliedBy(2).compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : recheck.multipliedBy(2);
+    recheck =
+        recheck.multipliedBy(2).compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : recheck.multipliedBy(2);
     retries.schedule(this::retry, recheck.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -106,29 +118,40 @@ public final class SinkPipeline implements AutoCloseable {
     if (closed || connect != null) {
       return true;
     }
-    List<SinkCredentials.Check> checks = List.of(SinkCredentials.postgres(settings), SinkCredentials.s3(settings));
-    List<SinkCredentials.Check> rejected = checks.stream()
-        .filter(c -> c.outcome() == SinkCredentials.Outcome.REJECTED).toList();
+    List<SinkCredentials.Check> checks =
+        List.of(SinkCredentials.postgres(settings), SinkCredentials.s3(settings));
+    List<SinkCredentials.Check> rejected =
+        checks.stream().filter(c -> c.outcome() == SinkCredentials.Outcome.REJECTED).toList();
     if (!rejected.isEmpty()) {
       String why = "credentials rejected: " + rejected.stream().map(Object::toString).toList();
       if (phase != Phase.CREDENTIALS_REJECTED) {
         rejectedSince = Instant.now();
-        LOG.error("this instance's sinks stay out of the Connect group {}: {}. The other instances keep the sink "
-            + "tasks; fix this instance's secrets (checked again every {}-{} s, no restart needed)",
-            settings.connectGroupId(), why, FIRST_RECHECK.toSeconds(), MAX_RECHECK.toSeconds());
+        LOG.error(
+            "this instance's sinks stay out of the Connect group {}: {}. The other instances keep the sink "
+                + "tasks; fix this instance's secrets (checked again every {}-{} s, no restart needed)",
+            settings.connectGroupId(),
+            why,
+            FIRST_RECHECK.toSeconds(),
+            MAX_RECHECK.toSeconds());
       }
       phase = Phase.CREDENTIALS_REJECTED;
       detail = why;
       return false;
     }
-    checks.stream().filter(c -> c.outcome() == SinkCredentials.Outcome.UNREACHABLE).forEach(c ->
-        LOG.warn("{}: the sink tasks wait for it and are restarted by their supervisor", c));
+    checks.stream()
+        .filter(c -> c.outcome() == SinkCredentials.Outcome.UNREACHABLE)
+        .forEach(
+            c ->
+                LOG.warn(
+                    "{}: the sink tasks wait for it and are restarted by their supervisor", c));
     if (rejectedSince != null) {
-      LOG.info("this instance's credentials are accepted now, after {} s: its worker joins the Connect group",
+      LOG.info(
+          "this instance's credentials are accepted now, after {} s: its worker joins the Connect group",
           Duration.between(rejectedSince, Instant.now()).toSeconds());
     }
-    EmbeddedConnect started = EmbeddedConnect.start(settings, EmbeddedConnect.DEFAULT_START_TIMEOUT, decisionLogOverrides,
-        false);
+    EmbeddedConnect started =
+        EmbeddedConnect.start(
+            settings, EmbeddedConnect.DEFAULT_START_TIMEOUT, decisionLogOverrides, false);
     connect = started;
     phase = Phase.RUNNING;
     detail = "";
@@ -144,7 +167,11 @@ public final class SinkPipeline implements AutoCloseable {
   /** The sinks as health reports them. */
   public Status status() {
     EmbeddedConnect c = connect;
-    return new Status(phase, detail, c == null ? "" : c.workerId(), c == null ? List.of() : c.supervisor().tasks());
+    return new Status(
+        phase,
+        detail,
+        c == null ? "" : c.workerId(),
+        c == null ? List.of() : c.supervisor().tasks());
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.provability.fabric.topology.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.provability.fabric.topology.config.ConfigDocs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -17,8 +18,7 @@ import picocli.CommandLine;
 
 /** The CLI as a user meets it: help everywhere, one-line errors with the documented exit codes. */
 class FabricCliTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** What one execution printed and returned. */
   record Result(int code, String out, String err) {}
@@ -36,13 +36,15 @@ class FabricCliTest {
   private static List<List<String>> everyCommand(CommandLine cl, List<String> prefix) {
     List<List<String>> all = new ArrayList<>();
     all.add(prefix);
-    cl.getSubcommands().forEach((name, sub) -> {
-      if (!name.equals("help")) {
-        List<String> p = new ArrayList<>(prefix);
-        p.add(name);
-        all.addAll(everyCommand(sub, p));
-      }
-    });
+    cl.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (!name.equals("help")) {
+                List<String> p = new ArrayList<>(prefix);
+                p.add(name);
+                all.addAll(everyCommand(sub, p));
+              }
+            });
     return all;
   }
 
@@ -70,31 +72,65 @@ class FabricCliTest {
   void theVersionComesFromTheBuild() {
     Result r = run("--version");
     assertThat(r.code()).isZero();
-    assertThat(r.out().strip()).matches("fabric \\d+\\.\\d+\\.\\d+.*").doesNotContain("unknown").doesNotContain("${");
+    assertThat(r.out().strip())
+        .matches("fabric \\d+\\.\\d+\\.\\d+.*")
+        .doesNotContain("unknown")
+        .doesNotContain("${");
   }
 
   @Test
   void userErrorsAreOneLineWithExitCode2AndNoStackTrace() throws Exception {
     Path key = dir.resolve("missing.key");
-    List<String[]> cases = List.of(
-        new String[] {"run", "--config", dir.resolve("nope.properties").toString()},
-        new String[] {"run", "--set", "no.such.key=1"},
-        new String[] {"run", "--set", "http.port=99999"},
-        new String[] {"demo", "--timeout", "5 minutes"},
-        new String[] {"load", "no-such-scenario"},
-        new String[] {"token", "issue", "--key", key.toString(), "--tenant", "a", "--subject", "b", "--cap", "x:READ:y"},
-        new String[] {"token", "issue", "--key", key.toString(), "--tenant", "a", "--subject", "b", "--cap", "x:FLY:y"},
-        new String[] {"replay", "--from", "yesterday", "--to", "2026-12-02"},
-        new String[] {"policy", "show"},
-        new String[] {"no-such-command"});
+    List<String[]> cases =
+        List.of(
+            new String[] {"run", "--config", dir.resolve("nope.properties").toString()},
+            new String[] {"run", "--set", "no.such.key=1"},
+            new String[] {"run", "--set", "http.port=99999"},
+            new String[] {"demo", "--timeout", "5 minutes"},
+            new String[] {"load", "no-such-scenario"},
+            new String[] {
+              "token",
+              "issue",
+              "--key",
+              key.toString(),
+              "--tenant",
+              "a",
+              "--subject",
+              "b",
+              "--cap",
+              "x:READ:y"
+            },
+            new String[] {
+              "token",
+              "issue",
+              "--key",
+              key.toString(),
+              "--tenant",
+              "a",
+              "--subject",
+              "b",
+              "--cap",
+              "x:FLY:y"
+            },
+            new String[] {"replay", "--from", "yesterday", "--to", "2026-12-02"},
+            new String[] {"policy", "show"},
+            new String[] {"no-such-command"});
     for (String[] args : cases) {
       Result r = run(args);
       assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isEqualTo(2);
-      assertThat(r.err()).as(String.join(" ", args)).startsWith("fabric").doesNotContain("\tat ").doesNotContain("Exception");
+      assertThat(r.err())
+          .as(String.join(" ", args))
+          .startsWith("fabric")
+          .doesNotContain("\tat ")
+          .doesNotContain("Exception");
     }
     assertThat(run("run", "--config", dir.resolve("nope.properties").toString()).err())
-        .startsWith("fabric run: configuration: configuration file " + dir.resolve("nope.properties") + " does not exist");
-    assertThat(run("run", "--set", "no.such.key=1").err()).contains("'no.such.key' is not a configuration key");
+        .startsWith(
+            "fabric run: configuration: configuration file "
+                + dir.resolve("nope.properties")
+                + " does not exist");
+    assertThat(run("run", "--set", "no.such.key=1").err())
+        .contains("'no.such.key' is not a configuration key");
     assertThat(run("run", "--set", "http.port=99999").err()).contains("http.port");
   }
 
@@ -125,20 +161,28 @@ class FabricCliTest {
     assertThat(CliConverters.duration("PT5S")).isEqualTo(Duration.ofSeconds(5));
     assertThat(CliConverters.duration("pt1m")).isEqualTo(Duration.ofMinutes(1));
     for (String bad : List.of("5", "5x", "s", "5 s", "PT", "")) {
-      assertThatThrownBy(() -> CliConverters.duration(bad)).as(bad)
-          .isInstanceOf(CommandLine.TypeConversionException.class).hasMessageContaining("not a duration");
+      assertThatThrownBy(() -> CliConverters.duration(bad))
+          .as(bad)
+          .isInstanceOf(CommandLine.TypeConversionException.class)
+          .hasMessageContaining("not a duration");
     }
   }
 
   @Test
   void timesTakeDatesAndRfc3339() {
-    assertThat(CliConverters.instant("2026-12-01")).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
-    assertThat(CliConverters.instant("2026-12-01T10:00:00Z")).isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
-    assertThat(CliConverters.instant("2026-12-01T11:00:00+01:00")).isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
-    assertThat(CliConverters.instant("2026-12-01 10:00:00.5z")).isEqualTo(Instant.parse("2026-12-01T10:00:00.500Z"));
+    assertThat(CliConverters.instant("2026-12-01"))
+        .isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+    assertThat(CliConverters.instant("2026-12-01T10:00:00Z"))
+        .isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
+    assertThat(CliConverters.instant("2026-12-01T11:00:00+01:00"))
+        .isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
+    assertThat(CliConverters.instant("2026-12-01 10:00:00.5z"))
+        .isEqualTo(Instant.parse("2026-12-01T10:00:00.500Z"));
     for (String bad : List.of("2026-12-01T10:00:00", "yesterday", "2026-13-01")) {
-      assertThatThrownBy(() -> CliConverters.instant(bad)).as(bad)
-          .isInstanceOf(CommandLine.TypeConversionException.class).hasMessageContaining("not a time");
+      assertThatThrownBy(() -> CliConverters.instant(bad))
+          .as(bad)
+          .isInstanceOf(CommandLine.TypeConversionException.class)
+          .hasMessageContaining("not a time");
     }
   }
 
@@ -154,7 +198,7 @@ class FabricCliTest {
   void configDocsIsTheCheckedInPage() throws Exception {
     Path page = Path.of("..", "docs", "configuration.md");
     assertThat(Files.readString(page))
-        .as("docs/configuration.md is stale: regenerate it with %s", io.provability.fabric.topology.config.ConfigDocs.REGENERATE)
+        .as("docs/configuration.md is stale: regenerate it with %s", ConfigDocs.REGENERATE)
         .isEqualTo(run("config", "docs").out());
   }
 }

@@ -3,6 +3,8 @@ package io.provability.fabric.topology.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,9 +26,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -60,8 +59,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Starts one stack and talks to each of its four servers over a real connection with the client
- * the application uses; then stops it and checks that nothing is left listening or running.
+ * Starts one stack and talks to each of its four servers over a real connection with the client the
+ * application uses; then stops it and checks that nothing is left listening or running.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -98,7 +97,9 @@ class EmbeddedStackTest {
     assertThat(endpoints.redisUri()).startsWith("redis://127.0.0.1:");
     assertThat(endpoints.s3Endpoint()).startsWith("http://127.0.0.1:");
     assertThat(endpoints.s3Region()).isEqualTo("us-east-1");
-    assertThat(ports()).doesNotHaveDuplicates().allSatisfy(port -> assertThat(Loopback.isListening(port)).isTrue());
+    assertThat(ports())
+        .doesNotHaveDuplicates()
+        .allSatisfy(port -> assertThat(Loopback.isListening(port)).isTrue());
 
     assertThat(endpoints.toString())
         .contains(endpoints.bootstrapServers(), endpoints.s3AccessKey())
@@ -109,55 +110,84 @@ class EmbeddedStackTest {
   @Order(2)
   void kafkaCreatesATopicAndCarriesARecord() throws Exception {
     String topic = "embedded-check";
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+          .all()
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     RecordMetadata sent;
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-      sent = producer.send(new ProducerRecord<>(topic, "plan-1", "allowed")).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                endpoints.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            new StringSerializer())) {
+      sent =
+          producer
+              .send(new ProducerRecord<>(topic, "plan-1", "allowed"))
+              .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
     assertThat(sent.offset()).isZero();
 
     List<ConsumerRecord<String, String>> received = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                endpoints.bootstrapServers(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
       consumer.assign(List.of(new TopicPartition(topic, 0)));
-      awaitCondition("the record to be consumed", () -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(received::add);
-        return !received.isEmpty();
-      }, () -> "nothing polled");
+      awaitCondition(
+          "the record to be consumed",
+          () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+            return !received.isEmpty();
+          },
+          () -> "nothing polled");
     }
-    assertThat(received).singleElement().satisfies(record -> {
-      assertThat(record.key()).isEqualTo("plan-1");
-      assertThat(record.value()).isEqualTo("allowed");
-    });
+    assertThat(received)
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.key()).isEqualTo("plan-1");
+              assertThat(record.value()).isEqualTo("allowed");
+            });
   }
 
   @Test
   @Order(3)
   void postgresServesTheFabricDatabaseAndChecksThePassword() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(
-        endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword())) {
+    try (Connection connection =
+        DriverManager.getConnection(
+            endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword())) {
       try (Statement statement = connection.createStatement();
-           ResultSet one = statement.executeQuery("select 1, current_database()")) {
+          ResultSet one = statement.executeQuery("select 1, current_database()")) {
         assertThat(one.next()).isTrue();
         assertThat(one.getInt(1)).isEqualTo(1);
         assertThat(one.getString(2)).isEqualTo("fabric");
       }
       try (Statement statement = connection.createStatement()) {
-        statement.execute("create table decision_check (id bigint primary key, verdict text not null)");
+        statement.execute(
+            "create table decision_check (id bigint primary key, verdict text not null)");
       }
-      try (PreparedStatement insert = connection.prepareStatement("insert into decision_check values (?, ?)")) {
+      try (PreparedStatement insert =
+          connection.prepareStatement("insert into decision_check values (?, ?)")) {
         insert.setLong(1, 42);
         insert.setString(2, "deny");
         assertThat(insert.executeUpdate()).isEqualTo(1);
       }
       try (Statement statement = connection.createStatement();
-           ResultSet rows = statement.executeQuery("select id, verdict from decision_check")) {
+          ResultSet rows = statement.executeQuery("select id, verdict from decision_check")) {
         assertThat(rows.next()).isTrue();
         assertThat(rows.getLong("id")).isEqualTo(42);
         assertThat(rows.getString("verdict")).isEqualTo("deny");
@@ -165,8 +195,10 @@ class EmbeddedStackTest {
       }
     }
 
-    assertThatThrownBy(() -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), "wrong"))
-        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+    assertThatThrownBy(
+            () -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), "wrong"))
+        .isInstanceOfSatisfying(
+            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
   }
 
   @Test
@@ -188,47 +220,58 @@ class EmbeddedStackTest {
     byte[] body = ("bundle " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
     try (S3Client s3 = s3Client(endpoints.s3SecretKey())) {
       s3.createBucket(request -> request.bucket(bucket));
-      s3.putObject(request -> request.bucket(bucket).key("day=1/bundle-1").metadata(Map.of("root", "abc123")),
+      s3.putObject(
+          request ->
+              request.bucket(bucket).key("day=1/bundle-1").metadata(Map.of("root", "abc123")),
           RequestBody.fromBytes(body));
 
-      ResponseBytes<GetObjectResponse> read = s3.getObjectAsBytes(request -> request.bucket(bucket).key("day=1/bundle-1"));
+      ResponseBytes<GetObjectResponse> read =
+          s3.getObjectAsBytes(request -> request.bucket(bucket).key("day=1/bundle-1"));
       assertThat(read.asByteArray()).isEqualTo(body);
       assertThat(read.response().metadata()).containsEntry("root", "abc123");
     }
 
     try (S3Client impostor = s3Client("not-the-secret")) {
       assertThatThrownBy(() -> impostor.listBuckets())
-          .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
+          .isInstanceOfSatisfying(
+              S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
     }
   }
 
   @Test
   @Order(6)
   void postgresStoppedAndRestartedKeepsItsPortDataAndPassword() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(
-        endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
-         Statement statement = connection.createStatement()) {
+    try (Connection connection =
+            DriverManager.getConnection(
+                endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
+        Statement statement = connection.createStatement()) {
       statement.execute("create table outage_check (id bigint primary key)");
       statement.execute("insert into outage_check values (7)");
     }
 
     stack.stopPostgres();
-    assertThatThrownBy(() -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(),
-        endpoints.jdbcPassword()))
+    assertThatThrownBy(
+            () ->
+                DriverManager.getConnection(
+                    endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword()))
         // 08001: the client could not establish a connection (refused)
-        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08001"));
+        .isInstanceOfSatisfying(
+            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08001"));
 
     stack.restartPostgres();
-    try (Connection connection = DriverManager.getConnection(
-        endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
-         Statement statement = connection.createStatement();
-         ResultSet rows = statement.executeQuery("select id from outage_check")) {
+    try (Connection connection =
+            DriverManager.getConnection(
+                endpoints.jdbcUrl(), endpoints.jdbcUser(), endpoints.jdbcPassword());
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("select id from outage_check")) {
       assertThat(rows.next()).isTrue();
       assertThat(rows.getLong(1)).isEqualTo(7);
       assertThat(rows.next()).isFalse();
     }
-    assertThatThrownBy(() -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), "wrong"))
-        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+    assertThatThrownBy(
+            () -> DriverManager.getConnection(endpoints.jdbcUrl(), endpoints.jdbcUser(), "wrong"))
+        .isInstanceOfSatisfying(
+            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
   }
 
   @Test
@@ -245,7 +288,8 @@ class EmbeddedStackTest {
           .isInstanceOf(SdkClientException.class);
 
       stack.restartS3();
-      assertThat(s3.getObjectAsBytes(request -> request.bucket(bucket).key("k")).asByteArray()).isEqualTo(body);
+      assertThat(s3.getObjectAsBytes(request -> request.bucket(bucket).key("k")).asByteArray())
+          .isEqualTo(body);
     }
   }
 
@@ -270,10 +314,13 @@ class EmbeddedStackTest {
     List<Integer> ports = ports();
     stack.close();
 
-    assertThat(ports).allSatisfy(port -> assertThat(Loopback.isListening(port)).as("port %d", port).isFalse());
+    assertThat(ports)
+        .allSatisfy(port -> assertThat(Loopback.isListening(port)).as("port %d", port).isFalse());
     stack.close(); // idempotent
 
-    awaitCondition("the stack's non-daemon threads to end", () -> extraNonDaemonThreads().isEmpty(),
+    awaitCondition(
+        "the stack's non-daemon threads to end",
+        () -> extraNonDaemonThreads().isEmpty(),
         () -> "still running: " + extraNonDaemonThreads());
   }
 
@@ -281,8 +328,9 @@ class EmbeddedStackTest {
     return S3Client.builder()
         .endpointOverride(URI.create(endpoints.s3Endpoint()))
         .region(Region.of(endpoints.s3Region()))
-        .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(endpoints.s3AccessKey(), secretKey)))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(endpoints.s3AccessKey(), secretKey)))
         .forcePathStyle(true)
         .httpClient(Apache5HttpClient.create())
         .build();
@@ -315,13 +363,17 @@ class EmbeddedStackTest {
         .collect(Collectors.joining(", "));
   }
 
-  /** Checks {@code condition} every 10 ms until it holds; fails after {@link #WAIT}, with {@code detail}. */
-  private static void awaitCondition(String what, BooleanSupplier condition, Supplier<String> detail) {
+  /**
+   * Checks {@code condition} every 10 ms until it holds; fails after {@link #WAIT}, with {@code
+   * detail}.
+   */
+  private static void awaitCondition(
+      String what, BooleanSupplier condition, Supplier<String> detail) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting for " + what
-            + ": " + detail.get());
+        throw new AssertionError(
+            "timed out after " + WAIT.toSeconds() + " s waiting for " + what + ": " + detail.get());
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }

@@ -34,8 +34,15 @@ class FabricHttpServerTest {
   void start() {
     health = new StreamsHealth();
     metrics = FabricMetrics.create();
-    server = FabricHttpServer.start(new FabricHttpServer.Settings("127.0.0.1", 0, Duration.ofSeconds(1),
-        Duration.ofSeconds(5), 4096), metrics, health, null, null, Clock.systemUTC());
+    server =
+        FabricHttpServer.start(
+            new FabricHttpServer.Settings(
+                "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofSeconds(5), 4096),
+            metrics,
+            health,
+            null,
+            null,
+            Clock.systemUTC());
   }
 
   @AfterEach
@@ -67,9 +74,13 @@ class FabricHttpServerTest {
 
   @Test
   void withoutAFrontDoorTheDecisionEndpointsAnswer503() throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/v1/plans"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json").build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(uri("/v1/plans"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/json")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.body()).contains("not ready");
   }
@@ -77,8 +88,10 @@ class FabricHttpServerTest {
   @Test
   void aGetOnADecisionEndpointIs405NamingPost() throws Exception {
     for (String path : List.of("/v1/plans", "/v1/retrievals", "/v1/egress")) {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(path)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(uri(path)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(path).isEqualTo(405);
       assertThat(r.headers().firstValue("Allow")).contains("POST");
       assertThat(r.body()).contains("POST a JSON body");
@@ -87,35 +100,70 @@ class FabricHttpServerTest {
 
   @Test
   void metricsExposeDecisionsLatencyHistogramsAndDeadLettersInPrometheusFormat() throws Exception {
-    Decision d = Decision.newBuilder().setDecisionId("d").setRequestId("r").setSessionId("s").setTenant("t")
-        .setSubjectId("a").setKind(RequestKind.PLAN).setVerdict(Verdict.ALLOW).setReasons(List.of())
-        .setPolicyVersion(1).setDecidedAt(Instant.EPOCH).setEvalMicros(250).setRequestHash(ByteBuffer.allocate(0)).build();
+    Decision d =
+        Decision.newBuilder()
+            .setDecisionId("d")
+            .setRequestId("r")
+            .setSessionId("s")
+            .setTenant("t")
+            .setSubjectId("a")
+            .setKind(RequestKind.PLAN)
+            .setVerdict(Verdict.ALLOW)
+            .setReasons(List.of())
+            .setPolicyVersion(1)
+            .setDecidedAt(Instant.EPOCH)
+            .setEvalMicros(250)
+            .setRequestHash(ByteBuffer.allocate(0))
+            .build();
     metrics.onDecision(d, 1_000L, 1_040L);
-    metrics.onDeadLetter(DeadLetter.newBuilder().setSourceTopic("t").setSourcePartition(0).setSourceOffset(1)
-        .setReason(DeadLetterReason.values()[0]).setDetail("x").setStage("intake").setFailedAt(Instant.EPOCH).build());
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    metrics.onDeadLetter(
+        DeadLetter.newBuilder()
+            .setSourceTopic("t")
+            .setSourcePartition(0)
+            .setSourceOffset(1)
+            .setReason(DeadLetterReason.values()[0])
+            .setDetail("x")
+            .setStage("intake")
+            .setFailedAt(Instant.EPOCH)
+            .build());
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
     assertThat(r.body())
         .contains("fabric_decisions_total{kind=\"plan\",verdict=\"ALLOW\"} 1.0")
         .contains("fabric_decision_eval_seconds_bucket{kind=\"plan\",le=\"0.001\"} 1")
         .contains("fabric_decision_latency_seconds_bucket{kind=\"plan\",le=\"0.1\"} 1")
         .contains("fabric_decision_latency_seconds_count{kind=\"plan\"} 1")
-        .contains("fabric_dead_letters_total{reason=\"" + DeadLetterReason.values()[0] + "\",stage=\"intake\"} 1.0")
+        .contains(
+            "fabric_dead_letters_total{reason=\""
+                + DeadLetterReason.values()[0]
+                + "\",stage=\"intake\"} 1.0")
         .contains("jvm_memory_used_bytes");
   }
 
   @Test
   void theLagPageIsSelfContainedAndItsDataIsJson() throws Exception {
-    HttpResponse<String> page = client.send(HttpRequest.newBuilder(uri("/lag")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> page =
+        client.send(
+            HttpRequest.newBuilder(uri("/lag")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.body()).contains("id=\"lag-table\"").doesNotContain("http://").doesNotContain("https://");
-    HttpResponse<String> data = client.send(HttpRequest.newBuilder(uri("/api/lag")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.body())
+        .contains("id=\"lag-table\"")
+        .doesNotContain("http://")
+        .doesNotContain("https://");
+    HttpResponse<String> data =
+        client.send(
+            HttpRequest.newBuilder(uri("/api/lag")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(data.body()).isEqualTo("{\"partitions\":[],\"at\":null}");
   }
 
   private void assertStatus(String path, int status, String state) throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(path + " in " + state).isEqualTo(status);
     assertThat(r.body()).contains("\"streams_state\":\"" + state + "\"");
   }

@@ -3,12 +3,14 @@ package io.provability.fabric.topology.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MetricsScraperTest {
-  private static final String EXPOSITION = """
+  private static final String EXPOSITION =
+      """
       # HELP a_total A.
       # TYPE a_total counter
       a_total{k="1"} 1.0
@@ -20,12 +22,15 @@ class MetricsScraperTest {
   @Test
   void eachScrapeIsTimedAndCountedAndAFailureIsKept() {
     AtomicInteger calls = new AtomicInteger();
-    try (MetricsScraper scraper = new MetricsScraper(() -> {
-      if (calls.incrementAndGet() == 2) {
-        throw new java.io.IOException("connection refused");
-      }
-      return EXPOSITION;
-    }, Duration.ofMillis(20))) {
+    try (MetricsScraper scraper =
+        new MetricsScraper(
+            () -> {
+              if (calls.incrementAndGet() == 2) {
+                throw new IOException("connection refused");
+              }
+              return EXPOSITION;
+            },
+            Duration.ofMillis(20))) {
       await().atMost(Duration.ofSeconds(10)).until(() -> scraper.scrapes().size() >= 3);
       MetricsScraper.Scrape first = scraper.scrapes().get(0);
       assertThat(first.series()).isEqualTo(3);

@@ -33,15 +33,19 @@ class StateSizeTest {
 
   @Test
   void perSessionBytesAreTheStoresSumOverTheSessions() {
-    StateSize s = new StateSize(Map.of("a", new StateSize.Store(10, 100, 900), "b", new StateSize.Store(5, 50, 450)), 10,
-        Map.of());
+    StateSize s =
+        new StateSize(
+            Map.of("a", new StateSize.Store(10, 100, 900), "b", new StateSize.Store(5, 50, 450)),
+            10,
+            Map.of());
     assertThat(s.totalBytes()).isEqualTo(1_500);
     assertThat(s.bytesPerSession()).isEqualTo(150.0);
   }
 
   @Test
   void prometheusSamplesAreSummedByNameAndLabels() {
-    String exposition = """
+    String exposition =
+        """
         # HELP jvm_memory_used_bytes The amount of used memory
         # TYPE jvm_memory_used_bytes gauge
         jvm_memory_used_bytes{area="heap",id="PS Eden Space"} 1000.0
@@ -52,9 +56,16 @@ class StateSizeTest {
         kafka_stream_state_size_all_mem_tables_other 99.0
         kafka_stream_state_estimate_num_keys{task_id="0_0"} NaN
         """;
-    Map<String, Double> sums = ApplicationProcess.sums(exposition, List.of("jvm_memory_used_bytes{area=\"heap\"",
-        "kafka_stream_state_size_all_mem_tables", "kafka_stream_state_estimate_num_keys"));
-    assertThat(sums).containsOnly(Map.entry("jvm_memory_used_bytes{area=\"heap\"", 1024.0),
-        Map.entry("kafka_stream_state_size_all_mem_tables", 42.0));
+    Map<String, Double> sums =
+        ApplicationProcess.sums(
+            exposition,
+            List.of(
+                "jvm_memory_used_bytes{area=\"heap\"",
+                "kafka_stream_state_size_all_mem_tables",
+                "kafka_stream_state_estimate_num_keys"));
+    assertThat(sums)
+        .containsOnly(
+            Map.entry("jvm_memory_used_bytes{area=\"heap\"", 1024.0),
+            Map.entry("kafka_stream_state_size_all_mem_tables", 42.0));
   }
 }

@@ -19,10 +19,14 @@ class CachedExpositionTest {
     AtomicLong clock = new AtomicLong();
     AtomicInteger renders = new AtomicInteger();
     List<String> threads = new ArrayList<>();
-    try (CachedExposition exposition = new CachedExposition(() -> {
-      threads.add(Thread.currentThread().getName());
-      return "render " + renders.incrementAndGet();
-    }, Duration.ofSeconds(5), clock::get)) {
+    try (CachedExposition exposition =
+        new CachedExposition(
+            () -> {
+              threads.add(Thread.currentThread().getName());
+              return "render " + renders.incrementAndGet();
+            },
+            Duration.ofSeconds(5),
+            clock::get)) {
       assertThat(exposition.get()).isEqualTo("render 1");
       clock.addAndGet(Duration.ofSeconds(4).toNanos());
       assertThat(exposition.get()).as("4 s old: served as it is").isEqualTo("render 1");
@@ -37,14 +41,17 @@ class CachedExpositionTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger renders = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(8);
-    try (CachedExposition exposition = new CachedExposition(() -> {
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return "render " + renders.incrementAndGet();
-    }, Duration.ofSeconds(5))) {
+    try (CachedExposition exposition =
+        new CachedExposition(
+            () -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return "render " + renders.incrementAndGet();
+            },
+            Duration.ofSeconds(5))) {
       List<Future<String>> answers = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         answers.add(pool.submit(exposition::get));
@@ -63,7 +70,8 @@ class CachedExpositionTest {
   @Test
   void zeroMaxAgeRendersEveryTime() throws Exception {
     AtomicInteger renders = new AtomicInteger();
-    try (CachedExposition exposition = new CachedExposition(() -> "r" + renders.incrementAndGet(), Duration.ZERO)) {
+    try (CachedExposition exposition =
+        new CachedExposition(() -> "r" + renders.incrementAndGet(), Duration.ZERO)) {
       assertThat(exposition.get()).isEqualTo("r1");
       assertThat(exposition.get()).isEqualTo("r2");
     }

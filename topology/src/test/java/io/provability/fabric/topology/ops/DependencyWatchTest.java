@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,15 +16,16 @@ import org.junit.jupiter.api.Test;
 class DependencyWatchTest {
   /** A clock the test moves. */
   private static final class MovingClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-03T10:00:00Z"));
+    final AtomicReference<Instant> now =
+        new AtomicReference<>(Instant.parse("2026-12-03T10:00:00Z"));
 
     @Override
-    public java.time.ZoneId getZone() {
+    public ZoneId getZone() {
       return ZoneOffset.UTC;
     }
 
     @Override
-    public Clock withZone(java.time.ZoneId zone) {
+    public Clock withZone(ZoneId zone) {
       return this;
     }
 
@@ -42,24 +44,41 @@ class DependencyWatchTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     MovingClock clock = new MovingClock();
     AtomicBoolean up = new AtomicBoolean(true);
-    DependencyWatch watch = new DependencyWatch(registry, clock).watch("redis", () -> {
-      if (!up.get()) {
-        throw new IOException("Connection refused");
-      }
-    });
+    DependencyWatch watch =
+        new DependencyWatch(registry, clock)
+            .watch(
+                "redis",
+                () -> {
+                  if (!up.get()) {
+                    throw new IOException("Connection refused");
+                  }
+                });
     watch.probeAll();
     up.set(false);
     for (int i = 0; i < 15; i++) { // 30 s of failed probes: one outage, not fifteen
       watch.probeAll();
       clock.advance(Duration.ofSeconds(2));
     }
-    assertThat(registry.get("fabric.dependency.up").tag("dependency", "redis").gauge().value()).isZero();
+    assertThat(registry.get("fabric.dependency.up").tag("dependency", "redis").gauge().value())
+        .isZero();
     up.set(true);
     watch.probeAll();
     watch.probeAll();
-    assertThat(registry.get("fabric.dependency.up").tag("dependency", "redis").gauge().value()).isEqualTo(1);
-    assertThat(registry.get("fabric.dependency.reconnects").tag("dependency", "redis").counter().count()).isEqualTo(1);
-    assertThat(registry.get("fabric.dependency.outage.seconds").tag("dependency", "redis").counter().count())
+    assertThat(registry.get("fabric.dependency.up").tag("dependency", "redis").gauge().value())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("fabric.dependency.reconnects")
+                .tag("dependency", "redis")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("fabric.dependency.outage.seconds")
+                .tag("dependency", "redis")
+                .counter()
+                .count())
         .isEqualTo(30);
     watch.close();
   }
@@ -68,12 +87,17 @@ class DependencyWatchTest {
   void aProbeCutShortByCloseIsNoOutage() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AtomicReference<DependencyWatch> self = new AtomicReference<>();
-    DependencyWatch watch = new DependencyWatch(registry, new MovingClock()).watch("broker", () -> {
-      self.get().close(); // the instance stops while this probe waits for its answer
-      throw new InterruptedException();
-    });
+    DependencyWatch watch =
+        new DependencyWatch(registry, new MovingClock())
+            .watch(
+                "broker",
+                () -> {
+                  self.get().close(); // the instance stops while this probe waits for its answer
+                  throw new InterruptedException();
+                });
     self.set(watch);
     watch.probeAll();
-    assertThat(registry.get("fabric.dependency.up").tag("dependency", "broker").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("fabric.dependency.up").tag("dependency", "broker").gauge().value())
+        .isEqualTo(1);
   }
 }

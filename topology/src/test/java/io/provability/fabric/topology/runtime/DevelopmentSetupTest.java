@@ -12,18 +12,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The development keys {@code fabric run} creates on embedded defaults are the ones the audit reads. */
+/**
+ * The development keys {@code fabric run} creates on embedded defaults are the ones the audit
+ * reads.
+ */
 class DevelopmentSetupTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
-  void theTrustedEvidenceKeysFileHoldsTheLogKeysVerifierKeyInTheFormTheAuditReads() throws Exception {
+  void theTrustedEvidenceKeysFileHoldsTheLogKeysVerifierKeyInTheFormTheAuditReads()
+      throws Exception {
     FabricConfig cfg = FabricConfig.defaults(Map.of(FabricConfig.WORK_DIR_CONFIG, dir.toString()));
     // a file left by an earlier version, in the key ring form (id=key) the audit cannot read
     Files.createDirectories(cfg.auditEvidenceKeysFile().getParent());
-    Files.writeString(cfg.auditEvidenceKeysFile(), "# trusted Ed25519 public keys: key-id=base64\n"
-        + "evidence-1=IfnRkz9K66Gpr5MD0MeL+Pl96xQtiOGhFfJjOwjWYAQ=\n");
+    Files.writeString(
+        cfg.auditEvidenceKeysFile(),
+        "# trusted Ed25519 public keys: key-id=base64\n"
+            + "evidence-1=IfnRkz9K66Gpr5MD0MeL+Pl96xQtiOGhFfJjOwjWYAQ=\n");
 
     DevelopmentSetup.prepare(cfg);
     DevelopmentSetup.prepare(cfg); // a second start adds nothing

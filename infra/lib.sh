@@ -9,7 +9,7 @@ RUN="${FABRIC_RUN_DIR:-$INFRA/.run}"
 HOST=127.0.0.1
 
 PG_BIN="${FABRIC_PG_BIN:-/usr/lib/postgresql/15/bin}"
-APP_LIB="$REPO/topology/target/lib"
+APP_LIB="$REPO/tools/target/lib"
 
 log() { printf '[infra %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[infra %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }

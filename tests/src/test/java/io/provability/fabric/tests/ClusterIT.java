@@ -4,17 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.provability.fabric.embedded.EmbeddedStack;
+import io.provability.fabric.load.KafkaTransport;
+import io.provability.fabric.load.LoadGenerator;
+import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.tools.cli.EmbeddedMode;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.EmbeddedStack;
-import io.provability.fabric.topology.embedded.StackEndpoints;
-import io.provability.fabric.topology.load.KafkaTransport;
-import io.provability.fabric.topology.load.LoadGenerator;
-import io.provability.fabric.topology.load.LoadProfile;
-import io.provability.fabric.topology.load.LoadResult;
-import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.TopicSetup;
+import io.provability.fabric.topology.traffic.LoadProfile;
+import io.provability.fabric.topology.traffic.LoadTraffic;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,7 +108,7 @@ class ClusterIT {
                   "-XX:+UseSerialGC",
                   "-cp",
                   System.getProperty("java.class.path"),
-                  "io.provability.fabric.topology.cli.FabricCli",
+                  "io.provability.fabric.tools.cli.FabricCli",
                   "run",
                   "--config",
                   configFile.toString(),
@@ -184,7 +185,7 @@ class ClusterIT {
     ns = "clu" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
     work = Files.createTempDirectory("fabric-cluster-it-");
     stack = EmbeddedStack.start(work.resolve("stack"));
-    ep = stack.endpoints();
+    ep = EmbeddedMode.endpoints(stack);
     issuer = Ed25519.SigningKey.generate("cluster-it-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);

@@ -2,18 +2,18 @@ package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.load.HttpTransport;
+import io.provability.fabric.load.LoadGenerator;
+import io.provability.fabric.load.LoadResult;
+import io.provability.fabric.load.LoadSession;
+import io.provability.fabric.load.StateSize;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
-import io.provability.fabric.topology.load.HttpTransport;
-import io.provability.fabric.topology.load.LoadGenerator;
-import io.provability.fabric.topology.load.LoadProfile;
-import io.provability.fabric.topology.load.LoadResult;
-import io.provability.fabric.topology.load.LoadSession;
-import io.provability.fabric.topology.load.StateSize;
-import io.provability.fabric.topology.ops.OperationsServer;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
+import io.provability.fabric.topology.runtime.OperationsServer;
+import io.provability.fabric.topology.traffic.LoadProfile;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.load.KafkaTransport;
+import io.provability.fabric.load.LoadGenerator;
+import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
-import io.provability.fabric.topology.load.KafkaTransport;
-import io.provability.fabric.topology.load.LoadGenerator;
-import io.provability.fabric.topology.load.LoadProfile;
-import io.provability.fabric.topology.load.LoadResult;
-import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.TopicSetup;
+import io.provability.fabric.topology.traffic.LoadProfile;
+import io.provability.fabric.topology.traffic.LoadTraffic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +112,7 @@ class InstanceFailureIT {
                   "-XX:+UseSerialGC",
                   "-cp",
                   System.getProperty("java.class.path"),
-                  "io.provability.fabric.topology.cli.FabricCli",
+                  "io.provability.fabric.tools.cli.FabricCli",
                   "run",
                   "--config",
                   configFile.toString(),

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
 import java.nio.charset.StandardCharsets;

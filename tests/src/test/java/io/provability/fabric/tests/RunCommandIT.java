@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.topology.cli.FabricCli;
+import io.provability.fabric.tools.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -371,7 +371,7 @@ class RunCommandIT {
                 "-Xmx512m",
                 "-cp",
                 JAR + File.pathSeparator + LIB + "/*",
-                "io.provability.fabric.topology.cli.FabricCli"));
+                "io.provability.fabric.tools.cli.FabricCli"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb =
         new ProcessBuilder(cmd)

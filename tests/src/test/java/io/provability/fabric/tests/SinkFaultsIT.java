@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
+import io.provability.fabric.embedded.EmbeddedStack;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
@@ -14,9 +15,9 @@ import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.audit.AuditReport;
-import io.provability.fabric.topology.demo.SinkAudit;
-import io.provability.fabric.topology.embedded.EmbeddedStack;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.tools.cli.EmbeddedMode;
+import io.provability.fabric.tools.demo.SinkAudit;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -104,7 +105,7 @@ class SinkFaultsIT {
     // A stack of its own: the outages below must not reach the servers that other test classes of
     // this JVM share (a later class once inherited a broker that expired its first produce).
     stack = EmbeddedStack.start(work.resolve("stack"));
-    ep = stack.endpoints();
+    ep = EmbeddedMode.endpoints(stack);
     bucket = "fabric-" + ns + "evidence";
     String decisions = ns + "decisions";
     String evidence = ns + "evidence";

@@ -1,8 +1,9 @@
 package io.provability.fabric.tests;
 
+import io.provability.fabric.embedded.EmbeddedStack;
+import io.provability.fabric.tools.cli.EmbeddedMode;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.EmbeddedStack;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,7 +22,7 @@ final class TestEnvironment {
 
   static StackEndpoints endpoints() {
     if (!external()) {
-      return EmbeddedStack.shared().endpoints();
+      return EmbeddedMode.endpoints(EmbeddedStack.shared());
     }
     String file = System.getProperty("fabric.config");
     if (file == null || file.isBlank()) {

@@ -3,9 +3,9 @@ package io.provability.fabric.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.provability.fabric.topology.cli.FabricCli;
+import io.provability.fabric.tools.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.ops.TopicDeclarations;
 import io.provability.fabric.topology.runtime.TopicSetup;
 import java.io.PrintWriter;

@@ -20,7 +20,7 @@ import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
-import io.provability.fabric.topology.demo.SyntheticTraffic;
+import io.provability.fabric.topology.traffic.SyntheticTraffic;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
-import io.provability.fabric.topology.demo.SyntheticTraffic;
+import io.provability.fabric.topology.traffic.SyntheticTraffic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -15,7 +15,7 @@ import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.RegistryHeader;
 import io.provability.fabric.schemas.serde.SchemaIds;
 import io.provability.fabric.schemas.serde.WireFormat;
-import io.provability.fabric.topology.demo.SyntheticTraffic;
+import io.provability.fabric.topology.traffic.SyntheticTraffic;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,15 +1,16 @@
 package io.provability.fabric.tests.jmh;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.provability.fabric.embedded.EmbeddedStack;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.tools.cli.EmbeddedMode;
+import io.provability.fabric.tools.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.demo.KafkaTraffic;
-import io.provability.fabric.topology.embedded.EmbeddedStack;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
 import java.lang.management.ManagementFactory;
@@ -64,7 +65,7 @@ public final class HotTierThroughput {
     String guarantee = args.length > 2 ? args[2] : "exactly_once_v2";
     String commitMs = args.length > 3 ? args[3] : "100";
     String threads = args.length > 4 ? args[4] : "1";
-    StackEndpoints ep = EmbeddedStack.shared().endpoints();
+    StackEndpoints ep = EmbeddedMode.endpoints(EmbeddedStack.shared());
     String ns = "bench" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL) + "-";
     Path work = Files.createTempDirectory("fabric-hot-bench-");
     Path trusted = work.resolve("trusted.keys");

@@ -1,16 +1,17 @@
 package io.provability.fabric.tests.bench;
 
+import io.provability.fabric.embedded.EmbeddedStack;
+import io.provability.fabric.load.KafkaTransport;
+import io.provability.fabric.load.LoadGenerator;
+import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.tools.cli.EmbeddedMode;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.EmbeddedStack;
-import io.provability.fabric.topology.embedded.StackEndpoints;
-import io.provability.fabric.topology.load.KafkaTransport;
-import io.provability.fabric.topology.load.LoadGenerator;
-import io.provability.fabric.topology.load.LoadProfile;
-import io.provability.fabric.topology.load.LoadResult;
-import io.provability.fabric.topology.load.LoadTraffic;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.TopicSetup;
+import io.provability.fabric.topology.traffic.LoadProfile;
+import io.provability.fabric.topology.traffic.LoadTraffic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ public final class FailoverBenchmark {
     Path work = Files.createTempDirectory("fabric-failover-bench-");
     String ns = "fo" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
     try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("stack"))) {
-      StackEndpoints ep = stack.endpoints();
+      StackEndpoints ep = EmbeddedMode.endpoints(stack);
       Ed25519.SigningKey issuer =
           Ed25519.SigningKey.generate("failover-issuer", new SecureRandom());
       Path trusted = work.resolve("trusted.keys");
@@ -333,7 +334,7 @@ public final class FailoverBenchmark {
                   "-XX:+UseSerialGC",
                   "-cp",
                   System.getProperty("java.class.path"),
-                  "io.provability.fabric.topology.cli.FabricCli",
+                  "io.provability.fabric.tools.cli.FabricCli",
                   "run",
                   "--config",
                   config.toString(),

@@ -1,5 +1,8 @@
 package io.provability.fabric.topology.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -9,8 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.avro.Schema;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A client of the Confluent Schema Registry REST API, which Confluent's registry, Apicurio Registry
@@ -98,7 +99,7 @@ public final class SchemaRegistryClient {
   /** Returns the schema the registry holds under {@code id}. */
   public Schema schema(int id) throws IOException, InterruptedException {
     JsonNode answer = send(HttpRequest.newBuilder(uri("/schemas/ids/" + id)).GET());
-    return new Schema.Parser().parse(answer.path("schema").asString());
+    return new Schema.Parser().parse(answer.path("schema").asText());
   }
 
   private JsonNode post(String path, Schema schema) throws IOException, InterruptedException {
@@ -133,7 +134,7 @@ public final class SchemaRegistryClient {
     JsonNode json;
     try {
       json = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
-    } catch (RuntimeException e) {
+    } catch (JsonProcessingException | RuntimeException e) {
       json = JSON.createObjectNode().put("message", response.body());
     }
     if (response.statusCode() / 100 != 2) {
@@ -146,7 +147,7 @@ public final class SchemaRegistryClient {
               + " "
               + r.uri().getPath()
               + ": "
-              + json.path("message").asString(response.body()));
+              + json.path("message").asText(response.body()));
     }
     return json;
   }

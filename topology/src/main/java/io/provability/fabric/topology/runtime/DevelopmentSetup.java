@@ -4,7 +4,7 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +48,10 @@ public final class DevelopmentSetup {
    */
   public static boolean embeddedServersAvailable() {
     try {
+      Class.forName(
+          "io.provability.fabric.embedded.EmbeddedStack",
+          false,
+          DevelopmentSetup.class.getClassLoader());
       Class.forName("kafka.server.KafkaRaftServer", false, DevelopmentSetup.class.getClassLoader());
       Class.forName("org.gaul.s3proxy.S3Proxy", false, DevelopmentSetup.class.getClassLoader());
       return true;

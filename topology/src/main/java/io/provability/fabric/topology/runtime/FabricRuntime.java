@@ -21,7 +21,7 @@ import io.provability.fabric.sinks.evidence.S3Requests;
 import io.provability.fabric.topology.DecisionObserver;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.metrics.ConnectSinkMetrics;
 import io.provability.fabric.topology.metrics.FabricMetrics;
 import io.provability.fabric.topology.ops.DependencyProbes;

@@ -3,6 +3,8 @@ package io.provability.fabric.topology.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
@@ -21,8 +23,6 @@ import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The registry client's requests and its reading of answers, against a stand-in HTTP server that
@@ -92,10 +92,10 @@ class SchemaRegistryClientTest {
     assertThat(id).isEqualTo(41);
     assertThat(requests)
         .containsExactly("POST /apis/ccompat/v7/subjects/fabric.decisions-value/versions");
-    assertThat(bodies.get(0).path("schemaType").asString()).isEqualTo("AVRO");
+    assertThat(bodies.get(0).path("schemaType").asText()).isEqualTo("AVRO");
     assertThat(
             SchemaNormalization.parsingFingerprint64(
-                new Schema.Parser().parse(bodies.get(0).path("schema").asString())))
+                new Schema.Parser().parse(bodies.get(0).path("schema").asText())))
         .isEqualTo(SchemaNormalization.parsingFingerprint64(Decision.getClassSchema()));
   }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provability.fabric.topology.config.FabricConfig;
-import io.provability.fabric.topology.embedded.StackEndpoints;
+import io.provability.fabric.topology.config.StackEndpoints;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;

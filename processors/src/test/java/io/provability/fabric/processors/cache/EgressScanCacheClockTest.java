@@ -6,7 +6,6 @@ import io.provability.fabric.processors.egress.Finding;
 import io.provability.fabric.processors.egress.FindingType;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -22,15 +21,9 @@ class EgressScanCacheClockTest {
   @Test
   void aHitFollowsTheInjectedTimeNotTheSystemClock() {
     ManualTime time = new ManualTime(NOW);
-    List<Long> sharedTtls = new ArrayList<>();
+    SoundnessWorkload.LoopbackShared shared = new SoundnessWorkload.LoopbackShared();
     TieredCache<List<Finding>> near =
-        new TieredCache<>(
-            CacheName.EGRESS_VERDICTS,
-            new CacheSpec(Duration.ofMinutes(10), 1 << 20, 0),
-            new EgressScanCache.FindingsCodec(),
-            TieredCacheTest.recordingShared(sharedTtls),
-            Duration.ZERO,
-            time);
+        TieredCacheTest.findingsCache(Duration.ofMinutes(10), shared, time);
     AtomicInteger scans = new AtomicInteger();
     Function<String, List<Finding>> scanner =
         text -> {
@@ -50,6 +43,6 @@ class EgressScanCacheClockTest {
     time.advance(Duration.ofMinutes(2));
     assertThat(cache.apply("abc")).isEqualTo(first);
     assertThat(scans).hasValue(2);
-    assertThat(sharedTtls).containsExactly(600_000L, 600_000L);
+    assertThat(shared.storedTtls).containsExactly(600_000L, 600_000L);
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,20 +32,33 @@ final class EgressScanCache implements Function<String, List<Finding>> {
   private final Function<String, List<Finding>> scanner;
   private final TieredCache<List<Finding>> cache;
   private final CacheMetrics metrics;
+  private final Clock clock;
 
   EgressScanCache(
       Function<String, List<Finding>> scanner,
       TieredCache<List<Finding>> cache,
       CacheMetrics metrics) {
+    this(scanner, cache, metrics, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock the time a hit is checked at and an entry stored at
+   */
+  EgressScanCache(
+      Function<String, List<Finding>> scanner,
+      TieredCache<List<Finding>> cache,
+      CacheMetrics metrics,
+      Clock clock) {
     this.scanner = scanner;
     this.cache = cache;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   @Override
   public List<Finding> apply(String text) {
     ByteKey key = key(text);
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     CacheEntry<List<Finding>> hit = cache.get(key);
     if (hit != null && hit.validAt(now)) {
       metrics.lookup(CacheName.EGRESS_VERDICTS, CacheMetrics.Outcome.HIT_EXACT);

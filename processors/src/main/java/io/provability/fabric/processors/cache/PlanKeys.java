@@ -12,6 +12,7 @@ import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ResourcePattern;
+import io.provability.fabric.schemas.bytes.Bytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -232,10 +233,7 @@ public final class PlanKeys {
   }
 
   private static void byteBuffer(KeyBuffer md, ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] bytes = new byte[d.remaining()];
-    d.get(bytes);
-    bytes(md, bytes);
+    bytes(md, Bytes.toArray(b));
   }
 
   /**

@@ -30,7 +30,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -118,6 +120,7 @@ public final class RedisSharedTier implements SharedTier {
 
   private final Settings settings;
   private final CacheMetrics metrics;
+  private final Clock clock;
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final BlockingQueue<Op> queue;
@@ -138,8 +141,18 @@ public final class RedisSharedTier implements SharedTier {
 
   /** Starts the writer thread; connecting happens on it, so this never blocks on Redis. */
   public RedisSharedTier(Settings settings, CacheMetrics metrics) {
+    this(settings, metrics, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the writer thread, as {@link #RedisSharedTier(Settings, CacheMetrics)}.
+   *
+   * @param clock the time the connect backoff and the drain on {@link #close()} run on
+   */
+  public RedisSharedTier(Settings settings, CacheMetrics metrics, Clock clock) {
     this.settings = settings;
     this.metrics = metrics;
+    this.clock = clock;
     new SecureRandom().nextBytes(instanceId);
     this.channel = settings.channel().getBytes(StandardCharsets.UTF_8);
     this.queue = new ArrayBlockingQueue<>(settings.queueMax());
@@ -328,7 +341,7 @@ public final class RedisSharedTier implements SharedTier {
     if (connection != null) {
       return true;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (now < nextConnectAttempt) {
       return false;
     }
@@ -478,8 +491,8 @@ public final class RedisSharedTier implements SharedTier {
     if (closed) {
       return;
     }
-    long deadline = System.nanoTime() + settings.timeout().toNanos();
-    while (!queue.isEmpty() && System.nanoTime() < deadline && connection != null) {
+    Instant deadline = clock.instant().plus(settings.timeout());
+    while (!queue.isEmpty() && clock.instant().isBefore(deadline) && connection != null) {
       LockSupport.parkNanos(1_000_000L);
     }
     closed = true;

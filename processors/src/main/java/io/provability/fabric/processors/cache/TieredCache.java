@@ -2,6 +2,7 @@ package io.provability.fabric.processors.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +39,21 @@ public final class TieredCache<V> {
       CacheEntry.Codec<V> codec,
       SharedTier shared,
       Duration readWait) {
+    this(name, spec, codec, shared, readWait, Ticker.systemTicker());
+  }
+
+  /**
+   * @param readWait how long a near miss waits for the shared tier (zero: never; see
+   *     docs/caches.md)
+   * @param ticker the time the near cache's TTL runs on
+   */
+  public TieredCache(
+      CacheName name,
+      CacheSpec spec,
+      CacheEntry.Codec<V> codec,
+      SharedTier shared,
+      Duration readWait,
+      Ticker ticker) {
     this.name = name;
     this.spec = spec;
     this.codec = codec;
@@ -51,6 +67,7 @@ public final class TieredCache<V> {
                     96 + k.unsafeBytes().length + codec.weigh(e.value()))
             // memory only: validity is checked against the caller's time on every lookup
             .expireAfterWrite(spec.ttl())
+            .ticker(ticker)
             .executor(Runnable::run)
             .build();
   }

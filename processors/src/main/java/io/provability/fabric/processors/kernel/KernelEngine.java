@@ -216,35 +216,9 @@ public final class KernelEngine implements PlanEvaluator {
       PolicyView policy,
       Instant now,
       List<Reason> reasons) {
-    if (token == null) {
-      reasons.add(reason(ReasonCode.TOKEN_MISSING, null, "no capability token presented").build());
+    if (!TokenChecks.checkSignedAndCurrent(
+        token, tokenCache, trustedIssuers, policy, now, reasons)) {
       return null;
-    }
-    if (!signatureVerifies(token, now)) {
-      reasons.add(
-          reason(
-                  ReasonCode.TOKEN_INVALID_SIGNATURE,
-                  null,
-                  "signature does not verify under a trusted key (key id '"
-                      + token.getKeyId()
-                      + "')")
-              .build());
-      return null;
-    }
-    if (!now.isBefore(token.getExpiresAt())) {
-      reasons.add(
-          reason(ReasonCode.TOKEN_EXPIRED, null, "token expired at " + token.getExpiresAt())
-              .build());
-    }
-    if (now.isBefore(token.getNotBefore())) {
-      reasons.add(
-          reason(ReasonCode.TOKEN_NOT_YET_VALID, null, "token valid from " + token.getNotBefore())
-              .build());
-    }
-    if (policy.isRevoked(token.getTokenId())) {
-      reasons.add(
-          reason(ReasonCode.TOKEN_REVOKED, null, "token " + token.getTokenId() + " is revoked")
-              .build());
     }
     if (!token.getTenant().equals(tenant)) {
       reasons.add(
@@ -258,19 +232,8 @@ public final class KernelEngine implements PlanEvaluator {
                       + "'")
               .build());
     }
-    if (!token.getSubjectId().equals(subject)) {
-      reasons.add(
-          reason(
-                  ReasonCode.SUBJECT_MISMATCH,
-                  null,
-                  "token issued to '" + token.getSubjectId() + "', presented by '" + subject + "'")
-              .build());
-    }
+    TokenChecks.checkSubject(token, subject, reasons);
     return token;
-  }
-
-  private boolean signatureVerifies(CapabilityToken token, Instant now) {
-    return tokenCache.signatureVerifies(token, trustedIssuers, now);
   }
 
   private static void checkStep(
@@ -317,7 +280,7 @@ public final class KernelEngine implements PlanEvaluator {
       return;
     }
     for (String capName : step.getCapsRequired()) {
-      Capability cap = find(trustedToken.getCapabilities(), capName);
+      Capability cap = TokenChecks.find(trustedToken.getCapabilities(), capName);
       if (cap == null) {
         reasons.add(
             reason(ReasonCode.CAP_MISS, index, "token does not grant '" + capName + "'")
@@ -325,7 +288,8 @@ public final class KernelEngine implements PlanEvaluator {
                 .build());
         continue;
       }
-      Capability granted = grant.isPresent() ? find(grant.get().getCapabilities(), capName) : cap;
+      Capability granted =
+          grant.isPresent() ? TokenChecks.find(grant.get().getCapabilities(), capName) : cap;
       if (granted == null || granted.getEffect() != cap.getEffect()) {
         reasons.add(
             reason(
@@ -351,7 +315,8 @@ public final class KernelEngine implements PlanEvaluator {
                 .build());
         continue;
       }
-      if (resource != null && (!coveredBy(cap, resource) || !coveredBy(granted, resource))) {
+      if (resource != null
+          && (!TokenChecks.covers(cap, resource) || !TokenChecks.covers(granted, resource))) {
         reasons.add(
             reason(
                     ReasonCode.RESOURCE_OUT_OF_SCOPE,
@@ -369,15 +334,6 @@ public final class KernelEngine implements PlanEvaluator {
       }
       matched.add(capName);
     }
-  }
-
-  private static boolean coveredBy(Capability cap, String resource) {
-    for (String glob : cap.getResources()) {
-      if (ResourcePattern.matches(glob, resource)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Checks every receipt carried by a step; returns the valid ones by receipt id. */
@@ -680,15 +636,6 @@ public final class KernelEngine implements PlanEvaluator {
       }
     }
     return true;
-  }
-
-  private static Capability find(List<Capability> caps, String name) {
-    for (Capability c : caps) {
-      if (c.getName().equals(name)) {
-        return c;
-      }
-    }
-    return null;
   }
 
   private static boolean blank(String s) {

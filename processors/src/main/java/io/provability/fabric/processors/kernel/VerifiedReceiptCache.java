@@ -53,11 +53,7 @@ final class VerifiedReceiptCache {
         return true;
       }
     }
-    boolean ok =
-        signers.verify(
-            receipt.getKeyId(),
-            ReceiptSigning.signedBytes(receipt),
-            ReceiptSigning.signatureOf(receipt));
+    boolean ok = ReceiptSigning.verify(receipt, signers);
     if (ok && key != null) {
       verified.put(key, Boolean.TRUE);
     }

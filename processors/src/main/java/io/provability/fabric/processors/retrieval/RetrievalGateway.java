@@ -15,6 +15,7 @@ import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ReasonCode;
 import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.kernel.ResourcePattern;
+import io.provability.fabric.processors.kernel.TokenChecks;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -326,33 +327,11 @@ public final class RetrievalGateway {
       PolicyView policy,
       Instant now,
       List<Reason> reasons) {
-    if (token == null) {
-      reasons.add(reason(ReasonCode.TOKEN_MISSING, "no capability token presented"));
+    if (!TokenChecks.checkSignedAndCurrent(
+        token, tokenCache, trustedIssuers, policy, now, reasons)) {
       return null;
     }
-    if (!tokenCache.signatureVerifies(token, trustedIssuers, now)) {
-      reasons.add(
-          reason(
-              ReasonCode.TOKEN_INVALID_SIGNATURE,
-              "signature does not verify under a trusted key (key id '" + token.getKeyId() + "')"));
-      return null;
-    }
-    if (!now.isBefore(token.getExpiresAt())) {
-      reasons.add(reason(ReasonCode.TOKEN_EXPIRED, "token expired at " + token.getExpiresAt()));
-    }
-    if (now.isBefore(token.getNotBefore())) {
-      reasons.add(
-          reason(ReasonCode.TOKEN_NOT_YET_VALID, "token valid from " + token.getNotBefore()));
-    }
-    if (policy.isRevoked(token.getTokenId())) {
-      reasons.add(reason(ReasonCode.TOKEN_REVOKED, "token " + token.getTokenId() + " is revoked"));
-    }
-    if (!token.getSubjectId().equals(subject)) {
-      reasons.add(
-          reason(
-              ReasonCode.SUBJECT_MISMATCH,
-              "token issued to '" + token.getSubjectId() + "', presented by '" + subject + "'"));
-    }
+    TokenChecks.checkSubject(token, subject, reasons);
     if (!token.getTenant().equals(tenant)) {
       reasons.add(
           reason(
@@ -370,11 +349,12 @@ public final class RetrievalGateway {
   /** Null if {@code capName} (READ) is granted for {@code resource} by the token and the grant. */
   private static CapabilityProblem capabilityProblem(
       CapabilityToken token, Optional<CapabilityGrant> grant, String capName, String resource) {
-    Capability cap = find(token.getCapabilities(), capName);
+    Capability cap = TokenChecks.find(token.getCapabilities(), capName);
     if (cap == null) {
       return new CapabilityProblem(ReasonCode.CAP_MISS, "token does not grant '" + capName + "'");
     }
-    Capability granted = grant.isPresent() ? find(grant.get().getCapabilities(), capName) : cap;
+    Capability granted =
+        grant.isPresent() ? TokenChecks.find(grant.get().getCapabilities(), capName) : cap;
     if (granted == null || granted.getEffect() != cap.getEffect()) {
       return new CapabilityProblem(
           ReasonCode.CAP_MISS, "the current grant of the subject does not hold '" + capName + "'");
@@ -388,7 +368,7 @@ public final class RetrievalGateway {
               + cap.getEffect()
               + ", a retrieval needs READ");
     }
-    if (!coveredBy(cap, resource) || !coveredBy(granted, resource)) {
+    if (!TokenChecks.covers(cap, resource) || !TokenChecks.covers(granted, resource)) {
       return new CapabilityProblem(
           ReasonCode.RESOURCE_OUT_OF_SCOPE,
           "resource '"
@@ -462,24 +442,6 @@ public final class RetrievalGateway {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     out.writeBytes(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
     out.writeBytes(bytes);
-  }
-
-  private static boolean coveredBy(Capability cap, String resource) {
-    for (String glob : cap.getResources()) {
-      if (ResourcePattern.matches(glob, resource)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Capability find(List<Capability> caps, String name) {
-    for (Capability c : caps) {
-      if (c.getName().equals(name)) {
-        return c;
-      }
-    }
-    return null;
   }
 
   private static boolean blank(String s) {

@@ -124,9 +124,11 @@ public final class SoundnessWorkload {
     LoopbackShared peer;
     Receiver receiver = (c, k, v) -> {};
     long delivered;
+    final List<Long> storedTtls = new ArrayList<>();
 
     @Override
     public void store(CacheName cache, ByteKey key, byte[] value, long ttlMillis) {
+      storedTtls.add(ttlMillis);
       if (peer != null) {
         peer.delivered++;
         peer.receiver.received(cache, new ByteKey(key.bytes()), value.clone());

@@ -8,6 +8,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.Subject;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,12 +30,6 @@ import net.jqwik.api.constraints.Size;
 class KernelPropertiesTest {
   private static final EventCodec CODEC = EventCodec.standard();
 
-  private static byte[] bytes(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
-  }
-
   /**
    * Flips one bit of the token's signed encoding (any field or the signature) and re-decodes it.
    */
@@ -43,7 +38,7 @@ class KernelPropertiesTest {
       @ForAll @IntRange(min = 0, max = 1_000_000) int bitSeed) throws IOException {
     ScenarioPlan.Inputs base = new ScenarioPlan().build();
     CapabilityToken token = base.plan().getSubject().getToken();
-    byte[] body = bytes(token.toByteBuffer());
+    byte[] body = Bytes.toArray(token.toByteBuffer());
     byte[] flipped = ScenarioPlan.flip(body, bitSeed % (body.length * 8));
     CapabilityToken tampered;
     try {
@@ -70,7 +65,7 @@ class KernelPropertiesTest {
       @ForAll @IntRange(min = 0, max = 1_000_000) int bitSeed) throws IOException {
     ScenarioPlan.Inputs base = new ScenarioPlan().build();
     AccessReceipt receipt = base.plan().getSteps().get(0).getReceipts().get(0);
-    byte[] body = bytes(receipt.toByteBuffer());
+    byte[] body = Bytes.toArray(receipt.toByteBuffer());
     byte[] flipped = ScenarioPlan.flip(body, bitSeed % (body.length * 8));
     AccessReceipt tampered;
     try {

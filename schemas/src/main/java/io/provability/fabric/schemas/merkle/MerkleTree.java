@@ -34,7 +34,7 @@ public final class MerkleTree {
       level = parents;
     }
     this.levels = built.toArray(new byte[0][][]);
-    this.root = size == 0 ? Rfc6962.emptyRoot() : subtreeHash(0, size);
+    this.root = size == 0 ? Rfc6962.emptyRoot() : MerkleProofs.subtreeHash(this::node, 0, size);
   }
 
   /**
@@ -111,9 +111,7 @@ public final class MerkleTree {
    */
   public InclusionProof inclusionProof(int index) {
     Objects.checkIndex(index, size);
-    List<byte[]> path = new ArrayList<>();
-    collectPath(index, 0, size, path);
-    return new InclusionProof(index, size, path);
+    return new InclusionProof(index, size, MerkleProofs.inclusionPath(this::node, index, size));
   }
 
   /**
@@ -137,62 +135,13 @@ public final class MerkleTree {
               + ": the older size must be between 1 and "
               + size);
     }
-    List<byte[]> proof = new ArrayList<>();
-    collectSubproof(fromSize, 0, size, true, proof);
+    List<byte[]> proof = MerkleProofs.consistencyProof(this::node, fromSize, size);
     proof.replaceAll(byte[]::clone);
     return List.copyOf(proof);
   }
 
-  /** PATH(m, D[lo:hi]) of RFC 6962 §2.1.1, appended to {@code out} lowest level first. */
-  private void collectPath(int index, int lo, int hi, List<byte[]> out) {
-    if (hi - lo == 1) {
-      return;
-    }
-    int k = splitPoint(hi - lo);
-    if (index < lo + k) {
-      collectPath(index, lo, lo + k, out);
-      out.add(subtreeHash(lo + k, hi));
-    } else {
-      collectPath(index, lo + k, hi, out);
-      out.add(subtreeHash(lo, lo + k));
-    }
-  }
-
-  /**
-   * SUBPROOF(m, D[lo:hi], b) of RFC 6962 §2.1.2: {@code m} counts the old tree's leaves within
-   * {@code [lo, hi)}; {@code complete} is true while that range is the whole of the old tree's root
-   * side, whose hash the verifier already knows.
-   */
-  private void collectSubproof(int m, int lo, int hi, boolean complete, List<byte[]> out) {
-    int n = hi - lo;
-    if (m == n) {
-      if (!complete) {
-        out.add(subtreeHash(lo, hi));
-      }
-      return;
-    }
-    int k = splitPoint(n);
-    if (m <= k) {
-      collectSubproof(m, lo, lo + k, complete, out);
-      out.add(subtreeHash(lo + k, hi));
-    } else {
-      collectSubproof(m - k, lo + k, hi, false, out);
-      out.add(subtreeHash(lo, lo + k));
-    }
-  }
-
-  /** MTH(D[lo:hi]) for {@code hi > lo}, taken from the stored levels wherever the range is one. */
-  private byte[] subtreeHash(int lo, int hi) {
-    int width = hi - lo;
-    if (Integer.bitCount(width) == 1 && lo % width == 0) {
-      return levels[Integer.numberOfTrailingZeros(width)][lo / width];
-    }
-    int k = splitPoint(width);
-    return Rfc6962.nodeHash(subtreeHash(lo, lo + k), subtreeHash(lo + k, hi));
-  }
-
-  /** The largest power of two below {@code n} (for {@code n >= 2}): where RFC 6962 splits. */
-  private static int splitPoint(int n) {
-    return Integer.highestOneBit(n - 1);
+  /** Reads a perfect subtree's hash from the stored levels. */
+  private byte[] node(int height, long index) {
+    return levels[height][(int) index];
   }
 }

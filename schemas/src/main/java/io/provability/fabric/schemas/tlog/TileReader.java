@@ -2,6 +2,7 @@ package io.provability.fabric.schemas.tlog;
 
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.merkle.InclusionProof;
+import io.provability.fabric.schemas.merkle.MerkleProofs;
 import io.provability.fabric.schemas.merkle.Rfc6962;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -149,9 +150,8 @@ public final class TileReader {
   public InclusionProof inclusionProof(long index, long treeSize) {
     checkSize(treeSize);
     checkIndex(index, treeSize);
-    List<byte[]> path = new ArrayList<>();
-    collectPath(index, 0, treeSize, path);
-    return new InclusionProof(index, treeSize, path);
+    return new InclusionProof(
+        index, treeSize, MerkleProofs.inclusionPath(this::nodeHash, index, treeSize));
   }
 
   /**
@@ -172,8 +172,7 @@ public final class TileReader {
               + ": the older size must be between 1 and "
               + newSize);
     }
-    List<byte[]> proof = new ArrayList<>();
-    collectSubproof(oldSize, 0, newSize, true, proof);
+    List<byte[]> proof = MerkleProofs.consistencyProof(this::nodeHash, oldSize, newSize);
     proof.replaceAll(byte[]::clone);
     return proof;
   }
@@ -304,49 +303,9 @@ public final class TileReader {
     }
   }
 
-  /** PATH(m, D[lo:hi]) of RFC 6962 §2.1.1, lowest level first. */
-  private void collectPath(long index, long lo, long hi, List<byte[]> out) {
-    if (hi - lo == 1) {
-      return;
-    }
-    long k = splitPoint(hi - lo);
-    if (index < lo + k) {
-      collectPath(index, lo, lo + k, out);
-      out.add(subtreeHash(lo + k, hi));
-    } else {
-      collectPath(index, lo + k, hi, out);
-      out.add(subtreeHash(lo, lo + k));
-    }
-  }
-
-  /** SUBPROOF(m, D[lo:hi], b) of RFC 6962 §2.1.2. */
-  private void collectSubproof(long m, long lo, long hi, boolean complete, List<byte[]> out) {
-    long n = hi - lo;
-    if (m == n) {
-      if (!complete) {
-        out.add(subtreeHash(lo, hi));
-      }
-      return;
-    }
-    long k = splitPoint(n);
-    if (m <= k) {
-      collectSubproof(m, lo, lo + k, complete, out);
-      out.add(subtreeHash(lo + k, hi));
-    } else {
-      collectSubproof(m - k, lo + k, hi, false, out);
-      out.add(subtreeHash(lo, lo + k));
-    }
-  }
-
   /** MTH(D[lo:hi]) from the stored tiles. */
   private byte[] subtreeHash(long lo, long hi) {
-    long width = hi - lo;
-    if (Long.bitCount(width) == 1 && lo % width == 0) {
-      int height = Long.numberOfTrailingZeros(width);
-      return nodeHash(height, lo >>> height);
-    }
-    long k = splitPoint(width);
-    return Rfc6962.nodeHash(subtreeHash(lo, lo + k), subtreeHash(lo + k, hi));
+    return MerkleProofs.subtreeHash(this::nodeHash, lo, hi);
   }
 
   /** The hash of the perfect subtree of height {@code height} at position {@code index}. */
@@ -452,10 +411,6 @@ public final class TileReader {
       throw new IllegalArgumentException(
           "entry " + index + " is outside a tree of size " + treeSize);
     }
-  }
-
-  private static long splitPoint(long n) {
-    return Long.highestOneBit(n - 1);
   }
 
   /** Receives the entries of a log in index order during {@link #verifyAll}. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.provability.fabric.events.EgressCertificate;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import io.provability.fabric.schemas.fixtures.SingleFieldMutations;
 import java.nio.ByteBuffer;
@@ -45,8 +46,8 @@ class CanonicalEncodingTest {
     // Avro's own encoder writes maps in iteration order, so with keys inserted in byte order it
     // must produce exactly the canonical bytes.
     assertThat(CanonicalEncoding.encode(plan))
-        .isEqualTo(bytes(sortedByBytes.toByteBuffer()))
-        .isNotEqualTo(bytes(plan.toByteBuffer()));
+        .isEqualTo(Bytes.toArray(sortedByBytes.toByteBuffer()))
+        .isNotEqualTo(Bytes.toArray(plan.toByteBuffer()));
   }
 
   @ParameterizedTest
@@ -58,7 +59,7 @@ class CanonicalEncodingTest {
     PlanRequest plan = EventFixtures.planRequest();
     plan.setRequestId(text);
     plan.setSessionId(text + text);
-    assertThat(CanonicalEncoding.encode(plan)).isEqualTo(bytes(plan.toByteBuffer()));
+    assertThat(CanonicalEncoding.encode(plan)).isEqualTo(Bytes.toArray(plan.toByteBuffer()));
   }
 
   static Stream<String> stringValues() {
@@ -201,11 +202,5 @@ class CanonicalEncodingTest {
   @SuppressWarnings({"unchecked", "rawtypes"}) // puts a Utf8 key where the type says String
   private static void addUtf8Key(Map<String, String> map, String key, String value) {
     ((Map) map).put(new Utf8(key), value);
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    byte[] bytes = new byte[buffer.remaining()];
-    buffer.get(bytes);
-    return bytes;
   }
 }

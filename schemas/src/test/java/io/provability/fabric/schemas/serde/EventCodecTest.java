@@ -8,6 +8,7 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PolicyVersion;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,7 +63,7 @@ class EventCodecTest {
                 .getMethod("createDecoder", SchemaStore.class)
                 .invoke(null, codec.schemaStore());
 
-    assertThat(bytes).isEqualTo(toArray(avroEncoded));
+    assertThat(bytes).isEqualTo(Bytes.toArray(avroEncoded));
     assertThat(avroDecoder.decode(bytes)).isEqualTo(event);
   }
 
@@ -340,11 +341,5 @@ class EventCodecTest {
       }
     }
     throw new AssertionError("constraints not found");
-  }
-
-  private static byte[] toArray(ByteBuffer buffer) {
-    byte[] bytes = new byte[buffer.remaining()];
-    buffer.get(bytes);
-    return bytes;
   }
 }

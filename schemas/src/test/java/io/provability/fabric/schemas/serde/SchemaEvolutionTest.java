@@ -10,6 +10,7 @@ import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import io.provability.fabric.schemas.fixtures.WriterSchemaCopy;
 import java.io.ByteArrayOutputStream;
@@ -68,7 +69,7 @@ class SchemaEvolutionTest {
     GenericRecord old = WriterSchemaCopy.of(v1, EventFixtures.planRequest());
     ByteBuffer avro = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
 
-    assertThat(writeWith(v1, old)).isEqualTo(toArray(avro));
+    assertThat(writeWith(v1, old)).isEqualTo(Bytes.toArray(avro));
     assertThat(SchemaNormalization.parsingFingerprint64(v1))
         .isNotEqualTo(SchemaNormalization.parsingFingerprint64(PlanRequest.getClassSchema()));
   }
@@ -308,11 +309,5 @@ class SchemaEvolutionTest {
 
   private static Schema parse(String json) {
     return new Schema.Parser().parse(json);
-  }
-
-  private static byte[] toArray(ByteBuffer buffer) {
-    byte[] bytes = new byte[buffer.remaining()];
-    buffer.get(bytes);
-    return bytes;
   }
 }

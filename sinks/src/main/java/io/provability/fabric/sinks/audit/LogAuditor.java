@@ -1,6 +1,7 @@
 package io.provability.fabric.sinks.audit;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -25,7 +26,6 @@ import io.provability.fabric.sinks.decisionlog.PartitionManager;
 import io.provability.fabric.sinks.evidence.EntryObjects;
 import io.provability.fabric.sinks.evidence.EvidenceLogs;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -594,7 +594,7 @@ public final class LogAuditor {
       return;
     }
     byte[] requestHash = Sha256.digest(entry.requestBytes());
-    if (!MessageDigest.isEqual(requestHash, bytes(decision.getRequestHash()))) {
+    if (!MessageDigest.isEqual(requestHash, Bytes.toArray(decision.getRequestHash()))) {
       run.add(
           Mismatch.Code.ENTRY_INVALID,
           subject,
@@ -603,7 +603,7 @@ public final class LogAuditor {
               + " but decision "
               + decision.getDecisionId()
               + " answered request hash "
-              + Hex.encode(bytes(decision.getRequestHash())));
+              + Hex.encode(Bytes.toArray(decision.getRequestHash())));
     }
     EntryRef ref = new EntryRef(run.origin, i, entry.decisionBytes(), decision);
     EntryRef earlier = run.entries.putIfAbsent(decision.getDecisionId(), ref);
@@ -773,7 +773,7 @@ public final class LogAuditor {
         diffs,
         "request_hash",
         Hex.encode(row.requestHash()),
-        Hex.encode(bytes(d.getRequestHash())));
+        Hex.encode(Bytes.toArray(d.getRequestHash())));
     if (!Arrays.equals(row.event(), e.decision())) {
       diffs.add("event: the row's bytes differ from the entry's decision bytes");
     }
@@ -784,13 +784,6 @@ public final class LogAuditor {
     if (!Objects.equals(row, entry)) {
       diffs.add(field + ": row " + row + ", entry " + entry);
     }
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
   }
 
   // ---------------------------------------------------------------- proofs

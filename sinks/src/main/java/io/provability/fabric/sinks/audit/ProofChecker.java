@@ -1,6 +1,7 @@
 package io.provability.fabric.sinks.audit;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -102,8 +103,7 @@ public final class ProofChecker {
     boolean requestChecked = false;
     if (decision != null && decoded.requestBytes() != null) {
       byte[] hash = Sha256.digest(decoded.requestBytes());
-      byte[] recorded = new byte[decision.getRequestHash().remaining()];
-      decision.getRequestHash().duplicate().get(recorded);
+      byte[] recorded = Bytes.toArray(decision.getRequestHash());
       if (!MessageDigest.isEqual(hash, recorded)) {
         problems.add(
             "the entry's request hashes to "

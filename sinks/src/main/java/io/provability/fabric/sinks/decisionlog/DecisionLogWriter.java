@@ -1,10 +1,10 @@
 package io.provability.fabric.sinks.decisionlog;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -332,7 +332,7 @@ public final class DecisionLogWriter {
         ps.setLong(p++, d.getPolicyVersion());
         ps.setObject(p++, d.getDecidedAt().atOffset(ZoneOffset.UTC));
         ps.setLong(p++, d.getEvalMicros());
-        ps.setBytes(p++, bytes(d.getRequestHash()));
+        ps.setBytes(p++, Bytes.toArray(d.getRequestHash()));
         ps.setBytes(p++, e.event());
       }
       return ps.executeUpdate();
@@ -368,12 +368,5 @@ public final class DecisionLogWriter {
   /** The partition day of a decision: the UTC date of {@code decided_at}. */
   static LocalDate dayOf(Decision d) {
     return LocalDate.ofInstant(d.getDecidedAt(), ZoneOffset.UTC);
-  }
-
-  static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer b = buffer.duplicate();
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
   }
 }

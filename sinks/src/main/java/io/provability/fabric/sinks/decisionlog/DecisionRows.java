@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Reason;
+import io.provability.fabric.schemas.bytes.Bytes;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -88,7 +89,7 @@ final class DecisionRows {
     sb.append(d.getPolicyVersion()).append(',');
     sb.append(d.getDecidedAt().atOffset(ZoneOffset.UTC)).append(',');
     sb.append(d.getEvalMicros()).append(',');
-    sb.append("\\x").append(HEX.formatHex(DecisionLogWriter.bytes(d.getRequestHash()))).append(',');
+    sb.append("\\x").append(HEX.formatHex(Bytes.toArray(d.getRequestHash()))).append(',');
     sb.append("\\x").append(HEX.formatHex(event)).append('\n');
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.sinks.testing.MutableClock;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
@@ -268,7 +269,7 @@ class DecisionLogTest {
       assertThat(row.tokenId()).isEqualTo("tok-1");
       assertThat(row.policyVersion()).isEqualTo(42);
       assertThat(row.evalMicros()).isEqualTo(101);
-      assertThat(row.requestHash()).isEqualTo(DecisionLogWriter.bytes(original.getRequestHash()));
+      assertThat(row.requestHash()).isEqualTo(Bytes.toArray(original.getRequestHash()));
       assertThat(row.event()).isEqualTo(TestEvents.encode(original));
       assertThat(log.reader().decode(row)).isEqualTo(original);
 

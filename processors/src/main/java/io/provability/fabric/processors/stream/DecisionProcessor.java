@@ -4,6 +4,7 @@ import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.SessionKey;
@@ -258,6 +259,6 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   }
 
   private static String requestIdOf(SpecificRecord request) {
-    return RequestIntakeProcessor.RequestFields.of(request).requestId();
+    return RequestEnvelope.of(request).requestId();
   }
 }

@@ -2,9 +2,7 @@ package io.provability.fabric.processors.stream;
 
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
-import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.PlanRequest;
-import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
 import java.nio.ByteBuffer;
@@ -59,8 +57,8 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
       reject(record, DeadLetterReason.MALFORMED, "undecodable: " + e);
       return;
     }
-    RequestFields fields = RequestFields.of(event);
-    if (fields == null) {
+    RequestEnvelope envelope = RequestEnvelope.of(event);
+    if (envelope == null) {
       reject(
           record,
           DeadLetterReason.UNSUPPORTED_TYPE,
@@ -68,22 +66,22 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
               + event.getSchema().getFullName());
       return;
     }
-    String missing = fields.firstBlank();
+    String missing = envelope.firstBlank();
     if (missing != null) {
       reject(record, DeadLetterReason.MISSING_FIELD, "required field '" + missing + "' is empty");
       return;
     }
     String key = utf8(record.key());
-    if (key == null || !key.equals(fields.sessionId())) {
+    if (key == null || !key.equals(envelope.sessionId())) {
       reject(
           record,
           DeadLetterReason.INVALID_FIELD,
           "record key must be the session id '"
-              + fields.sessionId()
+              + envelope.sessionId()
               + "' (partitioning depends on it)");
       return;
     }
-    if (fields.sessionId().chars().anyMatch(Character::isISOControl)) {
+    if (envelope.sessionId().chars().anyMatch(Character::isISOControl)) {
       reject(record, DeadLetterReason.INVALID_FIELD, "session_id contains control characters");
       return;
     }
@@ -121,48 +119,6 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
           .toString();
     } catch (CharacterCodingException e) {
       return null;
-    }
-  }
-
-  /** The identifying fields every request kind has. */
-  record RequestFields(String requestId, String sessionId, String tenant, String subjectId) {
-    static RequestFields of(SpecificRecord event) {
-      if (event instanceof PlanRequest p) {
-        return new RequestFields(
-            p.getRequestId(),
-            p.getSessionId(),
-            p.getTenant(),
-            p.getSubject() == null ? null : p.getSubject().getId());
-      }
-      if (event instanceof RetrievalRequest r) {
-        return new RequestFields(
-            r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId());
-      }
-      if (event instanceof EgressRequest e) {
-        return new RequestFields(
-            e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId());
-      }
-      return null;
-    }
-
-    String firstBlank() {
-      if (blank(requestId)) {
-        return "request_id";
-      }
-      if (blank(sessionId)) {
-        return "session_id";
-      }
-      if (blank(tenant)) {
-        return "tenant";
-      }
-      if (blank(subjectId)) {
-        return "subject id";
-      }
-      return null;
-    }
-
-    private static boolean blank(String s) {
-      return s == null || s.isBlank();
     }
   }
 }

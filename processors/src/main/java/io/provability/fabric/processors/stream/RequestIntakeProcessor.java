@@ -21,27 +21,34 @@ import org.slf4j.LoggerFactory;
  * First processor on the requests topic: decodes raw bytes into a request event, checks the fields
  * everything downstream relies on, and sends anything it cannot accept to the dead-letter child
  * with its reason. Never throws on bad input, so one bad record never stops the stream.
+ *
+ * <p>Its two children take different keys (the session id, the original key bytes), so its output
+ * type is their common one and each is reached through its typed {@link Output}.
  */
-public final class RequestIntakeProcessor implements Processor<byte[], byte[], Object, Object> {
+public final class RequestIntakeProcessor
+    implements Processor<byte[], byte[], Object, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestIntakeProcessor.class);
 
   private final EventCodec codec;
-  private final String acceptedChild;
-  private final String deadLetterChild;
-  private ProcessorContext<Object, Object> context;
+  private final Output<String, SpecificRecord> accepted;
+  private final Output<byte[], DeadLetter> deadLetters;
+  private ProcessorContext<Object, SpecificRecord> context;
 
   /**
-   * @param acceptedChild name of the child that receives (session id, request)
-   * @param deadLetterChild name of the child that receives (original key bytes, DeadLetter)
+   * @param accepted the child that receives (session id, request)
+   * @param deadLetters the child that receives (original key bytes, DeadLetter)
    */
-  public RequestIntakeProcessor(EventCodec codec, String acceptedChild, String deadLetterChild) {
+  public RequestIntakeProcessor(
+      EventCodec codec,
+      Output<String, SpecificRecord> accepted,
+      Output<byte[], DeadLetter> deadLetters) {
     this.codec = codec;
-    this.acceptedChild = acceptedChild;
-    this.deadLetterChild = deadLetterChild;
+    this.accepted = accepted;
+    this.deadLetters = deadLetters;
   }
 
   @Override
-  public void init(ProcessorContext<Object, Object> context) {
+  public void init(ProcessorContext<Object, SpecificRecord> context) {
     this.context = context;
   }
 
@@ -85,9 +92,7 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
       reject(record, DeadLetterReason.INVALID_FIELD, "session_id contains control characters");
       return;
     }
-    context.forward(
-        new Record<Object, Object>(key, event, record.timestamp(), record.headers()),
-        acceptedChild);
+    accepted.forward(context, new Record<>(key, event, record.timestamp(), record.headers()));
   }
 
   private void reject(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
@@ -102,8 +107,7 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
             "intake",
             now);
     LOG.debug("dead-lettered a request: {} {}", reason, detail);
-    context.forward(
-        new Record<Object, Object>(record.key(), letter, record.timestamp()), deadLetterChild);
+    deadLetters.forward(context, new Record<>(record.key(), letter, record.timestamp()));
   }
 
   private static String utf8(byte[] bytes) {

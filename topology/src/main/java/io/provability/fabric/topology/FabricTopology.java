@@ -15,6 +15,7 @@ import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.processors.stream.DecisionProcessor;
 import io.provability.fabric.processors.stream.EncodedDecision;
+import io.provability.fabric.processors.stream.Output;
 import io.provability.fabric.processors.stream.PolicyStateUpdater;
 import io.provability.fabric.processors.stream.RequestIntakeProcessor;
 import io.provability.fabric.processors.stream.StoreNames;
@@ -24,6 +25,7 @@ import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.schemas.serde.SchemaIds;
 import io.provability.fabric.schemas.serde.WireFormat;
 import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -31,6 +33,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -51,16 +54,19 @@ import org.apache.kafka.streams.state.Stores;
  * (deduplication) and {@code privacy-budgets} (per-session differential-privacy spend) stores.
  */
 public final class FabricTopology {
-  static final String SOURCE_REQUESTS = "requests";
-  static final String INTAKE = "intake";
-  static final String DECIDE = "decide";
-  static final String SINK_DECISIONS = "decisions-sink";
-  static final String SINK_EVIDENCE = "evidence-sink";
-  static final String SINK_DEAD_LETTER = "dead-letter-sink";
-  static final String OBSERVE_DECISIONS = "observe-decisions";
-  static final String OBSERVE_DEAD_LETTERS = "observe-dead-letters";
-  static final String SOURCE_POLICY = "policy-state-source";
-  static final String POLICY_UPDATER = "policy-state-updater";
+  // Node names: a running application's tasks, state stores and their changelog topics depend on
+  // them (FabricTopologyDescriptionTest pins them). Only this factory needs them: a processor
+  // forwards to its children through the typed Outputs it is given.
+  private static final String SOURCE_REQUESTS = "requests";
+  private static final String INTAKE = "intake";
+  private static final String DECIDE = "decide";
+  private static final String SINK_DECISIONS = "decisions-sink";
+  private static final String SINK_EVIDENCE = "evidence-sink";
+  private static final String SINK_DEAD_LETTER = "dead-letter-sink";
+  private static final String OBSERVE_DECISIONS = "observe-decisions";
+  private static final String OBSERVE_DEAD_LETTERS = "observe-dead-letters";
+  private static final String SOURCE_POLICY = "policy-state-source";
+  private static final String POLICY_UPDATER = "policy-state-updater";
 
   private FabricTopology() {}
 
@@ -235,14 +241,20 @@ public final class FabricTopology {
         POLICY_UPDATER,
         () -> new PolicyStateUpdater(hotTier.policyListener()));
 
+    // the edges a processor forwards through, each typed as its child takes records
+    Output<String, SpecificRecord> accepted = Output.to(DECIDE);
+    Output<byte[], DeadLetter> deadLetters = Output.to(OBSERVE_DEAD_LETTERS);
+    DecisionProcessor.Outputs decided =
+        new DecisionProcessor.Outputs(
+            Output.to(OBSERVE_DECISIONS), Output.to(SINK_EVIDENCE), deadLetters);
+
     topology.addSource(
         SOURCE_REQUESTS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), t.requests());
     topology.addProcessor(
-        INTAKE,
-        () -> new RequestIntakeProcessor(codec, DECIDE, OBSERVE_DEAD_LETTERS),
-        SOURCE_REQUESTS);
-    topology.addProcessor(
-        DECIDE,
+        INTAKE, () -> new RequestIntakeProcessor(codec, accepted, deadLetters), SOURCE_REQUESTS);
+    addProcessor(
+        topology,
+        accepted,
         () ->
             new DecisionProcessor(
                 decider,
@@ -250,13 +262,12 @@ public final class FabricTopology {
                 settings.dedupWindow(),
                 settings.sessionPrivacyBudget().sessionIdleExpiry(),
                 codec,
-                OBSERVE_DECISIONS,
-                SINK_EVIDENCE,
-                OBSERVE_DEAD_LETTERS),
+                decided),
         INTAKE);
-    topology.addProcessor(OBSERVE_DECISIONS, () -> new ObservingProcessor(observer), DECIDE);
-    topology.addProcessor(
-        OBSERVE_DEAD_LETTERS, () -> new ObservingProcessor(observer), INTAKE, DECIDE);
+    addProcessor(
+        topology, decided.decisions(), () -> ObservingProcessor.decisions(observer), DECIDE);
+    addProcessor(
+        topology, deadLetters, () -> ObservingProcessor.deadLetters(observer), INTAKE, DECIDE);
 
     // values are the decisions' canonical bytes, as on the decisions topic (EncodedDecision)
     topology.addStateStore(
@@ -274,30 +285,46 @@ public final class FabricTopology {
             StoreSerdes.privacySpend()),
         DECIDE);
 
-    Serializer<Object> stringKey = cast(new StringSerializer());
+    Serializer<String> stringKey = new StringSerializer();
     // the decider encoded each decision once; the topic gets those bytes (behind a registry header
     // instead of the single-object one when so configured: the body is the same)
     Serializer<EncodedDecision> decisionBytes =
         (topic, d) -> d == null ? null : format.frame(d.bytes(), ids);
-    topology.addSink(
-        SINK_DECISIONS, t.decisions(), stringKey, cast(decisionBytes), OBSERVE_DECISIONS);
+    // each observer passes on what it took: (session id, decision), (original key bytes, letter)
+    topology.addSink(SINK_DECISIONS, t.decisions(), stringKey, decisionBytes, OBSERVE_DECISIONS);
     // one record per new decision: its log entry (inline form), keyed by session so that a
-    // session's
-    // decisions share one log; the sequencer of that partition appends it
-    topology.addSink(
-        SINK_EVIDENCE, t.evidence(), stringKey, cast(new ByteArraySerializer()), DECIDE);
+    // session's decisions share one log; the sequencer of that partition appends it
+    addSink(
+        topology, decided.evidence(), t.evidence(), stringKey, new ByteArraySerializer(), DECIDE);
     topology.addSink(
         SINK_DEAD_LETTER,
         t.deadLetter(),
-        cast(new ByteArraySerializer()),
-        cast(EventSerde.of(DeadLetter.class, codec, format).serializer()),
+        new ByteArraySerializer(),
+        EventSerde.of(DeadLetter.class, codec, format).serializer(),
         OBSERVE_DEAD_LETTERS);
     return topology;
   }
 
-  /** Our processors forward Object-typed records to named children; each sink gets one type. */
-  @SuppressWarnings("unchecked")
-  private static <T> Serializer<Object> cast(Serializer<T> serializer) {
-    return (Serializer<Object>) serializer;
+  /**
+   * Adds the processor its parents reach through {@code node}: it takes the records they forward
+   * there.
+   */
+  private static <K, V, KOut, VOut> void addProcessor(
+      Topology topology,
+      Output<K, V> node,
+      ProcessorSupplier<K, V, KOut, VOut> supplier,
+      String... parents) {
+    topology.addProcessor(node.child(), supplier, parents);
+  }
+
+  /** Adds the sink its parents reach through {@code node}, serializing what they forward there. */
+  private static <K, V> void addSink(
+      Topology topology,
+      Output<K, V> node,
+      String topic,
+      Serializer<K> keys,
+      Serializer<V> values,
+      String... parents) {
+    topology.addSink(node.child(), topic, keys, values, parents);
   }
 }

@@ -5,7 +5,6 @@ import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressRequest;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Reason;
-import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Subject;
 import io.provability.fabric.events.Verdict;
@@ -140,9 +139,17 @@ public final class RequestDecider {
       PolicyView policy,
       Function<String, PrivacySpend> sessionSpend,
       Instant now) {
+    RequestEnvelope envelope = RequestEnvelope.of(request);
+    if (envelope == null) {
+      throw new IllegalArgumentException(
+          "not a request event: " + request.getSchema().getFullName());
+    }
     long started = System.nanoTime();
+    // the identifying fields are the same whatever the verdict (a JWS token mapped below changes
+    // none of them)
     Decision.Builder out =
-        Decision.newBuilder()
+        envelope
+            .identify(Decision.newBuilder())
             .setPolicyVersion(policy.policyVersion())
             .setDecidedAt(now)
             .setRequestHash(ByteBuffer.wrap(Sha256.digest(canonicalRequest)));
@@ -163,48 +170,19 @@ public final class RequestDecider {
         tokenProblem = e.getMessage();
       }
     }
-    if (tokenProblem != null && request instanceof PlanRequest plan) {
-      denied(
-          out,
-          plan.getRequestId(),
-          plan.getSessionId(),
-          plan.getTenant(),
-          plan.getSubject().getId(),
-          RequestKind.PLAN,
-          ReasonCode.TOKEN_INVALID_SIGNATURE,
-          tokenProblem);
-    } else if (tokenProblem != null && request instanceof RetrievalRequest r) {
-      denied(
-          out,
-          r.getRequestId(),
-          r.getSessionId(),
-          r.getTenant(),
-          r.getSubjectId(),
-          RequestKind.RETRIEVAL,
-          ReasonCode.TOKEN_INVALID_SIGNATURE,
-          tokenProblem);
+    if (tokenProblem != null) {
+      // only plans and retrieval requests carry a JWS token
+      denied(out, ReasonCode.TOKEN_INVALID_SIGNATURE, tokenProblem);
     } else if (request instanceof PlanRequest plan) {
       KernelResult result = kernel.evaluate(plan, policy, now);
-      out.setDecisionId(DecisionIds.forRequest(plan.getRequestId()))
-          .setRequestId(plan.getRequestId())
-          .setSessionId(plan.getSessionId())
-          .setTenant(plan.getTenant())
-          .setSubjectId(plan.getSubject().getId())
-          .setKind(RequestKind.PLAN)
-          .setVerdict(result.verdict())
+      out.setVerdict(result.verdict())
           .setReasons(result.reasons())
           .setMatchedCapabilities(result.matchedCapabilities())
           .setTokenId(result.tokenId());
     } else if (request instanceof RetrievalRequest r && gateway != null) {
-      PrivacySpend spent = sessionSpend.apply(SessionKey.of(r.getTenant(), r.getSessionId()));
+      PrivacySpend spent = sessionSpend.apply(envelope.sessionKey());
       RetrievalOutcome result = gateway.decide(r, policy, spent, now);
-      out.setDecisionId(DecisionIds.forRequest(r.getRequestId()))
-          .setRequestId(r.getRequestId())
-          .setSessionId(r.getSessionId())
-          .setTenant(r.getTenant())
-          .setSubjectId(r.getSubjectId())
-          .setKind(RequestKind.RETRIEVAL)
-          .setVerdict(result.verdict())
+      out.setVerdict(result.verdict())
           .setReasons(result.reasons())
           .setMatchedCapabilities(result.matchedCapabilities())
           .setTokenId(result.tokenId())
@@ -212,39 +190,22 @@ public final class RequestDecider {
       if (!result.sessionSpend().equals(spent)) {
         newSpend = result.sessionSpend();
       }
-    } else if (request instanceof RetrievalRequest r) {
-      unsupported(
+    } else if (request instanceof RetrievalRequest) {
+      denied(
           out,
-          r.getRequestId(),
-          r.getSessionId(),
-          r.getTenant(),
-          r.getSubjectId(),
-          RequestKind.RETRIEVAL,
+          ReasonCode.UNSUPPORTED_KIND,
           "no retrieval gateway signing key is configured; denied by default");
     } else if (request instanceof EgressRequest e && firewall != null) {
       EgressOutcome result = firewall.check(e, now);
-      out.setDecisionId(DecisionIds.forRequest(e.getRequestId()))
-          .setRequestId(e.getRequestId())
-          .setSessionId(e.getSessionId())
-          .setTenant(e.getTenant())
-          .setSubjectId(e.getSubjectId())
-          .setKind(RequestKind.EGRESS)
-          .setVerdict(result.verdict())
+      out.setVerdict(result.verdict())
           .setReasons(result.reasons())
           .setRedactedText(result.redactedText())
           .setCertificate(result.certificate());
-    } else if (request instanceof EgressRequest e) {
-      unsupported(
-          out,
-          e.getRequestId(),
-          e.getSessionId(),
-          e.getTenant(),
-          e.getSubjectId(),
-          RequestKind.EGRESS,
-          "no egress certificate signing key is configured; denied by default");
     } else {
-      throw new IllegalArgumentException(
-          "not a request event: " + request.getSchema().getFullName());
+      denied(
+          out,
+          ReasonCode.UNSUPPORTED_KIND,
+          "no egress certificate signing key is configured; denied by default");
     }
     out.setEvalMicros((System.nanoTime() - started) / 1_000L);
     return new Decided(out.build(), newSpend);
@@ -277,33 +238,8 @@ public final class RequestDecider {
     return RetrievalRequest.newBuilder(r).setToken(JwsTokens.toToken(r.getTokenJws())).build();
   }
 
-  private static void unsupported(
-      Decision.Builder out,
-      String requestId,
-      String sessionId,
-      String tenant,
-      String subjectId,
-      RequestKind kind,
-      String detail) {
-    denied(out, requestId, sessionId, tenant, subjectId, kind, ReasonCode.UNSUPPORTED_KIND, detail);
-  }
-
-  private static void denied(
-      Decision.Builder out,
-      String requestId,
-      String sessionId,
-      String tenant,
-      String subjectId,
-      RequestKind kind,
-      ReasonCode code,
-      String detail) {
-    out.setDecisionId(DecisionIds.forRequest(requestId))
-        .setRequestId(requestId)
-        .setSessionId(sessionId)
-        .setTenant(tenant)
-        .setSubjectId(subjectId)
-        .setKind(kind)
-        .setVerdict(Verdict.DENY)
+  private static void denied(Decision.Builder out, ReasonCode code, String detail) {
+    out.setVerdict(Verdict.DENY)
         .setReasons(
             List.of(
                 Reason.newBuilder().setCode(code.name()).setStep(null).setDetail(detail).build()));

@@ -4,6 +4,7 @@ import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.SessionKey;
@@ -54,16 +55,18 @@ import org.slf4j.LoggerFactory;
  * covered over several sweeps without stalling the stream thread) and forgets those whose last
  * spend is older than the session idle expiry, so the store stops growing with every session ever
  * seen.
+ *
+ * <p>Its three children take different records (decisions, evidence bytes, dead letters keyed by
+ * bytes), so its output type is their common one and each is reached through its typed {@link
+ * Output}.
  */
 public final class DecisionProcessor implements Processor<String, SpecificRecord, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DecisionProcessor.class);
 
   private final RequestDecider decider;
-  private final Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory;
+  private final Function<ProcessorContext<?, ?>, PolicyView> policyViewFactory;
   private final Duration dedupWindow;
-  private final String decisionsChild;
-  private final String evidenceChild;
-  private final String deadLetterChild;
+  private final Outputs outputs;
   private final EventCodec codec;
   private final Duration sessionIdleExpiry;
   private ProcessorContext<Object, Object> context;
@@ -80,32 +83,39 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   static final int SWEEP_BATCH = 10_000;
 
   /**
+   * Where the processor's records go.
+   *
+   * @param decisions each decision (new or repeated), keyed by session id
+   * @param evidence each new decision's log entry (inline form), keyed by session id
+   * @param deadLetters each request whose decision failed, keyed by the session id's bytes
+   */
+  public record Outputs(
+      Output<String, EncodedDecision> decisions,
+      Output<String, byte[]> evidence,
+      Output<byte[], DeadLetter> deadLetters) {}
+
+  /**
    * @param policyViewFactory builds the policy view once the context (and its global store) exists
    * @param dedupWindow how long a request id is remembered
    * @param sessionIdleExpiry how long after its last spend a session's privacy spend is kept
    */
   public DecisionProcessor(
       RequestDecider decider,
-      Function<ProcessorContext<Object, Object>, PolicyView> policyViewFactory,
+      Function<ProcessorContext<?, ?>, PolicyView> policyViewFactory,
       Duration dedupWindow,
       Duration sessionIdleExpiry,
       EventCodec codec,
-      String decisionsChild,
-      String evidenceChild,
-      String deadLetterChild) {
+      Outputs outputs) {
     this.decider = decider;
     this.sessionIdleExpiry = sessionIdleExpiry;
     this.policyViewFactory = policyViewFactory;
     this.dedupWindow = dedupWindow;
     this.codec = codec;
-    this.decisionsChild = decisionsChild;
-    this.evidenceChild = evidenceChild;
-    this.deadLetterChild = deadLetterChild;
+    this.outputs = outputs;
   }
 
   /** A policy view over the global policy-state store. */
-  public static PolicyView globalPolicyView(
-      ProcessorContext<Object, Object> context, EventCodec codec) {
+  public static PolicyView globalPolicyView(ProcessorContext<?, ?> context, EventCodec codec) {
     KeyValueStore<String, byte[]> store = context.getStateStore(StoreNames.POLICY_STATE);
     return new PolicyStateView(store, codec);
   }
@@ -178,9 +188,10 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
     EncodedDecision earlier = findEarlier(requestId, ts);
     if (earlier != null) {
       // the request's headers (a W3C traceparent among them) go on with its decision
-      context.forward(
-          new Record<Object, Object>(record.key(), earlier, record.timestamp(), record.headers()),
-          decisionsChild);
+      outputs
+          .decisions()
+          .forward(
+              context, new Record<>(record.key(), earlier, record.timestamp(), record.headers()));
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -204,10 +215,12 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
               String.valueOf(e),
               "decide",
               now);
-      context.forward(
-          new Record<Object, Object>(
-              record.key().getBytes(StandardCharsets.UTF_8), letter, record.timestamp()),
-          deadLetterChild);
+      outputs
+          .deadLetters()
+          .forward(
+              context,
+              new Record<>(
+                  record.key().getBytes(StandardCharsets.UTF_8), letter, record.timestamp()));
       return;
     }
     Decision decision = outcome.decision();
@@ -215,19 +228,23 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
       spends.record(outcome.sessionKey(), outcome.sessionSpend());
     }
     decided.put(requestId, DedupValues.compact(decisionBytes), ts);
-    context.forward(
-        new Record<Object, Object>(
-            record.key(),
-            new EncodedDecision(decision, decisionBytes),
-            record.timestamp(),
-            record.headers()),
-        decisionsChild);
-    context.forward(
-        new Record<Object, Object>(
-            record.key(),
-            LogEntry.inline(decisionBytes, requestBytes).encode(),
-            record.timestamp()),
-        evidenceChild);
+    outputs
+        .decisions()
+        .forward(
+            context,
+            new Record<>(
+                record.key(),
+                new EncodedDecision(decision, decisionBytes),
+                record.timestamp(),
+                record.headers()));
+    outputs
+        .evidence()
+        .forward(
+            context,
+            new Record<>(
+                record.key(),
+                LogEntry.inline(decisionBytes, requestBytes).encode(),
+                record.timestamp()));
   }
 
   private EncodedDecision findEarlier(String requestId, long ts) {
@@ -258,6 +275,6 @@ public final class DecisionProcessor implements Processor<String, SpecificRecord
   }
 
   private static String requestIdOf(SpecificRecord request) {
-    return RequestIntakeProcessor.RequestFields.of(request).requestId();
+    return RequestEnvelope.of(request).requestId();
   }
 }

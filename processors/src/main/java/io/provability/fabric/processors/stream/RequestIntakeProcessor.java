@@ -2,9 +2,7 @@ package io.provability.fabric.processors.stream;
 
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
-import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.PlanRequest;
-import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
 import java.nio.ByteBuffer;
@@ -23,27 +21,34 @@ import org.slf4j.LoggerFactory;
  * First processor on the requests topic: decodes raw bytes into a request event, checks the fields
  * everything downstream relies on, and sends anything it cannot accept to the dead-letter child
  * with its reason. Never throws on bad input, so one bad record never stops the stream.
+ *
+ * <p>Its two children take different keys (the session id, the original key bytes), so its output
+ * type is their common one and each is reached through its typed {@link Output}.
  */
-public final class RequestIntakeProcessor implements Processor<byte[], byte[], Object, Object> {
+public final class RequestIntakeProcessor
+    implements Processor<byte[], byte[], Object, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(RequestIntakeProcessor.class);
 
   private final EventCodec codec;
-  private final String acceptedChild;
-  private final String deadLetterChild;
-  private ProcessorContext<Object, Object> context;
+  private final Output<String, SpecificRecord> accepted;
+  private final Output<byte[], DeadLetter> deadLetters;
+  private ProcessorContext<Object, SpecificRecord> context;
 
   /**
-   * @param acceptedChild name of the child that receives (session id, request)
-   * @param deadLetterChild name of the child that receives (original key bytes, DeadLetter)
+   * @param accepted the child that receives (session id, request)
+   * @param deadLetters the child that receives (original key bytes, DeadLetter)
    */
-  public RequestIntakeProcessor(EventCodec codec, String acceptedChild, String deadLetterChild) {
+  public RequestIntakeProcessor(
+      EventCodec codec,
+      Output<String, SpecificRecord> accepted,
+      Output<byte[], DeadLetter> deadLetters) {
     this.codec = codec;
-    this.acceptedChild = acceptedChild;
-    this.deadLetterChild = deadLetterChild;
+    this.accepted = accepted;
+    this.deadLetters = deadLetters;
   }
 
   @Override
-  public void init(ProcessorContext<Object, Object> context) {
+  public void init(ProcessorContext<Object, SpecificRecord> context) {
     this.context = context;
   }
 
@@ -59,8 +64,8 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
       reject(record, DeadLetterReason.MALFORMED, "undecodable: " + e);
       return;
     }
-    RequestFields fields = RequestFields.of(event);
-    if (fields == null) {
+    RequestEnvelope envelope = RequestEnvelope.of(event);
+    if (envelope == null) {
       reject(
           record,
           DeadLetterReason.UNSUPPORTED_TYPE,
@@ -68,28 +73,26 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
               + event.getSchema().getFullName());
       return;
     }
-    String missing = fields.firstBlank();
+    String missing = envelope.firstBlank();
     if (missing != null) {
       reject(record, DeadLetterReason.MISSING_FIELD, "required field '" + missing + "' is empty");
       return;
     }
     String key = utf8(record.key());
-    if (key == null || !key.equals(fields.sessionId())) {
+    if (key == null || !key.equals(envelope.sessionId())) {
       reject(
           record,
           DeadLetterReason.INVALID_FIELD,
           "record key must be the session id '"
-              + fields.sessionId()
+              + envelope.sessionId()
               + "' (partitioning depends on it)");
       return;
     }
-    if (fields.sessionId().chars().anyMatch(Character::isISOControl)) {
+    if (envelope.sessionId().chars().anyMatch(Character::isISOControl)) {
       reject(record, DeadLetterReason.INVALID_FIELD, "session_id contains control characters");
       return;
     }
-    context.forward(
-        new Record<Object, Object>(key, event, record.timestamp(), record.headers()),
-        acceptedChild);
+    accepted.forward(context, new Record<>(key, event, record.timestamp(), record.headers()));
   }
 
   private void reject(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
@@ -104,8 +107,7 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
             "intake",
             now);
     LOG.debug("dead-lettered a request: {} {}", reason, detail);
-    context.forward(
-        new Record<Object, Object>(record.key(), letter, record.timestamp()), deadLetterChild);
+    deadLetters.forward(context, new Record<>(record.key(), letter, record.timestamp()));
   }
 
   private static String utf8(byte[] bytes) {
@@ -121,48 +123,6 @@ public final class RequestIntakeProcessor implements Processor<byte[], byte[], O
           .toString();
     } catch (CharacterCodingException e) {
       return null;
-    }
-  }
-
-  /** The identifying fields every request kind has. */
-  record RequestFields(String requestId, String sessionId, String tenant, String subjectId) {
-    static RequestFields of(SpecificRecord event) {
-      if (event instanceof PlanRequest p) {
-        return new RequestFields(
-            p.getRequestId(),
-            p.getSessionId(),
-            p.getTenant(),
-            p.getSubject() == null ? null : p.getSubject().getId());
-      }
-      if (event instanceof RetrievalRequest r) {
-        return new RequestFields(
-            r.getRequestId(), r.getSessionId(), r.getTenant(), r.getSubjectId());
-      }
-      if (event instanceof EgressRequest e) {
-        return new RequestFields(
-            e.getRequestId(), e.getSessionId(), e.getTenant(), e.getSubjectId());
-      }
-      return null;
-    }
-
-    String firstBlank() {
-      if (blank(requestId)) {
-        return "request_id";
-      }
-      if (blank(sessionId)) {
-        return "session_id";
-      }
-      if (blank(tenant)) {
-        return "tenant";
-      }
-      if (blank(subjectId)) {
-        return "subject id";
-      }
-      return null;
-    }
-
-    private static boolean blank(String s) {
-      return s == null || s.isBlank();
     }
   }
 }

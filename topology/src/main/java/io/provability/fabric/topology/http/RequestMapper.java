@@ -18,6 +18,7 @@ import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.events.Subject;
 import io.provability.fabric.events.SystemChannel;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -98,8 +99,28 @@ public final class RequestMapper {
   private static final Set<String> EGRESS =
       union(ENVELOPE, Set.of("tenant", "subject_id", "text", "policy_id"));
 
-  /** A mapped request: the event, its ids, and the Kafka key (the session id). */
-  public record Mapped(SpecificRecord event, String requestId, String sessionId) {}
+  /**
+   * A mapped request: the event and its identifying fields, read from it once.
+   *
+   * @param event a plan, retrieval or egress request
+   * @param envelope its identifying fields; the session id is the Kafka key
+   */
+  public record Mapped(SpecificRecord event, RequestEnvelope envelope) {
+    /** The request mapped from a body, with its envelope. */
+    static Mapped of(SpecificRecord event) {
+      return new Mapped(event, RequestEnvelope.of(event));
+    }
+
+    /** The request id ({@code envelope().requestId()}). */
+    public String requestId() {
+      return envelope.requestId();
+    }
+
+    /** The session id, the Kafka key ({@code envelope().sessionId()}). */
+    public String sessionId() {
+      return envelope.sessionId();
+    }
+  }
 
   private RequestMapper() {}
 
@@ -213,7 +234,7 @@ public final class RequestMapper {
             .setCreatedAt(epochSeconds(f, "created_at"))
             .setExpiresAt(epochSeconds(f, "expires_at"))
             .build();
-    return new Mapped(plan, requestId, sessionId);
+    return Mapped.of(plan);
   }
 
   /** A retrieval request. */
@@ -238,7 +259,7 @@ public final class RequestMapper {
             .setDpEpsilon(eps == null ? 0.0 : eps)
             .setDpDelta(delta == null ? 0.0 : delta)
             .build();
-    return new Mapped(r, requestId, sessionId);
+    return Mapped.of(r);
   }
 
   /** An egress check. */
@@ -256,7 +277,7 @@ public final class RequestMapper {
             .setText(f.string("text"))
             .setPolicyId(f.optionalString("policy_id"))
             .build();
-    return new Mapped(r, requestId, sessionId);
+    return Mapped.of(r);
   }
 
   private static PlanStep step(JsonFields s) {

@@ -12,6 +12,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.RetrievedContent;
+import io.provability.fabric.schemas.bytes.Bytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -184,9 +185,6 @@ public final class FrontDoorBodies {
   }
 
   private static String base64(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return Base64.getEncoder().encodeToString(out);
+    return Base64.getEncoder().encodeToString(Bytes.toArray(b));
   }
 }

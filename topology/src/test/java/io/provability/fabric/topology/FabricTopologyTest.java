@@ -15,13 +15,13 @@ import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.topology.traffic.SyntheticTraffic;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,7 +208,7 @@ class FabricTopologyTest {
       assertThat(entry.requestBytes()).isEqualTo(request);
       Decision d = EventCodec.standard().decode(entry.decisionBytes(), Decision.class);
       assertThat(d.getRequestId()).isEqualTo(sent.get(i).getRequestId());
-      assertThat(bytes(d.getRequestHash())).isEqualTo(Sha256.digest(request));
+      assertThat(Bytes.toArray(d.getRequestHash())).isEqualTo(Sha256.digest(request));
     }
   }
 
@@ -279,12 +279,5 @@ class FabricTopologyTest {
     assertThat(out).extracting(Decision::getVerdict).containsExactly(Verdict.DENY, Verdict.ALLOW);
     assertThat(out.get(0).getReasons()).extracting(r -> r.getCode()).containsOnly("CAP_MISS");
     assertThat(out.get(0).getReasons()).extracting(r -> r.getStep()).contains(0);
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer v = b.duplicate();
-    byte[] out = new byte[v.remaining()];
-    v.get(out);
-    return out;
   }
 }

@@ -9,6 +9,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.cache.HotTier;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.schemas.serde.EventCodec;
@@ -16,7 +17,6 @@ import io.provability.fabric.schemas.serde.RegistryHeader;
 import io.provability.fabric.schemas.serde.SchemaIds;
 import io.provability.fabric.schemas.serde.WireFormat;
 import io.provability.fabric.topology.traffic.SyntheticTraffic;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,7 +117,7 @@ class RegistryWireTopologyTest {
     Decision first = codec.decode(out.get(0), Decision.class);
     assertThat(first.getRequestId()).isEqualTo(plan.getRequestId());
     // the request hash is over the canonical single-object encoding, whatever framing arrived
-    assertThat(bytes(first.getRequestHash()))
+    assertThat(Bytes.toArray(first.getRequestHash()))
         .isEqualTo(Sha256.digest(CanonicalEncoding.encode(plan)));
     assertThat(codec.decode(out.get(1), Decision.class).getRequestId()).isEqualTo("req-again");
     // and the registry framing is the canonical decision behind another header
@@ -142,11 +142,5 @@ class RegistryWireTopologyTest {
     assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN_SCHEMA);
     assertThat(letter.getDetail()).contains("registry schema id 99");
     assertThat(decisions.isEmpty()).isTrue();
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
   }
 }

@@ -9,6 +9,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;
@@ -23,7 +24,6 @@ import io.provability.fabric.tools.replay.Replayer;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,7 +232,7 @@ public final class ReplayRunner {
   private void fromKafka(
       Options o, Set<String> wanted, List<Decision> recorded, Map<String, Replayer.Found> out) {
     Map<String, byte[]> hashes = new HashMap<>();
-    recorded.forEach(d -> hashes.put(d.getRequestId(), bytes(d.getRequestHash())));
+    recorded.forEach(d -> hashes.put(d.getRequestId(), Bytes.toArray(d.getRequestHash())));
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     // manual assignment, no group id: nothing is committed and no live group is joined
@@ -348,12 +348,5 @@ public final class ReplayRunner {
       return g.getRequestId();
     }
     return null;
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer v = b.duplicate();
-    byte[] out = new byte[v.remaining()];
-    v.get(out);
-    return out;
   }
 }

@@ -10,6 +10,7 @@ import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.JwsTokens;
 import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.schemas.tlog.TlogException;
 import io.provability.fabric.topology.runtime.KeyFiles;
@@ -157,7 +158,7 @@ final class TokenCommand implements Runnable {
                   .setSignature(ByteBuffer.allocate(0))
                   .build(),
               key);
-      byte[] avro = toBytes(token.toByteBuffer());
+      byte[] avro = Bytes.toArray(token.toByteBuffer());
       PrintWriter w = spec.commandLine().getOut();
       switch (format.toLowerCase(Locale.ROOT)) {
         case "json" -> w.println(json(token));
@@ -202,7 +203,7 @@ final class TokenCommand implements Runnable {
       o.put("key_id", token.getKeyId());
       o.put(
           "signature",
-          Base64.getEncoder().encodeToString(toBytes(token.getSignature().duplicate())));
+          Base64.getEncoder().encodeToString(Bytes.toArray(token.getSignature().duplicate())));
       return o.toString(); // one line: with --format both the base64 form is the second line
     }
 
@@ -229,12 +230,6 @@ final class TokenCommand implements Runnable {
           .setEffect(effect)
           .setResources(List.of(parts[2].split(",")))
           .build();
-    }
-
-    private static byte[] toBytes(ByteBuffer b) {
-      byte[] bytes = new byte[b.remaining()];
-      b.get(bytes);
-      return bytes;
     }
   }
 

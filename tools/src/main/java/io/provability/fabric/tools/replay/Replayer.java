@@ -7,6 +7,7 @@ import io.provability.fabric.events.Reason;
 import io.provability.fabric.processors.decide.RequestDecider;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Hex;
 import java.nio.ByteBuffer;
@@ -116,7 +117,9 @@ public final class Replayer {
               policy,
               session -> spend.getOrDefault(session, PrivacySpend.ZERO),
               rec.getDecidedAt());
-      if (!Arrays.equals(bytes(outcome.decision().getRequestHash()), bytes(rec.getRequestHash()))) {
+      if (!Arrays.equals(
+          Bytes.toArray(outcome.decision().getRequestHash()),
+          Bytes.toArray(rec.getRequestHash()))) {
         warmUpMissing++;
         continue;
       }
@@ -152,8 +155,8 @@ public final class Replayer {
       // the decider hashes the canonical request anyway: a request that is not the recorded input
       // is
       // set aside, not counted as a difference (and its spend is not kept)
-      byte[] hash = bytes(again.getRequestHash());
-      if (!Arrays.equals(hash, bytes(rec.getRequestHash()))) {
+      byte[] hash = Bytes.toArray(again.getRequestHash());
+      if (!Arrays.equals(hash, Bytes.toArray(rec.getRequestHash()))) {
         unavailable++;
         String why =
             "the "
@@ -163,7 +166,7 @@ public final class Replayer {
                 + " hashes to "
                 + Hex.encode(hash)
                 + ", the recorded decision to "
-                + Hex.encode(bytes(rec.getRequestHash()));
+                + Hex.encode(Bytes.toArray(rec.getRequestHash()));
         output.accept(new ReplayedDecision(rec, null, found.source(), List.of(why)));
         if (examples.size() < EXAMPLES) {
           examples.add(rec.getDecisionId() + ": input differs: " + why);
@@ -229,8 +232,8 @@ public final class Replayer {
     diff(
         d,
         "request_hash",
-        Hex.encode(bytes(rec.getRequestHash())),
-        Hex.encode(bytes(again.getRequestHash())));
+        Hex.encode(Bytes.toArray(rec.getRequestHash())),
+        Hex.encode(Bytes.toArray(again.getRequestHash())));
     diff(d, "redacted_text", str(rec.getRedactedText()), str(again.getRedactedText()));
     diff(d, "receipt", receipt(rec.getReceipt()), receipt(again.getReceipt()));
     diff(d, "certificate", certificate(rec.getCertificate()), certificate(again.getCertificate()));
@@ -306,12 +309,5 @@ public final class Replayer {
             .setSignature(ByteBuffer.allocate(0))
             .build();
     return Hex.encode(CanonicalEncoding.sha256(comparable));
-  }
-
-  static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer view = buffer.duplicate();
-    byte[] out = new byte[view.remaining()];
-    view.get(out);
-    return out;
   }
 }

@@ -16,6 +16,7 @@ import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.PrivacyBudget;
 import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
 import io.provability.fabric.topology.runtime.KeyFiles;
@@ -736,9 +737,6 @@ public final class KernelCasesGenerator {
   }
 
   private static String b64(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return b64(out);
+    return b64(Bytes.toArray(b));
   }
 }

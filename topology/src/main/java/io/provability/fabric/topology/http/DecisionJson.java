@@ -7,10 +7,10 @@ import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EgressCertificate;
 import io.provability.fabric.events.Reason;
+import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.hash.Hex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.Base64;
 
 /** The front door's JSON form of a {@link Decision}. */
@@ -49,7 +49,7 @@ public final class DecisionJson {
     o.put("policy_version", d.getPolicyVersion());
     o.put("decided_at", d.getDecidedAt().toString());
     o.put("eval_micros", d.getEvalMicros());
-    o.put("request_hash", Hex.encode(bytes(d.getRequestHash())));
+    o.put("request_hash", Hex.encode(Bytes.toArray(d.getRequestHash())));
     AccessReceipt receipt = d.getReceipt();
     if (receipt != null) {
       // the receipt travels back into plans as it is: base64 of its Avro single-object encoding
@@ -67,7 +67,7 @@ public final class DecisionJson {
       cert.getDetectorCounts().forEach(counts::put);
       c.put("policy_hash", cert.getPolicyHash());
       c.put("key_id", cert.getKeyId());
-      c.put("signature", base64(bytes(cert.getSignature())));
+      c.put("signature", base64(Bytes.toArray(cert.getSignature())));
     }
     if (d.getRedactedText() != null) {
       o.put("redacted_text", d.getRedactedText());
@@ -83,7 +83,7 @@ public final class DecisionJson {
 
   private static byte[] receiptBytes(AccessReceipt r) {
     try {
-      return bytes(r.toByteBuffer());
+      return Bytes.toArray(r.toByteBuffer());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -91,12 +91,5 @@ public final class DecisionJson {
 
   private static String base64(byte[] b) {
     return Base64.getEncoder().encodeToString(b);
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.events.EgressRequest;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.schemas.bytes.Bytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -79,9 +80,7 @@ class RequestMapperTest {
             .setKeyId("k")
             .setSignature(ByteBuffer.wrap(new byte[64]))
             .build();
-    ByteBuffer encoded = token.toByteBuffer();
-    byte[] bytes = new byte[encoded.remaining()];
-    encoded.get(bytes);
+    byte[] bytes = Bytes.toArray(token.toByteBuffer());
     String body =
         new String(referencePlan(), StandardCharsets.UTF_8)
             .replace(

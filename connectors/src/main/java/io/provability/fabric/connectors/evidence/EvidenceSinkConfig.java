@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors.evidence;
 
+import io.provability.fabric.connectors.FabricSinkConfig;
 import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.evidence.EvidenceLogs;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -19,7 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
  * signing key, where their objects go (S3), where their checkpoints and leaf rows are recorded (the
  * shared JDBC keys of {@link JdbcSettings}) and how often a checkpoint is published.
  */
-public final class EvidenceSinkConfig extends AbstractConfig {
+public final class EvidenceSinkConfig extends FabricSinkConfig {
 
   /** S3 endpoint. */
   public static final String S3_ENDPOINT_CONFIG = "s3.endpoint";
@@ -124,116 +124,109 @@ public final class EvidenceSinkConfig extends AbstractConfig {
   private static final String LIFECYCLE_EXPIRATION_DAYS_DOC =
       "Days after which log objects are deleted.";
 
-  /** Backoff. */
-  public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
-
   private static final String RETRY_BACKOFF_MS_DOC =
       "How long to wait before trying again after a write to S3 or "
           + "PostgreSQL failed transiently.";
 
   /** The definition Connect validates against. */
   public static final ConfigDef CONFIG_DEF =
-      JdbcSettings.define(new ConfigDef())
-          .define(
-              S3_ENDPOINT_CONFIG,
-              Type.STRING,
-              "",
-              EvidenceSinkConfig::validateEndpoint,
-              Importance.HIGH,
-              S3_ENDPOINT_DOC)
-          .define(
-              S3_REGION_CONFIG,
-              Type.STRING,
-              "us-east-1",
-              new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM,
-              S3_REGION_DOC)
-          .define(
-              S3_BUCKET_CONFIG,
-              Type.STRING,
-              ConfigDef.NO_DEFAULT_VALUE,
-              EvidenceSinkConfig::validateBucket,
-              Importance.HIGH,
-              S3_BUCKET_DOC)
-          .define(S3_ACCESS_KEY_CONFIG, Type.STRING, "", Importance.HIGH, S3_ACCESS_KEY_DOC)
-          .define(S3_SECRET_KEY_CONFIG, Type.PASSWORD, "", Importance.HIGH, S3_SECRET_KEY_DOC)
-          .define(S3_PATH_STYLE_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_PATH_STYLE_DOC)
-          .define(S3_CREATE_BUCKET_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_CREATE_BUCKET_DOC)
-          .define(
-              S3_PUT_CONCURRENCY_CONFIG,
-              Type.INT,
-              8,
-              ConfigDef.Range.between(1, 64),
-              Importance.LOW,
-              S3_PUT_CONCURRENCY_DOC)
-          .define(
-              LOG_ORIGIN_CONFIG,
-              Type.STRING,
-              ConfigDef.NO_DEFAULT_VALUE,
-              new ConfigDef.NonEmptyString(),
-              Importance.HIGH,
-              LOG_ORIGIN_DOC)
-          .define(
-              LOG_PREFIX_CONFIG,
-              Type.STRING,
-              EvidenceStoreConfig.DEFAULT_PREFIX,
-              new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM,
-              LOG_PREFIX_DOC)
-          .define(
-              LOG_SIGNING_KEY_FILE_CONFIG,
-              Type.STRING,
-              ConfigDef.NO_DEFAULT_VALUE,
-              new ConfigDef.NonEmptyString(),
-              Importance.HIGH,
-              LOG_SIGNING_KEY_FILE_DOC)
-          .define(
-              CHECKPOINT_INTERVAL_MS_CONFIG,
-              Type.LONG,
-              1_000L,
-              ConfigDef.Range.between(10, 3_600_000),
-              Importance.MEDIUM,
-              CHECKPOINT_INTERVAL_MS_DOC)
-          .define(
-              LIFECYCLE_ENABLED_CONFIG,
-              Type.BOOLEAN,
-              true,
-              Importance.MEDIUM,
-              LIFECYCLE_ENABLED_DOC)
-          .define(
-              LIFECYCLE_TRANSITION_DAYS_CONFIG,
-              Type.INT,
-              EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS,
-              ConfigDef.Range.atLeast(1),
-              Importance.MEDIUM,
-              LIFECYCLE_TRANSITION_DAYS_DOC)
-          .define(
-              LIFECYCLE_TRANSITION_CLASS_CONFIG,
-              Type.STRING,
-              EvidenceStoreConfig.DEFAULT_TRANSITION_STORAGE_CLASS,
-              ConfigDef.ValidString.in(
-                  "STANDARD_IA",
-                  "ONEZONE_IA",
-                  "INTELLIGENT_TIERING",
-                  "GLACIER_IR",
-                  "GLACIER",
-                  "DEEP_ARCHIVE"),
-              Importance.LOW,
-              LIFECYCLE_TRANSITION_CLASS_DOC)
-          .define(
-              LIFECYCLE_EXPIRATION_DAYS_CONFIG,
-              Type.INT,
-              EvidenceStoreConfig.DEFAULT_EXPIRATION_DAYS,
-              ConfigDef.Range.atLeast(2),
-              Importance.MEDIUM,
-              LIFECYCLE_EXPIRATION_DAYS_DOC)
-          .define(
-              RETRY_BACKOFF_MS_CONFIG,
-              Type.LONG,
-              1_000L,
-              ConfigDef.Range.between(0, 600_000),
-              Importance.LOW,
-              RETRY_BACKOFF_MS_DOC);
+      defineRetryBackoff(
+          baseDefinition()
+              .define(
+                  S3_ENDPOINT_CONFIG,
+                  Type.STRING,
+                  "",
+                  EvidenceSinkConfig::validateEndpoint,
+                  Importance.HIGH,
+                  S3_ENDPOINT_DOC)
+              .define(
+                  S3_REGION_CONFIG,
+                  Type.STRING,
+                  "us-east-1",
+                  new ConfigDef.NonEmptyString(),
+                  Importance.MEDIUM,
+                  S3_REGION_DOC)
+              .define(
+                  S3_BUCKET_CONFIG,
+                  Type.STRING,
+                  ConfigDef.NO_DEFAULT_VALUE,
+                  EvidenceSinkConfig::validateBucket,
+                  Importance.HIGH,
+                  S3_BUCKET_DOC)
+              .define(S3_ACCESS_KEY_CONFIG, Type.STRING, "", Importance.HIGH, S3_ACCESS_KEY_DOC)
+              .define(S3_SECRET_KEY_CONFIG, Type.PASSWORD, "", Importance.HIGH, S3_SECRET_KEY_DOC)
+              .define(S3_PATH_STYLE_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_PATH_STYLE_DOC)
+              .define(
+                  S3_CREATE_BUCKET_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_CREATE_BUCKET_DOC)
+              .define(
+                  S3_PUT_CONCURRENCY_CONFIG,
+                  Type.INT,
+                  8,
+                  ConfigDef.Range.between(1, 64),
+                  Importance.LOW,
+                  S3_PUT_CONCURRENCY_DOC)
+              .define(
+                  LOG_ORIGIN_CONFIG,
+                  Type.STRING,
+                  ConfigDef.NO_DEFAULT_VALUE,
+                  new ConfigDef.NonEmptyString(),
+                  Importance.HIGH,
+                  LOG_ORIGIN_DOC)
+              .define(
+                  LOG_PREFIX_CONFIG,
+                  Type.STRING,
+                  EvidenceStoreConfig.DEFAULT_PREFIX,
+                  new ConfigDef.NonEmptyString(),
+                  Importance.MEDIUM,
+                  LOG_PREFIX_DOC)
+              .define(
+                  LOG_SIGNING_KEY_FILE_CONFIG,
+                  Type.STRING,
+                  ConfigDef.NO_DEFAULT_VALUE,
+                  new ConfigDef.NonEmptyString(),
+                  Importance.HIGH,
+                  LOG_SIGNING_KEY_FILE_DOC)
+              .define(
+                  CHECKPOINT_INTERVAL_MS_CONFIG,
+                  Type.LONG,
+                  1_000L,
+                  ConfigDef.Range.between(10, 3_600_000),
+                  Importance.MEDIUM,
+                  CHECKPOINT_INTERVAL_MS_DOC)
+              .define(
+                  LIFECYCLE_ENABLED_CONFIG,
+                  Type.BOOLEAN,
+                  true,
+                  Importance.MEDIUM,
+                  LIFECYCLE_ENABLED_DOC)
+              .define(
+                  LIFECYCLE_TRANSITION_DAYS_CONFIG,
+                  Type.INT,
+                  EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS,
+                  ConfigDef.Range.atLeast(1),
+                  Importance.MEDIUM,
+                  LIFECYCLE_TRANSITION_DAYS_DOC)
+              .define(
+                  LIFECYCLE_TRANSITION_CLASS_CONFIG,
+                  Type.STRING,
+                  EvidenceStoreConfig.DEFAULT_TRANSITION_STORAGE_CLASS,
+                  ConfigDef.ValidString.in(
+                      "STANDARD_IA",
+                      "ONEZONE_IA",
+                      "INTELLIGENT_TIERING",
+                      "GLACIER_IR",
+                      "GLACIER",
+                      "DEEP_ARCHIVE"),
+                  Importance.LOW,
+                  LIFECYCLE_TRANSITION_CLASS_DOC)
+              .define(
+                  LIFECYCLE_EXPIRATION_DAYS_CONFIG,
+                  Type.INT,
+                  EvidenceStoreConfig.DEFAULT_EXPIRATION_DAYS,
+                  ConfigDef.Range.atLeast(2),
+                  Importance.MEDIUM,
+                  LIFECYCLE_EXPIRATION_DAYS_DOC),
+          RETRY_BACKOFF_MS_DOC);
 
   /**
    * @param props connector or task properties
@@ -319,13 +312,6 @@ public final class EvidenceSinkConfig extends AbstractConfig {
    */
   public int putConcurrency() {
     return getInt(S3_PUT_CONCURRENCY_CONFIG);
-  }
-
-  /**
-   * @return backoff before a redelivery after a transient failure
-   */
-  public long retryBackoffMs() {
-    return getLong(RETRY_BACKOFF_MS_CONFIG);
   }
 
   private static void validateEndpoint(String name, Object value) {

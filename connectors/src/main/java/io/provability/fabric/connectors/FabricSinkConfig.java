@@ -3,12 +3,13 @@ package io.provability.fabric.connectors;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
- * What the configurations of both sink connectors share, declared once: the PostgreSQL keys of
- * {@link JdbcSettings} and the backoff before Connect redelivers after a transient failure.
+ * What the configurations of both sink connectors share, declared once: the backoff before Connect
+ * redelivers after a transient failure (the PostgreSQL keys both declare are {@link JdbcSettings}).
  */
 public abstract class FabricSinkConfig extends AbstractConfig {
 
@@ -24,29 +25,22 @@ public abstract class FabricSinkConfig extends AbstractConfig {
   }
 
   /**
-   * A new definition holding the shared JDBC keys, to which a connector adds its own.
+   * The definition of {@link #RETRY_BACKOFF_MS_CONFIG}, for {@link ConfigDef#define(ConfigKey)}.
    *
-   * @return the definition
-   */
-  protected static ConfigDef baseDefinition() {
-    return JdbcSettings.define(new ConfigDef());
-  }
-
-  /**
-   * Adds {@link #RETRY_BACKOFF_MS_CONFIG} to a definition (the last key of both connectors).
-   *
-   * @param def the connector's definition
    * @param doc what the backoff means for this connector
-   * @return the same definition
+   * @return the key
    */
-  protected static ConfigDef defineRetryBackoff(ConfigDef def, String doc) {
-    return def.define(
-        RETRY_BACKOFF_MS_CONFIG,
-        Type.LONG,
-        1_000L,
-        ConfigDef.Range.between(0, 600_000),
-        Importance.LOW,
-        doc);
+  protected static ConfigKey retryBackoff(String doc) {
+    return new ConfigDef()
+        .define(
+            RETRY_BACKOFF_MS_CONFIG,
+            Type.LONG,
+            1_000L,
+            ConfigDef.Range.between(0, 600_000),
+            Importance.LOW,
+            doc)
+        .configKeys()
+        .get(RETRY_BACKOFF_MS_CONFIG);
   }
 
   /**

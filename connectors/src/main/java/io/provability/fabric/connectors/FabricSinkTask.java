@@ -4,6 +4,7 @@ import io.provability.fabric.sinks.decisionlog.DecisionLogException;
 import io.provability.fabric.sinks.evidence.EvidenceStoreException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
@@ -23,16 +24,20 @@ public abstract class FabricSinkTask<C extends FabricSinkConfig> extends SinkTas
 
   private final Clock clock;
   private final String defaultName;
+  private final Function<Map<String, String>, C> parser;
   private BadRecords badRecords;
   private long retryBackoffMs;
 
   /**
    * @param clock the task's source of time
    * @param defaultName the connector name in log lines when the properties have none
+   * @param parser parses the task's properties
    */
-  protected FabricSinkTask(Clock clock, String defaultName) {
+  protected FabricSinkTask(
+      Clock clock, String defaultName, Function<Map<String, String>, C> parser) {
     this.clock = clock;
     this.defaultName = defaultName;
+    this.parser = parser;
   }
 
   /** Consumes the bytes of a record's value. */
@@ -52,18 +57,12 @@ public abstract class FabricSinkTask<C extends FabricSinkConfig> extends SinkTas
 
   @Override
   public final void start(Map<String, String> props) {
-    C config = parse(props);
+    C config = parser.apply(props);
     retryBackoffMs = config.retryBackoffMs();
     String name = props.getOrDefault("name", defaultName);
     badRecords = BadRecords.from(context, name);
     start(config, name);
   }
-
-  /**
-   * @param props the task's properties
-   * @return them parsed
-   */
-  protected abstract C parse(Map<String, String> props);
 
   /**
    * Opens what the task writes to.

@@ -75,33 +75,32 @@ public final class DecisionLogSinkConfig extends FabricSinkConfig {
 
   /** The definition Connect validates against. */
   public static final ConfigDef CONFIG_DEF =
-      defineRetryBackoff(
-              baseDefinition()
-                  .define(
-                      BATCH_SIZE_CONFIG,
-                      Type.INT,
-                      DecisionLogConfig.DEFAULT_BATCH_SIZE,
-                      ConfigDef.Range.between(1, DecisionLogConfig.MAX_BATCH_SIZE),
-                      Importance.MEDIUM,
-                      BATCH_SIZE_DOC)
-                  .define(
-                      WRITE_MODE_CONFIG,
-                      Type.STRING,
-                      DEFAULT_WRITE_MODE.name(),
-                      ConfigDef.ValidString.in(
-                          Arrays.stream(DecisionLogConfig.WriteMode.values())
-                              .map(Enum::name)
-                              .toArray(String[]::new)),
-                      Importance.LOW,
-                      WRITE_MODE_DOC)
-                  .define(
-                      WRITE_CONCURRENCY_CONFIG,
-                      Type.INT,
-                      DEFAULT_WRITE_CONCURRENCY,
-                      ConfigDef.Range.between(1, DecisionLogConfig.MAX_WRITE_CONCURRENCY),
-                      Importance.LOW,
-                      WRITE_CONCURRENCY_DOC),
-              RETRY_BACKOFF_MS_DOC)
+      JdbcSettings.define(new ConfigDef())
+          .define(
+              BATCH_SIZE_CONFIG,
+              Type.INT,
+              DecisionLogConfig.DEFAULT_BATCH_SIZE,
+              ConfigDef.Range.between(1, DecisionLogConfig.MAX_BATCH_SIZE),
+              Importance.MEDIUM,
+              BATCH_SIZE_DOC)
+          .define(
+              WRITE_MODE_CONFIG,
+              Type.STRING,
+              DEFAULT_WRITE_MODE.name(),
+              ConfigDef.ValidString.in(
+                  Arrays.stream(DecisionLogConfig.WriteMode.values())
+                      .map(Enum::name)
+                      .toArray(String[]::new)),
+              Importance.LOW,
+              WRITE_MODE_DOC)
+          .define(
+              WRITE_CONCURRENCY_CONFIG,
+              Type.INT,
+              DEFAULT_WRITE_CONCURRENCY,
+              ConfigDef.Range.between(1, DecisionLogConfig.MAX_WRITE_CONCURRENCY),
+              Importance.LOW,
+              WRITE_CONCURRENCY_DOC)
+          .define(retryBackoff(RETRY_BACKOFF_MS_DOC))
           .define(
               SCHEMA_IDS_CONFIG,
               Type.STRING,

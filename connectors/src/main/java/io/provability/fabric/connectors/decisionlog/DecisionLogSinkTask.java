@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -53,19 +52,7 @@ public class DecisionLogSinkTask extends FabricSinkTask<DecisionLogSinkConfig> {
 
   /** Used by Connect. */
   public DecisionLogSinkTask() {
-    this(Clock.systemUTC());
-  }
-
-  /**
-   * @param clock source of "today" for partition maintenance
-   */
-  DecisionLogSinkTask(Clock clock) {
-    super(clock, "decision-log-sink");
-  }
-
-  @Override
-  protected DecisionLogSinkConfig parse(Map<String, String> props) {
-    return new DecisionLogSinkConfig(props);
+    super(Clock.systemUTC(), "decision-log-sink", DecisionLogSinkConfig::new);
   }
 
   @Override

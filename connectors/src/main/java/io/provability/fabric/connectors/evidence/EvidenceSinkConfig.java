@@ -130,103 +130,101 @@ public final class EvidenceSinkConfig extends FabricSinkConfig {
 
   /** The definition Connect validates against. */
   public static final ConfigDef CONFIG_DEF =
-      defineRetryBackoff(
-          baseDefinition()
-              .define(
-                  S3_ENDPOINT_CONFIG,
-                  Type.STRING,
-                  "",
-                  EvidenceSinkConfig::validateEndpoint,
-                  Importance.HIGH,
-                  S3_ENDPOINT_DOC)
-              .define(
-                  S3_REGION_CONFIG,
-                  Type.STRING,
-                  "us-east-1",
-                  new ConfigDef.NonEmptyString(),
-                  Importance.MEDIUM,
-                  S3_REGION_DOC)
-              .define(
-                  S3_BUCKET_CONFIG,
-                  Type.STRING,
-                  ConfigDef.NO_DEFAULT_VALUE,
-                  EvidenceSinkConfig::validateBucket,
-                  Importance.HIGH,
-                  S3_BUCKET_DOC)
-              .define(S3_ACCESS_KEY_CONFIG, Type.STRING, "", Importance.HIGH, S3_ACCESS_KEY_DOC)
-              .define(S3_SECRET_KEY_CONFIG, Type.PASSWORD, "", Importance.HIGH, S3_SECRET_KEY_DOC)
-              .define(S3_PATH_STYLE_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_PATH_STYLE_DOC)
-              .define(
-                  S3_CREATE_BUCKET_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_CREATE_BUCKET_DOC)
-              .define(
-                  S3_PUT_CONCURRENCY_CONFIG,
-                  Type.INT,
-                  8,
-                  ConfigDef.Range.between(1, 64),
-                  Importance.LOW,
-                  S3_PUT_CONCURRENCY_DOC)
-              .define(
-                  LOG_ORIGIN_CONFIG,
-                  Type.STRING,
-                  ConfigDef.NO_DEFAULT_VALUE,
-                  new ConfigDef.NonEmptyString(),
-                  Importance.HIGH,
-                  LOG_ORIGIN_DOC)
-              .define(
-                  LOG_PREFIX_CONFIG,
-                  Type.STRING,
-                  EvidenceStoreConfig.DEFAULT_PREFIX,
-                  new ConfigDef.NonEmptyString(),
-                  Importance.MEDIUM,
-                  LOG_PREFIX_DOC)
-              .define(
-                  LOG_SIGNING_KEY_FILE_CONFIG,
-                  Type.STRING,
-                  ConfigDef.NO_DEFAULT_VALUE,
-                  new ConfigDef.NonEmptyString(),
-                  Importance.HIGH,
-                  LOG_SIGNING_KEY_FILE_DOC)
-              .define(
-                  CHECKPOINT_INTERVAL_MS_CONFIG,
-                  Type.LONG,
-                  1_000L,
-                  ConfigDef.Range.between(10, 3_600_000),
-                  Importance.MEDIUM,
-                  CHECKPOINT_INTERVAL_MS_DOC)
-              .define(
-                  LIFECYCLE_ENABLED_CONFIG,
-                  Type.BOOLEAN,
-                  true,
-                  Importance.MEDIUM,
-                  LIFECYCLE_ENABLED_DOC)
-              .define(
-                  LIFECYCLE_TRANSITION_DAYS_CONFIG,
-                  Type.INT,
-                  EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS,
-                  ConfigDef.Range.atLeast(1),
-                  Importance.MEDIUM,
-                  LIFECYCLE_TRANSITION_DAYS_DOC)
-              .define(
-                  LIFECYCLE_TRANSITION_CLASS_CONFIG,
-                  Type.STRING,
-                  EvidenceStoreConfig.DEFAULT_TRANSITION_STORAGE_CLASS,
-                  ConfigDef.ValidString.in(
-                      "STANDARD_IA",
-                      "ONEZONE_IA",
-                      "INTELLIGENT_TIERING",
-                      "GLACIER_IR",
-                      "GLACIER",
-                      "DEEP_ARCHIVE"),
-                  Importance.LOW,
-                  LIFECYCLE_TRANSITION_CLASS_DOC)
-              .define(
-                  LIFECYCLE_EXPIRATION_DAYS_CONFIG,
-                  Type.INT,
-                  EvidenceStoreConfig.DEFAULT_EXPIRATION_DAYS,
-                  ConfigDef.Range.atLeast(2),
-                  Importance.MEDIUM,
-                  LIFECYCLE_EXPIRATION_DAYS_DOC),
-          RETRY_BACKOFF_MS_DOC);
+      JdbcSettings.define(new ConfigDef())
+          .define(
+              S3_ENDPOINT_CONFIG,
+              Type.STRING,
+              "",
+              EvidenceSinkConfig::validateEndpoint,
+              Importance.HIGH,
+              S3_ENDPOINT_DOC)
+          .define(
+              S3_REGION_CONFIG,
+              Type.STRING,
+              "us-east-1",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              S3_REGION_DOC)
+          .define(
+              S3_BUCKET_CONFIG,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              EvidenceSinkConfig::validateBucket,
+              Importance.HIGH,
+              S3_BUCKET_DOC)
+          .define(S3_ACCESS_KEY_CONFIG, Type.STRING, "", Importance.HIGH, S3_ACCESS_KEY_DOC)
+          .define(S3_SECRET_KEY_CONFIG, Type.PASSWORD, "", Importance.HIGH, S3_SECRET_KEY_DOC)
+          .define(S3_PATH_STYLE_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_PATH_STYLE_DOC)
+          .define(S3_CREATE_BUCKET_CONFIG, Type.BOOLEAN, true, Importance.LOW, S3_CREATE_BUCKET_DOC)
+          .define(
+              S3_PUT_CONCURRENCY_CONFIG,
+              Type.INT,
+              8,
+              ConfigDef.Range.between(1, 64),
+              Importance.LOW,
+              S3_PUT_CONCURRENCY_DOC)
+          .define(
+              LOG_ORIGIN_CONFIG,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              LOG_ORIGIN_DOC)
+          .define(
+              LOG_PREFIX_CONFIG,
+              Type.STRING,
+              EvidenceStoreConfig.DEFAULT_PREFIX,
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              LOG_PREFIX_DOC)
+          .define(
+              LOG_SIGNING_KEY_FILE_CONFIG,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              LOG_SIGNING_KEY_FILE_DOC)
+          .define(
+              CHECKPOINT_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              1_000L,
+              ConfigDef.Range.between(10, 3_600_000),
+              Importance.MEDIUM,
+              CHECKPOINT_INTERVAL_MS_DOC)
+          .define(
+              LIFECYCLE_ENABLED_CONFIG,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              LIFECYCLE_ENABLED_DOC)
+          .define(
+              LIFECYCLE_TRANSITION_DAYS_CONFIG,
+              Type.INT,
+              EvidenceStoreConfig.DEFAULT_TRANSITION_DAYS,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              LIFECYCLE_TRANSITION_DAYS_DOC)
+          .define(
+              LIFECYCLE_TRANSITION_CLASS_CONFIG,
+              Type.STRING,
+              EvidenceStoreConfig.DEFAULT_TRANSITION_STORAGE_CLASS,
+              ConfigDef.ValidString.in(
+                  "STANDARD_IA",
+                  "ONEZONE_IA",
+                  "INTELLIGENT_TIERING",
+                  "GLACIER_IR",
+                  "GLACIER",
+                  "DEEP_ARCHIVE"),
+              Importance.LOW,
+              LIFECYCLE_TRANSITION_CLASS_DOC)
+          .define(
+              LIFECYCLE_EXPIRATION_DAYS_CONFIG,
+              Type.INT,
+              EvidenceStoreConfig.DEFAULT_EXPIRATION_DAYS,
+              ConfigDef.Range.atLeast(2),
+              Importance.MEDIUM,
+              LIFECYCLE_EXPIRATION_DAYS_DOC)
+          .define(retryBackoff(RETRY_BACKOFF_MS_DOC));
 
   /**
    * @param props connector or task properties

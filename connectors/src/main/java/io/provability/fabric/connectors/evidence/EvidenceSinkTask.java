@@ -75,19 +75,7 @@ public class EvidenceSinkTask extends FabricSinkTask<EvidenceSinkConfig> {
 
   /** Used by Connect. */
   public EvidenceSinkTask() {
-    this(Clock.systemUTC());
-  }
-
-  /**
-   * @param clock source of checkpoint times and of "today" for partition maintenance
-   */
-  EvidenceSinkTask(Clock clock) {
-    super(clock, "evidence-sink");
-  }
-
-  @Override
-  protected EvidenceSinkConfig parse(Map<String, String> props) {
-    return new EvidenceSinkConfig(props);
+    super(Clock.systemUTC(), "evidence-sink", EvidenceSinkConfig::new);
   }
 
   @Override

@@ -38,9 +38,9 @@ class ConnectorConfigTest {
   void decisionLogDefaultsKeepTheSeedBatchAndWriteByCopyTwoBatchesAtATime() {
     DecisionLogConfig c =
         new DecisionLogSinkConfig(Map.of("jdbc.url", "jdbc:postgresql://db/x")).decisionLog();
-    assertThat(c.batchSize()).isEqualTo(100);
-    assertThat(c.writeMode()).isEqualTo(DecisionLogConfig.WriteMode.COPY);
-    assertThat(c.writeConcurrency()).isEqualTo(2);
+    assertThat(c.batching().batchSize()).isEqualTo(100);
+    assertThat(c.batching().writeMode()).isEqualTo(DecisionLogConfig.WriteMode.COPY);
+    assertThat(c.batching().writeConcurrency()).isEqualTo(2);
     assertThatThrownBy(
             () ->
                 new DecisionLogSinkConfig(

@@ -1,11 +1,11 @@
 package io.provability.fabric.connectors.decisionlog;
 
+import io.provability.fabric.connectors.FabricSinkConfig;
 import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.schemas.serde.SchemaIds;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import java.util.Arrays;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -16,7 +16,7 @@ import org.apache.kafka.common.config.ConfigException;
  * plus how batches are written. Topic selection ({@code topics}), converters and {@code errors.*}
  * are Connect's own keys.
  */
-public final class DecisionLogSinkConfig extends AbstractConfig {
+public final class DecisionLogSinkConfig extends FabricSinkConfig {
 
   /** Rows per INSERT. */
   public static final String BATCH_SIZE_CONFIG = "batch.size";
@@ -57,9 +57,6 @@ public final class DecisionLogSinkConfig extends AbstractConfig {
           + "each on its own pooled connection (at most pool.max.size). 1 writes them one after the other; 2 lets "
           + "the task build one batch while PostgreSQL writes another. put() still returns only when every batch "
           + "is committed.";
-
-  /** Backoff before Connect redelivers a batch after a transient database failure. */
-  public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
 
   private static final String RETRY_BACKOFF_MS_DOC =
       "How long Connect waits before redelivering a batch whose "
@@ -103,13 +100,7 @@ public final class DecisionLogSinkConfig extends AbstractConfig {
               ConfigDef.Range.between(1, DecisionLogConfig.MAX_WRITE_CONCURRENCY),
               Importance.LOW,
               WRITE_CONCURRENCY_DOC)
-          .define(
-              RETRY_BACKOFF_MS_CONFIG,
-              Type.LONG,
-              1_000L,
-              ConfigDef.Range.between(0, 600_000),
-              Importance.LOW,
-              RETRY_BACKOFF_MS_DOC)
+          .define(retryBackoff(RETRY_BACKOFF_MS_DOC))
           .define(
               SCHEMA_IDS_CONFIG,
               Type.STRING,
@@ -148,12 +139,5 @@ public final class DecisionLogSinkConfig extends AbstractConfig {
         DecisionLogConfig.WriteMode.valueOf(getString(WRITE_MODE_CONFIG)),
         getInt(WRITE_CONCURRENCY_CONFIG),
         WRITE_CONCURRENCY_CONFIG);
-  }
-
-  /**
-   * @return backoff before a redelivery after a transient failure
-   */
-  public long retryBackoffMs() {
-    return getLong(RETRY_BACKOFF_MS_CONFIG);
   }
 }

@@ -1,12 +1,9 @@
 package io.provability.fabric.connectors.decisionlog;
 
-import io.provability.fabric.connectors.ConnectorVersion;
-import java.util.ArrayList;
-import java.util.List;
+import io.provability.fabric.connectors.FabricSinkConnector;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
  * Kafka Connect sink that writes the decisions topic into the PostgreSQL decision log, idempotently
@@ -16,15 +13,11 @@ import org.apache.kafka.connect.sink.SinkConnector;
  * value.converter=org.apache.kafka.connect.converters.ByteArrayConverter}. Every task gets the same
  * configuration; Connect spreads the topic's partitions over them.
  */
-public final class DecisionLogSinkConnector extends SinkConnector {
-
-  private Map<String, String> props;
+public final class DecisionLogSinkConnector extends FabricSinkConnector {
 
   @Override
-  public void start(Map<String, String> props) {
-    // parse once so a bad configuration fails the connector, not each task later
+  protected void checkConfig(Map<String, String> props) {
     new DecisionLogSinkConfig(props).decisionLog();
-    this.props = Map.copyOf(props);
   }
 
   @Override
@@ -33,26 +26,7 @@ public final class DecisionLogSinkConnector extends SinkConnector {
   }
 
   @Override
-  public List<Map<String, String>> taskConfigs(int maxTasks) {
-    List<Map<String, String>> configs = new ArrayList<>(maxTasks);
-    for (int i = 0; i < maxTasks; i++) {
-      configs.add(props);
-    }
-    return configs;
-  }
-
-  @Override
-  public void stop() {
-    // nothing to release: the tasks own the connection pools
-  }
-
-  @Override
   public ConfigDef config() {
     return DecisionLogSinkConfig.CONFIG_DEF;
-  }
-
-  @Override
-  public String version() {
-    return ConnectorVersion.get();
   }
 }

@@ -1,8 +1,7 @@
 package io.provability.fabric.connectors.decisionlog;
 
 import io.provability.fabric.connectors.BadRecords;
-import io.provability.fabric.connectors.ConnectorVersion;
-import io.provability.fabric.connectors.RecordValues;
+import io.provability.fabric.connectors.FabricSinkTask;
 import io.provability.fabric.connectors.WriteCounter;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.serde.EventCodec;
@@ -14,14 +13,12 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +34,10 @@ import org.slf4j.LoggerFactory;
  * transient database failure becomes a {@link RetriableException}: Connect redelivers the same
  * records after {@code retry.backoff.ms}. Any other failure fails the task.
  */
-public class DecisionLogSinkTask extends SinkTask {
+public class DecisionLogSinkTask extends FabricSinkTask<DecisionLogSinkConfig> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DecisionLogSinkTask.class);
 
-  private final Clock clock;
   private final AtomicLong inserted = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   // where put() spends its time, logged at stop(): decoding the records vs writing them to
@@ -51,37 +47,20 @@ public class DecisionLogSinkTask extends SinkTask {
   private final AtomicLong writeNanos = new AtomicLong();
   private DecisionLog log;
   private EventCodec codec;
-  private BadRecords badRecords;
-  private long retryBackoffMs;
   private WriteCounter written;
   private boolean retrying;
 
   /** Used by Connect. */
   public DecisionLogSinkTask() {
-    this(Clock.systemUTC());
-  }
-
-  /**
-   * @param clock source of "today" for partition maintenance
-   */
-  DecisionLogSinkTask(Clock clock) {
-    this.clock = clock;
+    super(Clock.systemUTC(), "decision-log-sink", DecisionLogSinkConfig::new);
   }
 
   @Override
-  public String version() {
-    return ConnectorVersion.get();
-  }
-
-  @Override
-  public void start(Map<String, String> props) {
-    DecisionLogSinkConfig config = new DecisionLogSinkConfig(props);
-    retryBackoffMs = config.retryBackoffMs();
+  protected void start(DecisionLogSinkConfig config, String name) {
     codec = EventCodec.standard().withSchemaIds(config.schemaIds());
-    badRecords = BadRecords.from(context, props.getOrDefault("name", "decision-log-sink"));
     written = WriteCounter.of(context, "decision-log rows (new or already there)");
     try {
-      log = DecisionLog.open(config.decisionLog(), clock);
+      log = DecisionLog.open(config.decisionLog(), clock());
     } catch (DecisionLogException e) {
       // Connect restarts failed tasks only on request; a clear message is what the operator sees
       throw new ConnectException(
@@ -97,18 +76,8 @@ public class DecisionLogSinkTask extends SinkTask {
     long t0 = System.nanoTime();
     List<DecisionLogWriter.EncodedDecision> batch = new ArrayList<>(records.size());
     for (SinkRecord record : records) {
-      try {
-        byte[] bytes = RecordValues.bytes(record);
-        batch.add(
-            new DecisionLogWriter.EncodedDecision(codec.decode(bytes, Decision.class), bytes));
-      } catch (EventDecodeException e) {
-        badRecords.report(
-            record,
-            new DataException(
-                "not a decodable Decision (" + e.reason() + "): " + e.getMessage(), e));
-      } catch (DataException e) {
-        badRecords.report(record, e);
-      }
+      consume(
+          record, bytes -> batch.add(new DecisionLogWriter.EncodedDecision(decode(bytes), bytes)));
     }
     long t1 = System.nanoTime();
     decodeNanos.addAndGet(t1 - t0);
@@ -129,29 +98,29 @@ public class DecisionLogSinkTask extends SinkTask {
             result.attempted());
       }
     } catch (DecisionLogException e) {
-      if (e.retriable()) {
-        if (!retrying) {
-          retrying = true;
-          // Connect also logs each redelivery; its logger is quietened in the log configuration
-          LOG.warn(
-              "decision-log sink cannot write ({}); expected while the database is unavailable: "
-                  + "the batch is redelivered every {} ms until it is back, nothing is lost",
-              e.getMessage(),
-              retryBackoffMs);
-        }
-        context.timeout(retryBackoffMs);
-        throw new RetriableException(
-            "writing "
-                + batch.size()
-                + " decisions failed; Connect will redeliver "
-                + "them in "
-                + retryBackoffMs
-                + " ms",
-            e);
+      if (e.retriable() && !retrying) {
+        retrying = true;
+        // Connect also logs each redelivery; its logger is quietened in the log configuration
+        LOG.warn(
+            "decision-log sink cannot write ({}); expected while the database is unavailable: "
+                + "the batch is redelivered every {} ms until it is back, nothing is lost",
+            e.getMessage(),
+            retryBackoffMs());
       }
-      throw new ConnectException("writing " + batch.size() + " decisions failed", e);
+      String failed = "writing " + batch.size() + " decisions failed";
+      throw writeFailed(
+          e, failed, backoff -> failed + "; Connect will redeliver them in " + backoff + " ms");
     } finally {
       writeNanos.addAndGet(System.nanoTime() - t1);
+    }
+  }
+
+  private Decision decode(byte[] bytes) {
+    try {
+      return codec.decode(bytes, Decision.class);
+    } catch (EventDecodeException e) {
+      throw new DataException(
+          "not a decodable Decision (" + e.reason() + "): " + e.getMessage(), e);
     }
   }
 
@@ -166,7 +135,7 @@ public class DecisionLogSinkTask extends SinkTask {
             + "{} put() calls spent {} ms decoding and {} ms writing",
         inserted.get(),
         duplicates.get(),
-        badRecords == null ? 0 : badRecords.count(),
+        badRecords(),
         puts.get(),
         TimeUnit.NANOSECONDS.toMillis(decodeNanos.get()),
         TimeUnit.NANOSECONDS.toMillis(writeNanos.get()));
@@ -184,12 +153,5 @@ public class DecisionLogSinkTask extends SinkTask {
    */
   public long duplicates() {
     return duplicates.get();
-  }
-
-  /**
-   * @return records routed as bad
-   */
-  public long badRecords() {
-    return badRecords.count();
   }
 }

@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors.evidence;
 
+import io.provability.fabric.connectors.FabricSinkConfig;
 import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.evidence.EvidenceLogs;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -19,7 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
  * signing key, where their objects go (S3), where their checkpoints and leaf rows are recorded (the
  * shared JDBC keys of {@link JdbcSettings}) and how often a checkpoint is published.
  */
-public final class EvidenceSinkConfig extends AbstractConfig {
+public final class EvidenceSinkConfig extends FabricSinkConfig {
 
   /** S3 endpoint. */
   public static final String S3_ENDPOINT_CONFIG = "s3.endpoint";
@@ -124,9 +124,6 @@ public final class EvidenceSinkConfig extends AbstractConfig {
   private static final String LIFECYCLE_EXPIRATION_DAYS_DOC =
       "Days after which log objects are deleted.";
 
-  /** Backoff. */
-  public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
-
   private static final String RETRY_BACKOFF_MS_DOC =
       "How long to wait before trying again after a write to S3 or "
           + "PostgreSQL failed transiently.";
@@ -227,13 +224,7 @@ public final class EvidenceSinkConfig extends AbstractConfig {
               ConfigDef.Range.atLeast(2),
               Importance.MEDIUM,
               LIFECYCLE_EXPIRATION_DAYS_DOC)
-          .define(
-              RETRY_BACKOFF_MS_CONFIG,
-              Type.LONG,
-              1_000L,
-              ConfigDef.Range.between(0, 600_000),
-              Importance.LOW,
-              RETRY_BACKOFF_MS_DOC);
+          .define(retryBackoff(RETRY_BACKOFF_MS_DOC));
 
   /**
    * @param props connector or task properties
@@ -319,13 +310,6 @@ public final class EvidenceSinkConfig extends AbstractConfig {
    */
   public int putConcurrency() {
     return getInt(S3_PUT_CONCURRENCY_CONFIG);
-  }
-
-  /**
-   * @return backoff before a redelivery after a transient failure
-   */
-  public long retryBackoffMs() {
-    return getLong(RETRY_BACKOFF_MS_CONFIG);
   }
 
   private static void validateEndpoint(String name, Object value) {

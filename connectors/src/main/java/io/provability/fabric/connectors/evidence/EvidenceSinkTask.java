@@ -1,8 +1,7 @@
 package io.provability.fabric.connectors.evidence;
 
 import io.provability.fabric.connectors.BadRecords;
-import io.provability.fabric.connectors.ConnectorVersion;
-import io.provability.fabric.connectors.RecordValues;
+import io.provability.fabric.connectors.FabricSinkTask;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;
@@ -34,7 +33,6 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Values that are not log entries go to {@link BadRecords}.
  */
-public class EvidenceSinkTask extends SinkTask {
+public class EvidenceSinkTask extends FabricSinkTask<EvidenceSinkConfig> {
 
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceSinkTask.class);
 
@@ -64,7 +62,6 @@ public class EvidenceSinkTask extends SinkTask {
    */
   static final int MAX_PENDING = 50_000;
 
-  private final Clock clock;
   private final Map<TopicPartition, LogSequencer> logs = new HashMap<>();
   private EvidenceSinkConfig config;
   private EvidenceLogs names;
@@ -73,34 +70,19 @@ public class EvidenceSinkTask extends SinkTask {
   private NoteSigner signer;
   private ExecutorService writers;
   private ScheduledExecutorService timer;
-  private BadRecords badRecords;
   private Duration interval;
   private String failing;
 
   /** Used by Connect. */
   public EvidenceSinkTask() {
-    this(Clock.systemUTC());
-  }
-
-  /**
-   * @param clock source of checkpoint times and of "today" for partition maintenance
-   */
-  EvidenceSinkTask(Clock clock) {
-    this.clock = clock;
+    super(Clock.systemUTC(), "evidence-sink", EvidenceSinkConfig::new);
   }
 
   @Override
-  public String version() {
-    return ConnectorVersion.get();
-  }
-
-  @Override
-  public void start(Map<String, String> props) {
-    config = new EvidenceSinkConfig(props);
+  protected void start(EvidenceSinkConfig config, String name) {
+    this.config = config;
     names = config.logs();
     interval = config.checkpointInterval();
-    String name = props.getOrDefault("name", "evidence-sink");
-    badRecords = BadRecords.from(context, name);
     try {
       signer = NoteSigner.fromSeed(names.originPrefix(), readSeed(config.signingKeyFile()));
     } catch (IOException | IllegalArgumentException e) {
@@ -109,7 +91,7 @@ public class EvidenceSinkTask extends SinkTask {
     }
     try {
       store = EvidenceStore.open(config.evidenceStore());
-      index = DecisionLog.open(config.evidenceIndex(), clock);
+      index = DecisionLog.open(config.evidenceIndex(), clock());
     } catch (EvidenceStoreException | DecisionLogException e) {
       stop();
       throw new ConnectException("evidence sequencer cannot start: " + e.getMessage(), e);
@@ -160,7 +142,7 @@ public class EvidenceSinkTask extends SinkTask {
                 store,
                 index.evidenceLog(),
                 signer,
-                clock,
+                clock(),
                 writers,
                 EvidenceLag::observe);
         logs.put(tp, log);
@@ -180,16 +162,10 @@ public class EvidenceSinkTask extends SinkTask {
       if (log == null) {
         throw new ConnectException("record of " + tp + " arrived before the partition was opened");
       }
-      try {
-        log.add(record.kafkaOffset(), RecordValues.bytes(record));
-      } catch (IllegalArgumentException | DataException e) {
-        log.skip(record.kafkaOffset());
-        badRecords.report(
-            record,
-            e instanceof DataException d
-                ? d
-                : new DataException("not an evidence log entry: " + e.getMessage(), e));
-      }
+      consume(
+          record,
+          bytes -> add(log, record.kafkaOffset(), bytes),
+          () -> log.skip(record.kafkaOffset()));
     }
     for (Map.Entry<TopicPartition, LogSequencer> e : logs.entrySet()) {
       LogSequencer log = e.getValue();
@@ -197,21 +173,27 @@ public class EvidenceSinkTask extends SinkTask {
         try {
           log.publish();
         } catch (EvidenceStoreException | DecisionLogException f) {
-          if (retriable(f)) {
-            context.timeout(config.retryBackoffMs());
-            throw new RetriableException(
-                "evidence log "
-                    + log.origin()
-                    + " cannot publish and holds "
-                    + MAX_PENDING
-                    + " unpublished entries; retrying in "
-                    + config.retryBackoffMs()
-                    + " ms",
-                f);
-          }
-          throw new ConnectException("evidence log " + log.origin() + " cannot publish", f);
+          String failed = "evidence log " + log.origin() + " cannot publish";
+          throw writeFailed(
+              f,
+              failed,
+              backoff ->
+                  failed
+                      + " and holds "
+                      + MAX_PENDING
+                      + " unpublished entries; retrying in "
+                      + backoff
+                      + " ms");
         }
       }
+    }
+  }
+
+  private static void add(LogSequencer log, long offset, byte[] bytes) {
+    try {
+      log.add(offset, bytes);
+    } catch (IllegalArgumentException e) {
+      throw new DataException("not an evidence log entry: " + e.getMessage(), e);
     }
   }
 
@@ -239,12 +221,6 @@ public class EvidenceSinkTask extends SinkTask {
         failing = log.origin();
       }
     }
-  }
-
-  private static boolean retriable(RuntimeException e) {
-    return e instanceof EvidenceStoreException s
-        ? s.retriable()
-        : e instanceof DecisionLogException d && d.retriable();
   }
 
   @Override
@@ -315,12 +291,5 @@ public class EvidenceSinkTask extends SinkTask {
    */
   synchronized List<LogSequencer> sequencers() {
     return List.copyOf(logs.values());
-  }
-
-  /**
-   * @return records routed as bad
-   */
-  public long badRecords() {
-    return badRecords.count();
   }
 }

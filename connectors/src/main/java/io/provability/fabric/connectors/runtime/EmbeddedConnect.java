@@ -269,7 +269,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         settings.connectGroupId(),
         worker.workerId(),
         specs.stream().map(ConnectorSpec::name).toList(),
-        settings.tasksMax(),
+        settings.connect().tasksMax(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
         worker.restUrl());
     return worker;
@@ -403,10 +403,10 @@ public final class EmbeddedConnect implements AutoCloseable {
         p,
         Map.of(
             JdbcSettings.JDBC_PASSWORD_CONFIG,
-            s.jdbcPassword(),
+            s.jdbc().password(),
             EvidenceSinkConfig.S3_SECRET_KEY_CONFIG,
-            s.s3SecretKey()));
-    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
+            s.s3().secretKey()));
+    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.kafka().bootstrapServers());
     p.put(DistributedConfig.GROUP_ID_CONFIG, s.connectGroupId());
     p.put(DistributedConfig.CONFIG_TOPIC_CONFIG, configTopic(s));
     p.put(DistributedConfig.OFFSET_STORAGE_TOPIC_CONFIG, offsetTopic(s));
@@ -448,20 +448,21 @@ public final class EmbeddedConnect implements AutoCloseable {
 
   static Map<String, String> decisionConnectorConfig(SinkPipelineSettings s) {
     Map<String, String> c =
-        commonConnectorConfig(s, DecisionLogSinkConnector.class.getName(), s.decisionsTopic());
+        commonConnectorConfig(
+            s, DecisionLogSinkConnector.class.getName(), s.kafka().decisionsTopic());
     jdbc(c, s);
     return c;
   }
 
   static Map<String, String> evidenceConnectorConfig(SinkPipelineSettings s) {
     Map<String, String> c =
-        commonConnectorConfig(s, EvidenceSinkConnector.class.getName(), s.evidenceTopic());
+        commonConnectorConfig(s, EvidenceSinkConnector.class.getName(), s.kafka().evidenceTopic());
     jdbc(c, s);
-    c.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s.s3Endpoint());
-    c.put(EvidenceSinkConfig.S3_REGION_CONFIG, s.s3Region());
-    c.put(EvidenceSinkConfig.S3_BUCKET_CONFIG, s.s3Bucket());
-    c.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, s.s3AccessKey());
-    c.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s.s3SecretKey());
+    c.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s.s3().endpoint());
+    c.put(EvidenceSinkConfig.S3_REGION_CONFIG, s.s3().region());
+    c.put(EvidenceSinkConfig.S3_BUCKET_CONFIG, s.s3().bucket());
+    c.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, s.s3().accessKey());
+    c.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s.s3().secretKey());
     c.put(EvidenceSinkConfig.S3_PATH_STYLE_CONFIG, "true");
     c.put(EvidenceSinkConfig.LOG_ORIGIN_CONFIG, s.evidenceLog().origin());
     c.put(EvidenceSinkConfig.LOG_PREFIX_CONFIG, s.evidenceLog().s3Prefix());
@@ -512,7 +513,7 @@ public final class EmbeddedConnect implements AutoCloseable {
       SinkPipelineSettings s, String connectorClass, String topic) {
     Map<String, String> c = new HashMap<>();
     c.put(ConnectorConfig.CONNECTOR_CLASS_CONFIG, connectorClass);
-    c.put(ConnectorConfig.TASKS_MAX_CONFIG, Integer.toString(s.tasksMax()));
+    c.put(ConnectorConfig.TASKS_MAX_CONFIG, Integer.toString(s.connect().tasksMax()));
     c.put(SinkConnectorConfig.TOPICS_CONFIG, topic);
     c.put(ConnectorConfig.KEY_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
     c.put(ConnectorConfig.VALUE_CONVERTER_CLASS_CONFIG, ByteArrayConverter.class.getName());
@@ -525,9 +526,9 @@ public final class EmbeddedConnect implements AutoCloseable {
   }
 
   private static void jdbc(Map<String, String> c, SinkPipelineSettings s) {
-    c.put(JdbcSettings.JDBC_URL_CONFIG, s.jdbcUrl());
-    c.put(JdbcSettings.JDBC_USER_CONFIG, s.jdbcUser());
-    c.put(JdbcSettings.JDBC_PASSWORD_CONFIG, s.jdbcPassword());
+    c.put(JdbcSettings.JDBC_URL_CONFIG, s.jdbc().url());
+    c.put(JdbcSettings.JDBC_USER_CONFIG, s.jdbc().user());
+    c.put(JdbcSettings.JDBC_PASSWORD_CONFIG, s.jdbc().password());
     // one machine, one PostgreSQL shared with the application: the seed's 10 idle / 100 max per
     // task
     // would hold connections nobody uses (a task writes one batch at a time)
@@ -556,7 +557,7 @@ public final class EmbeddedConnect implements AutoCloseable {
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, timeout.toMillis()));
     Map<String, Object> props =
         Map.of(
-            CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers(),
+            CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, s.kafka().bootstrapServers(),
             CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
             // the Admin client refuses a request timeout above the API timeout
             CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, Math.min(15_000, timeoutMs));
@@ -586,7 +587,10 @@ public final class EmbeddedConnect implements AutoCloseable {
     } catch (ExecutionException | TimeoutException | KafkaException e) {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException(
-          "cannot prepare the Connect worker's topics on " + s.bootstrapServers() + ": " + cause,
+          "cannot prepare the Connect worker's topics on "
+              + s.kafka().bootstrapServers()
+              + ": "
+              + cause,
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -624,7 +628,7 @@ public final class EmbeddedConnect implements AutoCloseable {
                 + "worker's group "
                 + settings.connectGroupId()
                 + " able to join on "
-                + settings.bootstrapServers()
+                + settings.kafka().bootstrapServers()
                 + "?)");
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
@@ -659,7 +663,7 @@ public final class EmbeddedConnect implements AutoCloseable {
                 + "time (is the worker's group "
                 + settings.connectGroupId()
                 + " able to join on "
-                + settings.bootstrapServers()
+                + settings.kafka().bootstrapServers()
                 + "?)",
             e);
       } catch (InterruptedException e) {
@@ -699,7 +703,7 @@ public final class EmbeddedConnect implements AutoCloseable {
               + "group "
               + settings.connectGroupId()
               + " able to join on "
-              + settings.bootstrapServers()
+              + settings.kafka().bootstrapServers()
               + "?)",
           e);
     } catch (InterruptedException e) {
@@ -799,7 +803,7 @@ public final class EmbeddedConnect implements AutoCloseable {
         List<ConnectorStateInfo.TaskState> tasks = info.tasks();
         // a FAILED task is not the end: the supervisor restarts it with backoff
         if ("RUNNING".equals(info.connector().state())
-            && tasks.size() == settings.tasksMax()
+            && tasks.size() == settings.connect().tasksMax()
             && tasks.stream().allMatch(t -> "RUNNING".equals(t.state()))) {
           return;
         }

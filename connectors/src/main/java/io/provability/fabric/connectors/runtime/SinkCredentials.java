@@ -61,12 +61,12 @@ public final class SinkCredentials {
   /** Logs in to PostgreSQL with the settings' user and password. */
   public static Check postgres(SinkPipelineSettings s) {
     Properties p = new Properties();
-    p.setProperty("user", s.jdbcUser());
-    p.setProperty("password", s.jdbcPassword());
+    p.setProperty("user", s.jdbc().user());
+    p.setProperty("password", s.jdbc().password());
     p.setProperty("connectTimeout", Long.toString(TIMEOUT.toSeconds()));
     p.setProperty("socketTimeout", Long.toString(TIMEOUT.toSeconds()));
     p.setProperty("loginTimeout", Long.toString(TIMEOUT.toSeconds()));
-    try (Connection c = DriverManager.getConnection(s.jdbcUrl(), p)) {
+    try (Connection c = DriverManager.getConnection(s.jdbc().url(), p)) {
       return new Check("postgresql", Outcome.ACCEPTED, c.isValid(1) ? "" : "connection not valid");
     } catch (SQLException e) {
       String state = e.getSQLState() == null ? "" : e.getSQLState();
@@ -91,26 +91,27 @@ public final class SinkCredentials {
                     .connectionTimeout(TIMEOUT)
                     .socketTimeout(TIMEOUT)
                     .build())
-            .region(Region.of(s.s3Region()))
+            .region(Region.of(s.s3().region()))
             .forcePathStyle(true)
             .credentialsProvider(
                 StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(s.s3AccessKey(), s.s3SecretKey())));
-    if (!s.s3Endpoint().isEmpty()) {
-      b.endpointOverride(URI.create(s.s3Endpoint()));
+                    AwsBasicCredentials.create(s.s3().accessKey(), s.s3().secretKey())));
+    if (!s.s3().endpoint().isEmpty()) {
+      b.endpointOverride(URI.create(s.s3().endpoint()));
     }
-    if (s.s3AccessKey().isEmpty()) {
+    if (s.s3().accessKey().isEmpty()) {
       // the default AWS credential chain (instance profile, ...) is the evidence sink's business
       return new Check("s3", Outcome.ACCEPTED, "no static keys configured");
     }
     try (S3Client s3 = b.build()) {
-      s3.headBucket(HeadBucketRequest.builder().bucket(s.s3Bucket()).build());
+      s3.headBucket(HeadBucketRequest.builder().bucket(s.s3().bucket()).build());
       return new Check("s3", Outcome.ACCEPTED, "");
     } catch (S3Exception e) {
       int status = e.statusCode();
       // 404: the bucket does not exist yet (the evidence sink creates it): the keys were accepted
       if (status == 404) {
-        return new Check("s3", Outcome.ACCEPTED, "bucket " + s.s3Bucket() + " does not exist yet");
+        return new Check(
+            "s3", Outcome.ACCEPTED, "bucket " + s.s3().bucket() + " does not exist yet");
       }
       boolean rejected = status == 403 || status == 401 || status == 400;
       String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();

@@ -7,25 +7,15 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything the single-machine sink pipeline needs: the broker and topics to read, the Connect
- * group, the PostgreSQL decision log and the S3 evidence store. {@link #toString()} masks both
- * secrets.
+ * Everything the single-machine sink pipeline needs, in groups: the broker and topics to read
+ * ({@link Kafka}), the Connect worker ({@link Connect}), the PostgreSQL decision log ({@link
+ * Jdbc}), the S3 evidence store ({@link S3}) and the evidence logs ({@link EvidenceLog}). {@link
+ * #toString()} masks both secrets.
  *
- * @param bootstrapServers Kafka bootstrap servers
- * @param decisionsTopic topic of Decision events
- * @param evidenceTopic topic of evidence log entries
- * @param connectGroupId Connect worker group; also prefixes the worker's internal topics
- * @param jdbcUrl PostgreSQL JDBC URL
- * @param jdbcUser database user
- * @param jdbcPassword database password
- * @param s3Endpoint S3 endpoint URL (empty for AWS)
- * @param s3Region S3 signing region
- * @param s3Bucket evidence bucket
- * @param s3AccessKey S3 access key
- * @param s3SecretKey S3 secret key
- * @param tasksMax tasks per connector
- * @param workDir a directory for local state; the distributed-mode worker keeps all its state in
- *     Kafka topics, so it currently writes nothing there
+ * @param kafka the broker and the topics to read
+ * @param jdbc the decision log's database
+ * @param s3 the evidence store
+ * @param connect the Connect group, task count and work directory
  * @param evidenceLog names, signing key and checkpoint interval of the evidence logs
  * @param secretReferences connector key (e.g. {@code jdbc.password}) to the config-provider
  *     reference the Connect config topic holds for it instead of its value, e.g. {@code
@@ -33,22 +23,118 @@ import java.util.Objects;
  *     as {@code ${fabric:KEY}}, resolved from the worker's own properties
  */
 public record SinkPipelineSettings(
-    String bootstrapServers,
-    String decisionsTopic,
-    String evidenceTopic,
-    String connectGroupId,
-    String jdbcUrl,
-    String jdbcUser,
-    String jdbcPassword,
-    String s3Endpoint,
-    String s3Region,
-    String s3Bucket,
-    String s3AccessKey,
-    String s3SecretKey,
-    int tasksMax,
-    Path workDir,
+    Kafka kafka,
+    Jdbc jdbc,
+    S3 s3,
+    Connect connect,
     EvidenceLog evidenceLog,
     Map<String, String> secretReferences) {
+
+  /**
+   * The broker and the topics the sinks read.
+   *
+   * @param bootstrapServers Kafka bootstrap servers
+   * @param decisionsTopic topic of Decision events
+   * @param evidenceTopic topic of evidence log entries
+   */
+  public record Kafka(String bootstrapServers, String decisionsTopic, String evidenceTopic) {
+    /** Checks that every value is set; messages name the component. */
+    public Kafka {
+      require(bootstrapServers, "bootstrapServers");
+      require(decisionsTopic, "decisionsTopic");
+      require(evidenceTopic, "evidenceTopic");
+    }
+  }
+
+  /**
+   * The PostgreSQL database of the decision log and the evidence index. {@link #toString()} masks
+   * the password and any password in the URL.
+   *
+   * @param url PostgreSQL JDBC URL
+   * @param user database user
+   * @param password database password
+   */
+  public record Jdbc(String url, String user, String password) {
+    /** Checks the URL is set; a missing user or password is empty. */
+    public Jdbc {
+      require(url, "jdbcUrl");
+      user = user == null ? "" : user;
+      password = password == null ? "" : password;
+    }
+
+    @Override
+    public String toString() {
+      return "Jdbc[url="
+          + DecisionLogConfig.redactUrl(url)
+          + ", user="
+          + user
+          + ", password="
+          + mask(password)
+          + "]";
+    }
+  }
+
+  /**
+   * The S3 store of the evidence logs. {@link #toString()} masks the secret key.
+   *
+   * @param endpoint S3 endpoint URL (empty for AWS)
+   * @param region S3 signing region
+   * @param bucket evidence bucket
+   * @param accessKey S3 access key
+   * @param secretKey S3 secret key
+   */
+  public record S3(
+      String endpoint, String region, String bucket, String accessKey, String secretKey) {
+    /** Checks region and bucket are set; a missing endpoint or key is empty. */
+    public S3 {
+      require(region, "s3Region");
+      require(bucket, "s3Bucket");
+      endpoint = endpoint == null ? "" : endpoint;
+      accessKey = accessKey == null ? "" : accessKey;
+      secretKey = secretKey == null ? "" : secretKey;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "S3[endpoint=%s, region=%s, bucket=%s, accessKey=%s, secretKey=%s]",
+          endpoint, region, bucket, accessKey, mask(secretKey));
+    }
+  }
+
+  /**
+   * The embedded Connect worker.
+   *
+   * @param groupId Connect worker group; also prefixes the worker's internal topics
+   * @param tasksMax tasks per connector
+   * @param workDir a directory for local state; the distributed-mode worker keeps all its state in
+   *     Kafka topics, so it currently writes nothing there
+   */
+  public record Connect(String groupId, int tasksMax, Path workDir) {
+    /** Checks every value; messages name the component. */
+    public Connect {
+      require(groupId, "connectGroupId");
+      if (tasksMax < 1) {
+        throw new IllegalArgumentException(
+            "SinkPipelineSettings.tasksMax must be at least 1, was " + tasksMax);
+      }
+      Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
+    }
+
+    /**
+     * @return a copy with another group (a second pipeline on the same broker)
+     */
+    public Connect withGroupId(String groupId) {
+      return new Connect(groupId, tasksMax, workDir);
+    }
+
+    /**
+     * @return a copy with another task count
+     */
+    public Connect withTasksMax(int tasks) {
+      return new Connect(groupId, tasks, workDir);
+    }
+  }
 
   /**
    * The evidence logs' settings.
@@ -74,7 +160,27 @@ public record SinkPipelineSettings(
     }
   }
 
-  /** Default evidence log settings under {@code workDir}. */
+  /** Checks the groups are there and every secret reference is one; messages name the component. */
+  public SinkPipelineSettings {
+    if (kafka == null || jdbc == null || s3 == null || connect == null || evidenceLog == null) {
+      throw new NullPointerException("SinkPipelineSettings: every group must be set");
+    }
+    secretReferences = Map.copyOf(secretReferences == null ? Map.of() : secretReferences);
+    secretReferences.forEach(
+        (key, ref) -> {
+          if (!SecretReferences.isReference(ref)) {
+            throw new IllegalArgumentException(
+                "SinkPipelineSettings.secretReferences: "
+                    + key
+                    + " must be a ${env:...}, ${file:...}, ${directory:...} or ${fabric:...} reference");
+          }
+        });
+  }
+
+  /**
+   * The settings from their values one by one (the form callers used before the groups), with
+   * default evidence log settings under {@code workDir} and no declared secret references.
+   */
   public SinkPipelineSettings(
       String bootstrapServers,
       String decisionsTopic,
@@ -109,39 +215,10 @@ public record SinkPipelineSettings(
         Map.of());
   }
 
-  /** Checks the values every mode needs; messages name the component. */
-  public SinkPipelineSettings {
-    require(bootstrapServers, "bootstrapServers");
-    require(decisionsTopic, "decisionsTopic");
-    require(evidenceTopic, "evidenceTopic");
-    require(connectGroupId, "connectGroupId");
-    require(jdbcUrl, "jdbcUrl");
-    require(s3Region, "s3Region");
-    require(s3Bucket, "s3Bucket");
-    jdbcUser = jdbcUser == null ? "" : jdbcUser;
-    jdbcPassword = jdbcPassword == null ? "" : jdbcPassword;
-    s3Endpoint = s3Endpoint == null ? "" : s3Endpoint;
-    s3AccessKey = s3AccessKey == null ? "" : s3AccessKey;
-    s3SecretKey = s3SecretKey == null ? "" : s3SecretKey;
-    if (tasksMax < 1) {
-      throw new IllegalArgumentException(
-          "SinkPipelineSettings.tasksMax must be at least 1, was " + tasksMax);
-    }
-    Objects.requireNonNull(workDir, "SinkPipelineSettings.workDir");
-    Objects.requireNonNull(evidenceLog, "SinkPipelineSettings.evidenceLog");
-    secretReferences = Map.copyOf(secretReferences == null ? Map.of() : secretReferences);
-    secretReferences.forEach(
-        (key, ref) -> {
-          if (!SecretReferences.isReference(ref)) {
-            throw new IllegalArgumentException(
-                "SinkPipelineSettings.secretReferences: "
-                    + key
-                    + " must be a ${env:...}, ${file:...}, ${directory:...} or ${fabric:...} reference");
-          }
-        });
-  }
-
-  /** Settings without declared secret references (secrets are stored as {@code ${fabric:KEY}}). */
+  /**
+   * The settings from their values one by one (the form callers used before the groups); {@code
+   * secretReferences} as in the record.
+   */
   public SinkPipelineSettings(
       String bootstrapServers,
       String decisionsTopic,
@@ -157,24 +234,22 @@ public record SinkPipelineSettings(
       String s3SecretKey,
       int tasksMax,
       Path workDir,
-      EvidenceLog evidenceLog) {
+      EvidenceLog evidenceLog,
+      Map<String, String> secretReferences) {
     this(
-        bootstrapServers,
-        decisionsTopic,
-        evidenceTopic,
-        connectGroupId,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        s3Endpoint,
-        s3Region,
-        s3Bucket,
-        s3AccessKey,
-        s3SecretKey,
-        tasksMax,
-        workDir,
+        new Kafka(bootstrapServers, decisionsTopic, evidenceTopic),
+        new Jdbc(jdbcUrl, jdbcUser, jdbcPassword),
+        new S3(s3Endpoint, s3Region, s3Bucket, s3AccessKey, s3SecretKey),
+        new Connect(connectGroupId, tasksMax, workDir),
         evidenceLog,
-        Map.of());
+        secretReferences);
+  }
+
+  /**
+   * @return the Connect worker group ({@code connect().groupId()})
+   */
+  public String connectGroupId() {
+    return connect.groupId();
   }
 
   /**
@@ -182,22 +257,7 @@ public record SinkPipelineSettings(
    */
   public SinkPipelineSettings withConnectGroupId(String groupId) {
     return new SinkPipelineSettings(
-        bootstrapServers,
-        decisionsTopic,
-        evidenceTopic,
-        groupId,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        s3Endpoint,
-        s3Region,
-        s3Bucket,
-        s3AccessKey,
-        s3SecretKey,
-        tasksMax,
-        workDir,
-        evidenceLog,
-        secretReferences);
+        kafka, jdbc, s3, connect.withGroupId(groupId), evidenceLog, secretReferences);
   }
 
   /**
@@ -205,59 +265,7 @@ public record SinkPipelineSettings(
    */
   public SinkPipelineSettings withTasksMax(int tasks) {
     return new SinkPipelineSettings(
-        bootstrapServers,
-        decisionsTopic,
-        evidenceTopic,
-        connectGroupId,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        s3Endpoint,
-        s3Region,
-        s3Bucket,
-        s3AccessKey,
-        s3SecretKey,
-        tasks,
-        workDir,
-        evidenceLog,
-        secretReferences);
-  }
-
-  @Override
-  public String toString() {
-    return "SinkPipelineSettings[bootstrapServers="
-        + bootstrapServers
-        + ", decisionsTopic="
-        + decisionsTopic
-        + ", evidenceTopic="
-        + evidenceTopic
-        + ", connectGroupId="
-        + connectGroupId
-        + ", jdbcUrl="
-        + DecisionLogConfig.redactUrl(jdbcUrl)
-        + ", jdbcUser="
-        + jdbcUser
-        + ", jdbcPassword="
-        + mask(jdbcPassword)
-        + ", s3Endpoint="
-        + s3Endpoint
-        + ", s3Region="
-        + s3Region
-        + ", s3Bucket="
-        + s3Bucket
-        + ", s3AccessKey="
-        + s3AccessKey
-        + ", s3SecretKey="
-        + mask(s3SecretKey)
-        + ", tasksMax="
-        + tasksMax
-        + ", workDir="
-        + workDir
-        + ", evidenceLog="
-        + evidenceLog
-        + ", secretReferences="
-        + secretReferences
-        + "]";
+        kafka, jdbc, s3, connect.withTasksMax(tasks), evidenceLog, secretReferences);
   }
 
   private static String mask(String secret) {

@@ -294,20 +294,15 @@ class EmbeddedConnectTest {
       // another bucket: refused, one line naming the key, and the stored config is untouched
       SinkPipelineSettings other =
           new SinkPipelineSettings(
-              a.bootstrapServers(),
-              DECISIONS,
-              EVIDENCE,
-              "owners",
-              jdbcUrl,
-              postgres.user(),
-              password,
-              a.s3Endpoint(),
-              a.s3Region(),
-              "evidence-elsewhere",
-              a.s3AccessKey(),
-              a.s3SecretKey(),
-              1,
-              workA,
+              a.kafka(),
+              a.jdbc(),
+              new SinkPipelineSettings.S3(
+                  a.s3().endpoint(),
+                  a.s3().region(),
+                  "evidence-elsewhere",
+                  a.s3().accessKey(),
+                  a.s3().secretKey()),
+              a.connect(),
               a.evidenceLog(),
               declared);
       assertThatThrownBy(
@@ -321,20 +316,10 @@ class EmbeddedConnectTest {
       // each worker from its own properties), so the second instance joins instead of being refused
       SinkPipelineSettings elsewhere =
           new SinkPipelineSettings(
-              a.bootstrapServers(),
-              DECISIONS,
-              EVIDENCE,
-              "owners",
-              jdbcUrl,
-              postgres.user(),
-              password,
-              a.s3Endpoint(),
-              a.s3Region(),
-              "evidence-owners",
-              a.s3AccessKey(),
-              a.s3SecretKey(),
-              1,
-              workB,
+              a.kafka(),
+              a.jdbc(),
+              a.s3(),
+              new SinkPipelineSettings.Connect("owners", 1, workB),
               a.evidenceLog(),
               declared);
       try (EmbeddedConnect second =

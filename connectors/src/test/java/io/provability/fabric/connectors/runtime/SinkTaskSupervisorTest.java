@@ -2,11 +2,9 @@ package io.provability.fabric.connectors.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import io.provability.fabric.sinks.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,25 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class SinkTaskSupervisorTest {
   private static final String SELF = "127.0.0.1:1001";
-
-  private static final class MovingClock extends Clock {
-    Instant now = Instant.parse("2026-12-03T10:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
+  private static final Instant START = Instant.parse("2026-12-03T10:00:00Z");
 
   /**
    * A group whose status topic still says what an earlier worker wrote, while this worker's task
@@ -69,7 +49,7 @@ class SinkTaskSupervisorTest {
   @Test
   void aTaskFailedHereIsRestartedWithBackoffEvenWhenTheStatusTopicIsStaleAndItsOutageCountsOnce() {
     FakeCluster cluster = new FakeCluster();
-    MovingClock clock = new MovingClock();
+    MutableClock clock = new MutableClock(START);
     SinkTaskSupervisor supervisor =
         new SinkTaskSupervisor(
             cluster, Set.of("sink"), SELF, Duration.ofSeconds(2), Duration.ofSeconds(8), clock);
@@ -77,7 +57,7 @@ class SinkTaskSupervisorTest {
     // one check a second for 30 s: restarts at 0, 2, 6, 14, 22, 30 s (2 s doubling, at most 8 s)
     for (int s = 0; s <= 30; s++) {
       supervisor.check();
-      clock.now = clock.now.plusSeconds(1);
+      clock.advance(Duration.ofSeconds(1));
     }
     assertThat(cluster.restarts).hasSize(6).allMatch("sink-0"::equals);
     assertThat(supervisor.failures()).isEqualTo(1);
@@ -92,7 +72,7 @@ class SinkTaskSupervisorTest {
     cluster.local.put(0, "RUNNING");
     for (int s = 0; s <= 12; s++) {
       supervisor.check();
-      clock.now = clock.now.plusSeconds(1);
+      clock.advance(Duration.ofSeconds(1));
     }
     assertThat(cluster.restarts).hasSize(6);
     cluster.local.put(0, "FAILED"); // a new outage after the first ended
@@ -123,7 +103,7 @@ class SinkTaskSupervisorTest {
             SELF,
             Duration.ofSeconds(2),
             Duration.ofSeconds(8),
-            new MovingClock());
+            new MutableClock(START));
     supervisor.check();
     assertThat(cluster.restarts).isEmpty();
     assertThat(supervisor.tasks())

@@ -58,13 +58,17 @@ public final class DecisionLog implements AutoCloseable {
     this.pool = pool;
     EventCodec codec = EventCodec.standard();
     this.partitions =
-        new PartitionManager(pool, clock, config.retentionDays(), config.partitionsAhead());
+        new PartitionManager(
+            pool,
+            clock,
+            config.partitions().retentionDays(),
+            config.partitions().partitionsAhead());
     AtomicInteger writerThreads = new AtomicInteger();
     this.batchWriters =
-        config.writeConcurrency() == 1
+        config.batching().writeConcurrency() == 1
             ? null
             : Executors.newFixedThreadPool(
-                config.writeConcurrency() - 1,
+                config.batching().writeConcurrency() - 1,
                 r -> {
                   Thread t =
                       new Thread(r, "decision-log-writer-" + writerThreads.incrementAndGet());
@@ -76,14 +80,14 @@ public final class DecisionLog implements AutoCloseable {
             pool,
             partitions,
             codec,
-            config.batchSize(),
-            config.writeMode(),
-            config.writeConcurrency(),
+            config.batching().batchSize(),
+            config.batching().writeMode(),
+            config.batching().writeConcurrency(),
             batchWriters);
     this.evidenceLog = new EvidenceLogIndex(pool, partitions);
     this.reader = new DecisionLogReader(pool, codec);
     this.maintenance =
-        config.maintenanceInterval().isZero()
+        config.partitions().maintenanceInterval().isZero()
             ? null
             : Executors.newSingleThreadScheduledExecutor(
                 r -> {
@@ -112,9 +116,9 @@ public final class DecisionLog implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new DecisionLogException(
           "cannot connect to "
-              + DecisionLogConfig.redactUrl(config.jdbcUrl())
+              + DecisionLogConfig.redactUrl(config.jdbc().url())
               + " as user '"
-              + config.user()
+              + config.jdbc().user()
               + "'",
           e,
           true);
@@ -202,7 +206,7 @@ public final class DecisionLog implements AutoCloseable {
     if (maintenance == null) {
       return;
     }
-    long period = config.maintenanceInterval().toMillis();
+    long period = config.partitions().maintenanceInterval().toMillis();
     maintenance.scheduleWithFixedDelay(
         () -> {
           try {
@@ -220,17 +224,17 @@ public final class DecisionLog implements AutoCloseable {
   private static HikariConfig hikari(DecisionLogConfig config) {
     HikariConfig h = new HikariConfig();
     h.setPoolName("fabric-decision-log");
-    h.setJdbcUrl(config.jdbcUrl());
-    if (!config.user().isEmpty()) {
-      h.setUsername(config.user());
+    h.setJdbcUrl(config.jdbc().url());
+    if (!config.jdbc().user().isEmpty()) {
+      h.setUsername(config.jdbc().user());
     }
-    if (!config.password().isEmpty()) {
-      h.setPassword(config.password());
+    if (!config.jdbc().password().isEmpty()) {
+      h.setPassword(config.jdbc().password());
     }
-    h.setSchema(config.schema());
-    h.setMaximumPoolSize(config.poolMaxSize());
-    h.setMinimumIdle(config.poolMinIdle());
-    h.setConnectionTimeout(config.connectionTimeout().toMillis());
+    h.setSchema(config.jdbc().schema());
+    h.setMaximumPoolSize(config.pool().maxSize());
+    h.setMinimumIdle(config.pool().minIdle());
+    h.setConnectionTimeout(config.pool().connectionTimeout().toMillis());
     h.addDataSourceProperty("ApplicationName", "fabric-decision-log");
     return h;
   }
@@ -243,18 +247,18 @@ public final class DecisionLog implements AutoCloseable {
       // loader.
       Flyway.configure(DecisionLog.class.getClassLoader())
           .dataSource(
-              config.jdbcUrl(),
-              config.user().isEmpty() ? null : config.user(),
-              config.password().isEmpty() ? null : config.password())
-          .schemas(config.schema())
-          .defaultSchema(config.schema())
+              config.jdbc().url(),
+              config.jdbc().user().isEmpty() ? null : config.jdbc().user(),
+              config.jdbc().password().isEmpty() ? null : config.jdbc().password())
+          .schemas(config.jdbc().schema())
+          .defaultSchema(config.jdbc().schema())
           .table(HISTORY_TABLE)
           .locations(MIGRATIONS)
           .load()
           .migrate();
     } catch (FlywayException e) {
       throw new DecisionLogException(
-          "migrating the decision-log schema '" + config.schema() + "' failed", e, false);
+          "migrating the decision-log schema '" + config.jdbc().schema() + "' failed", e, false);
     }
   }
 }

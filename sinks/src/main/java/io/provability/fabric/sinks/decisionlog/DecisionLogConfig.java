@@ -5,40 +5,19 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Immutable, validated settings of the decision log (PostgreSQL warm tier).
+ * Immutable, validated settings of the decision log (PostgreSQL warm tier), in four groups: the
+ * database ({@link Jdbc}), the connection pool ({@link Pool}), how batches are written ({@link
+ * Batching}) and the daily partitions ({@link Partitions}).
  *
- * <p>Every value is checked when the record is built; a bad value fails with a message that names
+ * <p>Every value is checked when its group is built; a bad value fails with a message that names
  * the setting. {@link #toString()} masks the password, so the record may be logged as a whole.
  *
- * @param jdbcUrl {@code jdbc:postgresql://host:port/db}
- * @param user database user (may be empty when the URL carries it)
- * @param password database password (never logged)
- * @param schema schema that holds the tables; created by the migration if missing
- * @param poolMaxSize most pooled connections
- * @param poolMinIdle idle connections the pool keeps warm
- * @param connectionTimeout how long a writer waits for a pooled connection before failing
- * @param batchSize most rows per INSERT statement (one transaction per batch)
- * @param writeMode how a batch reaches the table
- * @param writeConcurrency batches of one write call written at the same time, each on its own
- *     pooled connection (1: one after the other)
- * @param retentionDays days of partitions kept behind today (UTC); older ones are dropped
- * @param partitionsAhead days of partitions created ahead of today (UTC)
- * @param maintenanceInterval how often the background partition maintenance runs; zero disables it
+ * @param jdbc the database and schema
+ * @param pool the connection pool
+ * @param batching how a write call's rows reach the table
+ * @param partitions partition creation, retention and maintenance
  */
-public record DecisionLogConfig(
-    String jdbcUrl,
-    String user,
-    String password,
-    String schema,
-    int poolMaxSize,
-    int poolMinIdle,
-    Duration connectionTimeout,
-    int batchSize,
-    WriteMode writeMode,
-    int writeConcurrency,
-    int retentionDays,
-    int partitionsAhead,
-    Duration maintenanceInterval) {
+public record DecisionLogConfig(Jdbc jdbc, Pool pool, Batching batching, Partitions partitions) {
 
   /** Seed default: at most 100 rows per batch. */
   public static final int DEFAULT_BATCH_SIZE = 100;
@@ -52,7 +31,7 @@ public record DecisionLogConfig(
   /** Default: the batches of one write call go one after the other. */
   public static final int DEFAULT_WRITE_CONCURRENCY = 1;
 
-  /** Upper bound on {@link #writeConcurrency()}. */
+  /** Upper bound on {@link Batching#writeConcurrency()}. */
   public static final int MAX_WRITE_CONCURRENCY = 8;
 
   /** Seed default: seven days of decisions in the warm tier. */
@@ -80,46 +59,115 @@ public record DecisionLogConfig(
     COPY
   }
 
-  /** Validates every setting; messages name the setting. */
+  /**
+   * The database. {@link #toString()} masks the password.
+   *
+   * @param url {@code jdbc:postgresql://host:port/db}
+   * @param user database user (may be empty when the URL carries it)
+   * @param password database password (never logged)
+   * @param schema schema that holds the tables; created by the migration if missing
+   */
+  public record Jdbc(String url, String user, String password, String schema) {
+    /** Validates the URL and the schema name; a missing user or password is empty. */
+    public Jdbc {
+      require(
+          url != null && url.startsWith("jdbc:postgresql:"),
+          "jdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
+      user = user == null ? "" : user;
+      password = password == null ? "" : password;
+      schema = schema == null || schema.isBlank() ? "public" : schema;
+      require(
+          SCHEMA_NAME.matcher(schema).matches(),
+          "schema must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
+    }
+
+    @Override
+    public String toString() {
+      return "Jdbc[url="
+          + redactUrl(url)
+          + ", user="
+          + user
+          + ", password="
+          + (password.isEmpty() ? "" : "********")
+          + ", schema="
+          + schema
+          + "]";
+    }
+  }
+
+  /**
+   * The connection pool.
+   *
+   * @param maxSize most pooled connections
+   * @param minIdle idle connections the pool keeps warm
+   * @param connectionTimeout how long a writer waits for a pooled connection before failing
+   */
+  public record Pool(int maxSize, int minIdle, Duration connectionTimeout) {
+    /** Validates every setting; messages name the setting. */
+    public Pool {
+      require(maxSize >= 1 && maxSize <= 500, "poolMaxSize must be between 1 and 500");
+      require(minIdle >= 0 && minIdle <= maxSize, "poolMinIdle must be between 0 and poolMaxSize");
+      Objects.requireNonNull(connectionTimeout, "connectionTimeout");
+      require(
+          connectionTimeout.toMillis() >= 250,
+          "connectionTimeout must be at least 250 ms (HikariCP's minimum)");
+    }
+  }
+
+  /**
+   * How the rows of one write call are written.
+   *
+   * @param batchSize most rows per INSERT statement (one transaction per batch)
+   * @param writeMode how a batch reaches the table
+   * @param writeConcurrency batches of one write call written at the same time, each on its own
+   *     pooled connection (1: one after the other)
+   */
+  public record Batching(int batchSize, WriteMode writeMode, int writeConcurrency) {
+    /** Validates every setting; messages name the setting. */
+    public Batching {
+      require(
+          batchSize >= 1 && batchSize <= MAX_BATCH_SIZE,
+          "batchSize must be between 1 and " + MAX_BATCH_SIZE);
+      Objects.requireNonNull(writeMode, "writeMode");
+      require(
+          writeConcurrency >= 1 && writeConcurrency <= MAX_WRITE_CONCURRENCY,
+          "writeConcurrency must be between 1 and " + MAX_WRITE_CONCURRENCY);
+    }
+  }
+
+  /**
+   * The daily partitions of {@code decision_log}.
+   *
+   * @param retentionDays days of partitions kept behind today (UTC); older ones are dropped
+   * @param partitionsAhead days of partitions created ahead of today (UTC)
+   * @param maintenanceInterval how often the background partition maintenance runs; zero disables
+   *     it
+   */
+  public record Partitions(int retentionDays, int partitionsAhead, Duration maintenanceInterval) {
+    /** Validates every setting; messages name the setting. */
+    public Partitions {
+      require(
+          retentionDays >= 1 && retentionDays <= 3650, "retentionDays must be between 1 and 3650");
+      require(
+          partitionsAhead >= 0 && partitionsAhead <= 366,
+          "partitionsAhead must be between 0 and 366");
+      Objects.requireNonNull(maintenanceInterval, "maintenanceInterval");
+      require(!maintenanceInterval.isNegative(), "maintenanceInterval must not be negative");
+    }
+  }
+
+  /** Checks what spans the groups: each concurrent batch needs a pooled connection. */
   public DecisionLogConfig {
+    if (jdbc == null || pool == null || batching == null || partitions == null) {
+      throw new NullPointerException("DecisionLogConfig: every group must be set");
+    }
     require(
-        jdbcUrl != null && jdbcUrl.startsWith("jdbc:postgresql:"),
-        "jdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
-    user = user == null ? "" : user;
-    password = password == null ? "" : password;
-    schema = schema == null || schema.isBlank() ? "public" : schema;
-    require(
-        SCHEMA_NAME.matcher(schema).matches(),
-        "schema must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
-    require(poolMaxSize >= 1 && poolMaxSize <= 500, "poolMaxSize must be between 1 and 500");
-    require(
-        poolMinIdle >= 0 && poolMinIdle <= poolMaxSize,
-        "poolMinIdle must be between 0 and poolMaxSize");
-    Objects.requireNonNull(connectionTimeout, "connectionTimeout");
-    require(
-        connectionTimeout.toMillis() >= 250,
-        "connectionTimeout must be at least 250 ms (HikariCP's minimum)");
-    require(
-        batchSize >= 1 && batchSize <= MAX_BATCH_SIZE,
-        "batchSize must be between 1 and " + MAX_BATCH_SIZE);
-    Objects.requireNonNull(writeMode, "writeMode");
-    require(
-        writeConcurrency >= 1 && writeConcurrency <= MAX_WRITE_CONCURRENCY,
-        "writeConcurrency must be between 1 and " + MAX_WRITE_CONCURRENCY);
-    require(
-        writeConcurrency <= poolMaxSize,
+        batching.writeConcurrency() <= pool.maxSize(),
         "writeConcurrency ("
-            + writeConcurrency
+            + batching.writeConcurrency()
             + ") must not exceed poolMaxSize ("
-            + poolMaxSize
+            + pool.maxSize()
             + "): each concurrent batch holds a connection");
-    require(
-        retentionDays >= 1 && retentionDays <= 3650, "retentionDays must be between 1 and 3650");
-    require(
-        partitionsAhead >= 0 && partitionsAhead <= 366,
-        "partitionsAhead must be between 0 and 366");
-    Objects.requireNonNull(maintenanceInterval, "maintenanceInterval");
-    require(!maintenanceInterval.isNegative(), "maintenanceInterval must not be negative");
   }
 
   /**
@@ -136,50 +184,7 @@ public record DecisionLogConfig(
    */
   public DecisionLogConfig withJdbcUrl(String url) {
     return new DecisionLogConfig(
-        url,
-        user,
-        password,
-        schema,
-        poolMaxSize,
-        poolMinIdle,
-        connectionTimeout,
-        batchSize,
-        writeMode,
-        writeConcurrency,
-        retentionDays,
-        partitionsAhead,
-        maintenanceInterval);
-  }
-
-  @Override
-  public String toString() {
-    return "DecisionLogConfig[jdbcUrl="
-        + redactUrl(jdbcUrl)
-        + ", user="
-        + user
-        + ", password="
-        + (password.isEmpty() ? "" : "********")
-        + ", schema="
-        + schema
-        + ", poolMaxSize="
-        + poolMaxSize
-        + ", poolMinIdle="
-        + poolMinIdle
-        + ", connectionTimeout="
-        + connectionTimeout
-        + ", batchSize="
-        + batchSize
-        + ", writeMode="
-        + writeMode
-        + ", writeConcurrency="
-        + writeConcurrency
-        + ", retentionDays="
-        + retentionDays
-        + ", partitionsAhead="
-        + partitionsAhead
-        + ", maintenanceInterval="
-        + maintenanceInterval
-        + "]";
+        new Jdbc(url, jdbc.user(), jdbc.password(), jdbc.schema()), pool, batching, partitions);
   }
 
   /**
@@ -323,19 +328,10 @@ public record DecisionLogConfig(
      */
     public DecisionLogConfig build() {
       return new DecisionLogConfig(
-          jdbcUrl,
-          user,
-          password,
-          schema,
-          poolMaxSize,
-          poolMinIdle,
-          connectionTimeout,
-          batchSize,
-          writeMode,
-          writeConcurrency,
-          retentionDays,
-          partitionsAhead,
-          maintenanceInterval);
+          new Jdbc(jdbcUrl, user, password, schema),
+          new Pool(poolMaxSize, poolMinIdle, connectionTimeout),
+          new Batching(batchSize, writeMode, writeConcurrency),
+          new Partitions(retentionDays, partitionsAhead, maintenanceInterval));
     }
   }
 }

@@ -80,14 +80,14 @@ public final class EvidenceStore implements AutoCloseable {
     try {
       ensureBucket();
       this.lifecycle =
-          config.lifecycleEnabled()
+          config.lifecycle().enabled()
               ? applyLifecycle()
               : new LifecycleStatus(
                   true,
                   false,
-                  config.transitionDays(),
-                  config.transitionStorageClass(),
-                  config.expirationDays(),
+                  config.lifecycle().transitionDays(),
+                  config.lifecycle().transitionStorageClass(),
+                  config.lifecycle().expirationDays(),
                   "lifecycle management disabled by configuration");
     } catch (RuntimeException e) {
       s3.close();
@@ -125,7 +125,7 @@ public final class EvidenceStore implements AutoCloseable {
       S3Requests.record(S3Requests.Kind.PUT);
       s3.putObject(
           b ->
-              b.bucket(config.bucket())
+              b.bucket(config.s3().bucket())
                   .key(key)
                   .contentLength((long) bytes.length)
                   .contentType("application/octet-stream"),
@@ -147,7 +147,7 @@ public final class EvidenceStore implements AutoCloseable {
       gets.incrementAndGet();
       S3Requests.record(S3Requests.Kind.GET);
       return Optional.of(
-          s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(key)).asByteArray());
+          s3.getObjectAsBytes(b -> b.bucket(config.s3().bucket()).key(key)).asByteArray());
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
@@ -163,7 +163,7 @@ public final class EvidenceStore implements AutoCloseable {
   /** Deletes an object (tests and tamper drills; the sequencer never deletes). */
   public void delete(String key) {
     try {
-      s3.deleteObject(b -> b.bucket(config.bucket()).key(key));
+      s3.deleteObject(b -> b.bucket(config.s3().bucket()).key(key));
     } catch (SdkException e) {
       throw failure("DELETE " + key, e);
     }
@@ -178,7 +178,8 @@ public final class EvidenceStore implements AutoCloseable {
       lists.incrementAndGet();
       S3Requests.record(S3Requests.Kind.LIST);
       for (S3Object o :
-          s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
+          s3.listObjectsV2Paginator(b -> b.bucket(config.s3().bucket()).prefix(prefix))
+              .contents()) {
         out.add(o.key());
       }
     } catch (SdkException e) {
@@ -229,35 +230,35 @@ public final class EvidenceStore implements AutoCloseable {
 
   private void ensureBucket() {
     try {
-      s3.headBucket(b -> b.bucket(config.bucket()));
+      s3.headBucket(b -> b.bucket(config.s3().bucket()));
       return;
     } catch (NoSuchBucketException e) {
-      if (!config.createBucket()) {
+      if (!config.s3().createBucket()) {
         throw new EvidenceStoreException(
-            "bucket '" + config.bucket() + "' does not exist and createBucket is" + " false",
+            "bucket '" + config.s3().bucket() + "' does not exist and createBucket is" + " false",
             e,
             false);
       }
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
-        throw failure("HEAD bucket " + config.bucket(), e);
+        throw failure("HEAD bucket " + config.s3().bucket(), e);
       }
-      if (!config.createBucket()) {
+      if (!config.s3().createBucket()) {
         throw new EvidenceStoreException(
-            "bucket '" + config.bucket() + "' does not exist and createBucket is" + " false",
+            "bucket '" + config.s3().bucket() + "' does not exist and createBucket is" + " false",
             e,
             false);
       }
     } catch (SdkException e) {
-      throw failure("HEAD bucket " + config.bucket(), e);
+      throw failure("HEAD bucket " + config.s3().bucket(), e);
     }
     try {
-      s3.createBucket(b -> b.bucket(config.bucket()));
-      LOG.info("created evidence bucket {}", config.bucket());
+      s3.createBucket(b -> b.bucket(config.s3().bucket()));
+      LOG.info("created evidence bucket {}", config.s3().bucket());
     } catch (BucketAlreadyOwnedByYouException e) {
-      LOG.debug("bucket {} was created concurrently", config.bucket());
+      LOG.debug("bucket {} was created concurrently", config.s3().bucket());
     } catch (SdkException e) {
-      throw failure("CREATE bucket " + config.bucket(), e);
+      throw failure("CREATE bucket " + config.s3().bucket(), e);
     }
   }
 
@@ -269,10 +270,13 @@ public final class EvidenceStore implements AutoCloseable {
             .status(ExpirationStatus.ENABLED)
             .transitions(
                 Transition.builder()
-                    .days(config.transitionDays())
-                    .storageClass(TransitionStorageClass.fromValue(config.transitionStorageClass()))
+                    .days(config.lifecycle().transitionDays())
+                    .storageClass(
+                        TransitionStorageClass.fromValue(
+                            config.lifecycle().transitionStorageClass()))
                     .build())
-            .expiration(LifecycleExpiration.builder().days(config.expirationDays()).build())
+            .expiration(
+                LifecycleExpiration.builder().days(config.lifecycle().expirationDays()).build())
             .build();
     try {
       // PUT replaces the bucket's whole configuration: keep the rules other owners put there
@@ -285,7 +289,7 @@ public final class EvidenceStore implements AutoCloseable {
       rules.add(ours);
       s3.putBucketLifecycleConfiguration(
           b ->
-              b.bucket(config.bucket())
+              b.bucket(config.s3().bucket())
                   .lifecycleConfiguration(
                       BucketLifecycleConfiguration.builder().rules(rules).build()));
       Optional<LifecycleRule> readBack =
@@ -295,58 +299,58 @@ public final class EvidenceStore implements AutoCloseable {
         LOG.warn(
             "bucket {}: lifecycle rule {} read back as {}, expected transition after {} days to {} and "
                 + "expiry after {} days",
-            config.bucket(),
+            config.s3().bucket(),
             LIFECYCLE_RULE_ID,
             readBack.orElse(null),
-            config.transitionDays(),
-            config.transitionStorageClass(),
-            config.expirationDays());
+            config.lifecycle().transitionDays(),
+            config.lifecycle().transitionStorageClass(),
+            config.lifecycle().expirationDays());
       }
       return new LifecycleStatus(
           true,
           matches,
-          config.transitionDays(),
-          config.transitionStorageClass(),
-          config.expirationDays(),
+          config.lifecycle().transitionDays(),
+          config.lifecycle().transitionStorageClass(),
+          config.lifecycle().expirationDays(),
           readBack.map(LifecycleRule::toString).orElse("rule not found on read-back"));
     } catch (S3Exception e) {
       if (!isNotImplemented(e)) {
-        throw failure("apply lifecycle to bucket " + config.bucket(), e);
+        throw failure("apply lifecycle to bucket " + config.s3().bucket(), e);
       }
       String detail =
           "endpoint "
-              + (config.endpoint() == null ? "(AWS)" : config.endpoint())
+              + (config.s3().endpoint() == null ? "(AWS)" : config.s3().endpoint())
               + " does not implement bucket lifecycle: HTTP "
               + e.statusCode()
               + " "
               + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
-      if (LIFECYCLE_WARNED.add(config.endpoint() + "/" + config.bucket())) {
+      if (LIFECYCLE_WARNED.add(config.s3().endpoint() + "/" + config.s3().bucket())) {
         LOG.warn(
             "Evidence bucket {}: {}. Log objects are stored but will NOT transition after {} days nor "
                 + "expire after {} days; apply the rule on the real object store instead.",
-            config.bucket(),
+            config.s3().bucket(),
             detail,
-            config.transitionDays(),
-            config.expirationDays());
+            config.lifecycle().transitionDays(),
+            config.lifecycle().expirationDays());
       } else {
-        LOG.debug("evidence bucket {}: {}", config.bucket(), detail);
+        LOG.debug("evidence bucket {}: {}", config.s3().bucket(), detail);
       }
       return new LifecycleStatus(
           false,
           false,
-          config.transitionDays(),
-          config.transitionStorageClass(),
-          config.expirationDays(),
+          config.lifecycle().transitionDays(),
+          config.lifecycle().transitionStorageClass(),
+          config.lifecycle().expirationDays(),
           detail);
     } catch (SdkException e) {
-      throw failure("apply lifecycle to bucket " + config.bucket(), e);
+      throw failure("apply lifecycle to bucket " + config.s3().bucket(), e);
     }
   }
 
   private List<LifecycleRule> currentRules() {
     try {
       GetBucketLifecycleConfigurationResponse r =
-          s3.getBucketLifecycleConfiguration(b -> b.bucket(config.bucket()));
+          s3.getBucketLifecycleConfiguration(b -> b.bucket(config.s3().bucket()));
       return r.rules();
     } catch (S3Exception e) {
       String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
@@ -360,10 +364,14 @@ public final class EvidenceStore implements AutoCloseable {
   private boolean matches(LifecycleRule rule) {
     return rule.status() == ExpirationStatus.ENABLED
         && rule.expiration() != null
-        && Integer.valueOf(config.expirationDays()).equals(rule.expiration().days())
+        && Integer.valueOf(config.lifecycle().expirationDays()).equals(rule.expiration().days())
         && rule.transitions().size() == 1
-        && Integer.valueOf(config.transitionDays()).equals(rule.transitions().get(0).days())
-        && config.transitionStorageClass().equals(rule.transitions().get(0).storageClassAsString());
+        && Integer.valueOf(config.lifecycle().transitionDays())
+            .equals(rule.transitions().get(0).days())
+        && config
+            .lifecycle()
+            .transitionStorageClass()
+            .equals(rule.transitions().get(0).storageClassAsString());
   }
 
   private static boolean isNotImplemented(S3Exception e) {
@@ -381,7 +389,7 @@ public final class EvidenceStore implements AutoCloseable {
       retriable = e instanceof SdkClientException || e.retryable();
     }
     return new EvidenceStoreException(
-        what + " in bucket " + config.bucket() + " failed", e, retriable);
+        what + " in bucket " + config.s3().bucket() + " failed", e, retriable);
   }
 
   /**
@@ -390,10 +398,10 @@ public final class EvidenceStore implements AutoCloseable {
    */
   public static S3Client client(EvidenceStoreConfig config) {
     AwsCredentialsProvider credentials =
-        config.accessKey().isEmpty()
+        config.s3().accessKey().isEmpty()
             ? DefaultCredentialsProvider.builder().build()
             : StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+                AwsBasicCredentials.create(config.s3().accessKey(), config.s3().secretKey()));
     S3ClientBuilder b =
         S3Client.builder()
             .httpClient(
@@ -401,11 +409,11 @@ public final class EvidenceStore implements AutoCloseable {
                     .connectionTimeout(Duration.ofSeconds(5))
                     .socketTimeout(Duration.ofSeconds(30))
                     .build())
-            .region(Region.of(config.region()))
+            .region(Region.of(config.s3().region()))
             .credentialsProvider(credentials)
-            .forcePathStyle(config.pathStyle());
-    if (config.endpoint() != null) {
-      b.endpointOverride(config.endpoint());
+            .forcePathStyle(config.s3().pathStyle());
+    if (config.s3().endpoint() != null) {
+      b.endpointOverride(config.s3().endpoint());
     }
     return b.build();
   }

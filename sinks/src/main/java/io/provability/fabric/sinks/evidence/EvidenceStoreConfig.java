@@ -5,38 +5,19 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Immutable, validated settings of the evidence store (S3 cold tier).
+ * Immutable, validated settings of the evidence store (S3 cold tier), in groups: the bucket and how
+ * to reach it ({@link S3}), the key prefix of the logs and the bucket's lifecycle rule ({@link
+ * Lifecycle}).
  *
- * <p>A bad value fails when the record is built, with a message naming the setting. {@link
+ * <p>A bad value fails when its group is built, with a message naming the setting. {@link
  * #toString()} masks the secret key.
  *
- * @param endpoint S3 endpoint (S3Proxy, MinIO, ...); null for AWS's own endpoint
- * @param region signing region
- * @param bucket bucket name
- * @param accessKey access key id; empty to use the SDK's default credential chain
- * @param secretKey secret access key (never logged)
- * @param pathStyle path-style addressing ({@code endpoint/bucket/key}), needed by S3Proxy
- * @param createBucket create the bucket when it does not exist
+ * @param s3 the bucket and how to reach it
  * @param prefix key prefix of the evidence logs (the lifecycle rule's filter); log {@code p} lives
  *     under {@code <prefix>/<p>/}
- * @param lifecycleEnabled apply the lifecycle rule to the bucket on open
- * @param transitionDays days after which bundles move to {@code transitionStorageClass}
- * @param transitionStorageClass S3 storage class for the transition (e.g. STANDARD_IA, GLACIER_IR)
- * @param expirationDays days after which bundles are deleted (seed: 2555, about 7 years)
+ * @param lifecycle the transition and expiry rule for the logs' objects
  */
-public record EvidenceStoreConfig(
-    URI endpoint,
-    String region,
-    String bucket,
-    String accessKey,
-    String secretKey,
-    boolean pathStyle,
-    boolean createBucket,
-    String prefix,
-    boolean lifecycleEnabled,
-    int transitionDays,
-    String transitionStorageClass,
-    int expirationDays) {
+public record EvidenceStoreConfig(S3 s3, String prefix, Lifecycle lifecycle) {
 
   /** Default key prefix of the evidence logs. */
   public static final String DEFAULT_PREFIX = "log";
@@ -53,34 +34,97 @@ public record EvidenceStoreConfig(
   // S3 bucket naming rules, simplified: 3-63 chars, lower-case letters, digits, dots and hyphens
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
-  /** Validates every setting; messages name the setting. */
-  public EvidenceStoreConfig {
-    if (endpoint != null) {
+  /**
+   * The bucket and how to reach it. {@link #toString()} masks the secret key.
+   *
+   * @param endpoint S3 endpoint (S3Proxy, MinIO, ...); null for AWS's own endpoint
+   * @param region signing region
+   * @param bucket bucket name
+   * @param accessKey access key id; empty to use the SDK's default credential chain
+   * @param secretKey secret access key (never logged)
+   * @param pathStyle path-style addressing ({@code endpoint/bucket/key}), needed by S3Proxy
+   * @param createBucket create the bucket when it does not exist
+   */
+  public record S3(
+      URI endpoint,
+      String region,
+      String bucket,
+      String accessKey,
+      String secretKey,
+      boolean pathStyle,
+      boolean createBucket) {
+    /** Validates every setting; messages name the setting. */
+    public S3 {
+      if (endpoint != null) {
+        require(
+            endpoint.getScheme() != null
+                && (endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))
+                && endpoint.getHost() != null,
+            "endpoint must be an http(s) URI with a host, was " + endpoint);
+      }
+      require(region != null && !region.isBlank(), "region must be set (e.g. us-east-1)");
       require(
-          endpoint.getScheme() != null
-              && (endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))
-              && endpoint.getHost() != null,
-          "endpoint must be an http(s) URI with a host, was " + endpoint);
+          bucket != null && BUCKET.matcher(bucket).matches(),
+          "bucket must be a valid S3 bucket name (3-63 characters: a-z, 0-9, '.', '-'), was '"
+              + bucket
+              + "'");
+      accessKey = accessKey == null ? "" : accessKey;
+      secretKey = secretKey == null ? "" : secretKey;
+      require(
+          accessKey.isEmpty() == secretKey.isEmpty(),
+          "accessKey and secretKey must be set together (or both left empty for the default credential chain)");
     }
-    require(region != null && !region.isBlank(), "region must be set (e.g. us-east-1)");
-    require(
-        bucket != null && BUCKET.matcher(bucket).matches(),
-        "bucket must be a valid S3 bucket name (3-63 characters: a-z, 0-9, '.', '-'), was '"
-            + bucket
-            + "'");
-    accessKey = accessKey == null ? "" : accessKey;
-    secretKey = secretKey == null ? "" : secretKey;
-    require(
-        accessKey.isEmpty() == secretKey.isEmpty(),
-        "accessKey and secretKey must be set together (or both left empty for the default credential chain)");
+
+    @Override
+    public String toString() {
+      return "S3[endpoint="
+          + endpoint
+          + ", region="
+          + region
+          + ", bucket="
+          + bucket
+          + ", accessKey="
+          + accessKey
+          + ", secretKey="
+          + (secretKey.isEmpty() ? "" : "********")
+          + ", pathStyle="
+          + pathStyle
+          + ", createBucket="
+          + createBucket
+          + "]";
+    }
+  }
+
+  /**
+   * The lifecycle rule of the logs' objects.
+   *
+   * @param enabled apply the lifecycle rule to the bucket on open
+   * @param transitionDays days after which bundles move to {@code transitionStorageClass}
+   * @param transitionStorageClass S3 storage class for the transition (e.g. STANDARD_IA,
+   *     GLACIER_IR)
+   * @param expirationDays days after which bundles are deleted (seed: 2555, about 7 years)
+   */
+  public record Lifecycle(
+      boolean enabled, int transitionDays, String transitionStorageClass, int expirationDays) {
+    /** Validates every setting; messages name the setting. */
+    public Lifecycle {
+      require(transitionDays >= 1, "transitionDays must be at least 1");
+      require(
+          expirationDays > transitionDays, "expirationDays must be greater than transitionDays");
+      Objects.requireNonNull(transitionStorageClass, "transitionStorageClass");
+      require(
+          !transitionStorageClass.isBlank(),
+          "transitionStorageClass must be set (e.g. STANDARD_IA)");
+    }
+  }
+
+  /** Validates the prefix; messages name the setting. */
+  public EvidenceStoreConfig {
+    Objects.requireNonNull(s3, "s3");
     require(
         prefix != null && !prefix.isBlank() && !prefix.startsWith("/") && !prefix.endsWith("/"),
         "prefix must be set, without a leading or trailing '/', was '" + prefix + "'");
-    require(transitionDays >= 1, "transitionDays must be at least 1");
-    require(expirationDays > transitionDays, "expirationDays must be greater than transitionDays");
-    Objects.requireNonNull(transitionStorageClass, "transitionStorageClass");
-    require(
-        !transitionStorageClass.isBlank(), "transitionStorageClass must be set (e.g. STANDARD_IA)");
+    Objects.requireNonNull(lifecycle, "lifecycle");
   }
 
   /**
@@ -88,35 +132,6 @@ public record EvidenceStoreConfig(
    */
   public static Builder builder() {
     return new Builder();
-  }
-
-  @Override
-  public String toString() {
-    return "EvidenceStoreConfig[endpoint="
-        + endpoint
-        + ", region="
-        + region
-        + ", bucket="
-        + bucket
-        + ", accessKey="
-        + accessKey
-        + ", secretKey="
-        + (secretKey.isEmpty() ? "" : "********")
-        + ", pathStyle="
-        + pathStyle
-        + ", createBucket="
-        + createBucket
-        + ", prefix="
-        + prefix
-        + ", lifecycleEnabled="
-        + lifecycleEnabled
-        + ", transitionDays="
-        + transitionDays
-        + ", transitionStorageClass="
-        + transitionStorageClass
-        + ", expirationDays="
-        + expirationDays
-        + "]";
   }
 
   private static void require(boolean condition, String message) {
@@ -252,18 +267,9 @@ public record EvidenceStoreConfig(
     public EvidenceStoreConfig build() {
       boolean path = pathStyle != null ? pathStyle : endpoint != null;
       return new EvidenceStoreConfig(
-          endpoint,
-          region,
-          bucket,
-          accessKey,
-          secretKey,
-          path,
-          createBucket,
+          new S3(endpoint, region, bucket, accessKey, secretKey, path, createBucket),
           prefix,
-          lifecycleEnabled,
-          transitionDays,
-          transitionStorageClass,
-          expirationDays);
+          new Lifecycle(lifecycleEnabled, transitionDays, transitionStorageClass, expirationDays));
     }
   }
 }

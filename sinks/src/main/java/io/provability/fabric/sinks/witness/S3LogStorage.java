@@ -23,7 +23,7 @@ public final class S3LogStorage implements LogStorage, AutoCloseable {
    * @param config endpoint, region, bucket and credentials (the other settings are unused)
    */
   public S3LogStorage(EvidenceStoreConfig config) {
-    this(EvidenceStore.client(config), config.bucket());
+    this(EvidenceStore.client(config), config.s3().bucket());
   }
 
   /**

@@ -12,12 +12,12 @@ class DecisionLogConfigTest {
   @Test
   void defaultsFollowTheSeed() {
     DecisionLogConfig c = DecisionLogConfig.builder().jdbcUrl("jdbc:postgresql://h/db").build();
-    assertThat(c.batchSize()).isEqualTo(100);
-    assertThat(c.retentionDays()).isEqualTo(7);
-    assertThat(c.partitionsAhead()).isEqualTo(3);
-    assertThat(c.poolMaxSize()).isEqualTo(10);
-    assertThat(c.schema()).isEqualTo("public");
-    assertThat(c.writeConcurrency()).isEqualTo(1);
+    assertThat(c.batching().batchSize()).isEqualTo(100);
+    assertThat(c.partitions().retentionDays()).isEqualTo(7);
+    assertThat(c.partitions().partitionsAhead()).isEqualTo(3);
+    assertThat(c.pool().maxSize()).isEqualTo(10);
+    assertThat(c.jdbc().schema()).isEqualTo("public");
+    assertThat(c.batching().writeConcurrency()).isEqualTo(1);
   }
 
   @Test

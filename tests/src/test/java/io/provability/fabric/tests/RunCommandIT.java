@@ -40,9 +40,9 @@ import org.junit.jupiter.api.Test;
  */
 class RunCommandIT {
   private static final Path JAR =
-      Path.of("..", "topology", "target", "fabric.jar").toAbsolutePath().normalize();
+      Path.of("..", "tools", "target", "fabric.jar").toAbsolutePath().normalize();
   private static final Path LIB =
-      Path.of("..", "topology", "target", "lib").toAbsolutePath().normalize();
+      Path.of("..", "tools", "target", "lib").toAbsolutePath().normalize();
 
   @Test
   void aBadValueStopsStartUpWithAMessageNamingTheKey() throws Exception {
@@ -363,7 +363,7 @@ class RunCommandIT {
 
   private static Process fabric(Path work, Map<String, String> env, String... args)
       throws IOException {
-    assertThat(JAR).as("the application jar (mvn package of topology)").exists();
+    assertThat(JAR).as("the application jar (mvn package of tools)").exists();
     List<String> cmd =
         new ArrayList<>(
             List.of(

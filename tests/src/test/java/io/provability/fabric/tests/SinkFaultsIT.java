@@ -119,20 +119,13 @@ class SinkFaultsIT {
     }
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
-            ep.bootstrapServers(),
-            decisions,
-            evidence,
-            ns + "sinks",
-            ep.jdbcUrl(),
-            ep.jdbcUser(),
-            ep.jdbcPassword(),
-            ep.s3Endpoint(),
-            ep.s3Region(),
-            bucket,
-            ep.s3AccessKey(),
-            ep.s3SecretKey(),
-            1,
-            work);
+            new SinkPipelineSettings.Kafka(ep.bootstrapServers(), decisions, evidence),
+            new SinkPipelineSettings.Jdbc(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword()),
+            new SinkPipelineSettings.S3(
+                ep.s3Endpoint(), ep.s3Region(), bucket, ep.s3AccessKey(), ep.s3SecretKey()),
+            new SinkPipelineSettings.Connect(ns + "sinks", 1, work),
+            SinkPipelineSettings.EvidenceLog.defaults(work),
+            Map.of());
     connect = EmbeddedConnect.start(settings);
     audit = new SinkAudit(ep, bucket);
     producer = new Producer(ep.bootstrapServers(), decisions, evidence, ns);

@@ -134,20 +134,18 @@ public final class SinkConnectorBenchmark {
         produce(broker.bootstrapServers(), topic, rows);
         SinkPipelineSettings settings =
             new SinkPipelineSettings(
-                broker.bootstrapServers(),
-                topic,
-                "bench-evidence-" + round,
-                "bench-round-" + round,
-                jdbcUrl,
-                postgres.user(),
-                "",
-                s3.endpoint().toString(),
-                S3ProxyFixture.REGION,
-                "bench-" + round,
-                S3ProxyFixture.ACCESS_KEY,
-                S3ProxyFixture.SECRET_KEY,
-                tasks,
-                work);
+                new SinkPipelineSettings.Kafka(
+                    broker.bootstrapServers(), topic, "bench-evidence-" + round),
+                new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+                new SinkPipelineSettings.S3(
+                    s3.endpoint().toString(),
+                    S3ProxyFixture.REGION,
+                    "bench-" + round,
+                    S3ProxyFixture.ACCESS_KEY,
+                    S3ProxyFixture.SECRET_KEY),
+                new SinkPipelineSettings.Connect("bench-round-" + round, tasks, work),
+                SinkPipelineSettings.EvidenceLog.defaults(work),
+                Map.of());
         // alternate which side goes first, and give each side an empty table (same indexes, no
         // bloat from the other side) and a fresh checkpoint, so neither inherits the other's work
         boolean copyFirst = round % 2 == 1;
@@ -223,20 +221,18 @@ public final class SinkConnectorBenchmark {
     broker.createTopics(Map.of(topic, partitions, "bench-evidence-decisions", 1));
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
-            broker.bootstrapServers(),
-            "bench-evidence-decisions",
-            topic,
-            "bench-evidence",
-            jdbcUrl,
-            postgres.user(),
-            "",
-            s3.endpoint().toString(),
-            S3ProxyFixture.REGION,
-            "bench-evidence",
-            S3ProxyFixture.ACCESS_KEY,
-            S3ProxyFixture.SECRET_KEY,
-            1,
-            work);
+            new SinkPipelineSettings.Kafka(
+                broker.bootstrapServers(), "bench-evidence-decisions", topic),
+            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+            new SinkPipelineSettings.S3(
+                s3.endpoint().toString(),
+                S3ProxyFixture.REGION,
+                "bench-evidence",
+                S3ProxyFixture.ACCESS_KEY,
+                S3ProxyFixture.SECRET_KEY),
+            new SinkPipelineSettings.Connect("bench-evidence", 1, work),
+            SinkPipelineSettings.EvidenceLog.defaults(work),
+            Map.of());
     System.out.printf(
         "evidence: %d decisions/s over %d evidence partition(s) for %d s%n",
         decisionsPerSecond, partitions, seconds);

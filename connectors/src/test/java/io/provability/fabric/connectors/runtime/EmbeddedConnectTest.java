@@ -105,20 +105,12 @@ class EmbeddedConnectTest {
       @TempDir Path workDir) {
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
-            "127.0.0.1:1",
-            DECISIONS,
-            EVIDENCE,
-            "unreachable",
-            "jdbc:postgresql://127.0.0.1:1/x",
-            "",
-            "",
-            "",
-            "us-east-1",
-            "bucket",
-            "",
-            "",
-            1,
-            workDir);
+            new SinkPipelineSettings.Kafka("127.0.0.1:1", DECISIONS, EVIDENCE),
+            new SinkPipelineSettings.Jdbc("jdbc:postgresql://127.0.0.1:1/x", "", ""),
+            new SinkPipelineSettings.S3("", "us-east-1", "bucket", "", ""),
+            new SinkPipelineSettings.Connect("unreachable", 1, workDir),
+            SinkPipelineSettings.EvidenceLog.defaults(workDir),
+            Map.of());
     Assertions.assertThatThrownBy(() -> EmbeddedConnect.start(settings, Duration.ofSeconds(3)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot prepare the Connect worker's topics on 127.0.0.1:1");
@@ -129,20 +121,17 @@ class EmbeddedConnectTest {
     String jdbcUrl = postgres.newDatabase();
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
-            broker.bootstrapServers(),
-            DECISIONS,
-            EVIDENCE,
-            "fabric-sinks-it",
-            jdbcUrl,
-            postgres.user(),
-            "",
-            s3proxy.endpoint().toString(),
-            S3ProxyFixture.REGION,
-            "evidence-it",
-            S3ProxyFixture.ACCESS_KEY,
-            S3ProxyFixture.SECRET_KEY,
-            2,
-            workDir);
+            new SinkPipelineSettings.Kafka(broker.bootstrapServers(), DECISIONS, EVIDENCE),
+            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+            new SinkPipelineSettings.S3(
+                s3proxy.endpoint().toString(),
+                S3ProxyFixture.REGION,
+                "evidence-it",
+                S3ProxyFixture.ACCESS_KEY,
+                S3ProxyFixture.SECRET_KEY),
+            new SinkPipelineSettings.Connect("fabric-sinks-it", 2, workDir),
+            SinkPipelineSettings.EvidenceLog.defaults(workDir),
+            Map.of());
     Instant now = Instant.now();
     List<byte[]> entries = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -269,20 +258,15 @@ class EmbeddedConnectTest {
     Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
     SinkPipelineSettings a =
         new SinkPipelineSettings(
-            broker.bootstrapServers(),
-            DECISIONS,
-            EVIDENCE,
-            "owners",
-            jdbcUrl,
-            postgres.user(),
-            password,
-            s3proxy.endpoint().toString(),
-            S3ProxyFixture.REGION,
-            "evidence-owners",
-            S3ProxyFixture.ACCESS_KEY,
-            S3ProxyFixture.SECRET_KEY,
-            1,
-            workA,
+            new SinkPipelineSettings.Kafka(broker.bootstrapServers(), DECISIONS, EVIDENCE),
+            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), password),
+            new SinkPipelineSettings.S3(
+                s3proxy.endpoint().toString(),
+                S3ProxyFixture.REGION,
+                "evidence-owners",
+                S3ProxyFixture.ACCESS_KEY,
+                S3ProxyFixture.SECRET_KEY),
+            new SinkPipelineSettings.Connect("owners", 1, workA),
             SinkPipelineSettings.EvidenceLog.defaults(workA),
             declared);
     try (EmbeddedConnect first =

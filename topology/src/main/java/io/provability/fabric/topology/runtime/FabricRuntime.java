@@ -530,20 +530,19 @@ public final class FabricRuntime implements AutoCloseable {
     envReference(env, FabricConfig.S3_SECRET_KEY_CONFIG, ep.s3SecretKey())
         .ifPresent(r -> refs.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, r));
     return new SinkPipelineSettings(
-        ep.bootstrapServers(),
-        cfg.topicDecisions(),
-        cfg.topicEvidence(),
-        cfg.getString(FabricConfig.SINK_GROUP_CONFIG),
-        ep.jdbcUrl(),
-        ep.jdbcUser(),
-        ep.jdbcPassword(),
-        ep.s3Endpoint(),
-        ep.s3Region(),
-        cfg.getString(FabricConfig.S3_BUCKET_CONFIG),
-        ep.s3AccessKey(),
-        ep.s3SecretKey(),
-        cfg.getInt(FabricConfig.SINK_TASKS_CONFIG),
-        cfg.workDir().resolve("connect"),
+        new SinkPipelineSettings.Kafka(
+            ep.bootstrapServers(), cfg.topicDecisions(), cfg.topicEvidence()),
+        new SinkPipelineSettings.Jdbc(ep.jdbcUrl(), ep.jdbcUser(), ep.jdbcPassword()),
+        new SinkPipelineSettings.S3(
+            ep.s3Endpoint(),
+            ep.s3Region(),
+            cfg.getString(FabricConfig.S3_BUCKET_CONFIG),
+            ep.s3AccessKey(),
+            ep.s3SecretKey()),
+        new SinkPipelineSettings.Connect(
+            cfg.getString(FabricConfig.SINK_GROUP_CONFIG),
+            cfg.getInt(FabricConfig.SINK_TASKS_CONFIG),
+            cfg.workDir().resolve("connect")),
         new SinkPipelineSettings.EvidenceLog(
             cfg.getString(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG),
             cfg.getString(FabricConfig.EVIDENCE_LOG_PREFIX_CONFIG),

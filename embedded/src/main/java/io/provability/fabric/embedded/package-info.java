@@ -1,0 +1,6 @@
+/**
+ * The development and test kit: a KRaft broker, PostgreSQL, Redis and S3Proxy started in this JVM
+ * ({@link io.provability.fabric.embedded.EmbeddedStack}), with fault hooks for tests. Depends on no
+ * other module of the project, and is never part of the production distribution.
+ */
+package io.provability.fabric.embedded;

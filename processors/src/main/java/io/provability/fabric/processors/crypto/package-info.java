@@ -1,0 +1,5 @@
+/**
+ * Ed25519 keys and key rings, JWKS, and the one rule for signing a record canonically ({@link
+ * io.provability.fabric.processors.crypto.CanonicalSigning}).
+ */
+package io.provability.fabric.processors.crypto;

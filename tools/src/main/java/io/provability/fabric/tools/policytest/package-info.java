@@ -1,0 +1,5 @@
+/**
+ * {@code fabric policy test}: kernel cases as JSON files, decided offline by the same code as the
+ * topology.
+ */
+package io.provability.fabric.tools.policytest;

@@ -983,39 +983,40 @@ public final class FabricConfig extends AbstractConfig {
     return Duration.ofMillis(getLong(DEDUP_WINDOW_CONFIG));
   }
 
+  /** The token issuers the kernel trusts. */
   public Path trustedKeysFile() {
-    String f = getString(TRUSTED_KEYS_CONFIG);
-    return f.isBlank() ? workDir().resolve("keys").resolve("trusted-issuers.keys") : Path.of(f);
+    return keyFile(TRUSTED_KEYS_CONFIG, "trusted-issuers.keys");
   }
 
+  /** The key that signs the evidence logs' checkpoints. */
   public Path evidenceKeyFile() {
-    String f = getString(EVIDENCE_KEY_CONFIG);
-    return f.isBlank() ? workDir().resolve("keys").resolve("evidence.key") : Path.of(f);
+    return keyFile(EVIDENCE_KEY_CONFIG, "evidence.key");
   }
 
+  /** The retrieval gateways whose access receipts the kernel trusts. */
   public Path receiptKeysFile() {
-    String f = getString(RECEIPT_KEYS_CONFIG);
-    return f.isBlank()
-        ? workDir().resolve("keys").resolve("trusted-receipt-signers.keys")
-        : Path.of(f);
+    return keyFile(RECEIPT_KEYS_CONFIG, "trusted-receipt-signers.keys");
   }
 
+  /** The key this instance's retrieval gateway signs access receipts with. */
   public Path retrievalReceiptKeyFile() {
-    String f = getString(RETRIEVAL_RECEIPT_KEY_CONFIG);
-    return f.isBlank() ? workDir().resolve("keys").resolve("retrieval-gateway.key") : Path.of(f);
+    return keyFile(RETRIEVAL_RECEIPT_KEY_CONFIG, "retrieval-gateway.key");
   }
 
+  /** The key that signs egress certificates. */
   public Path egressCertificateKeyFile() {
-    String f = getString(EGRESS_CERTIFICATE_KEY_CONFIG);
-    return f.isBlank() ? workDir().resolve("keys").resolve("egress-certificate.key") : Path.of(f);
+    return keyFile(EGRESS_CERTIFICATE_KEY_CONFIG, "egress-certificate.key");
   }
 
   /** The trusted evidence log verifier keys that audits check checkpoint signatures against. */
   public Path auditEvidenceKeysFile() {
-    String f = getString(AUDIT_EVIDENCE_KEYS_CONFIG);
-    return f.isBlank()
-        ? workDir().resolve("keys").resolve("trusted-evidence-signers.keys")
-        : Path.of(f);
+    return keyFile(AUDIT_EVIDENCE_KEYS_CONFIG, "trusted-evidence-signers.keys");
+  }
+
+  /** The file a key setting names, or {@code <work dir>/keys/<defaultName>} when it is empty. */
+  private Path keyFile(String key, String defaultName) {
+    String f = getString(key);
+    return f.isBlank() ? workDir().resolve("keys").resolve(defaultName) : Path.of(f);
   }
 
   /** The egress policies file, or null for the built-in ones. */

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,13 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -59,6 +58,7 @@ public final class Baselines {
       String name, String unit, double perSecond, long count, double seconds, String note) {}
 
   private final StackEndpoints endpoints;
+  private final KafkaClients kafka;
   private final int partitions;
   private final int records;
   private final int recordBytes;
@@ -80,6 +80,7 @@ public final class Baselines {
       long commitIntervalMs,
       Path stateDir) {
     this.endpoints = endpoints;
+    this.kafka = KafkaClients.forBootstrap(endpoints.bootstrapServers());
     this.partitions = partitions;
     this.records = records;
     this.recordBytes = recordBytes;
@@ -126,20 +127,13 @@ public final class Baselines {
   }
 
   private Figure produce(String topic) throws Exception {
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+    try (Admin admin = Admin.create(kafka.admin())) {
       admin
           .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
           .all()
           .get(30, TimeUnit.SECONDS);
     }
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    Properties p = kafka.batchingProducer(5);
     SplittableRandom random = new SplittableRandom(7);
     byte[][] values = new byte[64][];
     for (int i = 0; i < values.length; i++) {
@@ -175,10 +169,7 @@ public final class Baselines {
   }
 
   private Figure consume(String topic) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Properties c = kafka.committedReader();
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -201,9 +192,7 @@ public final class Baselines {
   }
 
   private Figure passThrough(String in, String out) throws Exception {
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+    try (Admin admin = Admin.create(kafka.admin())) {
       admin
           .createTopics(List.of(new NewTopic(out, partitions, (short) 1)))
           .all()
@@ -220,10 +209,7 @@ public final class Baselines {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("baseline-" + id).toString());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers());
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Properties c = kafka.committedReader();
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     try (KafkaConsumer<byte[], byte[]> consumer =
             new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -367,9 +353,7 @@ public final class Baselines {
   }
 
   private void deleteTopics(List<String> topics) {
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+    try (Admin admin = Admin.create(kafka.admin())) {
       admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       // leftover baseline topics cost disk, not correctness

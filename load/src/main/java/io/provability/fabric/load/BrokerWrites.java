@@ -1,5 +1,6 @@
 package io.provability.fabric.load;
 
+import io.provability.fabric.topology.config.KafkaClients;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -65,10 +65,8 @@ public final class BrokerWrites {
 
   /** The end offsets of every partition now. */
   public Offsets offsets() throws InterruptedException, ExecutionException, TimeoutException {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(AdminClientConfig.CLIENT_ID_CONFIG, "fabric-load-offsets");
-    try (Admin admin = Admin.create(p)) {
+    try (Admin admin =
+        Admin.create(KafkaClients.forBootstrap(bootstrapServers).admin("load-offsets"))) {
       var names =
           admin
               .listTopics(new ListTopicsOptions().listInternal(true))
@@ -107,11 +105,8 @@ public final class BrokerWrites {
         (tp, r) -> counts.computeIfAbsent(tp.topic(), t -> new long[3])[2] += r[1] - r[0]);
     boolean complete = true;
     if (!ranges.isEmpty()) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-load-writes");
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      // every record stored, aborted transactions' too: what the broker wrote, not what readers see
+      Properties p = KafkaClients.forBootstrap(bootstrapServers).uncommittedReader("load-writes");
       p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
       try (KafkaConsumer<byte[], byte[]> c =
           new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

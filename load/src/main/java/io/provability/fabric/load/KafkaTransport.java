@@ -3,6 +3,7 @@ package io.provability.fabric.load;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.schemas.serde.EventSerde;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.traffic.LoadTraffic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,23 +54,14 @@ public final class KafkaTransport implements Transport {
       String bootstrap, String requestsTopic, String decisionsTopic, int lingerMs) {
     this.requestsTopic = requestsTopic;
     this.decisionsTopic = decisionsTopic;
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    KafkaClients clients = KafkaClients.forBootstrap(bootstrap);
+    Properties p = clients.batchingProducer("load-producer", lingerMs);
     // a stalled broker must surface as send errors within the run, not after it
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "fabric-load-producer");
     producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Properties c = clients.committedReader("load-decisions");
     c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-load-decisions");
     consumer =
         new KafkaConsumer<>(
             c, new StringDeserializer(), EventSerde.of(Decision.class).deserializer());

@@ -1,5 +1,6 @@
 package io.provability.fabric.load;
 
+import io.provability.fabric.topology.config.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +10,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -97,20 +97,15 @@ public record StateSize(Map<String, Store> stores, long sessions, Map<String, Do
   public static StateSize scan(
       String bootstrap, String applicationId, long sessions, Duration timeout) throws Exception {
     List<String> topics;
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin = Admin.create(KafkaClients.forBootstrap(bootstrap).admin())) {
       topics =
           admin.listTopics().names().get().stream()
               .filter(t -> t.startsWith(applicationId + "-") && t.endsWith("-changelog"))
               .sorted()
               .toList();
     }
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Properties c = KafkaClients.forBootstrap(bootstrap).committedReader("load-state-scan");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-load-state-scan");
     Map<String, Store> stores = new TreeMap<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<byte[], byte[]> consumer =

@@ -21,6 +21,7 @@ import io.provability.fabric.tools.replay.PolicySnapshot;
 import io.provability.fabric.tools.replay.ReplayReport;
 import io.provability.fabric.tools.replay.ReplayedDecision;
 import io.provability.fabric.tools.replay.Replayer;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -233,11 +234,8 @@ public final class ReplayRunner {
       Options o, Set<String> wanted, List<Decision> recorded, Map<String, Replayer.Found> out) {
     Map<String, byte[]> hashes = new HashMap<>();
     recorded.forEach(d -> hashes.put(d.getRequestId(), Bytes.toArray(d.getRequestHash())));
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     // manual assignment, no group id: nothing is committed and no live group is joined
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-replay");
+    Properties p = KafkaClients.forBootstrap(bootstrap).uncommittedReader("replay");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     try (KafkaConsumer<byte[], byte[]> consumer =

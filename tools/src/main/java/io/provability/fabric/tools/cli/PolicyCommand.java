@@ -7,6 +7,7 @@ import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,13 +15,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -77,23 +78,12 @@ final class PolicyCommand implements Runnable {
     void publish(String key, SpecificRecord value) throws Exception {
       FabricConfig cfg = config.load(Map.of());
       String servers = cluster.reachableServers(cfg);
+      Properties settings = KafkaClients.forBootstrap(servers).producer();
+      settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+      settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis());
+      settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) SEND_TIMEOUT.toMillis());
       try (KafkaProducer<String, byte[]> producer =
-          new KafkaProducer<>(
-              Map.of(
-                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  servers,
-                  ProducerConfig.ACKS_CONFIG,
-                  "all",
-                  ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                  true,
-                  ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                  15_000,
-                  ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                  (int) SEND_TIMEOUT.toMillis(),
-                  ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                  (int) SEND_TIMEOUT.toMillis()),
-              new StringSerializer(),
-              new ByteArraySerializer())) {
+          new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer())) {
         var meta =
             producer
                 .send(
@@ -234,13 +224,7 @@ final class PolicyCommand implements Runnable {
       Map<String, byte[]> state = new TreeMap<>();
       try (KafkaConsumer<String, byte[]> consumer =
           new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  servers,
-                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                  "read_committed",
-                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                  false),
+              KafkaClients.forBootstrap(servers).committedReader(),
               new StringDeserializer(),
               new ByteArrayDeserializer())) {
         List<TopicPartition> partitions =

@@ -1,6 +1,7 @@
 package io.provability.fabric.tools.cli;
 
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.ops.TopicApply;
 import io.provability.fabric.topology.ops.TopicDeclarations;
 import java.io.PrintWriter;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,8 +63,7 @@ final class TopicsCommand implements Runnable {
           topicsFile == null ? TopicDeclarations.of(cfg) : TopicDeclarations.of(topicsFile, cfg);
       PrintWriter out = spec.commandLine().getOut();
       TopicApply.Report report;
-      try (Admin admin =
-          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+      try (Admin admin = Admin.create(KafkaClients.forBootstrap(servers).admin())) {
         report = TopicApply.apply(admin, declared);
       }
       print(out, declared, report);

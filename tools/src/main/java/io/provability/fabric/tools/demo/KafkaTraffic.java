@@ -6,6 +6,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,13 +42,10 @@ public final class KafkaTraffic {
 
   /** A producer with the settings an event producer should use: idempotent, acks=all. */
   public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(
+        KafkaClients.forBootstrap(bootstrap).batchingProducer(5),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 
   /**
@@ -82,19 +80,11 @@ public final class KafkaTraffic {
   private static void publishOnce(
       String bootstrap, String topic, Map<String, CapabilityRevocation> revocations)
       throws InterruptedException, ExecutionException {
+    Properties settings = KafkaClients.forBootstrap(bootstrap).producer();
+    settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000);
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                15_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                40_000),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+        new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (CapabilityRevocation r : revocations.values()) {
         sent.add(
@@ -150,10 +140,7 @@ public final class KafkaTraffic {
     private long records;
 
     public DecisionReader(String bootstrap, String topic) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      Properties p = KafkaClients.forBootstrap(bootstrap).committedReader();
       p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       consumer =
           new KafkaConsumer<>(

@@ -12,6 +12,7 @@ import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.processors.stream.PolicyStateView;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -81,11 +81,7 @@ public record PolicySnapshot(Map<String, byte[]> values, String description) {
    */
   public static PolicySnapshot fromTopic(
       String bootstrap, String topic, Long version, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fabric-replay-policy");
+    Properties p = KafkaClients.forBootstrap(bootstrap).committedReader("replay-policy");
     EventCodec codec = EventCodec.standard();
     Map<String, byte[]> state = new HashMap<>();
     Map<String, byte[]> atVersion = null;

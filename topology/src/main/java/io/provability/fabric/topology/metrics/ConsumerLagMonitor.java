@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -116,20 +116,11 @@ public final class ConsumerLagMonitor implements AutoCloseable {
       Clock clock,
       String clientIdPrefix,
       String clusterName) {
-    this.admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG,
-                clientIdPrefix + "-lag-monitor"));
+    KafkaClients clients = KafkaClients.forBootstrap(bootstrap, clientIdPrefix);
+    this.admin = Admin.create(clients.admin("lag-monitor"));
     this.clusterName = clusterName;
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-lag-probe");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // what the groups' own (read_committed) consumers see: no aborted records, no open transactions
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Properties p = clients.committedReader("lag-probe");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
     this.probe = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());

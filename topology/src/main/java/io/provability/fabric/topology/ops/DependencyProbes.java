@@ -1,5 +1,6 @@
 package io.provability.fabric.topology.ops;
 
+import io.provability.fabric.topology.config.KafkaClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,11 +12,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -46,15 +45,7 @@ public final class DependencyProbes {
   /** An admin client for {@link #kafka}. */
   public static Admin admin(String bootstrap, Duration timeout) {
     return Admin.create(
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            AdminClientConfig.CLIENT_ID_CONFIG,
-            "fabric-dependency-watch",
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-            (int) timeout.toMillis(),
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-            (int) timeout.toMillis()));
+        KafkaClients.forBootstrap(bootstrap).probeAdmin("dependency-watch", timeout));
   }
 
   /**

@@ -1,16 +1,15 @@
 package io.provability.fabric.topology.runtime;
 
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
@@ -52,14 +51,7 @@ public final class BrokerCheck {
       throw new Unreachable("no Kafka broker accepts connections at " + bootstrapServers + fix);
     }
     try (Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                (int) TIMEOUT.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                (int) TIMEOUT.toMillis()))) {
+        Admin.create(KafkaClients.forBootstrap(bootstrapServers).probeAdmin(TIMEOUT))) {
       admin
           .describeCluster(new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis()))
           .clusterId()

@@ -21,6 +21,7 @@ import io.provability.fabric.sinks.evidence.S3Requests;
 import io.provability.fabric.topology.DecisionObserver;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.metrics.ConnectSinkMetrics;
 import io.provability.fabric.topology.metrics.FabricMetrics;
@@ -50,7 +51,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -184,9 +184,7 @@ public final class FabricRuntime implements AutoCloseable {
       throws IOException {
     Files.createDirectories(cfg.workDir());
     BrokerCheck.requireReachable(endpoints.bootstrapServers());
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers()))) {
+    try (Admin admin = Admin.create(KafkaClients.of(cfg, endpoints.bootstrapServers()).admin())) {
       var created = TopicSetup.ensure(admin, cfg);
       if (!created.isEmpty()) {
         LOG.info("created topics {}", created);

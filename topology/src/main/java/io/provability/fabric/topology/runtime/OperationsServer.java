@@ -1,6 +1,7 @@
 package io.provability.fabric.topology.runtime;
 
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.http.FabricHttpServer;
 import io.provability.fabric.topology.http.FrontDoor;
 import io.provability.fabric.topology.metrics.ConsumerLagMonitor;
@@ -8,14 +9,12 @@ import io.provability.fabric.topology.ops.TopicDeclarations;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -163,8 +162,7 @@ public final class OperationsServer implements AutoCloseable {
       throws InterruptedException {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     long topicMax;
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin = Admin.create(KafkaClients.forBootstrap(bootstrap).admin())) {
       var entry =
           admin
               .describeConfigs(List.of(resource))

@@ -14,6 +14,7 @@ import io.provability.fabric.events.Subject;
 import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.kernel.TokenSigning;
+import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
 import java.nio.ByteBuffer;
@@ -94,6 +95,29 @@ public final class TestPlans {
             issuerName,
             issuer.keyId()),
         issuer);
+  }
+
+  /**
+   * A token signed by {@code issuer} that lets {@code subject} retrieve from the shards matching
+   * {@code glob}, valid from a minute ago for an hour.
+   */
+  public static CapabilityToken retrievalToken(
+      Ed25519.SigningKey issuer,
+      String issuerName,
+      String tokenId,
+      String tenant,
+      String subject,
+      String glob) {
+    Instant now = Instant.now();
+    return token(
+        issuer,
+        issuerName,
+        tokenId,
+        tenant,
+        subject,
+        List.of(capability(RetrievalGateway.CAP_RETRIEVE, EffectKind.READ, glob)),
+        now.minusSeconds(60),
+        now.plusSeconds(3600));
   }
 
   /** The subject {@code id} presenting {@code token}, with no further capabilities. */

@@ -225,19 +225,9 @@ class OperationsIT {
   @Order(3)
   void aRetrievalIsAllowedWithAReceiptThatALaterPlanCarriesBackThroughTheFrontDoor()
       throws Exception {
-    Instant now = Instant.now();
     CapabilityToken token =
-        TestPlans.token(
-            issuer,
-            "ops-it",
-            ns + "tok-http",
-            TENANT,
-            SUBJECT,
-            List.of(
-                TestPlans.capability(
-                    RetrievalGateway.CAP_RETRIEVE, EffectKind.READ, TENANT + "/docs-*")),
-            now.minusSeconds(60),
-            now.plusSeconds(3600));
+        TestPlans.retrievalToken(
+            issuer, "ops-it", ns + "tok-http", TENANT, SUBJECT, TENANT + "/docs-*");
     String session = ns + "session-retrieval";
     ObjectNode retrieval = JSON.createObjectNode();
     retrieval.put("request_id", ns + "retrieve-1");

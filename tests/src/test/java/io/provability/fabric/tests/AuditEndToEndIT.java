@@ -56,7 +56,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
@@ -191,16 +190,7 @@ class AuditEndToEndIT {
   @Test
   @Order(1)
   void untouchedEvidenceVerifiesAndEveryProofChecksOffline() throws Exception {
-    Cli all =
-        cli(
-            "audit",
-            "verify",
-            "--config",
-            config.toString(),
-            "--from",
-            from.toString(),
-            "--to",
-            to.toString());
+    Cli all = verifyRange();
     assertThat(all.code()).as(all.out()).isZero();
     assertThat(all.out())
         .contains("decision rows checked " + REQUESTS + ", equal to their entry " + REQUESTS)
@@ -290,17 +280,7 @@ class AuditEndToEndIT {
     long rows = count("select count(*) from decision_log where session_id like ?");
 
     Path out = work.resolve("replay-same.jsonl");
-    Cli kafka =
-        cli(
-            "replay",
-            "--config",
-            config.toString(),
-            "--from",
-            from.toString(),
-            "--to",
-            to.toString(),
-            "--out",
-            out.toString());
+    Cli kafka = overRange(List.of("replay"), "--out", out.toString());
     assertThat(kafka.code()).as(kafka.out()).isZero();
     assertThat(kafka.out())
         .contains(
@@ -319,14 +299,8 @@ class AuditEndToEndIT {
     // requests from the evidence logs' entries, under the policy state rebuilt for a version (0:
     // none was published)
     Cli logs =
-        cli(
-            "replay",
-            "--config",
-            config.toString(),
-            "--from",
-            from.toString(),
-            "--to",
-            to.toString(),
+        overRange(
+            List.of("replay"),
             "--source",
             "log",
             "--policy",
@@ -374,18 +348,7 @@ class AuditEndToEndIT {
         policy, "{\"revocations\": [{\"token_id\": \"" + token + "\", \"tenant\": \"x\"}]}");
     Path out = work.resolve("replay-revoked.jsonl");
     Cli revoked =
-        cli(
-            "replay",
-            "--config",
-            config.toString(),
-            "--from",
-            from.toString(),
-            "--to",
-            to.toString(),
-            "--policy",
-            policy.toString(),
-            "--out",
-            out.toString());
+        overRange(List.of("replay"), "--policy", policy.toString(), "--out", out.toString());
     assertThat(revoked.code()).as(revoked.out()).isEqualTo(1);
     assertThat(revoked.out())
         .contains("same " + (REQUESTS - expected.size()) + ", different " + expected.size())
@@ -429,16 +392,7 @@ class AuditEndToEndIT {
         duplicated);
     expected.put("decision " + duplicated, "DUPLICATE_ROW");
 
-    Cli range =
-        cli(
-            "audit",
-            "verify",
-            "--config",
-            config.toString(),
-            "--from",
-            from.toString(),
-            "--to",
-            to.toString());
+    Cli range = verifyRange();
     assertThat(range.code()).as(range.out()).isEqualTo(1);
     Map<String, List<String>> reported = mismatches(range.out());
     expected.forEach(
@@ -456,16 +410,7 @@ class AuditEndToEndIT {
       byte[] bundle = get(s3, key);
       bundle[bundle.length / 2] ^= 0x01;
       put(s3, key, bundle);
-      Cli flipped =
-          cli(
-              "audit",
-              "verify",
-              "--config",
-              config.toString(),
-              "--from",
-              from.toString(),
-              "--to",
-              to.toString());
+      Cli flipped = verifyRange();
       assertThat(flipped.code()).as(flipped.out()).isEqualTo(1);
       assertThat(flipped.out()).containsPattern("(ENTRY_NOT_IN_LOG|TILE_MISMATCH|ENTRY_INVALID) ");
       bundle[bundle.length / 2] ^= 0x01;
@@ -486,16 +431,7 @@ class AuditEndToEndIT {
       }
       if (!Arrays.equals(older, latest)) {
         put(s3, log + "/checkpoint", older);
-        Cli rolled =
-            cli(
-                "audit",
-                "verify",
-                "--config",
-                config.toString(),
-                "--from",
-                from.toString(),
-                "--to",
-                to.toString());
+        Cli rolled = verifyRange();
         assertThat(rolled.code()).as(rolled.out()).isEqualTo(1);
         assertThat(rolled.out())
             .contains("CHECKPOINT_ROLLED_BACK log " + ns + "evidence.test/log/0");
@@ -583,16 +519,7 @@ class AuditEndToEndIT {
       update("delete from decision_log where session_id = ?", erased, erasedDecisions.size());
       Cli unchanged = cli(witness);
       assertThat(unchanged.out()).contains("UNCHANGED " + origin);
-      Cli range =
-          cli(
-              "audit",
-              "verify",
-              "--config",
-              config.toString(),
-              "--from",
-              from.toString(),
-              "--to",
-              to.toString());
+      Cli range = verifyRange();
       assertThat(range.code()).as(range.out()).isEqualTo(1);
       assertThat(range.out())
           .containsPattern(
@@ -819,6 +746,23 @@ class AuditEndToEndIT {
     return new Cli(code, out.toString());
   }
 
+  /** {@code fabric audit verify} over the decisions from {@link #from} to {@link #to}. */
+  private static Cli verifyRange() {
+    return overRange(List.of("audit", "verify"));
+  }
+
+  /**
+   * {@code fabric <command> --config <config> --from <from> --to <to> <options>}: a command over
+   * the decisions of this test's traffic.
+   */
+  private static Cli overRange(List<String> command, String... options) {
+    List<String> args = new ArrayList<>(command);
+    args.addAll(
+        List.of("--config", config.toString(), "--from", from.toString(), "--to", to.toString()));
+    args.addAll(List.of(options));
+    return cli(args.toArray(String[]::new));
+  }
+
   private static S3Client s3() {
     return S3Client.builder()
         .httpClient(Apache5HttpClient.builder().build())
@@ -860,17 +804,7 @@ class AuditEndToEndIT {
 
   private static Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
     try (Admin admin = admin()) {
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      admin
-          .describeTopics(List.of(topic))
-          .allTopicNames()
-          .get()
-          .get(topic)
-          .partitions()
-          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      Map<TopicPartition, Long> out = new HashMap<>();
-      admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
-      return out;
+      return ItFixtures.endOffsets(admin, topic);
     }
   }
 

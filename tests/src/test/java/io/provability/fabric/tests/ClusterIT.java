@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.provability.fabric.embedded.EmbeddedStack;
+import io.provability.fabric.embedded.TopicScan;
 import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -100,24 +100,7 @@ class ClusterIT {
     void start() throws IOException {
       starts++;
       log = dir.resolve("instance-" + name + "-" + starts + ".log");
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx512m",
-                  "-XX:+UseSerialGC",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "io.provability.fabric.tools.cli.FabricCli",
-                  "run",
-                  "--config",
-                  configFile.toString(),
-                  "--set",
-                  FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work")));
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().putAll(env);
-      process = pb.start();
+      process = InstancePair.startRun(configFile, dir, log, env);
     }
 
     String logText() throws IOException {
@@ -189,23 +172,9 @@ class ClusterIT {
     issuer = Ed25519.SigningKey.generate("cluster-it-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Properties p = ep.externalModeProperties();
     // the secrets come from each instance's environment, as in production
-    p.remove(FabricConfig.JDBC_PASSWORD_CONFIG);
-    p.remove(FabricConfig.S3_SECRET_KEY_CONFIG);
-    String prefix = ns + "-fabric.";
-    p.put(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "-evidence");
-    p.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "-runtime");
-    p.put(FabricConfig.SINK_GROUP_CONFIG, ns + "-sinks");
+    Properties p = InstancePair.clusterProperties(ep, ns, trusted);
     p.put(FabricConfig.SINK_TASKS_CONFIG, "2");
-    p.put(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests");
-    p.put(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions");
-    p.put(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence");
-    p.put(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter");
-    p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
-    p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
-    p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
-    p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
     configFile = work.resolve("fabric.properties");
     try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
       p.store(w, "ClusterIT: two instances; secrets in their environment");

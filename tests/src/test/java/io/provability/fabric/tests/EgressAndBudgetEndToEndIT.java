@@ -2,7 +2,6 @@ package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
@@ -19,7 +18,6 @@ import io.provability.fabric.processors.egress.CertificateSigning;
 import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressOutcome;
 import io.provability.fabric.processors.egress.EgressPolicies;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -347,30 +345,17 @@ class EgressAndBudgetEndToEndIT {
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
-    return TokenSigning.sign(
-        CapabilityToken.newBuilder()
-            .setTokenId(id)
-            .setTenant(TENANT)
-            .setSubjectId(SUBJECT)
-            .setCapabilities(
-                List.of(
-                    Capability.newBuilder()
-                        .setName(RetrievalGateway.CAP_RETRIEVE)
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of(TENANT + "/clinic-*"))
-                        .build(),
-                    Capability.newBuilder()
-                        .setName(RetrievalGateway.CAP_PII)
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of(TENANT + "/clinic-*"))
-                        .build()))
-            .setIssuedAt(now.minus(Duration.ofMinutes(1)))
-            .setNotBefore(now.minus(Duration.ofMinutes(1)))
-            .setExpiresAt(now.plus(Duration.ofHours(1)))
-            .setIssuer("budget-it")
-            .setKeyId(issuer.keyId())
-            .setSignature(ByteBuffer.allocate(0))
-            .build(),
-        issuer);
+    return TestPlans.token(
+        issuer,
+        "budget-it",
+        id,
+        TENANT,
+        SUBJECT,
+        List.of(
+            TestPlans.capability(
+                RetrievalGateway.CAP_RETRIEVE, EffectKind.READ, TENANT + "/clinic-*"),
+            TestPlans.capability(RetrievalGateway.CAP_PII, EffectKind.READ, TENANT + "/clinic-*")),
+        now.minus(Duration.ofMinutes(1)),
+        now.plus(Duration.ofHours(1)));
   }
 }

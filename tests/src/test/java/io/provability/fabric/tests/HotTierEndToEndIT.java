@@ -7,23 +7,17 @@ import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityGrant;
 import io.provability.fabric.events.CapabilityRevocation;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.PolicyVersion;
 import io.provability.fabric.events.Reason;
-import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -34,7 +28,6 @@ import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -564,71 +557,31 @@ class HotTierEndToEndIT {
   }
 
   private static CapabilityToken token(String id, String subject, Instant expires) {
-    return TokenSigning.sign(
-        CapabilityToken.newBuilder()
-            .setTokenId(id)
-            .setTenant(TENANT)
-            .setSubjectId(subject)
-            .setCapabilities(
-                List.of(
-                    Capability.newBuilder()
-                        .setName("read_docs")
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of(TENANT + "/docs/**"))
-                        .build()))
-            .setIssuedAt(expires.minus(Duration.ofHours(2)))
-            .setNotBefore(expires.minus(Duration.ofHours(2)))
-            .setExpiresAt(expires)
-            .setIssuer("hot-tier-it")
-            .setKeyId(ISSUER.keyId())
-            .setSignature(ByteBuffer.allocate(0))
-            .build(),
-        ISSUER);
+    return TestPlans.token(
+        ISSUER,
+        "hot-tier-it",
+        id,
+        TENANT,
+        subject,
+        List.of(TestPlans.capability("read_docs", EffectKind.READ, TENANT + "/docs/**")),
+        expires.minus(Duration.ofHours(2)),
+        expires);
   }
 
   private static PlanRequest plan(
       String ns, long i, CapabilityToken token, Instant at, String resource) {
     Instant t = at.truncatedTo(ChronoUnit.MILLIS);
-    return PlanRequest.newBuilder()
-        .setRequestId(ns + "req-" + i)
-        .setSessionId(ns + "session-" + (i % 64))
+    PlanStep step = TestPlans.searchDocs(Map.of("n", Long.toString(i)), resource);
+    return TestPlans.plan(
+            ns + "req-" + i,
+            ns + "session-" + (i % 64),
+            "plan-" + i,
+            TENANT,
+            TestPlans.subject(token.getSubjectId(), token),
+            List.of(step),
+            HASH,
+            List.of())
         .setRequestedAt(t)
-        .setPlanId("plan-" + i)
-        .setTenant(TENANT)
-        .setSubject(
-            Subject.newBuilder()
-                .setId(token.getSubjectId())
-                .setToken(token)
-                .setCaps(List.of())
-                .build())
-        .setSteps(
-            List.of(
-                PlanStep.newBuilder()
-                    .setTool("search_docs")
-                    .setArgs(Map.of("n", Long.toString(i)))
-                    .setCapsRequired(List.of("read_docs"))
-                    .setResource(resource)
-                    .setEffect(EffectKind.READ)
-                    .setLabelsIn(List.of("public"))
-                    .setLabelsOut(List.of("public"))
-                    .setReceipts(List.of())
-                    .build()))
-        .setInputChannels(
-            InputChannels.newBuilder()
-                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-                .setRetrieved(List.of())
-                .setFile(List.of())
-                .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1.0)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30.0)
-                .build())
-        .setSystemPromptHash(HASH)
         .setCreatedAt(t)
         .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();

@@ -104,27 +104,7 @@ class InstanceFailureIT {
     void start() throws IOException {
       starts++;
       log = dir.resolve("instance-" + name + "-" + starts + ".log");
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx512m",
-                  "-XX:+UseSerialGC",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "io.provability.fabric.tools.cli.FabricCli",
-                  "run",
-                  "--config",
-                  configFile.toString(),
-                  "--set",
-                  FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work")));
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment()
-          .put(FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword());
-      pb.environment()
-          .put(FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
-      process = pb.start();
+      process = InstancePair.startRun(configFile, dir, log, InstancePair.secretsEnvironment(ep));
     }
 
     boolean running() throws IOException {
@@ -163,23 +143,7 @@ class InstanceFailureIT {
     issuer = Ed25519.SigningKey.generate("instance-it-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    String prefix = ns + "-fabric.";
-    Properties p = ep.externalModeProperties();
-    p.put(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "-evidence");
-    p.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "-runtime");
-    p.put(FabricConfig.SINK_GROUP_CONFIG, ns + "-sinks");
-    p.put(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests");
-    p.put(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions");
-    p.put(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence");
-    p.put(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter");
-    p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
-    p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
-    p.remove(FabricConfig.JDBC_PASSWORD_CONFIG);
-    p.remove(FabricConfig.S3_SECRET_KEY_CONFIG);
-    // two instances on one machine: each takes a free port for its HTTP server (front door, health,
-    // metrics)
-    p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
-    p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+    Properties p = InstancePair.clusterProperties(ep, ns, trusted);
     // one log, one signing key for the whole cluster: every instance's sequencer signs with the
     // same file
     p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());

@@ -19,9 +19,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -116,6 +120,22 @@ final class ItFixtures {
                     && (verdict == null || d.getVerdict() == verdict)
                     && d.getDecidedAt().toEpochMilli() > afterMillis)
         .count();
+  }
+
+  /** The end offset of every partition of {@code topic}. */
+  static Map<TopicPartition, Long> endOffsets(Admin admin, String topic)
+      throws ExecutionException, InterruptedException {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get()
+        .get(topic)
+        .partitions()
+        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+    Map<TopicPartition, Long> out = new HashMap<>();
+    admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+    return out;
   }
 
   /** A connection to the stack's PostgreSQL. */

@@ -6,13 +6,9 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.kernel.TokenSigning;
-import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
@@ -28,7 +24,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -451,28 +446,9 @@ class OpenApiConformanceIT {
   }
 
   private static String token() throws Exception {
-    Instant now = Instant.now();
     CapabilityToken token =
-        TokenSigning.sign(
-            CapabilityToken.newBuilder()
-                .setTokenId(ns + "tok")
-                .setTenant(TENANT)
-                .setSubjectId(SUBJECT)
-                .setCapabilities(
-                    List.of(
-                        Capability.newBuilder()
-                            .setName(RetrievalGateway.CAP_RETRIEVE)
-                            .setEffect(EffectKind.READ)
-                            .setResources(List.of(TENANT + "/docs-*"))
-                            .build()))
-                .setIssuedAt(now.minusSeconds(60))
-                .setNotBefore(now.minusSeconds(60))
-                .setExpiresAt(now.plusSeconds(3600))
-                .setIssuer("openapi-it")
-                .setKeyId(issuer.keyId())
-                .setSignature(ByteBuffer.allocate(0))
-                .build(),
-            issuer);
+        TestPlans.retrievalToken(
+            issuer, "openapi-it", ns + "tok", TENANT, SUBJECT, TENANT + "/docs-*");
     ByteBuffer b = token.toByteBuffer();
     byte[] bytes = new byte[b.remaining()];
     b.get(bytes);

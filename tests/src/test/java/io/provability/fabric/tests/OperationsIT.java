@@ -4,23 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.AccessReceipt;
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
-import io.provability.fabric.events.RetrievedContent;
-import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.load.FrontDoorBodies;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
@@ -233,28 +225,9 @@ class OperationsIT {
   @Order(3)
   void aRetrievalIsAllowedWithAReceiptThatALaterPlanCarriesBackThroughTheFrontDoor()
       throws Exception {
-    Instant now = Instant.now();
     CapabilityToken token =
-        TokenSigning.sign(
-            CapabilityToken.newBuilder()
-                .setTokenId(ns + "tok-http")
-                .setTenant(TENANT)
-                .setSubjectId(SUBJECT)
-                .setCapabilities(
-                    List.of(
-                        Capability.newBuilder()
-                            .setName(RetrievalGateway.CAP_RETRIEVE)
-                            .setEffect(EffectKind.READ)
-                            .setResources(List.of(TENANT + "/docs-*"))
-                            .build()))
-                .setIssuedAt(now.minusSeconds(60))
-                .setNotBefore(now.minusSeconds(60))
-                .setExpiresAt(now.plusSeconds(3600))
-                .setIssuer("ops-it")
-                .setKeyId(issuer.keyId())
-                .setSignature(ByteBuffer.allocate(0))
-                .build(),
-            issuer);
+        TestPlans.retrievalToken(
+            issuer, "ops-it", ns + "tok-http", TENANT, SUBJECT, TENANT + "/docs-*");
     String session = ns + "session-retrieval";
     ObjectNode retrieval = JSON.createObjectNode();
     retrieval.put("request_id", ns + "retrieve-1");
@@ -276,50 +249,27 @@ class OperationsIT {
     assertThat(receipt.getReceiptId()).isEqualTo(RetrievalGateway.receiptId(ns + "retrieve-1"));
 
     Instant t = Instant.now();
+    PlanStep step =
+        TestPlans.step(
+            "retrieve",
+            Map.of(),
+            RetrievalGateway.CAP_RETRIEVE,
+            TENANT + "/docs-1",
+            EffectKind.READ,
+            List.of("public"),
+            List.of("public"),
+            List.of(receipt));
     PlanRequest plan =
-        PlanRequest.newBuilder()
-            .setRequestId(ns + "plan-with-receipt")
-            .setSessionId(session)
+        TestPlans.plan(
+                ns + "plan-with-receipt",
+                session,
+                "p-receipt",
+                TENANT,
+                TestPlans.subject(SUBJECT, token),
+                List.of(step),
+                HASH,
+                List.of(TestPlans.retrieved(receipt)))
             .setRequestedAt(t)
-            .setPlanId("p-receipt")
-            .setTenant(TENANT)
-            .setSubject(
-                Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
-            .setSteps(
-                List.of(
-                    PlanStep.newBuilder()
-                        .setTool("retrieve")
-                        .setArgs(Map.of())
-                        .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE))
-                        .setResource(TENANT + "/docs-1")
-                        .setEffect(EffectKind.READ)
-                        .setLabelsIn(List.of("public"))
-                        .setLabelsOut(List.of("public"))
-                        .setReceipts(List.of(receipt))
-                        .build()))
-            .setInputChannels(
-                InputChannels.newBuilder()
-                    .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-                    .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-                    .setRetrieved(
-                        List.of(
-                            RetrievedContent.newBuilder()
-                                .setReceiptId(receipt.getReceiptId())
-                                .setContentHash(receipt.getResultHash())
-                                .setQuoted(true)
-                                .setLabels(receipt.getLabels())
-                                .build()))
-                    .setFile(List.of())
-                    .build())
-            .setConstraints(
-                Constraints.newBuilder()
-                    .setBudget(1.0)
-                    .setPii(false)
-                    .setDpEpsilon(0.1)
-                    .setDpDelta(1e-6)
-                    .setLatencyMax(30.0)
-                    .build())
-            .setSystemPromptHash(HASH)
             .setCreatedAt(t.minusSeconds(1))
             .setExpiresAt(t.plusSeconds(600))
             .build();

@@ -3,25 +3,17 @@ package io.provability.fabric.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.events.AccessReceipt;
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
-import io.provability.fabric.events.RetrievedContent;
-import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.ReceiptSigning;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -171,79 +163,45 @@ class RetrievalReceiptEndToEndIT {
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
-    return TokenSigning.sign(
-        CapabilityToken.newBuilder()
-            .setTokenId(id)
-            .setTenant(TENANT)
-            .setSubjectId(SUBJECT)
-            .setCapabilities(
-                List.of(
-                    Capability.newBuilder()
-                        .setName(RetrievalGateway.CAP_RETRIEVE)
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of(TENANT + "/ledger-*"))
-                        .build(),
-                    Capability.newBuilder()
-                        .setName(RetrievalGateway.CAP_FINANCIAL)
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of(TENANT + "/ledger-*"))
-                        .build()))
-            .setIssuedAt(now.minus(Duration.ofMinutes(1)))
-            .setNotBefore(now.minus(Duration.ofMinutes(1)))
-            .setExpiresAt(now.plus(Duration.ofHours(1)))
-            .setIssuer("receipt-it")
-            .setKeyId(issuer.keyId())
-            .setSignature(ByteBuffer.allocate(0))
-            .build(),
-        issuer);
+    return TestPlans.token(
+        issuer,
+        "receipt-it",
+        id,
+        TENANT,
+        SUBJECT,
+        List.of(
+            TestPlans.capability(
+                RetrievalGateway.CAP_RETRIEVE, EffectKind.READ, TENANT + "/ledger-*"),
+            TestPlans.capability(
+                RetrievalGateway.CAP_FINANCIAL, EffectKind.READ, TENANT + "/ledger-*")),
+        now.minus(Duration.ofMinutes(1)),
+        now.plus(Duration.ofHours(1)));
   }
 
   /** A one-step plan whose retrieval step carries {@code receipt} and reads what it attests. */
   private static PlanRequest plan(
       String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
     Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    return PlanRequest.newBuilder()
-        .setRequestId(requestId)
-        .setSessionId(session)
+    PlanStep step =
+        TestPlans.step(
+            "retrieve",
+            Map.of(),
+            RetrievalGateway.CAP_RETRIEVE,
+            TENANT + "/ledger-1",
+            EffectKind.READ,
+            List.of("public", "financial"),
+            List.of("public", "financial"),
+            List.of(receipt));
+    return TestPlans.plan(
+            requestId,
+            session,
+            requestId,
+            TENANT,
+            TestPlans.subject(SUBJECT, token),
+            List.of(step),
+            HASH,
+            List.of(TestPlans.retrieved(receipt)))
         .setRequestedAt(t)
-        .setPlanId(requestId)
-        .setTenant(TENANT)
-        .setSubject(Subject.newBuilder().setId(SUBJECT).setToken(token).setCaps(List.of()).build())
-        .setSteps(
-            List.of(
-                PlanStep.newBuilder()
-                    .setTool("retrieve")
-                    .setArgs(Map.of())
-                    .setCapsRequired(List.of(RetrievalGateway.CAP_RETRIEVE))
-                    .setResource(TENANT + "/ledger-1")
-                    .setEffect(EffectKind.READ)
-                    .setLabelsIn(List.of("public", "financial"))
-                    .setLabelsOut(List.of("public", "financial"))
-                    .setReceipts(List.of(receipt))
-                    .build()))
-        .setInputChannels(
-            InputChannels.newBuilder()
-                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-                .setRetrieved(
-                    List.of(
-                        RetrievedContent.newBuilder()
-                            .setReceiptId(receipt.getReceiptId())
-                            .setContentHash(receipt.getResultHash())
-                            .setQuoted(true)
-                            .setLabels(receipt.getLabels())
-                            .build()))
-                .setFile(List.of())
-                .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1.0)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30.0)
-                .build())
-        .setSystemPromptHash(HASH)
         .setCreatedAt(t)
         .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();

@@ -3,22 +3,15 @@ package io.provability.fabric.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityRevocation;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
-import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.hash.Hex;
@@ -29,7 +22,6 @@ import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.TopicSetup;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,66 +277,30 @@ class RevocationEndToEndIT {
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
-    return TokenSigning.sign(
-        CapabilityToken.newBuilder()
-            .setTokenId(id)
-            .setTenant("tenant-r")
-            .setSubjectId("agent-r")
-            .setCapabilities(
-                List.of(
-                    Capability.newBuilder()
-                        .setName("read_docs")
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of("tenant-r/docs/**"))
-                        .build()))
-            .setIssuedAt(now.minus(Duration.ofMinutes(1)))
-            .setNotBefore(now.minus(Duration.ofMinutes(1)))
-            .setExpiresAt(now.plus(Duration.ofHours(1)))
-            .setIssuer("revocation-it")
-            .setKeyId(issuer.keyId())
-            .setSignature(ByteBuffer.allocate(0))
-            .build(),
-        issuer);
+    return TestPlans.token(
+        issuer,
+        "revocation-it",
+        id,
+        "tenant-r",
+        "agent-r",
+        List.of(TestPlans.capability("read_docs", EffectKind.READ, "tenant-r/docs/**")),
+        now.minus(Duration.ofMinutes(1)),
+        now.plus(Duration.ofHours(1)));
   }
 
   private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at) {
     Instant t = at.truncatedTo(ChronoUnit.MILLIS);
-    return PlanRequest.newBuilder()
-        .setRequestId(ns + "req-" + i)
-        .setSessionId(ns + "session-" + (i % 64))
+    PlanStep step = TestPlans.searchDocs(Map.of(), "tenant-r/docs/handbook");
+    return TestPlans.plan(
+            ns + "req-" + i,
+            ns + "session-" + (i % 64),
+            "plan-" + i,
+            "tenant-r",
+            TestPlans.subject("agent-r", token),
+            List.of(step),
+            HASH,
+            List.of())
         .setRequestedAt(t)
-        .setPlanId("plan-" + i)
-        .setTenant("tenant-r")
-        .setSubject(
-            Subject.newBuilder().setId("agent-r").setToken(token).setCaps(List.of()).build())
-        .setSteps(
-            List.of(
-                PlanStep.newBuilder()
-                    .setTool("search_docs")
-                    .setArgs(Map.of())
-                    .setCapsRequired(List.of("read_docs"))
-                    .setResource("tenant-r/docs/handbook")
-                    .setEffect(EffectKind.READ)
-                    .setLabelsIn(List.of("public"))
-                    .setLabelsOut(List.of("public"))
-                    .setReceipts(List.of())
-                    .build()))
-        .setInputChannels(
-            InputChannels.newBuilder()
-                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-                .setRetrieved(List.of())
-                .setFile(List.of())
-                .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1.0)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30.0)
-                .build())
-        .setSystemPromptHash(HASH)
         .setCreatedAt(t)
         .setExpiresAt(t.plus(Duration.ofMinutes(10)))
         .build();

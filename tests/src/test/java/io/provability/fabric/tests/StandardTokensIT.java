@@ -2,9 +2,7 @@ package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.EffectKind;
 import io.provability.fabric.events.InputChannels;
@@ -21,7 +19,6 @@ import io.provability.fabric.tools.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,24 +65,15 @@ class StandardTokensIT {
 
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     CapabilityToken claims =
-        CapabilityToken.newBuilder()
-            .setTokenId(ns + "tok")
-            .setTenant("acme")
-            .setSubjectId("agent-j")
-            .setCapabilities(
-                List.of(
-                    Capability.newBuilder()
-                        .setName("read_docs")
-                        .setEffect(EffectKind.READ)
-                        .setResources(List.of("acme/docs/**"))
-                        .build()))
-            .setIssuedAt(now.minusSeconds(60))
-            .setNotBefore(now.minusSeconds(60))
-            .setExpiresAt(now.plusSeconds(3600))
-            .setIssuer("it")
-            .setKeyId(issuer.keyId())
-            .setSignature(ByteBuffer.allocate(0))
-            .build();
+        TestPlans.claims(
+            ns + "tok",
+            "acme",
+            "agent-j",
+            List.of(TestPlans.capability("read_docs", EffectKind.READ, "acme/docs/**")),
+            now.minusSeconds(60),
+            now.plusSeconds(3600),
+            "it",
+            issuer.keyId());
     String jws = JwsTokens.sign(claims, issuer);
     String[] parts = jws.split("\\.");
     String widened =
@@ -160,14 +148,7 @@ class StandardTokensIT {
             InputChannels.newBuilder()
                 .setSystem(SystemChannel.newBuilder().setHash(h).setPolicyHash(h).build())
                 .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30)
-                .build())
+        .setConstraints(TestPlans.constraints())
         .setSystemPromptHash(h)
         .setCreatedAt(now.minusSeconds(1))
         .setExpiresAt(now.plus(Duration.ofMinutes(5)))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.connectors.testing.KafkaBroker;
+import io.provability.fabric.embedded.TopicScan;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;

@@ -1,15 +1,9 @@
 package io.provability.fabric.tests.jmh;
 
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
-import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.cache.HotTier;
@@ -21,9 +15,8 @@ import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
 import io.provability.fabric.processors.kernel.PolicyView;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
-import java.nio.ByteBuffer;
+import io.provability.fabric.tests.TestPlans;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,31 +59,17 @@ public final class HotTierHitRate {
         globs.add("acme/docs/team" + team + "/**");
       }
       tokens.add(
-          TokenSigning.sign(
-              CapabilityToken.newBuilder()
-                  .setTokenId("tok-" + i)
-                  .setTenant("acme")
-                  .setSubjectId("agent-" + i)
-                  .setCapabilities(
-                      List.of(
-                          Capability.newBuilder()
-                              .setName("read_docs")
-                              .setEffect(EffectKind.READ)
-                              .setResources(globs)
-                              .build(),
-                          Capability.newBuilder()
-                              .setName("send_email")
-                              .setEffect(EffectKind.SEND)
-                              .setResources(List.of("acme/mail/*"))
-                              .build()))
-                  .setIssuedAt(now.minusSeconds(60))
-                  .setNotBefore(now.minusSeconds(60))
-                  .setExpiresAt(now.plus(Duration.ofDays(1)))
-                  .setIssuer("bench")
-                  .setKeyId(issuer.keyId())
-                  .setSignature(ByteBuffer.allocate(0))
-                  .build(),
-              issuer));
+          TestPlans.token(
+              issuer,
+              "bench",
+              "tok-" + i,
+              "acme",
+              "agent-" + i,
+              List.of(
+                  TestPlans.capability("read_docs", EffectKind.READ, globs),
+                  TestPlans.capability("send_email", EffectKind.SEND, "acme/mail/*")),
+              now.minusSeconds(60),
+              now.plus(Duration.ofDays(1))));
     }
     int perSubject = shapes / subjects;
     // shape i: subject i % subjects, resource i / subjects; rank -> shape through a random
@@ -214,56 +193,28 @@ public final class HotTierHitRate {
   }
 
   static PlanRequest plan(int n, CapabilityToken token, String resource, Instant now) {
-    return PlanRequest.newBuilder()
-        .setRequestId("req-" + n)
-        .setSessionId("sess-" + (n % 2000))
+    List<PlanStep> steps =
+        List.of(
+            TestPlans.searchDocs(Map.of("q", "x" + n), resource),
+            TestPlans.step(
+                "send_email",
+                Map.of(),
+                "send_email",
+                "acme/mail/outbox",
+                EffectKind.SEND,
+                List.of("public"),
+                List.of("public"),
+                List.of()));
+    return TestPlans.plan(
+            "req-" + n,
+            "sess-" + (n % 2000),
+            "plan-" + n,
+            "acme",
+            TestPlans.subject(token.getSubjectId(), token),
+            steps,
+            H,
+            List.of())
         .setRequestedAt(now)
-        .setPlanId("plan-" + n)
-        .setTenant("acme")
-        .setSubject(
-            Subject.newBuilder()
-                .setId(token.getSubjectId())
-                .setToken(token)
-                .setCaps(List.of())
-                .build())
-        .setSteps(
-            List.of(
-                PlanStep.newBuilder()
-                    .setTool("search_docs")
-                    .setArgs(Map.of("q", "x" + n))
-                    .setCapsRequired(List.of("read_docs"))
-                    .setResource(resource)
-                    .setEffect(EffectKind.READ)
-                    .setLabelsIn(List.of("public"))
-                    .setLabelsOut(List.of("public"))
-                    .setReceipts(List.of())
-                    .build(),
-                PlanStep.newBuilder()
-                    .setTool("send_email")
-                    .setArgs(Map.of())
-                    .setCapsRequired(List.of("send_email"))
-                    .setResource("acme/mail/outbox")
-                    .setEffect(EffectKind.SEND)
-                    .setLabelsIn(List.of("public"))
-                    .setLabelsOut(List.of("public"))
-                    .setReceipts(List.of())
-                    .build()))
-        .setInputChannels(
-            InputChannels.newBuilder()
-                .setSystem(SystemChannel.newBuilder().setHash(H).setPolicyHash(H).build())
-                .setUser(ContentRef.newBuilder().setContentHash(H).setQuoted(true).build())
-                .setRetrieved(List.of())
-                .setFile(List.of())
-                .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30)
-                .build())
-        .setSystemPromptHash(H)
         .setCreatedAt(now)
         .setExpiresAt(now.plus(Duration.ofMinutes(10)))
         .build();

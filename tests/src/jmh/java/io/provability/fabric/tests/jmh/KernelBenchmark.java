@@ -1,17 +1,12 @@
 package io.provability.fabric.tests.jmh;
 
 import io.provability.fabric.events.AccessReceipt;
-import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.events.Constraints;
-import io.provability.fabric.events.ContentRef;
 import io.provability.fabric.events.EffectKind;
-import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.events.Subject;
-import io.provability.fabric.events.SystemChannel;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
@@ -20,10 +15,10 @@ import io.provability.fabric.processors.kernel.KernelLimits;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PolicyView;
 import io.provability.fabric.processors.kernel.ReceiptSigning;
-import io.provability.fabric.processors.kernel.TokenSigning;
 import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.tests.TestPlans;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -88,25 +83,19 @@ public class KernelBenchmark {
             issuers, gateways, KernelLimits.DEFAULTS, VerifiedTokenCache.disabled(), 0);
 
     CapabilityToken token =
-        TokenSigning.sign(
-            CapabilityToken.newBuilder()
-                .setTokenId("tok-bench")
-                .setTenant("acme")
-                .setSubjectId("agent-7")
-                .setCapabilities(
-                    List.of(
-                        cap("retrieve", EffectKind.READ, "acme/index/**"),
-                        cap("read_docs", EffectKind.READ, "acme/docs/**"),
-                        cap("write_reports", EffectKind.WRITE, "acme/reports/*"),
-                        cap("send_email", EffectKind.SEND, "acme/mail/*")))
-                .setIssuedAt(NOW.minus(Duration.ofMinutes(10)))
-                .setNotBefore(NOW.minus(Duration.ofMinutes(10)))
-                .setExpiresAt(NOW.plus(Duration.ofHours(1)))
-                .setIssuer("bench")
-                .setKeyId(issuer.keyId())
-                .setSignature(ByteBuffer.allocate(0))
-                .build(),
-            issuer);
+        TestPlans.token(
+            issuer,
+            "bench",
+            "tok-bench",
+            "acme",
+            "agent-7",
+            List.of(
+                TestPlans.capability("retrieve", EffectKind.READ, "acme/index/**"),
+                TestPlans.capability("read_docs", EffectKind.READ, "acme/docs/**"),
+                TestPlans.capability("write_reports", EffectKind.WRITE, "acme/reports/*"),
+                TestPlans.capability("send_email", EffectKind.SEND, "acme/mail/*")),
+            NOW.minus(Duration.ofMinutes(10)),
+            NOW.plus(Duration.ofHours(1)));
     AccessReceipt receipt =
         ReceiptSigning.sign(
             AccessReceipt.newBuilder()
@@ -188,30 +177,16 @@ public class KernelBenchmark {
 
   private static PlanRequest plan(
       CapabilityToken token, List<PlanStep> steps, List<RetrievedContent> retrieved) {
-    return PlanRequest.newBuilder()
-        .setRequestId("req-bench")
-        .setSessionId("sess-bench")
+    return TestPlans.plan(
+            "req-bench",
+            "sess-bench",
+            "plan-bench",
+            "acme",
+            Subject.newBuilder().setId("agent-7").setToken(token).build(),
+            steps,
+            HASH,
+            retrieved)
         .setRequestedAt(NOW)
-        .setPlanId("plan-bench")
-        .setTenant("acme")
-        .setSubject(Subject.newBuilder().setId("agent-7").setToken(token).build())
-        .setSteps(steps)
-        .setInputChannels(
-            InputChannels.newBuilder()
-                .setSystem(SystemChannel.newBuilder().setHash(HASH).setPolicyHash(HASH).build())
-                .setUser(ContentRef.newBuilder().setContentHash(HASH).setQuoted(true).build())
-                .setRetrieved(retrieved)
-                .setFile(List.of())
-                .build())
-        .setConstraints(
-            Constraints.newBuilder()
-                .setBudget(1)
-                .setPii(false)
-                .setDpEpsilon(0.1)
-                .setDpDelta(1e-6)
-                .setLatencyMax(30)
-                .build())
-        .setSystemPromptHash(HASH)
         .setCreatedAt(NOW.minusSeconds(1))
         .setExpiresAt(NOW.plus(Duration.ofMinutes(5)))
         .build();
@@ -220,24 +195,8 @@ public class KernelBenchmark {
   private static PlanStep step(
       String cap, EffectKind effect, String resource, List<AccessReceipt> receipts) {
     List<String> labels = receipts.isEmpty() ? List.of("public") : List.of("public", "internal");
-    return PlanStep.newBuilder()
-        .setTool(cap)
-        .setArgs(Map.of())
-        .setCapsRequired(List.of(cap))
-        .setResource(resource)
-        .setEffect(effect)
-        .setLabelsIn(List.of("public"))
-        .setLabelsOut(labels)
-        .setReceipts(receipts)
-        .build();
-  }
-
-  private static Capability cap(String name, EffectKind effect, String glob) {
-    return Capability.newBuilder()
-        .setName(name)
-        .setEffect(effect)
-        .setResources(List.of(glob))
-        .build();
+    return TestPlans.step(
+        cap, Map.of(), cap, resource, effect, List.of("public"), labels, receipts);
   }
 
   private static Ed25519.SigningKey key(String id, int seedByte) {

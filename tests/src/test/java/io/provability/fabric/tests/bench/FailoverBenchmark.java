@@ -6,6 +6,7 @@ import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.tests.InstancePair;
 import io.provability.fabric.tools.cli.EmbeddedMode;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
@@ -77,23 +78,9 @@ public final class FailoverBenchmark {
           Ed25519.SigningKey.generate("failover-issuer", new SecureRandom());
       Path trusted = work.resolve("trusted.keys");
       KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-      Properties p = ep.externalModeProperties();
-      p.remove(FabricConfig.JDBC_PASSWORD_CONFIG);
-      p.remove(FabricConfig.S3_SECRET_KEY_CONFIG);
-      String prefix = ns + "-fabric.";
-      p.put(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "-evidence");
-      p.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "-runtime");
-      p.put(FabricConfig.SINK_GROUP_CONFIG, ns + "-sinks");
-      p.put(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests");
-      p.put(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions");
-      p.put(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence");
-      p.put(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter");
-      p.put(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
-      p.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
-      p.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+      Properties p = InstancePair.clusterProperties(ep, ns, trusted);
       // a cluster signs its one log with one key: both instances name the same file
       p.put(FabricConfig.EVIDENCE_KEY_CONFIG, work.resolve("evidence.key").toString());
-      p.put(FabricConfig.HTTP_PORT_CONFIG, "0");
       for (int i = 3;
           i < args.length;
           i++) { // key=value overrides, e.g. streams.session.timeout.ms=6000
@@ -111,10 +98,7 @@ public final class FailoverBenchmark {
       try (Admin admin =
           Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
         TopicSetup.ensure(admin, cfg);
-        Map<String, String> env =
-            Map.of(
-                FabricConfig.envName(FabricConfig.JDBC_PASSWORD_CONFIG), ep.jdbcPassword(),
-                FabricConfig.envName(FabricConfig.S3_SECRET_KEY_CONFIG), ep.s3SecretKey());
+        Map<String, String> env = InstancePair.secretsEnvironment(ep);
         Child a = new Child("a", work, config, env);
         Child b = new Child("b", work, config, env);
         try {
@@ -327,23 +311,7 @@ public final class FailoverBenchmark {
     void start() throws IOException {
       starts++;
       log = dir.resolve("run-" + starts + ".log");
-      ProcessBuilder pb =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx512m",
-                  "-XX:+UseSerialGC",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "io.provability.fabric.tools.cli.FabricCli",
-                  "run",
-                  "--config",
-                  config.toString(),
-                  "--set",
-                  FabricConfig.WORK_DIR_CONFIG + "=" + dir.resolve("work"))
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
-      pb.environment().putAll(env);
-      process = pb.start();
+      process = InstancePair.startRun(config, dir, log, env);
     }
 
     void awaitRunning() throws Exception {

@@ -1,4 +1,4 @@
-package io.provability.fabric.connectors.runtime;
+package io.provability.fabric.embedded;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,16 +17,23 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads every topic of a broker from the beginning, internal ones included, and searches the bytes.
+ * Reads every topic of a broker from the beginning, internal ones included, and searches the bytes:
+ * the tests' way to show that a secret never reached Kafka (not even a changelog or an internal
+ * topic).
  */
-final class TopicScan {
+public final class TopicScan {
   private TopicScan() {}
 
   /**
+   * Scans every partition of every topic (uncommitted records included) to its current end.
+   *
+   * @param bootstrap the broker's bootstrap servers
+   * @param needles the strings to look for
    * @return "topic: needle" for every topic whose keys, values or headers contain a needle's UTF-8
    *     bytes
+   * @throws IllegalStateException when the topics cannot be read to their end within 2 minutes
    */
-  static Set<String> topicsContaining(String bootstrap, List<String> needles) {
+  public static Set<String> topicsContaining(String bootstrap, List<String> needles) {
     Set<String> found = new TreeSet<>();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         KafkaConsumer<byte[], byte[]> consumer =

@@ -1,5 +1,6 @@
 package io.provability.fabric.tools.audit;
 
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -277,7 +278,7 @@ public final class ReplayRunner {
           } catch (EventDecodeException e) {
             continue; // dead-lettered when it was live: it has no decision to replay
           }
-          String id = requestId(request);
+          String id = requestIdOf(request);
           if (id != null
               && wanted.contains(id)
               && !out.containsKey(id)
@@ -335,10 +336,6 @@ public final class ReplayRunner {
     }
   }
 
-  private static String requestId(SpecificRecord r) {
-    if (r instanceof PlanRequest p) {
-      return p.getRequestId();
-    }
     if (r instanceof RetrievalRequest q) {
       return q.getRequestId();
     }
@@ -346,5 +343,11 @@ public final class ReplayRunner {
       return g.getRequestId();
     }
     return null;
+  }
+
+  /** The request id of a request event, or null for any other event. */
+  private static String requestIdOf(SpecificRecord r) {
+    RequestEnvelope e = RequestEnvelope.of(r);
+    return e == null ? null : e.requestId();
   }
 }

@@ -1,15 +1,12 @@
 package io.provability.fabric.tools.audit;
 
-import io.provability.fabric.processors.decide.RequestEnvelope;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.events.EgressRequest;
-import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.RequestKind;
-import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.processors.decide.RequestDecider;
+import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
@@ -334,15 +331,6 @@ public final class ReplayRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-    if (r instanceof RetrievalRequest q) {
-      return q.getRequestId();
-    }
-    if (r instanceof EgressRequest g) {
-      return g.getRequestId();
-    }
-    return null;
   }
 
   /** The request id of a request event, or null for any other event. */

@@ -10,6 +10,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +125,23 @@ class ArchitectureTest {
                         && !c.getPackageName().startsWith("io.provability.fabric.embedded")))
         .because("every module's tests may use it, so it must sit below all of them")
         .check(classes);
+  }
+
+  @Test
+  void internalPackagesAreUsedOnlyInsideTheirModule() {
+    for (String module : List.of("topology", "tools")) {
+      String own = "io.provability.fabric." + module + "..";
+      noClasses()
+          .that()
+          .resideOutsideOfPackage(own)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.provability.fabric." + module + ".internal..")
+          .because(
+              "a module's API packages are what other modules and users may call; its internal "
+                  + "packages may change with no notice")
+          .check(classes);
+    }
   }
 
   @Test

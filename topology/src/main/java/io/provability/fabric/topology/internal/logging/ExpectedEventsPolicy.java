@@ -1,4 +1,4 @@
-package io.provability.fabric.topology.logging;
+package io.provability.fabric.topology.internal.logging;
 
 import java.util.List;
 import org.apache.logging.log4j.Level;

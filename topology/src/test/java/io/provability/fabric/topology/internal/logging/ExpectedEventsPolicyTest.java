@@ -1,4 +1,4 @@
-package io.provability.fabric.topology.logging;
+package io.provability.fabric.topology.internal.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

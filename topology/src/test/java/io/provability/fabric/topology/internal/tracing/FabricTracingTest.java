@@ -1,4 +1,4 @@
-package io.provability.fabric.topology.tracing;
+package io.provability.fabric.topology.internal.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

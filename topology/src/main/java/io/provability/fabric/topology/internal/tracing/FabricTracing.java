@@ -1,4 +1,4 @@
-package io.provability.fabric.topology.tracing;
+package io.provability.fabric.topology.internal.tracing;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

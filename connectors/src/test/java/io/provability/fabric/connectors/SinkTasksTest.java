@@ -8,13 +8,16 @@ import io.provability.fabric.connectors.decisionlog.DecisionLogSinkTask;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkTask;
 import io.provability.fabric.connectors.testing.RecordingTaskContext;
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
+import io.provability.fabric.sinks.evidence.EvidenceStore;
+import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,19 +38,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /** Both sink tasks driven through the SinkTask API against a real PostgreSQL and S3Proxy. */
 class SinkTasksTest {
 
   private static final EventCodec CODEC = EventCodec.standard();
   private static PostgresFixture postgres;
-  private static S3ProxyFixture s3proxy;
+  private static S3Service s3proxy;
 
   @BeforeAll
-  static void start() {
-    postgres = PostgresFixture.start();
-    s3proxy = S3ProxyFixture.start();
+  static void start(@TempDir Path postgresDir, @TempDir Path s3Dir) throws Exception {
+    postgres = PostgresFixture.start(postgresDir);
+    s3proxy = S3Service.start(s3Dir, Duration.ofMinutes(1));
   }
 
   @AfterAll
@@ -61,6 +63,7 @@ class SinkTasksTest {
     p.put("name", "test-sink");
     p.put(JdbcSettings.JDBC_URL_CONFIG, url);
     p.put(JdbcSettings.JDBC_USER_CONFIG, postgres.user());
+    p.put(JdbcSettings.JDBC_PASSWORD_CONFIG, postgres.password());
     p.put(JdbcSettings.POOL_MAX_SIZE_CONFIG, "2");
     p.put(JdbcSettings.POOL_MIN_IDLE_CONFIG, "1");
     p.put(JdbcSettings.MAINTENANCE_INTERVAL_MS_CONFIG, "0");
@@ -72,6 +75,7 @@ class SinkTasksTest {
         DecisionLogConfig.builder()
             .jdbcUrl(url)
             .user(postgres.user())
+            .password(postgres.password())
             .poolMaxSize(1)
             .maintenanceInterval(Duration.ZERO)
             .build(),
@@ -148,10 +152,10 @@ class SinkTasksTest {
       throws Exception {
     String url = postgres.newDatabase();
     Map<String, String> props = jdbc(url);
-    props.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s3proxy.endpoint().toString());
+    props.put(EvidenceSinkConfig.S3_ENDPOINT_CONFIG, s3proxy.endpoint());
     props.put(EvidenceSinkConfig.S3_BUCKET_CONFIG, "task-evidence");
-    props.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, S3ProxyFixture.ACCESS_KEY);
-    props.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, S3ProxyFixture.SECRET_KEY);
+    props.put(EvidenceSinkConfig.S3_ACCESS_KEY_CONFIG, s3proxy.accessKey());
+    props.put(EvidenceSinkConfig.S3_SECRET_KEY_CONFIG, s3proxy.secretKey());
     props.put(EvidenceSinkConfig.LOG_ORIGIN_CONFIG, "test.example/evidence");
     props.put(EvidenceSinkConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "100");
     Path key = dir.resolve("evidence.key");
@@ -203,10 +207,16 @@ class SinkTasksTest {
       task.close(List.of(tp));
       task.stop();
     }
-    try (S3Client s3 = s3proxy.client()) {
-      assertThat(
-              s3.getObjectAsBytes(b -> b.bucket("task-evidence").key("log/0/checkpoint"))
-                  .asUtf8String())
+    try (EvidenceStore store =
+        EvidenceStore.open(
+            EvidenceStoreConfig.builder()
+                .endpoint(URI.create(s3proxy.endpoint()))
+                .region(S3Service.REGION)
+                .bucket("task-evidence")
+                .accessKey(s3proxy.accessKey())
+                .secretKey(s3proxy.secretKey())
+                .build())) {
+      assertThat(new String(store.get("log/0/checkpoint").orElseThrow(), StandardCharsets.UTF_8))
           .startsWith("test.example/evidence/0\n60\n");
     }
 

@@ -30,9 +30,14 @@ import org.slf4j.LoggerFactory;
  * controller at once, with a static one-voter quorum, listening on 127.0.0.1 only.
  *
  * <p>Its log directory is formatted afresh on every start (as {@code kafka-storage.sh format}
- * would), so a start never sees the topics of an earlier one.
+ * would), so a start never sees the topics of an earlier one. It creates no topic of its own
+ * accord: clients create the topics they use.
+ *
+ * <p>{@link EmbeddedStack} runs one as part of the stack; a test that needs a broker alone starts
+ * one with {@link #start(Path, Duration)} and closes it itself. Its start replaces Kafka's JVM-wide
+ * exit and halt procedures for good, so that a fatal broker error throws instead of ending the JVM.
  */
-final class KafkaService implements EmbeddedService {
+public final class KafkaService implements EmbeddedService {
 
   static final String NAME = "Kafka broker";
 
@@ -51,12 +56,17 @@ final class KafkaService implements EmbeddedService {
   }
 
   /**
-   * Formats {@code dir}, starts the broker and returns once an admin client has described the
-   * cluster through the client listener.
+   * Formats a log directory under {@code dir}, starts the broker on free ports of 127.0.0.1 and
+   * returns once an admin client has described the cluster through the client listener.
    *
+   * @param dir an existing directory for the broker's logs, e.g. a test's temporary directory (left
+   *     in place by {@link #close()})
+   * @param readyTimeout bound on the start
+   * @return the running broker, owned by the caller, who must {@link #close()} it
    * @throws IllegalStateException if the broker fails or is not ready within {@code readyTimeout}
+   * @throws Exception if the log directory cannot be formatted or the broker does not start
    */
-  static KafkaService start(Path dir, Duration readyTimeout) throws Exception {
+  public static KafkaService start(Path dir, Duration readyTimeout) throws Exception {
     installExitProcedures();
     long deadline = System.nanoTime() + readyTimeout.toNanos();
     for (int attempt = 1; ; attempt++) {
@@ -88,7 +98,10 @@ final class KafkaService implements EmbeddedService {
     }
   }
 
-  String bootstrapServers() {
+  /**
+   * @return the {@code bootstrap.servers} of its client listener, e.g. {@code 127.0.0.1:40123}
+   */
+  public String bootstrapServers() {
     return bootstrapServers;
   }
 
@@ -97,6 +110,7 @@ final class KafkaService implements EmbeddedService {
     return NAME;
   }
 
+  /** Shuts the broker down and returns once it has stopped. */
   @Override
   public void close() {
     server.shutdown();

@@ -28,12 +28,20 @@ import org.slf4j.LoggerFactory;
  * <p>zonky initialises the cluster with {@code trust} authentication; this class then sets a
  * generated password and switches TCP connections to {@code scram-sha-256}, so that the
  * application's credentials are exercised as they are against an external server.
+ *
+ * <p>{@link EmbeddedStack} runs one as part of the stack; a test that needs PostgreSQL alone starts
+ * one with {@link #start(Path, Duration)} and closes it itself. Either way the caller's class path
+ * must hold the PostgreSQL JDBC driver (this module needs it at run time but does not bring it).
  */
-final class PostgresService implements EmbeddedService {
+public final class PostgresService implements EmbeddedService {
 
   static final String NAME = "PostgreSQL";
-  static final String DATABASE = "fabric";
-  static final String USER = "postgres";
+
+  /** The database created at start, which {@link #jdbcUrl()} names. */
+  public static final String DATABASE = "fabric";
+
+  /** The superuser, the only role; it logs in with {@link #password()}. */
+  public static final String USER = "postgres";
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresService.class);
 
@@ -66,10 +74,19 @@ final class PostgresService implements EmbeddedService {
   }
 
   /**
-   * Initialises a cluster under {@code dir}, starts it, creates the database and returns once the
-   * password is enforced.
+   * Initialises a cluster under {@code dir}, starts it on a free port of 127.0.0.1, creates the
+   * database {@value #DATABASE} and returns once the password is enforced.
+   *
+   * <p>The server is a child process that runs detached, and no shutdown hook stops it: the caller
+   * must {@link #close()} it (which also deletes its data directory), or it outlives the JVM.
+   *
+   * @param dir an existing directory for the cluster's data, e.g. a test's temporary directory
+   * @param timeout bound on the start, and on the wait for the password to be enforced
+   * @return the running server, owned by the caller
+   * @throws IOException if the binaries cannot be unpacked or the server does not start
+   * @throws SQLException if the database or the password cannot be set up
    */
-  static PostgresService start(Path dir, Duration timeout) throws IOException, SQLException {
+  public static PostgresService start(Path dir, Duration timeout) throws IOException, SQLException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int attempt = 1; ; attempt++) {
       int port = Loopback.freePort();
@@ -114,11 +131,26 @@ final class PostgresService implements EmbeddedService {
     }
   }
 
-  String jdbcUrl() {
-    return url(postgres.getPort(), DATABASE);
+  /**
+   * @return the JDBC URL of the database {@value #DATABASE}, e.g. {@code
+   *     jdbc:postgresql://127.0.0.1:40124/fabric}
+   */
+  public String jdbcUrl() {
+    return jdbcUrl(DATABASE);
   }
 
-  String password() {
+  /**
+   * @param database the name of a database on this server (e.g. one a test created for itself)
+   * @return its JDBC URL
+   */
+  public String jdbcUrl(String database) {
+    return url(postgres.getPort(), database);
+  }
+
+  /**
+   * @return the password of {@link #USER}, generated at start (letters and digits)
+   */
+  public String password() {
     return password;
   }
 
@@ -181,6 +213,9 @@ final class PostgresService implements EmbeddedService {
     return running;
   }
 
+  /**
+   * Stops the server (a fast shutdown) and deletes its data directory; returns once it has stopped.
+   */
   @Override
   public synchronized void close() {
     if (!running) {

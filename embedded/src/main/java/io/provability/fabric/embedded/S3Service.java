@@ -18,12 +18,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Files rather than S3Proxy's in-memory store: evidence bundles would otherwise sit on the heap
  * that the broker and the application share.
+ *
+ * <p>{@link EmbeddedStack} runs one as part of the stack; a test that needs S3 alone starts one
+ * with {@link #start(Path, Duration)} and closes it itself. It holds no bucket at start: clients
+ * create the ones they use.
  */
-final class S3Service implements EmbeddedService {
+public final class S3Service implements EmbeddedService {
 
   static final String NAME = "S3 (S3Proxy)";
   private static final Logger LOG = LoggerFactory.getLogger(S3Service.class);
-  static final String REGION = "us-east-1";
+
+  /** The region clients sign for. */
+  public static final String REGION = "us-east-1";
 
   /**
    * No graceful stop (S3Proxy's default waits up to 30 s). Clients keep idle connections alive
@@ -56,9 +62,16 @@ final class S3Service implements EmbeddedService {
   }
 
   /**
-   * Starts S3Proxy over a filesystem store rooted at {@code dir}; returns once it serves requests.
+   * Starts S3Proxy on a free port of 127.0.0.1 over a filesystem store rooted at {@code dir}, with
+   * keys generated for this start; returns once it serves requests.
+   *
+   * @param dir an existing directory for the objects, e.g. a test's temporary directory (left in
+   *     place by {@link #close()})
+   * @param timeout bound on the start
+   * @return the running server, owned by the caller, who must {@link #close()} it
+   * @throws Exception if S3Proxy does not start
    */
-  static S3Service start(Path dir, Duration timeout) throws Exception {
+  public static S3Service start(Path dir, Duration timeout) throws Exception {
     String accessKey = RandomTokens.accessKeyId();
     String secretKey = RandomTokens.alphanumeric(40);
     BlobStore store = new FilesystemNio2BlobStore(dir.toAbsolutePath().toString());
@@ -103,7 +116,10 @@ final class S3Service implements EmbeddedService {
     }
   }
 
-  String endpoint() {
+  /**
+   * @return the endpoint URL, addressed path-style, e.g. {@code http://127.0.0.1:40126}
+   */
+  public String endpoint() {
     return "http://" + Loopback.HOST + ":" + port;
   }
 
@@ -147,11 +163,17 @@ final class S3Service implements EmbeddedService {
     return proxy != null;
   }
 
-  String accessKey() {
+  /**
+   * @return the access key id it accepts, generated at start
+   */
+  public String accessKey() {
     return accessKey;
   }
 
-  String secretKey() {
+  /**
+   * @return the secret access key it accepts, generated at start
+   */
+  public String secretKey() {
     return secretKey;
   }
 
@@ -160,6 +182,7 @@ final class S3Service implements EmbeddedService {
     return NAME;
   }
 
+  /** Stops serving and returns once its port is closed; the stored objects stay on disk. */
   @Override
   public synchronized void close() {
     try {

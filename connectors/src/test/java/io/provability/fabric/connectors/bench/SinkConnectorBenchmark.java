@@ -3,7 +3,8 @@ package io.provability.fabric.connectors.bench;
 import com.sun.management.OperatingSystemMXBean;
 import io.provability.fabric.connectors.runtime.EmbeddedConnect;
 import io.provability.fabric.connectors.runtime.SinkPipelineSettings;
-import io.provability.fabric.connectors.testing.KafkaBroker;
+import io.provability.fabric.embedded.KafkaService;
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.tlog.TileLogAppender;
@@ -12,7 +13,6 @@ import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.decisionlog.DecisionLogWriter;
 import io.provability.fabric.sinks.decisionlog.RawCopy;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -45,15 +45,17 @@ import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * End-to-end throughput of the sink connectors on one machine, as a program (not a test): a KRaft
- * broker, zonky PostgreSQL and S3Proxy in this JVM, the connectors in an {@link EmbeddedConnect}
- * worker.
+ * End-to-end throughput of the sink connectors on one machine, as a program (not a test): the
+ * development kit's KRaft broker, PostgreSQL and S3Proxy, the connectors in an {@link
+ * EmbeddedConnect} worker.
  *
  * <ol>
  *   <li>Decision log: per round, N fresh decisions are put on a topic; then the same N rows are
@@ -92,15 +94,20 @@ public final class SinkConnectorBenchmark {
     int decisionsPerSecond = arg(args, 3, 5_000);
     int evidencePartitions = arg(args, 4, 1);
     Path work = Files.createTempDirectory("sink-bench-");
-    try (KafkaBroker broker = KafkaBroker.start();
-        PostgresFixture postgres = PostgresFixture.start();
-        S3ProxyFixture s3 = S3ProxyFixture.start()) {
+    try (KafkaService broker =
+            KafkaService.start(
+                Files.createDirectories(work.resolve("kafka")), Duration.ofMinutes(2));
+        PostgresFixture postgres =
+            PostgresFixture.start(Files.createDirectories(work.resolve("postgres")));
+        S3Service s3 =
+            S3Service.start(Files.createDirectories(work.resolve("s3")), Duration.ofMinutes(1))) {
       String jdbcUrl = postgres.newDatabase();
       try (DecisionLog log =
           DecisionLog.open(
               DecisionLogConfig.builder()
                   .jdbcUrl(jdbcUrl)
                   .user(postgres.user())
+                  .password(postgres.password())
                   .poolMaxSize(1)
                   .maintenanceInterval(Duration.ZERO)
                   .build(),
@@ -112,7 +119,7 @@ public final class SinkConnectorBenchmark {
       int tasks = Integer.parseInt(overrides.getOrDefault("tasks.max", "1"));
       System.out.printf(
           "decision-log connector overrides %s (empty = the embedded defaults)%n", overrides);
-      PostgresCpu pgCpu = PostgresCpu.of(jdbcUrl, postgres.user());
+      PostgresCpu pgCpu = PostgresCpu.of(jdbcUrl, postgres);
       List<Double> ratios = new ArrayList<>();
       // all topics up front: producing into a topic created a moment ago met NotLeaderOrFollower
       // and
@@ -124,7 +131,7 @@ public final class SinkConnectorBenchmark {
         topics.put("bench-evidence-" + round, 3);
       }
       if (!topics.isEmpty()) {
-        broker.createTopics(topics);
+        createTopics(broker, topics);
         awaitLeaders(broker, topics.keySet());
       }
       for (int round = 1; round <= rounds; round++) {
@@ -136,13 +143,13 @@ public final class SinkConnectorBenchmark {
             new SinkPipelineSettings(
                 new SinkPipelineSettings.Kafka(
                     broker.bootstrapServers(), topic, "bench-evidence-" + round),
-                new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+                new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), postgres.password()),
                 new SinkPipelineSettings.S3(
-                    s3.endpoint().toString(),
-                    S3ProxyFixture.REGION,
+                    s3.endpoint(),
+                    S3Service.REGION,
                     "bench-" + round,
-                    S3ProxyFixture.ACCESS_KEY,
-                    S3ProxyFixture.SECRET_KEY),
+                    s3.accessKey(),
+                    s3.secretKey()),
                 new SinkPipelineSettings.Connect("bench-round-" + round, tasks, work),
                 SinkPipelineSettings.EvidenceLog.defaults(work),
                 Map.of());
@@ -152,14 +159,13 @@ public final class SinkConnectorBenchmark {
         Side copy = null;
         Side connector = null;
         for (int turn = 0; turn < 2; turn++) {
-          emptyDecisionLog(jdbcUrl, postgres.user());
+          emptyDecisionLog(jdbcUrl, postgres);
           if ((turn == 0) == copyFirst) {
-            copy = rawCopy(jdbcUrl, postgres.user(), rows, pgCpu);
+            copy = rawCopy(jdbcUrl, postgres, rows, pgCpu);
           } else {
             connector = connector(settings, overrides, n, pgCpu);
           }
-          long stored =
-              count(jdbcUrl, postgres.user(), "decision_log", "decision_id", "r" + round + "-%");
+          long stored = count(jdbcUrl, postgres, "decision_log", "decision_id", "r" + round + "-%");
           if (stored != n) {
             throw new IllegalStateException(
                 "round " + round + ": " + stored + " rows, expected " + n);
@@ -208,9 +214,9 @@ public final class SinkConnectorBenchmark {
   }
 
   private static void evidence(
-      KafkaBroker broker,
+      KafkaService broker,
       PostgresFixture postgres,
-      S3ProxyFixture s3,
+      S3Service s3,
       String jdbcUrl,
       Path work,
       int seconds,
@@ -218,18 +224,14 @@ public final class SinkConnectorBenchmark {
       int partitions)
       throws Exception {
     String topic = "bench-evidence";
-    broker.createTopics(Map.of(topic, partitions, "bench-evidence-decisions", 1));
+    createTopics(broker, Map.of(topic, partitions, "bench-evidence-decisions", 1));
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
             new SinkPipelineSettings.Kafka(
                 broker.bootstrapServers(), "bench-evidence-decisions", topic),
-            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), postgres.password()),
             new SinkPipelineSettings.S3(
-                s3.endpoint().toString(),
-                S3ProxyFixture.REGION,
-                "bench-evidence",
-                S3ProxyFixture.ACCESS_KEY,
-                S3ProxyFixture.SECRET_KEY),
+                s3.endpoint(), S3Service.REGION, "bench-evidence", s3.accessKey(), s3.secretKey()),
             new SinkPipelineSettings.Connect("bench-evidence", 1, work),
             SinkPipelineSettings.EvidenceLog.defaults(work),
             Map.of());
@@ -261,8 +263,7 @@ public final class SinkConnectorBenchmark {
       }
       producer.flush();
       long drainStart = System.nanoTime();
-      while (count(jdbcUrl, postgres.user(), "decision_evidence", "decision_id", "dec-%")
-          < produced) {
+      while (count(jdbcUrl, postgres, "decision_evidence", "decision_id", "dec-%") < produced) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
       System.out.printf(
@@ -271,7 +272,7 @@ public final class SinkConnectorBenchmark {
     }
     // S3 PUTs follow from the checkpoint sizes alone: replay the appender over them
     List<Long> sizes = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection(jdbcUrl, postgres.user(), "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password());
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery("SELECT origin, size FROM log_checkpoint ORDER BY origin, size")) {
@@ -313,12 +314,16 @@ public final class SinkConnectorBenchmark {
   }
 
   private static Side rawCopy(
-      String jdbcUrl, String user, List<DecisionLogWriter.EncodedDecision> rows, PostgresCpu pgCpu)
+      String jdbcUrl,
+      PostgresFixture postgres,
+      List<DecisionLogWriter.EncodedDecision> rows,
+      PostgresCpu pgCpu)
       throws SQLException, IOException {
     double jvm0 = jvmCpuSeconds();
     double pg0 = pgCpu.seconds();
     long t0 = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(jdbcUrl, user, "")) {
+    try (Connection c =
+        DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password())) {
       RawCopy.copy(c, rows, 10_000);
     }
     double seconds = seconds(t0);
@@ -417,8 +422,8 @@ public final class SinkConnectorBenchmark {
     return total;
   }
 
-  private static void emptyDecisionLog(String url, String user) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, user, "");
+  private static void emptyDecisionLog(String url, PostgresFixture postgres) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
         Statement s = c.createStatement()) {
       s.execute("TRUNCATE decision_log");
       s.execute("CHECKPOINT");
@@ -453,9 +458,9 @@ public final class SinkConnectorBenchmark {
    */
   private record PostgresCpu(long postmaster, double ticksPerSecond) {
 
-    static PostgresCpu of(String url, String user) throws Exception {
+    static PostgresCpu of(String url, PostgresFixture postgres) throws Exception {
       String dataDir;
-      try (Connection c = DriverManager.getConnection(url, user, "");
+      try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
           Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SHOW data_directory")) {
         rs.next();
@@ -504,9 +509,28 @@ public final class SinkConnectorBenchmark {
     }
   }
 
-  private static void awaitLeaders(KafkaBroker broker, Set<String> topics) throws Exception {
+  private static Admin admin(KafkaService broker) {
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+  }
+
+  /** Creates topics with replication factor 1. */
+  private static void createTopics(KafkaService broker, Map<String, Integer> partitionsByTopic)
+      throws Exception {
+    try (Admin admin = admin(broker)) {
+      admin
+          .createTopics(
+              partitionsByTopic.entrySet().stream()
+                  .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1))
+                  .toList())
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitLeaders(KafkaService broker, Set<String> topics) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    try (Admin admin = broker.admin()) {
+    try (Admin admin = admin(broker)) {
       while (true) {
         boolean ready =
             admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
@@ -567,9 +591,10 @@ public final class SinkConnectorBenchmark {
     return out;
   }
 
-  private static long count(String url, String user, String table, String column, String like)
+  private static long count(
+      String url, PostgresFixture postgres, String table, String column, String like)
       throws SQLException {
-    try (Connection c = DriverManager.getConnection(url, user, "");
+    try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
         PreparedStatement q =
             c.prepareStatement("SELECT count(*) FROM " + table + " WHERE " + column + " LIKE ?")) {
       q.setString(1, like);

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.provability.fabric.connectors.testing.KafkaBroker;
+import io.provability.fabric.embedded.KafkaService;
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.embedded.TopicScan;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
@@ -12,8 +13,8 @@ import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +24,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,16 +51,25 @@ class EmbeddedConnectTest {
   private static final EventCodec CODEC = EventCodec.standard();
   private static final String DECISIONS = "decisions";
   private static final String EVIDENCE = "evidence";
-  private static KafkaBroker broker;
+  private static KafkaService broker;
   private static PostgresFixture postgres;
-  private static S3ProxyFixture s3proxy;
+  private static S3Service s3proxy;
 
   @BeforeAll
-  static void start() {
-    broker = KafkaBroker.start();
-    postgres = PostgresFixture.start();
-    s3proxy = S3ProxyFixture.start();
-    broker.createTopics(Map.of(DECISIONS, 3, EVIDENCE, 2));
+  static void start(@TempDir Path kafkaDir, @TempDir Path postgresDir, @TempDir Path s3Dir)
+      throws Exception {
+    broker = KafkaService.start(kafkaDir, Duration.ofMinutes(2));
+    postgres = PostgresFixture.start(postgresDir);
+    s3proxy = S3Service.start(s3Dir, Duration.ofMinutes(1));
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(new NewTopic(DECISIONS, 3, (short) 1), new NewTopic(EVIDENCE, 2, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
   }
 
   @AfterAll
@@ -123,13 +137,13 @@ class EmbeddedConnectTest {
     SinkPipelineSettings settings =
         new SinkPipelineSettings(
             new SinkPipelineSettings.Kafka(broker.bootstrapServers(), DECISIONS, EVIDENCE),
-            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), ""),
+            new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), postgres.password()),
             new SinkPipelineSettings.S3(
-                s3proxy.endpoint().toString(),
-                S3ProxyFixture.REGION,
+                s3proxy.endpoint(),
+                S3Service.REGION,
                 "evidence-it",
-                S3ProxyFixture.ACCESS_KEY,
-                S3ProxyFixture.SECRET_KEY),
+                s3proxy.accessKey(),
+                s3proxy.secretKey()),
             new SinkPipelineSettings.Connect("fabric-sinks-it", 2, workDir),
             SinkPipelineSettings.EvidenceLog.defaults(workDir),
             Map.of());
@@ -164,6 +178,7 @@ class EmbeddedConnectTest {
                 DecisionLogConfig.builder()
                     .jdbcUrl(jdbcUrl)
                     .user(postgres.user())
+                    .password(postgres.password())
                     .poolMaxSize(1)
                     .maintenanceInterval(Duration.ZERO)
                     .build(),
@@ -171,10 +186,10 @@ class EmbeddedConnectTest {
         EvidenceStore store =
             EvidenceStore.open(
                 EvidenceStoreConfig.builder()
-                    .endpoint(s3proxy.endpoint())
+                    .endpoint(URI.create(s3proxy.endpoint()))
                     .bucket("evidence-it")
-                    .accessKey(S3ProxyFixture.ACCESS_KEY)
-                    .secretKey(S3ProxyFixture.SECRET_KEY)
+                    .accessKey(s3proxy.accessKey())
+                    .secretKey(s3proxy.secretKey())
                     .build())) {
       long t0 = System.nanoTime();
       try (EmbeddedConnect connect = EmbeddedConnect.start(settings)) {
@@ -253,20 +268,20 @@ class EmbeddedConnectTest {
       aSecondInstanceWithAnotherConfigurationRefusesInsteadOfOverwritingTheSameOneJoinsAndNoSecretReachesAnyTopic(
           @TempDir Path workA, @TempDir Path workB) {
     String jdbcUrl = postgres.newDatabase();
-    // the embedded PostgreSQL trusts loopback, so any password logs in: this one only has to stay
-    // out of Kafka
-    String password = "pw-" + UUID.randomUUID();
+    // the server's real password, which must stay out of Kafka; the tasks get the unset reference
+    // declared below instead and cannot log in, which this test (configurations only) does not need
+    String password = postgres.password();
     Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
     SinkPipelineSettings a =
         new SinkPipelineSettings(
             new SinkPipelineSettings.Kafka(broker.bootstrapServers(), DECISIONS, EVIDENCE),
             new SinkPipelineSettings.Jdbc(jdbcUrl, postgres.user(), password),
             new SinkPipelineSettings.S3(
-                s3proxy.endpoint().toString(),
-                S3ProxyFixture.REGION,
+                s3proxy.endpoint(),
+                S3Service.REGION,
                 "evidence-owners",
-                S3ProxyFixture.ACCESS_KEY,
-                S3ProxyFixture.SECRET_KEY),
+                s3proxy.accessKey(),
+                s3proxy.secretKey()),
             new SinkPipelineSettings.Connect("owners", 1, workA),
             SinkPipelineSettings.EvidenceLog.defaults(workA),
             declared);
@@ -316,7 +331,7 @@ class EmbeddedConnectTest {
     }
     assertThat(
             TopicScan.topicsContaining(
-                broker.bootstrapServers(), List.of(password, S3ProxyFixture.SECRET_KEY)))
+                broker.bootstrapServers(), List.of(password, s3proxy.secretKey())))
         .as("topics holding a secret value")
         .isEmpty();
   }

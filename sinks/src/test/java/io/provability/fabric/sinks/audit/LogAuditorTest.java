@@ -2,6 +2,7 @@ package io.provability.fabric.sinks.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.evidence.LogEntry;
@@ -20,9 +21,10 @@ import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LogSequencer;
 import io.provability.fabric.sinks.testing.MutableClock;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sequencer and the auditor against real PostgreSQL and S3 (S3Proxy): a log of 600 decisions in
@@ -55,7 +58,7 @@ class LogAuditorTest {
   private static final NoteSigner SIGNER =
       NoteSigner.fromSeed("test.example/evidence", new byte[32]);
   private static PostgresFixture postgres;
-  private static S3ProxyFixture s3proxy;
+  private static S3Service s3proxy;
   private static ExecutorService writers;
 
   private MutableClock clock;
@@ -64,9 +67,9 @@ class LogAuditorTest {
   private final List<Decision> decisions = new ArrayList<>();
 
   @BeforeAll
-  static void start() {
-    postgres = PostgresFixture.start();
-    s3proxy = S3ProxyFixture.start();
+  static void start(@TempDir Path postgresDir, @TempDir Path s3Dir) throws Exception {
+    postgres = PostgresFixture.start(postgresDir);
+    s3proxy = S3Service.start(s3Dir, Duration.ofSeconds(60));
     writers = Executors.newFixedThreadPool(4);
   }
 
@@ -85,6 +88,7 @@ class LogAuditorTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(4)
                 .build(),
             clock);
@@ -99,11 +103,11 @@ class LogAuditorTest {
   private static EvidenceStore openStore(String bucket) {
     return EvidenceStore.open(
         EvidenceStoreConfig.builder()
-            .endpoint(s3proxy.endpoint())
-            .region(S3ProxyFixture.REGION)
+            .endpoint(URI.create(s3proxy.endpoint()))
+            .region(S3Service.REGION)
             .bucket(bucket)
-            .accessKey(S3ProxyFixture.ACCESS_KEY)
-            .secretKey(S3ProxyFixture.SECRET_KEY)
+            .accessKey(s3proxy.accessKey())
+            .secretKey(s3proxy.secretKey())
             .build());
   }
 
@@ -233,6 +237,7 @@ class LogAuditorTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(2)
                 .build(),
             clock)) {

@@ -1,11 +1,11 @@
 package io.provability.fabric.sinks.audit;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LogSequencer;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import java.net.URI;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
@@ -18,31 +18,40 @@ import java.util.concurrent.Executors;
  * 256, so that most publishes end inside a tile and write partial tiles and bundles), printing
  * {@code published <size>} after each and {@code done <size>} at the end.
  *
- * <p>Arguments: S3 endpoint, bucket, JDBC URL, database user, entries, publish every.
+ * <p>Arguments: S3 endpoint, access key, secret key, bucket, JDBC URL, database user, database
+ * password, entries, publish every.
  */
 public final class SequencerChild {
   private SequencerChild() {}
 
   public static void main(String[] args) throws Exception {
     URI endpoint = URI.create(args[0]);
-    String bucket = args[1];
-    String jdbcUrl = args[2];
-    String user = args[3];
-    int total = Integer.parseInt(args[4]);
-    int every = Integer.parseInt(args[5]);
+    String accessKey = args[1];
+    String secretKey = args[2];
+    String bucket = args[3];
+    String jdbcUrl = args[4];
+    String user = args[5];
+    String password = args[6];
+    int total = Integer.parseInt(args[7]);
+    int every = Integer.parseInt(args[8]);
     ExecutorService writers = Executors.newFixedThreadPool(4);
     try (DecisionLog db =
             DecisionLog.open(
-                DecisionLogConfig.builder().jdbcUrl(jdbcUrl).user(user).poolMaxSize(2).build(),
+                DecisionLogConfig.builder()
+                    .jdbcUrl(jdbcUrl)
+                    .user(user)
+                    .password(password)
+                    .poolMaxSize(2)
+                    .build(),
                 Clock.systemUTC());
         EvidenceStore store =
             EvidenceStore.open(
                 EvidenceStoreConfig.builder()
                     .endpoint(endpoint)
-                    .region(S3ProxyFixture.REGION)
+                    .region(S3Service.REGION)
                     .bucket(bucket)
-                    .accessKey(S3ProxyFixture.ACCESS_KEY)
-                    .secretKey(S3ProxyFixture.SECRET_KEY)
+                    .accessKey(accessKey)
+                    .secretKey(secretKey)
                     .build())) {
       LogSequencer seq =
           LogSequencer.open(

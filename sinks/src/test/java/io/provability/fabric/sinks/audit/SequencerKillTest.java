@@ -2,6 +2,7 @@ package io.provability.fabric.sinks.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
@@ -12,13 +13,14 @@ import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LogSequencer;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sequencer SIGKILLed at random points while it writes, and restarted, against real PostgreSQL
@@ -48,12 +51,12 @@ class SequencerKillTest {
   private static final int PUBLISH_EVERY = 37;
   private static final int KILLS = 6;
   private static PostgresFixture postgres;
-  private static S3ProxyFixture s3proxy;
+  private static S3Service s3proxy;
 
   @BeforeAll
-  static void start() {
-    postgres = PostgresFixture.start();
-    s3proxy = S3ProxyFixture.start();
+  static void start(@TempDir Path postgresDir, @TempDir Path s3Dir) throws Exception {
+    postgres = PostgresFixture.start(postgresDir);
+    s3proxy = S3Service.start(s3Dir, Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -85,6 +88,7 @@ class SequencerKillTest {
                 DecisionLogConfig.builder()
                     .jdbcUrl(jdbcUrl)
                     .user(postgres.user())
+                    .password(postgres.password())
                     .poolMaxSize(2)
                     .build(),
                 Clock.systemUTC());
@@ -182,6 +186,7 @@ class SequencerKillTest {
                 DecisionLogConfig.builder()
                     .jdbcUrl(postgres.newDatabase())
                     .user(postgres.user())
+                    .password(postgres.password())
                     .poolMaxSize(2)
                     .build(),
                 Clock.systemUTC());
@@ -219,10 +224,13 @@ class SequencerKillTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 SequencerChild.class.getName(),
-                s3proxy.endpoint().toString(),
+                s3proxy.endpoint(),
+                s3proxy.accessKey(),
+                s3proxy.secretKey(),
                 bucket,
                 jdbcUrl,
                 postgres.user(),
+                postgres.password(),
                 Integer.toString(ENTRIES),
                 Integer.toString(PUBLISH_EVERY)));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -258,11 +266,11 @@ class SequencerKillTest {
   private static EvidenceStore openStore(String bucket) {
     return EvidenceStore.open(
         EvidenceStoreConfig.builder()
-            .endpoint(s3proxy.endpoint())
-            .region(S3ProxyFixture.REGION)
+            .endpoint(URI.create(s3proxy.endpoint()))
+            .region(S3Service.REGION)
             .bucket(bucket)
-            .accessKey(S3ProxyFixture.ACCESS_KEY)
-            .secretKey(S3ProxyFixture.SECRET_KEY)
+            .accessKey(s3proxy.accessKey())
+            .secretKey(s3proxy.secretKey())
             .build());
   }
 

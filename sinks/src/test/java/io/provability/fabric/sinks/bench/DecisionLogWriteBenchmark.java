@@ -6,6 +6,8 @@ import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import io.provability.fabric.sinks.decisionlog.DecisionLogWriter;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +26,7 @@ public final class DecisionLogWriteBenchmark {
   /**
    * @param args rows (default 50000), batch size (default 100), rounds (default 3)
    */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws IOException {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
@@ -34,7 +36,8 @@ public final class DecisionLogWriteBenchmark {
       Decision d = TestEvents.decision(i, now.minusMillis(i));
       decisions.add(new DecisionLogWriter.EncodedDecision(d, TestEvents.encode(d)));
     }
-    try (PostgresFixture pg = PostgresFixture.start()) {
+    try (PostgresFixture pg =
+        PostgresFixture.start(Files.createTempDirectory("decision-log-bench-"))) {
       for (int round = 1; round <= rounds; round++) {
         for (DecisionLogConfig.WriteMode mode : DecisionLogConfig.WriteMode.values()) {
           try (DecisionLog log =
@@ -42,6 +45,7 @@ public final class DecisionLogWriteBenchmark {
                   DecisionLogConfig.builder()
                       .jdbcUrl(pg.newDatabase())
                       .user(pg.user())
+                      .password(pg.password())
                       .batchSize(batch)
                       .writeMode(mode)
                       .maintenanceInterval(Duration.ZERO)

@@ -1,5 +1,6 @@
 package io.provability.fabric.sinks.bench;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.audit.AuditReport;
@@ -13,8 +14,10 @@ import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LogSequencer;
 import io.provability.fabric.sinks.testing.MutableClock;
 import io.provability.fabric.sinks.testing.PostgresFixture;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,11 +32,11 @@ import java.util.concurrent.Executors;
  * What a range audit costs on a large log, as a program (not a test): {@code N} decisions at {@code
  * rate} per second of decision time go into a real PostgreSQL (rows) and through the sequencer into
  * S3Proxy (the log, one checkpoint per second of decision time, as the running sequencer publishes;
- * S3Proxy keeps its objects in memory, hence the large heap; no ANALYZE, as right after a load,
- * unless {@code -Dbench.analyze=true}); then {@code fabric audit verify}'s auditor checks a
- * two-minute range in the middle, the same range again, and the whole log. Reports the wall time,
- * the S3 requests and the rows and entries each audit touched, so that the cost can be compared
- * with the range's size and the log's size.
+ * both from the development kit, under a temporary directory left behind; no ANALYZE, as right
+ * after a load, unless {@code -Dbench.analyze=true}); then {@code fabric audit verify}'s auditor
+ * checks a two-minute range in the middle, the same range again, and the whole log. Reports the
+ * wall time, the S3 requests and the rows and entries each audit touched, so that the cost can be
+ * compared with the range's size and the log's size.
  *
  * <pre>
  * mvn -q -o install -DskipTests
@@ -64,13 +67,17 @@ public final class RangeAuditBenchmark {
             .toInstant(ZoneOffset.UTC)
             .plus(Duration.ofHours(1));
     ExecutorService writers = Executors.newFixedThreadPool(8);
-    try (PostgresFixture pg = PostgresFixture.start();
-        S3ProxyFixture s3 = S3ProxyFixture.start();
+    Path dir = Files.createTempDirectory("range-audit-bench-");
+    try (PostgresFixture pg =
+            PostgresFixture.start(Files.createDirectories(dir.resolve("postgres")));
+        S3Service s3 =
+            S3Service.start(Files.createDirectories(dir.resolve("s3")), Duration.ofSeconds(60));
         DecisionLog db =
             DecisionLog.open(
                 DecisionLogConfig.builder()
                     .jdbcUrl(pg.newDatabase())
                     .user(pg.user())
+                    .password(pg.password())
                     .poolMaxSize(4)
                     .maintenanceInterval(Duration.ZERO)
                     .build(),
@@ -78,11 +85,11 @@ public final class RangeAuditBenchmark {
         EvidenceStore store =
             EvidenceStore.open(
                 EvidenceStoreConfig.builder()
-                    .endpoint(s3.endpoint())
-                    .region(S3ProxyFixture.REGION)
+                    .endpoint(URI.create(s3.endpoint()))
+                    .region(S3Service.REGION)
                     .bucket("range-audit-bench")
-                    .accessKey(S3ProxyFixture.ACCESS_KEY)
-                    .secretKey(S3ProxyFixture.SECRET_KEY)
+                    .accessKey(s3.accessKey())
+                    .secretKey(s3.secretKey())
                     .build())) {
       System.out.printf(
           "range audit benchmark: %,d decisions at %,d/s of decision time (%,d s), range %d s%n",

@@ -9,6 +9,7 @@ import io.provability.fabric.sinks.testing.MutableClock;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,7 @@ import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,8 +34,8 @@ class DecisionLogTest {
   private static PostgresFixture postgres;
 
   @BeforeAll
-  static void startPostgres() {
-    postgres = PostgresFixture.start();
+  static void startPostgres(@TempDir Path dir) {
+    postgres = PostgresFixture.start(dir);
   }
 
   @AfterAll
@@ -46,6 +48,7 @@ class DecisionLogTest {
         DecisionLogConfig.builder()
             .jdbcUrl(postgres.newDatabase())
             .user(postgres.user())
+            .password(postgres.password())
             .poolMaxSize(4)
             .writeMode(mode)
             .maintenanceInterval(Duration.ZERO)
@@ -86,6 +89,7 @@ class DecisionLogTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(1)
                 .poolMinIdle(1)
                 .maintenanceInterval(Duration.ZERO)
@@ -131,6 +135,7 @@ class DecisionLogTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(4)
                 .writeMode(mode)
                 .writeConcurrency(3)
@@ -170,6 +175,7 @@ class DecisionLogTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(4)
                 .writeMode(mode)
                 .writeConcurrency(3)
@@ -354,6 +360,7 @@ class DecisionLogTest {
             DecisionLogConfig.builder()
                 .jdbcUrl(postgres.newDatabase())
                 .user(postgres.user())
+                .password(postgres.password())
                 .poolMaxSize(2)
                 .maintenanceInterval(Duration.ofMillis(50))
                 .build(),
@@ -405,6 +412,7 @@ class DecisionLogTest {
         DecisionLogConfig.builder()
             .jdbcUrl(url)
             .user(postgres.user())
+            .password(postgres.password())
             .poolMaxSize(2)
             .maintenanceInterval(Duration.ZERO)
             .build();

@@ -2,9 +2,12 @@ package io.provability.fabric.sinks.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.Assertions;
@@ -13,16 +16,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EvidenceStoreTest {
   private static final AtomicInteger BUCKETS = new AtomicInteger();
-  private static S3ProxyFixture s3proxy;
+  private static S3Service s3proxy;
 
   private EvidenceStore store;
 
   @BeforeAll
-  static void startS3Proxy() {
-    s3proxy = S3ProxyFixture.start();
+  static void startS3Proxy(@TempDir Path dir) throws Exception {
+    s3proxy = S3Service.start(dir, Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -35,11 +39,11 @@ class EvidenceStoreTest {
     store =
         EvidenceStore.open(
             EvidenceStoreConfig.builder()
-                .endpoint(s3proxy.endpoint())
-                .region(S3ProxyFixture.REGION)
+                .endpoint(URI.create(s3proxy.endpoint()))
+                .region(S3Service.REGION)
                 .bucket("evidence-" + BUCKETS.incrementAndGet())
-                .accessKey(S3ProxyFixture.ACCESS_KEY)
-                .secretKey(S3ProxyFixture.SECRET_KEY)
+                .accessKey(s3proxy.accessKey())
+                .secretKey(s3proxy.secretKey())
                 .build());
   }
 

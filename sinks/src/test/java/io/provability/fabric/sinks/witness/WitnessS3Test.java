@@ -2,14 +2,18 @@ package io.provability.fabric.sinks.witness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.schemas.tlog.SignedNote;
 import io.provability.fabric.schemas.tlog.TileLogAppender;
-import io.provability.fabric.sinks.testing.S3ProxyFixture;
+import io.provability.fabric.sinks.evidence.EvidenceStore;
+import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -23,9 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
 class WitnessS3Test {
 
   @Test
-  void cosignsALogInS3(@TempDir Path dir) throws Exception {
-    try (S3ProxyFixture s3 = S3ProxyFixture.start()) {
-      s3.client().createBucket(b -> b.bucket("witness-test"));
+  void cosignsALogInS3(@TempDir Path dir, @TempDir Path s3Dir) throws Exception {
+    try (S3Service s3 = S3Service.start(s3Dir, Duration.ofSeconds(60))) {
+      // the evidence store creates its bucket, as the sequencer does before a witness reads it
+      EvidenceStore.open(
+              EvidenceStoreConfig.builder()
+                  .endpoint(URI.create(s3.endpoint()))
+                  .region(S3Service.REGION)
+                  .bucket("witness-test")
+                  .accessKey(s3.accessKey())
+                  .secretKey(s3.secretKey())
+                  .build())
+          .close();
       NoteSigner logKey = NoteSigner.fromSeed("s3.example/evidence/0", new byte[32]);
       WitnessConfig config =
           WitnessConfig.parse(
@@ -37,11 +50,11 @@ class WitnessS3Test {
                   "witness.state.file",
                   dir.resolve("state.json").toString(),
                   "s3.endpoint",
-                  s3.endpoint().toString(),
+                  s3.endpoint(),
                   "s3.access.key",
-                  S3ProxyFixture.ACCESS_KEY,
+                  s3.accessKey(),
                   "s3.secret.key",
-                  S3ProxyFixture.SECRET_KEY,
+                  s3.secretKey(),
                   "s3.bucket",
                   "witness-test"));
       Path keyFile = dir.resolve("witness.key");

@@ -14,8 +14,10 @@ import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.testing.PostgresFixture;
 import io.provability.fabric.sinks.testing.TestEvents;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -266,12 +268,15 @@ class EmbeddedConnectTest {
   @Test
   void
       aSecondInstanceWithAnotherConfigurationRefusesInsteadOfOverwritingTheSameOneJoinsAndNoSecretReachesAnyTopic(
-          @TempDir Path workA, @TempDir Path workB) {
+          @TempDir Path workA, @TempDir Path workB) throws IOException {
     String jdbcUrl = postgres.newDatabase();
-    // the server's real password, which must stay out of Kafka; the tasks get the unset reference
-    // declared below instead and cannot log in, which this test (configurations only) does not need
+    // the server's real password, which must stay out of Kafka: the config topic holds a
+    // reference to a file, which each worker resolves (FileConfigProvider), so the tasks log in
     String password = postgres.password();
-    Map<String, String> declared = Map.of("jdbc.password", "${env:FABRIC_TEST_UNSET_PASSWORD}");
+    Path secrets = workA.resolve("secrets.properties");
+    Files.writeString(secrets, "jdbc.password=" + password + "\n");
+    String reference = "${file:" + secrets + ":jdbc.password}";
+    Map<String, String> declared = Map.of("jdbc.password", reference);
     SinkPipelineSettings a =
         new SinkPipelineSettings(
             new SinkPipelineSettings.Kafka(broker.bootstrapServers(), DECISIONS, EVIDENCE),
@@ -288,7 +293,7 @@ class EmbeddedConnectTest {
     try (EmbeddedConnect first =
         EmbeddedConnect.start(a, Duration.ofSeconds(60), Map.of(), false)) {
       Map<String, String> stored = first.storedConfig(first.evidenceConnector());
-      assertThat(stored.get("jdbc.password")).isEqualTo("${env:FABRIC_TEST_UNSET_PASSWORD}");
+      assertThat(stored.get("jdbc.password")).isEqualTo(reference);
       assertThat(stored.get("s3.secret.key")).isEqualTo("${fabric:s3.secret.key}");
 
       // another bucket: refused, one line naming the key, and the stored config is untouched

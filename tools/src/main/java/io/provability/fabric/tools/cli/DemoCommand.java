@@ -103,110 +103,19 @@ final class DemoCommand implements Callable<Integer> {
       LogSetup.allLogsTo(
           log); // the console shows the progress and the summary; library warnings go to the file
     }
-    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
-    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
-    Files.createDirectories(trusted.getParent());
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    KeyFiles.write(work.resolve("keys").resolve("demo-issuer.key"), issuer);
-    // the kernel trusts this instance's retrieval gateway, so its receipts verify in later plans
-    Ed25519.SigningKey gateway =
-        Ed25519.SigningKey.generate("demo-retrieval-gateway-1", new SecureRandom());
-    KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
-    KeyRing.empty()
-        .with(gateway.keyId(), gateway.publicKey())
-        .write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
-
+    Ed25519.SigningKey issuer = writeKeys(work);
     FabricConfig cfg = FabricConfig.defaults(Map.of(FabricConfig.WORK_DIR_CONFIG, work.toString()));
 
     status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
     EmbeddedMode.Running stack = EmbeddedMode.start(work.resolve("stack"));
     try {
-      // Ctrl-C skips try-with-resources: stop PostgreSQL and the rest from a hook, or they outlive
-      // the JVM
-      Thread stopOnExit =
-          new Thread(
-              () -> {
-                FabricRuntime r = running;
-                if (r != null) {
-                  r.close();
-                }
-                stack.close();
-              },
-              "fabric-demo-shutdown");
-      Runtime.getRuntime().addShutdownHook(stopOnExit);
+      stopOnExit(stack);
       StackEndpoints ep = stack.endpoints();
       status(String.format("stack up in %.1f s; log: %s", seconds(t0), log));
       if (endpointsFile != null) {
         DevelopmentSetup.writeEndpoints(endpointsFile, cfg, ep);
       }
-
-      SyntheticTraffic traffic =
-          new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
-      List<SyntheticTraffic.Generated> generated = new ArrayList<>(requests);
-      for (int i = 0; i < requests; i++) {
-        generated.add(traffic.next());
-      }
-      List<PlanRequest> plans =
-          generated.stream().map(SyntheticTraffic.Generated::request).toList();
-
-      long tStart = System.nanoTime();
-      try (FabricRuntime runtime = startRuntime(cfg, ep, traffic);
-          SinkAudit audit =
-              new SinkAudit(
-                  ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
-          KafkaTraffic.DecisionReader decisions =
-              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
-          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-        status(
-            String.format(
-                "topology and sinks running in %.1f s; producing %,d plan requests over %,d sessions and %d tenants",
-                seconds(tStart), requests, sessions, tenants));
-        long tProduce = System.nanoTime();
-        KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
-        double produceSeconds = seconds(tProduce);
-
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long lastDecisionNanos = tProduce;
-        int lastCount = -1;
-        while (decisions.decisions().size() < requests
-            && System.nanoTime() < deadline
-            && runtime.streams().state().isRunningOrRebalancing()) {
-          if (decisions.poll(Duration.ofMillis(200)) > 0) {
-            lastDecisionNanos = System.nanoTime();
-          }
-          lastCount =
-              progress(
-                  requests,
-                  decisions.decisions().size(),
-                  () -> audit.decisionLog().totalRows(),
-                  () -> audit.decisionLog().decisionEvidenceCount(),
-                  lastCount);
-        }
-        double decideSeconds = (lastDecisionNanos - tProduce) / 1e9;
-        while ((audit.decisionLog().totalRows() < requests
-                || audit.decisionLog().decisionEvidenceCount() < requests)
-            && System.nanoTime() < deadline) {
-          progress(
-              requests,
-              decisions.decisions().size(),
-              () -> audit.decisionLog().totalRows(),
-              () -> audit.decisionLog().decisionEvidenceCount(),
-              -2);
-          Thread.sleep(250);
-        }
-        double sunkSeconds = seconds(tProduce);
-        System.err.println();
-
-        return summary(
-            generated,
-            decisions.decisions(),
-            audit,
-            AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
-            produceSeconds,
-            decideSeconds,
-            sunkSeconds,
-            seconds(t0));
-      }
+      return new DemoRun(cfg, ep, issuer, t0).execute();
     } finally {
       if (running != null) {
         running.close();
@@ -222,6 +131,157 @@ final class DemoCommand implements Callable<Integer> {
                 + work.resolve("stack")
                 + ")");
       }
+    }
+  }
+
+  /**
+   * Writes the demo's keys under {@code work/keys}: the token issuer's (trusted by the kernel) and
+   * the retrieval gateway's (its receipts trusted); returns the issuer's.
+   */
+  private static Ed25519.SigningKey writeKeys(Path work) throws IOException {
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
+    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
+    Files.createDirectories(trusted.getParent());
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    KeyFiles.write(work.resolve("keys").resolve("demo-issuer.key"), issuer);
+    // the kernel trusts this instance's retrieval gateway, so its receipts verify in later plans
+    Ed25519.SigningKey gateway =
+        Ed25519.SigningKey.generate("demo-retrieval-gateway-1", new SecureRandom());
+    KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
+    KeyRing.empty()
+        .with(gateway.keyId(), gateway.publicKey())
+        .write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
+    return issuer;
+  }
+
+  /**
+   * Ctrl-C skips try-with-resources: stop PostgreSQL and the rest from a hook, or they outlive the
+   * JVM.
+   */
+  private void stopOnExit(EmbeddedMode.Running stack) {
+    Thread stopOnExit =
+        new Thread(
+            () -> {
+              FabricRuntime r = running;
+              if (r != null) {
+                r.close();
+              }
+              stack.close();
+            },
+            "fabric-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+  }
+
+  /**
+   * The demo on a running stack, as phases: generate the traffic, start the topology and sinks,
+   * produce, wait for the decisions, wait for the sinks, summarise. The timings live in fields.
+   */
+  private final class DemoRun {
+    private final FabricConfig cfg;
+    private final StackEndpoints ep;
+    private final Ed25519.SigningKey issuer;
+    private final long t0;
+    private SyntheticTraffic traffic;
+    private List<SyntheticTraffic.Generated> generated;
+    private List<PlanRequest> plans;
+    private long tProduce;
+    private double produceSeconds;
+    private double decideSeconds;
+    private double sunkSeconds;
+    private long deadline;
+
+    DemoRun(FabricConfig cfg, StackEndpoints ep, Ed25519.SigningKey issuer, long t0) {
+      this.cfg = cfg;
+      this.ep = ep;
+      this.issuer = issuer;
+      this.t0 = t0;
+    }
+
+    int execute() throws Exception {
+      generateTraffic();
+      long tStart = System.nanoTime();
+      try (FabricRuntime runtime = startRuntime(cfg, ep, traffic);
+          SinkAudit audit =
+              new SinkAudit(
+                  ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
+          KafkaTraffic.DecisionReader decisions =
+              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
+          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+        status(
+            String.format(
+                "topology and sinks running in %.1f s; producing %,d plan requests over %,d sessions and %d tenants",
+                seconds(tStart), requests, sessions, tenants));
+        produce(producer);
+        awaitDecisions(runtime, decisions, audit);
+        awaitSinks(decisions, audit);
+        System.err.println();
+
+        return summary(
+            generated,
+            decisions.decisions(),
+            audit,
+            AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
+            produceSeconds,
+            decideSeconds,
+            sunkSeconds,
+            seconds(t0));
+      }
+    }
+
+    private void generateTraffic() {
+      traffic = new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
+      generated = new ArrayList<>(requests);
+      for (int i = 0; i < requests; i++) {
+        generated.add(traffic.next());
+      }
+      plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
+    }
+
+    private void produce(KafkaProducer<byte[], byte[]> producer) throws Exception {
+      tProduce = System.nanoTime();
+      KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
+      produceSeconds = seconds(tProduce);
+      deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    /** Reads decisions until all arrived, the deadline passed or the topology stopped. */
+    private void awaitDecisions(
+        FabricRuntime runtime, KafkaTraffic.DecisionReader decisions, SinkAudit audit)
+        throws Exception {
+      long lastDecisionNanos = tProduce;
+      int lastCount = -1;
+      while (decisions.decisions().size() < requests
+          && System.nanoTime() < deadline
+          && runtime.streams().state().isRunningOrRebalancing()) {
+        if (decisions.poll(Duration.ofMillis(200)) > 0) {
+          lastDecisionNanos = System.nanoTime();
+        }
+        lastCount =
+            progress(
+                requests,
+                decisions.decisions().size(),
+                () -> audit.decisionLog().totalRows(),
+                () -> audit.decisionLog().decisionEvidenceCount(),
+                lastCount);
+      }
+      decideSeconds = (lastDecisionNanos - tProduce) / 1e9;
+    }
+
+    /** Waits until PostgreSQL holds a row and a checkpoint link per request, or the deadline. */
+    private void awaitSinks(KafkaTraffic.DecisionReader decisions, SinkAudit audit)
+        throws InterruptedException {
+      while ((audit.decisionLog().totalRows() < requests
+              || audit.decisionLog().decisionEvidenceCount() < requests)
+          && System.nanoTime() < deadline) {
+        progress(
+            requests,
+            decisions.decisions().size(),
+            () -> audit.decisionLog().totalRows(),
+            () -> audit.decisionLog().decisionEvidenceCount(),
+            -2);
+        Thread.sleep(250);
+      }
+      sunkSeconds = seconds(tProduce);
     }
   }
 

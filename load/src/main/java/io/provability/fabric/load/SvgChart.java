@@ -169,19 +169,7 @@ final class SvgChart {
     private void xTicks() {
       if (xTickOverrides.isEmpty()) {
         for (double v : ticks(x0, x1, logX)) {
-          double px = px(v, x0, x1);
-          b.append(
-              String.format(
-                  Locale.ROOT,
-                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-                      + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                  px,
-                  px,
-                  TOP,
-                  H - BOTTOM,
-                  px,
-                  H - BOTTOM + 15,
-                  fmt(v)));
+          xGridLine(v, fmt(v));
         }
       } else {
         for (int i = 0; i < xTickOverrides.size(); i++) {
@@ -189,21 +177,26 @@ final class SvgChart {
           if (v < x0 || v > x1) {
             continue;
           }
-          double px = px(v, x0, x1);
-          b.append(
-              String.format(
-                  Locale.ROOT,
-                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-                      + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                  px,
-                  px,
-                  TOP,
-                  H - BOTTOM,
-                  px,
-                  H - BOTTOM + 15,
-                  esc(xTickLabels.get(i))));
+          xGridLine(v, esc(xTickLabels.get(i)));
         }
       }
+    }
+
+    /** One vertical grid line at {@code v}, labelled with {@code label} (already escaped). */
+    private void xGridLine(double v, String label) {
+      double px = px(v, x0, x1);
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
+                  + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+              px,
+              px,
+              TOP,
+              H - BOTTOM,
+              px,
+              H - BOTTOM + 15,
+              label));
     }
 
     /** The axes' labels. */

@@ -738,27 +738,56 @@ public final class LogAuditor {
 
   // ---------------------------------------------------------------- rows against entries
 
+  /**
+   * Holds the decision log's rows against the entries read; adds a finding per difference to {@code
+   * out}.
+   *
+   * @return the rows checked and the rows matched
+   */
   private long[] compareRows(
       AuditScope scope,
       List<LoggedDecision> scopeRows,
       Map<String, EntryRef> entries,
       List<Mismatch> out) {
-    // every row of the entries' decisions, in whatever day partition it sits
-    Map<String, List<LoggedDecision>> rowsById = new HashMap<>();
-    for (LoggedDecision r : rowsByIds(entries.keySet())) {
-      rowsById.computeIfAbsent(r.decisionId(), k -> new ArrayList<>()).add(r);
-    }
-    LocalDate oldestKept = oldestPartitionDay();
-    long checked = 0;
-    long matched = 0;
+    RowComparison c = new RowComparison(out);
+    c.loadRows(entries);
     for (EntryRef e : entries.values()) {
+      c.compareEntry(e);
+    }
+    c.rowsWithoutEntry(scopeRows, entries);
+    return new long[] {c.checked, c.matched};
+  }
+
+  /** Rows against entries: each entry's rows, then the scope's rows that no entry holds. */
+  private final class RowComparison {
+    private final List<Mismatch> out;
+    private Map<String, List<LoggedDecision>> rowsById;
+    private LocalDate oldestKept;
+    long checked;
+    long matched;
+
+    RowComparison(List<Mismatch> out) {
+      this.out = out;
+    }
+
+    /** Every row of the entries' decisions, in whatever day partition it sits. */
+    void loadRows(Map<String, EntryRef> entries) {
+      rowsById = new HashMap<>();
+      for (LoggedDecision r : rowsByIds(entries.keySet())) {
+        rowsById.computeIfAbsent(r.decisionId(), k -> new ArrayList<>()).add(r);
+      }
+      oldestKept = oldestPartitionDay();
+    }
+
+    /** One entry's decision: its row missing (unless past retention), duplicated or different. */
+    void compareEntry(EntryRef e) {
       String id = e.decoded().getDecisionId();
       List<LoggedDecision> rows = rowsById.getOrDefault(id, List.of());
       String where = "entry " + e.origin() + "#" + e.index();
       if (rows.isEmpty()) {
         LocalDate day = LocalDate.ofInstant(e.decoded().getDecidedAt(), ZoneOffset.UTC);
         if (oldestKept != null && day.isBefore(oldestKept)) {
-          continue; // the row's day is past the decision log's retention
+          return; // the row's day is past the decision log's retention
         }
         out.add(
             new Mismatch(
@@ -772,7 +801,7 @@ public final class LogAuditor {
                     + e.decoded().getSessionId()
                     + ") but no decision_log row has it",
                 List.of(id)));
-        continue;
+        return;
       }
       if (rows.size() > 1) {
         out.add(
@@ -808,24 +837,26 @@ public final class LogAuditor {
         }
       }
     }
-    Set<String> seen = new HashSet<>(entries.keySet());
-    for (LoggedDecision row : scopeRows) {
-      if (!seen.contains(row.decisionId())) {
-        checked++;
-        out.add(
-            new Mismatch(
-                "decision " + row.decisionId(),
-                Mismatch.Code.ROW_WITHOUT_ENTRY,
-                "row in "
-                    + row.partition()
-                    + " (decided "
-                    + row.decidedAt()
-                    + ") is in no entry of the audited logs",
-                List.of()));
-        seen.add(row.decisionId());
+
+    void rowsWithoutEntry(List<LoggedDecision> scopeRows, Map<String, EntryRef> entries) {
+      Set<String> seen = new HashSet<>(entries.keySet());
+      for (LoggedDecision row : scopeRows) {
+        if (!seen.contains(row.decisionId())) {
+          checked++;
+          out.add(
+              new Mismatch(
+                  "decision " + row.decisionId(),
+                  Mismatch.Code.ROW_WITHOUT_ENTRY,
+                  "row in "
+                      + row.partition()
+                      + " (decided "
+                      + row.decidedAt()
+                      + ") is in no entry of the audited logs",
+                  List.of()));
+          seen.add(row.decisionId());
+        }
       }
     }
-    return new long[] {checked, matched};
   }
 
   private List<String> differences(LoggedDecision row, EntryRef e) {

@@ -307,86 +307,146 @@ final class DemoCommand implements Callable<Integer> {
       double decideSeconds,
       double sunkSeconds,
       double totalSeconds) {
-    Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
-    int mismatches = 0;
-    for (SyntheticTraffic.Generated g : generated) {
-      Decision d = decided.get(g.request().getRequestId());
-      if (d == null) {
-        continue;
-      }
-      verdicts.merge(d.getVerdict(), 1, Integer::sum);
-      boolean codeOk =
-          g.expectedCode() == null
-              || d.getReasons().stream().anyMatch(r -> r.getCode().equals(g.expectedCode().name()));
-      if (d.getVerdict() != g.expectedVerdict() || !codeOk) {
-        mismatches++;
-      }
-    }
-    long rows = audit.decisionLog().totalRows();
-    long linked = audit.decisionLog().decisionEvidenceCount();
-    AuditReport audited = audit.verifyLogs(logKey, List.of());
-    List<SinkAudit.LogSummary> logs = audit.logSummaries();
-    long entries = logs.stream().mapToLong(SinkAudit.LogSummary::size).sum();
-
+    Summary summary = new Summary(generated, decided, audit, logKey);
+    summary.tally();
+    summary.readSinks();
     out.println();
     out.println("Provability Fabric demo — summary");
-    out.printf(
-        "  requests produced          %,10d   (%.1f s, %,.0f req/s)%n",
-        generated.size(), produceSeconds, generated.size() / Math.max(produceSeconds, 1e-9));
-    out.printf(
-        "  decisions                  %,10d   allow %,d, deny %,d%n",
-        decided.size(),
-        verdicts.getOrDefault(Verdict.ALLOW, 0),
-        verdicts.getOrDefault(Verdict.DENY, 0));
-    out.printf(
-        "  decisions/s                %,10.0f   (first produce to last decision: %.1f s)%n",
-        decided.size() / Math.max(decideSeconds, 1e-9), decideSeconds);
-    out.printf(
-        "  verdicts as expected       %,10d   (mismatches: %d)%n",
-        decided.size() - mismatches, mismatches);
-    out.printf("  rows in PostgreSQL         %,10d%n", rows);
-    var partitions = audit.decisionLog().rowsPerPartition();
-    out.printf(
-        "      day partitions: %d (%s … %s), created ahead and kept for the retention%n",
-        partitions.size(),
-        partitions.isEmpty() ? "-" : partitions.firstKey(),
-        partitions.isEmpty() ? "-" : partitions.lastKey());
-    partitions.forEach(
-        (p, n) -> {
-          if (n > 0) {
-            out.printf("      %-28s %,8d rows%n", p, n);
-          }
-        });
-    out.printf("  decisions in a checkpoint  %,10d   (rows in decision_evidence)%n", linked);
-    for (SinkAudit.LogSummary l : logs) {
-      out.printf(
-          "  evidence log: %s size %d vkey %s at %s%n",
-          l.origin(), l.size(), logKey.vkey(), l.url());
-    }
-    out.printf(
-        "  audit of logs and rows     %10s   (%,d checkpoints, %,d entries, %,d rows; findings: %d)%n",
-        audited.ok() ? "OK" : "FAILED",
-        audited.checkpointsVerified(),
-        audited.entriesVerified(),
-        audited.rowsMatched(),
-        audited.mismatches().size());
-    audited.mismatches().stream().limit(5).forEach(m -> out.println("      " + m.render()));
+    summary.printDecisions(produceSeconds, decideSeconds);
+    summary.printRows();
+    summary.printEvidence();
     out.printf(
         "  everything sunk after      %10.1f s;  total run %.1f s%n", sunkSeconds, totalSeconds);
 
-    boolean adds =
-        decided.size() == generated.size()
-            && rows == generated.size()
-            && linked == generated.size()
-            && entries == generated.size()
-            && mismatches == 0
-            && audited.ok();
-    out.println(
-        adds
-            ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
-            : "  RESULT: FAILED — the figures above do not add up");
+    boolean adds = summary.printResult();
     whatNext();
     return adds ? 0 : 1;
+  }
+
+  /**
+   * The demo's figures, as steps: tally the decisions against the expected verdicts, read the sinks
+   * (rows, checkpoint links, the audit of logs and rows), print each part, and whether it all adds
+   * up.
+   */
+  private final class Summary {
+    private final List<SyntheticTraffic.Generated> generated;
+    private final Map<String, Decision> decided;
+    private final SinkAudit audit;
+    private final NoteVerifier logKey;
+    private final Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
+    private int mismatches;
+    private long rows;
+    private long linked;
+    private AuditReport audited;
+    private List<SinkAudit.LogSummary> logs;
+    private long entries;
+
+    Summary(
+        List<SyntheticTraffic.Generated> generated,
+        Map<String, Decision> decided,
+        SinkAudit audit,
+        NoteVerifier logKey) {
+      this.generated = generated;
+      this.decided = decided;
+      this.audit = audit;
+      this.logKey = logKey;
+    }
+
+    /** Verdicts by kind, and the decisions whose verdict or reason code is not the expected one. */
+    void tally() {
+      for (SyntheticTraffic.Generated g : generated) {
+        Decision d = decided.get(g.request().getRequestId());
+        if (d == null) {
+          continue;
+        }
+        verdicts.merge(d.getVerdict(), 1, Integer::sum);
+        boolean codeOk =
+            g.expectedCode() == null
+                || d.getReasons().stream()
+                    .anyMatch(r -> r.getCode().equals(g.expectedCode().name()));
+        if (d.getVerdict() != g.expectedVerdict() || !codeOk) {
+          mismatches++;
+        }
+      }
+    }
+
+    void readSinks() {
+      rows = audit.decisionLog().totalRows();
+      linked = audit.decisionLog().decisionEvidenceCount();
+      audited = audit.verifyLogs(logKey, List.of());
+      logs = audit.logSummaries();
+      entries = logs.stream().mapToLong(SinkAudit.LogSummary::size).sum();
+    }
+
+    void printDecisions(double produceSeconds, double decideSeconds) {
+      out.printf(
+          "  requests produced          %,10d   (%.1f s, %,.0f req/s)%n",
+          generated.size(), produceSeconds, generated.size() / Math.max(produceSeconds, 1e-9));
+      out.printf(
+          "  decisions                  %,10d   allow %,d, deny %,d%n",
+          decided.size(),
+          verdicts.getOrDefault(Verdict.ALLOW, 0),
+          verdicts.getOrDefault(Verdict.DENY, 0));
+      out.printf(
+          "  decisions/s                %,10.0f   (first produce to last decision: %.1f s)%n",
+          decided.size() / Math.max(decideSeconds, 1e-9), decideSeconds);
+      out.printf(
+          "  verdicts as expected       %,10d   (mismatches: %d)%n",
+          decided.size() - mismatches, mismatches);
+    }
+
+    /** The decision log's rows, by day partition. */
+    void printRows() {
+      out.printf("  rows in PostgreSQL         %,10d%n", rows);
+      var partitions = audit.decisionLog().rowsPerPartition();
+      out.printf(
+          "      day partitions: %d (%s … %s), created ahead and kept for the retention%n",
+          partitions.size(),
+          partitions.isEmpty() ? "-" : partitions.firstKey(),
+          partitions.isEmpty() ? "-" : partitions.lastKey());
+      partitions.forEach(
+          (p, n) -> {
+            if (n > 0) {
+              out.printf("      %-28s %,8d rows%n", p, n);
+            }
+          });
+    }
+
+    /** The checkpoint links, the evidence logs and the audit's verdict with its first findings. */
+    void printEvidence() {
+      out.printf("  decisions in a checkpoint  %,10d   (rows in decision_evidence)%n", linked);
+      for (SinkAudit.LogSummary l : logs) {
+        out.printf(
+            "  evidence log: %s size %d vkey %s at %s%n",
+            l.origin(), l.size(), logKey.vkey(), l.url());
+      }
+      out.printf(
+          "  audit of logs and rows     %10s   (%,d checkpoints, %,d entries, %,d rows; findings: %d)%n",
+          audited.ok() ? "OK" : "FAILED",
+          audited.checkpointsVerified(),
+          audited.entriesVerified(),
+          audited.rowsMatched(),
+          audited.mismatches().size());
+      audited.mismatches().stream().limit(5).forEach(m -> out.println("      " + m.render()));
+    }
+
+    /**
+     * Prints whether requests = decisions = rows = log entries and the audit verifies; returns it.
+     */
+    boolean printResult() {
+      boolean adds =
+          decided.size() == generated.size()
+              && rows == generated.size()
+              && linked == generated.size()
+              && entries == generated.size()
+              && mismatches == 0
+              && audited.ok();
+      out.println(
+          adds
+              ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
+              : "  RESULT: FAILED — the figures above do not add up");
+      return adds;
+    }
   }
 
   /**

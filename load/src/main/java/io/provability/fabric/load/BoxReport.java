@@ -64,6 +64,15 @@ public record BoxReport(
 
   /** The report's HTML part. */
   public void html(StringBuilder b) {
+    processesHtml(b);
+    List<String> roles = roles();
+    costsHtml(b, roles);
+    brokerWritesHtml(b);
+    cpuChartHtml(b, roles);
+  }
+
+  /** The processes measured, by role. */
+  private void processesHtml(StringBuilder b) {
     b.append(
         "<h2>The whole box</h2>\n<p>CPU time of every process of the run, from <code>/proc/&lt;pid&gt;/stat</code> "
             + "(user + system, with reaped children and live descendants); processes are known by pid:</p>\n"
@@ -78,7 +87,10 @@ public record BoxReport(
                     x.pid(),
                     SvgChart.esc(x.how()))));
     b.append("</table>\n");
-    List<String> roles = roles();
+  }
+
+  /** The cost of each window, the idle one first: CPU per decision by role, broker and S3. */
+  private void costsHtml(StringBuilder b, List<String> roles) {
     b.append("<table><tr><th>window</th><th>seconds</th><th>decisions</th>");
     roles.forEach(r -> b.append("<th>").append(SvgChart.esc(r)).append("<br>µs/decision</th>"));
     b.append(
@@ -90,48 +102,54 @@ public record BoxReport(
     }
     all.addAll(windows);
     for (BoxCost w : all) {
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "<tr><td>%s</td><td class=\"n\">%.1f</td><td class=\"n\">%,d</td>",
-              SvgChart.esc(w.name()),
-              w.seconds(),
-              w.decisions()));
-      for (String r : roles) {
-        Long micros = w.cpuMicros().get(r);
-        b.append("<td class=\"n\">")
-            .append(
-                micros == null
-                    ? "-"
-                    : w.decisions() == 0
-                        ? String.format(
-                            Locale.ROOT, "%.2f cores", micros / 1e6 / Math.max(w.seconds(), 1e-9))
-                        : String.format(Locale.ROOT, "%,.0f", (double) micros / w.decisions()))
-            .append("</td>");
-      }
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "<td class=\"n\"><b>%s</b></td><td class=\"n\">%.2f</td><td class=\"n\">%s</td>"
-                  + "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>%n",
-              w.decisions() == 0
-                  ? "-"
-                  : String.format(Locale.ROOT, "%,.0f", w.cpuMicrosPerDecision()),
-              w.coresBusy(),
-              num(w.recordsPerDecision(), "%.2f"),
-              w.writes() == null || w.decisions() == 0
-                  ? "-"
-                  : String.format(
-                      Locale.ROOT, "%.2f", (double) w.writes().markers() / w.decisions()),
-              w.writes() == null || w.decisions() == 0
-                  ? "-"
-                  : String.format(
-                      Locale.ROOT, "%,.0f", (double) w.writes().bytes() / w.decisions()),
-              num(w.s3PerThousand(), "%.1f")));
+      costRowHtml(b, w, roles);
     }
     b.append(
         "</table>\n<p>The idle window (before any load) is the fixed part: what the box burns per second with no "
             + "decisions (commits, polling, metrics, timers). A run's cost per decision includes its share of it.</p>\n");
+  }
+
+  private void costRowHtml(StringBuilder b, BoxCost w, List<String> roles) {
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<tr><td>%s</td><td class=\"n\">%.1f</td><td class=\"n\">%,d</td>",
+            SvgChart.esc(w.name()),
+            w.seconds(),
+            w.decisions()));
+    for (String r : roles) {
+      Long micros = w.cpuMicros().get(r);
+      b.append("<td class=\"n\">")
+          .append(
+              micros == null
+                  ? "-"
+                  : w.decisions() == 0
+                      ? String.format(
+                          Locale.ROOT, "%.2f cores", micros / 1e6 / Math.max(w.seconds(), 1e-9))
+                      : String.format(Locale.ROOT, "%,.0f", (double) micros / w.decisions()))
+          .append("</td>");
+    }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<td class=\"n\"><b>%s</b></td><td class=\"n\">%.2f</td><td class=\"n\">%s</td>"
+                + "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>%n",
+            w.decisions() == 0
+                ? "-"
+                : String.format(Locale.ROOT, "%,.0f", w.cpuMicrosPerDecision()),
+            w.coresBusy(),
+            num(w.recordsPerDecision(), "%.2f"),
+            w.writes() == null || w.decisions() == 0
+                ? "-"
+                : String.format(Locale.ROOT, "%.2f", (double) w.writes().markers() / w.decisions()),
+            w.writes() == null || w.decisions() == 0
+                ? "-"
+                : String.format(Locale.ROOT, "%,.0f", (double) w.writes().bytes() / w.decisions()),
+            num(w.s3PerThousand(), "%.1f")));
+  }
+
+  /** What the last run wrote to the broker, by topic. */
+  private void brokerWritesHtml(StringBuilder b) {
     BoxCost last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
     if (last != null && last.writes() != null) {
       b.append("<h3>Broker writes of run ")
@@ -162,6 +180,9 @@ public record BoxReport(
             "<p class=\"miss\">Reading the records back gave up at its deadline: the counts are lower bounds.</p>\n");
       }
     }
+  }
+
+  private void cpuChartHtml(StringBuilder b, List<String> roles) {
     if (timeline.size() > 1) {
       long t0 = timeline.get(0).epochMillis();
       SvgChart chart =

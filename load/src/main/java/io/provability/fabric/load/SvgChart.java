@@ -48,159 +48,206 @@ final class SvgChart {
   }
 
   String render() {
-    double minX = Double.MAX_VALUE;
-    double maxX = -Double.MAX_VALUE;
-    double minY = Double.MAX_VALUE;
-    double maxY = -Double.MAX_VALUE;
-    for (Series s : series) {
-      for (int i = 0; i < s.x.length; i++) {
-        if (!usable(s.x[i], logX) || !usable(s.y[i], logY)) {
-          continue;
-        }
-        minX = Math.min(minX, s.x[i]);
-        maxX = Math.max(maxX, s.x[i]);
-        minY = Math.min(minY, s.y[i]);
-        maxY = Math.max(maxY, s.y[i]);
+    return new Rendering().render();
+  }
+
+  /**
+   * One rendering, as steps: the data's bounds, the title, then (when there is data) the axes'
+   * ranges, the frame, the ticks, the axis labels and each series with its legend entry.
+   */
+  private final class Rendering {
+    private final StringBuilder b = new StringBuilder();
+    private double minX = Double.MAX_VALUE;
+    private double maxX = -Double.MAX_VALUE;
+    private double minY = Double.MAX_VALUE;
+    private double maxY = -Double.MAX_VALUE;
+    private double x0;
+    private double x1;
+    private double y0;
+    private double y1;
+
+    String render() {
+      bounds();
+      header();
+      if (minX == Double.MAX_VALUE) {
+        b.append("<text x=\"80\" y=\"150\">no data</text></svg>\n");
+        return b.toString();
       }
-    }
-    StringBuilder b = new StringBuilder();
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
-            W,
-            H,
-            W,
-            H));
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">%s</text>%n",
-            LEFT,
-            esc(title)));
-    if (minX == Double.MAX_VALUE) {
-      b.append("<text x=\"80\" y=\"150\">no data</text></svg>\n");
+      ranges();
+      frame();
+      yTicks();
+      xTicks();
+      axisLabels();
+      series();
+      b.append("</svg>\n");
       return b.toString();
     }
-    if (!logY) {
-      minY = Math.min(0, minY);
+
+    /** The smallest and largest usable values of every series. */
+    private void bounds() {
+      for (Series s : series) {
+        for (int i = 0; i < s.x.length; i++) {
+          if (!usable(s.x[i], logX) || !usable(s.y[i], logY)) {
+            continue;
+          }
+          minX = Math.min(minX, s.x[i]);
+          maxX = Math.max(maxX, s.x[i]);
+          minY = Math.min(minY, s.y[i]);
+          maxY = Math.max(maxY, s.y[i]);
+        }
+      }
     }
-    if (maxX == minX) {
-      maxX = minX + 1;
-    }
-    if (maxY <= minY) {
-      maxY = minY + 1;
-    }
-    final double x0 = minX;
-    final double x1 = maxX;
-    final double y0 = minY;
-    final double y1 = logY ? maxY : maxY * 1.05;
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>%n",
-            LEFT,
-            TOP,
-            W - LEFT - RIGHT,
-            H - TOP - BOTTOM));
-    // y ticks
-    for (double v : ticks(y0, y1, logY)) {
-      double py = py(v, y0, y1);
+
+    /** The svg element and the title. */
+    private void header() {
       b.append(
           String.format(
               Locale.ROOT,
-              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                  + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
+              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                  + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
+              W,
+              H,
+              W,
+              H));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">%s</text>%n",
               LEFT,
-              W - RIGHT,
-              py,
-              py,
-              LEFT - 5,
-              py + 4,
-              fmt(v)));
+              esc(title)));
     }
-    if (xTickOverrides.isEmpty()) {
-      for (double v : ticks(x0, x1, logX)) {
-        double px = px(v, x0, x1);
+
+    /** The axes' ranges: a linear y axis starts at zero at most and leaves 5 % above the top. */
+    private void ranges() {
+      if (!logY) {
+        minY = Math.min(0, minY);
+      }
+      if (maxX == minX) {
+        maxX = minX + 1;
+      }
+      if (maxY <= minY) {
+        maxY = minY + 1;
+      }
+      x0 = minX;
+      x1 = maxX;
+      y0 = minY;
+      y1 = logY ? maxY : maxY * 1.05;
+    }
+
+    /** The plot area. */
+    private void frame() {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>%n",
+              LEFT,
+              TOP,
+              W - LEFT - RIGHT,
+              H - TOP - BOTTOM));
+    }
+
+    /** Horizontal grid lines with their values. */
+    private void yTicks() {
+      for (double v : ticks(y0, y1, logY)) {
+        double py = py(v, y0, y1);
         b.append(
             String.format(
                 Locale.ROOT,
-                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                px,
-                px,
-                TOP,
-                H - BOTTOM,
-                px,
-                H - BOTTOM + 15,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
+                LEFT,
+                W - RIGHT,
+                py,
+                py,
+                LEFT - 5,
+                py + 4,
                 fmt(v)));
       }
-    } else {
-      for (int i = 0; i < xTickOverrides.size(); i++) {
-        double v = xTickOverrides.get(i)[0];
-        if (v < x0 || v > x1) {
-          continue;
+    }
+
+    /** Vertical grid lines: evenly spaced, or at the values given with xTick. */
+    private void xTicks() {
+      if (xTickOverrides.isEmpty()) {
+        for (double v : ticks(x0, x1, logX)) {
+          xGridLine(v, fmt(v));
         }
-        double px = px(v, x0, x1);
+      } else {
+        for (int i = 0; i < xTickOverrides.size(); i++) {
+          double v = xTickOverrides.get(i)[0];
+          if (v < x0 || v > x1) {
+            continue;
+          }
+          xGridLine(v, esc(xTickLabels.get(i)));
+        }
+      }
+    }
+
+    /** One vertical grid line at {@code v}, labelled with {@code label} (already escaped). */
+    private void xGridLine(double v, String label) {
+      double px = px(v, x0, x1);
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
+                  + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+              px,
+              px,
+              TOP,
+              H - BOTTOM,
+              px,
+              H - BOTTOM + 15,
+              label));
+    }
+
+    /** The axes' labels. */
+    private void axisLabels() {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+              (LEFT + W - RIGHT) / 2,
+              H - 8,
+              esc(xLabel)));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
+              (TOP + H - BOTTOM) / 2,
+              (TOP + H - BOTTOM) / 2,
+              esc(yLabel)));
+    }
+
+    /** Each series as a polyline, with its legend entry. */
+    private void series() {
+      int legendX = LEFT + 10;
+      for (Series s : series) {
+        StringBuilder pts = new StringBuilder();
+        for (int i = 0; i < s.x.length; i++) {
+          if (usable(s.x[i], logX) && usable(s.y[i], logY)) {
+            pts.append(
+                String.format(Locale.ROOT, "%.1f,%.1f ", px(s.x[i], x0, x1), py(s.y[i], y0, y1)));
+          }
+        }
         b.append(
             String.format(
                 Locale.ROOT,
-                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                px,
-                px,
-                TOP,
-                H - BOTTOM,
-                px,
-                H - BOTTOM + 15,
-                esc(xTickLabels.get(i))));
+                "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"%s\"/>%n",
+                s.color,
+                pts.toString().strip()));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+                legendX,
+                TOP + 8,
+                s.color,
+                legendX + 16,
+                TOP + 12,
+                esc(s.name)));
+        legendX += 30 + 7 * s.name.length();
       }
     }
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-            (LEFT + W - RIGHT) / 2,
-            H - 8,
-            esc(xLabel)));
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>%n",
-            (TOP + H - BOTTOM) / 2,
-            (TOP + H - BOTTOM) / 2,
-            esc(yLabel)));
-    int legendX = LEFT + 10;
-    for (Series s : series) {
-      StringBuilder pts = new StringBuilder();
-      for (int i = 0; i < s.x.length; i++) {
-        if (usable(s.x[i], logX) && usable(s.y[i], logY)) {
-          pts.append(
-              String.format(Locale.ROOT, "%.1f,%.1f ", px(s.x[i], x0, x1), py(s.y[i], y0, y1)));
-        }
-      }
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"%s\"/>%n",
-              s.color,
-              pts.toString().strip()));
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-                  + "<text x=\"%d\" y=\"%d\">%s</text>%n",
-              legendX,
-              TOP + 8,
-              s.color,
-              legendX + 16,
-              TOP + 12,
-              esc(s.name)));
-      legendX += 30 + 7 * s.name.length();
-    }
-    b.append("</svg>\n");
-    return b.toString();
   }
 
   private double px(double v, double x0, double x1) {

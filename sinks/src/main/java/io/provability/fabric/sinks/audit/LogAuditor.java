@@ -123,6 +123,16 @@ public final class LogAuditor {
     Checkpoint head;
     byte[] headNote;
 
+    /** the published checkpoint's note, and the checkpoint when it verifies */
+    Optional<byte[]> published;
+
+    Checkpoint publishedCp;
+
+    /** the latest recorded checkpoint's row, and the scope's rows whose notes verify */
+    Optional<CheckpointRow> latest;
+
+    final List<CheckpointRow> verifiedRows = new ArrayList<>();
+
     LogRun(String origin) {
       this.origin = origin;
       this.prefix = names.prefixOf(origin);
@@ -146,46 +156,81 @@ public final class LogAuditor {
    */
   public AuditReport verify(AuditScope scope) {
     long started = System.nanoTime();
-    List<Mismatch> mismatches = new ArrayList<>();
     List<String> origins = index.origins();
-    Map<String, EntryRef> entries = new HashMap<>();
-    long checkpoints = 0;
-    long entriesVerified = 0;
     List<LoggedDecision> scopeRows = rowsInScope(scope);
-    Map<String, List<LeafRow>> leafRowsOfScope = new HashMap<>();
-    for (LeafRow l :
-        index.leavesOf(scopeRows.stream().map(LoggedDecision::decisionId).distinct().toList())) {
-      leafRowsOfScope.computeIfAbsent(l.logOrigin(), o -> new ArrayList<>()).add(l);
-    }
+    Map<String, List<LeafRow>> leafRowsOfScope = leafRowsByLog(scopeRows);
+    Totals totals = new Totals();
     for (String origin : origins) {
       if (names.partitionOf(origin) < 0) {
         continue; // a log of another configuration sharing the database
       }
       LogRun run = new LogRun(origin);
       auditLog(run, scope, leafRowsOfScope.getOrDefault(origin, List.of()));
+      totals.add(run);
+    }
+    long[] rowCounts = compareRows(scope, scopeRows, totals.entries, totals.mismatches);
+    totals.mismatches.sort(
+        Comparator.comparing(Mismatch::subject).thenComparing(m -> m.code().name()));
+    return new AuditReport(
+        scope,
+        origins.size(),
+        totals.checkpoints,
+        totals.entriesVerified,
+        rowCounts[0],
+        rowCounts[1],
+        totals.mismatches,
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /** The leaves the scope's rows name, by log. */
+  private Map<String, List<LeafRow>> leafRowsByLog(List<LoggedDecision> scopeRows) {
+    Map<String, List<LeafRow>> leafRowsOfScope = new HashMap<>();
+    for (LeafRow l :
+        index.leavesOf(scopeRows.stream().map(LoggedDecision::decisionId).distinct().toList())) {
+      leafRowsOfScope.computeIfAbsent(l.logOrigin(), o -> new ArrayList<>()).add(l);
+    }
+    return leafRowsOfScope;
+  }
+
+  /** What the audits of the logs gathered, together. */
+  private static final class Totals {
+    final List<Mismatch> mismatches = new ArrayList<>();
+    final Map<String, EntryRef> entries = new HashMap<>();
+    long checkpoints;
+    long entriesVerified;
+
+    void add(LogRun run) {
       mismatches.addAll(run.found);
       checkpoints += run.checkpointsVerified;
       entriesVerified += run.entriesVerified;
       entries.putAll(run.entries);
     }
-    long[] rowCounts = compareRows(scope, scopeRows, entries, mismatches);
-    mismatches.sort(Comparator.comparing(Mismatch::subject).thenComparing(m -> m.code().name()));
-    return new AuditReport(
-        scope,
-        origins.size(),
-        checkpoints,
-        entriesVerified,
-        rowCounts[0],
-        rowCounts[1],
-        mismatches,
-        Duration.ofNanos(System.nanoTime() - started));
   }
 
   // ---------------------------------------------------------------- checkpoints and tiles
 
+  /** Audits one log, docs/audit.md §4 steps 1 to 6, each a method below. */
   private void auditLog(LogRun run, AuditScope scope, List<LeafRow> scopeLeaves) {
+    readPublishedCheckpoint(run);
+    verifyRecordedCheckpoints(run, scope);
+    if (!chooseHead(run)) {
+      return;
+    }
+    run.reader = new TileReader(run::fetch, run.head.size());
+    checkConsistency(run);
+    for (NoteVerifier witness : witnessKeys) {
+      checkWitness(run, witness);
+    }
+    if (scope.kind() == AuditScope.Kind.ALL) {
+      verifyAllEntries(run);
+    } else {
+      verifyEntryRange(run, scope, scopeLeaves);
+    }
+  }
+
+  /** 1. the published checkpoint */
+  private void readPublishedCheckpoint(LogRun run) {
     String origin = run.origin;
-    // 1. the published checkpoint
     Optional<byte[]> published = run.fetch(TlogPaths.checkpoint());
     Checkpoint publishedCp = null;
     if (published.isEmpty()) {
@@ -206,14 +251,20 @@ public final class LogAuditor {
                 + e.getMessage());
       }
     }
-    // 2. the recorded checkpoints of the scope
+    run.published = published;
+    run.publishedCp = publishedCp;
+  }
+
+  /** 2. the recorded checkpoints of the scope */
+  private void verifyRecordedCheckpoints(LogRun run, AuditScope scope) {
+    String origin = run.origin;
     List<CheckpointRow> rows =
         scope.kind() == AuditScope.Kind.TIME_RANGE
             ? index.checkpoints(
                 origin, scope.from().minus(RANGE_MARGIN), scope.to().plus(RANGE_MARGIN))
             : index.checkpoints(origin);
-    Optional<CheckpointRow> latest = index.latest(origin);
-    List<CheckpointRow> verifiedRows = new ArrayList<>();
+    run.latest = index.latest(origin);
+    List<CheckpointRow> verifiedRows = run.verifiedRows;
     for (CheckpointRow row : rows) {
       String subject = "checkpoint " + origin + " size " + row.size();
       try {
@@ -240,7 +291,16 @@ public final class LogAuditor {
             "the recorded note does not verify: " + e.getMessage());
       }
     }
-    // 3. the head: the published checkpoint, held against the latest recorded one
+  }
+
+  /**
+   * 3. the head: the published checkpoint, held against the latest recorded one; false when the log
+   * has neither
+   */
+  private boolean chooseHead(LogRun run) {
+    String origin = run.origin;
+    Optional<CheckpointRow> latest = run.latest;
+    Checkpoint publishedCp = run.publishedCp;
     Checkpoint recordedHead = null;
     if (latest.isPresent()) {
       try {
@@ -250,7 +310,7 @@ public final class LogAuditor {
       }
     }
     Checkpoint head = publishedCp;
-    byte[] headNote = published.orElse(null);
+    byte[] headNote = run.published.orElse(null);
     if (publishedCp != null && recordedHead != null) {
       if (publishedCp.size() < recordedHead.size()) {
         run.add(
@@ -291,14 +351,19 @@ public final class LogAuditor {
       headNote = latest.get().note();
     }
     if (head == null) {
-      return;
+      return false;
     }
     run.head = head;
     run.headNote = headNote;
-    run.reader = new TileReader(run::fetch, head.size());
-    // 4. consistency of every checkpoint of the scope with its predecessor, and with the head
+    return true;
+  }
+
+  /** 4. consistency of every checkpoint of the scope with its predecessor, and with the head */
+  private void checkConsistency(LogRun run) {
+    String origin = run.origin;
+    Checkpoint head = run.head;
     CheckpointRow previous = null;
-    for (CheckpointRow row : verifiedRows) {
+    for (CheckpointRow row : run.verifiedRows) {
       if (row.size() > head.size()) {
         continue; // reported as rolled back
       }
@@ -326,16 +391,6 @@ public final class LogAuditor {
           head.rootHash(),
           "log " + origin,
           "the last recorded checkpoint of the scope (size " + previous.size() + ")");
-    }
-    // 5. witnesses
-    for (NoteVerifier witness : witnessKeys) {
-      checkWitness(run, witness);
-    }
-    // 6. the entries
-    if (scope.kind() == AuditScope.Kind.ALL) {
-      verifyAllEntries(run);
-    } else {
-      verifyEntryRange(run, scope, scopeLeaves);
     }
   }
 
@@ -462,7 +517,24 @@ public final class LogAuditor {
     checkLeafRows(run, leafRows, 0, size);
   }
 
+  /**
+   * Verifies the scope's entries against the head: the leaves the scope's rows name and, for a time
+   * range, every leaf between the checkpoints around it; then their rows.
+   */
   private void verifyEntryRange(LogRun run, AuditScope scope, List<LeafRow> scopeLeaves) {
+    TreeSet<Long> wanted = wantedLeaves(run, scope, scopeLeaves);
+    new EntryRangeVerifier(run).verify(wanted);
+    if (!wanted.isEmpty()) {
+      checkLeafRows(
+          run,
+          index.leavesIn(run.origin, wanted.first(), wanted.last() + 1),
+          wanted.first(),
+          wanted.last() + 1);
+    }
+  }
+
+  /** The leaf indexes to verify, sorted. */
+  private TreeSet<Long> wantedLeaves(LogRun run, AuditScope scope, List<LeafRow> scopeLeaves) {
     long size = run.head.size();
     TreeSet<Long> wanted = new TreeSet<>();
     long from = Long.MAX_VALUE;
@@ -499,13 +571,43 @@ public final class LogAuditor {
         }
       }
     }
-    long done = 0;
-    long last = System.nanoTime();
-    byte[] root = run.head.rootHash();
-    long bundleIndex = -1;
-    List<byte[]> bundle = List.of();
-    long provenTile = -1;
-    for (long i : wanted) {
+    return wanted;
+  }
+
+  /**
+   * Verifies sorted leaves one by one against one log's head: each bundle is read once, one
+   * inclusion proof per level-0 tile, the tile's stored hashes for the tile's other leaves.
+   */
+  private final class EntryRangeVerifier {
+    private final LogRun run;
+    private final long size;
+    private final byte[] root;
+    private long bundleIndex = -1;
+    private List<byte[]> bundle = List.of();
+    private long provenTile = -1;
+
+    EntryRangeVerifier(LogRun run) {
+      this.run = run;
+      this.size = run.head.size();
+      this.root = run.head.rootHash();
+    }
+
+    void verify(TreeSet<Long> wanted) {
+      long done = 0;
+      long last = System.nanoTime();
+      for (long i : wanted) {
+        if (!verifyEntry(i)) {
+          continue; // past the head: counts in no progress line
+        }
+        if (++done % 1000 == 0 && System.nanoTime() - last > 5_000_000_000L) {
+          progress.accept("  " + run.origin + ": " + done + " of " + wanted.size() + " entries");
+          last = System.nanoTime();
+        }
+      }
+    }
+
+    /** Verifies leaf i; false when it lies past the head (reported, nothing to read). */
+    private boolean verifyEntry(long i) {
       String subject = "entry " + run.origin + "#" + i;
       if (i >= size) {
         run.add(
@@ -516,7 +618,7 @@ public final class LogAuditor {
                 + " but the log's checkpoint has size "
                 + size
                 + ": the log was truncated or rolled back");
-        continue;
+        return false;
       }
       long tile = i / TlogPaths.TILE_WIDTH;
       try {
@@ -556,17 +658,7 @@ public final class LogAuditor {
                 + ": "
                 + e.getMessage());
       }
-      if (++done % 1000 == 0 && System.nanoTime() - last > 5_000_000_000L) {
-        progress.accept("  " + run.origin + ": " + done + " of " + wanted.size() + " entries");
-        last = System.nanoTime();
-      }
-    }
-    if (!wanted.isEmpty()) {
-      checkLeafRows(
-          run,
-          index.leavesIn(run.origin, wanted.first(), wanted.last() + 1),
-          wanted.first(),
-          wanted.last() + 1);
+      return true;
     }
   }
 
@@ -646,27 +738,56 @@ public final class LogAuditor {
 
   // ---------------------------------------------------------------- rows against entries
 
+  /**
+   * Holds the decision log's rows against the entries read; adds a finding per difference to {@code
+   * out}.
+   *
+   * @return the rows checked and the rows matched
+   */
   private long[] compareRows(
       AuditScope scope,
       List<LoggedDecision> scopeRows,
       Map<String, EntryRef> entries,
       List<Mismatch> out) {
-    // every row of the entries' decisions, in whatever day partition it sits
-    Map<String, List<LoggedDecision>> rowsById = new HashMap<>();
-    for (LoggedDecision r : rowsByIds(entries.keySet())) {
-      rowsById.computeIfAbsent(r.decisionId(), k -> new ArrayList<>()).add(r);
-    }
-    LocalDate oldestKept = oldestPartitionDay();
-    long checked = 0;
-    long matched = 0;
+    RowComparison c = new RowComparison(out);
+    c.loadRows(entries);
     for (EntryRef e : entries.values()) {
+      c.compareEntry(e);
+    }
+    c.rowsWithoutEntry(scopeRows, entries);
+    return new long[] {c.checked, c.matched};
+  }
+
+  /** Rows against entries: each entry's rows, then the scope's rows that no entry holds. */
+  private final class RowComparison {
+    private final List<Mismatch> out;
+    private Map<String, List<LoggedDecision>> rowsById;
+    private LocalDate oldestKept;
+    long checked;
+    long matched;
+
+    RowComparison(List<Mismatch> out) {
+      this.out = out;
+    }
+
+    /** Every row of the entries' decisions, in whatever day partition it sits. */
+    void loadRows(Map<String, EntryRef> entries) {
+      rowsById = new HashMap<>();
+      for (LoggedDecision r : rowsByIds(entries.keySet())) {
+        rowsById.computeIfAbsent(r.decisionId(), k -> new ArrayList<>()).add(r);
+      }
+      oldestKept = oldestPartitionDay();
+    }
+
+    /** One entry's decision: its row missing (unless past retention), duplicated or different. */
+    void compareEntry(EntryRef e) {
       String id = e.decoded().getDecisionId();
       List<LoggedDecision> rows = rowsById.getOrDefault(id, List.of());
       String where = "entry " + e.origin() + "#" + e.index();
       if (rows.isEmpty()) {
         LocalDate day = LocalDate.ofInstant(e.decoded().getDecidedAt(), ZoneOffset.UTC);
         if (oldestKept != null && day.isBefore(oldestKept)) {
-          continue; // the row's day is past the decision log's retention
+          return; // the row's day is past the decision log's retention
         }
         out.add(
             new Mismatch(
@@ -680,7 +801,7 @@ public final class LogAuditor {
                     + e.decoded().getSessionId()
                     + ") but no decision_log row has it",
                 List.of(id)));
-        continue;
+        return;
       }
       if (rows.size() > 1) {
         out.add(
@@ -716,24 +837,26 @@ public final class LogAuditor {
         }
       }
     }
-    Set<String> seen = new HashSet<>(entries.keySet());
-    for (LoggedDecision row : scopeRows) {
-      if (!seen.contains(row.decisionId())) {
-        checked++;
-        out.add(
-            new Mismatch(
-                "decision " + row.decisionId(),
-                Mismatch.Code.ROW_WITHOUT_ENTRY,
-                "row in "
-                    + row.partition()
-                    + " (decided "
-                    + row.decidedAt()
-                    + ") is in no entry of the audited logs",
-                List.of()));
-        seen.add(row.decisionId());
+
+    void rowsWithoutEntry(List<LoggedDecision> scopeRows, Map<String, EntryRef> entries) {
+      Set<String> seen = new HashSet<>(entries.keySet());
+      for (LoggedDecision row : scopeRows) {
+        if (!seen.contains(row.decisionId())) {
+          checked++;
+          out.add(
+              new Mismatch(
+                  "decision " + row.decisionId(),
+                  Mismatch.Code.ROW_WITHOUT_ENTRY,
+                  "row in "
+                      + row.partition()
+                      + " (decided "
+                      + row.decidedAt()
+                      + ") is in no entry of the audited logs",
+                  List.of()));
+          seen.add(row.decisionId());
+        }
       }
     }
-    return new long[] {checked, matched};
   }
 
   private List<String> differences(LoggedDecision row, EntryRef e) {

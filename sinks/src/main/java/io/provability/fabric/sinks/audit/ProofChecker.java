@@ -58,49 +58,75 @@ public final class ProofChecker {
    */
   public Result check(byte[] file) {
     TlogProof proof = TlogProof.parse(file);
-    byte[] entry =
-        proof
-            .extra()
-            .orElseThrow(
-                () ->
-                    new TlogException(
-                        "the proof carries no entry (its extra line): it proves a leaf hash, not a decision"));
-    Checkpoint cp = null;
-    TlogException last = null;
-    String origin;
+    byte[] entry = entryOf(proof);
+    Checkpoint cp = verifyUnderATrustedKey(proof, entry, checkpointOrigin(proof));
+    LogEntry decoded = decodeEntry(entry);
+    List<String> problems = new ArrayList<>();
+    Decision decision = decodeDecision(decoded, problems);
+    boolean requestChecked = checkRequest(decision, decoded, problems);
+    if (!problems.isEmpty()) {
+      throw new TlogException(String.join("\n", problems));
+    }
+    return new Result(cp, proof.index(), decision, requestChecked);
+  }
+
+  /** The log entry the proof carries in its extra line. */
+  private static byte[] entryOf(TlogProof proof) {
+    return proof
+        .extra()
+        .orElseThrow(
+            () ->
+                new TlogException(
+                    "the proof carries no entry (its extra line): it proves a leaf hash, not a decision"));
+  }
+
+  private static String checkpointOrigin(TlogProof proof) {
     try {
-      origin = Checkpoint.parse(SignedNote.parse(proof.checkpoint()).text()).origin();
+      return Checkpoint.parse(SignedNote.parse(proof.checkpoint()).text()).origin();
     } catch (TlogException e) {
       throw new TlogException("the proof's checkpoint is malformed: " + e.getMessage());
     }
+  }
+
+  /**
+   * The checkpoint, verified under the first trusted log key that signs it (with the witnesses'
+   * cosignatures), and the entry's inclusion under its root; else the last key's failure.
+   */
+  private Checkpoint verifyUnderATrustedKey(TlogProof proof, byte[] entry, String origin) {
+    TlogException last = null;
     for (NoteVerifier key : logKeys) {
       try {
-        cp =
-            proof.verify(entry, new TlogProof.Policy(origin, key, witnessKeys, witnessKeys.size()));
-        break;
+        return proof.verify(
+            entry, new TlogProof.Policy(origin, key, witnessKeys, witnessKeys.size()));
       } catch (TlogException e) {
         last = e;
       }
     }
-    if (cp == null) {
-      throw last != null ? last : new TlogException("no trusted log key given");
-    }
-    List<String> problems = new ArrayList<>();
-    LogEntry decoded;
+    throw last != null ? last : new TlogException("no trusted log key given");
+  }
+
+  private static LogEntry decodeEntry(byte[] entry) {
     try {
-      decoded = LogEntry.decode(entry);
+      return LogEntry.decode(entry);
     } catch (IllegalArgumentException e) {
       throw new TlogException("the entry is included but does not decode: " + e.getMessage());
     }
-    Decision decision = null;
+  }
+
+  /** The entry's decision; null when the entry holds none or it does not decode (a problem). */
+  private Decision decodeDecision(LogEntry decoded, List<String> problems) {
     if (decoded.decisionBytes() != null) {
       try {
-        decision = codec.decode(decoded.decisionBytes(), Decision.class);
+        return codec.decode(decoded.decisionBytes(), Decision.class);
       } catch (RuntimeException e) {
         problems.add("the entry's decision does not decode: " + e.getMessage());
       }
     }
-    boolean requestChecked = false;
+    return null;
+  }
+
+  /** True when the entry holds the request and it hashes to the decision's request hash. */
+  private static boolean checkRequest(Decision decision, LogEntry decoded, List<String> problems) {
     if (decision != null && decoded.requestBytes() != null) {
       byte[] hash = Sha256.digest(decoded.requestBytes());
       byte[] recorded = Bytes.toArray(decision.getRequestHash());
@@ -111,13 +137,10 @@ public final class ProofChecker {
                 + " but the decision records "
                 + Hex.encode(recorded));
       } else {
-        requestChecked = true;
+        return true;
       }
     }
-    if (!problems.isEmpty()) {
-      throw new TlogException(String.join("\n", problems));
-    }
-    return new Result(cp, proof.index(), decision, requestChecked);
+    return false;
   }
 
   /**

@@ -119,6 +119,15 @@ public final class ReplayRunner {
    */
   public ReplayReport run(Options o) throws IOException {
     long started = System.nanoTime();
+    List<Decision> recorded = recordedDecisions(o);
+    List<Decision> warmUp = warmUpDecisions(o, recorded);
+    Map<String, Replayer.Found> requests = requests(o, recorded, warmUp);
+    ReplayReport report = replay(o, recorded, warmUp, requests);
+    return withOutputAndTime(report, o, started);
+  }
+
+  /** The decisions of the range, from the decision log. */
+  private List<Decision> recordedDecisions(Options o) throws IOException {
     List<Decision> recorded = new ArrayList<>();
     for (LoggedDecision row : audit.decisionsInRange(o.from(), o.to())) {
       try {
@@ -133,8 +142,14 @@ public final class ReplayRunner {
             e);
       }
     }
-    // earlier retrievals of the range's sessions rebuild their privacy spend before the range is
-    // replayed
+    return recorded;
+  }
+
+  /**
+   * Earlier retrievals of the range's sessions: they rebuild their privacy spend before the range
+   * is replayed.
+   */
+  private List<Decision> warmUpDecisions(Options o, List<Decision> recorded) {
     List<Decision> warmUp = new ArrayList<>();
     Set<String> retrievalSessions = new TreeSet<>();
     recorded.stream()
@@ -154,6 +169,12 @@ public final class ReplayRunner {
         }
       }
     }
+    return warmUp;
+  }
+
+  /** The requests of the decisions: from Kafka while it has them, then from the evidence logs. */
+  private Map<String, Replayer.Found> requests(
+      Options o, List<Decision> recorded, List<Decision> warmUp) {
     Map<String, Replayer.Found> requests = new HashMap<>();
     Set<String> wanted = new HashSet<>();
     recorded.forEach(d -> wanted.add(d.getRequestId()));
@@ -172,6 +193,16 @@ public final class ReplayRunner {
       }
       fromLog(missing, requests);
     }
+    return requests;
+  }
+
+  /** Re-decides the range, writing each result to the output file when there is one. */
+  private ReplayReport replay(
+      Options o,
+      List<Decision> recorded,
+      List<Decision> warmUp,
+      Map<String, Replayer.Found> requests)
+      throws IOException {
     Replayer replayer = new Replayer(decider);
     ReplayReport report;
     if (o.output() == null) {
@@ -204,6 +235,10 @@ public final class ReplayRunner {
         throw e.getCause();
       }
     }
+    return report;
+  }
+
+  private static ReplayReport withOutputAndTime(ReplayReport report, Options o, long started) {
     return new ReplayReport(
         report.from(),
         report.to(),

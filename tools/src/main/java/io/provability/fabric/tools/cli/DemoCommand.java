@@ -103,110 +103,19 @@ final class DemoCommand implements Callable<Integer> {
       LogSetup.allLogsTo(
           log); // the console shows the progress and the summary; library warnings go to the file
     }
-    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
-    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
-    Files.createDirectories(trusted.getParent());
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    KeyFiles.write(work.resolve("keys").resolve("demo-issuer.key"), issuer);
-    // the kernel trusts this instance's retrieval gateway, so its receipts verify in later plans
-    Ed25519.SigningKey gateway =
-        Ed25519.SigningKey.generate("demo-retrieval-gateway-1", new SecureRandom());
-    KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
-    KeyRing.empty()
-        .with(gateway.keyId(), gateway.publicKey())
-        .write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
-
+    Ed25519.SigningKey issuer = writeKeys(work);
     FabricConfig cfg = FabricConfig.defaults(Map.of(FabricConfig.WORK_DIR_CONFIG, work.toString()));
 
     status("starting the embedded stack (Kafka broker, PostgreSQL, Redis, S3) in " + work);
     EmbeddedMode.Running stack = EmbeddedMode.start(work.resolve("stack"));
     try {
-      // Ctrl-C skips try-with-resources: stop PostgreSQL and the rest from a hook, or they outlive
-      // the JVM
-      Thread stopOnExit =
-          new Thread(
-              () -> {
-                FabricRuntime r = running;
-                if (r != null) {
-                  r.close();
-                }
-                stack.close();
-              },
-              "fabric-demo-shutdown");
-      Runtime.getRuntime().addShutdownHook(stopOnExit);
+      stopOnExit(stack);
       StackEndpoints ep = stack.endpoints();
       status(String.format("stack up in %.1f s; log: %s", seconds(t0), log));
       if (endpointsFile != null) {
         DevelopmentSetup.writeEndpoints(endpointsFile, cfg, ep);
       }
-
-      SyntheticTraffic traffic =
-          new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
-      List<SyntheticTraffic.Generated> generated = new ArrayList<>(requests);
-      for (int i = 0; i < requests; i++) {
-        generated.add(traffic.next());
-      }
-      List<PlanRequest> plans =
-          generated.stream().map(SyntheticTraffic.Generated::request).toList();
-
-      long tStart = System.nanoTime();
-      try (FabricRuntime runtime = startRuntime(cfg, ep, traffic);
-          SinkAudit audit =
-              new SinkAudit(
-                  ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
-          KafkaTraffic.DecisionReader decisions =
-              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
-          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-        status(
-            String.format(
-                "topology and sinks running in %.1f s; producing %,d plan requests over %,d sessions and %d tenants",
-                seconds(tStart), requests, sessions, tenants));
-        long tProduce = System.nanoTime();
-        KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
-        double produceSeconds = seconds(tProduce);
-
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long lastDecisionNanos = tProduce;
-        int lastCount = -1;
-        while (decisions.decisions().size() < requests
-            && System.nanoTime() < deadline
-            && runtime.streams().state().isRunningOrRebalancing()) {
-          if (decisions.poll(Duration.ofMillis(200)) > 0) {
-            lastDecisionNanos = System.nanoTime();
-          }
-          lastCount =
-              progress(
-                  requests,
-                  decisions.decisions().size(),
-                  () -> audit.decisionLog().totalRows(),
-                  () -> audit.decisionLog().decisionEvidenceCount(),
-                  lastCount);
-        }
-        double decideSeconds = (lastDecisionNanos - tProduce) / 1e9;
-        while ((audit.decisionLog().totalRows() < requests
-                || audit.decisionLog().decisionEvidenceCount() < requests)
-            && System.nanoTime() < deadline) {
-          progress(
-              requests,
-              decisions.decisions().size(),
-              () -> audit.decisionLog().totalRows(),
-              () -> audit.decisionLog().decisionEvidenceCount(),
-              -2);
-          Thread.sleep(250);
-        }
-        double sunkSeconds = seconds(tProduce);
-        System.err.println();
-
-        return summary(
-            generated,
-            decisions.decisions(),
-            audit,
-            AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
-            produceSeconds,
-            decideSeconds,
-            sunkSeconds,
-            seconds(t0));
-      }
+      return new DemoRun(cfg, ep, issuer, t0).execute();
     } finally {
       if (running != null) {
         running.close();
@@ -222,6 +131,157 @@ final class DemoCommand implements Callable<Integer> {
                 + work.resolve("stack")
                 + ")");
       }
+    }
+  }
+
+  /**
+   * Writes the demo's keys under {@code work/keys}: the token issuer's (trusted by the kernel) and
+   * the retrieval gateway's (its receipts trusted); returns the issuer's.
+   */
+  private static Ed25519.SigningKey writeKeys(Path work) throws IOException {
+    Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("demo-issuer-1", new SecureRandom());
+    Path trusted = work.resolve("keys").resolve("trusted-issuers.keys");
+    Files.createDirectories(trusted.getParent());
+    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    KeyFiles.write(work.resolve("keys").resolve("demo-issuer.key"), issuer);
+    // the kernel trusts this instance's retrieval gateway, so its receipts verify in later plans
+    Ed25519.SigningKey gateway =
+        Ed25519.SigningKey.generate("demo-retrieval-gateway-1", new SecureRandom());
+    KeyFiles.write(work.resolve("keys").resolve("retrieval-gateway.key"), gateway);
+    KeyRing.empty()
+        .with(gateway.keyId(), gateway.publicKey())
+        .write(work.resolve("keys").resolve("trusted-receipt-signers.keys"));
+    return issuer;
+  }
+
+  /**
+   * Ctrl-C skips try-with-resources: stop PostgreSQL and the rest from a hook, or they outlive the
+   * JVM.
+   */
+  private void stopOnExit(EmbeddedMode.Running stack) {
+    Thread stopOnExit =
+        new Thread(
+            () -> {
+              FabricRuntime r = running;
+              if (r != null) {
+                r.close();
+              }
+              stack.close();
+            },
+            "fabric-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+  }
+
+  /**
+   * The demo on a running stack, as phases: generate the traffic, start the topology and sinks,
+   * produce, wait for the decisions, wait for the sinks, summarise. The timings live in fields.
+   */
+  private final class DemoRun {
+    private final FabricConfig cfg;
+    private final StackEndpoints ep;
+    private final Ed25519.SigningKey issuer;
+    private final long t0;
+    private SyntheticTraffic traffic;
+    private List<SyntheticTraffic.Generated> generated;
+    private List<PlanRequest> plans;
+    private long tProduce;
+    private double produceSeconds;
+    private double decideSeconds;
+    private double sunkSeconds;
+    private long deadline;
+
+    DemoRun(FabricConfig cfg, StackEndpoints ep, Ed25519.SigningKey issuer, long t0) {
+      this.cfg = cfg;
+      this.ep = ep;
+      this.issuer = issuer;
+      this.t0 = t0;
+    }
+
+    int execute() throws Exception {
+      generateTraffic();
+      long tStart = System.nanoTime();
+      try (FabricRuntime runtime = startRuntime(cfg, ep, traffic);
+          SinkAudit audit =
+              new SinkAudit(
+                  ep, cfg.getString(FabricConfig.S3_BUCKET_CONFIG), AuditConnections.logs(cfg));
+          KafkaTraffic.DecisionReader decisions =
+              new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
+          KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
+        status(
+            String.format(
+                "topology and sinks running in %.1f s; producing %,d plan requests over %,d sessions and %d tenants",
+                seconds(tStart), requests, sessions, tenants));
+        produce(producer);
+        awaitDecisions(runtime, decisions, audit);
+        awaitSinks(decisions, audit);
+        System.err.println();
+
+        return summary(
+            generated,
+            decisions.decisions(),
+            audit,
+            AuditConnections.verifierOf(cfg, cfg.evidenceKeyFile()),
+            produceSeconds,
+            decideSeconds,
+            sunkSeconds,
+            seconds(t0));
+      }
+    }
+
+    private void generateTraffic() {
+      traffic = new SyntheticTraffic(issuer, tenants, sessions, Instant.now(), 20261127L);
+      generated = new ArrayList<>(requests);
+      for (int i = 0; i < requests; i++) {
+        generated.add(traffic.next());
+      }
+      plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
+    }
+
+    private void produce(KafkaProducer<byte[], byte[]> producer) throws Exception {
+      tProduce = System.nanoTime();
+      KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
+      produceSeconds = seconds(tProduce);
+      deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    /** Reads decisions until all arrived, the deadline passed or the topology stopped. */
+    private void awaitDecisions(
+        FabricRuntime runtime, KafkaTraffic.DecisionReader decisions, SinkAudit audit)
+        throws Exception {
+      long lastDecisionNanos = tProduce;
+      int lastCount = -1;
+      while (decisions.decisions().size() < requests
+          && System.nanoTime() < deadline
+          && runtime.streams().state().isRunningOrRebalancing()) {
+        if (decisions.poll(Duration.ofMillis(200)) > 0) {
+          lastDecisionNanos = System.nanoTime();
+        }
+        lastCount =
+            progress(
+                requests,
+                decisions.decisions().size(),
+                () -> audit.decisionLog().totalRows(),
+                () -> audit.decisionLog().decisionEvidenceCount(),
+                lastCount);
+      }
+      decideSeconds = (lastDecisionNanos - tProduce) / 1e9;
+    }
+
+    /** Waits until PostgreSQL holds a row and a checkpoint link per request, or the deadline. */
+    private void awaitSinks(KafkaTraffic.DecisionReader decisions, SinkAudit audit)
+        throws InterruptedException {
+      while ((audit.decisionLog().totalRows() < requests
+              || audit.decisionLog().decisionEvidenceCount() < requests)
+          && System.nanoTime() < deadline) {
+        progress(
+            requests,
+            decisions.decisions().size(),
+            () -> audit.decisionLog().totalRows(),
+            () -> audit.decisionLog().decisionEvidenceCount(),
+            -2);
+        Thread.sleep(250);
+      }
+      sunkSeconds = seconds(tProduce);
     }
   }
 
@@ -247,86 +307,146 @@ final class DemoCommand implements Callable<Integer> {
       double decideSeconds,
       double sunkSeconds,
       double totalSeconds) {
-    Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
-    int mismatches = 0;
-    for (SyntheticTraffic.Generated g : generated) {
-      Decision d = decided.get(g.request().getRequestId());
-      if (d == null) {
-        continue;
-      }
-      verdicts.merge(d.getVerdict(), 1, Integer::sum);
-      boolean codeOk =
-          g.expectedCode() == null
-              || d.getReasons().stream().anyMatch(r -> r.getCode().equals(g.expectedCode().name()));
-      if (d.getVerdict() != g.expectedVerdict() || !codeOk) {
-        mismatches++;
-      }
-    }
-    long rows = audit.decisionLog().totalRows();
-    long linked = audit.decisionLog().decisionEvidenceCount();
-    AuditReport audited = audit.verifyLogs(logKey, List.of());
-    List<SinkAudit.LogSummary> logs = audit.logSummaries();
-    long entries = logs.stream().mapToLong(SinkAudit.LogSummary::size).sum();
-
+    Summary summary = new Summary(generated, decided, audit, logKey);
+    summary.tally();
+    summary.readSinks();
     out.println();
     out.println("Provability Fabric demo — summary");
-    out.printf(
-        "  requests produced          %,10d   (%.1f s, %,.0f req/s)%n",
-        generated.size(), produceSeconds, generated.size() / Math.max(produceSeconds, 1e-9));
-    out.printf(
-        "  decisions                  %,10d   allow %,d, deny %,d%n",
-        decided.size(),
-        verdicts.getOrDefault(Verdict.ALLOW, 0),
-        verdicts.getOrDefault(Verdict.DENY, 0));
-    out.printf(
-        "  decisions/s                %,10.0f   (first produce to last decision: %.1f s)%n",
-        decided.size() / Math.max(decideSeconds, 1e-9), decideSeconds);
-    out.printf(
-        "  verdicts as expected       %,10d   (mismatches: %d)%n",
-        decided.size() - mismatches, mismatches);
-    out.printf("  rows in PostgreSQL         %,10d%n", rows);
-    var partitions = audit.decisionLog().rowsPerPartition();
-    out.printf(
-        "      day partitions: %d (%s … %s), created ahead and kept for the retention%n",
-        partitions.size(),
-        partitions.isEmpty() ? "-" : partitions.firstKey(),
-        partitions.isEmpty() ? "-" : partitions.lastKey());
-    partitions.forEach(
-        (p, n) -> {
-          if (n > 0) {
-            out.printf("      %-28s %,8d rows%n", p, n);
-          }
-        });
-    out.printf("  decisions in a checkpoint  %,10d   (rows in decision_evidence)%n", linked);
-    for (SinkAudit.LogSummary l : logs) {
-      out.printf(
-          "  evidence log: %s size %d vkey %s at %s%n",
-          l.origin(), l.size(), logKey.vkey(), l.url());
-    }
-    out.printf(
-        "  audit of logs and rows     %10s   (%,d checkpoints, %,d entries, %,d rows; findings: %d)%n",
-        audited.ok() ? "OK" : "FAILED",
-        audited.checkpointsVerified(),
-        audited.entriesVerified(),
-        audited.rowsMatched(),
-        audited.mismatches().size());
-    audited.mismatches().stream().limit(5).forEach(m -> out.println("      " + m.render()));
+    summary.printDecisions(produceSeconds, decideSeconds);
+    summary.printRows();
+    summary.printEvidence();
     out.printf(
         "  everything sunk after      %10.1f s;  total run %.1f s%n", sunkSeconds, totalSeconds);
 
-    boolean adds =
-        decided.size() == generated.size()
-            && rows == generated.size()
-            && linked == generated.size()
-            && entries == generated.size()
-            && mismatches == 0
-            && audited.ok();
-    out.println(
-        adds
-            ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
-            : "  RESULT: FAILED — the figures above do not add up");
+    boolean adds = summary.printResult();
     whatNext();
     return adds ? 0 : 1;
+  }
+
+  /**
+   * The demo's figures, as steps: tally the decisions against the expected verdicts, read the sinks
+   * (rows, checkpoint links, the audit of logs and rows), print each part, and whether it all adds
+   * up.
+   */
+  private final class Summary {
+    private final List<SyntheticTraffic.Generated> generated;
+    private final Map<String, Decision> decided;
+    private final SinkAudit audit;
+    private final NoteVerifier logKey;
+    private final Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
+    private int mismatches;
+    private long rows;
+    private long linked;
+    private AuditReport audited;
+    private List<SinkAudit.LogSummary> logs;
+    private long entries;
+
+    Summary(
+        List<SyntheticTraffic.Generated> generated,
+        Map<String, Decision> decided,
+        SinkAudit audit,
+        NoteVerifier logKey) {
+      this.generated = generated;
+      this.decided = decided;
+      this.audit = audit;
+      this.logKey = logKey;
+    }
+
+    /** Verdicts by kind, and the decisions whose verdict or reason code is not the expected one. */
+    void tally() {
+      for (SyntheticTraffic.Generated g : generated) {
+        Decision d = decided.get(g.request().getRequestId());
+        if (d == null) {
+          continue;
+        }
+        verdicts.merge(d.getVerdict(), 1, Integer::sum);
+        boolean codeOk =
+            g.expectedCode() == null
+                || d.getReasons().stream()
+                    .anyMatch(r -> r.getCode().equals(g.expectedCode().name()));
+        if (d.getVerdict() != g.expectedVerdict() || !codeOk) {
+          mismatches++;
+        }
+      }
+    }
+
+    void readSinks() {
+      rows = audit.decisionLog().totalRows();
+      linked = audit.decisionLog().decisionEvidenceCount();
+      audited = audit.verifyLogs(logKey, List.of());
+      logs = audit.logSummaries();
+      entries = logs.stream().mapToLong(SinkAudit.LogSummary::size).sum();
+    }
+
+    void printDecisions(double produceSeconds, double decideSeconds) {
+      out.printf(
+          "  requests produced          %,10d   (%.1f s, %,.0f req/s)%n",
+          generated.size(), produceSeconds, generated.size() / Math.max(produceSeconds, 1e-9));
+      out.printf(
+          "  decisions                  %,10d   allow %,d, deny %,d%n",
+          decided.size(),
+          verdicts.getOrDefault(Verdict.ALLOW, 0),
+          verdicts.getOrDefault(Verdict.DENY, 0));
+      out.printf(
+          "  decisions/s                %,10.0f   (first produce to last decision: %.1f s)%n",
+          decided.size() / Math.max(decideSeconds, 1e-9), decideSeconds);
+      out.printf(
+          "  verdicts as expected       %,10d   (mismatches: %d)%n",
+          decided.size() - mismatches, mismatches);
+    }
+
+    /** The decision log's rows, by day partition. */
+    void printRows() {
+      out.printf("  rows in PostgreSQL         %,10d%n", rows);
+      var partitions = audit.decisionLog().rowsPerPartition();
+      out.printf(
+          "      day partitions: %d (%s … %s), created ahead and kept for the retention%n",
+          partitions.size(),
+          partitions.isEmpty() ? "-" : partitions.firstKey(),
+          partitions.isEmpty() ? "-" : partitions.lastKey());
+      partitions.forEach(
+          (p, n) -> {
+            if (n > 0) {
+              out.printf("      %-28s %,8d rows%n", p, n);
+            }
+          });
+    }
+
+    /** The checkpoint links, the evidence logs and the audit's verdict with its first findings. */
+    void printEvidence() {
+      out.printf("  decisions in a checkpoint  %,10d   (rows in decision_evidence)%n", linked);
+      for (SinkAudit.LogSummary l : logs) {
+        out.printf(
+            "  evidence log: %s size %d vkey %s at %s%n",
+            l.origin(), l.size(), logKey.vkey(), l.url());
+      }
+      out.printf(
+          "  audit of logs and rows     %10s   (%,d checkpoints, %,d entries, %,d rows; findings: %d)%n",
+          audited.ok() ? "OK" : "FAILED",
+          audited.checkpointsVerified(),
+          audited.entriesVerified(),
+          audited.rowsMatched(),
+          audited.mismatches().size());
+      audited.mismatches().stream().limit(5).forEach(m -> out.println("      " + m.render()));
+    }
+
+    /**
+     * Prints whether requests = decisions = rows = log entries and the audit verifies; returns it.
+     */
+    boolean printResult() {
+      boolean adds =
+          decided.size() == generated.size()
+              && rows == generated.size()
+              && linked == generated.size()
+              && entries == generated.size()
+              && mismatches == 0
+              && audited.ok();
+      out.println(
+          adds
+              ? "  RESULT: OK — requests = decisions = rows = log entries, the audit verifies"
+              : "  RESULT: FAILED — the figures above do not add up");
+      return adds;
+    }
   }
 
   /**

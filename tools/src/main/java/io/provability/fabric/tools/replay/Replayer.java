@@ -99,62 +99,80 @@ public final class Replayer {
       String policyDescription,
       Consumer<ReplayedDecision> output) {
     long started = System.nanoTime();
-    Map<String, PrivacySpend> spend = new HashMap<>();
-    long warmedUp = 0;
-    long warmUpMissing = 0;
-    List<Decision> earlier = new ArrayList<>(warmUp);
-    earlier.sort(
-        Comparator.comparing(Decision::getDecidedAt).thenComparing(Decision::getDecisionId));
-    for (Decision rec : earlier) {
-      Found found = requests.apply(rec.getRequestId());
-      if (found == null) {
-        warmUpMissing++;
-        continue;
-      }
-      RequestDecider.Decided outcome =
-          decider.decide(
-              found.request(),
-              policy,
-              session -> spend.getOrDefault(session, PrivacySpend.ZERO),
-              rec.getDecidedAt());
-      if (!Arrays.equals(
-          Bytes.toArray(outcome.decision().getRequestHash()),
-          Bytes.toArray(rec.getRequestHash()))) {
-        warmUpMissing++;
-        continue;
-      }
-      warmedUp++;
-      if (outcome.sessionSpend() != null) {
-        spend.put(outcome.sessionKey(), outcome.sessionSpend());
-      }
+    Replay replay = new Replay(requests, policy, output);
+    replay.warmUp(warmUp);
+    for (Decision rec : inDecisionOrder(recorded)) {
+      replay.replayOne(rec);
     }
-    List<Decision> ordered = new ArrayList<>(recorded);
+    return replay.report(from, to, policyDescription, recorded.size(), started);
+  }
+
+  private static List<Decision> inDecisionOrder(List<Decision> decisions) {
+    List<Decision> ordered = new ArrayList<>(decisions);
     ordered.sort(
         Comparator.comparing(Decision::getDecidedAt).thenComparing(Decision::getDecisionId));
-    Map<String, Long> byReason = new TreeMap<>();
-    List<String> examples = new ArrayList<>();
-    long replayed = 0;
-    long same = 0;
-    long different = 0;
-    long unavailable = 0;
-    Map<String, Long> sources = new HashMap<>();
-    for (Decision rec : ordered) {
+    return ordered;
+  }
+
+  /**
+   * One replay: the sessions' privacy spend, rebuilt by the warm-up and carried through the range,
+   * and the counts, reasons and examples of the report.
+   */
+  private final class Replay {
+    private final Function<String, Found> requests;
+    private final PolicyView policy;
+    private final Consumer<ReplayedDecision> output;
+    private final Map<String, PrivacySpend> spend = new HashMap<>();
+    private final Map<String, Long> byReason = new TreeMap<>();
+    private final List<String> examples = new ArrayList<>();
+    private final Map<String, Long> sources = new HashMap<>();
+    private long warmedUp;
+    private long warmUpMissing;
+    private long replayed;
+    private long same;
+    private long different;
+    private long unavailable;
+
+    Replay(Function<String, Found> requests, PolicyView policy, Consumer<ReplayedDecision> output) {
+      this.requests = requests;
+      this.policy = policy;
+      this.output = output;
+    }
+
+    /** Re-decides the earlier decisions only for the spend they leave; a missing one is counted. */
+    void warmUp(List<Decision> warmUp) {
+      for (Decision rec : inDecisionOrder(warmUp)) {
+        Found found = requests.apply(rec.getRequestId());
+        if (found == null) {
+          warmUpMissing++;
+          continue;
+        }
+        RequestDecider.Decided outcome = decide(found, rec);
+        if (!Arrays.equals(
+            Bytes.toArray(outcome.decision().getRequestHash()),
+            Bytes.toArray(rec.getRequestHash()))) {
+          warmUpMissing++;
+          continue;
+        }
+        warmedUp++;
+        if (outcome.sessionSpend() != null) {
+          spend.put(outcome.sessionKey(), outcome.sessionSpend());
+        }
+      }
+    }
+
+    /** Re-decides one recorded decision of the range, compares and writes the result. */
+    void replayOne(Decision rec) {
       Found found = requests.apply(rec.getRequestId());
       if (found == null) {
         unavailable++;
         output.accept(new ReplayedDecision(rec, null, "unavailable", List.of("request not found")));
-        continue;
+        return;
       }
-      RequestDecider.Decided outcome =
-          decider.decide(
-              found.request(),
-              policy,
-              session -> spend.getOrDefault(session, PrivacySpend.ZERO),
-              rec.getDecidedAt());
+      RequestDecider.Decided outcome = decide(found, rec);
       Decision again = outcome.decision();
-      // the decider hashes the canonical request anyway: a request that is not the recorded input
-      // is
-      // set aside, not counted as a difference (and its spend is not kept)
+      // the decider hashes the canonical request anyway: a request that is not the recorded
+      // input is set aside, not counted as a difference (and its spend is not kept)
       byte[] hash = Bytes.toArray(again.getRequestHash());
       if (!Arrays.equals(hash, Bytes.toArray(rec.getRequestHash()))) {
         unavailable++;
@@ -171,7 +189,7 @@ public final class Replayer {
         if (examples.size() < EXAMPLES) {
           examples.add(rec.getDecisionId() + ": input differs: " + why);
         }
-        continue;
+        return;
       }
       sources.merge(found.source(), 1L, Long::sum);
       if (outcome.sessionSpend() != null) {
@@ -191,23 +209,36 @@ public final class Replayer {
       }
       output.accept(new ReplayedDecision(rec, again, found.source(), diffs));
     }
-    return new ReplayReport(
-        from,
-        to,
-        policyDescription,
-        recorded.size(),
-        replayed,
-        same,
-        different,
-        unavailable,
-        sources.getOrDefault("kafka", 0L),
-        sources.getOrDefault("log", 0L),
-        warmedUp,
-        warmUpMissing,
-        byReason,
-        examples,
-        null,
-        Duration.ofNanos(System.nanoTime() - started));
+
+    /** The live decider at the recorded decision time, with the session's spend so far. */
+    private RequestDecider.Decided decide(Found found, Decision rec) {
+      return decider.decide(
+          found.request(),
+          policy,
+          session -> spend.getOrDefault(session, PrivacySpend.ZERO),
+          rec.getDecidedAt());
+    }
+
+    ReplayReport report(
+        Instant from, Instant to, String policyDescription, int recorded, long started) {
+      return new ReplayReport(
+          from,
+          to,
+          policyDescription,
+          recorded,
+          replayed,
+          same,
+          different,
+          unavailable,
+          sources.getOrDefault("kafka", 0L),
+          sources.getOrDefault("log", 0L),
+          warmedUp,
+          warmUpMissing,
+          byReason,
+          examples,
+          null,
+          Duration.ofNanos(System.nanoTime() - started));
+    }
   }
 
   /** The decision-relevant differences of a replayed decision from the recorded one. */

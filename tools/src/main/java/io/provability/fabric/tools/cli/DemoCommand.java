@@ -11,6 +11,7 @@ import io.provability.fabric.tools.audit.AuditConnections;
 import io.provability.fabric.tools.demo.KafkaTraffic;
 import io.provability.fabric.tools.demo.SinkAudit;
 import io.provability.fabric.topology.config.FabricConfig;
+import io.provability.fabric.topology.config.KafkaClients;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.DevelopmentSetup;
 import io.provability.fabric.topology.runtime.FabricRuntime;
@@ -289,7 +290,7 @@ final class DemoCommand implements Callable<Integer> {
       throws Exception {
     // revocations go onto the policy topic before the topology starts, so its global store holds
     // them from the start
-    try (var admin = Admin.create(Map.of("bootstrap.servers", ep.bootstrapServers()))) {
+    try (var admin = Admin.create(KafkaClients.forBootstrap(ep.bootstrapServers()).admin())) {
       TopicSetup.ensure(admin, cfg);
     }
     KafkaTraffic.publishRevocations(

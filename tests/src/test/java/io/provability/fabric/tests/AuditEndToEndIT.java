@@ -19,7 +19,7 @@ import io.provability.fabric.schemas.tlog.TileLogAppender;
 import io.provability.fabric.schemas.tlog.TileReader;
 import io.provability.fabric.schemas.tlog.TlogPaths;
 import io.provability.fabric.tools.cli.FabricCli;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;

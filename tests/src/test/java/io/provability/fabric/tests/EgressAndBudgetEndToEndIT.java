@@ -21,7 +21,7 @@ import io.provability.fabric.processors.egress.EgressPolicies;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;

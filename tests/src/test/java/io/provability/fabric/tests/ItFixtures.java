@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.schemas.serde.EventCodec;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import java.nio.charset.StandardCharsets;

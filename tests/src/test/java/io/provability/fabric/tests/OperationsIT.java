@@ -17,7 +17,7 @@ import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.tools.cli.FabricCli;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.http.RequestMapper;

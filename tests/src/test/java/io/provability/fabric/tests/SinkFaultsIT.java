@@ -16,7 +16,7 @@ import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.audit.AuditReport;
 import io.provability.fabric.tools.cli.EmbeddedMode;
-import io.provability.fabric.tools.demo.SinkAudit;
+import io.provability.fabric.tools.internal.demo.SinkAudit;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.nio.ByteBuffer;

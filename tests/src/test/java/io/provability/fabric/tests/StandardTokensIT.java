@@ -15,7 +15,7 @@ import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.kernel.JwsTokens;
 import io.provability.fabric.processors.kernel.TokenSigning;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;

@@ -8,7 +8,7 @@ import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.tools.cli.EmbeddedMode;
-import io.provability.fabric.tools.demo.KafkaTraffic;
+import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;

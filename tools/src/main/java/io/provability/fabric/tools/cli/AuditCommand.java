@@ -10,7 +10,7 @@ import io.provability.fabric.sinks.audit.AuditScope;
 import io.provability.fabric.sinks.audit.LogAuditor;
 import io.provability.fabric.sinks.audit.ProofChecker;
 import io.provability.fabric.sinks.audit.ProofUnavailableException;
-import io.provability.fabric.tools.audit.AuditConnections;
+import io.provability.fabric.tools.internal.audit.AuditConnections;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;

@@ -1,8 +1,8 @@
 package io.provability.fabric.tools.cli;
 
 import io.provability.fabric.events.Decision;
-import io.provability.fabric.tools.policytest.KernelCases;
-import io.provability.fabric.tools.policytest.OfflineDecider;
+import io.provability.fabric.tools.internal.policytest.KernelCases;
+import io.provability.fabric.tools.internal.policytest.OfflineDecider;
 import io.provability.fabric.topology.http.DecisionJson;
 import java.io.IOException;
 import java.nio.file.Path;

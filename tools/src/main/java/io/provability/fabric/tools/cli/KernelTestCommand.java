@@ -1,7 +1,7 @@
 package io.provability.fabric.tools.cli;
 
-import io.provability.fabric.tools.policytest.KernelCase;
-import io.provability.fabric.tools.policytest.KernelCases;
+import io.provability.fabric.tools.internal.policytest.KernelCase;
+import io.provability.fabric.tools.internal.policytest.KernelCases;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.provability.fabric.tools.cli;
 
 import io.provability.fabric.processors.decide.RequestDecider;
-import io.provability.fabric.tools.audit.AuditConnections;
-import io.provability.fabric.tools.audit.ReplayRunner;
-import io.provability.fabric.tools.replay.PolicySnapshot;
-import io.provability.fabric.tools.replay.ReplayReport;
+import io.provability.fabric.tools.internal.audit.AuditConnections;
+import io.provability.fabric.tools.internal.audit.ReplayRunner;
+import io.provability.fabric.tools.internal.replay.PolicySnapshot;
+import io.provability.fabric.tools.internal.replay.ReplayReport;
 import io.provability.fabric.topology.FabricTopology;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;

@@ -3,8 +3,8 @@ package io.provability.fabric.tools.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.processors.kernel.ReasonCode;
-import io.provability.fabric.tools.policytest.KernelCase;
-import io.provability.fabric.tools.policytest.KernelCases;
+import io.provability.fabric.tools.internal.policytest.KernelCase;
+import io.provability.fabric.tools.internal.policytest.KernelCases;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

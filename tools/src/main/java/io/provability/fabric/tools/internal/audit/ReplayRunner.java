@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.audit;
+package io.provability.fabric.tools.internal.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,10 +15,10 @@ import io.provability.fabric.schemas.serde.EventDecodeException;
 import io.provability.fabric.sinks.audit.LogAuditor;
 import io.provability.fabric.sinks.audit.ProofUnavailableException;
 import io.provability.fabric.sinks.decisionlog.DecisionLogReader.LoggedDecision;
-import io.provability.fabric.tools.replay.PolicySnapshot;
-import io.provability.fabric.tools.replay.ReplayReport;
-import io.provability.fabric.tools.replay.ReplayedDecision;
-import io.provability.fabric.tools.replay.Replayer;
+import io.provability.fabric.tools.internal.replay.PolicySnapshot;
+import io.provability.fabric.tools.internal.replay.ReplayReport;
+import io.provability.fabric.tools.internal.replay.ReplayedDecision;
+import io.provability.fabric.tools.internal.replay.Replayer;
 import io.provability.fabric.topology.config.KafkaClients;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.policytest;
+package io.provability.fabric.tools.internal.policytest;
 
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.crypto.Ed25519;

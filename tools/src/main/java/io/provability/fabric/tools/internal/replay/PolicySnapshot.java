@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.replay;
+package io.provability.fabric.tools.internal.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.demo;
+package io.provability.fabric.tools.internal.demo;
 
 import io.provability.fabric.schemas.tlog.NoteVerifier;
 import io.provability.fabric.sinks.audit.AuditReport;

@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.policytest;
+package io.provability.fabric.tools.internal.policytest;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -40,7 +40,7 @@ import java.util.function.Consumer;
  * <pre>
  * mvn -q -pl tools test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
  * java -cp tools/target/test-classes:tools/target/classes:$(cat /tmp/cp.txt) \
- *   io.provability.fabric.tools.policytest.KernelCasesGenerator docs/examples/kernel-cases
+ *   io.provability.fabric.tools.internal.policytest.KernelCasesGenerator docs/examples/kernel-cases
  * </pre>
  *
  * Deterministic: keys from fixed seeds (example keys, never to be trusted anywhere), fixed times,

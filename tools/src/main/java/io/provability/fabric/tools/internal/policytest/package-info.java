@@ -2,4 +2,4 @@
  * {@code fabric policy test}: kernel cases as JSON files, decided offline by the same code as the
  * topology.
  */
-package io.provability.fabric.tools.policytest;
+package io.provability.fabric.tools.internal.policytest;

@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.audit;
+package io.provability.fabric.tools.internal.audit;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

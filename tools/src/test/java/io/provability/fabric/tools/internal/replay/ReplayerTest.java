@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.replay;
+package io.provability.fabric.tools.internal.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

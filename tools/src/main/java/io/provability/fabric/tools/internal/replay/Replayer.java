@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.replay;
+package io.provability.fabric.tools.internal.replay;
 
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Decision;

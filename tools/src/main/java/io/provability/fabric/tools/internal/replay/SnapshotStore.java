@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.replay;
+package io.provability.fabric.tools.internal.replay;
 
 import java.util.Iterator;
 import java.util.Map;

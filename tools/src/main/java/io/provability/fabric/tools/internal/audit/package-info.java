@@ -3,4 +3,4 @@
  * evidence bucket, the trusted evidence key ring, and the replay runner that reads the requests
  * topic by manual assignment.
  */
-package io.provability.fabric.tools.audit;
+package io.provability.fabric.tools.internal.audit;

@@ -1,11 +1,11 @@
-package io.provability.fabric.tools.policytest;
+package io.provability.fabric.tools.internal.policytest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.processors.kernel.PolicyView;
-import io.provability.fabric.tools.replay.PolicySnapshot;
+import io.provability.fabric.tools.internal.replay.PolicySnapshot;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.http.BadRequest;
 import io.provability.fabric.topology.http.RequestMapper;

@@ -1,4 +1,4 @@
-package io.provability.fabric.tools.audit;
+package io.provability.fabric.tools.internal.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -5,16 +5,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,18 +25,18 @@ public final class ApplicationProcess implements AutoCloseable {
   private static final Pattern RUNNING =
       Pattern.compile("RunCommand - running: .*HTTP on port (\\d+)");
 
-  private final Process process;
-  private final Path log;
+  private final FabricProcess process;
   private final int httpPort;
 
-  private ApplicationProcess(Process process, Path log, int httpPort) {
+  private ApplicationProcess(FabricProcess process, int httpPort) {
     this.process = process;
-    this.log = log;
     this.httpPort = httpPort;
   }
 
   /**
-   * Starts {@code fabric run} with this JVM's class path and waits until its topology runs.
+   * Starts {@code fabric run} with this JVM's class path and environment ({@code FABRIC_*}
+   * variables included: the application may take its secrets from them) and waits until its
+   * topology runs.
    *
    * @param jvmOptions e.g. {@code -Xmx1g}
    * @param runArguments after {@code run}: {@code --config <file>}, {@code --no-sinks}, {@code
@@ -48,62 +45,21 @@ public final class ApplicationProcess implements AutoCloseable {
   public static ApplicationProcess start(
       List<String> jvmOptions, List<String> runArguments, Path log, Duration patience)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmOptions);
-    cmd.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.provability.fabric.tools.cli.FabricCli",
-            "run"));
-    cmd.addAll(runArguments);
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long deadline = System.nanoTime() + patience.toNanos();
+    FabricProcess p =
+        FabricProcess.java()
+            .name("the application")
+            .jvmOptions(jvmOptions)
+            .args("run")
+            .args(runArguments)
+            .keepFabricEnvironment()
+            .log(log)
+            .start();
     try {
-      while (System.nanoTime() < deadline) {
-        if (!p.isAlive()) {
-          throw new IllegalStateException(
-              "the application exited with "
-                  + p.exitValue()
-                  + " while starting; the end of its log:"
-                  + System.lineSeparator()
-                  + tail(log, 15));
-        }
-        Matcher m = RUNNING.matcher(Files.readString(log, StandardCharsets.UTF_8));
-        if (m.find()) {
-          return new ApplicationProcess(p, log, Integer.parseInt(m.group(1)));
-        }
-        // polling a log file of a child process: there is nothing to wait on but time
-        p.waitFor(200, TimeUnit.MILLISECONDS);
-      }
-      throw new IllegalStateException(
-          "the application did not report running within "
-              + patience
-              + "; the end of its log:"
-              + System.lineSeparator()
-              + tail(log, 15));
+      Matcher m = p.awaitLog(RUNNING, patience);
+      return new ApplicationProcess(p, Integer.parseInt(m.group(1)));
     } catch (IOException | InterruptedException | RuntimeException e) {
-      p.destroyForcibly();
+      p.process().destroyForcibly();
       throw e;
-    }
-  }
-
-  /**
-   * The last {@code lines} lines of a log, indented; the log itself goes with the run's work
-   * directory.
-   */
-  static String tail(Path log, int lines) {
-    try {
-      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join(
-          System.lineSeparator(),
-          all.subList(Math.max(0, all.size() - lines), all.size()).stream()
-              .map(l -> "    " + l)
-              .toList());
-    } catch (IOException e) {
-      return "    (could not read " + log + ": " + e.getMessage() + ")";
     }
   }
 
@@ -119,7 +75,7 @@ public final class ApplicationProcess implements AutoCloseable {
 
   /** Its log file. */
   public Path log() {
-    return log;
+    return process.log();
   }
 
   /** Resident set now, bytes. */
@@ -256,15 +212,6 @@ public final class ApplicationProcess implements AutoCloseable {
   /** Stops it (SIGTERM, then SIGKILL after 30 s). */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 }

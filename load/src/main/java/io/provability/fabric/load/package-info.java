@@ -12,7 +12,9 @@
  * io.provability.fabric.load.LoadGenerator} (the open-loop driver), {@link
  * io.provability.fabric.load.Baselines} (raw component speeds in the same run) and {@link
  * io.provability.fabric.load.LoadReport} (SLOs, goals, JSON, HTML), and for memory {@link
- * io.provability.fabric.load.ApplicationProcess} (the application in its own JVM) and {@link
- * io.provability.fabric.load.StateSize} (state bytes per session, from the changelogs).
+ * io.provability.fabric.load.ApplicationProcess} (the application in its own JVM, started by {@link
+ * io.provability.fabric.load.FabricProcess}, the one launcher of {@code fabric} child processes,
+ * which the end-to-end tests use too) and {@link io.provability.fabric.load.StateSize} (state bytes
+ * per session, from the changelogs).
  */
 package io.provability.fabric.load;

@@ -1,8 +1,8 @@
 package io.provability.fabric.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
@@ -20,7 +20,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -77,18 +76,10 @@ class AppDistributionIT {
   @Test
   void withoutAnExternalModeConfigurationItSaysSoInOneLine() throws Exception {
     Path work = Files.createTempDirectory("fabric-app-it-");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                home().resolve("bin").resolve("fabric").toString(),
-                "run",
-                "--set",
-                "fabric.work.dir=" + work.resolve("instance"))
-            .redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    FabricProcess p =
+        binFabric().args("run", "--set", "fabric.work.dir=" + work.resolve("instance")).start();
+    String out = new String(p.process().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(Duration.ofSeconds(60))).isTrue();
     assertThat(p.exitValue()).as(out).isEqualTo(2);
     assertThat(out.strip())
         .startsWith("fabric run: this distribution runs external mode only")
@@ -119,31 +110,15 @@ class AppDistributionIT {
     try (var w = Files.newBufferedWriter(config)) {
       props.store(w, "AppDistributionIT");
     }
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                home().resolve("bin").resolve("fabric").toString(),
-                "run",
-                "--config",
-                config.toString())
-            .redirectOutput(work.resolve("stdout.txt").toFile())
-            .redirectError(work.resolve("stderr.txt").toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
-    pb.environment().put("FABRIC_JAVA_OPTS", "-Xmx512m -XX:+UseParallelGC");
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Process p = pb.start();
+    FabricProcess p =
+        binFabric()
+            .args("run", "--config", config.toString())
+            .env("FABRIC_JAVA_OPTS", "-Xmx512m -XX:+UseParallelGC")
+            .output(work.resolve("stdout.txt"), work.resolve("stderr.txt"))
+            .start();
     HttpClient http = HttpClient.newHttpClient();
     try {
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofMillis(500))
-          .until(
-              () -> {
-                assertThat(p.isAlive())
-                    .as("bin/fabric run exited: %s", Files.readString(work.resolve("stderr.txt")))
-                    .isTrue();
-                return Files.readString(work.resolve("stderr.txt"))
-                    .contains("RunCommand - running:");
-              });
+      p.awaitRunning(Duration.ofMinutes(3));
       String plan =
           Files.readString(Path.of("..", "docs", "examples", "plan-denied.json"))
               .replaceAll(
@@ -157,15 +132,18 @@ class AppDistributionIT {
               HttpResponse.BodyHandlers.ofString());
       assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
       assertThat(decided.body()).contains("\"verdict\":\"DENY\"");
-      p.destroy();
-      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.stop(Duration.ofSeconds(90))).as("stopped within 90 s of SIGTERM").isTrue();
       assertThat(Files.readString(work.resolve("stderr.txt")))
           .doesNotContain("ClassNotFound")
           .doesNotContain("NoClassDefFound");
     } finally {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-      }
+      p.kill();
     }
+  }
+
+  /** The distribution's {@code bin/fabric} on this JVM's Java, without this JVM's FABRIC_*. */
+  private static FabricProcess.Builder binFabric() throws IOException {
+    return FabricProcess.launcher(home().resolve("bin").resolve("fabric"))
+        .env("JAVA_HOME", System.getProperty("java.home"));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.provability.fabric.embedded.EmbeddedStack;
 import io.provability.fabric.embedded.TopicScan;
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
@@ -31,7 +32,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -87,8 +87,7 @@ class ClusterIT {
     final String name;
     final Path dir;
     final Map<String, String> env;
-    Process process;
-    Path log;
+    FabricProcess process;
     int starts;
 
     Instance(String name, Path dir, Map<String, String> env) {
@@ -99,30 +98,24 @@ class ClusterIT {
 
     void start() throws IOException {
       starts++;
-      log = dir.resolve("instance-" + name + "-" + starts + ".log");
-      process = InstancePair.startRun(configFile, dir, log, env);
+      process =
+          InstancePair.startRun(
+              configFile, dir, dir.resolve("instance-" + name + "-" + starts + ".log"), env);
     }
 
     String logText() throws IOException {
-      return Files.readString(log, StandardCharsets.UTF_8);
+      return process.logText();
     }
 
-    boolean running() throws IOException {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "instance " + name + " exited with " + process.exitValue() + "; log: " + log);
-      }
-      return logText().contains("RunCommand - running:");
-    }
-
-    void awaitRunning() {
-      await().atMost(START_PATIENCE).pollInterval(Duration.ofMillis(200)).until(this::running);
+    void awaitRunning() throws IOException, InterruptedException {
+      process.awaitRunning(START_PATIENCE);
     }
 
     int httpPort() throws IOException {
       Matcher m = Pattern.compile("HTTP server on port (\\d+)").matcher(logText());
       if (!m.find()) {
-        throw new IllegalStateException("instance " + name + " logged no HTTP port; log: " + log);
+        throw new IllegalStateException(
+            "instance " + name + " logged no HTTP port; log: " + process.log());
       }
       return Integer.parseInt(m.group(1));
     }
@@ -131,7 +124,7 @@ class ClusterIT {
       Matcher m = Pattern.compile("REST at (http://\\S+)").matcher(logText());
       if (!m.find()) {
         throw new IllegalStateException(
-            "instance " + name + " logged no Connect REST URL; log: " + log);
+            "instance " + name + " logged no Connect REST URL; log: " + process.log());
       }
       return URI.create(m.group(1));
     }
@@ -150,12 +143,9 @@ class ClusterIT {
     }
 
     void stopGracefully() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(90, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor();
+      if (!process.stop(Duration.ofSeconds(90))) {
         throw new IllegalStateException(
-            "instance " + name + " did not stop within 90 s of SIGTERM; log: " + log);
+            "instance " + name + " did not stop within 90 s of SIGTERM; log: " + process.log());
       }
     }
   }
@@ -206,8 +196,7 @@ class ClusterIT {
   static void stopCluster() throws InterruptedException {
     for (Instance in : new Instance[] {good, bad}) {
       if (in != null && in.process != null && in.process.isAlive()) {
-        in.process.destroyForcibly();
-        in.process.waitFor();
+        in.process.kill();
       }
     }
     if (stack != null) {

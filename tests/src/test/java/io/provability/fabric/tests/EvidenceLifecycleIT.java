@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.sinks.evidence.EvidenceStore;
 import io.provability.fabric.sinks.evidence.EvidenceStoreConfig;
 import io.provability.fabric.sinks.evidence.LifecycleStatus;
@@ -47,7 +48,7 @@ import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 class EvidenceLifecycleIT {
   private static final Duration START_PATIENCE = Duration.ofMinutes(3);
 
-  private static Process s3mock;
+  private static FabricProcess s3mock;
   private static URI endpoint;
   private static Path work;
 
@@ -83,17 +84,14 @@ class EvidenceLifecycleIT {
     endpoint = URI.create("http://127.0.0.1:" + port);
     Path log = work.resolve("s3mock.log");
     s3mock =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m",
-                "-cp",
-                Files.readString(classpath).strip(),
-                "com.adobe.testing.s3mock.S3MockApplication",
+        FabricProcess.java(Files.readString(classpath).strip())
+            .mainClass("com.adobe.testing.s3mock.S3MockApplication")
+            .jvmOptions("-Xmx384m")
+            .args(
                 "--http.port=" + port,
                 "--server.address=127.0.0.1",
                 "--com.adobe.testing.s3mock.store.root=" + work.resolve("store"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
+            .log(log)
             .start();
     await("S3Mock answering on " + endpoint + " (log: " + log + ")")
         .atMost(START_PATIENCE)
@@ -108,10 +106,7 @@ class EvidenceLifecycleIT {
   @AfterAll
   static void stopS3Mock() throws InterruptedException {
     if (s3mock != null) {
-      s3mock.destroy();
-      if (!s3mock.waitFor(20, TimeUnit.SECONDS)) {
-        s3mock.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      s3mock.stop(Duration.ofSeconds(20));
     }
   }
 

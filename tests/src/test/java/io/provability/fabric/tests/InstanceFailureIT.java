@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
@@ -38,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -92,8 +92,7 @@ class InstanceFailureIT {
   private static final class Instance {
     final String name;
     final Path dir;
-    Process process;
-    Path log;
+    FabricProcess process;
     int starts;
 
     Instance(String name, Path dir) {
@@ -103,34 +102,26 @@ class InstanceFailureIT {
 
     void start() throws IOException {
       starts++;
-      log = dir.resolve("instance-" + name + "-" + starts + ".log");
-      process = InstancePair.startRun(configFile, dir, log, InstancePair.secretsEnvironment(ep));
+      process =
+          InstancePair.startRun(
+              configFile,
+              dir,
+              dir.resolve("instance-" + name + "-" + starts + ".log"),
+              InstancePair.secretsEnvironment(ep));
     }
 
-    boolean running() throws IOException {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "instance " + name + " exited with " + process.exitValue() + "; log: " + log);
-      }
-      return Files.readString(log, StandardCharsets.UTF_8).contains("RunCommand - running:");
-    }
-
-    void awaitRunning() {
-      await().atMost(START_PATIENCE).pollInterval(Duration.ofMillis(200)).until(this::running);
+    void awaitRunning() throws IOException, InterruptedException {
+      process.awaitRunning(START_PATIENCE);
     }
 
     void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor();
+      process.kill();
     }
 
     void stopGracefully() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor();
+      if (!process.stop(Duration.ofSeconds(60))) {
         throw new IllegalStateException(
-            "instance " + name + " did not stop within 60 s of SIGTERM; log: " + log);
+            "instance " + name + " did not stop within 60 s of SIGTERM; log: " + process.log());
       }
     }
   }

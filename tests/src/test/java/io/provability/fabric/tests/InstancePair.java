@@ -1,5 +1,6 @@
 package io.provability.fabric.tests;
 
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.IOException;
@@ -52,26 +53,21 @@ public final class InstancePair {
   /**
    * Starts {@code fabric run --config configFile} in a child JVM (512 MB heap, serial GC, this
    * JVM's class path) with its work dir {@code instanceDir/work}, its output in {@code log} and
-   * {@code env} added to its environment.
+   * {@code env} added to its environment (this JVM's {@code FABRIC_*} variables left out).
    */
-  public static Process startRun(
+  public static FabricProcess startRun(
       Path configFile, Path instanceDir, Path log, Map<String, String> env) throws IOException {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.provability.fabric.tools.cli.FabricCli",
-                "run",
-                "--config",
-                configFile.toString(),
-                "--set",
-                FabricConfig.WORK_DIR_CONFIG + "=" + instanceDir.resolve("work"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
+    return FabricProcess.java()
+        .name("fabric run in " + instanceDir)
+        .jvmOptions("-Xmx512m", "-XX:+UseSerialGC")
+        .args(
+            "run",
+            "--config",
+            configFile.toString(),
+            "--set",
+            FabricConfig.WORK_DIR_CONFIG + "=" + instanceDir.resolve("work"))
+        .env(env)
+        .log(log)
+        .start();
   }
 }

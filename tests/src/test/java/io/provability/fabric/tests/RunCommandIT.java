@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.tools.cli.FabricCli;
@@ -23,11 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -47,9 +46,9 @@ class RunCommandIT {
   @Test
   void aBadValueStopsStartUpWithAMessageNamingTheKey() throws Exception {
     Path work = Files.createTempDirectory("fabric-run-it-");
-    Process p =
+    FabricProcess p =
         fabric(work, Map.of("FABRIC_STREAMS_NUM_STANDBY_REPLICAS", "-1"), "run", "--no-sinks");
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.waitFor(Duration.ofSeconds(60))).isTrue();
     assertThat(p.exitValue()).isNotZero();
     assertThat(Files.readString(work.resolve("stderr.txt")))
         .contains("streams.num.standby.replicas");
@@ -78,7 +77,7 @@ class RunCommandIT {
       port = s.getLocalPort();
     }
     // the port and host come from the environment: FABRIC_<KEY> overrides the file
-    Process p =
+    FabricProcess p =
         fabric(
             work,
             Map.of("FABRIC_HTTP_PORT", String.valueOf(port), "FABRIC_HTTP_HOST", "127.0.0.1"),
@@ -94,7 +93,7 @@ class RunCommandIT {
           .pollInterval(Duration.ofMillis(250))
           .until(
               () -> {
-                assertThat(p.isAlive()).as("fabric run exited: %s", tail(work)).isTrue();
+                assertThat(p.isAlive()).as("fabric run exited: %s", p.tail(30)).isTrue();
                 return status(http, ready) == 200;
               });
       String example =
@@ -113,8 +112,7 @@ class RunCommandIT {
           Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ep.bootstrapServers()))) {
         assertThat(members(admin, ns + "runtime")).isEqualTo(1);
 
-        p.destroy(); // SIGTERM
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+        assertThat(p.stop(Duration.ofSeconds(90))).as("stopped within 90 s of SIGTERM").isTrue();
         assertThat(Files.readString(work.resolve("stderr.txt")))
             .contains("stopping")
             .contains("stopped");
@@ -122,9 +120,7 @@ class RunCommandIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> members(admin, ns + "runtime") == 0);
       }
     } finally {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-      }
+      p.kill();
     }
   }
 
@@ -154,7 +150,7 @@ class RunCommandIT {
     for (int start = 1; start <= 2; start++) {
       Path out = work.resolve("start-" + start);
       Files.createDirectories(out);
-      Process p = fabric(out, env, "run", "--no-sinks");
+      FabricProcess p = fabric(out, env, "run", "--no-sinks");
       try {
         Path endpoints = instance.resolve("endpoints.properties");
         await()
@@ -162,7 +158,7 @@ class RunCommandIT {
             .pollInterval(Duration.ofMillis(500))
             .until(
                 () -> {
-                  assertThat(p.isAlive()).as("fabric run exited: %s", tail(out)).isTrue();
+                  assertThat(p.isAlive()).as("fabric run exited: %s", p.tail(30)).isTrue();
                   return Files.readString(out.resolve("stdout.txt")).contains("stop:");
                 });
         String stdout = Files.readString(out.resolve("stdout.txt"));
@@ -214,8 +210,7 @@ class RunCommandIT {
         assertThat(cli("policy", "show", "--config", endpoints.toString()))
             .contains("revocation  tok-" + start);
 
-        p.destroy(); // SIGTERM
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+        assertThat(p.stop(Duration.ofSeconds(90))).as("stopped within 90 s of SIGTERM").isTrue();
         String stderr = Files.readString(out.resolve("stderr.txt"));
         assertThat(stderr)
             .as("console of start %d", start)
@@ -223,9 +218,7 @@ class RunCommandIT {
             .doesNotContain(" ERROR ")
             .doesNotContain(" WARN ");
       } finally {
-        if (p.isAlive()) {
-          p.destroyForcibly();
-        }
+        p.kill();
       }
     }
   }
@@ -258,7 +251,7 @@ class RunCommandIT {
     Path reports = work.resolve("reports");
     // no --issuer-key: with --app-process the generator makes one and starts the application
     // trusting it
-    Process p =
+    FabricProcess p =
         fabric(
             work,
             Map.of(),
@@ -284,12 +277,10 @@ class RunCommandIT {
             "--report-dir",
             reports.toString());
     try {
-      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("fabric load finished").isTrue();
-      assertThat(p.exitValue()).as(tail(work)).isZero();
+      assertThat(p.waitFor(Duration.ofMinutes(5))).as("fabric load finished").isTrue();
+      assertThat(p.exitValue()).as(p.tail(30)).isZero();
     } finally {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-      }
+      p.kill();
     }
     Path json;
     try (var files = Files.list(reports)) {
@@ -356,29 +347,18 @@ class RunCommandIT {
     }
   }
 
-  private static String tail(Path work) throws IOException {
-    List<String> lines = Files.readAllLines(work.resolve("stderr.txt"));
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-  }
-
-  private static Process fabric(Path work, Map<String, String> env, String... args)
+  /**
+   * The application jar's {@code fabric} in a JVM of its own, its output in {@code work/stdout.txt}
+   * and {@code work/stderr.txt}, {@code env} its only {@code FABRIC_*} variables.
+   */
+  private static FabricProcess fabric(Path work, Map<String, String> env, String... args)
       throws IOException {
     assertThat(JAR).as("the application jar (mvn package of tools)").exists();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                JAR + File.pathSeparator + LIB + "/*",
-                "io.provability.fabric.tools.cli.FabricCli"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectOutput(work.resolve("stdout.txt").toFile())
-            .redirectError(work.resolve("stderr.txt").toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("FABRIC_"));
-    pb.environment().putAll(env);
-    return pb.start();
+    return FabricProcess.java(JAR + File.pathSeparator + LIB + "/*")
+        .jvmOptions("-Xmx512m")
+        .args(args)
+        .env(env)
+        .output(work.resolve("stdout.txt"), work.resolve("stderr.txt"))
+        .start();
   }
 }

@@ -1,6 +1,7 @@
 package io.provability.fabric.tests.bench;
 
 import io.provability.fabric.embedded.EmbeddedStack;
+import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
@@ -296,8 +297,7 @@ public final class FailoverBenchmark {
     final Path dir;
     final Path config;
     final Map<String, String> env;
-    Process process;
-    Path log;
+    FabricProcess process;
     int starts;
     long runningAt;
 
@@ -310,24 +310,16 @@ public final class FailoverBenchmark {
 
     void start() throws IOException {
       starts++;
-      log = dir.resolve("run-" + starts + ".log");
-      process = InstancePair.startRun(config, dir, log, env);
+      process = InstancePair.startRun(config, dir, dir.resolve("run-" + starts + ".log"), env);
     }
 
     void awaitRunning() throws Exception {
-      long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(6);
-      while (!Files.readString(log, StandardCharsets.UTF_8).contains("RunCommand - running:")) {
-        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-          throw new IllegalStateException("instance " + name + " did not start; log: " + log);
-        }
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
+      process.awaitRunning(Duration.ofMinutes(6));
       runningAt = System.currentTimeMillis();
     }
 
     void kill() throws InterruptedException {
-      process.destroyForcibly(); // SIGKILL
-      process.waitFor();
+      process.kill(); // SIGKILL
     }
 
     void destroy() throws InterruptedException {

@@ -129,14 +129,15 @@ class ArchitectureTest {
 
   @Test
   void internalPackagesAreUsedOnlyInsideTheirModule() {
-    for (String module : List.of("topology", "tools")) {
+    for (String module :
+        List.of("schemas", "processors", "sinks", "connectors", "topology", "tools")) {
       String own = "io.provability.fabric." + module + "..";
       noClasses()
           .that()
           .resideOutsideOfPackage(own)
           .should()
           .dependOnClassesThat()
-          .resideInAPackage("io.provability.fabric." + module + ".internal..")
+          .resideInAPackage("io.provability.fabric." + module + "..internal..")
           .because(
               "a module's API packages are what other modules and users may call; its internal "
                   + "packages may change with no notice")

@@ -1,5 +1,6 @@
-package io.provability.fabric.processors.egress;
+package io.provability.fabric.processors.egress.internal;
 
+import io.provability.fabric.processors.egress.FindingType;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

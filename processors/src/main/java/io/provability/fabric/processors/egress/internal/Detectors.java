@@ -1,5 +1,6 @@
-package io.provability.fabric.processors.egress;
+package io.provability.fabric.processors.egress.internal;
 
+import io.provability.fabric.processors.egress.FindingType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,9 +22,9 @@ import java.util.regex.Pattern;
  * further in code (Luhn, mod-97, GitHub's CRC32, JWT header, key body, entropy) before they become
  * findings.
  */
-final class Detectors {
+public final class Detectors {
   /** A detector's raw answer, before overlaps are resolved and code points counted. */
-  record Candidate(FindingType type, int start, int end, double confidence) {}
+  public record Candidate(FindingType type, int start, int end, double confidence) {}
 
   private static final Pattern EMAIL =
       Pattern.compile(
@@ -179,7 +180,7 @@ final class Detectors {
    * placeholders, publishable keys and object ids, inline images) are collected as {@code inert}:
    * the generic entropy and keyed-secret detectors report nothing inside them.
    */
-  static void scanAll(String text, List<Candidate> out) {
+  public static void scanAll(String text, List<Candidate> out) {
     List<int[]> inert = new ArrayList<>();
     pem(text, out, inert);
     jwt(text, out, inert);

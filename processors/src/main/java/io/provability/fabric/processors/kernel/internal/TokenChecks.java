@@ -1,9 +1,12 @@
-package io.provability.fabric.processors.kernel;
+package io.provability.fabric.processors.kernel.internal;
 
 import io.provability.fabric.events.Capability;
 import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.PolicyView;
+import io.provability.fabric.processors.kernel.ReasonCode;
+import io.provability.fabric.processors.kernel.VerifiedTokenCache;
 import java.time.Instant;
 import java.util.List;
 

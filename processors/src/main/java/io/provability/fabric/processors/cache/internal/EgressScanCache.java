@@ -1,5 +1,8 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
+import io.provability.fabric.processors.cache.ByteKey;
+import io.provability.fabric.processors.cache.CacheMetrics;
+import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.egress.Finding;
 import io.provability.fabric.processors.egress.FindingType;
 import java.io.DataInputStream;
@@ -25,7 +28,7 @@ import java.util.function.Function;
  * <p>Hazard: instances sharing a Redis must run the same detectors; a change of the detectors must
  * change {@link #DETECTORS_VERSION}.
  */
-final class EgressScanCache implements Function<String, List<Finding>> {
+public final class EgressScanCache implements Function<String, List<Finding>> {
   /** Part of every key: bump it when a detector changes. */
   static final String DETECTORS_VERSION = "fabric/egress-detectors/v2";
 
@@ -34,7 +37,7 @@ final class EgressScanCache implements Function<String, List<Finding>> {
   private final CacheMetrics metrics;
   private final Clock clock;
 
-  EgressScanCache(
+  public EgressScanCache(
       Function<String, List<Finding>> scanner,
       TieredCache<List<Finding>> cache,
       CacheMetrics metrics) {
@@ -44,7 +47,7 @@ final class EgressScanCache implements Function<String, List<Finding>> {
   /**
    * @param clock the time a hit is checked at and an entry stored at
    */
-  EgressScanCache(
+  public EgressScanCache(
       Function<String, List<Finding>> scanner,
       TieredCache<List<Finding>> cache,
       CacheMetrics metrics,
@@ -70,7 +73,7 @@ final class EgressScanCache implements Function<String, List<Finding>> {
     return findings;
   }
 
-  static ByteKey key(String text) {
+  public static ByteKey key(String text) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
@@ -84,7 +87,7 @@ final class EgressScanCache implements Function<String, List<Finding>> {
   }
 
   /** Writes findings into cache entries. */
-  static final class FindingsCodec implements CacheEntry.Codec<List<Finding>> {
+  public static final class FindingsCodec implements CacheEntry.Codec<List<Finding>> {
     @Override
     public void write(List<Finding> findings, DataOutputStream out) throws IOException {
       out.writeInt(findings.size());

@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.egress;
+package io.provability.fabric.processors.egress.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

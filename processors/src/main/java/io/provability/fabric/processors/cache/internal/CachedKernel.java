@@ -1,8 +1,10 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.cache.CacheMetrics;
+import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.kernel.KernelResult;
 import io.provability.fabric.processors.kernel.PlanEvaluator;
 import io.provability.fabric.processors.kernel.PolicyView;
@@ -36,7 +38,7 @@ public final class CachedKernel implements PlanEvaluator {
   private final CacheMetrics metrics;
   private final boolean shadowCheck;
 
-  CachedKernel(
+  public CachedKernel(
       PlanEvaluator kernel,
       PlanKeys keys,
       TieredCache<KernelResult> cache,
@@ -123,20 +125,20 @@ public final class CachedKernel implements PlanEvaluator {
   }
 
   /** Drops the near entries that depend on {@code tokenId}. */
-  long invalidateToken(String tokenId) {
+  public long invalidateToken(String tokenId) {
     return cache.invalidateIf(e -> tokenId.equals(e.tokenTag()));
   }
 
   /** Drops the near entries of a subject's decisions. */
-  long invalidateSubject(String tenantAndSubject) {
+  public long invalidateSubject(String tenantAndSubject) {
     return cache.invalidateIf(e -> tenantAndSubject.equals(e.subjectTag()));
   }
 
-  long invalidateAll() {
+  public long invalidateAll() {
     return cache.invalidateIf(e -> true);
   }
 
-  TieredCache<KernelResult> cache() {
+  public TieredCache<KernelResult> cache() {
     return cache;
   }
 
@@ -145,7 +147,7 @@ public final class CachedKernel implements PlanEvaluator {
    * every field, the matched capabilities. (Entries of another layout are never read: the format is
    * part of every key, {@code PlanKeys}.)
    */
-  static final class ResultCodec implements CacheEntry.Codec<KernelResult> {
+  public static final class ResultCodec implements CacheEntry.Codec<KernelResult> {
     @Override
     public void write(KernelResult r, DataOutputStream out) throws IOException {
       out.writeUTF(r.verdict().name());

@@ -1,5 +1,7 @@
-package io.provability.fabric.processors.crypto;
+package io.provability.fabric.processors.crypto.internal;
 
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.ByteBuffer;

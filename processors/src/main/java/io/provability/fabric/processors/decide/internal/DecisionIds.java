@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.decide;
+package io.provability.fabric.processors.decide.internal;
 
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;

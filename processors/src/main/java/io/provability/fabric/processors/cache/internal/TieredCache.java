@@ -1,8 +1,12 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.provability.fabric.processors.cache.ByteKey;
+import io.provability.fabric.processors.cache.CacheName;
+import io.provability.fabric.processors.cache.CacheSpec;
+import io.provability.fabric.processors.cache.SharedTier;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,9 +66,7 @@ public final class TieredCache<V> {
     this.near =
         Caffeine.newBuilder()
             .maximumWeight(Math.max(1, spec.nearMaxBytes()))
-            .weigher(
-                (ByteKey k, CacheEntry<V> e) ->
-                    96 + k.unsafeBytes().length + codec.weigh(e.value()))
+            .weigher((ByteKey k, CacheEntry<V> e) -> 96 + k.length() + codec.weigh(e.value()))
             // memory only: validity is checked against the caller's time on every lookup
             .expireAfterWrite(spec.ttl())
             .ticker(ticker)
@@ -112,7 +114,7 @@ public final class TieredCache<V> {
   }
 
   /** An entry another instance stored. */
-  void accept(ByteKey key, byte[] bytes) {
+  public void accept(ByteKey key, byte[] bytes) {
     CacheEntry<V> e = decodeOrNull(bytes);
     if (e != null) {
       near.put(key, e);

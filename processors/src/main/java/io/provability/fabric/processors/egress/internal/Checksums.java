@@ -1,12 +1,12 @@
-package io.provability.fabric.processors.egress;
+package io.provability.fabric.processors.egress.internal;
 
 import java.util.Map;
 import java.util.zip.CRC32;
 
 /** Check-digit algorithms and tables the detectors use to reject look-alikes. */
-final class Checksums {
+public final class Checksums {
   /** IBAN length per country (ISO 13616 registry, the countries most often seen). */
-  static final Map<String, Integer> IBAN_LENGTHS =
+  public static final Map<String, Integer> IBAN_LENGTHS =
       Map.ofEntries(
           Map.entry("AD", 24),
           Map.entry("AT", 20),
@@ -52,7 +52,7 @@ final class Checksums {
   private Checksums() {}
 
   /** Luhn check over ASCII digits. */
-  static boolean luhn(CharSequence digits) {
+  public static boolean luhn(CharSequence digits) {
     int sum = 0;
     boolean dbl = false;
     for (int i = digits.length() - 1; i >= 0; i--) {
@@ -149,7 +149,7 @@ final class Checksums {
   /**
    * The 6-char base62 checksum of a 30-char GitHub token body (tests use it to make valid tokens).
    */
-  static String githubChecksumOf(CharSequence random30) {
+  public static String githubChecksumOf(CharSequence random30) {
     CRC32 crc = new CRC32();
     for (int i = 0; i < random30.length(); i++) {
       crc.update(random30.charAt(i) & 0xFF);

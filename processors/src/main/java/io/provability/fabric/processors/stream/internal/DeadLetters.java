@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.stream;
+package io.provability.fabric.processors.stream.internal;
 
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;

@@ -1,7 +1,10 @@
-package io.provability.fabric.processors.egress;
+package io.provability.fabric.processors.egress.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.processors.egress.EgressScanner;
+import io.provability.fabric.processors.egress.Finding;
+import io.provability.fabric.processors.egress.FindingType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
 import io.provability.fabric.events.AccessReceipt;
 import io.provability.fabric.events.Capability;
@@ -10,9 +10,10 @@ import io.provability.fabric.events.InputChannels;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
+import io.provability.fabric.processors.cache.ByteKey;
 import io.provability.fabric.processors.decide.RequestEnvelope;
 import io.provability.fabric.processors.kernel.PolicyView;
-import io.provability.fabric.processors.kernel.ResourcePattern;
+import io.provability.fabric.processors.kernel.internal.ResourcePattern;
 import io.provability.fabric.schemas.bytes.Bytes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

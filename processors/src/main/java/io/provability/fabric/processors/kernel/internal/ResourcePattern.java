@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.kernel;
+package io.provability.fabric.processors.kernel.internal;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,7 @@
-package io.provability.fabric.processors.stream;
+package io.provability.fabric.processors.stream.internal;
 
-import io.provability.fabric.processors.decide.DecisionIds;
+import io.provability.fabric.processors.decide.internal.DecisionIds;
+import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ import java.util.Map;
  *       DedupValuesTest} fails until the new fingerprint is given one).
  * </ul>
  */
-final class DedupValues {
+public final class DedupValues {
   private static final int HEADER = SingleObjectHeader.LENGTH;
 
   /**
@@ -49,7 +50,7 @@ final class DedupValues {
    * The stored form of a decision's bytes (single-object encoded): both ids out, the header as a
    * tag.
    */
-  static byte[] compact(byte[] decision) {
+  public static byte[] compact(byte[] decision) {
     if (!SingleObjectHeader.isPresent(decision)) {
       throw new IllegalArgumentException("not an encoded decision: no single-object header");
     }
@@ -74,7 +75,7 @@ final class DedupValues {
    * The decision's bytes as they were encoded, from what {@link #compact} stored under {@code
    * requestId}.
    */
-  static byte[] restore(String requestId, byte[] stored) {
+  public static byte[] restore(String requestId, byte[] stored) {
     if (stored.length == 0) {
       throw new IllegalArgumentException("not a stored decision: empty");
     }

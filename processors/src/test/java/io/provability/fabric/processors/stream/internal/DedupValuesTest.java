@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.stream;
+package io.provability.fabric.processors.stream.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.Verdict;
-import io.provability.fabric.processors.decide.DecisionIds;
+import io.provability.fabric.processors.decide.internal.DecisionIds;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
 import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.ByteBuffer;

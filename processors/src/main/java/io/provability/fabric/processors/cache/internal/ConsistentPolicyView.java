@@ -1,4 +1,4 @@
-package io.provability.fabric.processors.cache;
+package io.provability.fabric.processors.cache.internal;
 
 import io.provability.fabric.events.CapabilityGrant;
 import io.provability.fabric.processors.kernel.PolicyView;

@@ -1,5 +1,6 @@
-package io.provability.fabric.schemas.merkle;
+package io.provability.fabric.schemas.merkle.internal;
 
+import io.provability.fabric.schemas.merkle.Rfc6962;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
-package io.provability.fabric.schemas.serde;
+package io.provability.fabric.schemas.serde.internal;
 
+import io.provability.fabric.schemas.serde.EventCodec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

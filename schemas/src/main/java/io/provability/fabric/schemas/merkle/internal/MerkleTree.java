@@ -1,5 +1,8 @@
-package io.provability.fabric.schemas.merkle;
+package io.provability.fabric.schemas.merkle.internal;
 
+import io.provability.fabric.schemas.merkle.InclusionProof;
+import io.provability.fabric.schemas.merkle.MerkleVerifier;
+import io.provability.fabric.schemas.merkle.Rfc6962;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

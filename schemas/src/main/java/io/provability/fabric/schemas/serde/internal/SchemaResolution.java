@@ -1,4 +1,4 @@
-package io.provability.fabric.schemas.serde;
+package io.provability.fabric.schemas.serde.internal;
 
 import io.provability.fabric.events.DeadLetterReason;
 import java.util.ArrayList;
@@ -15,13 +15,13 @@ import org.apache.avro.SchemaCompatibility.SchemaIncompatibilityType;
  * says why in terms of field paths ({@code subject.token.key_id}) rather than Avro's schema
  * locations, because the answer ends up in dead letters that people read.
  */
-final class SchemaResolution {
+public final class SchemaResolution {
 
   /** Guards the descent into same-named union branches against self-referencing schemas. */
   private static final int MAX_DEPTH = 32;
 
   /** Why a writer schema cannot be read: the dead-letter reason and every problem found. */
-  record Failure(DeadLetterReason reason, String detail) {}
+  public record Failure(DeadLetterReason reason, String detail) {}
 
   private record Cause(String path, Incompatibility problem) {}
 
@@ -32,7 +32,7 @@ final class SchemaResolution {
    * the failure: {@link DeadLetterReason#MISSING_FIELD} when the writer lacks a field the reader
    * has no default for, {@link DeadLetterReason#INVALID_FIELD} for any other incompatibility.
    */
-  static Failure check(Schema reader, Schema writer) {
+  public static Failure check(Schema reader, Schema writer) {
     List<Cause> causes = new ArrayList<>();
     collect(reader, writer, "", causes, 0);
     if (causes.isEmpty()) {

@@ -1,4 +1,4 @@
-package io.provability.fabric.schemas.serde;
+package io.provability.fabric.schemas.serde.internal;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.apache.avro.util.Utf8;
  *
  * <p>Not thread-safe: one instance per message.
  */
-final class ByteArrayDecoder extends Decoder {
+public final class ByteArrayDecoder extends Decoder {
 
   private final byte[] buf;
   private final int limit;
@@ -34,19 +34,19 @@ final class ByteArrayDecoder extends Decoder {
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT);
 
-  ByteArrayDecoder(byte[] buf, int offset, int length) {
+  public ByteArrayDecoder(byte[] buf, int offset, int length) {
     this.buf = buf;
     this.pos = offset;
     this.limit = offset + length;
   }
 
   /** Returns how many bytes have not been read yet. */
-  int remaining() {
+  public int remaining() {
     return limit - pos;
   }
 
   /** Returns the offset of the next byte to read, within the whole array. */
-  int position() {
+  public int position() {
     return pos;
   }
 

@@ -1,16 +1,19 @@
-package io.provability.fabric.schemas.tlog;
+package io.provability.fabric.schemas.tlog.internal;
 
 import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.schemas.tlog.NoteSigner;
+import io.provability.fabric.schemas.tlog.NoteVerifier;
+import io.provability.fabric.schemas.tlog.TlogException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /** Key-id and key-name rules shared by {@link NoteSigner} and {@link NoteVerifier}. */
-final class NoteKeys {
+public final class NoteKeys {
 
   private NoteKeys() {}
 
   /** {@code SHA-256(name || 0x0A || type || publicKey)[:4]} as a big-endian int. */
-  static int keyId(String name, byte type, byte[] publicKey) {
+  public static int keyId(String name, byte type, byte[] publicKey) {
     byte[] hash =
         Sha256.digest(name.getBytes(StandardCharsets.UTF_8), new byte[] {'\n', type}, publicKey);
     return ((hash[0] & 0xFF) << 24)
@@ -20,7 +23,7 @@ final class NoteKeys {
   }
 
   /** Key names are non-empty and contain neither Unicode spaces nor '+'. */
-  static String requireName(String name) {
+  public static String requireName(String name) {
     if (name == null || name.isEmpty()) {
       throw new TlogException("key name is empty");
     }
@@ -34,18 +37,18 @@ final class NoteKeys {
     return name;
   }
 
-  static String hex8(int keyId) {
+  public static String hex8(int keyId) {
     return String.format("%08x", keyId);
   }
 
-  static int parseHex8(String text, String what) {
+  public static int parseHex8(String text, String what) {
     if (text.length() != 8 || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
       throw new TlogException(what + " key id '" + text + "' is not 8 hex digits");
     }
     return (int) Long.parseLong(text, 16);
   }
 
-  static byte[] base64(String text, String what) {
+  public static byte[] base64(String text, String what) {
     try {
       return Base64.getDecoder().decode(text);
     } catch (IllegalArgumentException e) {

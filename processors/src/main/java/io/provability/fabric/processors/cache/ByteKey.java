@@ -19,6 +19,11 @@ public final class ByteKey {
     return bytes.clone();
   }
 
+  /** The number of bytes. */
+  public int length() {
+    return bytes.length;
+  }
+
   byte[] unsafeBytes() {
     return bytes;
   }

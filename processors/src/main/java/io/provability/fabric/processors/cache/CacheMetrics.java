@@ -91,7 +91,10 @@ public final class CacheMetrics {
     return registry;
   }
 
-  void lookup(CacheName cache, Outcome outcome) {
+  /**
+   * Records one lookup of {@code cache} with {@code outcome} (called by the caches of this module).
+   */
+  public void lookup(CacheName cache, Outcome outcome) {
     lookups.get(cache).get(outcome).increment();
   }
 
@@ -120,7 +123,8 @@ public final class CacheMetrics {
     return (long) counter("fabric.cache.policy.changes", "cause", cause, null, null).count();
   }
 
-  void shadowCheck(boolean mismatch) {
+  /** Records one shadow check, a mismatch if {@code mismatch} (called by the cached kernel). */
+  public void shadowCheck(boolean mismatch) {
     shadowChecks.increment();
     if (mismatch) {
       shadowMismatches.increment();

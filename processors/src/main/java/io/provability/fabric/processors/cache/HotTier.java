@@ -1,5 +1,10 @@
 package io.provability.fabric.processors.cache;
 
+import io.provability.fabric.processors.cache.internal.CacheEntry;
+import io.provability.fabric.processors.cache.internal.CachedKernel;
+import io.provability.fabric.processors.cache.internal.EgressScanCache;
+import io.provability.fabric.processors.cache.internal.PlanKeys;
+import io.provability.fabric.processors.cache.internal.TieredCache;
 import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.Finding;
 import io.provability.fabric.processors.kernel.KernelLimits;

@@ -5,6 +5,7 @@ import io.provability.fabric.events.EgressRequest;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
+import io.provability.fabric.processors.decide.internal.DecisionIds;
 import io.provability.fabric.processors.retrieval.SessionKey;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;

@@ -1,8 +1,8 @@
 package io.provability.fabric.processors.egress;
 
 import io.provability.fabric.events.EgressCertificate;
-import io.provability.fabric.processors.crypto.CanonicalSigning;
 import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.internal.CanonicalSigning;
 
 /**
  * What an egress certificate's signature covers: the canonical encoding of the certificate with its

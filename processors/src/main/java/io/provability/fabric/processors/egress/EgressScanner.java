@@ -1,5 +1,6 @@
 package io.provability.fabric.processors.egress;
 
+import io.provability.fabric.processors.egress.internal.Detectors;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -14,6 +14,8 @@ import io.provability.fabric.events.Reason;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.kernel.internal.ResourcePattern;
+import io.provability.fabric.processors.kernel.internal.TokenChecks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,9 +1,9 @@
 package io.provability.fabric.processors.kernel;
 
 import io.provability.fabric.events.AccessReceipt;
-import io.provability.fabric.processors.crypto.CanonicalSigning;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.crypto.internal.CanonicalSigning;
 
 /**
  * What an access receipt's signature covers: the canonical encoding of the receipt with its

@@ -10,6 +10,8 @@ import io.provability.fabric.processors.retrieval.PrivacySpend;
 import io.provability.fabric.processors.retrieval.SessionKey;
 import io.provability.fabric.processors.retrieval.SessionSpends;
 import io.provability.fabric.processors.retrieval.StoredSpend;
+import io.provability.fabric.processors.stream.internal.DeadLetters;
+import io.provability.fabric.processors.stream.internal.DedupValues;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.serde.EventCodec;

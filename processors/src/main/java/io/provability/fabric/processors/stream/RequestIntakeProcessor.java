@@ -3,6 +3,7 @@ package io.provability.fabric.processors.stream;
 import io.provability.fabric.events.DeadLetter;
 import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.processors.decide.RequestEnvelope;
+import io.provability.fabric.processors.stream.internal.DeadLetters;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;
 import java.nio.ByteBuffer;

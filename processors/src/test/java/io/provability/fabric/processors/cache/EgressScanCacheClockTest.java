@@ -2,6 +2,8 @@ package io.provability.fabric.processors.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.processors.cache.internal.EgressScanCache;
+import io.provability.fabric.processors.cache.internal.TieredCache;
 import io.provability.fabric.processors.egress.Finding;
 import io.provability.fabric.processors.egress.FindingType;
 import java.time.Duration;

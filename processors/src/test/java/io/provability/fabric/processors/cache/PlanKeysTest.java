@@ -12,6 +12,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.RetrievedContent;
 import io.provability.fabric.events.Subject;
+import io.provability.fabric.processors.cache.internal.PlanKeys;
 import io.provability.fabric.processors.kernel.PolicyView;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -3,6 +3,9 @@ package io.provability.fabric.processors.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.provability.fabric.processors.cache.internal.CacheEntry;
+import io.provability.fabric.processors.cache.internal.EgressScanCache;
+import io.provability.fabric.processors.cache.internal.TieredCache;
 import io.provability.fabric.processors.egress.Finding;
 import java.time.Duration;
 import java.time.Instant;

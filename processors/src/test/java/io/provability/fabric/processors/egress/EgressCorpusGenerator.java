@@ -1,5 +1,6 @@
 package io.provability.fabric.processors.egress;
 
+import io.provability.fabric.processors.egress.internal.Checksums;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

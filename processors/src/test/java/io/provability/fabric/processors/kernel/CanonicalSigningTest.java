@@ -3,9 +3,9 @@ package io.provability.fabric.processors.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.events.CapabilityToken;
-import io.provability.fabric.processors.crypto.CanonicalSigning;
 import io.provability.fabric.processors.crypto.Ed25519;
 import io.provability.fabric.processors.crypto.KeyRing;
+import io.provability.fabric.processors.crypto.internal.CanonicalSigning;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import java.nio.ByteBuffer;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.provability.fabric.processors.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provability.fabric.processors.kernel.internal.ResourcePattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

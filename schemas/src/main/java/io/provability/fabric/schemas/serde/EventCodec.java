@@ -15,6 +15,8 @@ import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.schemas.hash.CanonicalEncoding;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
+import io.provability.fabric.schemas.serde.internal.ByteArrayDecoder;
+import io.provability.fabric.schemas.serde.internal.SchemaResolution;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package io.provability.fabric.schemas.tlog;
 
+import io.provability.fabric.schemas.tlog.internal.NoteKeys;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;

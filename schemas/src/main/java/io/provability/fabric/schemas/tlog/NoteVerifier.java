@@ -1,5 +1,6 @@
 package io.provability.fabric.schemas.tlog;
 
+import io.provability.fabric.schemas.tlog.internal.NoteKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.provability.fabric.schemas.tlog;
 
+import io.provability.fabric.schemas.tlog.internal.NoteKeys;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

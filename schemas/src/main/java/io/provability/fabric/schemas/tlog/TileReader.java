@@ -2,8 +2,8 @@ package io.provability.fabric.schemas.tlog;
 
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.merkle.InclusionProof;
-import io.provability.fabric.schemas.merkle.MerkleProofs;
 import io.provability.fabric.schemas.merkle.Rfc6962;
+import io.provability.fabric.schemas.merkle.internal.MerkleProofs;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;

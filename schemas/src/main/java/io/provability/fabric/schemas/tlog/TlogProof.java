@@ -3,6 +3,7 @@ package io.provability.fabric.schemas.tlog;
 import io.provability.fabric.schemas.merkle.MerkleVerifier;
 import io.provability.fabric.schemas.merkle.ProofException;
 import io.provability.fabric.schemas.merkle.Rfc6962;
+import io.provability.fabric.schemas.tlog.internal.NoteKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;

@@ -1,5 +1,6 @@
 package io.provability.fabric.schemas.merkle;
 
+import io.provability.fabric.schemas.merkle.internal.MerkleTree;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;

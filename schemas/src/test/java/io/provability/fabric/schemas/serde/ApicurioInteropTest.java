@@ -7,6 +7,7 @@ import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
+import io.provability.fabric.schemas.serde.internal.PublishedSchemas;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;

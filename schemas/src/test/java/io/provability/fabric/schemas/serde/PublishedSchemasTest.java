@@ -7,6 +7,7 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.schemas.fixtures.EventFixtures;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.SingleObjectHeader;
+import io.provability.fabric.schemas.serde.internal.PublishedSchemas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

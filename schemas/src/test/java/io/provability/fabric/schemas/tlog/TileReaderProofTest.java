@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.provability.fabric.schemas.merkle.InclusionProof;
-import io.provability.fabric.schemas.merkle.MerkleTree;
 import io.provability.fabric.schemas.merkle.MerkleVerifier;
+import io.provability.fabric.schemas.merkle.internal.MerkleTree;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors;
 
+import io.provability.fabric.connectors.internal.ConnectorVersion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

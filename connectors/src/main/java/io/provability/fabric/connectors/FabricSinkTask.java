@@ -1,5 +1,8 @@
 package io.provability.fabric.connectors;
 
+import io.provability.fabric.connectors.internal.BadRecords;
+import io.provability.fabric.connectors.internal.ConnectorVersion;
+import io.provability.fabric.connectors.internal.RecordValues;
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;
 import io.provability.fabric.sinks.evidence.EvidenceStoreException;
 import java.time.Clock;

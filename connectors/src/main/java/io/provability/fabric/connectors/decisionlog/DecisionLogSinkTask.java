@@ -1,8 +1,8 @@
 package io.provability.fabric.connectors.decisionlog;
 
-import io.provability.fabric.connectors.BadRecords;
 import io.provability.fabric.connectors.FabricSinkTask;
 import io.provability.fabric.connectors.WriteCounter;
+import io.provability.fabric.connectors.internal.BadRecords;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventDecodeException;

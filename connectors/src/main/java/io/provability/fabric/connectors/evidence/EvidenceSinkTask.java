@@ -1,7 +1,7 @@
 package io.provability.fabric.connectors.evidence;
 
-import io.provability.fabric.connectors.BadRecords;
 import io.provability.fabric.connectors.FabricSinkTask;
+import io.provability.fabric.connectors.internal.BadRecords;
 import io.provability.fabric.schemas.tlog.NoteSigner;
 import io.provability.fabric.sinks.decisionlog.DecisionLog;
 import io.provability.fabric.sinks.decisionlog.DecisionLogException;

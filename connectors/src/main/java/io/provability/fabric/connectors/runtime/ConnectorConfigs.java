@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors.runtime;
 
+import io.provability.fabric.connectors.runtime.internal.SecretReferences;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

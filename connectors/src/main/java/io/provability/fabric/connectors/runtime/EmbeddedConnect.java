@@ -4,6 +4,7 @@ import io.provability.fabric.connectors.JdbcSettings;
 import io.provability.fabric.connectors.decisionlog.DecisionLogSinkConnector;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConfig;
 import io.provability.fabric.connectors.evidence.EvidenceSinkConnector;
+import io.provability.fabric.connectors.runtime.internal.SecretReferences;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

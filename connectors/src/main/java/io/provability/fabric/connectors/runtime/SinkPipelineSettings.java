@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors.runtime;
 
+import io.provability.fabric.connectors.runtime.internal.SecretReferences;
 import io.provability.fabric.sinks.decisionlog.DecisionLogConfig;
 import java.nio.file.Path;
 import java.time.Duration;

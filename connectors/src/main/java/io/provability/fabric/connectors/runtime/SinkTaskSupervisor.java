@@ -1,5 +1,6 @@
 package io.provability.fabric.connectors.runtime;
 
+import io.provability.fabric.connectors.runtime.internal.LocalTaskStates;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

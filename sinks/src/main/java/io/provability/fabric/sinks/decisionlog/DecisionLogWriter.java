@@ -3,6 +3,8 @@ package io.provability.fabric.sinks.decisionlog;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.schemas.bytes.Bytes;
 import io.provability.fabric.schemas.serde.EventCodec;
+import io.provability.fabric.sinks.decisionlog.internal.DecisionRows;
+import io.provability.fabric.sinks.decisionlog.internal.Transactions;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;

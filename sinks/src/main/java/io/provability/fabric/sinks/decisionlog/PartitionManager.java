@@ -1,5 +1,6 @@
 package io.provability.fabric.sinks.decisionlog;
 
+import io.provability.fabric.sinks.decisionlog.internal.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -12,6 +12,7 @@ import io.provability.fabric.schemas.tlog.TlogPaths;
 import io.provability.fabric.sinks.decisionlog.EvidenceLogIndex;
 import io.provability.fabric.sinks.decisionlog.EvidenceLogIndex.CheckpointRow;
 import io.provability.fabric.sinks.decisionlog.EvidenceLogIndex.LeafRow;
+import io.provability.fabric.sinks.evidence.internal.EntryObjects;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package io.provability.fabric.sinks.decisionlog;
 
 import io.provability.fabric.events.Decision;
+import io.provability.fabric.sinks.decisionlog.internal.DecisionRows;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;

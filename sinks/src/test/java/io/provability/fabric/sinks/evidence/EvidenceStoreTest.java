@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.embedded.S3Service;
 import io.provability.fabric.schemas.hash.Sha256;
+import io.provability.fabric.sinks.evidence.internal.EntryObjects;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

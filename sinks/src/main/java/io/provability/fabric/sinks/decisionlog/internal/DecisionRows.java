@@ -1,4 +1,4 @@
-package io.provability.fabric.sinks.decisionlog;
+package io.provability.fabric.sinks.decisionlog.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -14,14 +14,14 @@ import java.util.HexFormat;
 import java.util.List;
 
 /** Turns a {@link Decision} into column values (shared by the INSERT and COPY paths). */
-final class DecisionRows {
+public final class DecisionRows {
 
   private static final JsonFactory JSON = new JsonFactory();
   private static final HexFormat HEX = HexFormat.of();
 
   private DecisionRows() {}
 
-  static String[] reasonCodes(Decision d) {
+  public static String[] reasonCodes(Decision d) {
     List<Reason> reasons = d.getReasons();
     String[] codes = new String[reasons.size()];
     for (int i = 0; i < codes.length; i++) {
@@ -35,7 +35,7 @@ final class DecisionRows {
    * decision's order; {@code capability}, {@code resource}, {@code label} and {@code receipt_id}
    * only when the reason has them.
    */
-  static String reasonsJson(Decision d) {
+  public static String reasonsJson(Decision d) {
     StringWriter out = new StringWriter(64 + 64 * d.getReasons().size());
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartArray();
@@ -70,7 +70,7 @@ final class DecisionRows {
   /**
    * One CSV line for {@code COPY ... WITH (FORMAT csv)} in {@link DecisionLogWriter#COLUMNS} order.
    */
-  static void appendCsv(StringBuilder sb, LocalDate day, Decision d, byte[] event) {
+  public static void appendCsv(StringBuilder sb, LocalDate day, Decision d, byte[] event) {
     sb.append(day).append(',');
     quoted(sb, d.getDecisionId()).append(',');
     quoted(sb, d.getRequestId()).append(',');

@@ -1,4 +1,4 @@
-package io.provability.fabric.connectors;
+package io.provability.fabric.connectors.internal;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.provability.fabric.connectors.runtime;
+package io.provability.fabric.connectors.runtime.internal;
 
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
@@ -14,10 +14,10 @@ import javax.management.ObjectName;
  * status}): they exist for every task the worker holds, FAILED ones included, until the task is
  * stopped or restarted.
  */
-final class LocalTaskStates {
+public final class LocalTaskStates {
   private LocalTaskStates() {}
 
-  static Map<Integer, String> read(String connector) {
+  public static Map<Integer, String> read(String connector) {
     Map<Integer, String> out = new TreeMap<>();
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     try {

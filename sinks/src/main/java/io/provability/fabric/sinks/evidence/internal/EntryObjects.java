@@ -1,4 +1,4 @@
-package io.provability.fabric.sinks.evidence;
+package io.provability.fabric.sinks.evidence.internal;
 
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;

@@ -1,10 +1,10 @@
-package io.provability.fabric.sinks.decisionlog;
+package io.provability.fabric.sinks.decisionlog.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 
 /** Transaction handling shared by the writers. */
-final class Transactions {
+public final class Transactions {
 
   private Transactions() {}
 
@@ -14,7 +14,7 @@ final class Transactions {
    * kept as suppressed so that {@code failure}, whose SQLState says the failure is transient, is
    * what the caller classifies.
    */
-  static void rollbackAfter(Connection c, Exception failure) {
+  public static void rollbackAfter(Connection c, Exception failure) {
     try {
       c.rollback();
     } catch (SQLException rollbackFailure) {

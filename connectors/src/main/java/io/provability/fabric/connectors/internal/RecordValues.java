@@ -1,4 +1,4 @@
-package io.provability.fabric.connectors;
+package io.provability.fabric.connectors.internal;
 
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.SinkRecord;

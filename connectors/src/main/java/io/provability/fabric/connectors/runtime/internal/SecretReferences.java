@@ -1,5 +1,6 @@
-package io.provability.fabric.connectors.runtime;
+package io.provability.fabric.connectors.runtime.internal;
 
+import io.provability.fabric.connectors.runtime.InstanceSecretsProvider;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.provability.fabric.connectors;
+package io.provability.fabric.connectors.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;

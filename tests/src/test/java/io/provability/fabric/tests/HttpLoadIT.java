@@ -58,7 +58,7 @@ class HttpLoadIT {
     trustedIssuer = Ed25519.SigningKey.generate("http-load-issuer", new SecureRandom());
     Path trusted = work.resolve("trusted.keys");
     KeyRing.empty().with(trustedIssuer.keyId(), trustedIssuer.publicKey()).write(trusted);
-    Map<String, String> overrides = new HashMap<>(OperationsIT.topicNames(ns + "-"));
+    Map<String, String> overrides = new HashMap<>(ItFixtures.topicNames(ns + "-"));
     overrides.putAll(
         Map.of(
             FabricConfig.WORK_DIR_CONFIG,

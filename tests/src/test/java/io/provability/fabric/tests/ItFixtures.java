@@ -4,11 +4,17 @@ import static org.awaitility.Awaitility.await;
 
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.Verdict;
+import io.provability.fabric.processors.crypto.Ed25519;
+import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
+import io.provability.fabric.topology.runtime.KeyFiles;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,20 +49,73 @@ final class ItFixtures {
    */
   static FabricConfig namespacedConfig(
       String ns, Path workDir, Path trustedIssuers, Map<String, String> extra) {
-    String prefix = ns + "fabric.";
-    Map<String, String> m =
-        new HashMap<>(
-            Map.of(
-                FabricConfig.WORK_DIR_CONFIG, workDir.toString(),
-                FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime",
-                FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
-                FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
-                FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
-                FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
-                FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state",
-                FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString()));
+    Map<String, String> m = new HashMap<>(topicNames(ns));
+    m.put(FabricConfig.WORK_DIR_CONFIG, workDir.toString());
+    m.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
+    m.put(FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString());
     m.putAll(extra);
     return FabricConfig.defaults(m);
+  }
+
+  /** The five topic names of namespace {@code ns}: {@code <ns>fabric.requests} and so on. */
+  static Map<String, String> topicNames(String ns) {
+    String prefix = ns + "fabric.";
+    return Map.of(
+        FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
+        FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
+        FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
+        FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
+        FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
+  }
+
+  /** Writes to {@code ring} a key ring that trusts {@code key} alone; returns {@code ring}. */
+  static Path trustOnly(Path ring, Ed25519.SigningKey key) throws IOException {
+    KeyRing.empty().with(key.keyId(), key.publicKey()).write(ring);
+    return ring;
+  }
+
+  /**
+   * Makes {@code gateway} the retrieval gateway's receipt key (written to {@code keyFile}) and the
+   * one receipt signer the kernel trusts (a ring written to {@code ring}); returns the two
+   * settings.
+   */
+  static Map<String, String> receiptSigning(Ed25519.SigningKey gateway, Path keyFile, Path ring)
+      throws IOException {
+    KeyFiles.write(keyFile, gateway);
+    trustOnly(ring, gateway);
+    return Map.of(
+        FabricConfig.RECEIPT_KEYS_CONFIG, ring.toString(),
+        FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, keyFile.toString());
+  }
+
+  /**
+   * The properties of an external-mode instance of namespace {@code ns} (see {@link
+   * #namespacedConfig}): the stack's endpoints, the work dir {@code <work>/instance}, the trusted
+   * issuer ring and the namespace's topics.
+   */
+  static Properties externalModeProperties(
+      StackEndpoints ep, String ns, Path work, Path trustedIssuers) {
+    Properties props = ep.externalModeProperties();
+    props.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("instance").toString());
+    props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
+    props.put(FabricConfig.TRUSTED_KEYS_CONFIG, trustedIssuers.toString());
+    props.putAll(topicNames(ns));
+    return props;
+  }
+
+  /** Stores {@code props} in {@code file} with the {@code comment}; returns {@code file}. */
+  static Path store(Properties props, Path file, String comment) throws IOException {
+    try (var w = Files.newBufferedWriter(file)) {
+      props.store(w, comment);
+    }
+    return file;
+  }
+
+  /** A TCP port that was free a moment ago. */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   /** Produces {@code request} to the requests topic, keyed by its session, and flushes. */

@@ -40,7 +40,7 @@ class TopicsApplyIT {
   void createsWhatIsMissingThenReportsDriftWithoutTouchingData() throws Exception {
     String ns = "topics" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
     StackEndpoints ep = TestEnvironment.endpoints();
-    Map<String, String> names = OperationsIT.topicNames(ns);
+    Map<String, String> names = ItFixtures.topicNames(ns);
     FabricConfig cfg = FabricConfig.defaults(names);
     List<TopicDeclarations.Topic> declared = TopicDeclarations.of(cfg);
 

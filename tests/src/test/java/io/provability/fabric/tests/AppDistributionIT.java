@@ -84,7 +84,7 @@ class AppDistributionIT {
 
   @Test
   void binFabricRunsAnInstanceWithItsSinksInExternalMode() throws Exception {
-    String ns = "app" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("app");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-app-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("app-it", new SecureRandom());

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -42,6 +44,14 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 final class ItFixtures {
   private ItFixtures() {}
+
+  /**
+   * A fresh test namespace: {@code prefix}, 8 random hex digits and a dash (e.g. {@code
+   * it1a2b3c4d-}), so the test's topics, groups and rows do not meet those of other runs.
+   */
+  static String namespace(String prefix) {
+    return prefix + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+  }
 
   /**
    * A configuration for namespace {@code ns}: topics {@code <ns>fabric.*}, application id {@code
@@ -86,6 +96,41 @@ final class ItFixtures {
     return Map.of(
         FabricConfig.RECEIPT_KEYS_CONFIG, ring.toString(),
         FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, keyFile.toString());
+  }
+
+  /**
+   * {@link #receiptSigning(Ed25519.SigningKey, Path, Path)} for a new gateway key {@code keyId},
+   * its files {@code retrieval-gateway.key} and {@code receipt-signers.keys} in {@code dir}.
+   */
+  static Map<String, String> receiptSigning(Path dir, String keyId) throws IOException {
+    return receiptSigning(
+        Ed25519.SigningKey.generate(keyId, new SecureRandom()),
+        dir.resolve("retrieval-gateway.key"),
+        dir.resolve("receipt-signers.keys"));
+  }
+
+  /**
+   * The sinks' settings of namespace {@code ns}: bucket {@code fabric-<ns>evidence}, Connect group
+   * {@code <ns>sinks} and evidence logs of its own, {@code <ns>evidence.test/log} (the database is
+   * shared with the other end-to-end tests).
+   */
+  static Map<String, String> sinkSettings(String ns) {
+    return Map.of(
+        FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence",
+        FabricConfig.SINK_GROUP_CONFIG, ns + "sinks",
+        FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+  }
+
+  /**
+   * The settings of a front door on a free port of 127.0.0.1 that takes bodies up to 16 KiB, with
+   * the consumer lag measured every 500 ms.
+   */
+  static Map<String, String> localFrontDoor() {
+    return Map.of(
+        FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
+        FabricConfig.HTTP_PORT_CONFIG, "0",
+        FabricConfig.HTTP_MAX_BODY_CONFIG, "16384",
+        FabricConfig.LAG_INTERVAL_CONFIG, "500");
   }
 
   /**
@@ -138,15 +183,35 @@ final class ItFixtures {
    */
   static Decision awaitDecision(
       KafkaTraffic.DecisionReader reader, Duration patience, String requestId) {
-    await("decision of " + requestId)
+    pollUntil(
+        "decision of " + requestId,
+        reader,
+        patience,
+        Duration.ofMillis(20),
+        Duration.ofMillis(50),
+        r -> r.decisions().containsKey(requestId));
+    return reader.decisions().get(requestId);
+  }
+
+  /**
+   * Every {@code every}, polls {@code reader} for up to {@code pollFor}, until {@code done} holds
+   * of it; fails ({@code what} in the message) when it does not within {@code patience}.
+   */
+  static void pollUntil(
+      String what,
+      KafkaTraffic.DecisionReader reader,
+      Duration patience,
+      Duration every,
+      Duration pollFor,
+      Predicate<KafkaTraffic.DecisionReader> done) {
+    await(what)
         .atMost(patience)
-        .pollInterval(Duration.ofMillis(20))
+        .pollInterval(every)
         .until(
             () -> {
-              reader.poll(Duration.ofMillis(50));
-              return reader.decisions().containsKey(requestId);
+              reader.poll(pollFor);
+              return done.test(reader);
             });
-    return reader.decisions().get(requestId);
   }
 
   /** True once {@code streams} is RUNNING with at least one active task on this instance. */

@@ -76,20 +76,9 @@ class OpenApiConformanceIT {
     Path work = Files.createTempDirectory("fabric-openapi-it-");
     issuer = Ed25519.SigningKey.generate("openapi-it-issuer", new SecureRandom());
     Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
-    Ed25519.SigningKey gateway =
-        Ed25519.SigningKey.generate("openapi-it-gateway", new SecureRandom());
     Map<String, String> extra =
-        new HashMap<>(
-            ItFixtures.receiptSigning(
-                gateway,
-                work.resolve("retrieval-gateway.key"),
-                work.resolve("receipt-signers.keys")));
-    extra.putAll(
-        Map.of(
-            FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
-            FabricConfig.HTTP_PORT_CONFIG, "0",
-            FabricConfig.HTTP_MAX_BODY_CONFIG, "16384",
-            FabricConfig.LAG_INTERVAL_CONFIG, "500"));
+        new HashMap<>(ItFixtures.receiptSigning(work, "openapi-it-gateway"));
+    extra.putAll(ItFixtures.localFrontDoor());
     FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, extra);
     runtime = FabricRuntime.create(cfg, ep, false); // the HTTP server needs no sinks
     ops = OperationsServer.start(runtime, Clock.systemUTC());

@@ -100,36 +100,16 @@ class OperationsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    ns = "ops" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("ops");
     ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-ops-it-");
     issuer = Ed25519.SigningKey.generate("ops-it-issuer", new SecureRandom());
     Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
-    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("ops-it-gateway", new SecureRandom());
     Map<String, String> overrides =
-        new HashMap<>(
-            ItFixtures.receiptSigning(
-                gateway,
-                work.resolve("retrieval-gateway.key"),
-                work.resolve("receipt-signers.keys")));
-    overrides.putAll(
-        Map.of(
-            FabricConfig.S3_BUCKET_CONFIG,
-            "fabric-" + ns + "evidence",
-            FabricConfig.SINK_GROUP_CONFIG,
-            ns + "sinks",
-            FabricConfig.HTTP_HOST_CONFIG,
-            "127.0.0.1",
-            FabricConfig.HTTP_PORT_CONFIG,
-            "0",
-            FabricConfig.LAG_INTERVAL_CONFIG,
-            "500",
-            FabricConfig.HTTP_MAX_BODY_CONFIG,
-            "16384",
-            FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG,
-            ns + "evidence.test/log",
-            FabricConfig.METRICS_MAX_AGE_CONFIG,
-            "1000"));
+        new HashMap<>(ItFixtures.receiptSigning(work, "ops-it-gateway"));
+    overrides.putAll(ItFixtures.localFrontDoor());
+    overrides.putAll(ItFixtures.sinkSettings(ns));
+    overrides.put(FabricConfig.METRICS_MAX_AGE_CONFIG, "1000");
     cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, overrides);
 
     runtime = FabricRuntime.create(cfg, ep, true);
@@ -294,13 +274,13 @@ class OperationsIT {
     assertThat(r.headers().firstValue("X-Request-Id")).hasValue(requestId);
     try (KafkaTraffic.DecisionReader reader =
         new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(PATIENCE)
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return reader.decisions().containsKey(requestId);
-              });
+      ItFixtures.pollUntil(
+          "decision of " + requestId,
+          reader,
+          PATIENCE,
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          read -> read.decisions().containsKey(requestId));
       assertThat(reader.decisions().get(requestId).getVerdict().name()).isEqualTo("ALLOW");
     }
   }

@@ -79,24 +79,12 @@ class PipelineEndToEndIT {
 
   @BeforeAll
   static void startPipeline() throws Exception {
-    ns = "it" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("it");
     ep = TestEnvironment.endpoints();
     work = Files.createTempDirectory("fabric-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("it-issuer", new SecureRandom());
     Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
-    cfg =
-        ItFixtures.namespacedConfig(
-            ns,
-            work,
-            trusted,
-            Map.of(
-                FabricConfig.S3_BUCKET_CONFIG,
-                "fabric-" + ns + "evidence",
-                FabricConfig.SINK_GROUP_CONFIG,
-                ns + "sinks",
-                // its own log names: the database is shared with the other end-to-end tests
-                FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG,
-                ns + "evidence.test/log"));
+    cfg = ItFixtures.namespacedConfig(ns, work, trusted, ItFixtures.sinkSettings(ns));
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 8, 1_000, Instant.now(), 4242L);
     generated = new ArrayList<>(REQUESTS);
@@ -250,14 +238,13 @@ class PipelineEndToEndIT {
 
     try (KafkaTraffic.DecisionReader reader =
         new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(Duration.ofMinutes(1))
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return valid.stream()
-                    .allMatch(v -> reader.decisions().containsKey(v.getRequestId()));
-              });
+      ItFixtures.pollUntil(
+          "decisions of the valid records",
+          reader,
+          Duration.ofMinutes(1),
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          r -> valid.stream().allMatch(v -> r.decisions().containsKey(v.getRequestId())));
       assertThat(reader.decisions()).doesNotContainKey(missing.getRequestId());
     }
     assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
@@ -274,14 +261,8 @@ class PipelineEndToEndIT {
     KafkaTraffic.DecisionReader reader =
         new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
     try {
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return done.test(reader);
-              });
+      ItFixtures.pollUntil(
+          "decisions", reader, PATIENCE, Duration.ofMillis(100), Duration.ofMillis(200), done);
       return reader;
     } catch (RuntimeException | Error e) {
       reader.close();

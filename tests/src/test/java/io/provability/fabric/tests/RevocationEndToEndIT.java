@@ -11,7 +11,6 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.hash.Hex;
@@ -32,9 +31,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -65,12 +61,11 @@ class RevocationEndToEndIT {
 
   @Test
   void aRevocationDeniesEveryLaterRequestOnEveryInstance() throws Exception {
-    String ns = "rev" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("rev");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-revocation-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("rev-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     FabricConfig cfgA = ItFixtures.namespacedConfig(ns, work.resolve("a"), trusted, Map.of());
     FabricConfig cfgB = ItFixtures.namespacedConfig(ns, work.resolve("b"), trusted, Map.of());
     try (Admin admin =
@@ -81,16 +76,19 @@ class RevocationEndToEndIT {
     Instant now = Instant.now();
     CapabilityToken revoked = token(issuer, ns + "tok-revoked", now);
     CapabilityToken control = token(issuer, ns + "tok-control", now);
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-    AtomicLong sent = new AtomicLong();
     long[] ackedAndApplied = new long[2];
 
     try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
         KafkaTraffic.DecisionReader reader =
-            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
+        // each flush waits for the broker: the round trip paces the traffic, no sleeping
+        PlanStream traffic =
+            new PlanStream(
+                ep.bootstrapServers(),
+                cfgA.topicRequests(),
+                i -> plan(ns, i, i % 4 == 3 ? control : revoked, Instant.now()),
+                "revocation-it-traffic")) {
       await()
           .atMost(PATIENCE)
           .pollInterval(Duration.ofMillis(50))
@@ -98,33 +96,6 @@ class RevocationEndToEndIT {
               () ->
                   ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
 
-      Thread traffic =
-          new Thread(
-              () -> {
-                EventCodec codec = EventCodec.standard();
-                try {
-                  // each flush waits for the broker: the round trip paces the traffic, no sleeping
-                  for (long i = 0; producing.get(); i++) {
-                    CapabilityToken t = i % 4 == 3 ? control : revoked;
-                    PlanRequest p = plan(ns, i, t, Instant.now());
-                    producer.send(
-                        new ProducerRecord<>(
-                            cfgA.topicRequests(),
-                            null,
-                            p.getRequestedAt().toEpochMilli(),
-                            p.getSessionId().getBytes(StandardCharsets.UTF_8),
-                            codec.encode(p)));
-                    sent.incrementAndGet();
-                    if (i % 20 == 19) {
-                      producer.flush();
-                    }
-                  }
-                  producer.flush();
-                } catch (RuntimeException e) {
-                  producerFailure.set(e);
-                }
-              },
-              "revocation-it-traffic");
       traffic.start();
 
       List<Decision> decisions = new ArrayList<>();
@@ -179,10 +150,9 @@ class RevocationEndToEndIT {
                                 decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
                             >= 50);
       } finally {
-        producing.set(false);
-        traffic.join(Duration.ofSeconds(30).toMillis());
+        traffic.halt();
       }
-      assertThat(producerFailure.get()).isNull();
+      traffic.stop();
 
       Instant visible = Instant.ofEpochMilli(ackedAndApplied[1]);
       List<Decision> after =
@@ -232,7 +202,7 @@ class RevocationEndToEndIT {
           .isLessThanOrEqualTo(ackedAndApplied[1]);
       System.out.printf(
           "revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
-          sent.get(), decisions.size(), after.size());
+          traffic.sent(), decisions.size(), after.size());
     }
   }
 

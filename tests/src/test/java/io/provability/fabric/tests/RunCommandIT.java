@@ -53,7 +53,7 @@ class RunCommandIT {
 
   @Test
   void anExternalModeInstanceBecomesReadyServesAndLeavesItsGroupOnSigterm() throws Exception {
-    String ns = "run" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("run");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-run-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("run-it", new SecureRandom());
@@ -207,7 +207,7 @@ class RunCommandIT {
 
   @Test
   void fabricLoadWithConfigAndAppProcessRunsTheApplicationAsAThirdProcess() throws Exception {
-    String ns = "ldp" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("ldp");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-load-it-");
     Properties props = ep.externalModeProperties();

@@ -11,7 +11,6 @@ import io.provability.fabric.topology.runtime.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,7 @@ import picocli.CommandLine;
 class TopicsApplyIT {
   @Test
   void createsWhatIsMissingThenReportsDriftWithoutTouchingData() throws Exception {
-    String ns = "topics" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("topics");
     StackEndpoints ep = TestEnvironment.endpoints();
     Map<String, String> names = ItFixtures.topicNames(ns);
     FabricConfig cfg = FabricConfig.defaults(names);

@@ -95,15 +95,7 @@ class TopicsApplyIT {
                               .partitions()
                               .size()
                           == 8
-                      && "3600000"
-                          .equals(
-                              admin
-                                  .describeConfigs(List.of(decisions))
-                                  .all()
-                                  .get()
-                                  .get(decisions)
-                                  .get("retention.ms")
-                                  .value()));
+                      && "3600000".equals(retentionMs(admin, decisions)));
 
       Run second = apply(ep, names, true);
       System.out.println(second.out);
@@ -117,15 +109,7 @@ class TopicsApplyIT {
           .contains("0 created, " + (declared.size() - 2) + " as declared, 2 drifted");
 
       // nothing was changed back, nothing was lost
-      assertThat(
-              admin
-                  .describeConfigs(List.of(decisions))
-                  .all()
-                  .get()
-                  .get(decisions)
-                  .get("retention.ms")
-                  .value())
-          .isEqualTo("3600000");
+      assertThat(retentionMs(admin, decisions)).isEqualTo("3600000");
       TopicPartition p0 = new TopicPartition(cfg.topicRequests(), 0);
       assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset())
           .isEqualTo(1L);
@@ -149,5 +133,10 @@ class TopicsApplyIT {
             .setOut(new PrintWriter(out))
             .execute(args.toArray(String[]::new));
     return new Run(code, out.toString());
+  }
+
+  /** The {@code retention.ms} setting of {@code topic} on the broker. */
+  private static String retentionMs(Admin admin, ConfigResource topic) throws Exception {
+    return admin.describeConfigs(List.of(topic)).all().get().get(topic).get("retention.ms").value();
   }
 }

@@ -104,27 +104,17 @@ class HotTierEndToEndIT {
             new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
       CacheMetrics ma = a.hotTier().metrics();
       CacheMetrics mb = b.hotTier().metrics();
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () ->
-                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+      ItFixtures.awaitActiveTasks(PATIENCE, a, b);
       traffic.start();
       List<Decision> decisions = new ArrayList<>();
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(20))
-          .until(
-              () ->
-                  ItFixtures.count(
-                              ItFixtures.readAll(reader, decisions),
-                              revoked.getTokenId(),
-                              Verdict.ALLOW,
-                              Long.MIN_VALUE)
-                          >= 200
-                      && hits(ma) > 20
-                      && hits(mb) > 20);
+      ItFixtures.awaitDecisions(
+          reader,
+          decisions,
+          PATIENCE,
+          d ->
+              ItFixtures.count(d, revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200
+                  && hits(ma) > 20
+                  && hits(mb) > 20);
 
       long[] revocation =
           publishAndWait(
@@ -180,18 +170,13 @@ class HotTierEndToEndIT {
                   ma.policyChanges("policy_version") >= 1
                       && mb.policyChanges("policy_version") >= 1);
 
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(20))
-          .until(
-              () ->
-                  ItFixtures.count(
-                              ItFixtures.readAll(reader, decisions),
-                              revoked.getTokenId(),
-                              null,
-                              version[2])
-                          >= 150
-                      && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
+      ItFixtures.awaitDecisions(
+          reader,
+          decisions,
+          PATIENCE,
+          d ->
+              ItFixtures.count(d, revoked.getTokenId(), null, version[2]) >= 150
+                  && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
       traffic.stop();
 
       // decided_at is the stream thread's clock when it decided; "after applied" is safe to check,
@@ -263,13 +248,7 @@ class HotTierEndToEndIT {
           KafkaTraffic.DecisionReader reader =
               new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
           KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(50))
-            .until(
-                () ->
-                    ItFixtures.hasActiveTasks(a.streams())
-                        && ItFixtures.hasActiveTasks(b.streams()));
+        ItFixtures.awaitActiveTasks(PATIENCE, a, b);
         Map<String, Verdict> expected = produce(producer, cfgA, ns, 0, requests, tokens);
         ItFixtures.pollUntil(
             requests + " decisions",

@@ -10,6 +10,7 @@ import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
+import io.provability.fabric.topology.runtime.FabricRuntime;
 import io.provability.fabric.topology.runtime.KeyFiles;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,6 +24,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,32 @@ final class ItFixtures {
               reader.poll(pollFor);
               return done.test(reader);
             });
+  }
+
+  /**
+   * Waits (at most {@code patience}, checking every 50 ms) until every one of {@code runtimes} has
+   * an active task.
+   */
+  static void awaitActiveTasks(Duration patience, FabricRuntime... runtimes) {
+    await()
+        .atMost(patience)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Arrays.stream(runtimes).allMatch(r -> hasActiveTasks(r.streams())));
+  }
+
+  /**
+   * Every 20 ms, copies the decisions read so far into {@code decisions} (see {@link #readAll}) and
+   * checks {@code done} of them, until it holds; at most {@code patience}.
+   */
+  static void awaitDecisions(
+      KafkaTraffic.DecisionReader reader,
+      List<Decision> decisions,
+      Duration patience,
+      Predicate<List<Decision>> done) {
+    await()
+        .atMost(patience)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> done.test(readAll(reader, decisions)));
   }
 
   /** True once {@code streams} is RUNNING with at least one active task on this instance. */

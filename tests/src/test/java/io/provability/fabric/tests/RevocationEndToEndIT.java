@@ -89,28 +89,17 @@ class RevocationEndToEndIT {
                 cfgA.topicRequests(),
                 i -> plan(ns, i, i % 4 == 3 ? control : revoked, Instant.now()),
                 "revocation-it-traffic")) {
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () ->
-                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+      ItFixtures.awaitActiveTasks(PATIENCE, a, b);
 
       traffic.start();
 
       List<Decision> decisions = new ArrayList<>();
       try {
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(20))
-            .until(
-                () ->
-                    ItFixtures.count(
-                            ItFixtures.readAll(reader, decisions),
-                            revoked.getTokenId(),
-                            Verdict.ALLOW,
-                            Long.MIN_VALUE)
-                        >= 200);
+        ItFixtures.awaitDecisions(
+            reader,
+            decisions,
+            PATIENCE,
+            d -> ItFixtures.count(d, revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
 
         String key = PolicyStateKeys.revocation(revoked.getTokenId());
         long[] sentAndAcked = new long[2];
@@ -135,20 +124,14 @@ class RevocationEndToEndIT {
             appended.timestamp(),
             appliedAt);
 
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(20))
-            .until(
-                () ->
-                    ItFixtures.count(
-                                ItFixtures.readAll(reader, decisions),
-                                revoked.getTokenId(),
-                                null,
-                                appliedAt)
-                            >= 300
-                        && ItFixtures.count(
-                                decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
-                            >= 50);
+        ItFixtures.awaitDecisions(
+            reader,
+            decisions,
+            PATIENCE,
+            d ->
+                ItFixtures.count(d, revoked.getTokenId(), null, appliedAt) >= 300
+                    && ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
+                        >= 50);
       } finally {
         traffic.halt();
       }

@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -552,9 +551,9 @@ class HotTierEndToEndIT {
 
   private static PlanRequest plan(
       String ns, long i, CapabilityToken token, Instant at, String resource) {
-    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     PlanStep step = TestPlans.searchDocs(Map.of("n", Long.toString(i)), resource);
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             ns + "req-" + i,
             ns + "session-" + (i % 64),
             "plan-" + i,
@@ -562,10 +561,7 @@ class HotTierEndToEndIT {
             TestPlans.subject(token.getSubjectId(), token),
             List.of(step),
             HASH,
-            List.of())
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
+            List.of()),
+        at);
   }
 }

@@ -175,7 +175,6 @@ class RetrievalReceiptEndToEndIT {
   /** A one-step plan whose retrieval step carries {@code receipt} and reads what it attests. */
   private static PlanRequest plan(
       String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
-    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     PlanStep step =
         TestPlans.step(
             "retrieve",
@@ -186,7 +185,8 @@ class RetrievalReceiptEndToEndIT {
             List.of("public", "financial"),
             List.of("public", "financial"),
             List.of(receipt));
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             requestId,
             session,
             requestId,
@@ -194,10 +194,7 @@ class RetrievalReceiptEndToEndIT {
             TestPlans.subject(SUBJECT, token),
             List.of(step),
             HASH,
-            List.of(TestPlans.retrieved(receipt)))
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
+            List.of(TestPlans.retrieved(receipt))),
+        Instant.now());
   }
 }

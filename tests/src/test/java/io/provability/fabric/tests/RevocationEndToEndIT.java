@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -242,9 +241,9 @@ class RevocationEndToEndIT {
   }
 
   private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at) {
-    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     PlanStep step = TestPlans.searchDocs(Map.of(), "tenant-r/docs/handbook");
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             ns + "req-" + i,
             ns + "session-" + (i % 64),
             "plan-" + i,
@@ -252,10 +251,7 @@ class RevocationEndToEndIT {
             TestPlans.subject("agent-r", token),
             List.of(step),
             HASH,
-            List.of())
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
+            List.of()),
+        at);
   }
 }

@@ -42,10 +42,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
@@ -451,20 +448,9 @@ class HotTierEndToEndIT {
       StackEndpoints ep, FabricConfig cfg, String key, byte[] value, BooleanSupplier applied)
       throws Exception {
     long[] t = new long[3];
-    try (KafkaProducer<String, byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ep.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      p.partitionsFor(cfg.topicPolicyState());
-      t[0] = System.currentTimeMillis();
-      p.send(new ProducerRecord<>(cfg.topicPolicyState(), null, t[0], key, value)).get();
-      t[1] = System.currentTimeMillis();
-    }
+    ItFixtures.TimedSend sent = ItFixtures.timedSend(ep, cfg.topicPolicyState(), key, value);
+    t[0] = sent.sentAt();
+    t[1] = sent.ackedAt();
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1)).until(applied::getAsBoolean);
     t[2] = System.currentTimeMillis();
     return t;

@@ -35,8 +35,12 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -162,6 +166,35 @@ final class ItFixtures {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
+    }
+  }
+
+  /**
+   * A record sent by {@link #timedSend}: when it was sent and acknowledged (wall-clock millis), and
+   * where the broker put it.
+   */
+  record TimedSend(long sentAt, long ackedAt, RecordMetadata metadata) {}
+
+  /**
+   * Sends {@code key}={@code value} to {@code topic} with acks=all, timestamped with its send time,
+   * and waits for the acknowledgement. The topic's metadata is fetched first, so the measured send
+   * is the record's trip alone.
+   */
+  static TimedSend timedSend(StackEndpoints ep, String topic, String key, byte[] value)
+      throws ExecutionException, InterruptedException {
+    try (KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ep.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      p.partitionsFor(topic);
+      long sentAt = System.currentTimeMillis();
+      RecordMetadata m = p.send(new ProducerRecord<>(topic, null, sentAt, key, value)).get();
+      return new TimedSend(sentAt, System.currentTimeMillis(), m);
     }
   }
 

@@ -32,12 +32,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -201,31 +196,18 @@ class RevocationEndToEndIT {
   private static RecordMetadata revoke(
       StackEndpoints ep, String topic, String key, CapabilityToken token, long[] sentAndAcked)
       throws Exception {
-    try (KafkaProducer<String, byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ep.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      CapabilityRevocation r =
-          CapabilityRevocation.newBuilder()
-              .setTokenId(token.getTokenId())
-              .setTenant(token.getTenant())
-              .setRevokedAt(Instant.now())
-              .setReason("revocation IT")
-              .build();
-      byte[] value = EventCodec.standard().encode(r);
-      p.partitionsFor(
-          topic); // fetch metadata first, so the measured send is the record's trip alone
-      sentAndAcked[0] = System.currentTimeMillis();
-      RecordMetadata m =
-          p.send(new ProducerRecord<>(topic, null, sentAndAcked[0], key, value)).get();
-      sentAndAcked[1] = System.currentTimeMillis();
-      return m;
-    }
+    CapabilityRevocation r =
+        CapabilityRevocation.newBuilder()
+            .setTokenId(token.getTokenId())
+            .setTenant(token.getTenant())
+            .setRevokedAt(Instant.now())
+            .setReason("revocation IT")
+            .build();
+    ItFixtures.TimedSend sent =
+        ItFixtures.timedSend(ep, topic, key, EventCodec.standard().encode(r));
+    sentAndAcked[0] = sent.sentAt();
+    sentAndAcked[1] = sent.ackedAt();
+    return sent.metadata();
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {

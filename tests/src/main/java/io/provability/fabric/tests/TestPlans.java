@@ -19,7 +19,9 @@ import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -211,5 +213,17 @@ public final class TestPlans {
                 .build())
         .setConstraints(constraints())
         .setSystemPromptHash(hash);
+  }
+
+  /**
+   * {@code plan} requested and created at {@code at} (to the millisecond, as the topics carry it),
+   * expiring ten minutes later.
+   */
+  public static PlanRequest requestedAt(PlanRequest.Builder plan, Instant at) {
+    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
+    return plan.setRequestedAt(t)
+        .setCreatedAt(t)
+        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
+        .build();
   }
 }

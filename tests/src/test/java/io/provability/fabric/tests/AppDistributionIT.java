@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -88,48 +84,31 @@ class AppDistributionIT {
 
   @Test
   void binFabricRunsAnInstanceWithItsSinksInExternalMode() throws Exception {
-    String ns = "app" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("app");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-app-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("app-it", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Properties props = ep.externalModeProperties();
-    props.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("instance").toString());
-    props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
+    Properties props = ItFixtures.externalModeProperties(ep, ns, work, trusted);
     props.put(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks");
-    props.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
-    props.putAll(OperationsIT.topicNames(ns));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ItFixtures.freePort();
     props.put(FabricConfig.HTTP_PORT_CONFIG, String.valueOf(port));
     props.put(FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1");
-    Path config = work.resolve("fabric.properties");
-    try (var w = Files.newBufferedWriter(config)) {
-      props.store(w, "AppDistributionIT");
-    }
+    Path config = ItFixtures.store(props, work.resolve("fabric.properties"), "AppDistributionIT");
     FabricProcess p =
         binFabric()
             .args("run", "--config", config.toString())
             .env("FABRIC_JAVA_OPTS", "-Xmx512m -XX:+UseParallelGC")
             .output(work.resolve("stdout.txt"), work.resolve("stderr.txt"))
             .start();
-    HttpClient http = HttpClient.newHttpClient();
+    FrontDoorClient http = FrontDoorClient.at(port);
     try {
       p.awaitRunning(Duration.ofMinutes(3));
       String plan =
           Files.readString(Path.of("..", "docs", "examples", "plan-denied.json"))
               .replaceAll(
                   ",\\s*\"token\": \"TOKEN\"", ""); // no token: denied by default, answered 200
-      HttpResponse<String> decided =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(plan))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> decided = http.post("/v1/plans", plan, Map.of());
       assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
       assertThat(decided.body()).contains("\"verdict\":\"DENY\"");
       assertThat(p.stop(Duration.ofSeconds(90))).as("stopped within 90 s of SIGTERM").isTrue();

@@ -95,7 +95,7 @@ class AuditEndToEndIT {
 
   @BeforeAll
   static void decideAndStore() throws Exception {
-    ns = "au" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("au");
     ep = TestEnvironment.endpoints();
     work = Files.createTempDirectory("fabric-audit-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("it-issuer", new SecureRandom());

@@ -11,7 +11,6 @@ import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.tools.cli.EmbeddedMode;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
@@ -160,8 +159,7 @@ class ClusterIT {
     stack = EmbeddedStack.start(work.resolve("stack"));
     ep = EmbeddedMode.endpoints(stack);
     issuer = Ed25519.SigningKey.generate("cluster-it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     // the secrets come from each instance's environment, as in production
     Properties p = InstancePair.clusterProperties(ep, ns, trusted);
     p.put(FabricConfig.SINK_TASKS_CONFIG, "2");

@@ -13,7 +13,6 @@ import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.egress.CertificateSigning;
 import io.provability.fabric.processors.egress.EgressFirewall;
 import io.provability.fabric.processors.egress.EgressOutcome;
@@ -64,7 +63,7 @@ class EgressAndBudgetEndToEndIT {
 
   @Test
   void egressVerdictsThroughTheTopologyCarryVerifiableCertificates() throws Exception {
-    String ns = "egr" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("egr");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-egress-it-");
     Ed25519.SigningKey certificateKey =
@@ -153,7 +152,7 @@ class EgressAndBudgetEndToEndIT {
 
   @Test
   void aSessionsPrivacySpendSurvivesARestartWithAnEmptyStateDirectory() throws Exception {
-    String ns = "bud" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("bud");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-budget-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("budget-it-issuer", new SecureRandom());
@@ -220,7 +219,7 @@ class EgressAndBudgetEndToEndIT {
 
   @Test
   void theBudgetIsEnforcedExactlyWithTheSessionSpendCacheOn() throws Exception {
-    String ns = "bsc" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("bsc");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-budget-cache-it-");
     Ed25519.SigningKey issuer =
@@ -337,11 +336,9 @@ class EgressAndBudgetEndToEndIT {
   }
 
   private static Path trustedRing(Path work, Ed25519.SigningKey issuer) throws Exception {
-    Path ring = work.resolve("trusted-issuers.keys");
     Ed25519.SigningKey key =
         issuer != null ? issuer : Ed25519.SigningKey.generate("unused-issuer", new SecureRandom());
-    KeyRing.empty().with(key.keyId(), key.publicKey()).write(ring);
-    return ring;
+    return ItFixtures.trustOnly(work.resolve("trusted-issuers.keys"), key);
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {

@@ -17,7 +17,6 @@ import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.cache.CacheMetrics;
 import io.provability.fabric.processors.cache.CacheName;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.schemas.hash.Hex;
 import io.provability.fabric.schemas.hash.Sha256;
@@ -34,24 +33,16 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
@@ -93,32 +84,33 @@ class HotTierEndToEndIT {
 
     try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-        Traffic traffic = new Traffic(ep, cfgA, ns, i -> i % 4 == 3 ? control : revoked);
+        PlanStream traffic =
+            new PlanStream(
+                ep.bootstrapServers(),
+                cfgA.topicRequests(),
+                i ->
+                    plan(
+                        ns,
+                        i,
+                        i % 4 == 3 ? control : revoked,
+                        Instant.now(),
+                        TENANT + "/docs/d" + (i % 3)),
+                "hot-tier-it-traffic");
         KafkaTraffic.DecisionReader reader =
             new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
       CacheMetrics ma = a.hotTier().metrics();
       CacheMetrics mb = b.hotTier().metrics();
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () ->
-                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+      ItFixtures.awaitActiveTasks(PATIENCE, a, b);
       traffic.start();
       List<Decision> decisions = new ArrayList<>();
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(20))
-          .until(
-              () ->
-                  ItFixtures.count(
-                              ItFixtures.readAll(reader, decisions),
-                              revoked.getTokenId(),
-                              Verdict.ALLOW,
-                              Long.MIN_VALUE)
-                          >= 200
-                      && hits(ma) > 20
-                      && hits(mb) > 20);
+      ItFixtures.awaitDecisions(
+          reader,
+          decisions,
+          PATIENCE,
+          d ->
+              ItFixtures.count(d, revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200
+                  && hits(ma) > 20
+                  && hits(mb) > 20);
 
       long[] revocation =
           publishAndWait(
@@ -174,18 +166,13 @@ class HotTierEndToEndIT {
                   ma.policyChanges("policy_version") >= 1
                       && mb.policyChanges("policy_version") >= 1);
 
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(20))
-          .until(
-              () ->
-                  ItFixtures.count(
-                              ItFixtures.readAll(reader, decisions),
-                              revoked.getTokenId(),
-                              null,
-                              version[2])
-                          >= 150
-                      && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
+      ItFixtures.awaitDecisions(
+          reader,
+          decisions,
+          PATIENCE,
+          d ->
+              ItFixtures.count(d, revoked.getTokenId(), null, version[2]) >= 150
+                  && ItFixtures.count(decisions, control.getTokenId(), null, version[2]) >= 50);
       traffic.stop();
 
       // decided_at is the stream thread's clock when it decided; "after applied" is safe to check,
@@ -250,37 +237,22 @@ class HotTierEndToEndIT {
       FabricConfig cfgA = config(ns, work.resolve("a"), trusted, cluster);
       FabricConfig cfgB = config(ns, work.resolve("b"), trusted, cluster);
       createTopics(ep, cfgA);
-      Instant now = Instant.now();
-      List<CapabilityToken> tokens = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        tokens.add(
-            token(
-                ns + "tok-" + i,
-                "agent-" + i,
-                i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
-      }
+      List<CapabilityToken> tokens = tokens(ns, 40, Instant.now());
       int requests = 600;
       try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
           FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
           KafkaTraffic.DecisionReader reader =
               new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
           KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers())) {
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(50))
-            .until(
-                () ->
-                    ItFixtures.hasActiveTasks(a.streams())
-                        && ItFixtures.hasActiveTasks(b.streams()));
+        ItFixtures.awaitActiveTasks(PATIENCE, a, b);
         Map<String, Verdict> expected = produce(producer, cfgA, ns, 0, requests, tokens);
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(50))
-            .until(
-                () -> {
-                  reader.poll(Duration.ofMillis(50));
-                  return reader.decisions().size() >= requests;
-                });
+        ItFixtures.pollUntil(
+            requests + " decisions",
+            reader,
+            PATIENCE,
+            Duration.ofMillis(50),
+            Duration.ofMillis(50),
+            r -> r.decisions().size() >= requests);
         assertVerdicts(reader.decisions(), expected);
         CacheMetrics ma = a.hotTier().metrics();
         CacheMetrics mb = b.hotTier().metrics();
@@ -347,15 +319,7 @@ class HotTierEndToEndIT {
                   FabricConfig.cacheRedisUriConfig(CacheName.TOKENS),
                   shared.redisUri()));
       createTopics(ep, cfg);
-      Instant now = Instant.now();
-      List<CapabilityToken> tokens = new ArrayList<>();
-      for (int i = 0; i < 1_000; i++) {
-        tokens.add(
-            token(
-                ns + "tok-" + i,
-                "agent-" + i,
-                i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
-      }
+      List<CapabilityToken> tokens = tokens(ns, 1_000, Instant.now());
       Map<String, Verdict> expected = new HashMap<>();
       try (FabricRuntime app = FabricRuntime.start(cfg, ep, false);
           KafkaTraffic.DecisionReader reader =
@@ -430,8 +394,7 @@ class HotTierEndToEndIT {
 
   private static Path trustedKeys(Path work) throws IOException {
     Files.createDirectories(work);
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(ISSUER.keyId(), ISSUER.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), ISSUER);
     return trusted;
   }
 
@@ -485,34 +448,38 @@ class HotTierEndToEndIT {
       StackEndpoints ep, FabricConfig cfg, String key, byte[] value, BooleanSupplier applied)
       throws Exception {
     long[] t = new long[3];
-    try (KafkaProducer<String, byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ep.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      p.partitionsFor(cfg.topicPolicyState());
-      t[0] = System.currentTimeMillis();
-      p.send(new ProducerRecord<>(cfg.topicPolicyState(), null, t[0], key, value)).get();
-      t[1] = System.currentTimeMillis();
-    }
+    ItFixtures.TimedSend sent = ItFixtures.timedSend(ep, cfg.topicPolicyState(), key, value);
+    t[0] = sent.sentAt();
+    t[1] = sent.ackedAt();
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1)).until(applied::getAsBoolean);
     t[2] = System.currentTimeMillis();
     return t;
   }
 
+  /**
+   * Tokens {@code <ns>tok-0..n-1} of agents {@code agent-0..n-1}; every fourth (from the first) has
+   * expired a minute before {@code now}, the others expire in an hour.
+   */
+  private static List<CapabilityToken> tokens(String ns, int n, Instant now) {
+    List<CapabilityToken> tokens = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tokens.add(
+          token(
+              ns + "tok-" + i,
+              "agent-" + i,
+              i % 4 == 0 ? now.minus(Duration.ofMinutes(1)) : now.plus(Duration.ofHours(1))));
+    }
+    return tokens;
+  }
+
   private static void awaitDecided(KafkaTraffic.DecisionReader reader, int n) {
-    await()
-        .atMost(PATIENCE)
-        .pollInterval(Duration.ofMillis(20))
-        .until(
-            () -> {
-              reader.poll(Duration.ofMillis(50));
-              return reader.decisions().size() >= n;
-            });
+    ItFixtures.pollUntil(
+        n + " decisions",
+        reader,
+        PATIENCE,
+        Duration.ofMillis(20),
+        Duration.ofMillis(50),
+        r -> r.decisions().size() >= n);
   }
 
   /**
@@ -570,9 +537,9 @@ class HotTierEndToEndIT {
 
   private static PlanRequest plan(
       String ns, long i, CapabilityToken token, Instant at, String resource) {
-    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     PlanStep step = TestPlans.searchDocs(Map.of("n", Long.toString(i)), resource);
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             ns + "req-" + i,
             ns + "session-" + (i % 64),
             "plan-" + i,
@@ -580,80 +547,7 @@ class HotTierEndToEndIT {
             TestPlans.subject(token.getSubjectId(), token),
             List.of(step),
             HASH,
-            List.of())
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
-  }
-
-  /** Plans flowing until stopped; each flush waits for the broker, which paces the traffic. */
-  private static final class Traffic implements AutoCloseable {
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final FabricConfig cfg;
-    private final String ns;
-    private final LongFunction<CapabilityToken> tokenFor;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final AtomicLong sent = new AtomicLong();
-    private final Thread thread;
-
-    Traffic(
-        StackEndpoints ep, FabricConfig cfg, String ns, LongFunction<CapabilityToken> tokenFor) {
-      this.producer = KafkaTraffic.producer(ep.bootstrapServers());
-      this.cfg = cfg;
-      this.ns = ns;
-      this.tokenFor = tokenFor;
-      this.thread = new Thread(this::run, "hot-tier-it-traffic");
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    private void run() {
-      EventCodec codec = EventCodec.standard();
-      try {
-        for (long i = 0; running.get(); i++) {
-          PlanRequest p =
-              plan(ns, i, tokenFor.apply(i), Instant.now(), TENANT + "/docs/d" + (i % 3));
-          producer.send(
-              new ProducerRecord<>(
-                  cfg.topicRequests(),
-                  null,
-                  p.getRequestedAt().toEpochMilli(),
-                  p.getSessionId().getBytes(StandardCharsets.UTF_8),
-                  codec.encode(p)));
-          sent.incrementAndGet();
-          if (i % 20 == 19) {
-            producer.flush();
-          }
-        }
-        producer.flush();
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-    }
-
-    void stop() {
-      running.set(false);
-      try {
-        thread.join(Duration.ofSeconds(30).toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      assertThat(failure.get()).isNull();
-    }
-
-    @Override
-    public void close() {
-      running.set(false);
-      try {
-        thread.join(Duration.ofSeconds(30).toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      producer.close();
-    }
+            List.of()),
+        at);
   }
 }

@@ -8,7 +8,6 @@ import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.load.LoadSession;
 import io.provability.fabric.load.StateSize;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
@@ -56,9 +55,8 @@ class HttpLoadIT {
     ep = TestEnvironment.endpoints();
     work = Files.createTempDirectory("fabric-http-load-it-");
     trustedIssuer = Ed25519.SigningKey.generate("http-load-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(trustedIssuer.keyId(), trustedIssuer.publicKey()).write(trusted);
-    Map<String, String> overrides = new HashMap<>(OperationsIT.topicNames(ns + "-"));
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), trustedIssuer);
+    Map<String, String> overrides = new HashMap<>(ItFixtures.topicNames(ns + "-"));
     overrides.putAll(
         Map.of(
             FabricConfig.WORK_DIR_CONFIG,

@@ -9,7 +9,6 @@ import io.provability.fabric.load.KafkaTransport;
 import io.provability.fabric.load.LoadGenerator;
 import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.evidence.LogEntry;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
@@ -132,8 +131,7 @@ class InstanceFailureIT {
     ep = TestEnvironment.endpoints();
     work = Files.createTempDirectory("fabric-instance-failure-it-");
     issuer = Ed25519.SigningKey.generate("instance-it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     Properties p = InstancePair.clusterProperties(ep, ns, trusted);
     // one log, one signing key for the whole cluster: every instance's sequencer signs with the
     // same file

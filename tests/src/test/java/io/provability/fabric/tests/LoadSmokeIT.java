@@ -13,7 +13,6 @@ import io.provability.fabric.load.LoadReport;
 import io.provability.fabric.load.LoadResult;
 import io.provability.fabric.load.LoadSession;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
@@ -42,20 +41,9 @@ class LoadSmokeIT {
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-load-smoke-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("smoke-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     String prefix = ns + "-fabric.";
-    FabricConfig cfg =
-        FabricConfig.defaults(
-            Map.ofEntries(
-                Map.entry(FabricConfig.WORK_DIR_CONFIG, work.toString()),
-                Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "-runtime"),
-                Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests"),
-                Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions"),
-                Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence"),
-                Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter"),
-                Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state"),
-                Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString())));
+    FabricConfig cfg = ItFixtures.namespacedConfig(ns + "-", work, trusted, Map.of());
     LoadProfile profile =
         new LoadProfile(
             500,

@@ -8,15 +8,10 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import io.provability.fabric.events.CapabilityToken;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
-import io.provability.fabric.topology.runtime.KeyFiles;
 import io.provability.fabric.topology.runtime.OperationsServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -56,8 +51,6 @@ import tools.jackson.databind.node.ObjectNode;
 class OpenApiConformanceIT {
   private static final Duration PATIENCE = Duration.ofMinutes(2);
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String BASE = "https://fabric.invalid/openapi.json";
   private static final String TENANT = "tenant-openapi";
   private static final String SUBJECT = "agent-openapi";
@@ -65,6 +58,7 @@ class OpenApiConformanceIT {
   private static String ns;
   private static FabricRuntime runtime;
   private static OperationsServer ops;
+  private static final FrontDoorClient HTTP = new FrontDoorClient(() -> ops.port());
   private static Ed25519.SigningKey issuer;
   private static JsonNode doc;
   private static SchemaRegistry schemas;
@@ -81,23 +75,10 @@ class OpenApiConformanceIT {
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-openapi-it-");
     issuer = Ed25519.SigningKey.generate("openapi-it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Ed25519.SigningKey gateway =
-        Ed25519.SigningKey.generate("openapi-it-gateway", new SecureRandom());
-    Path gatewayKey = work.resolve("retrieval-gateway.key");
-    KeyFiles.write(gatewayKey, gateway);
-    Path receiptRing = work.resolve("receipt-signers.keys");
-    KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     Map<String, String> extra =
-        new HashMap<>(
-            Map.of(
-                FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
-                FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKey.toString(),
-                FabricConfig.HTTP_HOST_CONFIG, "127.0.0.1",
-                FabricConfig.HTTP_PORT_CONFIG, "0",
-                FabricConfig.HTTP_MAX_BODY_CONFIG, "16384",
-                FabricConfig.LAG_INTERVAL_CONFIG, "500"));
+        new HashMap<>(ItFixtures.receiptSigning(work, "openapi-it-gateway"));
+    extra.putAll(ItFixtures.localFrontDoor());
     FabricConfig cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, extra);
     runtime = FabricRuntime.create(cfg, ep, false); // the HTTP server needs no sinks
     ops = OperationsServer.start(runtime, Clock.systemUTC());
@@ -416,19 +397,7 @@ class OpenApiConformanceIT {
 
   private static HttpResponse<String> send(
       String method, String path, String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + path))
-            .timeout(Duration.ofSeconds(60));
-    if (!headers.containsKey("Content-Type") && body != null) {
-      b.header("Content-Type", "application/json");
-    }
-    headers.forEach(b::header);
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(method, path, body, headers);
   }
 
   /** A JSON pointer token: "/v1/plans" becomes "~1v1~1plans". */

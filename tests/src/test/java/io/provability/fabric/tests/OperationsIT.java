@@ -12,7 +12,6 @@ import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.load.FrontDoorBodies;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
@@ -23,14 +22,12 @@ import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.http.RequestMapper;
 import io.provability.fabric.topology.metrics.ConsumerLag;
 import io.provability.fabric.topology.runtime.FabricRuntime;
-import io.provability.fabric.topology.runtime.KeyFiles;
 import io.provability.fabric.topology.runtime.OperationsServer;
 import io.provability.fabric.topology.traffic.SyntheticTraffic;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -90,13 +87,12 @@ class OperationsIT {
   private static final String HASH =
       "a1b2c3d4e5f6789012345678901234567890abcdef1234567890abcdef123456";
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static String ns;
   private static StackEndpoints ep;
   private static FabricConfig cfg;
   private static FabricRuntime runtime;
   private static OperationsServer ops;
+  private static final FrontDoorClient HTTP = new FrontDoorClient(() -> ops.port());
   private static Ed25519.SigningKey issuer;
   private static HttpResponse<String> readyBeforeStart;
   private static HttpResponse<String> liveBeforeStart;
@@ -104,60 +100,23 @@ class OperationsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    ns = "ops" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("ops");
     ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-ops-it-");
     issuer = Ed25519.SigningKey.generate("ops-it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Ed25519.SigningKey gateway = Ed25519.SigningKey.generate("ops-it-gateway", new SecureRandom());
-    Path gatewayKey = work.resolve("retrieval-gateway.key");
-    KeyFiles.write(gatewayKey, gateway);
-    Path receiptRing = work.resolve("receipt-signers.keys");
-    KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
-    Map<String, String> overrides = new HashMap<>(topicNames(ns));
-    overrides.putAll(
-        Map.of(
-            FabricConfig.WORK_DIR_CONFIG,
-            work.resolve("instance").toString(),
-            FabricConfig.APPLICATION_ID_CONFIG,
-            ns + "runtime",
-            FabricConfig.S3_BUCKET_CONFIG,
-            "fabric-" + ns + "evidence",
-            FabricConfig.SINK_GROUP_CONFIG,
-            ns + "sinks",
-            FabricConfig.TRUSTED_KEYS_CONFIG,
-            trusted.toString(),
-            FabricConfig.RECEIPT_KEYS_CONFIG,
-            receiptRing.toString(),
-            FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG,
-            gatewayKey.toString(),
-            FabricConfig.HTTP_HOST_CONFIG,
-            "127.0.0.1",
-            FabricConfig.HTTP_PORT_CONFIG,
-            "0",
-            FabricConfig.LAG_INTERVAL_CONFIG,
-            "500"));
-    overrides.put(FabricConfig.HTTP_MAX_BODY_CONFIG, "16384");
-    overrides.put(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log");
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
+    Map<String, String> overrides =
+        new HashMap<>(ItFixtures.receiptSigning(work, "ops-it-gateway"));
+    overrides.putAll(ItFixtures.localFrontDoor());
+    overrides.putAll(ItFixtures.sinkSettings(ns));
     overrides.put(FabricConfig.METRICS_MAX_AGE_CONFIG, "1000");
-    cfg = FabricConfig.defaults(overrides);
+    cfg = ItFixtures.namespacedConfig(ns, work.resolve("instance"), trusted, overrides);
 
     runtime = FabricRuntime.create(cfg, ep, true);
     ops = OperationsServer.start(runtime, Clock.systemUTC());
     readyBeforeStart = get("/health/ready");
     liveBeforeStart = get("/health/live");
     runtime.startAndAwait(PATIENCE);
-  }
-
-  static Map<String, String> topicNames(String ns) {
-    String prefix = ns + "fabric.";
-    return Map.of(
-        FabricConfig.TOPIC_REQUESTS_CONFIG, prefix + "requests",
-        FabricConfig.TOPIC_DECISIONS_CONFIG, prefix + "decisions",
-        FabricConfig.TOPIC_EVIDENCE_CONFIG, prefix + "evidence",
-        FabricConfig.TOPIC_DEAD_LETTER_CONFIG, prefix + "dead-letter",
-        FabricConfig.TOPIC_POLICY_STATE_CONFIG, prefix + "policy-state");
   }
 
   @AfterAll
@@ -315,13 +274,13 @@ class OperationsIT {
     assertThat(r.headers().firstValue("X-Request-Id")).hasValue(requestId);
     try (KafkaTraffic.DecisionReader reader =
         new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(PATIENCE)
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return reader.decisions().containsKey(requestId);
-              });
+      ItFixtures.pollUntil(
+          "decision of " + requestId,
+          reader,
+          PATIENCE,
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          read -> read.decisions().containsKey(requestId));
       assertThat(reader.decisions().get(requestId).getVerdict().name()).isEqualTo("ALLOW");
     }
   }
@@ -421,16 +380,18 @@ class OperationsIT {
       egress.put("subject_id", SUBJECT);
       egress.put("text", i % 2 == 0 ? "write to bob" + i + "@example.com" : "status report " + i);
       answers.add(
-          HTTP.sendAsync(
-              HttpRequest.newBuilder(uri("/v1/egress"))
-                  .timeout(Duration.ofSeconds(60))
-                  // the machine is shared: a generous deadline keeps this about correctness, not
-                  // speed
-                  .header("Content-Type", "application/json")
-                  .header("X-Fabric-Timeout-Ms", "30000")
-                  .POST(HttpRequest.BodyPublishers.ofString(egress.toString()))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
+          HTTP.http()
+              .sendAsync(
+                  HttpRequest.newBuilder(uri("/v1/egress"))
+                      .timeout(Duration.ofSeconds(60))
+                      // the machine is shared: a generous deadline keeps this about correctness,
+                      // not
+                      // speed
+                      .header("Content-Type", "application/json")
+                      .header("X-Fabric-Timeout-Ms", "30000")
+                      .POST(HttpRequest.BodyPublishers.ofString(egress.toString()))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
     }
     CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -500,12 +461,13 @@ class OperationsIT {
           null);
     }
     HttpResponse<String> form =
-        HTTP.send(
-            HttpRequest.newBuilder(uri("/v1/egress"))
-                .header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString("hello"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        HTTP.http()
+            .send(
+                HttpRequest.newBuilder(uri("/v1/egress"))
+                    .header("Content-Type", "text/plain")
+                    .POST(HttpRequest.BodyPublishers.ofString("hello"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertError(form, 415, "Content-Type must be application/json", null);
     assertError(
         post(
@@ -720,7 +682,7 @@ class OperationsIT {
     List<String> args =
         new ArrayList<>(
             List.of("lag", "--bootstrap-servers", ep.bootstrapServers(), "--interval", "PT0.5S"));
-    topicNames(ns).forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+    ItFixtures.topicNames(ns).forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
     int code =
         new CommandLine(new FabricCli())
             .setOut(new PrintWriter(out))
@@ -847,23 +809,15 @@ class OperationsIT {
   }
 
   private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return HTTP.get(path);
   }
 
   private static HttpResponse<String> post(String path, String body, Map<String, String> headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri(path))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    headers.forEach(b::header);
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.post(path, body, headers);
   }
 
   private static URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + ops.port() + path);
+    return HTTP.uri(path);
   }
 }

@@ -8,7 +8,6 @@ import io.provability.fabric.events.DeadLetterReason;
 import io.provability.fabric.events.Decision;
 import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.schemas.serde.EventCodec;
 import io.provability.fabric.schemas.serde.EventSerde;
 import io.provability.fabric.sinks.audit.AuditReport;
@@ -33,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
@@ -79,28 +79,12 @@ class PipelineEndToEndIT {
 
   @BeforeAll
   static void startPipeline() throws Exception {
-    ns = "it" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("it");
     ep = TestEnvironment.endpoints();
     work = Files.createTempDirectory("fabric-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    String topicPrefix = ns + "fabric.";
-    cfg =
-        FabricConfig.defaults(
-            Map.ofEntries(
-                Map.entry(FabricConfig.WORK_DIR_CONFIG, work.toString()),
-                Map.entry(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime"),
-                Map.entry(FabricConfig.TOPIC_REQUESTS_CONFIG, topicPrefix + "requests"),
-                Map.entry(FabricConfig.TOPIC_DECISIONS_CONFIG, topicPrefix + "decisions"),
-                Map.entry(FabricConfig.TOPIC_EVIDENCE_CONFIG, topicPrefix + "evidence"),
-                Map.entry(FabricConfig.TOPIC_DEAD_LETTER_CONFIG, topicPrefix + "dead-letter"),
-                Map.entry(FabricConfig.TOPIC_POLICY_STATE_CONFIG, topicPrefix + "policy-state"),
-                Map.entry(FabricConfig.S3_BUCKET_CONFIG, "fabric-" + ns + "evidence"),
-                Map.entry(FabricConfig.SINK_GROUP_CONFIG, ns + "sinks"),
-                Map.entry(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString()),
-                // its own log names: the database is shared with the other end-to-end tests
-                Map.entry(FabricConfig.EVIDENCE_LOG_ORIGIN_CONFIG, ns + "evidence.test/log")));
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
+    cfg = ItFixtures.namespacedConfig(ns, work, trusted, ItFixtures.sinkSettings(ns));
 
     SyntheticTraffic traffic = new SyntheticTraffic(ns, issuer, 8, 1_000, Instant.now(), 4242L);
     generated = new ArrayList<>(REQUESTS);
@@ -135,19 +119,8 @@ class PipelineEndToEndIT {
   @Test
   @Order(1)
   void tenThousandRequestsBecomeTenThousandDecisionsRowsAndVerifiedLogEntries() throws Exception {
-    List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
-    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
-
     try (KafkaTraffic.DecisionReader reader =
-        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return reader.decisions().size() >= REQUESTS;
-              });
+        sendAllAndAwait(r -> r.decisions().size() >= REQUESTS)) {
       reader.poll(Duration.ofSeconds(1));
       assertThat(reader.decisions()).hasSize(REQUESTS);
       assertThat(reader.records()).as("decision records on the topic").isEqualTo(REQUESTS);
@@ -185,19 +158,7 @@ class PipelineEndToEndIT {
   @Order(2)
   void replayingTheSameInputAddsNoRowAndNoEntry() throws Exception {
     long entriesBefore = entriesOfThisRun();
-    List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
-    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
-
-    try (KafkaTraffic.DecisionReader reader =
-        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return reader.records() >= 2L * REQUESTS;
-              });
+    try (KafkaTraffic.DecisionReader reader = sendAllAndAwait(r -> r.records() >= 2L * REQUESTS)) {
       assertThat(reader.decisions()).hasSize(REQUESTS);
     }
     await()
@@ -277,17 +238,36 @@ class PipelineEndToEndIT {
 
     try (KafkaTraffic.DecisionReader reader =
         new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions())) {
-      await()
-          .atMost(Duration.ofMinutes(1))
-          .until(
-              () -> {
-                reader.poll(Duration.ofMillis(200));
-                return valid.stream()
-                    .allMatch(v -> reader.decisions().containsKey(v.getRequestId()));
-              });
+      ItFixtures.pollUntil(
+          "decisions of the valid records",
+          reader,
+          Duration.ofMinutes(1),
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          r -> valid.stream().allMatch(v -> r.decisions().containsKey(v.getRequestId())));
       assertThat(reader.decisions()).doesNotContainKey(missing.getRequestId());
     }
     assertThat(runtime.streams().state().isRunningOrRebalancing()).isTrue();
+  }
+
+  /**
+   * Produces every generated request, then reads the decisions topic until {@code done} holds (at
+   * most {@link #PATIENCE}); returns the open reader, for the caller to close.
+   */
+  private static KafkaTraffic.DecisionReader sendAllAndAwait(
+      Predicate<KafkaTraffic.DecisionReader> done) throws Exception {
+    List<PlanRequest> plans = generated.stream().map(SyntheticTraffic.Generated::request).toList();
+    KafkaTraffic.produce(producer, cfg.topicRequests(), plans, n -> {});
+    KafkaTraffic.DecisionReader reader =
+        new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfg.topicDecisions());
+    try {
+      ItFixtures.pollUntil(
+          "decisions", reader, PATIENCE, Duration.ofMillis(100), Duration.ofMillis(200), done);
+      return reader;
+    } catch (RuntimeException | Error e) {
+      reader.close();
+      throw e;
+    }
   }
 
   private static void send(String key, byte[] value) {

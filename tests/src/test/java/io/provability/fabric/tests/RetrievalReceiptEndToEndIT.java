@@ -12,7 +12,6 @@ import io.provability.fabric.events.RequestKind;
 import io.provability.fabric.events.RetrievalRequest;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.kernel.ReceiptSigning;
 import io.provability.fabric.processors.retrieval.RetrievalGateway;
 import io.provability.fabric.schemas.hash.Hex;
@@ -21,7 +20,6 @@ import io.provability.fabric.tools.internal.demo.KafkaTraffic;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
 import io.provability.fabric.topology.runtime.FabricRuntime;
-import io.provability.fabric.topology.runtime.KeyFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,27 +49,23 @@ class RetrievalReceiptEndToEndIT {
 
   @Test
   void aReceiptFromTheGatewayIsAcceptedInALaterPlanAndAForgedOneIsDenied() throws Exception {
-    String ns = "rcpt" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("rcpt");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-receipt-it-");
     Ed25519.SigningKey issuer =
         Ed25519.SigningKey.generate("receipt-it-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted-issuers.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted-issuers.keys"), issuer);
     Ed25519.SigningKey gateway =
         Ed25519.SigningKey.generate("receipt-it-gateway", new SecureRandom());
-    Path gatewayKeyFile = work.resolve("retrieval-gateway.key");
-    KeyFiles.write(gatewayKeyFile, gateway);
-    Path receiptRing = work.resolve("trusted-receipt-signers.keys");
-    KeyRing.empty().with(gateway.keyId(), gateway.publicKey()).write(receiptRing);
     FabricConfig cfg =
         ItFixtures.namespacedConfig(
             ns,
             work.resolve("instance"),
             trusted,
-            Map.of(
-                FabricConfig.RECEIPT_KEYS_CONFIG, receiptRing.toString(),
-                FabricConfig.RETRIEVAL_RECEIPT_KEY_CONFIG, gatewayKeyFile.toString()));
+            ItFixtures.receiptSigning(
+                gateway,
+                work.resolve("retrieval-gateway.key"),
+                work.resolve("trusted-receipt-signers.keys")));
 
     Instant now = Instant.now();
     CapabilityToken token = token(issuer, ns + "tok-1", now);
@@ -181,7 +175,6 @@ class RetrievalReceiptEndToEndIT {
   /** A one-step plan whose retrieval step carries {@code receipt} and reads what it attests. */
   private static PlanRequest plan(
       String requestId, String session, CapabilityToken token, AccessReceipt receipt) {
-    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     PlanStep step =
         TestPlans.step(
             "retrieve",
@@ -192,7 +185,8 @@ class RetrievalReceiptEndToEndIT {
             List.of("public", "financial"),
             List.of("public", "financial"),
             List.of(receipt));
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             requestId,
             session,
             requestId,
@@ -200,10 +194,7 @@ class RetrievalReceiptEndToEndIT {
             TestPlans.subject(SUBJECT, token),
             List.of(step),
             HASH,
-            List.of(TestPlans.retrieved(receipt)))
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
+            List.of(TestPlans.retrieved(receipt))),
+        Instant.now());
   }
 }

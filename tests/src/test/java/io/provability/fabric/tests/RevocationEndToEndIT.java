@@ -11,7 +11,6 @@ import io.provability.fabric.events.PlanRequest;
 import io.provability.fabric.events.PlanStep;
 import io.provability.fabric.events.Verdict;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.processors.stream.PolicyStateKeys;
 import io.provability.fabric.processors.stream.StoreNames;
 import io.provability.fabric.schemas.hash.Hex;
@@ -28,21 +27,12 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -65,12 +55,11 @@ class RevocationEndToEndIT {
 
   @Test
   void aRevocationDeniesEveryLaterRequestOnEveryInstance() throws Exception {
-    String ns = "rev" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("rev");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-revocation-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("rev-issuer", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
     FabricConfig cfgA = ItFixtures.namespacedConfig(ns, work.resolve("a"), trusted, Map.of());
     FabricConfig cfgB = ItFixtures.namespacedConfig(ns, work.resolve("b"), trusted, Map.of());
     try (Admin admin =
@@ -81,65 +70,30 @@ class RevocationEndToEndIT {
     Instant now = Instant.now();
     CapabilityToken revoked = token(issuer, ns + "tok-revoked", now);
     CapabilityToken control = token(issuer, ns + "tok-control", now);
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicReference<Throwable> producerFailure = new AtomicReference<>();
-    AtomicLong sent = new AtomicLong();
     long[] ackedAndApplied = new long[2];
 
     try (FabricRuntime a = FabricRuntime.start(cfgA, ep, false);
         FabricRuntime b = FabricRuntime.start(cfgB, ep, false);
-        KafkaProducer<byte[], byte[]> producer = KafkaTraffic.producer(ep.bootstrapServers());
         KafkaTraffic.DecisionReader reader =
-            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions())) {
-      await()
-          .atMost(PATIENCE)
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () ->
-                  ItFixtures.hasActiveTasks(a.streams()) && ItFixtures.hasActiveTasks(b.streams()));
+            new KafkaTraffic.DecisionReader(ep.bootstrapServers(), cfgA.topicDecisions());
+        // each flush waits for the broker: the round trip paces the traffic, no sleeping
+        PlanStream traffic =
+            new PlanStream(
+                ep.bootstrapServers(),
+                cfgA.topicRequests(),
+                i -> plan(ns, i, i % 4 == 3 ? control : revoked, Instant.now()),
+                "revocation-it-traffic")) {
+      ItFixtures.awaitActiveTasks(PATIENCE, a, b);
 
-      Thread traffic =
-          new Thread(
-              () -> {
-                EventCodec codec = EventCodec.standard();
-                try {
-                  // each flush waits for the broker: the round trip paces the traffic, no sleeping
-                  for (long i = 0; producing.get(); i++) {
-                    CapabilityToken t = i % 4 == 3 ? control : revoked;
-                    PlanRequest p = plan(ns, i, t, Instant.now());
-                    producer.send(
-                        new ProducerRecord<>(
-                            cfgA.topicRequests(),
-                            null,
-                            p.getRequestedAt().toEpochMilli(),
-                            p.getSessionId().getBytes(StandardCharsets.UTF_8),
-                            codec.encode(p)));
-                    sent.incrementAndGet();
-                    if (i % 20 == 19) {
-                      producer.flush();
-                    }
-                  }
-                  producer.flush();
-                } catch (RuntimeException e) {
-                  producerFailure.set(e);
-                }
-              },
-              "revocation-it-traffic");
       traffic.start();
 
       List<Decision> decisions = new ArrayList<>();
       try {
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(20))
-            .until(
-                () ->
-                    ItFixtures.count(
-                            ItFixtures.readAll(reader, decisions),
-                            revoked.getTokenId(),
-                            Verdict.ALLOW,
-                            Long.MIN_VALUE)
-                        >= 200);
+        ItFixtures.awaitDecisions(
+            reader,
+            decisions,
+            PATIENCE,
+            d -> ItFixtures.count(d, revoked.getTokenId(), Verdict.ALLOW, Long.MIN_VALUE) >= 200);
 
         String key = PolicyStateKeys.revocation(revoked.getTokenId());
         long[] sentAndAcked = new long[2];
@@ -164,25 +118,18 @@ class RevocationEndToEndIT {
             appended.timestamp(),
             appliedAt);
 
-        await()
-            .atMost(PATIENCE)
-            .pollInterval(Duration.ofMillis(20))
-            .until(
-                () ->
-                    ItFixtures.count(
-                                ItFixtures.readAll(reader, decisions),
-                                revoked.getTokenId(),
-                                null,
-                                appliedAt)
-                            >= 300
-                        && ItFixtures.count(
-                                decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
-                            >= 50);
+        ItFixtures.awaitDecisions(
+            reader,
+            decisions,
+            PATIENCE,
+            d ->
+                ItFixtures.count(d, revoked.getTokenId(), null, appliedAt) >= 300
+                    && ItFixtures.count(decisions, control.getTokenId(), Verdict.ALLOW, appliedAt)
+                        >= 50);
       } finally {
-        producing.set(false);
-        traffic.join(Duration.ofSeconds(30).toMillis());
+        traffic.halt();
       }
-      assertThat(producerFailure.get()).isNull();
+      traffic.stop();
 
       Instant visible = Instant.ofEpochMilli(ackedAndApplied[1]);
       List<Decision> after =
@@ -232,7 +179,7 @@ class RevocationEndToEndIT {
           .isLessThanOrEqualTo(ackedAndApplied[1]);
       System.out.printf(
           "revocation IT: %d requests sent, %d decided, %d decisions of the revoked token after it applied%n",
-          sent.get(), decisions.size(), after.size());
+          traffic.sent(), decisions.size(), after.size());
     }
   }
 
@@ -249,31 +196,18 @@ class RevocationEndToEndIT {
   private static RecordMetadata revoke(
       StackEndpoints ep, String topic, String key, CapabilityToken token, long[] sentAndAcked)
       throws Exception {
-    try (KafkaProducer<String, byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ep.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      CapabilityRevocation r =
-          CapabilityRevocation.newBuilder()
-              .setTokenId(token.getTokenId())
-              .setTenant(token.getTenant())
-              .setRevokedAt(Instant.now())
-              .setReason("revocation IT")
-              .build();
-      byte[] value = EventCodec.standard().encode(r);
-      p.partitionsFor(
-          topic); // fetch metadata first, so the measured send is the record's trip alone
-      sentAndAcked[0] = System.currentTimeMillis();
-      RecordMetadata m =
-          p.send(new ProducerRecord<>(topic, null, sentAndAcked[0], key, value)).get();
-      sentAndAcked[1] = System.currentTimeMillis();
-      return m;
-    }
+    CapabilityRevocation r =
+        CapabilityRevocation.newBuilder()
+            .setTokenId(token.getTokenId())
+            .setTenant(token.getTenant())
+            .setRevokedAt(Instant.now())
+            .setReason("revocation IT")
+            .build();
+    ItFixtures.TimedSend sent =
+        ItFixtures.timedSend(ep, topic, key, EventCodec.standard().encode(r));
+    sentAndAcked[0] = sent.sentAt();
+    sentAndAcked[1] = sent.ackedAt();
+    return sent.metadata();
   }
 
   private static CapabilityToken token(Ed25519.SigningKey issuer, String id, Instant now) {
@@ -289,9 +223,9 @@ class RevocationEndToEndIT {
   }
 
   private static PlanRequest plan(String ns, long i, CapabilityToken token, Instant at) {
-    Instant t = at.truncatedTo(ChronoUnit.MILLIS);
     PlanStep step = TestPlans.searchDocs(Map.of(), "tenant-r/docs/handbook");
-    return TestPlans.plan(
+    return TestPlans.requestedAt(
+        TestPlans.plan(
             ns + "req-" + i,
             ns + "session-" + (i % 64),
             "plan-" + i,
@@ -299,10 +233,7 @@ class RevocationEndToEndIT {
             TestPlans.subject("agent-r", token),
             List.of(step),
             HASH,
-            List.of())
-        .setRequestedAt(t)
-        .setCreatedAt(t)
-        .setExpiresAt(t.plus(Duration.ofMinutes(10)))
-        .build();
+            List.of()),
+        at);
   }
 }

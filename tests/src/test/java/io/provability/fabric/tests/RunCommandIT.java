@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provability.fabric.load.FabricProcess;
 import io.provability.fabric.processors.crypto.Ed25519;
-import io.provability.fabric.processors.crypto.KeyRing;
 import io.provability.fabric.tools.cli.FabricCli;
 import io.provability.fabric.topology.config.FabricConfig;
 import io.provability.fabric.topology.config.StackEndpoints;
@@ -15,9 +14,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -56,26 +53,15 @@ class RunCommandIT {
 
   @Test
   void anExternalModeInstanceBecomesReadyServesAndLeavesItsGroupOnSigterm() throws Exception {
-    String ns = "run" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("run");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-run-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("run-it", new SecureRandom());
-    Path trusted = work.resolve("trusted.keys");
-    KeyRing.empty().with(issuer.keyId(), issuer.publicKey()).write(trusted);
-    Properties props = ep.externalModeProperties();
-    props.put(FabricConfig.WORK_DIR_CONFIG, work.resolve("instance").toString());
-    props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
-    props.put(FabricConfig.TRUSTED_KEYS_CONFIG, trusted.toString());
+    Path trusted = ItFixtures.trustOnly(work.resolve("trusted.keys"), issuer);
+    Properties props = ItFixtures.externalModeProperties(ep, ns, work, trusted);
     props.put(FabricConfig.STANDBY_REPLICAS_CONFIG, "1");
-    props.putAll(OperationsIT.topicNames(ns));
-    Path config = work.resolve("fabric.properties");
-    try (var w = Files.newBufferedWriter(config)) {
-      props.store(w, "RunCommandIT");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    Path config = ItFixtures.store(props, work.resolve("fabric.properties"), "RunCommandIT");
+    int port = ItFixtures.freePort();
     // the port and host come from the environment: FABRIC_<KEY> overrides the file
     FabricProcess p =
         fabric(
@@ -85,8 +71,8 @@ class RunCommandIT {
             "--config",
             config.toString(),
             "--no-sinks");
-    HttpClient http = HttpClient.newHttpClient();
-    URI ready = URI.create("http://127.0.0.1:" + port + "/health/ready");
+    FrontDoorClient http = FrontDoorClient.at(port);
+    URI ready = http.uri("/health/ready");
     try {
       await()
           .atMost(Duration.ofMinutes(2))
@@ -99,13 +85,7 @@ class RunCommandIT {
       String example =
           Files.readString(
               Path.of("..", "topology", "src", "test", "resources", "http", "plan-example.json"));
-      HttpResponse<String> decided =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(example))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> decided = http.post("/v1/plans", example, Map.of());
       assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
       assertThat(decided.body()).contains("\"verdict\":\"DENY\"");
       try (Admin admin =
@@ -134,10 +114,7 @@ class RunCommandIT {
   void anEmbeddedRunWorksOutOfTheBoxAndStartsAgainOnTheSameWorkDirectory() throws Exception {
     Path work = Files.createTempDirectory("fabric-run-embedded-");
     Path instance = work.resolve("instance");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ItFixtures.freePort();
     Map<String, String> env =
         Map.of(
             "FABRIC_HTTP_PORT",
@@ -146,7 +123,7 @@ class RunCommandIT {
             "127.0.0.1",
             "FABRIC_FABRIC_WORK_DIR",
             instance.toString());
-    HttpClient http = HttpClient.newHttpClient();
+    FrontDoorClient http = FrontDoorClient.at(port);
     for (int start = 1; start <= 2; start++) {
       Path out = work.resolve("start-" + start);
       Files.createDirectories(out);
@@ -186,16 +163,10 @@ class RunCommandIT {
         String plan =
             Files.readString(Path.of("..", "docs", "examples", "plan.json"))
                 .replace("TOKEN", token);
+        // the first decision of a cold instance on a busy machine may take more than the default
+        // 5 s
         HttpResponse<String> decided =
-            http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/plans"))
-                    // the first decision of a cold instance on a busy machine may take more than
-                    // the default 5 s
-                    .header("Content-Type", "application/json")
-                    .header("X-Fabric-Timeout-Ms", "30000")
-                    .POST(HttpRequest.BodyPublishers.ofString(plan))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+            http.post("/v1/plans", plan, Map.of("X-Fabric-Timeout-Ms", "30000"));
         assertThat(decided.statusCode()).as("start %d: %s", start, decided.body()).isEqualTo(200);
         assertThat(decided.body()).as("start %d", start).contains("\"verdict\":\"ALLOW\"");
         // a record on the policy-state topic, through the endpoints file the instance wrote
@@ -236,18 +207,17 @@ class RunCommandIT {
 
   @Test
   void fabricLoadWithConfigAndAppProcessRunsTheApplicationAsAThirdProcess() throws Exception {
-    String ns = "ldp" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("ldp");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-load-it-");
     Properties props = ep.externalModeProperties();
     props.put(FabricConfig.APPLICATION_ID_CONFIG, ns + "runtime");
-    props.putAll(OperationsIT.topicNames(ns));
-    Path config = work.resolve("fabric.properties");
-    try (var w = Files.newBufferedWriter(config)) {
-      props.store(
-          w,
-          "RunCommandIT: the servers only; fabric load adds the work directory and the issuer's key ring");
-    }
+    props.putAll(ItFixtures.topicNames(ns));
+    Path config =
+        ItFixtures.store(
+            props,
+            work.resolve("fabric.properties"),
+            "RunCommandIT: the servers only; fabric load adds the work directory and the issuer's key ring");
     Path reports = work.resolve("reports");
     // no --issuer-key: with --app-process the generator makes one and starts the application
     // trusting it
@@ -333,9 +303,10 @@ class RunCommandIT {
     return d.members().size();
   }
 
-  private static int status(HttpClient http, URI uri) {
+  private static int status(FrontDoorClient http, URI uri) {
     try {
-      return http.send(
+      return http.http()
+          .send(
               HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
               HttpResponse.BodyHandlers.discarding())
           .statusCode();

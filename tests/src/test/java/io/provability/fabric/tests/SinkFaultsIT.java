@@ -23,7 +23,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -100,7 +99,7 @@ class SinkFaultsIT {
         TestEnvironment.external(),
         "SinkFaultsIT stops and restarts PostgreSQL and S3, which it can do only "
             + "to the embedded stack; in external mode (-Dfabric.mode=external) it is skipped");
-    ns = "flt" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    ns = ItFixtures.namespace("flt");
     work = Files.createTempDirectory("fabric-faults-");
     // A stack of its own: the outages below must not reach the servers that other test classes of
     // this JVM share (a later class once inherited a broker that expired its first produce).

@@ -42,7 +42,7 @@ class StandardTokensIT {
 
   @Test
   void jwsAndAvroTokensUnderIssuerKeysFromAJwks() throws Exception {
-    String ns = "jws" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("jws");
     StackEndpoints ep = TestEnvironment.endpoints();
     Path work = Files.createTempDirectory("fabric-jws-it-");
     Ed25519.SigningKey issuer = Ed25519.SigningKey.generate("jwks-issuer", new SecureRandom());

@@ -11,7 +11,6 @@ import io.provability.fabric.topology.runtime.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +37,9 @@ import picocli.CommandLine;
 class TopicsApplyIT {
   @Test
   void createsWhatIsMissingThenReportsDriftWithoutTouchingData() throws Exception {
-    String ns = "topics" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffffL) + "-";
+    String ns = ItFixtures.namespace("topics");
     StackEndpoints ep = TestEnvironment.endpoints();
-    Map<String, String> names = OperationsIT.topicNames(ns);
+    Map<String, String> names = ItFixtures.topicNames(ns);
     FabricConfig cfg = FabricConfig.defaults(names);
     List<TopicDeclarations.Topic> declared = TopicDeclarations.of(cfg);
 
@@ -96,15 +95,7 @@ class TopicsApplyIT {
                               .partitions()
                               .size()
                           == 8
-                      && "3600000"
-                          .equals(
-                              admin
-                                  .describeConfigs(List.of(decisions))
-                                  .all()
-                                  .get()
-                                  .get(decisions)
-                                  .get("retention.ms")
-                                  .value()));
+                      && "3600000".equals(retentionMs(admin, decisions)));
 
       Run second = apply(ep, names, true);
       System.out.println(second.out);
@@ -118,15 +109,7 @@ class TopicsApplyIT {
           .contains("0 created, " + (declared.size() - 2) + " as declared, 2 drifted");
 
       // nothing was changed back, nothing was lost
-      assertThat(
-              admin
-                  .describeConfigs(List.of(decisions))
-                  .all()
-                  .get()
-                  .get(decisions)
-                  .get("retention.ms")
-                  .value())
-          .isEqualTo("3600000");
+      assertThat(retentionMs(admin, decisions)).isEqualTo("3600000");
       TopicPartition p0 = new TopicPartition(cfg.topicRequests(), 0);
       assertThat(admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset())
           .isEqualTo(1L);
@@ -150,5 +133,10 @@ class TopicsApplyIT {
             .setOut(new PrintWriter(out))
             .execute(args.toArray(String[]::new));
     return new Run(code, out.toString());
+  }
+
+  /** The {@code retention.ms} setting of {@code topic} on the broker. */
+  private static String retentionMs(Admin admin, ConfigResource topic) throws Exception {
+    return admin.describeConfigs(List.of(topic)).all().get().get(topic).get("retention.ms").value();
   }
 }
